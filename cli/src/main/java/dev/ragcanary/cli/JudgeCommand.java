@@ -1,0 +1,49 @@
+package dev.ragcanary.cli;
+
+import dev.ragcanary.core.gate.Evidence;
+import dev.ragcanary.core.gate.EvidenceParser;
+import dev.ragcanary.core.gate.GateEngine;
+import dev.ragcanary.core.gate.Verdict;
+import dev.ragcanary.core.json.Json;
+import dev.ragcanary.core.rollout.Stage;
+import dev.ragcanary.core.rollout.Thresholds;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "judge", description = {
+        "Judge an evidence bundle and print the verdict as JSON.",
+        "Exit 0 PROMOTE, 3 ROLLBACK, 4 EXTEND or HOLD, 2 bad input."})
+final class JudgeCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(paramLabel = "EVIDENCE.json", description = "evidence bundle (events/evidence/*.json, or archived by a stage)")
+    Path evidenceFile;
+
+    @Option(names = "--stage", paramLabel = "NAME", description = "judge as this stage instead of the one in the evidence")
+    String stageName;
+
+    @Option(names = "--thresholds", paramLabel = "FILE", description = "threshold overrides (JSON) replacing those in the evidence")
+    Path thresholdsFile;
+
+    @Override
+    public Integer call() throws Exception {
+        Evidence evidence = EvidenceParser.parse(Files.readString(evidenceFile));
+        Thresholds thresholds = thresholdsFile == null ? evidence.thresholds()
+                : EvidenceParser.parseThresholds(Files.readString(thresholdsFile), Thresholds.DEFAULTS);
+        Stage stage = EvidenceParser.stage(evidence, stageName);
+        Verdict verdict = GateEngine.standard().evaluate(stage, thresholds, evidence);
+        spec.commandLine().getOut().println(Json.pretty(verdict));
+        return switch (verdict.decision()) {
+            case PROMOTE -> CanaryCli.EXIT_OK;
+            case ROLLBACK -> CanaryCli.EXIT_ROLLBACK;
+            case EXTEND, HOLD -> CanaryCli.EXIT_EXTEND_OR_HOLD;
+        };
+    }
+}

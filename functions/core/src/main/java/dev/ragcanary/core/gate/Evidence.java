@@ -1,0 +1,31 @@
+package dev.ragcanary.core.gate;
+
+import dev.ragcanary.core.rag.IndexFingerprint;
+import dev.ragcanary.core.rollout.Thresholds;
+import java.util.Map;
+
+/**
+ * Everything gathered during one stage that the gate judges; archived in the ledger so a verdict can be re-judged
+ * later with other thresholds ({@code ./canary judge}).
+ *
+ * @param stage         name of the stage judged
+ * @param weight        canary weight of that stage (taken from the default ladder when absent)
+ * @param extensions    how many times this stage has already baked again for lack of samples
+ * @param fingerprints  per variant ("control", "canary"), per region, the index fingerprint its responses reported
+ * @param expectedIndex the fingerprint the start input expects of the canary
+ * @param thresholds    the thresholds in force when the evidence was gathered; defaults when absent
+ */
+public record Evidence(
+        String stage,
+        Double weight,
+        int extensions,
+        ProbeSummary probes,
+        LiveMetrics live,
+        Map<String, Map<String, IndexFingerprint>> fingerprints,
+        IndexFingerprint expectedIndex,
+        Thresholds thresholds) {
+
+    public Map<String, IndexFingerprint> fingerprints(String variant) {
+        return fingerprints == null ? Map.of() : fingerprints.getOrDefault(variant, Map.of());
+    }
+}

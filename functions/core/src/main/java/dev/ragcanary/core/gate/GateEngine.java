@@ -1,0 +1,100 @@
+package dev.ragcanary.core.gate;
+
+import dev.ragcanary.core.rollout.HardStop;
+import dev.ragcanary.core.rollout.InsufficientTraffic;
+import dev.ragcanary.core.rollout.Stage;
+import dev.ragcanary.core.rollout.Thresholds;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Turns (stage, thresholds, evidence) into a verdict. Pure: no clock, no I/O. Every rule is evaluated every time and
+ * reported; the decision is ROLLBACK if any rule fails, EXTEND while a rule lacks samples and extensions remain,
+ * then the rollout's insufficient-traffic policy, and PROMOTE only when every applicable rule passed.
+ */
+public final class GateEngine {
+    /** Hard stops that are extra rules at their stage. */
+    private static final Map<HardStop, List<Rule>> EXTRA_RULES = new EnumMap<>(Map.of(
+            HardStop.SHADOW_DRIFT, List.of(ProbeRules::shadowDeltaS, ProbeRules::schemaViolations),
+            HardStop.TOPIC_COVERAGE, List.of(ProbeRules::topicCoverage),
+            HardStop.REGION_INDEX_PARITY, List.of(IndexRules::regionParity),
+            HardStop.CACHE_COLLISION, List.of(LiveRules::cachePrefixCollisions),
+            HardStop.PARAPHRASE_FLIPS, List.of(ProbeRules::flipsPerQuestion)));
+
+    /** Hard stops that promote core rules to hard stops at their stage. */
+    private static final Map<HardStop, Set<String>> HARD_CORE_RULES = new EnumMap<>(Map.of(
+            HardStop.LATENCY_OR_NEW_FAILURE, Set.of(LiveRules.LATENCY, LiveRules.NEW_FAILURE_CLASS)));
+
+    private final List<Rule> coreRules;
+
+    private GateEngine(List<Rule> coreRules) {
+        this.coreRules = List.copyOf(coreRules);
+    }
+
+    /** The DESIGN.md core acceptance rules with point estimates for the live metrics. */
+    public static GateEngine standard() {
+        return new GateEngine(List.of(
+                ProbeRules::deltaSMedian,
+                ProbeRules::coverageMean,
+                ProbeRules::lambdaConvergent,
+                LiveRules::latencyP95Ratio,
+                LiveRules::errorRateRatio,
+                LiveRules::newFailureClass,
+                IndexRules::matchesExpected,
+                LiveRules::cacheHitDrop));
+    }
+
+    public Verdict evaluate(Stage stage, Thresholds thresholds, Evidence evidence) {
+        GateContext context = new GateContext(stage, thresholds, evidence);
+        Set<String> hardCore = HARD_CORE_RULES.getOrDefault(stage.hardStop(), Set.of());
+        List<RuleResult> results = new ArrayList<>();
+        for (Rule rule : coreRules) {
+            RuleResult r = rule.evaluate(context);
+            results.add(hardCore.contains(r.rule()) ? r.asHardStop() : r);
+        }
+        for (Rule rule : EXTRA_RULES.getOrDefault(stage.hardStop(), List.of())) {
+            results.add(rule.evaluate(context).asHardStop());
+        }
+        return decide(stage, thresholds, evidence.extensions(), results);
+    }
+
+    private static Verdict decide(Stage stage, Thresholds thresholds, int extensions, List<RuleResult> results) {
+        List<RuleResult> failed = results.stream().filter(r -> r.outcome() == Outcome.FAIL)
+                .sorted((a, b) -> Boolean.compare(b.hardStop(), a.hardStop())).toList();
+        List<RuleResult> lacking = results.stream().filter(r -> r.outcome() == Outcome.INSUFFICIENT).toList();
+        Decision decision;
+        String reason;
+        if (!failed.isEmpty()) {
+            decision = Decision.ROLLBACK;
+            reason = (failed.get(0).hardStop() ? "hard stop at stage " : "rule failed at stage ") + stage.name() + ": "
+                    + explain(failed);
+        } else if (!lacking.isEmpty() && extensions < thresholds.maxExtensions()) {
+            decision = Decision.EXTEND;
+            reason = "bake again (extension " + (extensions + 1) + " of " + thresholds.maxExtensions()
+                    + "): not enough samples for " + names(lacking);
+        } else if (!lacking.isEmpty()) {
+            decision = thresholds.onInsufficientTraffic() == InsufficientTraffic.HOLD ? Decision.HOLD : Decision.ROLLBACK;
+            reason = "not enough traffic to judge after " + extensions + " extensions: " + explain(lacking);
+        } else {
+            decision = Decision.PROMOTE;
+            reason = "every rule holds at stage " + stage.name();
+        }
+        return new Verdict(stage.name(), stage.weight(), decision, reason, extensions, List.copyOf(results));
+    }
+
+    private static String explain(List<RuleResult> rules) {
+        return rules.stream().map(RuleResult::explain).collect(Collectors.joining("; "));
+    }
+
+    private static String names(List<RuleResult> rules) {
+        Map<String, String> byRule = new LinkedHashMap<>();
+        rules.forEach(r -> byRule.put(r.rule(), r.note()));
+        return byRule.entrySet().stream().map(e -> e.getKey() + (e.getValue() == null ? "" : " (" + e.getValue() + ")"))
+                .collect(Collectors.joining(", "));
+    }
+}

@@ -1,0 +1,11 @@
+package dev.ragcanary.core.gate;
+
+/** Result of one rule. */
+public enum Outcome {
+    PASS,
+    FAIL,
+    /** fewer samples than the rule needs: neither pass nor fail. */
+    INSUFFICIENT,
+    /** the rule does not apply at this stage (e.g. live comparisons at weight 0). */
+    NOT_APPLICABLE
+}

@@ -1,0 +1,37 @@
+package dev.ragcanary.core.gate;
+
+import dev.ragcanary.core.probe.LambdaState;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the gate needs from one probe replay: per-variant aggregates, kept small enough for a Step Functions payload
+ * (the full per-probe detail stays in the evidence store under {@code evidenceKey}).
+ *
+ * @param questions number of gold questions replayed
+ */
+public record ProbeSummary(String evidenceKey, int questions, VariantProbes control, VariantProbes canary) {
+
+    /**
+     * @param lambda           per question id, the λ state of each of its paraphrases (in paraphrase order)
+     * @param schemaViolations responses that broke the RAG data contract
+     * @param errors           calls that failed or timed out
+     * @param calls            invocations made (questions × paraphrases × seeds)
+     */
+    public record VariantProbes(
+            DeltaS deltaS,
+            Coverage coverage,
+            Map<String, List<LambdaState>> lambda,
+            int schemaViolations,
+            int errors,
+            int calls) {
+    }
+
+    /** ΔS = 1 − cos(E(question), E(retrieved)) over every successful probe call. */
+    public record DeltaS(double median, double p90, int count) {
+    }
+
+    /** Coverage of the target sections: mean over probes and mean per probe topic. */
+    public record Coverage(double mean, Map<String, Double> byTopic, int count) {
+    }
+}

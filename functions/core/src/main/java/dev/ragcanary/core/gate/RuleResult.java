@@ -1,0 +1,58 @@
+package dev.ragcanary.core.gate;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.Map;
+
+/**
+ * One rule's finding, with enough to see why: observed value, limit and how they compare, samples per variant.
+ *
+ * @param rule       stable rule id, e.g. {@code live.latency.p95.ratio}
+ * @param hardStop   true when this is the stage's hard stop
+ * @param observed   the measured value (a number, or text for fingerprints and failure classes)
+ * @param comparator how observed must relate to limit to pass: {@code <=}, {@code >=}, {@code <}, {@code ==}
+ * @param samples    sample counts per variant the observation rests on
+ * @param note       one line for a person: which topic, which classes, why not judged
+ */
+public record RuleResult(
+        String rule,
+        String description,
+        Outcome outcome,
+        boolean hardStop,
+        Object observed,
+        Object limit,
+        String comparator,
+        Map<String, Long> samples,
+        String note) {
+
+    @JsonProperty("passed")
+    public boolean passed() {
+        return outcome == Outcome.PASS;
+    }
+
+    public RuleResult asHardStop() {
+        return new RuleResult(rule, description, outcome, true, observed, limit, comparator, samples, note);
+    }
+
+    /** "live.latency.p95.ratio: observed 1.41, limit <= 1.25 (canary 2100, control 40000)". */
+    public String explain() {
+        StringBuilder sb = new StringBuilder(rule).append(": observed ").append(format(observed))
+                .append(", limit ").append(comparator).append(' ').append(format(limit));
+        if (samples != null && !samples.isEmpty()) {
+            sb.append(" (samples ").append(samples).append(')');
+        }
+        if (note != null) {
+            sb.append(" - ").append(note);
+        }
+        return sb.toString();
+    }
+
+    static String format(Object value) {
+        if (value instanceof Double d) {
+            if (d.isNaN() || d.isInfinite()) {
+                return String.valueOf(d);
+            }
+            return String.format(java.util.Locale.ROOT, "%.4g", d).replaceAll("(\\.\\d*?)0+$", "$1").replaceAll("\\.$", "");
+        }
+        return String.valueOf(value);
+    }
+}

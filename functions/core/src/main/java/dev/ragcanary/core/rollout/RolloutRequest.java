@@ -1,0 +1,51 @@
+package dev.ragcanary.core.rollout;
+
+import dev.ragcanary.core.rag.IndexFingerprint;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A validated start input with defaults filled in: the rollout plan. Produced only by {@link RolloutRequestParser}.
+ *
+ * @param rolloutId              stable id; retrying a start with the same id joins the running rollout
+ * @param regions                pilot region first; the others join at stage ten
+ * @param approvals              stage names that wait for a person before they are entered
+ * @param approvalTimeoutSeconds how long a held stage waits for a person before it rolls back
+ */
+public record RolloutRequest(
+        String rolloutId,
+        Target target,
+        Sticky sticky,
+        List<String> trustedTenants,
+        IndexFingerprint expectedIndex,
+        CachePrefixes cachePrefixes,
+        String probeSet,
+        List<String> regions,
+        List<Stage> stages,
+        Thresholds thresholds,
+        List<String> approvals,
+        long approvalTimeoutSeconds) {
+
+    /** The function whose alias is shifted; control version is read from the alias at start. */
+    public record Target(String functionName, String alias, String canaryVersion) {
+    }
+
+    /**
+     * @param keyAttribute header name or JSON body field holding the sticky key (tenant or user id)
+     * @param source       "header" or "body"
+     * @param hours        how long a key stays on its variant; at least 24
+     */
+    public record Sticky(String keyAttribute, String source, long hours) {
+    }
+
+    public record CachePrefixes(String control, String canary) {
+    }
+
+    public Optional<Stage> stage(String name) {
+        return stages.stream().filter(s -> s.name().equals(name)).findFirst();
+    }
+
+    public String pilotRegion() {
+        return regions.get(0);
+    }
+}

@@ -1,0 +1,79 @@
+package dev.ragcanary.core.rollout;
+
+import dev.ragcanary.core.json.JsonObject;
+import java.util.Set;
+
+/**
+ * Limits for the core acceptance rules and the stage hard stops (DESIGN.md), overridable per rollout.
+ *
+ * @param deltaSMedianMax          canary ΔS median on the gold probes must be at most this
+ * @param coverageMin              canary mean coverage (and, at stage five, every topic's) must be at least this
+ * @param latencyP95RatioMax       canary p95 warm / control p95 warm must be at most this
+ * @param errorRateRatioMax        canary error rate / control error rate must be at most this
+ * @param errorRateFloor           error rates below this count as this, so 0 vs 1 error is not an infinite ratio
+ * @param cacheHitDropMaxPoints    canary cache hit ratio may be at most this many percentage points below control
+ * @param shadowDeltaSMedianStop   shadow hard stop: canary ΔS median at or above this
+ * @param maxFlippedParaphrases    fifty hard stop: more λ flips than this on one gold question
+ * @param lambdaDeltaSTolerance    λ: two seeds agree when their ΔS differ by at most this
+ * @param lambdaDeltaSMax          λ: a ΔS above this makes the state divergent
+ * @param minWarmLatencySamples    fewest warm latency samples per variant before latency is judged
+ * @param minRequests              fewest requests per variant before error rate and cache are judged
+ * @param maxExtensions            how many times a stage may bake again for lack of samples
+ * @param promotionWindowSeconds   traffic time over which every rule must hold before promotion to full
+ * @param onInsufficientTraffic    decision once extensions are used up and samples are still missing
+ */
+public record Thresholds(
+        double deltaSMedianMax,
+        double coverageMin,
+        double latencyP95RatioMax,
+        double errorRateRatioMax,
+        double errorRateFloor,
+        double cacheHitDropMaxPoints,
+        double shadowDeltaSMedianStop,
+        int maxFlippedParaphrases,
+        double lambdaDeltaSTolerance,
+        double lambdaDeltaSMax,
+        int minWarmLatencySamples,
+        long minRequests,
+        int maxExtensions,
+        long promotionWindowSeconds,
+        InsufficientTraffic onInsufficientTraffic) {
+
+    public static final Thresholds DEFAULTS = new Thresholds(
+            0.45, 0.70, 1.25, 1.20, 0.001, 5.0, 0.60, 1, 0.05, 0.60, 200, 1000, 3, 3600,
+            InsufficientTraffic.ROLLBACK);
+
+    public static final Set<String> FIELDS = Set.of(
+            "deltaSMedianMax", "coverageMin", "latencyP95RatioMax", "errorRateRatioMax", "errorRateFloor",
+            "cacheHitDropMaxPoints", "shadowDeltaSMedianStop", "maxFlippedParaphrases", "lambdaDeltaSTolerance",
+            "lambdaDeltaSMax", "minWarmLatencySamples", "minRequests", "maxExtensions", "promotionWindowSeconds",
+            "onInsufficientTraffic");
+
+    /**
+     * Reads a partial override from {@code o} on top of {@code base}; problems go to the object's problem list and
+     * the base value is kept for a bad field (the caller refuses the document anyway).
+     */
+    public static Thresholds read(JsonObject o, Thresholds base) {
+        return new Thresholds(
+                or(o.number("deltaSMedianMax", base.deltaSMedianMax, 0, 1), base.deltaSMedianMax),
+                or(o.number("coverageMin", base.coverageMin, 0, 1), base.coverageMin),
+                or(o.number("latencyP95RatioMax", base.latencyP95RatioMax, 1, 100), base.latencyP95RatioMax),
+                or(o.number("errorRateRatioMax", base.errorRateRatioMax, 1, 100), base.errorRateRatioMax),
+                or(o.number("errorRateFloor", base.errorRateFloor, 0, 1), base.errorRateFloor),
+                or(o.number("cacheHitDropMaxPoints", base.cacheHitDropMaxPoints, 0, 100), base.cacheHitDropMaxPoints),
+                or(o.number("shadowDeltaSMedianStop", base.shadowDeltaSMedianStop, 0, 1), base.shadowDeltaSMedianStop),
+                or(o.integer("maxFlippedParaphrases", (long) base.maxFlippedParaphrases, 0, 3), (long) base.maxFlippedParaphrases).intValue(),
+                or(o.number("lambdaDeltaSTolerance", base.lambdaDeltaSTolerance, 0, 1), base.lambdaDeltaSTolerance),
+                or(o.number("lambdaDeltaSMax", base.lambdaDeltaSMax, 0, 1), base.lambdaDeltaSMax),
+                or(o.integer("minWarmLatencySamples", (long) base.minWarmLatencySamples, 1, 10_000_000), (long) base.minWarmLatencySamples).intValue(),
+                or(o.integer("minRequests", base.minRequests, 1, Long.MAX_VALUE), base.minRequests),
+                or(o.integer("maxExtensions", (long) base.maxExtensions, 0, 100), (long) base.maxExtensions).intValue(),
+                or(o.integer("promotionWindowSeconds", base.promotionWindowSeconds, 0, 7 * 24 * 3600), base.promotionWindowSeconds),
+                InsufficientTraffic.valueOf(or(o.choice("onInsufficientTraffic", base.onInsufficientTraffic.name(),
+                        Set.of("ROLLBACK", "HOLD")), base.onInsufficientTraffic.name())));
+    }
+
+    private static <T> T or(T value, T fallback) {
+        return value != null ? value : fallback;
+    }
+}
