@@ -1,5 +1,7 @@
 package dev.ragcanary.core.rollout;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+
 /**
  * One rung of the ladder.
  *
@@ -9,14 +11,17 @@ package dev.ragcanary.core.rollout;
 public record Stage(String name, double weight, long bakeSeconds, HardStop hardStop) {
 
     /** Weight as the bucket threshold used by sticky routing: canary iff bucket &lt; this. */
+    @JsonIgnore
     public int bucketThreshold() {
         return (int) Math.round(weight * StageLadder.BUCKETS);
     }
 
+    @JsonIgnore
     public boolean isShadow() {
         return weight == 0.0;
     }
 
+    @JsonIgnore
     public boolean isFull() {
         return weight == 1.0;
     }

@@ -1,0 +1,56 @@
+package dev.ragcanary.aws;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+
+/**
+ * The one place every SDK client is configured (the SDK archetype's DependencyFactory idea, shared by all
+ * functions): the lightweight URL-connection HTTP client, region from the Lambda environment, and, for local runs
+ * and tests, an endpoint override per service.
+ *
+ * <p>Endpoint overrides come from {@code RAG_CANARY_ENDPOINT_<SERVICE>} (e.g. {@code RAG_CANARY_ENDPOINT_DYNAMODB=
+ * http://127.0.0.1:8000}); when one is set, static dummy credentials are used so a local run needs no AWS account.
+ */
+public final class AwsClients {
+    private AwsClients() {
+    }
+
+    /** Configures {@code builder} for {@code service} (the SDK's endpoint prefix: dynamodb, lambda, s3, ...) from the environment. */
+    public static <B extends AwsClientBuilder<B, C> & AwsSyncClientBuilder<B, C>, C> C build(B builder, String service) {
+        return build(builder, service, System.getenv());
+    }
+
+    public static <B extends AwsClientBuilder<B, C> & AwsSyncClientBuilder<B, C>, C> C build(B builder, String service, Map<String, String> env) {
+        String endpoint = env.get("RAG_CANARY_ENDPOINT_" + service.toUpperCase(Locale.ROOT).replace('-', '_'));
+        return build(builder, endpoint == null ? null : URI.create(endpoint), region(env));
+    }
+
+    /** Explicit endpoint (null = the service's AWS endpoint) and region; used by tests against local servers. */
+    public static <B extends AwsClientBuilder<B, C> & AwsSyncClientBuilder<B, C>, C> C build(B builder, URI endpoint, Region region) {
+        builder.httpClient(UrlConnectionHttpClient.builder()
+                        .connectionTimeout(Duration.ofSeconds(2))
+                        .socketTimeout(Duration.ofSeconds(30))
+                        .build())
+                .region(region)
+                .overrideConfiguration(ClientOverrideConfiguration.builder().apiCallTimeout(Duration.ofSeconds(60)).build());
+        if (endpoint != null) {
+            builder.endpointOverride(endpoint)
+                    .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")));
+        }
+        return builder.build();
+    }
+
+    static Region region(Map<String, String> env) {
+        String name = env.getOrDefault("AWS_REGION", env.getOrDefault("AWS_DEFAULT_REGION", "us-east-1"));
+        return Region.of(name);
+    }
+}
