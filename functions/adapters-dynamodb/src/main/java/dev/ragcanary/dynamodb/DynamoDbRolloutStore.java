@@ -1,0 +1,129 @@
+package dev.ragcanary.dynamodb;
+
+import static dev.ragcanary.dynamodb.Attr.doubleOf;
+import static dev.ragcanary.dynamodb.Attr.longOf;
+import static dev.ragcanary.dynamodb.Attr.n;
+import static dev.ragcanary.dynamodb.Attr.s;
+import static dev.ragcanary.dynamodb.Attr.stringList;
+import static dev.ragcanary.dynamodb.Attr.strings;
+import static dev.ragcanary.dynamodb.Attr.text;
+
+import dev.ragcanary.core.traffic.RolloutState;
+import dev.ragcanary.core.traffic.RolloutStatus;
+import dev.ragcanary.core.traffic.RolloutStore;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
+
+/**
+ * {@link RolloutStore} on the rollouts table: one item per alias at pk={@code ALIAS#<function>#<alias>},
+ * sk={@code STATE}, written only with conditional puts (the lock and optimistic concurrency on {@code revision}).
+ */
+public final class DynamoDbRolloutStore implements RolloutStore {
+    static final String STATE_SK = "STATE";
+
+    private final DynamoDbClient dynamo;
+    private final String table;
+
+    public DynamoDbRolloutStore(DynamoDbClient dynamo, String table) {
+        this.dynamo = dynamo;
+        this.table = table;
+    }
+
+    static String pk(String functionName, String alias) {
+        return "ALIAS#" + functionName + "#" + alias;
+    }
+
+    @Override
+    public Optional<RolloutState> read(String functionName, String alias) {
+        Map<String, AttributeValue> item = dynamo.getItem(GetItemRequest.builder().tableName(table).consistentRead(true)
+                .key(Map.of("pk", s(pk(functionName, alias)), "sk", s(STATE_SK))).build()).item();
+        return item == null || item.isEmpty() ? Optional.empty() : Optional.of(fromItem(item));
+    }
+
+    @Override
+    public RolloutState acquire(RolloutState initial) {
+        RolloutState stored = initial.withRevision(1);
+        try {
+            dynamo.putItem(PutItemRequest.builder().tableName(table).item(toItem(stored))
+                    .conditionExpression("attribute_not_exists(pk) OR (#status = :released AND rolloutId <> :id)")
+                    .expressionAttributeNames(Map.of("#status", "status"))
+                    .expressionAttributeValues(Map.of(":released", s(RolloutStatus.RELEASED.name()),
+                            ":id", s(initial.rolloutId())))
+                    .build());
+            return stored;
+        } catch (ConditionalCheckFailedException held) {
+            RolloutState current = read(initial.functionName(), initial.alias()).orElseThrow(() ->
+                    new ConcurrentUpdateException("state of " + initial.functionName() + ":" + initial.alias()
+                            + " disappeared while the lock was being taken; retry"));
+            if (current.rolloutId().equals(initial.rolloutId())) {
+                return current;
+            }
+            throw new RolloutLockedException(initial.functionName(), initial.alias(), current.rolloutId(), current.status());
+        }
+    }
+
+    @Override
+    public RolloutState update(RolloutState next) {
+        RolloutState stored = next.withRevision(next.revision() + 1);
+        try {
+            dynamo.putItem(PutItemRequest.builder().tableName(table).item(toItem(stored))
+                    .conditionExpression("revision = :expected AND rolloutId = :id")
+                    .expressionAttributeValues(Map.of(":expected", n(next.revision()), ":id", s(next.rolloutId())))
+                    .build());
+            return stored;
+        } catch (ConditionalCheckFailedException changed) {
+            throw new ConcurrentUpdateException("state of " + next.functionName() + ":" + next.alias()
+                    + " changed since revision " + next.revision() + " was read (another controller or a retried"
+                    + " task wrote it); read it again before retrying");
+        }
+    }
+
+    static Map<String, AttributeValue> toItem(RolloutState state) {
+        Map<String, AttributeValue> item = new HashMap<>();
+        item.put("pk", s(pk(state.functionName(), state.alias())));
+        item.put("sk", s(STATE_SK));
+        item.put("rolloutId", s(state.rolloutId()));
+        item.put("functionName", s(state.functionName()));
+        item.put("alias", s(state.alias()));
+        item.put("controlVersion", s(state.controlVersion()));
+        item.put("canaryVersion", s(state.canaryVersion()));
+        item.put("stage", s(state.stage()));
+        item.put("weight", n(state.weight()));
+        item.put("epoch", n(state.epoch()));
+        item.put("status", s(state.status().name()));
+        item.put("regions", strings(new ArrayList<>(state.regionWeights().keySet())));
+        Map<String, AttributeValue> weights = new HashMap<>();
+        state.regionWeights().forEach((region, weight) -> weights.put(region, n(weight)));
+        item.put("regionWeights", AttributeValue.fromM(weights));
+        item.put("trustedTenants", strings(state.trustedTenants()));
+        item.put("stickyKeyAttribute", s(state.stickyKeyAttribute()));
+        item.put("stickySource", s(state.stickySource()));
+        item.put("stickyHours", n(state.stickyHours()));
+        item.put("canaryCachePrefix", s(state.canaryCachePrefix()));
+        item.put("ledgerSequence", n(state.ledgerSequence()));
+        item.put("revision", n(state.revision()));
+        return item;
+    }
+
+    static RolloutState fromItem(Map<String, AttributeValue> item) {
+        Map<String, AttributeValue> weights = item.get("regionWeights").m();
+        Map<String, Double> regionWeights = new LinkedHashMap<>();
+        List<String> regions = stringList(item, "regions");
+        regions.forEach(r -> regionWeights.put(r, Double.parseDouble(weights.get(r).n())));
+        return new RolloutState(text(item, "rolloutId"), text(item, "functionName"), text(item, "alias"),
+                text(item, "controlVersion"), text(item, "canaryVersion"), text(item, "stage"), doubleOf(item, "weight"),
+                longOf(item, "epoch"), RolloutStatus.valueOf(text(item, "status")), regionWeights,
+                stringList(item, "trustedTenants"), text(item, "stickyKeyAttribute"), text(item, "stickySource"),
+                longOf(item, "stickyHours"), text(item, "canaryCachePrefix"), longOf(item, "ledgerSequence"),
+                longOf(item, "revision"));
+    }
+}

@@ -1,0 +1,75 @@
+package dev.ragcanary.dynamodb;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.ragcanary.core.traffic.RolloutState;
+import dev.ragcanary.core.traffic.RolloutStatus;
+import dev.ragcanary.core.traffic.RolloutStore;
+import dev.ragcanary.testsupport.DynaliteExtension;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+class DynamoDbRolloutStoreTest {
+    @RegisterExtension
+    static final DynaliteExtension DYNAMO = new DynaliteExtension(d -> d.createRolloutsTable("rollouts"));
+
+    private final RolloutStore store = new DynamoDbRolloutStore(DYNAMO.client(), "rollouts");
+
+    static RolloutState state(String function, String rolloutId) {
+        Map<String, Double> regions = new LinkedHashMap<>();
+        regions.put("us-east-1", 0.05);
+        regions.put("eu-west-1", 0.0);
+        return new RolloutState(rolloutId, function, "live", "41", "42", "five", 0.05, 1, RolloutStatus.ACTIVE, regions,
+                List.of("acme-internal"), "x-tenant-id", "header", 24, "v2-cnr:", 2, 0);
+    }
+
+    @Test
+    void theStateItemRoundTripsEveryField() {
+        RolloutState stored = store.acquire(state("fn-roundtrip", "r1"));
+
+        assertThat(stored.revision()).isEqualTo(1);
+        RolloutState read = store.read("fn-roundtrip", "live").orElseThrow();
+        assertThat(read).isEqualTo(stored);
+        assertThat(read.regionWeights().keySet()).containsExactly("us-east-1", "eu-west-1");
+        assertThat(DYNAMO.client().getItem(b -> b.tableName("rollouts").key(Map.of(
+                "pk", Attr.s("ALIAS#fn-roundtrip#live"), "sk", Attr.s("STATE")))).item()).containsKey("epoch");
+    }
+
+    @Test
+    void aSecondRolloutIsRefusedWithTheActiveOnesNameAndTheSameIdJoins() {
+        RolloutState first = store.acquire(state("fn-lock", "r1"));
+
+        assertThatThrownBy(() -> store.acquire(state("fn-lock", "r2")))
+                .isInstanceOf(RolloutStore.RolloutLockedException.class)
+                .hasMessageContaining("fn-lock:live is locked by rollout r1 (ACTIVE)");
+        assertThat(store.acquire(state("fn-lock", "r1"))).isEqualTo(first);
+        assertThat(store.read("fn-lock", "live").orElseThrow().rolloutId()).isEqualTo("r1");
+    }
+
+    @Test
+    void aReleasedLockCanBeTakenByTheNextRollout() {
+        RolloutState first = store.acquire(state("fn-release", "r1"));
+        store.update(first.withStatus(RolloutStatus.RELEASED, 1));
+
+        RolloutState next = store.acquire(state("fn-release", "r2"));
+
+        assertThat(next.rolloutId()).isEqualTo("r2");
+        assertThat(store.read("fn-release", "live").orElseThrow().rolloutId()).isEqualTo("r2");
+    }
+
+    @Test
+    void anUpdateFromAStaleReadIsRefused() {
+        RolloutState read = store.acquire(state("fn-stale", "r1"));
+        RolloutState written = store.update(read.withStage("ten", 0.10, Map.of("us-east-1", 0.1)));
+
+        assertThat(written.revision()).isEqualTo(2);
+        assertThatThrownBy(() -> store.update(read.withStatus(RolloutStatus.ROLLED_BACK, 2)))
+                .isInstanceOf(RolloutStore.ConcurrentUpdateException.class)
+                .hasMessageContaining("changed since revision 1");
+        assertThat(store.read("fn-stale", "live").orElseThrow().stage()).isEqualTo("ten");
+    }
+}

@@ -1,0 +1,107 @@
+package dev.ragcanary.core.traffic;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import dev.ragcanary.core.rollout.RolloutRequest;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The one state item per (function, alias): what the weight shifter last made true and what every router reads.
+ *
+ * @param controlVersion    the version the alias pointed at when the rollout started
+ * @param weight            canary weight in the pilot region (and every region from stage ten)
+ * @param epoch             bumped by a rollback; sticky assignments of an older epoch are void
+ * @param regionWeights     canary weight per region
+ * @param stickyKeyAttribute header name or body field holding the sticky key
+ * @param stickySource      "header" or "body"
+ * @param ledgerSequence    sequence number of the last ledger entry written for this rollout
+ * @param revision          optimistic-concurrency counter, incremented by the store on every write
+ */
+public record RolloutState(
+        String rolloutId,
+        String functionName,
+        String alias,
+        String controlVersion,
+        String canaryVersion,
+        String stage,
+        double weight,
+        long epoch,
+        RolloutStatus status,
+        Map<String, Double> regionWeights,
+        List<String> trustedTenants,
+        String stickyKeyAttribute,
+        String stickySource,
+        long stickyHours,
+        String canaryCachePrefix,
+        long ledgerSequence,
+        long revision) {
+
+    public static final String START_STAGE = "start";
+
+    public RolloutState {
+        regionWeights = Collections.unmodifiableMap(new LinkedHashMap<>(regionWeights));
+        trustedTenants = List.copyOf(trustedTenants);
+    }
+
+    /** The state a fresh rollout starts in: lock held, weight 0 everywhere, epoch 1, ledger entry 1 (STARTED). */
+    public static RolloutState initial(RolloutRequest plan, String controlVersion) {
+        Map<String, Double> zero = new LinkedHashMap<>();
+        plan.regions().forEach(r -> zero.put(r, 0.0));
+        return new RolloutState(plan.rolloutId(), plan.target().functionName(), plan.target().alias(), controlVersion,
+                plan.target().canaryVersion(), START_STAGE, 0.0, 1, RolloutStatus.ACTIVE, zero, plan.trustedTenants(),
+                plan.sticky().keyAttribute(), plan.sticky().source(), plan.sticky().hours(),
+                plan.cachePrefixes().canary(), 1, 0);
+    }
+
+    public RolloutState withStage(String newStage, double newWeight, Map<String, Double> newRegionWeights) {
+        return new RolloutState(rolloutId, functionName, alias, controlVersion, canaryVersion, newStage, newWeight, epoch,
+                status, newRegionWeights, trustedTenants, stickyKeyAttribute, stickySource, stickyHours,
+                canaryCachePrefix, ledgerSequence, revision);
+    }
+
+    public RolloutState withStatus(RolloutStatus newStatus, long newEpoch) {
+        return new RolloutState(rolloutId, functionName, alias, controlVersion, canaryVersion, stage, weight, newEpoch,
+                newStatus, regionWeights, trustedTenants, stickyKeyAttribute, stickySource, stickyHours,
+                canaryCachePrefix, ledgerSequence, revision);
+    }
+
+    public RolloutState withLedgerSequence(long sequence) {
+        return new RolloutState(rolloutId, functionName, alias, controlVersion, canaryVersion, stage, weight, epoch,
+                status, regionWeights, trustedTenants, stickyKeyAttribute, stickySource, stickyHours,
+                canaryCachePrefix, sequence, revision);
+    }
+
+    public RolloutState withRevision(long newRevision) {
+        return new RolloutState(rolloutId, functionName, alias, controlVersion, canaryVersion, stage, weight, epoch,
+                status, regionWeights, trustedTenants, stickyKeyAttribute, stickySource, stickyHours,
+                canaryCachePrefix, ledgerSequence, newRevision);
+    }
+
+    /** The version a variant runs; ALIAS maps to the alias name. */
+    public String qualifierOf(Variant variant) {
+        return switch (variant) {
+            case CONTROL -> controlVersion;
+            case CANARY -> canaryVersion;
+            case ALIAS -> alias;
+        };
+    }
+
+    /** The weight shifter's handler output (PREAMBLE contract): the fields the state machines read. */
+    @JsonIgnore
+    public Map<String, Object> summary() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("rolloutId", rolloutId);
+        out.put("functionName", functionName);
+        out.put("alias", alias);
+        out.put("controlVersion", controlVersion);
+        out.put("canaryVersion", canaryVersion);
+        out.put("stage", stage);
+        out.put("weight", weight);
+        out.put("epoch", epoch);
+        out.put("status", status.name());
+        out.put("regionWeights", new LinkedHashMap<>(regionWeights));
+        return out;
+    }
+}

@@ -1,0 +1,53 @@
+package dev.ragcanary.core.traffic;
+
+import java.util.Optional;
+
+/**
+ * The per-(function, alias) rollout state item, which is also the lock that allows one rollout per alias at a time.
+ * Writes are conditional so two controllers (or a retried Step Functions task) can never overwrite each other.
+ */
+public interface RolloutStore {
+
+    /** The state item for the alias, whatever its status; empty if no rollout ever ran on it. */
+    Optional<RolloutState> read(String functionName, String alias);
+
+    /**
+     * Takes the lock by writing {@code initial} if the alias has no state item or its rollout released the lock.
+     * If the same rollout id already holds it (a retried start), nothing is written and the stored state is returned:
+     * the caller joins it.
+     *
+     * @return the stored state (revision 1 when newly written)
+     * @throws RolloutLockedException if another rollout holds the lock
+     */
+    RolloutState acquire(RolloutState initial);
+
+    /**
+     * Replaces the state if it is still at {@code next.revision()} (the revision the caller read) and returns it with
+     * the revision incremented.
+     *
+     * @throws ConcurrentUpdateException if someone else wrote the item since it was read
+     */
+    RolloutState update(RolloutState next);
+
+    /** Another rollout holds the alias. The message names it so an operator knows what to finish or roll back. */
+    class RolloutLockedException extends RuntimeException {
+        private final String activeRolloutId;
+
+        public RolloutLockedException(String functionName, String alias, String activeRolloutId, RolloutStatus status) {
+            super("alias " + functionName + ":" + alias + " is locked by rollout " + activeRolloutId + " (" + status
+                    + "); finish, roll back or release that rollout before starting another");
+            this.activeRolloutId = activeRolloutId;
+        }
+
+        public String activeRolloutId() {
+            return activeRolloutId;
+        }
+    }
+
+    /** The state item changed between read and write. */
+    class ConcurrentUpdateException extends RuntimeException {
+        public ConcurrentUpdateException(String message) {
+            super(message);
+        }
+    }
+}

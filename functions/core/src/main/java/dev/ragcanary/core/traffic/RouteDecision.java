@@ -1,0 +1,36 @@
+package dev.ragcanary.core.traffic;
+
+/**
+ * Where one request goes and why.
+ *
+ * @param qualifier      version number (control/canary) or alias name to invoke
+ * @param stickyKey      the key read from the request, null if unkeyed
+ * @param bucket         the key's bucket (0..9999), -1 if unkeyed or not bucketed
+ * @param warmPing       an {@code x-warm: true} request: routed, never counted in metrics
+ * @param mirrorToCanary shadow stage: also send this request to {@code canaryQualifier} asynchronously
+ * @param experimentIgnored the client sent {@code x-exp} but its tenant is not trusted
+ * @param fallback       the assignment or state store was unavailable; sent to the control
+ */
+public record RouteDecision(Variant variant, String qualifier, Reason reason, String rolloutId, long epoch,
+                            String stickyKey, int bucket, boolean warmPing, boolean mirrorToCanary,
+                            String canaryQualifier, boolean experimentIgnored, boolean fallback) {
+
+    public enum Reason {
+        /** No rollout holds the alias, or it was promoted/released: the alias decides. */
+        NO_ACTIVE_ROLLOUT,
+        /** No sticky key: the alias splits by its weights. */
+        UNKEYED,
+        /** A valid stored assignment. */
+        ASSIGNED,
+        /** Bucketed now and this router's write won. */
+        NEWLY_ASSIGNED,
+        /** Bucketed now but another router wrote first; its assignment is used. */
+        LOST_RACE,
+        /** A trusted tenant asked for a variant with {@code x-exp}. */
+        TRUSTED_EXPERIMENT,
+        /** The rollout was rolled back: everyone on the control. */
+        ROLLED_BACK,
+        /** A store was unavailable. */
+        STORE_UNAVAILABLE
+    }
+}

@@ -1,0 +1,143 @@
+package dev.ragcanary.core.traffic;
+
+import dev.ragcanary.core.bucket.StickyBucket;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.DoubleSupplier;
+
+/**
+ * Resolves each request to a variant (DESIGN.md "Traffic"). Lambda's own alias split is random per invocation, so
+ * keyed requests are pinned here and invoked by version; unkeyed ones go to the alias.
+ *
+ * <p>The rollout state is cached for {@code stateCacheTtl}, so a rollback reaches every router within that time.
+ * Routing never fails a request: when a store is unavailable the request goes to the control and is counted.
+ */
+public final class StickyRouter {
+    private final String functionName;
+    private final String alias;
+    private final RolloutStore rollouts;
+    private final AssignmentStore assignments;
+    private final Clock clock;
+    private final Duration stateCacheTtl;
+    private final double shadowSampleRate;
+    private final DoubleSupplier random;
+    private final LongAdder fallbacks = new LongAdder();
+    private volatile CachedState cached;
+
+    /**
+     * @param shadowSampleRate share (0..1) of requests mirrored to the canary during the shadow stage
+     * @param random           uniform 0..1 source for shadow sampling
+     */
+    public StickyRouter(String functionName, String alias, RolloutStore rollouts, AssignmentStore assignments,
+                        Clock clock, Duration stateCacheTtl, double shadowSampleRate, DoubleSupplier random) {
+        if (shadowSampleRate < 0 || shadowSampleRate > 1) {
+            throw new IllegalArgumentException("shadow sample rate must be within 0..1 but was " + shadowSampleRate);
+        }
+        this.functionName = functionName;
+        this.alias = alias;
+        this.rollouts = rollouts;
+        this.assignments = assignments;
+        this.clock = clock;
+        this.stateCacheTtl = stateCacheTtl;
+        this.shadowSampleRate = shadowSampleRate;
+        this.random = random;
+    }
+
+    public RouteDecision route(RouteRequest request) {
+        boolean warm = request.warmPing();
+        CachedState snapshot = state();
+        RolloutState state = snapshot.state().orElse(null);
+        if (snapshot.unavailable()) {
+            return fallback(state, warm);
+        }
+        if (state == null || state.status() == RolloutStatus.PROMOTED || state.status() == RolloutStatus.RELEASED) {
+            return decision(state, Variant.ALIAS, RouteDecision.Reason.NO_ACTIVE_ROLLOUT, null, -1, warm, false, false);
+        }
+        if (state.status() == RolloutStatus.ROLLED_BACK) {
+            return decision(state, Variant.CONTROL, RouteDecision.Reason.ROLLED_BACK, null, -1, warm, false, false);
+        }
+        boolean mirror = state.weight() == 0 && shadowSampleRate > 0 && random.getAsDouble() < shadowSampleRate;
+        String key = request.stickyKey(state.stickyKeyAttribute(), state.stickySource());
+
+        String asked = request.header(RouteRequest.EXPERIMENT_HEADER);
+        boolean ignored = false;
+        if (asked != null) {
+            Variant wanted = Variant.fromLabel(asked);
+            boolean trusted = state.trustedTenants().contains(request.tenant(key));
+            if (trusted && (wanted == Variant.CONTROL || wanted == Variant.CANARY && state.weight() > 0)) {
+                return decision(state, wanted, RouteDecision.Reason.TRUSTED_EXPERIMENT, key, -1, warm, mirror, false);
+            }
+            ignored = true;
+        }
+        if (key == null) {
+            return decision(state, Variant.ALIAS, RouteDecision.Reason.UNKEYED, null, -1, warm, mirror, ignored);
+        }
+        int bucket = StickyBucket.bucket(state.rolloutId(), key);
+        Instant now = clock.instant();
+        try {
+            Optional<Assignment> stored = assignments.get(functionName, alias, key);
+            if (stored.isPresent() && stored.get().validFor(state, now)) {
+                return decision(state, stored.get().variant(), RouteDecision.Reason.ASSIGNED, key, bucket, warm, mirror, ignored);
+            }
+            Variant variant = StickyBucket.isCanary(bucket, state.weight()) ? Variant.CANARY : Variant.CONTROL;
+            Assignment candidate = new Assignment(key, state.rolloutId(), state.epoch(), variant,
+                    state.qualifierOf(variant), state.weight(), now.plus(Duration.ofHours(state.stickyHours())));
+            Assignment winner = assignments.claim(functionName, alias, candidate, now);
+            RouteDecision.Reason reason = winner.equals(candidate)
+                    ? RouteDecision.Reason.NEWLY_ASSIGNED : RouteDecision.Reason.LOST_RACE;
+            return decision(state, winner.variant(), reason, key, bucket, warm, mirror, ignored);
+        } catch (RuntimeException storeDown) {
+            return fallback(state, warm);
+        }
+    }
+
+    /** Requests sent to the control because a store was unavailable, since this router was created. */
+    public long fallbackCount() {
+        return fallbacks.sum();
+    }
+
+    /** The rollout state as this router currently sees it (from its cache). */
+    public Optional<RolloutState> currentState() {
+        return state().state();
+    }
+
+    private RouteDecision fallback(RolloutState state, boolean warm) {
+        fallbacks.increment();
+        Variant variant = state == null ? Variant.ALIAS : Variant.CONTROL;
+        return new RouteDecision(variant, state == null ? alias : state.controlVersion(),
+                RouteDecision.Reason.STORE_UNAVAILABLE, state == null ? null : state.rolloutId(),
+                state == null ? 0 : state.epoch(), null, -1, warm, false, null, false, true);
+    }
+
+    private RouteDecision decision(RolloutState state, Variant variant, RouteDecision.Reason reason, String key,
+                                   int bucket, boolean warm, boolean mirror, boolean ignored) {
+        if (state == null) {
+            return new RouteDecision(variant, alias, reason, null, 0, key, bucket, warm, false, null, ignored, false);
+        }
+        return new RouteDecision(variant, state.qualifierOf(variant), reason, state.rolloutId(), state.epoch(), key,
+                bucket, warm, mirror, mirror ? state.canaryVersion() : null, ignored, false);
+    }
+
+    private CachedState state() {
+        CachedState current = cached;
+        Instant now = clock.instant();
+        if (current != null && now.isBefore(current.fetchedAt().plus(stateCacheTtl))) {
+            return current;
+        }
+        CachedState fresh;
+        try {
+            fresh = new CachedState(rollouts.read(functionName, alias), now, false);
+        } catch (RuntimeException storeDown) {
+            // Keep what we knew (to find the control version) and try the store again after one cache lifetime.
+            fresh = new CachedState(current == null ? Optional.empty() : current.state(), now, true);
+        }
+        cached = fresh;
+        return fresh;
+    }
+
+    private record CachedState(Optional<RolloutState> state, Instant fetchedAt, boolean unavailable) {
+    }
+}

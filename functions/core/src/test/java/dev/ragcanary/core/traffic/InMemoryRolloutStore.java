@@ -1,0 +1,51 @@
+package dev.ragcanary.core.traffic;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** Fake of {@link RolloutStore} with the same conditional semantics as the DynamoDB adapter. */
+final class InMemoryRolloutStore implements RolloutStore {
+    private final Map<String, RolloutState> items = new ConcurrentHashMap<>();
+    volatile RuntimeException failReads;
+
+    @Override
+    public Optional<RolloutState> read(String functionName, String alias) {
+        if (failReads != null) {
+            throw failReads;
+        }
+        return Optional.ofNullable(items.get(functionName + "#" + alias));
+    }
+
+    @Override
+    public synchronized RolloutState acquire(RolloutState initial) {
+        String key = initial.functionName() + "#" + initial.alias();
+        RolloutState held = items.get(key);
+        if (held != null && held.status().holdsLock()) {
+            if (held.rolloutId().equals(initial.rolloutId())) {
+                return held;
+            }
+            throw new RolloutLockedException(initial.functionName(), initial.alias(), held.rolloutId(), held.status());
+        }
+        RolloutState stored = initial.withRevision(1);
+        items.put(key, stored);
+        return stored;
+    }
+
+    @Override
+    public synchronized RolloutState update(RolloutState next) {
+        String key = next.functionName() + "#" + next.alias();
+        RolloutState held = items.get(key);
+        if (held == null || held.revision() != next.revision() || !held.rolloutId().equals(next.rolloutId())) {
+            throw new ConcurrentUpdateException("state of " + key + " changed");
+        }
+        RolloutState stored = next.withRevision(next.revision() + 1);
+        items.put(key, stored);
+        return stored;
+    }
+
+    /** Writes a state as another controller would. */
+    void put(RolloutState state) {
+        items.put(state.functionName() + "#" + state.alias(), state);
+    }
+}

@@ -1,0 +1,35 @@
+package dev.ragcanary.core.traffic;
+
+import dev.ragcanary.core.rollout.RolloutRequest;
+import dev.ragcanary.core.rollout.RolloutRequestParser;
+
+/** Start inputs for traffic tests. */
+final class Plans {
+    private Plans() {
+    }
+
+    static RolloutRequest twoRegions() {
+        return RolloutRequestParser.parse("""
+                {"rolloutId": "rag-answer-live-v42",
+                 "target": {"functionName": "rag-answer", "alias": "live", "canaryVersion": "42"},
+                 "sticky": {"keyAttribute": "x-tenant-id", "source": "header", "hours": 24},
+                 "trustedTenants": ["acme-internal"],
+                 "expectedIndex": {"INDEX_HASH": "0x9a77", "metric": "cosine", "analyzer": "bilstem"},
+                 "cachePrefixes": {"control": "v1:", "canary": "v2-cnr:"},
+                 "probeSet": "s3://rag-canary-probes/gold/rag-answer.json",
+                 "regions": ["us-east-1", "eu-west-1"]}
+                """);
+    }
+
+    static RolloutRequest other() {
+        return RolloutRequestParser.parse("""
+                {"rolloutId": "rag-answer-live-v43",
+                 "target": {"functionName": "rag-answer", "alias": "live", "canaryVersion": "43"},
+                 "sticky": {"keyAttribute": "x-tenant-id"},
+                 "expectedIndex": {"INDEX_HASH": "0x9a77", "metric": "cosine", "analyzer": "bilstem"},
+                 "cachePrefixes": {"control": "v1:", "canary": "v3-cnr:"},
+                 "probeSet": "s3://rag-canary-probes/gold/rag-answer.json",
+                 "regions": ["us-east-1", "eu-west-1"]}
+                """);
+    }
+}

@@ -1,0 +1,271 @@
+package dev.ragcanary.core.traffic;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ragcanary.core.bucket.StickyBucket;
+import dev.ragcanary.core.json.Json;
+import dev.ragcanary.core.traffic.RouteDecision.Reason;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+class StickyRouterTest {
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+    private final InMemoryRolloutStore rollouts = new InMemoryRolloutStore();
+    private final InMemoryAssignmentStore assignments = new InMemoryAssignmentStore();
+    private double nextRandom = 0.5;
+    private final StickyRouter router = new StickyRouter("rag-answer", "live", rollouts, assignments, clock,
+            Duration.ofSeconds(5), 0.10, () -> nextRandom);
+
+    private RolloutState active(String stage, double weight) {
+        RolloutState state = RolloutState.initial(Plans.twoRegions(), "41").withStage(stage, weight, Map.of());
+        rollouts.put(state);
+        return state;
+    }
+
+    private static RouteRequest headers(String... pairs) {
+        Map<String, String> map = new HashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) {
+            map.put(pairs[i], pairs[i + 1]);
+        }
+        return new RouteRequest(map, () -> null);
+    }
+
+    /** A tenant whose bucket puts it on the canary at {@code weight} (or off it when {@code canary} is false). */
+    private static String tenant(boolean canary, double weight) {
+        return IntStream.range(0, 100_000).mapToObj(i -> "tenant-" + i)
+                .filter(t -> StickyBucket.isCanary("rag-answer-live-v42", t, weight) == canary)
+                .findFirst().orElseThrow();
+    }
+
+    @Test
+    void withoutARolloutEverythingGoesToTheAlias() {
+        RouteDecision decision = router.route(headers("x-tenant-id", "t1"));
+
+        assertThat(decision.variant()).isEqualTo(Variant.ALIAS);
+        assertThat(decision.qualifier()).isEqualTo("live");
+        assertThat(decision.reason()).isEqualTo(Reason.NO_ACTIVE_ROLLOUT);
+    }
+
+    @Test
+    void unkeyedRequestsGoToTheAliasWhichSplitsByItsWeights() {
+        active("five", 0.05);
+
+        assertThat(router.route(headers()).variant()).isEqualTo(Variant.ALIAS);
+        assertThat(router.route(headers()).reason()).isEqualTo(Reason.UNKEYED);
+    }
+
+    @Test
+    void aKeyIsBucketedOnceThenServedFromItsAssignment() {
+        active("five", 0.05);
+        String onCanary = tenant(true, 0.05);
+
+        RouteDecision first = router.route(headers("x-tenant-id", onCanary));
+        RouteDecision second = router.route(headers("x-tenant-id", onCanary));
+
+        assertThat(first.variant()).isEqualTo(Variant.CANARY);
+        assertThat(first.qualifier()).isEqualTo("42");
+        assertThat(first.reason()).isEqualTo(Reason.NEWLY_ASSIGNED);
+        assertThat(second.variant()).isEqualTo(Variant.CANARY);
+        assertThat(second.reason()).isEqualTo(Reason.ASSIGNED);
+        assertThat(router.route(headers("x-tenant-id", tenant(false, 0.05))).qualifier()).isEqualTo("41");
+    }
+
+    @Test
+    void anExpiredAssignmentIsIgnoredEvenIfTheStoreStillHoldsIt() {
+        RolloutState state = active("five", 0.05);
+        String key = tenant(false, 0.05);
+        assignments.items.put("rag-answer#live#" + key, new Assignment(key, state.rolloutId(), state.epoch(),
+                Variant.CANARY, "42", 0.05, clock.instant().minusSeconds(1)));
+
+        RouteDecision decision = router.route(headers("x-tenant-id", key));
+
+        assertThat(decision.variant()).isEqualTo(Variant.CONTROL);
+        assertThat(decision.reason()).isEqualTo(Reason.NEWLY_ASSIGNED);
+    }
+
+    @Test
+    void anAssignmentFromAnOlderEpochOrAnotherRolloutIsIgnored() {
+        RolloutState state = active("five", 0.05);
+        String key = tenant(false, 0.05);
+        Instant later = clock.instant().plusSeconds(3600);
+        assignments.items.put("rag-answer#live#" + key, new Assignment(key, state.rolloutId(), 0, Variant.CANARY, "42", 0.05, later));
+        assertThat(router.route(headers("x-tenant-id", key)).variant()).isEqualTo(Variant.CONTROL);
+
+        assignments.items.put("rag-answer#live#" + key, new Assignment(key, "older-rollout", 1, Variant.CANARY, "40", 0.05, later));
+        assertThat(router.route(headers("x-tenant-id", key)).variant()).isEqualTo(Variant.CONTROL);
+    }
+
+    @Test
+    void raisingTheWeightMovesControlKeysWhoseBucketIsNowInsideButKeepsCanaryKeys() {
+        active("five", 0.05);
+        String joinsAtTen = IntStream.range(0, 100_000).mapToObj(i -> "tenant-" + i)
+                .filter(t -> !StickyBucket.isCanary("rag-answer-live-v42", t, 0.05)
+                        && StickyBucket.isCanary("rag-answer-live-v42", t, 0.10))
+                .findFirst().orElseThrow();
+        String canaryAtFive = tenant(true, 0.05);
+        assertThat(router.route(headers("x-tenant-id", joinsAtTen)).variant()).isEqualTo(Variant.CONTROL);
+        assertThat(router.route(headers("x-tenant-id", canaryAtFive)).variant()).isEqualTo(Variant.CANARY);
+
+        active("ten", 0.10);
+        clock.advance(Duration.ofSeconds(5));
+
+        assertThat(router.route(headers("x-tenant-id", joinsAtTen)).variant()).isEqualTo(Variant.CANARY);
+        assertThat(router.route(headers("x-tenant-id", canaryAtFive)).reason()).isEqualTo(Reason.ASSIGNED);
+    }
+
+    @Test
+    void aLostRaceUsesTheWinnersAssignment() {
+        RolloutState state = active("five", 0.05);
+        String key = tenant(false, 0.05);
+        Assignment winner = new Assignment(key, state.rolloutId(), state.epoch(), Variant.CANARY, "42", 0.05,
+                clock.instant().plusSeconds(3600));
+        AssignmentStore racing = new AssignmentStore() {
+            @Override
+            public Optional<Assignment> get(String functionName, String alias, String stickyKey) {
+                return Optional.empty();
+            }
+
+            @Override
+            public Assignment claim(String functionName, String alias, Assignment candidate, Instant now) {
+                return winner;
+            }
+        };
+        StickyRouter loser = new StickyRouter("rag-answer", "live", rollouts, racing, clock, Duration.ofSeconds(5), 0, () -> 1);
+
+        RouteDecision decision = loser.route(headers("x-tenant-id", key));
+
+        assertThat(decision.variant()).isEqualTo(Variant.CANARY);
+        assertThat(decision.reason()).isEqualTo(Reason.LOST_RACE);
+    }
+
+    @Test
+    void xExpIsHonouredOnlyForTrustedTenants() {
+        active("five", 0.05);
+        String stranger = tenant(false, 0.05);
+
+        RouteDecision trusted = router.route(headers("x-tenant-id", "acme-internal", "x-exp", "canary"));
+        RouteDecision untrusted = router.route(headers("x-tenant-id", stranger, "x-exp", "canary"));
+
+        assertThat(trusted.variant()).isEqualTo(Variant.CANARY);
+        assertThat(trusted.reason()).isEqualTo(Reason.TRUSTED_EXPERIMENT);
+        assertThat(untrusted.variant()).isEqualTo(Variant.CONTROL);
+        assertThat(untrusted.experimentIgnored()).isTrue();
+    }
+
+    @Test
+    void warmPingsAreRoutedButFlagged() {
+        active("five", 0.05);
+
+        RouteDecision ping = router.route(headers("x-tenant-id", tenant(true, 0.05), "x-warm", "true"));
+
+        assertThat(ping.variant()).isEqualTo(Variant.CANARY);
+        assertThat(ping.warmPing()).isTrue();
+    }
+
+    @Test
+    void whenTheAssignmentStoreIsDownRequestsGoToTheControlAndAreCounted() {
+        active("fifty", 0.50);
+        assignments.fail = new IllegalStateException("connection refused");
+
+        RouteDecision decision = router.route(headers("x-tenant-id", tenant(true, 0.50)));
+
+        assertThat(decision.variant()).isEqualTo(Variant.CONTROL);
+        assertThat(decision.qualifier()).isEqualTo("41");
+        assertThat(decision.fallback()).isTrue();
+        assertThat(router.fallbackCount()).isEqualTo(1);
+    }
+
+    @Test
+    void whenTheStateStoreIsDownTheLastKnownControlIsUsed() {
+        active("fifty", 0.50);
+        router.route(headers());
+        rollouts.failReads = new IllegalStateException("timeout");
+        clock.advance(Duration.ofSeconds(6));
+
+        RouteDecision decision = router.route(headers("x-tenant-id", tenant(true, 0.50)));
+
+        assertThat(decision.qualifier()).isEqualTo("41");
+        assertThat(decision.reason()).isEqualTo(Reason.STORE_UNAVAILABLE);
+        assertThat(router.fallbackCount()).isEqualTo(1);
+    }
+
+    @Test
+    void aRollbackReachesTheRouterWhenItsStateCacheExpires() {
+        RolloutState state = active("fifty", 0.50);
+        String key = tenant(true, 0.50);
+        assertThat(router.route(headers("x-tenant-id", key)).variant()).isEqualTo(Variant.CANARY);
+
+        rollouts.put(state.withStage("fifty", 0, Map.of()).withStatus(RolloutStatus.ROLLED_BACK, 2));
+        clock.advance(Duration.ofSeconds(4));
+        assertThat(router.route(headers("x-tenant-id", key)).variant()).isEqualTo(Variant.CANARY);
+        clock.advance(Duration.ofSeconds(1));
+
+        RouteDecision after = router.route(headers("x-tenant-id", key));
+        assertThat(after.variant()).isEqualTo(Variant.CONTROL);
+        assertThat(after.reason()).isEqualTo(Reason.ROLLED_BACK);
+    }
+
+    @Test
+    void theShadowStageMirrorsASampleToTheCanaryWhileUsersStayOnTheControl() {
+        active("shadow", 0.0);
+
+        nextRandom = 0.05;
+        RouteDecision sampled = router.route(headers("x-tenant-id", "t1"));
+        nextRandom = 0.5;
+        RouteDecision notSampled = router.route(headers("x-tenant-id", "t2"));
+
+        assertThat(sampled.variant()).isEqualTo(Variant.CONTROL);
+        assertThat(sampled.mirrorToCanary()).isTrue();
+        assertThat(sampled.canaryQualifier()).isEqualTo("42");
+        assertThat(notSampled.mirrorToCanary()).isFalse();
+    }
+
+    @Test
+    void theStickyKeyCanComeFromTheJsonBody() {
+        RolloutState state = RolloutState.initial(Plans.twoRegions(), "41");
+        rollouts.put(new RolloutState(state.rolloutId(), state.functionName(), state.alias(), "41", "42", "five", 0.05,
+                1, RolloutStatus.ACTIVE, Map.of(), state.trustedTenants(), "userId", "body", 24, "v2-cnr:", 1, 1));
+        JsonNode body = Json.parse("body", "{\"userId\": \"" + tenant(true, 0.05) + "\", \"question\": \"q\"}");
+
+        RouteDecision decision = router.route(new RouteRequest(Map.of(), () -> body));
+
+        assertThat(decision.variant()).isEqualTo(Variant.CANARY);
+        assertThat(decision.stickyKey()).isEqualTo(tenant(true, 0.05));
+    }
+
+    static final class MutableClock extends Clock {
+        private Instant now;
+
+        MutableClock(Instant now) {
+            this.now = now;
+        }
+
+        void advance(Duration duration) {
+            now = now.plus(duration);
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+}

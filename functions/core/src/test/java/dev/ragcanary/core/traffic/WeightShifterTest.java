@@ -1,0 +1,268 @@
+package dev.ragcanary.core.traffic;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.ragcanary.core.ports.AliasControl;
+import dev.ragcanary.core.rollout.RolloutRequest;
+import dev.ragcanary.core.traffic.LedgerEntry.Type;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class WeightShifterTest {
+    private final RolloutRequest plan = Plans.twoRegions();
+    private final FakeAliasControl aliases = new FakeAliasControl()
+            .alias("us-east-1", "41", Map.of())
+            .alias("eu-west-1", "41", Map.of());
+    private final Set<String> publishedVersions = new java.util.HashSet<>(Set.of("41", "42", "43"));
+    private final InMemoryRolloutStore store = new InMemoryRolloutStore();
+    private final InMemoryLedger ledger = new InMemoryLedger();
+    private final List<String> purged = new ArrayList<>();
+    private final List<Duration> sleeps = new ArrayList<>();
+    private final WeightShifter shifter = new WeightShifter(aliases, (region, fn, v) -> publishedVersions.contains(v),
+            store, ledger, prefix -> {
+                purged.add(prefix);
+                return 3;
+            }, Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC), sleeps::add);
+
+    @Test
+    void startRecordsTheAliasVersionAsControlTakesTheLockAndLeavesTheAliasAlone() {
+        RolloutState state = shifter.start(plan);
+
+        assertThat(state.controlVersion()).isEqualTo("41");
+        assertThat(state.canaryVersion()).isEqualTo("42");
+        assertThat(state.status()).isEqualTo(RolloutStatus.ACTIVE);
+        assertThat(state.epoch()).isEqualTo(1);
+        assertThat(store.read("rag-answer", "live")).contains(state);
+        assertThat(aliases.updates).isEmpty();
+        assertThat(ledger.entries(plan.rolloutId())).extracting(LedgerEntry::type).containsExactly(Type.STARTED);
+    }
+
+    @Test
+    void startingTheSameRolloutAgainJoinsItWithOneLedgerEntry() {
+        RolloutState first = shifter.start(plan);
+        shifter.shift(plan, "one");
+
+        RolloutState again = shifter.start(plan);
+
+        assertThat(again.rolloutId()).isEqualTo(first.rolloutId());
+        assertThat(again.stage()).isEqualTo("one");
+        assertThat(ledger.entries(plan.rolloutId())).extracting(LedgerEntry::type)
+                .containsExactly(Type.STARTED, Type.WEIGHT_SET);
+    }
+
+    @Test
+    void aSecondRolloutOnTheSameAliasIsRefusedNamingTheActiveOne() {
+        shifter.start(plan);
+
+        assertThatThrownBy(() -> shifter.start(Plans.other()))
+                .isInstanceOf(RolloutStore.RolloutLockedException.class)
+                .hasMessageContaining("locked by rollout rag-answer-live-v42");
+        assertThat(store.read("rag-answer", "live").orElseThrow().rolloutId()).isEqualTo("rag-answer-live-v42");
+    }
+
+    @Test
+    void startIsRefusedWhenTheAliasAlreadySplitsTraffic() {
+        aliases.alias("eu-west-1", "41", Map.of("40", 0.2));
+
+        assertThatThrownBy(() -> shifter.start(plan))
+                .hasMessageContaining("eu-west-1 already routes {40=0.2} besides version 41");
+        assertThat(store.read("rag-answer", "live")).isEmpty();
+    }
+
+    @Test
+    void startIsRefusedWhenTheCanaryVersionIsMissing() {
+        publishedVersions.remove("42");
+
+        assertThatThrownBy(() -> shifter.start(plan))
+                .hasMessageContaining("canary version 42 of rag-answer does not exist in us-east-1");
+        assertThat(store.read("rag-answer", "live")).isEmpty();
+    }
+
+    @Test
+    void belowStageTenOnlyThePilotRegionCarriesWeightThenEveryRegion() {
+        shifter.start(plan);
+
+        RolloutState one = shifter.shift(plan, "one");
+        assertThat(aliases.in("us-east-1").additionalVersionWeights()).isEqualTo(Map.of("42", 0.01));
+        assertThat(aliases.in("eu-west-1").additionalVersionWeights()).isEmpty();
+        assertThat(one.regionWeights()).isEqualTo(Map.of("us-east-1", 0.01, "eu-west-1", 0.0));
+
+        RolloutState ten = shifter.shift(plan, "ten");
+        assertThat(aliases.in("us-east-1").additionalVersionWeights()).isEqualTo(Map.of("42", 0.10));
+        assertThat(aliases.in("eu-west-1").additionalVersionWeights()).isEqualTo(Map.of("42", 0.10));
+        assertThat(aliases.in("eu-west-1").functionVersion()).isEqualTo("41");
+        assertThat(ten.regionWeights()).isEqualTo(Map.of("us-east-1", 0.10, "eu-west-1", 0.10));
+    }
+
+    @Test
+    void shiftingTwiceLeavesTheSameStateAndOneLedgerEntry() {
+        shifter.start(plan);
+        RolloutState first = shifter.shift(plan, "five");
+        int updates = aliases.updates.size();
+
+        RolloutState second = shifter.shift(plan, "five");
+
+        assertThat(second).isEqualTo(first);
+        assertThat(aliases.updates).hasSize(updates);
+        assertThat(ledger.entries(plan.rolloutId())).extracting(LedgerEntry::type)
+                .containsExactly(Type.STARTED, Type.WEIGHT_SET);
+    }
+
+    @Test
+    void aStaleRevisionIsReadAgainAndRetriedOnce() {
+        shifter.start(plan);
+        int[] calls = {0};
+        aliases.beforeUpdate = () -> {
+            if (calls[0]++ == 0) {
+                aliases.alias("us-east-1", "41", Map.of()); // someone touched the alias: new RevisionId
+            }
+        };
+
+        shifter.shift(plan, "one");
+
+        assertThat(aliases.in("us-east-1").additionalVersionWeights()).isEqualTo(Map.of("42", 0.01));
+    }
+
+    @Test
+    void aRevisionStaleTwiceFailsClearlyWithoutRecordingTheShift() {
+        shifter.start(plan);
+        aliases.beforeUpdate = () -> aliases.alias("us-east-1", "41", Map.of());
+
+        assertThatThrownBy(() -> shifter.shift(plan, "one"))
+                .isInstanceOf(AliasControl.StaleRevisionException.class)
+                .hasMessageContaining("changed again while it was being set to version 41 + {42=0.01}");
+        assertThat(store.read("rag-answer", "live").orElseThrow().stage()).isEqualTo("start");
+        assertThat(ledger.entries(plan.rolloutId())).hasSize(1);
+    }
+
+    @Test
+    void throttlingIsRetriedWithGrowingBackoff() {
+        shifter.start(plan);
+        aliases.updateFailures.add(new AliasControl.ThrottledException("Rate exceeded"));
+        aliases.updateFailures.add(new AliasControl.ThrottledException("Rate exceeded"));
+
+        shifter.shift(plan, "one");
+
+        assertThat(sleeps).containsExactly(Duration.ofMillis(200), Duration.ofMillis(400));
+        assertThat(aliases.in("us-east-1").additionalVersionWeights()).isEqualTo(Map.of("42", 0.01));
+    }
+
+    @Test
+    void throttlingThatNeverStopsFailsAfterTheLastAttempt() {
+        shifter.start(plan);
+        for (int i = 0; i < WeightShifter.THROTTLE_ATTEMPTS; i++) {
+            aliases.updateFailures.add(new AliasControl.ThrottledException("Rate exceeded"));
+        }
+
+        assertThatThrownBy(() -> shifter.shift(plan, "one"))
+                .isInstanceOf(AliasControl.ThrottledException.class)
+                .hasMessageContaining("still throttling after 5 attempts");
+        assertThat(sleeps).hasSize(WeightShifter.THROTTLE_ATTEMPTS - 1);
+    }
+
+    @Test
+    void aWeightThatDoesNotReadBackIsAFailure() {
+        shifter.start(plan);
+        aliases.ignoreUpdates = true;
+
+        assertThatThrownBy(() -> shifter.shift(plan, "one"))
+                .hasMessageContaining("was set to version 41 + {42=0.01} but reads back as version 41 with no routing");
+        assertThat(store.read("rag-answer", "live").orElseThrow().weight()).isZero();
+    }
+
+    @Test
+    void rollbackZeroesEveryRegionBumpsTheEpochPurgesTheCanaryPrefixAndRecordsTheReason() {
+        shifter.start(plan);
+        shifter.shift(plan, "twentyfive");
+
+        RolloutState rolledBack = shifter.rollback(plan, "p95 warm ratio 1.41 > 1.25");
+
+        assertThat(aliases.in("us-east-1")).satisfies(a -> {
+            assertThat(a.functionVersion()).isEqualTo("41");
+            assertThat(a.additionalVersionWeights()).isEmpty();
+        });
+        assertThat(aliases.in("eu-west-1").additionalVersionWeights()).isEmpty();
+        assertThat(rolledBack.status()).isEqualTo(RolloutStatus.ROLLED_BACK);
+        assertThat(rolledBack.epoch()).isEqualTo(2);
+        assertThat(rolledBack.weight()).isZero();
+        assertThat(rolledBack.regionWeights().values()).containsOnly(0.0);
+        assertThat(purged).containsExactly("v2-cnr:");
+        LedgerEntry last = ledger.entries(plan.rolloutId()).get(2);
+        assertThat(last.type()).isEqualTo(Type.ROLLED_BACK);
+        assertThat(last.reason()).isEqualTo("p95 warm ratio 1.41 > 1.25");
+    }
+
+    @Test
+    void rollingBackTwiceKeepsOneEntryAndOneEpochBump() {
+        shifter.start(plan);
+        shifter.shift(plan, "one");
+        shifter.rollback(plan, "first");
+
+        RolloutState again = shifter.rollback(plan, "retried");
+
+        assertThat(again.epoch()).isEqualTo(2);
+        assertThat(ledger.entries(plan.rolloutId())).extracting(LedgerEntry::type)
+                .containsExactly(Type.STARTED, Type.WEIGHT_SET, Type.ROLLED_BACK);
+    }
+
+    @Test
+    void rollbackOfARolloutThatNeverStartedClearsItsCanaryWeightButNeverTouchesAnotherRollout() {
+        aliases.alias("us-east-1", "41", Map.of("42", 0.05));
+        shifter.rollback(plan, "execution failed");
+        assertThat(aliases.in("us-east-1").additionalVersionWeights()).isEmpty();
+
+        shifter.start(Plans.other());
+        shifter.shift(Plans.other(), "one");
+        shifter.rollback(plan, "cleanup of a failed start");
+        assertThat(aliases.in("us-east-1").additionalVersionWeights()).isEqualTo(Map.of("43", 0.01));
+        assertThat(store.read("rag-answer", "live").orElseThrow().status()).isEqualTo(RolloutStatus.ACTIVE);
+    }
+
+    @Test
+    void promotePointsTheAliasAtTheCanaryClearsRoutingAndPurgesTheControlCache() {
+        shifter.start(plan);
+        shifter.shift(plan, "fifty");
+
+        RolloutState promoted = shifter.promote(plan);
+        shifter.promote(plan);
+
+        assertThat(aliases.in("us-east-1").functionVersion()).isEqualTo("42");
+        assertThat(aliases.in("eu-west-1").functionVersion()).isEqualTo("42");
+        assertThat(aliases.in("eu-west-1").additionalVersionWeights()).isEmpty();
+        assertThat(promoted.status()).isEqualTo(RolloutStatus.PROMOTED);
+        assertThat(promoted.weight()).isEqualTo(1.0);
+        assertThat(purged).contains("v1:");
+        assertThat(ledger.entries(plan.rolloutId())).extracting(LedgerEntry::type)
+                .containsExactly(Type.STARTED, Type.WEIGHT_SET, Type.PROMOTED);
+    }
+
+    @Test
+    void releaseFreesTheLockForTheNextRolloutAndRefusesWhileCanaryWeightIsUp() {
+        shifter.start(plan);
+        shifter.shift(plan, "one");
+        assertThatThrownBy(() -> shifter.release(plan)).hasMessageContaining("promote or roll back before releasing");
+
+        shifter.rollback(plan, "gate said so");
+        shifter.release(plan);
+        shifter.release(plan);
+
+        assertThat(shifter.start(Plans.other()).rolloutId()).isEqualTo("rag-answer-live-v43");
+        assertThat(ledger.entries(plan.rolloutId())).extracting(LedgerEntry::type).containsExactly(
+                Type.STARTED, Type.WEIGHT_SET, Type.ROLLED_BACK, Type.RELEASED);
+    }
+
+    @Test
+    void shiftingWithoutTheLockOrToAnUnknownStageFailsClearly() {
+        assertThatThrownBy(() -> shifter.shift(plan, "one")).hasMessageContaining("run the start action");
+        shifter.start(plan);
+        assertThatThrownBy(() -> shifter.shift(plan, "eleven")).hasMessageContaining("stage \"eleven\" is not in the plan");
+    }
+}
