@@ -117,7 +117,7 @@ public final class LocalLambdaEndpoint implements AutoCloseable {
     private static void functionError(HttpExchange exchange, Throwable e) throws IOException {
         ObjectNode body = Json.MAPPER.createObjectNode();
         body.put("errorMessage", e.getMessage() == null ? e.getClass().getName() : e.getMessage());
-        body.put("errorType", e.getClass().getName());
+        body.put("errorType", e instanceof NamedFunctionError named ? named.errorType : e.getClass().getName());
         send(exchange, 200, Map.of("X-Amz-Function-Error", "Unhandled"), Json.compact(body).getBytes(StandardCharsets.UTF_8));
     }
 
@@ -210,6 +210,19 @@ public final class LocalLambdaEndpoint implements AutoCloseable {
         @Override
         public LambdaLogger getLogger() {
             return STDERR;
+        }
+    }
+
+    /**
+     * A failure that a local stand-in for a service integration reports under the error name Step Functions would
+     * use (e.g. {@code States.Timeout}); real handlers throw ordinary exceptions, named by their class.
+     */
+    public static final class NamedFunctionError extends RuntimeException {
+        private final String errorType;
+
+        public NamedFunctionError(String errorType, String message) {
+            super(message);
+            this.errorType = errorType;
         }
     }
 }
