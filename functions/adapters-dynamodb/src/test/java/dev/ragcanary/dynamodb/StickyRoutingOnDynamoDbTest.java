@@ -2,7 +2,6 @@ package dev.ragcanary.dynamodb;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ragcanary.core.ports.AliasControl;
 import dev.ragcanary.core.rollout.RolloutRequest;
 import dev.ragcanary.core.rollout.RolloutRequestParser;
 import dev.ragcanary.core.traffic.CachePurger;
@@ -13,6 +12,7 @@ import dev.ragcanary.core.traffic.StickyRouter;
 import dev.ragcanary.core.traffic.Variant;
 import dev.ragcanary.core.traffic.WeightShifter;
 import dev.ragcanary.testsupport.DynaliteExtension;
+import dev.ragcanary.testsupport.InMemoryLambdaAliases;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -118,8 +118,9 @@ class StickyRoutingOnDynamoDbTest {
     void afterARollbackMidTrafficNoRequestReachesTheCanaryOnceTheStateCacheExpires() throws Exception {
         String function = "rag-rollback";
         RolloutRequest plan = plan(function);
-        OneAlias alias = new OneAlias();
-        WeightShifter shifter = new WeightShifter(alias, (region, fn, version) -> true, rollouts,
+        InMemoryLambdaAliases lambda = new InMemoryLambdaAliases().publish("us-east-1", function, "41", "42")
+                .alias("us-east-1", function, "live", "41");
+        WeightShifter shifter = new WeightShifter(lambda, lambda, rollouts,
                 new DynamoDbLedger(DYNAMO.client(), "rollouts"), CachePurger.NONE, clock, d -> { });
         shifter.start(plan);
         shifter.shift(plan, "fifty");
@@ -159,7 +160,7 @@ class StickyRoutingOnDynamoDbTest {
 
         assertThat(canaryByPhase.get(0).sum()).as("canary requests before the rollback").isPositive();
         assertThat(canaryByPhase.get(2).sum()).as("canary requests after the state cache expired").isZero();
-        assertThat(alias.weights).isEmpty();
+        assertThat(lambda.read("us-east-1", function, "live").additionalVersionWeights()).isEmpty();
         assertThat(rollouts.read(function, "live").orElseThrow().epoch()).isEqualTo(2);
     }
 
@@ -169,27 +170,6 @@ class StickyRoutingOnDynamoDbTest {
             Thread.sleep(10);
         }
         assertThat(counter.sum()).as("requests routed in this phase").isGreaterThanOrEqualTo(atLeast);
-    }
-
-    /** The alias in one region, enough for the weight shifter to drive. */
-    private static final class OneAlias implements AliasControl {
-        volatile String version = "41";
-        volatile Map<String, Double> weights = Map.of();
-        private int revision;
-
-        @Override
-        public synchronized AliasState read(String region, String functionName, String alias) {
-            return new AliasState(version, weights, "r" + revision);
-        }
-
-        @Override
-        public synchronized AliasState update(String region, String functionName, String alias, String functionVersion,
-                                              Map<String, Double> additionalVersionWeights, String expectedRevisionId) {
-            version = functionVersion;
-            weights = additionalVersionWeights;
-            revision++;
-            return read(region, functionName, alias);
-        }
     }
 
     /** Moves only when the test says so, for every router at once. */
