@@ -42,6 +42,7 @@ public final class SimulatedFleet implements AliasControl, FunctionVersions, Met
     private final SampleRag canaryRag;
     private int revision;
     private int updateAliasThrottlesLeft;
+    private double maxCanaryWeightEver;
 
     public SimulatedFleet(Scenario scenario, List<String> regions) {
         this.scenario = scenario;
@@ -88,12 +89,18 @@ public final class SimulatedFleet implements AliasControl, FunctionVersions, Met
         }
         AliasState next = new AliasState(functionVersion, additionalVersionWeights, nextRevision());
         aliases.put(region, next);
+        maxCanaryWeightEver = Math.max(maxCanaryWeightEver, next.weightOf(Scenario.CANARY_VERSION));
         return next;
     }
 
     /** The alias in every region, as the test or the rehearsal sees it now. */
     public synchronized Map<String, AliasState> aliases() {
         return Map.copyOf(aliases);
+    }
+
+    /** The highest canary weight any alias was ever given: 0 means no user request could have reached the canary. */
+    public synchronized double maxCanaryWeightEver() {
+        return maxCanaryWeightEver;
     }
 
     private AliasState aliasIn(String region) {
