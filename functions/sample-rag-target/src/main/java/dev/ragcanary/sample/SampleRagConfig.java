@@ -32,7 +32,7 @@ public record SampleRagConfig(
         String cachePrefix) {
 
     public static final Set<String> ANALYZERS = Set.of("english", "standard", "whitespace");
-    public static final SampleRagConfig DEFAULTS = new SampleRagConfig("english", 120, 3, false, 0, 0.0, 0.0, "v1:");
+    public static final SampleRagConfig DEFAULTS = new SampleRagConfig("english", 25, 1, false, 0, 0.0, 0.0, "v1:");
 
     public SampleRagConfig {
         List<Problem> problems = new ArrayList<>();
