@@ -3,7 +3,8 @@ package dev.ragcanary.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.ragcanary.adapters.sfn.StubAwsServer;
+import dev.ragcanary.adapters.sfn.SfnStub;
+import dev.ragcanary.aws.StubAwsServer;
 import dev.ragcanary.core.gate.EvidenceParser;
 import dev.ragcanary.core.gate.GateEngine;
 import dev.ragcanary.core.gate.Verdict;
@@ -57,13 +58,13 @@ class OperatorCommandsTest {
 
     @Test
     void startValidatesThenStartsAnExecutionNamedAfterTheRollout() throws Exception {
-        sfn.reply("AWSStepFunctions.StartExecution", "{\"executionArn\":\"" + EXECUTION + "rag-answer-live-v42\",\"startDate\":1764150000}");
+        sfn.then(SfnStub.ok("{\"executionArn\":\"" + EXECUTION + "rag-answer-live-v42\",\"startDate\":1764150000}"));
 
         CliRun run = CliRun.withEnv(env(), "start", "events/start-rollout.json");
 
         assertThat(run.exitCode()).as(run.err()).isZero();
-        JsonNode body = sfn.requests().get(0).body();
-        assertThat(sfn.targets()).containsExactly("AWSStepFunctions.StartExecution");
+        JsonNode body = SfnStub.body(sfn.requests().get(0));
+        assertThat(SfnStub.targets(sfn)).containsExactly("AWSStepFunctions.StartExecution");
         assertThat(body.get("stateMachineArn").asText()).isEqualTo(MACHINE);
         assertThat(body.get("name").asText()).isEqualTo("rag-answer-live-v42");
         assertThat(Json.MAPPER.readTree(body.get("input").asText()))
@@ -75,12 +76,12 @@ class OperatorCommandsTest {
 
     @Test
     void startTakesAnotherNameWhenAsked() {
-        sfn.reply("AWSStepFunctions.StartExecution", "{\"executionArn\":\"" + EXECUTION + "retry-2\",\"startDate\":1764150000}");
+        sfn.then(SfnStub.ok("{\"executionArn\":\"" + EXECUTION + "retry-2\",\"startDate\":1764150000}"));
 
         CliRun run = CliRun.withEnv(env(), "start", "events/start-rollout.json", "--name", "retry-2");
 
         assertThat(run.exitCode()).as(run.err()).isZero();
-        assertThat(sfn.requests().get(0).body().get("name").asText()).isEqualTo("retry-2");
+        assertThat(SfnStub.body(sfn.requests().get(0)).get("name").asText()).isEqualTo("retry-2");
     }
 
     @Test
@@ -108,22 +109,22 @@ class OperatorCommandsTest {
 
     @Test
     void startingARunningRolloutAgainJoinsIt() {
-        sfn.fail("AWSStepFunctions.StartExecution", 400, "com.amazonaws.swf.service.v2.model#ExecutionAlreadyExists",
-                        "Execution Already Exists: '" + EXECUTION + "rag-answer-live-v42'")
-                .reply("AWSStepFunctions.DescribeExecution", describe("rag-answer-live-v42", "RUNNING"));
+        sfn.then(SfnStub.error(400, "com.amazonaws.swf.service.v2.model#ExecutionAlreadyExists",
+                        "Execution Already Exists: '" + EXECUTION + "rag-answer-live-v42'"))
+                .then(SfnStub.ok(describe("rag-answer-live-v42", "RUNNING")));
 
         CliRun run = CliRun.withEnv(env(), "start", "events/start-rollout.json");
 
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.out()).contains("already running").contains("joined it");
-        assertThat(sfn.targets()).containsExactly("AWSStepFunctions.StartExecution", "AWSStepFunctions.DescribeExecution");
+        assertThat(SfnStub.targets(sfn)).containsExactly("AWSStepFunctions.StartExecution", "AWSStepFunctions.DescribeExecution");
     }
 
     @Test
     void aNameTakenByAFinishedExecutionIsRefused() {
-        sfn.fail("AWSStepFunctions.StartExecution", 400, "com.amazonaws.swf.service.v2.model#ExecutionAlreadyExists",
-                        "Execution Already Exists: '" + EXECUTION + "rag-answer-live-v42'")
-                .reply("AWSStepFunctions.DescribeExecution", describe("rag-answer-live-v42", "SUCCEEDED"));
+        sfn.then(SfnStub.error(400, "com.amazonaws.swf.service.v2.model#ExecutionAlreadyExists",
+                        "Execution Already Exists: '" + EXECUTION + "rag-answer-live-v42'"))
+                .then(SfnStub.ok(describe("rag-answer-live-v42", "SUCCEEDED")));
 
         CliRun run = CliRun.withEnv(env(), "start", "events/start-rollout.json");
 
@@ -134,20 +135,20 @@ class OperatorCommandsTest {
     @Test
     void approveAnswersTheWaitingTokenFromTheHistory() throws Exception {
         String parameters = Json.compact(Map.of("Message", Map.of("kind", "stage", "stage", "fifty", "taskToken", "TOKEN-7")));
-        sfn.reply("AWSStepFunctions.GetExecutionHistory", "{\"events\":["
+        sfn.then(SfnStub.ok("{\"events\":["
                         + "{\"timestamp\":1764158499,\"type\":\"TaskScheduled\",\"id\":40,\"previousEventId\":39,"
                         + "\"taskScheduledEventDetails\":{\"resourceType\":\"sns\",\"resource\":\"publish.waitForTaskToken\","
                         + "\"region\":\"eu-west-1\",\"parameters\":" + Json.compact(parameters) + "}},"
                         + "{\"timestamp\":1764158498,\"type\":\"TaskStateEntered\",\"id\":39,\"previousEventId\":38,"
-                        + "\"stateEnteredEventDetails\":{\"name\":\"Ask a person to approve the stage\"}}]}")
-                .reply("AWSStepFunctions.SendTaskSuccess", "{}");
+                        + "\"stateEnteredEventDetails\":{\"name\":\"Ask a person to approve the stage\"}}]}"))
+                .then(SfnStub.ok("{}"));
 
         CliRun run = CliRun.withEnv(env(), "approve", "rag-answer-live-v42");
 
         assertThat(run.exitCode()).as(run.err()).isZero();
-        assertThat(sfn.targets()).containsExactly("AWSStepFunctions.GetExecutionHistory", "AWSStepFunctions.SendTaskSuccess");
-        assertThat(sfn.requests().get(0).body().get("executionArn").asText()).isEqualTo(EXECUTION + "rag-answer-live-v42");
-        JsonNode answer = sfn.requests().get(1).body();
+        assertThat(SfnStub.targets(sfn)).containsExactly("AWSStepFunctions.GetExecutionHistory", "AWSStepFunctions.SendTaskSuccess");
+        assertThat(SfnStub.body(sfn.requests().get(0)).get("executionArn").asText()).isEqualTo(EXECUTION + "rag-answer-live-v42");
+        JsonNode answer = SfnStub.body(sfn.requests().get(1));
         assertThat(answer.get("taskToken").asText()).isEqualTo("TOKEN-7");
         assertThat(Json.MAPPER.readTree(answer.get("output").asText()))
                 .isEqualTo(Json.MAPPER.readTree("{\"approved\":true,\"by\":\"ana\"}"));
@@ -156,50 +157,50 @@ class OperatorCommandsTest {
 
     @Test
     void approveRefusesWhenNothingWaitsAndCanReject() throws Exception {
-        sfn.reply("AWSStepFunctions.GetExecutionHistory", "{\"events\":[{\"timestamp\":1764158499,\"type\":\"WaitStateEntered\","
-                + "\"id\":12,\"stateEnteredEventDetails\":{\"name\":\"Bake\"}}]}");
+        sfn.then(SfnStub.ok("{\"events\":[{\"timestamp\":1764158499,\"type\":\"WaitStateEntered\","
+                + "\"id\":12,\"stateEnteredEventDetails\":{\"name\":\"Bake\"}}]}"));
 
         CliRun nothing = CliRun.withEnv(env(), "approve", "rag-answer-live-v42");
 
         assertThat(nothing.exitCode()).isEqualTo(2);
         assertThat(nothing.err()).contains("is not waiting for an approval");
-        assertThat(sfn.targets()).doesNotContain("AWSStepFunctions.SendTaskSuccess");
+        assertThat(SfnStub.targets(sfn)).doesNotContain("AWSStepFunctions.SendTaskSuccess");
 
-        sfn.reply("AWSStepFunctions.GetExecutionHistory", "{\"events\":[{\"timestamp\":1764158499,\"type\":\"TaskScheduled\","
+        sfn.then(SfnStub.ok("{\"events\":[{\"timestamp\":1764158499,\"type\":\"TaskScheduled\","
                         + "\"id\":40,\"taskScheduledEventDetails\":{\"resourceType\":\"sns\",\"resource\":\"publish.waitForTaskToken\","
-                        + "\"region\":\"eu-west-1\",\"parameters\":\"{\\\"Message\\\":{\\\"stage\\\":\\\"ten\\\",\\\"taskToken\\\":\\\"T2\\\"}}\"}}]}")
-                .reply("AWSStepFunctions.SendTaskSuccess", "{}");
+                        + "\"region\":\"eu-west-1\",\"parameters\":\"{\\\"Message\\\":{\\\"stage\\\":\\\"ten\\\",\\\"taskToken\\\":\\\"T2\\\"}}\"}}]}"))
+                .then(SfnStub.ok("{}"));
         CliRun reject = CliRun.withEnv(env(), "approve", "rag-answer-live-v42", "--reject", "--by", "bo");
 
         assertThat(reject.exitCode()).as(reject.err()).isZero();
-        assertThat(Json.MAPPER.readTree(sfn.requests().get(sfn.requests().size() - 1).body().get("output").asText()))
+        assertThat(Json.MAPPER.readTree(SfnStub.body(sfn.requests().get(sfn.requests().size() - 1)).get("output").asText()))
                 .isEqualTo(Json.MAPPER.readTree("{\"approved\":false,\"by\":\"bo\"}"));
         assertThat(reject.out()).contains("refused stage ten");
     }
 
     @Test
     void abortStopsARunningExecutionWithTheReason() {
-        sfn.reply("AWSStepFunctions.DescribeExecution", describe("rag-answer-live-v42", "RUNNING"))
-                .reply("AWSStepFunctions.StopExecution", "{\"stopDate\":1764160000}");
+        sfn.then(SfnStub.ok(describe("rag-answer-live-v42", "RUNNING")))
+                .then(SfnStub.ok("{\"stopDate\":1764160000}"));
 
         CliRun run = CliRun.withEnv(env(), "abort", "rag-answer-live-v42", "--reason", "p95 looks wrong in eu-west-1");
 
         assertThat(run.exitCode()).as(run.err()).isZero();
-        assertThat(sfn.targets()).containsExactly("AWSStepFunctions.DescribeExecution", "AWSStepFunctions.StopExecution");
-        assertThat(sfn.requests().get(1).body()).isEqualTo(Json.MAPPER.valueToTree(Map.of(
+        assertThat(SfnStub.targets(sfn)).containsExactly("AWSStepFunctions.DescribeExecution", "AWSStepFunctions.StopExecution");
+        assertThat(SfnStub.body(sfn.requests().get(1))).isEqualTo(Json.MAPPER.valueToTree(Map.of(
                 "executionArn", EXECUTION + "rag-answer-live-v42", "error", "OperatorAbort", "cause", "p95 looks wrong in eu-west-1")));
         assertThat(run.out()).contains("rolls the canary back to weight 0");
     }
 
     @Test
     void abortOfAFinishedRolloutChangesNothing() {
-        sfn.reply("AWSStepFunctions.DescribeExecution", describe("rag-answer-live-v42", "FAILED"));
+        sfn.then(SfnStub.ok(describe("rag-answer-live-v42", "FAILED")));
 
         CliRun run = CliRun.withEnv(env(), "abort", "rag-answer-live-v42", "--reason", "late");
 
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains("is not running (FAILED)");
-        assertThat(sfn.targets()).containsExactly("AWSStepFunctions.DescribeExecution");
+        assertThat(SfnStub.targets(sfn)).containsExactly("AWSStepFunctions.DescribeExecution");
         assertThat(CliRun.withEnv(env(), "abort", "rag-answer-live-v42").exitCode()).as("--reason is required").isEqualTo(2);
     }
 
@@ -221,8 +222,8 @@ class OperatorCommandsTest {
                 EvidenceParser.parse(Files.readString(CliRun.repoRoot().resolve("events/evidence/p95-regression-stage-one.json"))));
         ledger.append(new LedgerEntry("status-v42", 3, t0.plusSeconds(1900), LedgerEntry.Type.VERDICT, "one", 0.01, 1,
                 verdict.reason(), Json.MAPPER.valueToTree(verdict)));
-        sfn.reply("AWSStepFunctions.DescribeExecution", describe("status-v42", "RUNNING"))
-                .reply("AWSStepFunctions.GetExecutionHistory", "{\"events\":[]}");
+        sfn.then(SfnStub.ok(describe("status-v42", "RUNNING")))
+                .then(SfnStub.ok("{\"events\":[]}"));
 
         CliRun status = CliRun.withEnv(env(), "status", "status-v42");
 

@@ -47,7 +47,7 @@ public final class DynamoDbAssignmentStore implements AssignmentStore {
     }
 
     @Override
-    public Assignment claim(String functionName, String alias, Assignment candidate, Instant now) {
+    public Claim claim(String functionName, String alias, Assignment candidate, Instant now) {
         try {
             dynamo.putItem(PutItemRequest.builder().tableName(table)
                     .item(Map.of("pk", s(pk(functionName, alias, candidate.stickyKey())),
@@ -65,12 +65,12 @@ public final class DynamoDbAssignmentStore implements AssignmentStore {
                             ":control", s(Variant.CONTROL.label()),
                             ":weight", n(candidate.weight())))
                     .build());
-            return candidate;
+            return new Claim(candidate, true);
         } catch (ConditionalCheckFailedException lostRace) {
             Map<String, AttributeValue> winner = dynamo.getItem(GetItemRequest.builder().tableName(table)
                     .consistentRead(true).key(Map.of("pk", s(pk(functionName, alias, candidate.stickyKey())))).build())
                     .item();
-            return fromItem(winner);
+            return new Claim(fromItem(winner), false);
         }
     }
 

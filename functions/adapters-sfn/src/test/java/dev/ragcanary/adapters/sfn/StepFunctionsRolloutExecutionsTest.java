@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ragcanary.aws.AwsClients;
+import dev.ragcanary.aws.StubAwsServer;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.ops.RolloutExecutions.Execution;
 import dev.ragcanary.core.ops.RolloutExecutions.OperatorException;
@@ -34,7 +35,7 @@ class StepFunctionsRolloutExecutionsTest {
 
     @Test
     void startsAnExecutionNamedAfterTheRollout() {
-        stub.reply("AWSStepFunctions.StartExecution", "{\"executionArn\":\"" + EXECUTION + "\",\"startDate\":1764158400.5}");
+        stub.then(SfnStub.ok("{\"executionArn\":\"" + EXECUTION + "\",\"startDate\":1764158400.5}"));
 
         Started started = executions.start("rag-answer-live-v42", "{\"rolloutId\":\"rag-answer-live-v42\"}");
 
@@ -43,31 +44,31 @@ class StepFunctionsRolloutExecutionsTest {
         assertThat(started.execution().startDate()).isEqualTo(Instant.ofEpochMilli(1764158400500L));
         StubAwsServer.Request request = stub.requests().get(0);
         assertThat(request.method()).isEqualTo("POST");
-        assertThat(request.contentType()).isEqualTo("application/x-amz-json-1.0");
-        assertThat(request.body()).isEqualTo(Json.MAPPER.valueToTree(Map.of("stateMachineArn", MACHINE,
+        assertThat(request.header("Content-Type")).isEqualTo("application/x-amz-json-1.0");
+        assertThat(SfnStub.body(request)).isEqualTo(Json.MAPPER.valueToTree(Map.of("stateMachineArn", MACHINE,
                 "name", "rag-answer-live-v42", "input", "{\"rolloutId\":\"rag-answer-live-v42\"}")));
     }
 
     @Test
     void aTakenNameReportsTheExistingExecutionInsteadOfStartingAnother() {
-        stub.fail("AWSStepFunctions.StartExecution", 400, "com.amazonaws.swf.service.v2.model#ExecutionAlreadyExists",
-                        "Execution Already Exists: '" + EXECUTION + "'")
-                .reply("AWSStepFunctions.DescribeExecution", "{\"executionArn\":\"" + EXECUTION + "\",\"name\":\"rag-answer-live-v42\","
-                        + "\"stateMachineArn\":\"" + MACHINE + "\",\"status\":\"RUNNING\",\"startDate\":1764150000,\"input\":\"{}\"}");
+        stub.then(SfnStub.error(400, "com.amazonaws.swf.service.v2.model#ExecutionAlreadyExists",
+                        "Execution Already Exists: '" + EXECUTION + "'"))
+                .then(SfnStub.ok("{\"executionArn\":\"" + EXECUTION + "\",\"name\":\"rag-answer-live-v42\","
+                        + "\"stateMachineArn\":\"" + MACHINE + "\",\"status\":\"RUNNING\",\"startDate\":1764150000,\"input\":\"{}\"}"));
 
         Started started = executions.start("rag-answer-live-v42", "{\"rolloutId\":\"rag-answer-live-v42\",\"edited\":true}");
 
         assertThat(started.alreadyExisted()).isTrue();
         assertThat(started.execution().running()).isTrue();
         assertThat(started.execution().startDate()).isEqualTo(Instant.ofEpochSecond(1764150000));
-        assertThat(stub.targets()).containsExactly("AWSStepFunctions.StartExecution", "AWSStepFunctions.DescribeExecution");
-        assertThat(stub.requests().get(1).body()).isEqualTo(Json.MAPPER.valueToTree(Map.of("executionArn", EXECUTION)));
+        assertThat(SfnStub.targets(stub)).containsExactly("AWSStepFunctions.StartExecution", "AWSStepFunctions.DescribeExecution");
+        assertThat(SfnStub.body(stub.requests().get(1))).isEqualTo(Json.MAPPER.valueToTree(Map.of("executionArn", EXECUTION)));
     }
 
     @Test
     void describeOfAnUnknownNameIsEmpty() {
-        stub.fail("AWSStepFunctions.DescribeExecution", 400, "com.amazonaws.swf.service.v2.model#ExecutionDoesNotExist",
-                "Execution Does Not Exist: '" + EXECUTION + "'");
+        stub.then(SfnStub.error(400, "com.amazonaws.swf.service.v2.model#ExecutionDoesNotExist",
+                "Execution Does Not Exist: '" + EXECUTION + "'"));
 
         assertThat(executions.describe("rag-answer-live-v42")).isEmpty();
     }
@@ -76,15 +77,15 @@ class StepFunctionsRolloutExecutionsTest {
     void findsTheWaitingApprovalTokenInTheHistoryAcrossPages() throws Exception {
         String parameters = Json.compact(Map.of("TopicArn", "arn:aws:sns:eu-west-1:123456789012:approvals",
                 "Message", Map.of("kind", "stage", "stage", "fifty", "rolloutId", "rag-answer-live-v42", "taskToken", "TOKEN-1")));
-        stub.reply("AWSStepFunctions.GetExecutionHistory", "{\"nextToken\":\"page-2\",\"events\":["
+        stub.then(SfnStub.ok("{\"nextToken\":\"page-2\",\"events\":["
                         + "{\"timestamp\":1764158500,\"type\":\"TaskSubmitted\",\"id\":41,\"previousEventId\":40,"
-                        + "\"taskSubmittedEventDetails\":{\"resourceType\":\"sns\",\"resource\":\"publish.waitForTaskToken\"}}]}")
-                .reply("AWSStepFunctions.GetExecutionHistory", "{\"events\":["
+                        + "\"taskSubmittedEventDetails\":{\"resourceType\":\"sns\",\"resource\":\"publish.waitForTaskToken\"}}]}"))
+                .then(SfnStub.ok("{\"events\":["
                         + "{\"timestamp\":1764158499,\"type\":\"TaskScheduled\",\"id\":40,\"previousEventId\":39,"
                         + "\"taskScheduledEventDetails\":{\"resourceType\":\"sns\",\"resource\":\"publish.waitForTaskToken\","
                         + "\"region\":\"eu-west-1\",\"parameters\":" + Json.compact(parameters) + "}},"
                         + "{\"timestamp\":1764158498,\"type\":\"TaskStateEntered\",\"id\":39,\"previousEventId\":38,"
-                        + "\"stateEnteredEventDetails\":{\"name\":\"Ask a person to approve the stage\",\"input\":\"{}\"}}]}");
+                        + "\"stateEnteredEventDetails\":{\"name\":\"Ask a person to approve the stage\",\"input\":\"{}\"}}]}"));
 
         Optional<PendingApproval> pending = executions.pendingApproval("rag-answer-live-v42");
 
@@ -92,19 +93,19 @@ class StepFunctionsRolloutExecutionsTest {
         assertThat(pending.get().taskToken()).isEqualTo("TOKEN-1");
         assertThat(pending.get().stateName()).isEqualTo("Ask a person to approve the stage");
         assertThat(Json.MAPPER.readTree(pending.get().message()).get("stage").asText()).isEqualTo("fifty");
-        assertThat(stub.requests().get(0).body()).isEqualTo(Json.MAPPER.valueToTree(Map.of("executionArn", EXECUTION,
+        assertThat(SfnStub.body(stub.requests().get(0))).isEqualTo(Json.MAPPER.valueToTree(Map.of("executionArn", EXECUTION,
                 "reverseOrder", true, "maxResults", 100, "includeExecutionData", true)));
-        assertThat(stub.requests().get(1).body().get("nextToken").asText()).isEqualTo("page-2");
+        assertThat(SfnStub.body(stub.requests().get(1)).get("nextToken").asText()).isEqualTo("page-2");
     }
 
     @Test
     void anAnsweredApprovalIsNotPending() {
-        stub.reply("AWSStepFunctions.GetExecutionHistory", "{\"events\":["
+        stub.then(SfnStub.ok("{\"events\":["
                 + "{\"timestamp\":1764158600,\"type\":\"TaskSucceeded\",\"id\":42,\"previousEventId\":41,"
                 + "\"taskSucceededEventDetails\":{\"resourceType\":\"sns\",\"resource\":\"publish.waitForTaskToken\",\"output\":\"{}\"}},"
                 + "{\"timestamp\":1764158499,\"type\":\"TaskScheduled\",\"id\":40,\"previousEventId\":39,"
                 + "\"taskScheduledEventDetails\":{\"resourceType\":\"sns\",\"resource\":\"publish.waitForTaskToken\","
-                + "\"region\":\"eu-west-1\",\"parameters\":\"{\\\"Message\\\":{\\\"taskToken\\\":\\\"OLD\\\"}}\"}}]}");
+                + "\"region\":\"eu-west-1\",\"parameters\":\"{\\\"Message\\\":{\\\"taskToken\\\":\\\"OLD\\\"}}\"}}]}"));
 
         assertThat(executions.pendingApproval("rag-answer-live-v42")).isEmpty();
         assertThat(stub.requests()).hasSize(1);
@@ -112,14 +113,14 @@ class StepFunctionsRolloutExecutionsTest {
 
     @Test
     void answersTheTokenAndExplainsAnExpiredOne() {
-        stub.reply("AWSStepFunctions.SendTaskSuccess", "{}")
-                .fail("AWSStepFunctions.SendTaskSuccess", 400, "com.amazonaws.swf.service.v2.model#TaskTimedOut",
-                        "Task Timed Out: 'Provided task does not exist anymore'");
+        stub.then(SfnStub.ok("{}"))
+                .then(SfnStub.error(400, "com.amazonaws.swf.service.v2.model#TaskTimedOut",
+                        "Task Timed Out: 'Provided task does not exist anymore'"));
 
         executions.answer("TOKEN-1", "{\"approved\":true,\"by\":\"ana\"}");
 
-        assertThat(stub.requests().get(0).target()).isEqualTo("AWSStepFunctions.SendTaskSuccess");
-        assertThat(stub.requests().get(0).body()).isEqualTo(Json.MAPPER.valueToTree(Map.of("taskToken", "TOKEN-1",
+        assertThat(SfnStub.target(stub.requests().get(0))).isEqualTo("AWSStepFunctions.SendTaskSuccess");
+        assertThat(SfnStub.body(stub.requests().get(0))).isEqualTo(Json.MAPPER.valueToTree(Map.of("taskToken", "TOKEN-1",
                 "output", "{\"approved\":true,\"by\":\"ana\"}")));
         assertThatThrownBy(() -> executions.answer("TOKEN-1", "{}")).isInstanceOf(OperatorException.class)
                 .hasMessageContaining("no longer waiting").hasMessageContaining("TaskTimedOut");
@@ -127,24 +128,24 @@ class StepFunctionsRolloutExecutionsTest {
 
     @Test
     void stopsTheExecutionWithTheReason() {
-        stub.reply("AWSStepFunctions.StopExecution", "{\"stopDate\":1764158700}");
+        stub.then(SfnStub.ok("{\"stopDate\":1764158700}"));
 
         executions.stop("rag-answer-live-v42", "OperatorAbort", "p95 looks wrong");
 
-        assertThat(stub.requests().get(0).target()).isEqualTo("AWSStepFunctions.StopExecution");
-        assertThat(stub.requests().get(0).body()).isEqualTo(Json.MAPPER.valueToTree(Map.of("executionArn", EXECUTION,
+        assertThat(SfnStub.target(stub.requests().get(0))).isEqualTo("AWSStepFunctions.StopExecution");
+        assertThat(SfnStub.body(stub.requests().get(0))).isEqualTo(Json.MAPPER.valueToTree(Map.of("executionArn", EXECUTION,
                 "error", "OperatorAbort", "cause", "p95 looks wrong")));
     }
 
     @Test
     void listsRunningExecutions() {
-        stub.reply("AWSStepFunctions.ListExecutions", "{\"executions\":[{\"executionArn\":\"" + EXECUTION + "\","
-                + "\"stateMachineArn\":\"" + MACHINE + "\",\"name\":\"rag-answer-live-v42\",\"status\":\"RUNNING\",\"startDate\":1764150000}]}");
+        stub.then(SfnStub.ok("{\"executions\":[{\"executionArn\":\"" + EXECUTION + "\","
+                + "\"stateMachineArn\":\"" + MACHINE + "\",\"name\":\"rag-answer-live-v42\",\"status\":\"RUNNING\",\"startDate\":1764150000}]}"));
 
         List<Execution> running = executions.running();
 
         assertThat(running).extracting(Execution::name).containsExactly("rag-answer-live-v42");
-        assertThat(stub.requests().get(0).body()).isEqualTo(Json.MAPPER.valueToTree(Map.of("stateMachineArn", MACHINE,
+        assertThat(SfnStub.body(stub.requests().get(0))).isEqualTo(Json.MAPPER.valueToTree(Map.of("stateMachineArn", MACHINE,
                 "statusFilter", "RUNNING", "maxResults", 100)));
     }
 

@@ -14,7 +14,14 @@ public interface AssignmentStore {
      * expired at {@code now}, and not a control assignment made at a lower weight). Conditional, so concurrent routers
      * agree: exactly one wins and the others get the winner.
      *
-     * @return the assignment in force afterwards: {@code candidate} if it was written, else the one that won
+     * @return the assignment in force afterwards and whether this call wrote it
      */
-    Assignment claim(String functionName, String alias, Assignment candidate, Instant now);
+    Claim claim(String functionName, String alias, Assignment candidate, Instant now);
+
+    /**
+     * @param assignment {@code candidate} if it was written, else the one that won
+     * @param written    whether this call's write won
+     */
+    record Claim(Assignment assignment, boolean written) {
+    }
 }

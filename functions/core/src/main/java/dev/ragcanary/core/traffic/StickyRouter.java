@@ -85,10 +85,10 @@ public final class StickyRouter {
             Variant variant = StickyBucket.isCanary(bucket, state.weight()) ? Variant.CANARY : Variant.CONTROL;
             Assignment candidate = new Assignment(key, state.rolloutId(), state.epoch(), variant,
                     state.qualifierOf(variant), state.weight(), now.plus(Duration.ofHours(state.stickyHours())));
-            Assignment winner = assignments.claim(functionName, alias, candidate, now);
-            RouteDecision.Reason reason = winner.equals(candidate)
+            AssignmentStore.Claim claim = assignments.claim(functionName, alias, candidate, now);
+            RouteDecision.Reason reason = claim.written()
                     ? RouteDecision.Reason.NEWLY_ASSIGNED : RouteDecision.Reason.LOST_RACE;
-            return decision(state, winner.variant(), reason, key, bucket, warm, mirror, ignored);
+            return decision(state, claim.assignment().variant(), reason, key, bucket, warm, mirror, ignored);
         } catch (RuntimeException storeDown) {
             return fallback(state, warm);
         }

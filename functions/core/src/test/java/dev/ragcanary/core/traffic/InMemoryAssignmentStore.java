@@ -19,12 +19,16 @@ final class InMemoryAssignmentStore implements AssignmentStore {
     }
 
     @Override
-    public Assignment claim(String functionName, String alias, Assignment candidate, Instant now) {
+    public Claim claim(String functionName, String alias, Assignment candidate, Instant now) {
         if (fail != null) {
             throw fail;
         }
-        return items.compute(functionName + "#" + alias + "#" + candidate.stickyKey(), (k, existing) ->
-                existing == null || replaceable(existing, candidate, now) ? candidate : existing);
+        boolean[] written = {false};
+        Assignment inForce = items.compute(functionName + "#" + alias + "#" + candidate.stickyKey(), (k, existing) -> {
+            written[0] = existing == null || replaceable(existing, candidate, now);
+            return written[0] ? candidate : existing;
+        });
+        return new Claim(inForce, written[0]);
     }
 
     private static boolean replaceable(Assignment existing, Assignment candidate, Instant now) {

@@ -135,8 +135,8 @@ class StickyRouterTest {
             }
 
             @Override
-            public Assignment claim(String functionName, String alias, Assignment candidate, Instant now) {
-                return winner;
+            public Claim claim(String functionName, String alias, Assignment candidate, Instant now) {
+                return new Claim(winner, false);
             }
         };
         StickyRouter loser = new StickyRouter("rag-answer", "live", rollouts, racing, clock, Duration.ofSeconds(5), 0, () -> 1);

@@ -1,0 +1,81 @@
+package dev.ragcanary.testsupport;
+
+import dev.ragcanary.core.ports.AliasControl;
+import dev.ragcanary.core.traffic.FunctionVersions;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Lambda aliases and published versions held in memory, per region, with Lambda's RevisionId check: a stand-in for
+ * the Lambda control plane in handler tests and local rehearsals.
+ *
+ * <pre>{@code
+ * InMemoryLambdaAliases lambda = new InMemoryLambdaAliases()
+ *         .publish("us-east-1", "rag-answer", "41", "42")
+ *         .alias("us-east-1", "rag-answer", "live", "41");
+ * }</pre>
+ */
+public final class InMemoryLambdaAliases implements AliasControl, FunctionVersions {
+    private final Map<String, AliasState> aliases = new ConcurrentHashMap<>();
+    private final Set<String> versions = ConcurrentHashMap.newKeySet();
+    private final AtomicLong revisions = new AtomicLong();
+
+    /** Publishes versions of a function in a region. */
+    public InMemoryLambdaAliases publish(String region, String functionName, String... publishedVersions) {
+        for (String version : publishedVersions) {
+            versions.add(region + "/" + functionName + ":" + version);
+        }
+        return this;
+    }
+
+    /** Creates (or resets) an alias pointing at {@code version} with no routing. */
+    public InMemoryLambdaAliases alias(String region, String functionName, String alias, String version) {
+        aliases.put(key(region, functionName, alias), new AliasState(version, Map.of(), nextRevision()));
+        return this;
+    }
+
+    @Override
+    public AliasState read(String region, String functionName, String alias) {
+        AliasState state = aliases.get(key(region, functionName, alias));
+        if (state == null) {
+            throw new IllegalStateException("alias " + functionName + ":" + alias + " in " + region + " not found");
+        }
+        return state;
+    }
+
+    @Override
+    public synchronized AliasState update(String region, String functionName, String alias, String functionVersion,
+                                          Map<String, Double> additionalVersionWeights, String expectedRevisionId) {
+        AliasState current = read(region, functionName, alias);
+        if (!current.revisionId().equals(expectedRevisionId)) {
+            throw new StaleRevisionException("alias " + functionName + ":" + alias + " in " + region
+                    + " has revision " + current.revisionId() + ", not " + expectedRevisionId);
+        }
+        Set<String> named = new HashSet<>(additionalVersionWeights.keySet());
+        named.add(functionVersion);
+        for (String version : named) {
+            if (!exists(region, functionName, version)) {
+                throw new IllegalStateException("version " + version + " of " + functionName + " not found in " + region);
+            }
+        }
+        AliasState next = new AliasState(functionVersion, additionalVersionWeights, nextRevision());
+        aliases.put(key(region, functionName, alias), next);
+        return next;
+    }
+
+    @Override
+    public boolean exists(String region, String functionName, String version) {
+        return versions.contains(region + "/" + functionName + ":" + version);
+    }
+
+    private String nextRevision() {
+        return "rev-" + revisions.incrementAndGet();
+    }
+
+    private static String key(String region, String functionName, String alias) {
+        return region + "/" + functionName + ":" + alias;
+    }
+}

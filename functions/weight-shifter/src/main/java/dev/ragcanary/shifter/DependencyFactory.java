@@ -1,0 +1,63 @@
+package dev.ragcanary.shifter;
+
+import dev.ragcanary.aws.AwsClients;
+import dev.ragcanary.core.traffic.CachePurger;
+import dev.ragcanary.core.traffic.Sleeper;
+import dev.ragcanary.core.traffic.WeightShifter;
+import dev.ragcanary.dynamodb.DynamoDbCachePurger;
+import dev.ragcanary.dynamodb.DynamoDbLedger;
+import dev.ragcanary.dynamodb.DynamoDbRolloutStore;
+import dev.ragcanary.lambda.LambdaAliasControl;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.lambda.LambdaClient;
+
+/**
+ * The one place the weight shifter's clients and adapters are built, from the environment: {@code ROLLOUTS_TABLE}
+ * (required), {@code CACHE_TABLE} and {@code CACHE_PURGE_WEBHOOK} (optional purge targets), and the
+ * {@code RAG_CANARY_ENDPOINT_<SERVICE>} overrides for local runs.
+ */
+public final class DependencyFactory {
+    private DependencyFactory() {
+    }
+
+    public static WeightShifter weightShifter(Map<String, String> env) {
+        String rolloutsTable = required(env, "ROLLOUTS_TABLE");
+        DynamoDbClient dynamo = AwsClients.build(DynamoDbClient.builder(), "dynamodb", env);
+        String lambdaEndpoint = env.get("RAG_CANARY_ENDPOINT_LAMBDA");
+        LambdaAliasControl aliases = new LambdaAliasControl(region -> AwsClients.build(LambdaClient.builder(),
+                lambdaEndpoint == null ? null : URI.create(lambdaEndpoint), Region.of(region)));
+        return new WeightShifter(aliases, aliases, new DynamoDbRolloutStore(dynamo, rolloutsTable),
+                new DynamoDbLedger(dynamo, rolloutsTable), cachePurger(env, dynamo), Clock.systemUTC(), Sleeper.REAL);
+    }
+
+    static CachePurger cachePurger(Map<String, String> env, DynamoDbClient dynamo) {
+        List<CachePurger> purgers = new ArrayList<>();
+        String table = env.get("CACHE_TABLE");
+        if (table != null && !table.isBlank()) {
+            purgers.add(new DynamoDbCachePurger(dynamo, table));
+        }
+        String webhook = env.get("CACHE_PURGE_WEBHOOK");
+        if (webhook != null && !webhook.isBlank()) {
+            purgers.add(new WebhookCachePurger(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build(),
+                    URI.create(webhook)));
+        }
+        return purgers.isEmpty() ? CachePurger.NONE : CachePurger.all(purgers);
+    }
+
+    private static String required(Map<String, String> env, String name) {
+        String value = env.get(name);
+        if (value == null || value.isBlank()) {
+            throw new IllegalStateException("environment variable " + name + " is not set; the stack sets it to the"
+                    + " rollouts table name");
+        }
+        return value;
+    }
+}

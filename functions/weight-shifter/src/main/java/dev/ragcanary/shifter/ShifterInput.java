@@ -1,0 +1,83 @@
+package dev.ragcanary.shifter;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ragcanary.core.json.InvalidInputException;
+import dev.ragcanary.core.json.Json;
+import dev.ragcanary.core.json.JsonObject;
+import dev.ragcanary.core.json.Problem;
+import dev.ragcanary.core.rollout.RolloutRequest;
+import dev.ragcanary.core.rollout.RolloutRequestParser;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The weight shifter's input: an action from the state machine, or the EventBridge "Step Functions Execution Status
+ * Change" event for a stopped execution (which becomes a rollback). All problems are reported at once.
+ *
+ * @param reason       why (rollback); for a cleanup event, the execution's status and ARN
+ * @param executionArn the execution that asked, if given (kept in the ledger reason)
+ */
+record ShifterInput(Action action, RolloutRequest rollout, String stage, String reason, String executionArn) {
+    enum Action { VALIDATE, START, SHIFT, PROMOTE, ROLLBACK, RELEASE, IGNORE }
+
+    static final String STATUS_CHANGE = "Step Functions Execution Status Change";
+    static final Set<String> STOPPED = Set.of("ABORTED", "TIMED_OUT", "FAILED");
+    private static final Set<String> FIELDS = Set.of("action", "rollout", "stage", "reason", "executionArn");
+    private static final Set<String> ACTIONS = Set.of("validate", "start", "shift", "promote", "rollback", "release");
+
+    static ShifterInput parse(JsonNode root) {
+        if (root.isObject() && STATUS_CHANGE.equals(root.path("detail-type").asText())) {
+            return fromStatusChange(root.path("detail"));
+        }
+        List<Problem> problems = new ArrayList<>();
+        JsonObject doc = JsonObject.of(root, "$", problems, FIELDS);
+        String action = doc.has("action") ? doc.choice("action", null, ACTIONS) : doc.requiredText("action");
+        String stage = doc.text("stage", null);
+        if ("shift".equals(action) && stage == null) {
+            doc.problem("stage", "required for action shift: the name of the stage to shift to");
+        }
+        RolloutRequest rollout = null;
+        if (!doc.has("rollout")) {
+            doc.problem("rollout", "required object is missing: the start input or the plan");
+        } else {
+            rollout = rollout(doc.raw("rollout"), "$.rollout", problems);
+        }
+        if (!problems.isEmpty()) {
+            throw new InvalidInputException("weight shifter input", problems);
+        }
+        return new ShifterInput(Action.valueOf(action.toUpperCase(java.util.Locale.ROOT)), rollout, stage,
+                doc.text("reason", null), doc.text("executionArn", null));
+    }
+
+    private static ShifterInput fromStatusChange(JsonNode detail) {
+        String status = detail.path("status").asText();
+        String executionArn = detail.path("executionArn").asText(null);
+        if (!STOPPED.contains(status)) {
+            return new ShifterInput(Action.IGNORE, null, null, "execution status " + status, executionArn);
+        }
+        List<Problem> problems = new ArrayList<>();
+        if (!detail.path("input").isTextual()) {
+            throw new InvalidInputException("execution status change event",
+                    List.of(new Problem("$.detail.input", "expected the execution's start input as text")));
+        }
+        JsonNode input = Json.parse("execution input", detail.path("input").asText());
+        JsonNode plan = input.has("rollout") ? input.get("rollout") : input;
+        RolloutRequest rollout = rollout(plan, "$.detail.input", problems);
+        if (!problems.isEmpty()) {
+            throw new InvalidInputException("execution status change event", problems);
+        }
+        return new ShifterInput(Action.ROLLBACK, rollout, null,
+                "execution " + status + (executionArn == null ? "" : ": " + executionArn), executionArn);
+    }
+
+    /** Parses the plan, re-rooting its problems under {@code path}. */
+    private static RolloutRequest rollout(JsonNode node, String path, List<Problem> problems) {
+        try {
+            return RolloutRequestParser.parse(node);
+        } catch (InvalidInputException e) {
+            e.problems().forEach(p -> problems.add(new Problem(path + p.path().substring(1), p.message())));
+            return null;
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package dev.ragcanary.shifter;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ragcanary.core.json.Json;
+import dev.ragcanary.core.traffic.WeightShifter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/**
+ * Lambda entry point of the weight shifter (PREAMBLE contract): {@code {"action", "rollout", "stage", "reason",
+ * "executionArn"}} -> the rollout state; {@code validate} -> {@code {"plan": ...}}; an EventBridge execution status
+ * change (ABORTED, TIMED_OUT, FAILED) -> rollback of that execution's rollout.
+ */
+public final class WeightShifterHandler implements RequestStreamHandler {
+    private final WeightShifter shifter;
+
+    public WeightShifterHandler() {
+        this(DependencyFactory.weightShifter(System.getenv()));
+    }
+
+    public WeightShifterHandler(WeightShifter shifter) {
+        this.shifter = shifter;
+    }
+
+    @Override
+    public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
+        JsonNode request = Json.parse("weight shifter input", new String(input.readAllBytes(), StandardCharsets.UTF_8));
+        Json.MAPPER.writeValue(output, handle(request));
+    }
+
+    Object handle(JsonNode request) {
+        ShifterInput in = ShifterInput.parse(request);
+        return switch (in.action()) {
+            case VALIDATE -> Map.of("plan", in.rollout());
+            case START -> shifter.start(in.rollout()).summary();
+            case SHIFT -> shifter.shift(in.rollout(), in.stage()).summary();
+            case PROMOTE -> shifter.promote(in.rollout()).summary();
+            case ROLLBACK -> shifter.rollback(in.rollout(), rollbackReason(in)).summary();
+            case RELEASE -> shifter.release(in.rollout()).summary();
+            case IGNORE -> Map.of("ignored", in.reason());
+        };
+    }
+
+    private static String rollbackReason(ShifterInput in) {
+        String reason = in.reason() == null || in.reason().isBlank() ? "rollback requested" : in.reason();
+        return in.executionArn() == null || reason.contains(in.executionArn()) ? reason
+                : reason + " (execution " + in.executionArn() + ")";
+    }
+}

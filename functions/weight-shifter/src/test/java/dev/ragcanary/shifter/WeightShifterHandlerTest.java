@@ -1,0 +1,165 @@
+package dev.ragcanary.shifter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ragcanary.core.json.InvalidInputException;
+import dev.ragcanary.core.json.Json;
+import dev.ragcanary.core.json.Problem;
+import dev.ragcanary.core.traffic.CachePurger;
+import dev.ragcanary.core.traffic.LedgerEntry;
+import dev.ragcanary.core.traffic.WeightShifter;
+import dev.ragcanary.dynamodb.DynamoDbLedger;
+import dev.ragcanary.dynamodb.DynamoDbRolloutStore;
+import dev.ragcanary.testsupport.DynaliteExtension;
+import dev.ragcanary.testsupport.InMemoryLambdaAliases;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+class WeightShifterHandlerTest {
+    @RegisterExtension
+    static final DynaliteExtension DYNAMO = new DynaliteExtension(d -> d.createRolloutsTable("rollouts"));
+
+    private final InMemoryLambdaAliases lambda = new InMemoryLambdaAliases()
+            .publish("us-east-1", "rag-answer", "41", "42").publish("eu-west-1", "rag-answer", "41", "42")
+            .alias("us-east-1", "rag-answer", "live", "41").alias("eu-west-1", "rag-answer", "live", "41");
+    private final DynamoDbLedger ledger = new DynamoDbLedger(DYNAMO.client(), "rollouts");
+    private final List<String> purged = new ArrayList<>();
+    private final WeightShifterHandler handler = new WeightShifterHandler(new WeightShifter(lambda, lambda,
+            new DynamoDbRolloutStore(DYNAMO.client(), "rollouts"), ledger, prefix -> {
+                purged.add(prefix);
+                return 0;
+            }, Clock.systemUTC(), d -> { }));
+
+    private JsonNode run(String json) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        handler.handleRequest(new ByteArrayInputStream(json.getBytes(StandardCharsets.UTF_8)), out, null);
+        return Json.parse("output", out.toString(StandardCharsets.UTF_8));
+    }
+
+    /** Each test runs on its own alias so they can share one dynalite. */
+    private static String onAlias(String event, String alias) {
+        return event.replace("\"alias\": \"live\"", "\"alias\": \"" + alias + "\"")
+                .replace("\\\"alias\\\": \\\"live\\\"", "\\\"alias\\\": \\\"" + alias + "\\\"");
+    }
+
+    private void alias(String name) {
+        lambda.alias("us-east-1", "rag-answer", name, "41").alias("eu-west-1", "rag-answer", name, "41");
+    }
+
+    @Test
+    void validateReturnsTheFullPlan() throws IOException {
+        JsonNode out = run(Events.load("weight-shifter/validate.json"));
+
+        assertThat(out.path("plan").path("rolloutId").asText()).isEqualTo("rag-answer-live-v42");
+        assertThat(out.path("plan").path("stages")).hasSize(7);
+        assertThat(out.path("plan").path("thresholds").path("latencyP95RatioMax").asDouble()).isEqualTo(1.25);
+    }
+
+    @Test
+    void startShiftRollbackReleaseFromTheExampleEvents() throws IOException {
+        alias("a1");
+        JsonNode started = run(onAlias(Events.load("weight-shifter/start.json"), "a1"));
+        assertThat(started.path("controlVersion").asText()).isEqualTo("41");
+        assertThat(started.path("status").asText()).isEqualTo("ACTIVE");
+
+        JsonNode shifted = run(onAlias(Events.load("weight-shifter/shift.json"), "a1"));
+        JsonNode again = run(onAlias(Events.load("weight-shifter/shift.json"), "a1"));
+        assertThat(again).isEqualTo(shifted);
+        assertThat(shifted.path("stage").asText()).isEqualTo("one");
+        assertThat(shifted.path("weight").asDouble()).isEqualTo(0.01);
+        assertThat(shifted.path("regionWeights")).isEqualTo(Json.parse("w", "{\"us-east-1\":0.01,\"eu-west-1\":0.0}"));
+        assertThat(lambda.read("us-east-1", "rag-answer", "a1").additionalVersionWeights()).isEqualTo(Map.of("42", 0.01));
+
+        JsonNode rolledBack = run(onAlias(Events.load("weight-shifter/rollback.json"), "a1"));
+        assertThat(rolledBack.path("status").asText()).isEqualTo("ROLLED_BACK");
+        assertThat(rolledBack.path("epoch").asLong()).isEqualTo(2);
+        assertThat(rolledBack.path("weight").asDouble()).isZero();
+        assertThat(lambda.read("us-east-1", "rag-answer", "a1").additionalVersionWeights()).isEmpty();
+        assertThat(purged).containsExactly("v2-cnr:");
+
+        assertThat(run(onAlias(Events.load("weight-shifter/release.json"), "a1")).path("status").asText())
+                .isEqualTo("RELEASED");
+        assertThat(ledger.entries("rag-answer-live-v42")).extracting(LedgerEntry::type).containsExactly(
+                LedgerEntry.Type.STARTED, LedgerEntry.Type.WEIGHT_SET, LedgerEntry.Type.ROLLED_BACK,
+                LedgerEntry.Type.RELEASED);
+        assertThat(ledger.entries("rag-answer-live-v42").get(2).reason())
+                .startsWith("gate ROLLBACK at stage one: p95 warm latency ratio 1.41 > 1.25")
+                .contains("execution arn:aws:states:us-east-1:123456789012:execution:rag-canary-rollout");
+    }
+
+    @Test
+    void promotePointsTheAliasAtTheCanary() throws IOException {
+        String rollout = "\"rolloutId\": \"rag-answer-live-v42\"";
+        alias("a2");
+        run(onAlias(Events.load("weight-shifter/start.json"), "a2").replace(rollout, "\"rolloutId\": \"promote-test\""));
+
+        JsonNode promoted = run(onAlias(Events.load("weight-shifter/promote.json"), "a2")
+                .replace(rollout, "\"rolloutId\": \"promote-test\""));
+
+        assertThat(promoted.path("status").asText()).isEqualTo("PROMOTED");
+        assertThat(promoted.path("weight").asDouble()).isEqualTo(1.0);
+        assertThat(lambda.read("eu-west-1", "rag-answer", "a2").functionVersion()).isEqualTo("42");
+        assertThat(purged).containsExactly("v1:");
+    }
+
+    @Test
+    void aStoppedExecutionRollsItsRolloutBack() throws IOException {
+        alias("a3");
+        run(Events.load("weight-shifter/start.json").replace("rag-answer-live-v42", "abort-test")
+                .replace("\"alias\": \"live\"", "\"alias\": \"a3\""));
+        lambda.update("us-east-1", "rag-answer", "a3", "41", Map.of("42", 0.05),
+                lambda.read("us-east-1", "rag-answer", "a3").revisionId());
+        String event = Events.load("weight-shifter/execution-aborted.json")
+                .replace("rag-answer-live-v42\\\"", "abort-test\\\"")
+                .replace("\\\"alias\\\": \\\"live\\\"", "\\\"alias\\\": \\\"a3\\\"");
+
+        JsonNode out = run(event);
+
+        assertThat(lambda.read("us-east-1", "rag-answer", "a3").additionalVersionWeights()).isEmpty();
+        assertThat(out.path("status").asText()).isEqualTo("ROLLED_BACK");
+        assertThat(ledger.entries("abort-test").get(1).reason()).startsWith("execution ABORTED: arn:aws:states:");
+    }
+
+    @Test
+    void aSucceededExecutionIsIgnored() throws IOException {
+        JsonNode out = run(Events.load("weight-shifter/execution-aborted.json").replace("\"ABORTED\"", "\"SUCCEEDED\""));
+
+        assertThat(out.path("ignored").asText()).isEqualTo("execution status SUCCEEDED");
+    }
+
+    @Test
+    void badInputNamesEveryProblemAndChangesNothing() {
+        String bad = """
+                {"action": "jump", "stage": "one",
+                 "rollout": {"target": {"functionName": "rag-answer", "alias": "live", "canaryVersion": "$LATEST"},
+                             "sticky": {"keyAttribute": "x-tenant-id"},
+                             "expectedIndex": {"INDEX_HASH": "0x9a77", "metric": "cosine", "analyzer": "bilstem"},
+                             "cachePrefixes": {"control": "v1:", "canary": "v2-cnr:"},
+                             "probeSet": "p.json"}}""";
+
+        assertThatThrownBy(() -> run(bad))
+                .isInstanceOf(InvalidInputException.class)
+                .satisfies(e -> assertThat(((InvalidInputException) e).problems()).extracting(Problem::path)
+                        .contains("$.action", "$.rollout.target.canaryVersion", "$.rollout.regions"));
+        assertThatThrownBy(() -> run("{\"action\": \"shift\", \"rollout\": {}}"))
+                .hasMessageContaining("$.stage")
+                .hasMessageContaining("$.rollout.target");
+    }
+
+    @Test
+    void theFactoryNamesAMissingTable() {
+        assertThatThrownBy(() -> DependencyFactory.weightShifter(Map.of()))
+                .hasMessageContaining("environment variable ROLLOUTS_TABLE is not set");
+        assertThat(DependencyFactory.cachePurger(Map.of(), DYNAMO.client())).isSameAs(CachePurger.NONE);
+    }
+}

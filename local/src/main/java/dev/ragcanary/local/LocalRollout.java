@@ -1,0 +1,259 @@
+package dev.ragcanary.local;
+
+import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ragcanary.core.evidence.LocalFolderEvidenceStore;
+import dev.ragcanary.core.json.Json;
+import dev.ragcanary.core.ports.EvidenceStore;
+import dev.ragcanary.core.probe.ReplayOptions;
+import dev.ragcanary.core.traffic.LedgerEntry;
+import dev.ragcanary.core.traffic.RolloutState;
+import dev.ragcanary.core.traffic.Sleeper;
+import dev.ragcanary.core.traffic.WeightShifter;
+import dev.ragcanary.dynamodb.DynamoDbCachePurger;
+import dev.ragcanary.dynamodb.DynamoDbLedger;
+import dev.ragcanary.dynamodb.DynamoDbRolloutStore;
+import dev.ragcanary.embeddings.MiniLmEmbedder;
+import dev.ragcanary.local.fleet.DynamoDbThrottling;
+import dev.ragcanary.local.fleet.Scenario;
+import dev.ragcanary.local.fleet.SimulatedFleet;
+import dev.ragcanary.replay.ProbeReplayHandler;
+import dev.ragcanary.s3.ProbeSetLoader;
+import dev.ragcanary.shifter.WeightShifterHandler;
+import dev.ragcanary.testsupport.Dynalite;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+
+/**
+ * A whole rollout on this machine: the real rollout and stage state machine files on aws-local-stepfunctions, the
+ * real weight shifter, probe replay and gate evaluation handlers behind a local Lambda endpoint, DynamoDB on
+ * dynalite, and a {@link SimulatedFleet} (alias, live metrics, sample RAG target) driven by a {@link Scenario}.
+ * Used by the scenario tests and by {@code ./canary rehearse}.
+ *
+ * <pre>{@code
+ * try (LocalRollout local = LocalRollout.open(ProjectLayout.find(), Scenario.load(dir, "healthy"))) {
+ *     RolloutOutcome outcome = local.start(local.startInput(base), listener).await();
+ * }
+ * }</pre>
+ */
+public final class LocalRollout implements AutoCloseable {
+    public static final String ROLLOUTS_TABLE = "rag-canary-rollouts";
+    public static final String ASSIGNMENTS_TABLE = "rag-canary-assignments";
+    public static final String EVIDENCE_INDEX_TABLE = "rag-canary-evidence";
+    public static final String CACHE_TABLE = "rag-canary-answer-cache";
+
+    private final ProjectLayout layout;
+    private final Scenario scenario;
+    private final Dynalite dynalite;
+    private final DynamoDbClient dynamo;
+    private final SimulatedFleet fleet;
+    private final LocalLambdaEndpoint endpoint;
+    private final Path evidenceDir;
+    private final EvidenceStore evidence;
+    private final WeightShifterHandler weightShifter;
+
+    private LocalRollout(ProjectLayout layout, Scenario scenario, Dynalite dynalite, Path evidenceDir) {
+        this.layout = layout;
+        this.scenario = scenario;
+        this.dynalite = dynalite;
+        this.evidenceDir = evidenceDir;
+        dynalite.createRolloutsTable(ROLLOUTS_TABLE);
+        dynalite.createAssignmentsTable(ASSIGNMENTS_TABLE);
+        dynalite.createEvidenceIndexTable(EVIDENCE_INDEX_TABLE);
+        dynalite.createTable(CACHE_TABLE, "pk", null);
+        this.dynamo = dev.ragcanary.aws.AwsClients.build(DynamoDbClient.builder(), dynalite.endpoint(), Region.US_EAST_1,
+                o -> o.addExecutionInterceptor(new DynamoDbThrottling(scenario.controlPlane())));
+        this.fleet = new SimulatedFleet(scenario, regions(layout));
+        this.evidence = new LocalFolderEvidenceStore(evidenceDir);
+        this.weightShifter = new WeightShifterHandler(new WeightShifter(fleet, fleet,
+                new DynamoDbRolloutStore(dynamo, ROLLOUTS_TABLE), new DynamoDbLedger(dynamo, ROLLOUTS_TABLE),
+                new DynamoDbCachePurger(dynamo, CACHE_TABLE), Clock.systemUTC(), NO_WAIT));
+        this.endpoint = LocalLambdaEndpoint.start()
+                .register("weight-shifter", weightShifter)
+                .register("probe-replay", probeReplay())
+                .register("gate-evaluation", LocalGate.handler(fleet, evidence))
+                .register("local-approvals", LocalStandIns.approvals(scenario.approvals()))
+                .register("local-evidence-archive", LocalStandIns.evidenceArchive(evidence));
+    }
+
+    /** Backoff inside a handler takes no real time locally; the retry itself still happens. */
+    private static final Sleeper NO_WAIT = duration -> {
+    };
+
+    /** Starts dynalite, creates the tables, builds the fleet and the handlers. */
+    public static LocalRollout open(ProjectLayout layout, Scenario scenario) {
+        Dynalite dynalite = Dynalite.start();
+        try {
+            Path evidenceDir = Files.createTempDirectory("rag-canary-evidence-");
+            return new LocalRollout(layout, scenario, dynalite, evidenceDir);
+        } catch (IOException | RuntimeException e) {
+            dynalite.close();
+            throw new IllegalStateException("cannot set up the local rollout: " + e.getMessage(), e);
+        }
+    }
+
+    /** Regions the fleet runs in: those of {@code events/start-rollout.json}. */
+    private static List<String> regions(ProjectLayout layout) {
+        List<String> regions = new ArrayList<>();
+        baseStartInput(layout).path("regions").forEach(r -> regions.add(r.asText()));
+        return regions;
+    }
+
+    /** {@code events/start-rollout.json}, the start input every scenario starts from. */
+    public static JsonNode baseStartInput(ProjectLayout layout) {
+        try {
+            return Json.parse("events/start-rollout.json", Files.readString(layout.root().resolve("events/start-rollout.json")));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read events/start-rollout.json", e);
+        }
+    }
+
+    /**
+     * The start input for this scenario: {@code base} with the scenario's fields laid over it, the probe set read from
+     * {@code events/probes/gold.json} unless the scenario names one, and the expected index set to the canary's own
+     * index unless the scenario names one (so index rules fail only where the scenario makes an index differ).
+     */
+    public ObjectNode startInput(JsonNode base) {
+        ObjectNode input = scenario.startInputOver(base);
+        if (!scenario.startInput().has("probeSet")) {
+            input.put("probeSet", layout.root().resolve("events/probes/gold.json").toString());
+        }
+        if (!scenario.startInput().has("expectedIndex")) {
+            input.set("expectedIndex", Json.MAPPER.valueToTree(fleet.canaryIndex()));
+        }
+        return input;
+    }
+
+    /** Starts the rollout machine on {@code startInput} with bakes taking no real time. */
+    public Run start(JsonNode startInput, RolloutListener listener) {
+        return start(startInput, listener, LocalExecution.Options.FAST);
+    }
+
+    /** Starts the rollout machine on {@code startInput}; the returned run can be aborted and awaited. */
+    public Run start(JsonNode startInput, RolloutListener listener, LocalExecution.Options options) {
+        return new Run(startInput, listener, options);
+    }
+
+    public SimulatedFleet fleet() {
+        return fleet;
+    }
+
+    public Path evidenceDir() {
+        return evidenceDir;
+    }
+
+    public Optional<RolloutState> rolloutState(String functionName, String alias) {
+        return new DynamoDbRolloutStore(dynamo, ROLLOUTS_TABLE).read(functionName, alias);
+    }
+
+    public List<LedgerEntry> ledger(String rolloutId) {
+        return new DynamoDbLedger(dynamo, ROLLOUTS_TABLE).entries(rolloutId);
+    }
+
+    @Override
+    public void close() {
+        endpoint.close();
+        dynamo.close();
+        dynalite.close();
+    }
+
+    private ProbeReplayHandler probeReplay() {
+        ProbeSetLoader loader = new ProbeSetLoader(() -> {
+            throw new IllegalStateException("the local rollout reads probe sets from files, not S3");
+        });
+        return new ProbeReplayHandler(new ProbeReplayHandler.Dependencies(functionName -> fleet.probeTarget(),
+                new MiniLmEmbedder(), evidence, loader::load, ReplayOptions.DEFAULTS, Clock.systemUTC()));
+    }
+
+    /** One execution of the rollout machine. */
+    public final class Run {
+        private final JsonNode startInput;
+        private final LocalExecution execution;
+        private final AtomicReference<String> stageReached = new AtomicReference<>();
+
+        private Run(JsonNode startInput, RolloutListener listener, LocalExecution.Options options) {
+            this.startInput = startInput;
+            this.execution = LocalExecution.startRollout(layout, endpoint.uri(), startInput, options,
+                    new StageTracker(listener, stageReached));
+        }
+
+        /** StopExecution: the execution ends ABORTED; {@link #await()} then runs the cleanup a stopped execution triggers. */
+        public void abort() {
+            execution.abort();
+        }
+
+        /** Waits for the end; a stopped, timed-out or failed execution gets the EventBridge cleanup, as in AWS. */
+        public RolloutOutcome await() {
+            ExecutionResult result = execution.await();
+            if (List.of("ABORTED", "TIMED_OUT", "FAILED").contains(result.status())) {
+                invoke(weightShifter, statusChangeEvent(result.status()));
+            }
+            String functionName = startInput.path("target").path("functionName").asText();
+            String alias = startInput.path("target").path("alias").asText();
+            Optional<RolloutState> state = rolloutState(functionName, alias);
+            String rolloutId = startInput.path("rolloutId").asText();
+            return new RolloutOutcome(result, stageReached.get(), fleet.aliases(), state, ledger(rolloutId));
+        }
+
+        /** The "Step Functions Execution Status Change" event the stack's EventBridge rule sends the weight shifter. */
+        private JsonNode statusChangeEvent(String status) {
+            ObjectNode event = Json.MAPPER.createObjectNode();
+            event.put("version", "0");
+            event.put("detail-type", "Step Functions Execution Status Change");
+            event.put("source", "aws.states");
+            ObjectNode detail = event.putObject("detail");
+            detail.put("executionArn", "arn:aws:states:us-east-1:000000000000:execution:rollout:local");
+            detail.put("stateMachineArn", "arn:aws:states:us-east-1:000000000000:stateMachine:rollout");
+            detail.put("status", status);
+            detail.put("input", Json.compact(startInput));
+            return event;
+        }
+    }
+
+    /** Invokes a handler directly, as an EventBridge target invokes a function. */
+    private static JsonNode invoke(RequestStreamHandler handler, JsonNode event) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            handler.handleRequest(new ByteArrayInputStream(Json.compact(event).getBytes(StandardCharsets.UTF_8)), out, null);
+            return Json.MAPPER.readTree(out.toByteArray());
+        } catch (IOException e) {
+            throw new IllegalStateException("cleanup invocation failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Turns stage executions into stage callbacks and remembers the last stage entered. */
+    private record StageTracker(RolloutListener listener, AtomicReference<String> stageReached) implements ExecutionListener {
+        @Override
+        public void onExecution(ExecutionEvent event) {
+            listener.onExecution(event);
+            if (!"stage".equals(event.machine())) {
+                return;
+            }
+            if ("started".equals(event.event())) {
+                String stage = event.input().path("stage").asText();
+                stageReached.set(stage);
+                listener.onStageStarted(stage, event.input().path("extensions").asInt(),
+                        event.input().path("purpose").asText(), event.at());
+            } else if (event.output() != null) {
+                listener.onStageFinished(event.output().path("verdict"), event.at());
+            }
+        }
+
+        @Override
+        public void onState(StateEvent event) {
+            listener.onState(event);
+        }
+    }
+}

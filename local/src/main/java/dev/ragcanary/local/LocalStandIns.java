@@ -1,0 +1,48 @@
+package dev.ragcanary.local;
+
+import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ragcanary.core.json.Json;
+import dev.ragcanary.core.ports.EvidenceStore;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Local stand-ins for the two service integrations with no local engine, served on the local Lambda endpoint under
+ * the names run-execution.mjs maps them to.
+ */
+final class LocalStandIns {
+    private LocalStandIns() {
+    }
+
+    /**
+     * {@code sns:publish.waitForTaskToken}: a person's answer, decided by the scenario's policy at once. {@code timeout}
+     * fails the task with {@code States.Timeout}, as Step Functions does when no answer comes within the timeout.
+     */
+    static RequestStreamHandler approvals(String policy) {
+        return (in, out, context) -> {
+            JsonNode request = Json.MAPPER.readTree(in);
+            if ("timeout".equals(policy)) {
+                throw new LocalLambdaEndpoint.NamedFunctionError("States.Timeout",
+                        "no answer to the approval request for stage " + request.path("Message").path("stage").asText());
+            }
+            ObjectNode answer = Json.MAPPER.createObjectNode();
+            answer.put("approved", "approve".equals(policy));
+            answer.put("by", "local approval policy (" + policy + ")");
+            out.write(Json.compact(answer).getBytes(StandardCharsets.UTF_8));
+        };
+    }
+
+    /** {@code aws-sdk:s3:putObject} into the evidence bucket: the object goes to the local evidence folder. */
+    static RequestStreamHandler evidenceArchive(EvidenceStore evidence) {
+        return (in, out, context) -> {
+            JsonNode request = Json.MAPPER.readTree(in);
+            JsonNode body = request.path("Body");
+            String json = body.isTextual() ? body.asText() : Json.pretty(body);
+            evidence.put(request.path("Key").asText(), json);
+            ObjectNode response = Json.MAPPER.createObjectNode();
+            response.put("ETag", "\"" + Integer.toHexString(json.hashCode()) + "\"");
+            out.write(Json.compact(response).getBytes(StandardCharsets.UTF_8));
+        };
+    }
+}

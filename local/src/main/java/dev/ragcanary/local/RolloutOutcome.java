@@ -1,0 +1,21 @@
+package dev.ragcanary.local;
+
+import dev.ragcanary.core.ports.AliasControl.AliasState;
+import dev.ragcanary.core.traffic.LedgerEntry;
+import dev.ragcanary.core.traffic.RolloutState;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * How a local rollout ended: the execution, the last stage it ran, the alias in every region, the rollout state item
+ * and the ledger, all read back after the end (and after the cleanup of a stopped execution).
+ */
+public record RolloutOutcome(ExecutionResult execution, String lastStageRun, Map<String, AliasState> aliases,
+                             Optional<RolloutState> state, List<LedgerEntry> ledger) {
+
+    /** The largest canary weight any region's alias still routes (0 after a rollback, routing cleared after promotion). */
+    public double canaryWeightLeft(String canaryVersion) {
+        return aliases.values().stream().mapToDouble(a -> a.weightOf(canaryVersion)).max().orElse(0);
+    }
+}

@@ -1,0 +1,130 @@
+package dev.ragcanary.local.fleet;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ragcanary.core.json.InvalidInputException;
+import dev.ragcanary.core.json.Json;
+import dev.ragcanary.core.json.Problem;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the simulated fleet does during a local rollout, read from {@code events/scenarios/*.json}.
+ *
+ * @param name            the file name without {@code .json}
+ * @param startInput      fields laid over {@code events/start-rollout.json} (stages, thresholds, approvals, ...)
+ * @param traffic         user traffic per region
+ * @param control         how the control version behaves
+ * @param canary          how the canary version behaves
+ * @param controlPlane    injected throttling of the Lambda control plane and DynamoDB
+ * @param approvals       the local stand-in for a person: {@code approve}, {@code refuse} or {@code timeout}
+ * @param seed            drives every random draw, so a scenario replays identically
+ */
+public record Scenario(
+        String name,
+        String description,
+        ObjectNode startInput,
+        Traffic traffic,
+        Variant control,
+        Variant canary,
+        ControlPlane controlPlane,
+        String approvals,
+        long seed) {
+
+    public static final String CONTROL_VERSION = "41";
+    public static final String CANARY_VERSION = "42";
+
+    public Scenario {
+        startInput = startInput == null ? Json.MAPPER.createObjectNode() : startInput;
+        traffic = traffic == null ? Traffic.DEFAULT : traffic;
+        control = control == null ? Variant.HEALTHY : control;
+        canary = canary == null ? Variant.HEALTHY : canary;
+        controlPlane = controlPlane == null ? ControlPlane.CALM : controlPlane;
+        approvals = approvals == null ? "approve" : approvals;
+        if (!List.of("approve", "refuse", "timeout").contains(approvals)) {
+            throw new InvalidInputException("scenario " + name, List.of(new Problem("$.approvals",
+                    "expected approve, refuse or timeout but was \"" + approvals + "\"")));
+        }
+    }
+
+    /**
+     * @param requestsPerSecond user requests per second in each region, all variants together
+     * @param stickyUsers       distinct sticky keys the requests come from (evenly); the canary share is the share of
+     *                          keys whose bucket falls under the weight, as the router decides it
+     */
+    public record Traffic(double requestsPerSecond, int stickyUsers) {
+        public static final Traffic DEFAULT = new Traffic(40, 20_000);
+    }
+
+    /**
+     * @param latencyMs          warm latency, log-normal with this median and p95
+     * @param errorRate          share of requests that fail
+     * @param failureClasses     failure class -> share of the failures
+     * @param cacheHitRatio      share of cache lookups that hit
+     * @param rag                sample RAG target configuration fields for this version (retrieval quality)
+     * @param schemaViolationRate share of probe responses that break the RAG response contract
+     * @param indexHashByRegion  region -> INDEX_HASH this version's responses report there, when not the one its
+     *                           index really has (a region serving a different index)
+     */
+    public record Variant(Latency latencyMs, Double errorRate, Map<String, Double> failureClasses, Double cacheHitRatio,
+                          ObjectNode rag, Double schemaViolationRate, Map<String, String> indexHashByRegion) {
+        public static final Variant HEALTHY = new Variant(null, null, null, null, null, null, null);
+
+        public Variant {
+            latencyMs = latencyMs == null ? Latency.DEFAULT : latencyMs;
+            errorRate = errorRate == null ? 0.002 : errorRate;
+            failureClasses = failureClasses == null ? Map.of("5xx:UpstreamTimeout", 1.0) : Map.copyOf(failureClasses);
+            cacheHitRatio = cacheHitRatio == null ? 0.6 : cacheHitRatio;
+            rag = rag == null ? Json.MAPPER.createObjectNode() : rag;
+            schemaViolationRate = schemaViolationRate == null ? 0.0 : schemaViolationRate;
+            indexHashByRegion = indexHashByRegion == null ? Map.of() : Map.copyOf(indexHashByRegion);
+        }
+    }
+
+    public record Latency(double median, double p95) {
+        public static final Latency DEFAULT = new Latency(180, 420);
+    }
+
+    /**
+     * @param updateAliasThrottles the first this many UpdateAlias calls are throttled (HTTP 429)
+     * @param dynamoDbThrottles    the first this many DynamoDB calls of {@code dynamoDbOperation} are throttled
+     */
+    public record ControlPlane(int updateAliasThrottles, int dynamoDbThrottles, String dynamoDbOperation) {
+        public static final ControlPlane CALM = new ControlPlane(0, 0, null);
+    }
+
+    /** Reads {@code <scenarios>/<name>.json}. */
+    public static Scenario load(Path scenarios, String name) {
+        Path file = scenarios.resolve(name + ".json");
+        try {
+            ObjectNode doc = (ObjectNode) Json.parse("scenario " + name, Files.readString(file));
+            doc.put("name", name);
+            return Json.MAPPER.treeToValue(doc, Scenario.class);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read scenario " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Every scenario file in the folder, by name. */
+    public static List<String> names(Path scenarios) {
+        try (var files = Files.list(scenarios)) {
+            List<String> names = new ArrayList<>();
+            files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".json")).sorted()
+                    .forEach(n -> names.add(n.substring(0, n.length() - ".json".length())));
+            return names;
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot list scenarios in " + scenarios, e);
+        }
+    }
+
+    /** {@code base} with this scenario's start-input fields laid over it. */
+    public ObjectNode startInputOver(JsonNode base) {
+        ObjectNode merged = base.deepCopy();
+        startInput.fields().forEachRemaining(e -> merged.set(e.getKey(), e.getValue()));
+        return merged;
+    }
+}

@@ -1,0 +1,259 @@
+package dev.ragcanary.local.fleet;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ragcanary.core.bucket.StickyBucket;
+import dev.ragcanary.core.gate.LiveMetrics;
+import dev.ragcanary.core.json.Json;
+import dev.ragcanary.core.ports.AliasControl;
+import dev.ragcanary.core.ports.MetricsSource;
+import dev.ragcanary.core.ports.ProbeTarget;
+import dev.ragcanary.core.rag.IndexFingerprint;
+import dev.ragcanary.core.traffic.FunctionVersions;
+import dev.ragcanary.sample.SampleRag;
+import dev.ragcanary.sample.SampleRagConfig;
+import dev.ragcanary.sample.SampleRagTarget;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * The RAG function's fleet as a scenario describes it, in-process: its Lambda alias per region (with RevisionId and
+ * injectable throttling), its published versions, the live metrics its router telemetry would show for a window,
+ * and its two versions as a {@link ProbeTarget} backed by the real sample RAG target. The live metrics follow the
+ * alias: the canary's share of a region's requests is the share of sticky users whose bucket falls under that
+ * region's canary weight.
+ */
+public final class SimulatedFleet implements AliasControl, FunctionVersions, MetricsSource {
+    /** Raw warm-latency samples kept per variant and window; a uniform subsample beyond this (the judge's input size). */
+    static final int MAX_LATENCY_SAMPLES = 20_000;
+    private static final double Z95 = 1.6448536;
+    private static final String STICKY_SALT = "simulated-fleet";
+
+    private final Scenario scenario;
+    private final List<String> regions;
+    private final Map<String, AliasState> aliases = new LinkedHashMap<>();
+    private final int[] userBuckets;
+    private final SampleRag controlRag;
+    private final SampleRag canaryRag;
+    private int revision;
+    private int updateAliasThrottlesLeft;
+    private double maxCanaryWeightEver;
+
+    public SimulatedFleet(Scenario scenario, List<String> regions) {
+        this.scenario = scenario;
+        this.regions = List.copyOf(regions);
+        for (String region : regions) {
+            aliases.put(region, new AliasState(Scenario.CONTROL_VERSION, Map.of(), nextRevision()));
+        }
+        this.userBuckets = new int[scenario.traffic().stickyUsers()];
+        for (int i = 0; i < userBuckets.length; i++) {
+            userBuckets[i] = StickyBucket.bucket(STICKY_SALT, "user-" + i);
+        }
+        Arrays.sort(userBuckets);
+        this.controlRag = new SampleRag(ragConfig(scenario.control()));
+        this.canaryRag = new SampleRag(ragConfig(scenario.canary()));
+        this.updateAliasThrottlesLeft = scenario.controlPlane().updateAliasThrottles();
+    }
+
+    /** A variant's sample RAG configuration: the defaults with the scenario's {@code rag} fields laid over them. */
+    static SampleRagConfig ragConfig(Scenario.Variant variant) {
+        ObjectNode config = Json.MAPPER.valueToTree(SampleRagConfig.DEFAULTS);
+        variant.rag().fields().forEachRemaining(e -> config.set(e.getKey(), e.getValue()));
+        return Json.MAPPER.convertValue(config, SampleRagConfig.class);
+    }
+
+    // ---- AliasControl ----
+
+    @Override
+    public synchronized AliasState read(String region, String functionName, String alias) {
+        return aliasIn(region);
+    }
+
+    @Override
+    public synchronized AliasState update(String region, String functionName, String alias, String functionVersion,
+                                          Map<String, Double> additionalVersionWeights, String expectedRevisionId) {
+        if (updateAliasThrottlesLeft > 0) {
+            updateAliasThrottlesLeft--;
+            throw new ThrottledException("Rate exceeded (simulated UpdateAlias throttling, " + updateAliasThrottlesLeft
+                    + " more to come)");
+        }
+        AliasState current = aliasIn(region);
+        if (expectedRevisionId != null && !expectedRevisionId.equals(current.revisionId())) {
+            throw new StaleRevisionException("The Revision Id provided does not match the latest Revision Id of alias "
+                    + alias + " in " + region);
+        }
+        AliasState next = new AliasState(functionVersion, additionalVersionWeights, nextRevision());
+        aliases.put(region, next);
+        maxCanaryWeightEver = Math.max(maxCanaryWeightEver, next.weightOf(Scenario.CANARY_VERSION));
+        return next;
+    }
+
+    /** The alias in every region, as the test or the rehearsal sees it now. */
+    public synchronized Map<String, AliasState> aliases() {
+        return Map.copyOf(aliases);
+    }
+
+    /** The highest canary weight any alias was ever given: 0 means no user request could have reached the canary. */
+    public synchronized double maxCanaryWeightEver() {
+        return maxCanaryWeightEver;
+    }
+
+    private AliasState aliasIn(String region) {
+        AliasState state = aliases.get(region);
+        if (state == null) {
+            throw new IllegalArgumentException("the simulated fleet runs in " + regions + ", not in " + region);
+        }
+        return state;
+    }
+
+    private String nextRevision() {
+        return "rev-" + (++revision);
+    }
+
+    // ---- FunctionVersions ----
+
+    @Override
+    public boolean exists(String region, String functionName, String version) {
+        return regions.contains(region)
+                && (Scenario.CONTROL_VERSION.equals(version) || Scenario.CANARY_VERSION.equals(version));
+    }
+
+    // ---- MetricsSource ----
+
+    @Override
+    public synchronized LiveMetrics fetch(Query query) {
+        double seconds = Math.max(0, Duration.between(query.start(), query.end()).toMillis() / 1000.0);
+        long controlRequests = 0;
+        long canaryRequests = 0;
+        for (String region : query.regions()) {
+            long requests = Math.round(scenario.traffic().requestsPerSecond() * seconds);
+            long onCanary = Math.round(requests * canaryUserShare(aliasIn(region).weightOf(query.canaryVersion())));
+            canaryRequests += onCanary;
+            controlRequests += requests - onCanary;
+        }
+        Random random = new Random(scenario.seed() ^ query.start().getEpochSecond() ^ query.regions().hashCode());
+        return new LiveMetrics(variantMetrics(scenario.control(), controlRequests, random),
+                variantMetrics(scenario.canary(), canaryRequests, random), 0);
+    }
+
+    /** Share of sticky users whose bucket is under {@code weight}: who the router sends to the canary. */
+    double canaryUserShare(double weight) {
+        if (userBuckets.length == 0) {
+            return 0;
+        }
+        int threshold = (int) Math.round(weight * 10_000);
+        int index = Arrays.binarySearch(userBuckets, threshold);
+        int below = index >= 0 ? firstAtOrAbove(index, threshold) : -index - 1;
+        return (double) below / userBuckets.length;
+    }
+
+    private int firstAtOrAbove(int index, int threshold) {
+        int i = index;
+        while (i > 0 && userBuckets[i - 1] >= threshold) {
+            i--;
+        }
+        return i;
+    }
+
+    private static LiveMetrics.VariantMetrics variantMetrics(Scenario.Variant variant, long requests, Random random) {
+        long errors = binomial(requests, variant.errorRate(), random);
+        Map<String, Long> classes = split(errors, variant.failureClasses());
+        int samples = (int) Math.min(requests - errors, MAX_LATENCY_SAMPLES);
+        double mu = Math.log(variant.latencyMs().median());
+        double sigma = Math.log(variant.latencyMs().p95() / variant.latencyMs().median()) / Z95;
+        List<Double> latency = new ArrayList<>(samples);
+        for (int i = 0; i < samples; i++) {
+            latency.add(Math.exp(mu + sigma * random.nextGaussian()));
+        }
+        long hits = binomial(requests - errors, variant.cacheHitRatio(), random);
+        return new LiveMetrics.VariantMetrics(requests, errors, classes, latency, null, null, hits, requests - errors - hits);
+    }
+
+    private static long binomial(long n, double p, Random random) {
+        if (n == 0 || p <= 0) {
+            return 0;
+        }
+        double mean = n * p;
+        double draw = Math.round(mean + Math.sqrt(mean * (1 - p)) * random.nextGaussian());
+        return (long) Math.max(0, Math.min(n, draw));
+    }
+
+    /** Splits {@code count} over the classes by their shares (largest remainder), so the parts add up. */
+    private static Map<String, Long> split(long count, Map<String, Double> shares) {
+        Map<String, Long> out = new LinkedHashMap<>();
+        if (count == 0) {
+            return out;
+        }
+        double total = shares.values().stream().mapToDouble(Double::doubleValue).sum();
+        long assigned = 0;
+        List<Map.Entry<String, Double>> entries = new ArrayList<>(shares.entrySet());
+        entries.sort(Map.Entry.comparingByKey());
+        for (Map.Entry<String, Double> e : entries) {
+            long part = (long) Math.floor(count * e.getValue() / total);
+            out.put(e.getKey(), part);
+            assigned += part;
+        }
+        for (int i = 0; assigned < count; i = (i + 1) % entries.size(), assigned++) {
+            out.merge(entries.get(i).getKey(), 1L, Long::sum);
+        }
+        out.values().removeIf(v -> v == 0);
+        return out;
+    }
+
+    // ---- index fingerprints and probes ----
+
+    /** What each version's responses report as their index, per region ("control"/"canary" -> region -> fingerprint). */
+    public Map<String, Map<String, IndexFingerprint>> fingerprints(List<String> inRegions) {
+        Map<String, Map<String, IndexFingerprint>> out = new LinkedHashMap<>();
+        out.put("control", fingerprints(controlRag, scenario.control(), inRegions));
+        out.put("canary", fingerprints(canaryRag, scenario.canary(), inRegions));
+        return out;
+    }
+
+    private static Map<String, IndexFingerprint> fingerprints(SampleRag rag, Scenario.Variant variant, List<String> inRegions) {
+        Map<String, IndexFingerprint> out = new LinkedHashMap<>();
+        IndexFingerprint own = rag.fingerprint();
+        for (String region : inRegions) {
+            String hash = variant.indexHashByRegion().getOrDefault(region, own.indexHash());
+            out.put(region, new IndexFingerprint(hash, own.metric(), own.analyzer()));
+        }
+        return out;
+    }
+
+    /** The canary's real index fingerprint, for a start input's expectedIndex. */
+    public IndexFingerprint canaryIndex() {
+        return canaryRag.fingerprint();
+    }
+
+    /**
+     * Control and canary versions answering probes through the real sample RAG target; the canary breaks the response
+     * contract (no {@code retrieved} list) for the scenario's share of (question, seed) pairs.
+     */
+    public ProbeTarget probeTarget() {
+        SampleRagTarget target = new SampleRagTarget(Map.of(Scenario.CONTROL_VERSION, controlRag, Scenario.CANARY_VERSION, canaryRag));
+        double violations = scenario.canary().schemaViolationRate();
+        return (version, payload, timeout) -> {
+            ProbeTarget.Invocation invocation = target.invoke(version, payload, timeout);
+            if (Scenario.CANARY_VERSION.equals(version) && invocation.response() instanceof ObjectNode response
+                    && breaksContract(payload, violations)) {
+                ObjectNode broken = response.deepCopy();
+                broken.remove("retrieved");
+                return new ProbeTarget.Invocation(broken, invocation.latencyMs(), null);
+            }
+            return invocation;
+        };
+    }
+
+    private static boolean breaksContract(JsonNode payload, double share) {
+        if (share <= 0) {
+            return false;
+        }
+        int hash = (payload.path("question").asText() + "#" + payload.path("seed").asText()).hashCode();
+        return Math.floorMod(hash, 10_000) < share * 10_000;
+    }
+}
