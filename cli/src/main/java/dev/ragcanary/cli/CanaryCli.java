@@ -1,5 +1,6 @@
 package dev.ragcanary.cli;
 
+import dev.ragcanary.cli.invoke.InvokeCommand;
 import dev.ragcanary.cli.ops.AbortCommand;
 import dev.ragcanary.cli.ops.ApproveCommand;
 import dev.ragcanary.cli.ops.HistoryCommand;
@@ -16,6 +17,7 @@ import picocli.CommandLine.Command;
         description = "Canary releases for RAG services on AWS Lambda.",
         subcommands = {JudgeCommand.class, ValidateCommand.class, BucketCommand.class,
                 StartCommand.class, StatusCommand.class, ApproveCommand.class, AbortCommand.class, HistoryCommand.class,
+                InvokeCommand.class,
                 CommandLine.HelpCommand.class})
 public final class CanaryCli {
     public static final int EXIT_OK = 0;
