@@ -6,6 +6,7 @@ import dev.ragcanary.cli.ops.ApproveCommand;
 import dev.ragcanary.cli.ops.HistoryCommand;
 import dev.ragcanary.cli.ops.StartCommand;
 import dev.ragcanary.cli.ops.StatusCommand;
+import dev.ragcanary.cli.rehearse.RehearseCommand;
 import dev.ragcanary.core.ops.RolloutExecutions;
 import java.lang.reflect.Constructor;
 import java.util.Map;
@@ -17,7 +18,7 @@ import picocli.CommandLine.Command;
         description = "Canary releases for RAG services on AWS Lambda.",
         subcommands = {JudgeCommand.class, ValidateCommand.class, BucketCommand.class,
                 StartCommand.class, StatusCommand.class, ApproveCommand.class, AbortCommand.class, HistoryCommand.class,
-                InvokeCommand.class,
+                InvokeCommand.class, RehearseCommand.class,
                 CommandLine.HelpCommand.class})
 public final class CanaryCli {
     public static final int EXIT_OK = 0;

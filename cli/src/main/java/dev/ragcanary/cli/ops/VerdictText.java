@@ -5,7 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Prints a verdict kept in the ledger (the gate's Verdict JSON, bare or under "verdict") one rule per line. */
-final class VerdictText {
+public final class VerdictText {
     private VerdictText() {
     }
 
@@ -36,7 +36,8 @@ final class VerdictText {
         return lines;
     }
 
-    private static String text(JsonNode value) {
+    /** A rule's observed value or limit as a person reads it: 1.484, 0.33, 0x9a77/cosine/bilstem, - for none. */
+    public static String text(JsonNode value) {
         if (value == null || value.isNull()) {
             return "-";
         }

@@ -81,7 +81,8 @@ public final class ReportHtml {
 
     private static void verdictTable(StringBuilder html, RehearsalReport report) {
         html.append("<h2>Verdicts</h2>\n<table id=\"verdicts\">\n<tr><th>stage</th><th>weight</th><th>virtual time</th>")
-                .append("<th>requests control / canary (share)</th><th>decision</th><th>deciding rules (observed vs limit)</th></tr>\n");
+                .append("<th>gate requests control / canary</th><th>sticky users control / canary (share)</th><th>decision</th>")
+                .append("<th>deciding rules (observed vs limit)</th></tr>\n");
         for (StageRun run : report.stages()) {
             html.append("<tr><td>").append(esc(run.stage()));
             if ("promotion".equals(run.window())) {
@@ -91,7 +92,9 @@ public final class ReportHtml {
                 html.append(" (extension ").append(run.extensions()).append(')');
             }
             html.append("</td><td class=\"num\">").append(percent(run.weight())).append("</td><td class=\"num\">")
-                    .append(hours(run.startSeconds())).append(" - ").append(hours(run.endSeconds())).append("</td><td class=\"num\">");
+                    .append(hours(run.startSeconds())).append(" - ").append(hours(run.endSeconds())).append("</td><td class=\"num\">")
+                    .append(run.control() == null ? "-" : String.valueOf(run.control().requests())).append(" / ")
+                    .append(run.canary() == null ? "-" : String.valueOf(run.canary().requests())).append("</td><td class=\"num\">");
             if (run.traffic() != null) {
                 html.append(run.traffic().controlRequests()).append(" / ").append(run.traffic().canaryRequests());
                 if (run.traffic().effectiveCanaryShare() != null) {

@@ -1,0 +1,368 @@
+package dev.ragcanary.cli.rehearse;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ragcanary.cli.ops.LedgerJson;
+import dev.ragcanary.cli.ops.VerdictText;
+import dev.ragcanary.cli.rehearse.RehearsalReport.QualityLimits;
+import dev.ragcanary.cli.rehearse.RehearsalReport.Rule;
+import dev.ragcanary.cli.rehearse.RehearsalReport.StageRun;
+import dev.ragcanary.cli.rehearse.RehearsalReport.Traffic;
+import dev.ragcanary.cli.rehearse.RehearsalReport.Variant;
+import dev.ragcanary.cli.rehearse.RehearsalReport.WeightPoint;
+import dev.ragcanary.core.gate.Evidence;
+import dev.ragcanary.core.gate.EvidenceParser;
+import dev.ragcanary.core.gate.LiveMetrics.VariantMetrics;
+import dev.ragcanary.core.json.Json;
+import dev.ragcanary.core.rollout.RolloutRequest;
+import dev.ragcanary.core.rollout.RolloutRequestParser;
+import dev.ragcanary.core.rollout.Stage;
+import dev.ragcanary.core.stats.Percentiles;
+import dev.ragcanary.core.traffic.LedgerEntry;
+import dev.ragcanary.core.traffic.RolloutState;
+import dev.ragcanary.core.traffic.RolloutStore;
+import dev.ragcanary.dynamodb.DynamoDbAssignmentStore;
+import dev.ragcanary.local.ExecutionEvent;
+import dev.ragcanary.local.LocalRollout;
+import dev.ragcanary.local.ProjectLayout;
+import dev.ragcanary.local.RolloutListener;
+import dev.ragcanary.local.RolloutOutcome;
+import dev.ragcanary.local.StateEvent;
+import dev.ragcanary.local.fleet.Scenario;
+import dev.ragcanary.testsupport.Dynalite;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One local rehearsal: the rollout on the local runner (real state machine files and handlers, dynalite, the simulated
+ * fleet driven by a scenario), sticky users routed through the real router during every bake, progress printed per
+ * stage, and the report folder written at the end.
+ */
+public final class Rehearsal {
+    /** Distinct sticky users; each sends one request per bake window. */
+    static final int STICKY_USERS = 300;
+    static final String BAKE_STATE = "Bake at the stage weight";
+    private static final String ASSIGNMENTS_TABLE = "rehearsal-assignments";
+
+    private final ProjectLayout layout;
+    private final PrintWriter out;
+
+    /** How it ended: the report, where it was written, and the exit code (0 promoted, 3 otherwise). */
+    public record Result(RehearsalReport report, Path reportHtml, int exitCode) {
+    }
+
+    public Rehearsal(ProjectLayout layout, PrintWriter out) {
+        this.layout = layout;
+        this.out = out;
+    }
+
+    /**
+     * @param base     the start input (already validated) the scenario's fields are laid over
+     * @param scenario the scenario file
+     */
+    public Result run(JsonNode base, Path scenarioFile, Path reportDir) throws IOException {
+        long started = System.nanoTime();
+        String name = scenarioFile.getFileName().toString().replaceFirst("\\.json$", "");
+        Scenario scenario = Scenario.load(scenarioFile.toAbsolutePath().getParent(), name);
+        out.printf("rehearsing scenario %s: %s%n", name, scenario.description());
+        try (Dynalite users = Dynalite.start(); LocalRollout local = LocalRollout.open(layout, scenario)) {
+            users.createAssignmentsTable(ASSIGNMENTS_TABLE);
+            ObjectNode input = local.startInput(base);
+            RolloutRequest plan = RolloutRequestParser.parse(Json.compact(input));
+            StickyTraffic traffic = new StickyTraffic(plan.target().functionName(), plan.target().alias(),
+                    readOnly(local), new DynamoDbAssignmentStore(users.client(), ASSIGNMENTS_TABLE),
+                    plan.sticky().keyAttribute(), plan.sticky().source(), Duration.ofHours(plan.sticky().hours()),
+                    STICKY_USERS, scenario.seed());
+            out.printf("rollout %s: %s:%s, control version %s -> canary version %s, %d stages, bakes in virtual time%n",
+                    plan.rolloutId(), plan.target().functionName(), plan.target().alias(), Scenario.CONTROL_VERSION,
+                    plan.target().canaryVersion(), plan.stages().size());
+            Map<String, JsonNode> evidence = new LinkedHashMap<>();
+            Progress progress = new Progress(plan, traffic, local.evidenceDir(), evidence);
+            RolloutOutcome outcome = local.start(input, progress).await();
+            Instant end = progress.lastAt == null ? Instant.EPOCH : progress.lastAt;
+            traffic.window(end, end.plus(Duration.ofMinutes(10)));
+
+            String finalStatus = finalStatus(outcome);
+            progress.weights.add(new WeightPoint(progress.seconds(end), "PROMOTED".equals(finalStatus) ? 1.0 : 0.0,
+                    "PROMOTED".equals(finalStatus) ? "full" : "rolled back"));
+            List<StageRun> runs = progress.stageRuns();
+            String summary = summary(finalStatus, runs, outcome);
+            RehearsalReport report = new RehearsalReport(plan.rolloutId(), name, scenario.description(), finalStatus, summary,
+                    progress.seconds(end), (System.nanoTime() - started) / 1e9, progress.weights, runs, traffic.stickiness(),
+                    new QualityLimits(plan.thresholds().deltaSMedianMax(), plan.thresholds().coverageMin()));
+            Path html = ReportFolder.write(reportDir, report, LedgerJson.of(outcome.ledger()), evidence);
+            printEnd(report, html);
+            return new Result(report, html, "PROMOTED".equals(finalStatus) ? 0 : 3);
+        }
+    }
+
+    private void printEnd(RehearsalReport report, Path html) {
+        var s = report.stickiness();
+        out.printf("stickiness: %d users, %d requests; served both variants inside their window: %d; added to the canary"
+                        + " by a weight increase: %d; moved back by the rollback: %d%n", s.users(), s.requests(),
+                s.switchedInsideWindow(), s.addedByWeightIncrease(), s.movedBackByRollback());
+        out.printf("%s: %s%n", report.finalStatus(), report.summary());
+        out.printf("virtual time %s, wall time %.1f s; report %s%n", ReportHtml.hours(report.virtualSeconds()),
+                report.wallSeconds(), html);
+    }
+
+    static String finalStatus(RolloutOutcome outcome) {
+        if (outcome.execution().succeeded() && "PROMOTED".equals(outcome.execution().output().path("status").asText())) {
+            return "PROMOTED";
+        }
+        boolean rolledBack = outcome.ledger().stream().anyMatch(e -> e.type() == LedgerEntry.Type.ROLLED_BACK)
+                || outcome.state().map(RolloutState::weight).orElse(0.0) == 0.0;
+        return rolledBack ? "ROLLED_BACK" : outcome.execution().status();
+    }
+
+    static String summary(String finalStatus, List<StageRun> runs, RolloutOutcome outcome) {
+        if ("PROMOTED".equals(finalStatus)) {
+            return "promoted to 100 % after " + runs.size() + " stage runs; every rule held at every stage";
+        }
+        for (int i = runs.size() - 1; i >= 0; i--) {
+            StageRun run = runs.get(i);
+            if ("ROLLBACK".equals(run.decision()) || "EXTEND".equals(run.decision()) && i == runs.size() - 1) {
+                List<Rule> deciding = run.failedRules().isEmpty()
+                        ? run.rules().stream().filter(r -> "INSUFFICIENT".equals(r.outcome())).toList() : run.failedRules();
+                StringBuilder line = new StringBuilder("rolled back at stage ").append(run.stage()).append(": ");
+                if (deciding.isEmpty()) {
+                    line.append(run.reason());
+                }
+                for (int r = 0; r < deciding.size(); r++) {
+                    Rule rule = deciding.get(r);
+                    line.append(r == 0 ? "" : "; ").append(rule.rule()).append(" observed ").append(rule.observed())
+                            .append(", limit ").append(rule.comparator()).append(' ').append(rule.limit());
+                }
+                return line.toString();
+            }
+        }
+        String cause = outcome.execution().cause();
+        return "ended " + outcome.execution().status() + (cause == null ? "" : ": " + cause);
+    }
+
+    /** The router only reads the rollout state; the weight shifter is its only writer. */
+    private static RolloutStore readOnly(LocalRollout local) {
+        return new RolloutStore() {
+            @Override
+            public Optional<RolloutState> read(String functionName, String alias) {
+                return local.rolloutState(functionName, alias);
+            }
+
+            @Override
+            public RolloutState acquire(RolloutState initial) {
+                throw new UnsupportedOperationException("simulated users never take the rollout lock");
+            }
+
+            @Override
+            public RolloutState update(RolloutState next) {
+                throw new UnsupportedOperationException("simulated users never write the rollout state");
+            }
+        };
+    }
+
+    /** Follows the execution: one {@link Run} per stage execution, traffic during each bake, a line per verdict. */
+    private final class Progress implements RolloutListener {
+        private final RolloutRequest plan;
+        private final StickyTraffic traffic;
+        final List<WeightPoint> weights = new ArrayList<>();
+        final List<Run> runs = new ArrayList<>();
+        private Instant start;
+        private volatile Instant lastAt;
+        private Instant bakeStart;
+
+        private final Path evidenceDir;
+        private final Map<String, JsonNode> evidence;
+
+        Progress(RolloutRequest plan, StickyTraffic traffic, Path evidenceDir, Map<String, JsonNode> evidence) {
+            this.plan = plan;
+            this.traffic = traffic;
+            this.evidenceDir = evidenceDir;
+            this.evidence = evidence;
+        }
+
+        /** Every stage run; one whose execution never returned (stopped mid-stage) has no decision. */
+        List<StageRun> stageRuns() {
+            return runs.stream().map(run -> run.result != null ? run.result : run.toStageRun(evidenceDir, evidence)).toList();
+        }
+
+        double seconds(Instant at) {
+            return start == null || at == null ? 0 : Duration.between(start, at).toMillis() / 1000.0;
+        }
+
+        private void seen(Instant at) {
+            if (at != null) {
+                if (start == null) {
+                    start = at;
+                }
+                lastAt = at;
+            }
+        }
+
+        @Override
+        public void onExecution(ExecutionEvent event) {
+            seen(event.at());
+            if (!"stage".equals(event.machine()) || runs.isEmpty()) {
+                return;
+            }
+            Run current = runs.get(runs.size() - 1);
+            if ("started".equals(event.event()) && event.input() != null && event.input().hasNonNull("window")) {
+                current.window = event.input().path("window").asText();
+            } else if (event.output() != null && event.output().hasNonNull("evidenceKey")) {
+                current.evidenceKey = event.output().path("evidenceKey").asText();
+            }
+        }
+
+        @Override
+        public void onState(StateEvent event) {
+            seen(event.at());
+            if (!"stage".equals(event.machine()) || !BAKE_STATE.equals(event.state()) || runs.isEmpty()) {
+                return;
+            }
+            if ("entered".equals(event.event())) {
+                bakeStart = event.at();
+            } else if ("exited".equals(event.event()) && bakeStart != null) {
+                Run current = runs.get(runs.size() - 1);
+                current.traffic = traffic.window(bakeStart, event.at());
+            }
+        }
+
+        @Override
+        public void onStageStarted(String stage, int extensions, String window, Instant at) {
+            seen(at);
+            double weight = plan.stage(stage).map(Stage::weight).orElse(0.0);
+            Run run = new Run(stage, extensions, window, weight, seconds(at));
+            runs.add(run);
+            if (weights.isEmpty() || weights.get(weights.size() - 1).weight() != weight) {
+                weights.add(new WeightPoint(seconds(at), weight, stage));
+            }
+        }
+
+        @Override
+        public void onStageFinished(JsonNode verdict, Instant at) {
+            seen(at);
+            if (runs.isEmpty()) {
+                return;
+            }
+            Run run = runs.get(runs.size() - 1);
+            run.end = seconds(at);
+            run.verdict = verdict;
+            run.result = run.toStageRun(evidenceDir, evidence);
+            print(run, run.result);
+        }
+
+        private void print(Run run, StageRun result) {
+            String decision = run.verdict.path("decision").asText("none");
+            out.printf("%-10s %-9s weight %6s  virtual %s - %s", run.stage,
+                    "promotion".equals(run.window) ? "(promo)" : run.extensions > 0 ? "(ext " + run.extensions + ")" : "",
+                    ReportHtml.percent(run.weight), ReportHtml.hours(run.start), ReportHtml.hours(run.end));
+            if (run.traffic != null) {
+                out.printf("  users: control %d / canary %d", run.traffic.controlRequests(), run.traffic.canaryRequests());
+                if (run.traffic.effectiveCanaryShare() != null) {
+                    out.printf(" (share %s)", ReportHtml.percent(run.traffic.effectiveCanaryShare()));
+                }
+            }
+            if (result.control() != null || result.canary() != null) {
+                out.printf("  gate: control %s / canary %s requests", result.control() == null ? "-" : result.control().requests(),
+                        result.canary() == null ? "-" : result.canary().requests());
+            }
+            out.printf("  %s%n", decision);
+            for (JsonNode rule : run.verdict.path("rules")) {
+                String outcome = rule.path("outcome").asText();
+                boolean deciding = !"PASS".equals(outcome) && !"NOT_APPLICABLE".equals(outcome) || rule.path("hardStop").asBoolean();
+                if (deciding) {
+                    out.printf("    %-13s %-34s observed %s, limit %s %s%s%n", outcome, rule.path("rule").asText(),
+                            VerdictText.text(rule.get("observed")), rule.path("comparator").asText(),
+                            VerdictText.text(rule.get("limit")), rule.path("hardStop").asBoolean() ? " (hard stop)" : "");
+                }
+            }
+            out.flush();
+        }
+    }
+
+    /** One stage execution as it is observed. */
+    private static final class Run {
+        final String stage;
+        final int extensions;
+        String window;
+        final double weight;
+        final double start;
+        double end;
+        JsonNode verdict;
+        String evidenceKey;
+        Traffic traffic;
+        StageRun result;
+
+        Run(String stage, int extensions, String window, double weight, double start) {
+            this.stage = stage;
+            this.extensions = extensions;
+            this.window = window == null || window.isBlank() ? "stage" : window;
+            this.weight = weight;
+            this.start = start;
+            this.end = start;
+        }
+
+        StageRun toStageRun(Path evidenceDir, Map<String, JsonNode> evidenceFiles) {
+            List<Rule> rules = new ArrayList<>();
+            JsonNode v = verdict == null ? Json.MAPPER.createObjectNode() : verdict;
+            for (JsonNode rule : v.path("rules")) {
+                rules.add(new Rule(rule.path("rule").asText(), rule.path("outcome").asText(), rule.path("hardStop").asBoolean(),
+                        VerdictText.text(rule.get("observed")), rule.path("comparator").asText(""),
+                        VerdictText.text(rule.get("limit")), rule.hasNonNull("note") ? rule.get("note").asText() : null));
+            }
+            Variant control = null;
+            Variant canary = null;
+            Double deltaS = null;
+            Double coverage = null;
+            String file = null;
+            Optional<JsonNode> record = readEvidence(evidenceDir);
+            if (record.isPresent()) {
+                file = stage + "-" + extensions + ("promotion".equals(window) ? "-promotion" : "") + ".json";
+                evidenceFiles.put(file, record.get());
+                file = ReportFolder.EVIDENCE_DIR + "/" + file;
+                Evidence evidence = EvidenceParser.parse(Json.compact(record.get().path("evidence")));
+                if (evidence.live() != null) {
+                    control = variant(evidence.live().control());
+                    canary = weight > 0 ? variant(evidence.live().canary()) : null;
+                }
+                if (evidence.probes() != null && evidence.probes().canary() != null) {
+                    var probes = evidence.probes().canary();
+                    deltaS = probes.deltaS() == null || probes.deltaS().count() == 0 ? null : probes.deltaS().median();
+                    coverage = probes.coverage() == null || probes.coverage().count() == 0 ? null : probes.coverage().mean();
+                }
+            }
+            return new StageRun(stage, window, extensions, weight, start, end,
+                    verdict == null ? null : v.path("decision").asText(null), verdict == null ? null : v.path("reason").asText(null),
+                    rules, control, canary, deltaS, coverage, traffic, file);
+        }
+
+        private Optional<JsonNode> readEvidence(Path evidenceDir) {
+            if (evidenceKey == null) {
+                return Optional.empty();
+            }
+            try {
+                return Optional.of(Json.MAPPER.readTree(Files.readString(evidenceDir.resolve(evidenceKey))));
+            } catch (IOException | RuntimeException unreadable) {
+                return Optional.empty();
+            }
+        }
+
+        private static Variant variant(VariantMetrics metrics) {
+            if (metrics == null || metrics.requests() == 0) {
+                return null;
+            }
+            Double p95 = metrics.p95WarmMs() != null ? metrics.p95WarmMs()
+                    : metrics.warmLatencyMs() == null || metrics.warmLatencyMs().isEmpty() ? null
+                    : Percentiles.of(metrics.warmLatencyMs(), 0.95);
+            return new Variant(metrics.requests(), p95, (double) metrics.errors() / metrics.requests());
+        }
+    }
+}
