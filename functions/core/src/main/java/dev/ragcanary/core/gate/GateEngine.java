@@ -40,9 +40,11 @@ public final class GateEngine {
             LiveRules::newFailureClass);
 
     private final List<Rule> coreRules;
+    private final Map<HardStop, List<Rule>> extraRules;
 
-    private GateEngine(List<Rule> coreRules) {
+    private GateEngine(List<Rule> coreRules, Map<HardStop, List<Rule>> extraRules) {
         this.coreRules = List.copyOf(coreRules);
+        this.extraRules = extraRules;
     }
 
     /** The DESIGN.md core acceptance rules; live metrics go through the statistical judge. */
@@ -50,12 +52,15 @@ public final class GateEngine {
         List<Rule> rules = new ArrayList<>(List.of(ProbeRules::deltaSMedian, ProbeRules::coverageMean, ProbeRules::lambdaConvergent));
         rules.addAll(LIVE_RULES);
         rules.addAll(List.of(IndexRules::matchesExpected, LiveRules::cacheHitDrop));
-        return new GateEngine(rules);
+        return new GateEngine(rules, EXTRA_RULES);
     }
 
-    /** Only the statistically judged live-traffic rules, with the same decision logic (the decision simulation uses it). */
+    /**
+     * Only the statistically judged live-traffic rules (hard stops at stage one included), with the same decision logic;
+     * the decision simulation uses it, having no probes or fingerprints to judge.
+     */
     public static GateEngine liveTrafficOnly() {
-        return new GateEngine(LIVE_RULES);
+        return new GateEngine(LIVE_RULES, Map.of());
     }
 
     public Verdict evaluate(Stage stage, Thresholds thresholds, Evidence evidence) {
@@ -66,7 +71,7 @@ public final class GateEngine {
             RuleResult r = rule.evaluate(context);
             results.add(hardCore.contains(r.rule()) ? r.asHardStop() : r);
         }
-        for (Rule rule : EXTRA_RULES.getOrDefault(stage.hardStop(), List.of())) {
+        for (Rule rule : extraRules.getOrDefault(stage.hardStop(), List.of())) {
             results.add(rule.evaluate(context).asHardStop());
         }
         return decide(stage, thresholds, evidence.extensions(), results);
