@@ -50,7 +50,7 @@ public record RuleResult(
         }
         sb.append(", limit ").append(comparator).append(' ').append(format(limit));
         if (samples != null && !samples.isEmpty()) {
-            sb.append(" (samples ").append(samples).append(')');
+            sb.append(" (samples ").append(new java.util.TreeMap<>(samples)).append(')');
         }
         if (note != null) {
             sb.append(" - ").append(note);
