@@ -53,6 +53,18 @@ public record Thresholds(
             0.45, 0.70, 1.25, 1.20, 0.001, 5.0, 0.60, 1, 0.05, 0.60, 200, 1000, 3, 3600,
             InsufficientTraffic.ROLLBACK, 0.98, 1.25, 2.0, 3);
 
+    /** The limits without the judge's settings, which take their defaults. */
+    public Thresholds(double deltaSMedianMax, double coverageMin, double latencyP95RatioMax, double errorRateRatioMax,
+                      double errorRateFloor, double cacheHitDropMaxPoints, double shadowDeltaSMedianStop,
+                      int maxFlippedParaphrases, double lambdaDeltaSTolerance, double lambdaDeltaSMax,
+                      int minWarmLatencySamples, long minRequests, int maxExtensions, long promotionWindowSeconds,
+                      InsufficientTraffic onInsufficientTraffic) {
+        this(deltaSMedianMax, coverageMin, latencyP95RatioMax, errorRateRatioMax, errorRateFloor, cacheHitDropMaxPoints,
+                shadowDeltaSMedianStop, maxFlippedParaphrases, lambdaDeltaSTolerance, lambdaDeltaSMax, minWarmLatencySamples,
+                minRequests, maxExtensions, promotionWindowSeconds, onInsufficientTraffic, DEFAULTS.judgeConfidence,
+                DEFAULTS.medianShiftTolerance, DEFAULTS.errorRateCriticalRatio, DEFAULTS.newFailureClassMinCount);
+    }
+
     public static final Set<String> FIELDS = Set.of(
             "deltaSMedianMax", "coverageMin", "latencyP95RatioMax", "errorRateRatioMax", "errorRateFloor",
             "cacheHitDropMaxPoints", "shadowDeltaSMedianStop", "maxFlippedParaphrases", "lambdaDeltaSTolerance",
