@@ -43,7 +43,7 @@ final class LocalGate {
                     input.path("controlVersion").asText(), plan.target().canaryVersion(), regions,
                     Instant.parse(input.path("windowStart").asText()), Instant.parse(input.path("windowEnd").asText())));
             ProbeSummary probes = Json.MAPPER.convertValue(input.path("probes"), ProbeSummary.class);
-            Evidence gathered = new Evidence("local gate, stage " + stageName, stageName, stage.weight(), extensions, probes, live,
+            Evidence gathered = new Evidence(null, stageName, stage.weight(), extensions, probes, live,
                     fleet.fingerprints(regions), plan.expectedIndex(), plan.thresholds());
             Verdict verdict = GateEngine.standard().evaluate(stage, plan.thresholds(), gathered);
             String key = "rollouts/" + plan.rolloutId() + "/gate/" + stageName + "-" + extensions + "-"

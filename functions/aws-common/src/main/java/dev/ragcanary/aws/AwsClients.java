@@ -35,6 +35,12 @@ public final class AwsClients {
         return build(builder, endpoint == null ? null : URI.create(endpoint), region(env));
     }
 
+    /** Like {@link #build(AwsClientBuilder, String)} but in {@code region}, for adapters that work across regions. */
+    public static <B extends AwsClientBuilder<B, C> & AwsSyncClientBuilder<B, C>, C> C build(B builder, String service, Region region) {
+        String endpoint = System.getenv("RAG_CANARY_ENDPOINT_" + service.toUpperCase(Locale.ROOT).replace('-', '_'));
+        return build(builder, endpoint == null ? null : URI.create(endpoint), region);
+    }
+
     /** Explicit endpoint (null = the service's AWS endpoint) and region; used by tests against local servers. */
     public static <B extends AwsClientBuilder<B, C> & AwsSyncClientBuilder<B, C>, C> C build(B builder, URI endpoint, Region region) {
         return build(builder, endpoint, region, overrides -> { });

@@ -79,7 +79,7 @@ public final class SimulatedFleet implements AliasControl, FunctionVersions, Met
                                           Map<String, Double> additionalVersionWeights, String expectedRevisionId) {
         if (updateAliasThrottlesLeft > 0) {
             updateAliasThrottlesLeft--;
-            throw new ThrottledException("Rate exceeded (simulated UpdateAlias throttling, " + updateAliasThrottlesLeft
+            throw new AliasControl.ThrottledException("Rate exceeded (simulated UpdateAlias throttling, " + updateAliasThrottlesLeft
                     + " more to come)");
         }
         AliasState current = aliasIn(region);

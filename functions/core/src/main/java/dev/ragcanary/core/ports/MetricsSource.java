@@ -6,11 +6,19 @@ import java.util.List;
 
 /**
  * Live traffic per variant for a stage's window, from the router's telemetry. An empty window yields zero counts
- * (which the gate treats as "not enough samples", never as a pass).
+ * (which the gate treats as "not enough samples", never as a pass). Warm latency comes as raw samples (what the
+ * statistical judge needs): every warm sample up to a cap, beyond it a uniform sample or evenly spaced order statistics.
  */
 public interface MetricsSource {
 
     LiveMetrics fetch(Query query);
+
+    /** The metrics backend asked us to slow down (too many concurrent queries); safe to retry with backoff. */
+    class ThrottledException extends RuntimeException {
+        public ThrottledException(String message) {
+            super(message);
+        }
+    }
 
     /** @param regions regions whose traffic counts (pilot only before stage ten) */
     record Query(String functionName, String alias, String controlVersion, String canaryVersion,
