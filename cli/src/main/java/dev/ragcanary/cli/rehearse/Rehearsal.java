@@ -23,11 +23,11 @@ import dev.ragcanary.core.traffic.RolloutState;
 import dev.ragcanary.core.traffic.RolloutStore;
 import dev.ragcanary.dynamodb.DynamoDbAssignmentStore;
 import dev.ragcanary.local.ExecutionEvent;
+import dev.ragcanary.local.LocalExecution;
 import dev.ragcanary.local.LocalRollout;
 import dev.ragcanary.local.ProjectLayout;
 import dev.ragcanary.local.RolloutListener;
 import dev.ragcanary.local.RolloutOutcome;
-import dev.ragcanary.local.StateEvent;
 import dev.ragcanary.local.fleet.Scenario;
 import dev.ragcanary.testsupport.Dynalite;
 import java.io.IOException;
@@ -48,9 +48,12 @@ import java.util.Optional;
  * stage, and the report folder written at the end.
  */
 public final class Rehearsal {
-    /** Distinct sticky users; each sends one request per bake window. */
+    /** Distinct sticky users; they take turns sending requests all through the rollout. */
     static final int STICKY_USERS = 300;
-    static final String BAKE_STATE = "Bake at the stage weight";
+    /** Real milliseconds per virtual second of a Wait: a 30-minute bake takes 0.9 s, so users see every stage. */
+    static final double REAL_MS_PER_VIRTUAL_SECOND = 0.5;
+    /** Pause between two simulated requests, so the users leave the handlers some of the machine. */
+    static final long PACE_MILLIS = 2;
     private static final String ASSIGNMENTS_TABLE = "rehearsal-assignments";
 
     private final ProjectLayout layout;
@@ -74,12 +77,12 @@ public final class Rehearsal {
         String name = scenarioFile.getFileName().toString().replaceFirst("\\.json$", "");
         Scenario scenario = Scenario.load(scenarioFile.toAbsolutePath().getParent(), name);
         out.printf("rehearsing scenario %s: %s%n", name, scenario.description());
-        try (Dynalite users = Dynalite.start(); LocalRollout local = LocalRollout.open(layout, scenario)) {
-            users.createAssignmentsTable(ASSIGNMENTS_TABLE);
+        try (Dynalite assignments = Dynalite.start(); LocalRollout local = LocalRollout.open(layout, scenario)) {
+            assignments.createAssignmentsTable(ASSIGNMENTS_TABLE);
             ObjectNode input = local.startInput(base);
             RolloutRequest plan = RolloutRequestParser.parse(Json.compact(input));
             StickyTraffic traffic = new StickyTraffic(plan.target().functionName(), plan.target().alias(),
-                    readOnly(local), new DynamoDbAssignmentStore(users.client(), ASSIGNMENTS_TABLE),
+                    readOnly(local), new DynamoDbAssignmentStore(assignments.client(), ASSIGNMENTS_TABLE),
                     plan.sticky().keyAttribute(), plan.sticky().source(), Duration.ofHours(plan.sticky().hours()),
                     STICKY_USERS, scenario.seed());
             out.printf("rollout %s: %s:%s, control version %s -> canary version %s, %d stages, bakes in virtual time%n",
@@ -87,14 +90,23 @@ public final class Rehearsal {
                     plan.target().canaryVersion(), plan.stages().size());
             Map<String, JsonNode> evidence = new LinkedHashMap<>();
             Progress progress = new Progress(plan, traffic, local.evidenceDir(), evidence);
-            RolloutOutcome outcome = local.start(input, progress).await();
+            Thread users = startUsers(traffic, progress);
+            RolloutOutcome outcome;
+            try {
+                outcome = local.start(input, progress, new LocalExecution.Options(LocalExecution.Options.FAST.clockStart(),
+                        REAL_MS_PER_VIRTUAL_SECOND, Duration.ofMinutes(10))).await();
+            } finally {
+                progress.finished = true;
+                joinQuietly(users);
+            }
             Instant end = progress.lastAt == null ? Instant.EPOCH : progress.lastAt;
+            // Every user comes back once after the end: who the rollback moved back shows here.
             traffic.window(end, end.plus(Duration.ofMinutes(10)));
 
             String finalStatus = finalStatus(outcome);
             progress.weights.add(new WeightPoint(progress.seconds(end), "PROMOTED".equals(finalStatus) ? 1.0 : 0.0,
                     "PROMOTED".equals(finalStatus) ? "full" : "rolled back"));
-            List<StageRun> runs = progress.stageRuns();
+            List<StageRun> runs = progress.stageRuns(traffic.byStage());
             String summary = summary(finalStatus, runs, outcome);
             RehearsalReport report = new RehearsalReport(plan.rolloutId(), name, scenario.description(), finalStatus, summary,
                     progress.seconds(end), (System.nanoTime() - started) / 1e9, progress.weights, runs, traffic.stickiness(),
@@ -149,6 +161,34 @@ public final class Rehearsal {
         return "ended " + outcome.execution().status() + (cause == null ? "" : ": " + cause);
     }
 
+    /** Sticky users send requests while the rollout runs, at the virtual time the execution has reached. */
+    private static Thread startUsers(StickyTraffic traffic, Progress progress) {
+        Thread users = new Thread(() -> {
+            while (!progress.finished) {
+                Instant now = progress.virtualNow();
+                if (now != null) {
+                    traffic.send(now);
+                }
+                try {
+                    Thread.sleep(PACE_MILLIS);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "rehearsal-sticky-users");
+        users.setDaemon(true);
+        users.start();
+        return users;
+    }
+
+    private static void joinQuietly(Thread thread) {
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** The router only reads the rollout state; the weight shifter is its only writer. */
     private static RolloutStore readOnly(LocalRollout local) {
         return new RolloutStore() {
@@ -177,7 +217,9 @@ public final class Rehearsal {
         final List<Run> runs = new ArrayList<>();
         private Instant start;
         private volatile Instant lastAt;
-        private Instant bakeStart;
+        private volatile long lastAtNanos;
+        private Instant lastVirtualNow;
+        volatile boolean finished;
 
         private final Path evidenceDir;
         private final Map<String, JsonNode> evidence;
@@ -189,9 +231,27 @@ public final class Rehearsal {
             this.evidence = evidence;
         }
 
-        /** Every stage run; one whose execution never returned (stopped mid-stage) has no decision. */
-        List<StageRun> stageRuns() {
-            return runs.stream().map(run -> run.result != null ? run.result : run.toStageRun(evidenceDir, evidence)).toList();
+        /**
+         * Every stage run with the users routed while the state item was at its stage (extensions and the promotion
+         * window share their stage's count); a run whose execution never returned has no decision.
+         */
+        List<StageRun> stageRuns(Map<String, Traffic> trafficByStage) {
+            return runs.stream().map(run -> {
+                run.traffic = trafficByStage.get(run.stage);
+                return run.toStageRun(evidenceDir, evidence);
+            }).toList();
+        }
+
+        /** Where the execution's virtual clock is now: the last event's time plus real time since, scaled. */
+        synchronized Instant virtualNow() {
+            Instant at = lastAt;
+            if (at == null) {
+                return null;
+            }
+            double virtualMillis = (System.nanoTime() - lastAtNanos) / 1e6 / REAL_MS_PER_VIRTUAL_SECOND * 1000;
+            Instant now = at.plusMillis((long) Math.min(virtualMillis, 3_600_000));
+            lastVirtualNow = lastVirtualNow == null || now.isAfter(lastVirtualNow) ? now : lastVirtualNow;
+            return lastVirtualNow;
         }
 
         double seconds(Instant at) {
@@ -203,46 +263,30 @@ public final class Rehearsal {
                 if (start == null) {
                     start = at;
                 }
-                lastAt = at;
+                if (lastAt == null || at.isAfter(lastAt)) {
+                    lastAt = at;
+                    lastAtNanos = System.nanoTime();
+                }
             }
         }
 
         @Override
         public void onExecution(ExecutionEvent event) {
             seen(event.at());
-            if (!"stage".equals(event.machine()) || runs.isEmpty()) {
+            if (!"stage".equals(event.machine())) {
                 return;
             }
-            Run current = runs.get(runs.size() - 1);
-            if ("started".equals(event.event()) && event.input() != null && event.input().hasNonNull("window")) {
-                current.window = event.input().path("window").asText();
-            } else if (event.output() != null && event.output().hasNonNull("evidenceKey")) {
-                current.evidenceKey = event.output().path("evidenceKey").asText();
-            }
-        }
-
-        @Override
-        public void onState(StateEvent event) {
-            seen(event.at());
-            if (!"stage".equals(event.machine()) || !BAKE_STATE.equals(event.state()) || runs.isEmpty()) {
-                return;
-            }
-            if ("entered".equals(event.event())) {
-                bakeStart = event.at();
-            } else if ("exited".equals(event.event()) && bakeStart != null) {
-                Run current = runs.get(runs.size() - 1);
-                current.traffic = traffic.window(bakeStart, event.at());
-            }
-        }
-
-        @Override
-        public void onStageStarted(String stage, int extensions, String window, Instant at) {
-            seen(at);
-            double weight = plan.stage(stage).map(Stage::weight).orElse(0.0);
-            Run run = new Run(stage, extensions, window, weight, seconds(at));
-            runs.add(run);
-            if (weights.isEmpty() || weights.get(weights.size() - 1).weight() != weight) {
-                weights.add(new WeightPoint(seconds(at), weight, stage));
+            if ("started".equals(event.event()) && event.input() != null) {
+                JsonNode in = event.input();
+                String stage = in.path("stage").asText();
+                double weight = plan.stage(stage).map(Stage::weight).orElse(0.0);
+                runs.add(new Run(stage, in.path("extensions").asInt(), in.path("purpose").asText("stage"), weight,
+                        seconds(event.at())));
+                if (weights.isEmpty() || weights.get(weights.size() - 1).weight() != weight) {
+                    weights.add(new WeightPoint(seconds(event.at()), weight, stage));
+                }
+            } else if (event.output() != null && event.output().hasNonNull("evidenceKey") && !runs.isEmpty()) {
+                runs.get(runs.size() - 1).evidenceKey = event.output().path("evidenceKey").asText();
             }
         }
 
@@ -255,8 +299,8 @@ public final class Rehearsal {
             Run run = runs.get(runs.size() - 1);
             run.end = seconds(at);
             run.verdict = verdict;
-            run.result = run.toStageRun(evidenceDir, evidence);
-            print(run, run.result);
+            run.traffic = traffic.byStage().get(run.stage);
+            print(run, run.toStageRun(evidenceDir, evidence));
         }
 
         private void print(Run run, StageRun result) {
@@ -299,7 +343,6 @@ public final class Rehearsal {
         JsonNode verdict;
         String evidenceKey;
         Traffic traffic;
-        StageRun result;
 
         Run(String stage, int extensions, String window, double weight, double start) {
             this.stage = stage;

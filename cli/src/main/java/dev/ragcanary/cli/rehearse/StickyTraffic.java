@@ -43,7 +43,9 @@ public final class StickyTraffic {
     private final Set<String> switched = new HashSet<>();
     private final Set<String> added = new HashSet<>();
     private final Set<String> movedBack = new HashSet<>();
+    private final Map<String, long[]> byStage = new java.util.LinkedHashMap<>();
     private long requests;
+    private int next;
 
     private record Seen(Variant variant, Instant at, double weight, long epoch) {
     }
@@ -54,8 +56,8 @@ public final class StickyTraffic {
     public StickyTraffic(String functionName, String alias, RolloutStore rollouts, AssignmentStore assignments,
                          String keyAttribute, String keySource, Duration stickiness, int users, long seed) {
         this.clock = new VirtualClock(Instant.EPOCH);
-        // A short state cache in virtual time, like a router's few seconds: every window sees the current stage.
-        this.router = new StickyRouter(functionName, alias, rollouts, assignments, clock, Duration.ofSeconds(5), 0.0,
+        // The router's state cache, in virtual time: a rollback reaches the users within half a minute.
+        this.router = new StickyRouter(functionName, alias, rollouts, assignments, clock, Duration.ofSeconds(30), 0.0,
                 () -> 0.0);
         this.keyAttribute = keyAttribute;
         this.keySource = keySource;
@@ -73,7 +75,7 @@ public final class StickyTraffic {
      *
      * @return the requests per variant the users were served in this window
      */
-    public Traffic window(Instant from, Instant to) {
+    public synchronized Traffic window(Instant from, Instant to) {
         List<String> order = new ArrayList<>(users);
         Collections.shuffle(order, random);
         long spanMillis = Math.max(1, Duration.between(from, to).toMillis());
@@ -90,7 +92,25 @@ public final class StickyTraffic {
         return new Traffic(control, canary, control + canary == 0 ? null : (double) canary / (control + canary));
     }
 
-    public Stickiness stickiness() {
+    /**
+     * The next user (users take turns) sends one request at {@code at}; it counts towards the stage the router saw.
+     */
+    public synchronized Variant send(Instant at) {
+        clock.set(at);
+        String user = users.get(next);
+        next = (next + 1) % users.size();
+        return route(user);
+    }
+
+    /** Requests per variant by the stage of the rollout state the router saw ("none" before the rollout began). */
+    public synchronized Map<String, Traffic> byStage() {
+        Map<String, Traffic> traffic = new java.util.LinkedHashMap<>();
+        byStage.forEach((stage, counts) -> traffic.put(stage, new Traffic(counts[0], counts[1],
+                counts[0] + counts[1] == 0 ? null : (double) counts[1] / (counts[0] + counts[1]))));
+        return traffic;
+    }
+
+    public synchronized Stickiness stickiness() {
         return new Stickiness(users.size(), requests, switched.size(), added.size(), movedBack.size());
     }
 
@@ -106,6 +126,7 @@ public final class StickyTraffic {
         long epoch = state == null ? 0 : state.epoch();
         Seen before = lastSeen.put(user, new Seen(served, now, weight, epoch));
         requests++;
+        byStage.computeIfAbsent(state == null ? "none" : state.stage(), s -> new long[2])[served == Variant.CANARY ? 1 : 0]++;
         if (before != null && before.variant() != served && now.isBefore(before.at().plus(stickiness))) {
             if (served == Variant.CANARY && weight > before.weight()) {
                 added.add(user);
