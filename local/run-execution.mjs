@@ -60,11 +60,13 @@ for (const [name, file] of Object.entries(config.machines)) {
   machines[name] = load(file);
 }
 
+// Virtual time moves only with Wait states (and by one millisecond per reading, so it never stands still): the same
+// scenario gives the same windows, the same traffic and the same verdicts on every run, however busy the machine.
 const clock = {
   virtualMs: Date.parse(config.clockStart ?? new Date().toISOString()),
-  realAnchor: Date.now(),
   now() {
-    return new Date(this.virtualMs + (Date.now() - this.realAnchor)).toISOString();
+    this.virtualMs += 1;
+    return new Date(this.virtualMs).toISOString();
   },
   advance(seconds) {
     this.virtualMs += seconds * 1000;
