@@ -2,6 +2,7 @@ package dev.ragcanary.metrics;
 
 import dev.ragcanary.core.gate.LiveMetrics;
 import dev.ragcanary.core.ports.MetricsSource;
+import dev.ragcanary.core.rag.IndexFingerprint;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -37,7 +38,8 @@ import software.amazon.awssdk.services.cloudwatchlogs.model.StartQueryRequest;
  *
  * <p>Telemetry fields read: {@code function}, {@code alias}, {@code version} (the function version that served the
  * request), {@code cold_start}, {@code warm_ping}, {@code failure_class} (absent on success), {@code latency_ms.tfinal},
- * {@code cache.hit}, {@code cache.collision}.
+ * {@code cache.hit}, {@code cache.collision}, and {@code retrieval.INDEX_HASH}, {@code retrieval.metric},
+ * {@code retrieval.analyzer} for fingerprints.
  */
 public final class LogsInsightsMetricsSource implements MetricsSource {
     public static final int SAMPLE_CAP = 10_000;
@@ -100,6 +102,30 @@ public final class LogsInsightsMetricsSource implements MetricsSource {
             }
         }
         return new LiveMetrics(control.metrics(), canary.metrics(), collisions);
+    }
+
+    @Override
+    public Map<String, Map<String, IndexFingerprint>> fingerprints(Query query) {
+        Map<String, Map<String, IndexFingerprint>> byVariant = new TreeMap<>();
+        for (String region : query.regions()) {
+            Map<String, Map<IndexFingerprint, Long>> seen = new HashMap<>();
+            for (Map<String, String> row : run(clientsByRegion.apply(region), region, fingerprintQuery(query), query)) {
+                String variant = query.canaryVersion().equals(row.get("version")) ? "canary"
+                        : query.controlVersion().equals(row.get("version")) ? "control" : null;
+                if (variant != null && row.get("retrieval.INDEX_HASH") != null) {
+                    IndexFingerprint f = new IndexFingerprint(row.get("retrieval.INDEX_HASH"), row.get("retrieval.metric"),
+                            row.get("retrieval.analyzer"));
+                    seen.computeIfAbsent(variant, v -> new HashMap<>()).merge(f, Long.parseLong(row.get("n")), Long::sum);
+                }
+            }
+            seen.forEach((variant, counts) -> byVariant.computeIfAbsent(variant, v -> new TreeMap<>()).put(region,
+                    counts.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey()));
+        }
+        return byVariant;
+    }
+
+    static String fingerprintQuery(Query q) {
+        return scope(q) + "\n| stats count(*) as n by version, retrieval.INDEX_HASH, retrieval.metric, retrieval.analyzer";
     }
 
     static String countsQuery(Query q) {

@@ -8,6 +8,7 @@ import dev.ragcanary.aws.AwsClients;
 import dev.ragcanary.core.gate.LiveMetrics;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.ports.MetricsSource;
+import dev.ragcanary.core.rag.IndexFingerprint;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -153,6 +154,23 @@ class LogsInsightsMetricsSourceTest {
         LiveMetrics live = source.fetch(twoRegions);
         assertThat(live.canary().requests()).isEqualTo(20);
         assertThat(live.canary().warmLatencyMs()).hasSize(20);
+    }
+
+    @Test
+    void fingerprintsAreTheMostFrequentPerVariantAndRegion() {
+        stub.reply(200, "{\"queryId\":\"q-index\"}").reply(200, complete(
+                row("version", "42", "retrieval.INDEX_HASH", "0x9a77", "retrieval.metric", "cosine", "retrieval.analyzer", "bilstem", "n", "90"),
+                row("version", "42", "retrieval.INDEX_HASH", "0x1111", "retrieval.metric", "cosine", "retrieval.analyzer", "bilstem", "n", "3"),
+                row("version", "41", "retrieval.INDEX_HASH", "0x9a77", "retrieval.metric", "cosine", "retrieval.analyzer", "bilstem", "n", "900"),
+                row("version", "42", "n", "4")));
+
+        Map<String, Map<String, IndexFingerprint>> fingerprints = source.fingerprints(QUERY);
+
+        IndexFingerprint expected = new IndexFingerprint("0x9a77", "cosine", "bilstem");
+        assertThat(fingerprints).isEqualTo(Map.of("canary", Map.of("us-east-1", expected), "control", Map.of("us-east-1", expected)));
+        assertThat(Json.parse("request", stub.calls.get(0).body()).get("queryString").asText()).isEqualTo(
+                "filter function = \"rag-answer\" and alias = \"live\"\n"
+                        + "| stats count(*) as n by version, retrieval.INDEX_HASH, retrieval.metric, retrieval.analyzer");
     }
 
     private static String complete(String... rows) {

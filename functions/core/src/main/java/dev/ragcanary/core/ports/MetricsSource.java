@@ -1,8 +1,10 @@
 package dev.ragcanary.core.ports;
 
 import dev.ragcanary.core.gate.LiveMetrics;
+import dev.ragcanary.core.rag.IndexFingerprint;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Live traffic per variant for a stage's window, from the router's telemetry. An empty window yields zero counts
@@ -12,6 +14,14 @@ import java.util.List;
 public interface MetricsSource {
 
     LiveMetrics fetch(Query query);
+
+    /**
+     * Per variant ("control", "canary"), per region, the index fingerprint its responses reported in the window (the
+     * most frequent one when several appear). Empty when the source cannot tell, which the gate treats as missing.
+     */
+    default Map<String, Map<String, IndexFingerprint>> fingerprints(Query query) {
+        return Map.of();
+    }
 
     /** The metrics backend asked us to slow down (too many concurrent queries); safe to retry with backoff. */
     class ThrottledException extends RuntimeException {
