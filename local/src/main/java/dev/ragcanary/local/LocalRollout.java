@@ -4,6 +4,7 @@ import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ragcanary.core.evidence.LocalFolderEvidenceStore;
+import dev.ragcanary.core.gate.GateEngine;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.ports.EvidenceStore;
 import dev.ragcanary.core.probe.ReplayOptions;
@@ -15,6 +16,8 @@ import dev.ragcanary.dynamodb.DynamoDbCachePurger;
 import dev.ragcanary.dynamodb.DynamoDbLedger;
 import dev.ragcanary.dynamodb.DynamoDbRolloutStore;
 import dev.ragcanary.embeddings.MiniLmEmbedder;
+import dev.ragcanary.gate.GateEvaluationHandler;
+import dev.ragcanary.gate.GateEvaluationService;
 import dev.ragcanary.local.fleet.DynamoDbThrottling;
 import dev.ragcanary.local.fleet.Scenario;
 import dev.ragcanary.local.fleet.SimulatedFleet;
@@ -83,7 +86,7 @@ public final class LocalRollout implements AutoCloseable {
         this.endpoint = LocalLambdaEndpoint.start()
                 .register("weight-shifter", weightShifter)
                 .register("probe-replay", probeReplay())
-                .register("gate-evaluation", LocalGate.handler(fleet, evidence))
+                .register("gate-evaluation", new GateEvaluationHandler(new GateEvaluationService(fleet, evidence, GateEngine.standard())))
                 .register("local-approvals", LocalStandIns.approvals(scenario.approvals()))
                 .register("local-evidence-archive", LocalStandIns.evidenceArchive(evidence));
     }
