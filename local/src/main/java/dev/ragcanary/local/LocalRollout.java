@@ -46,10 +46,10 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  * Used by the scenario tests and by {@code ./canary rehearse}.
  *
  * <pre>{@code
- * try (LocalRollout local = LocalRollout.open(ProjectLayout.find(), Scenario.load(dir, "healthy"))) {
- *     RolloutOutcome outcome = local.start(local.startInput(base), listener).await();
- * }
+ * RolloutOutcome outcome = LocalRollout.run(LocalRollout.baseStartInput(layout),
+ *         Scenario.load(layout.scenarios(), "healthy"), listener, LocalExecution.Options.FAST);
  * }</pre>
+ * or, to abort or start a second rollout on the same fleet, {@link #open} / {@link #start} / {@link Run#await}.
  */
 public final class LocalRollout implements AutoCloseable {
     public static final String ROLLOUTS_TABLE = "rag-canary-rollouts";
@@ -137,6 +137,17 @@ public final class LocalRollout implements AutoCloseable {
             input.set("expectedIndex", Json.MAPPER.valueToTree(fleet.canaryIndex()));
         }
         return input;
+    }
+
+    /**
+     * One whole local rollout: opens a fresh local environment for {@code scenario}, runs {@code baseStartInput} (with
+     * the scenario's fields laid over it, see {@link #startInput}) to the end and closes everything.
+     */
+    public static RolloutOutcome run(JsonNode baseStartInput, Scenario scenario, RolloutListener listener,
+                                     LocalExecution.Options options) {
+        try (LocalRollout local = open(ProjectLayout.find(), scenario)) {
+            return local.start(local.startInput(baseStartInput), listener, options).await();
+        }
     }
 
     /** Starts the rollout machine on {@code startInput} with bakes taking no real time. */
