@@ -60,11 +60,17 @@ for (const [name, file] of Object.entries(config.machines)) {
   machines[name] = load(file);
 }
 
+// Virtual time moves only with Wait states (and by one millisecond per reading, so it never stands still): the same
+// scenario gives the same windows, the same traffic and the same verdicts on every run, however busy the machine.
 const clock = {
   virtualMs: Date.parse(config.clockStart ?? new Date().toISOString()),
-  realAnchor: Date.now(),
   now() {
-    return new Date(this.virtualMs + (Date.now() - this.realAnchor)).toISOString();
+    this.virtualMs += 1;
+    return new Date(this.virtualMs).toISOString();
+  },
+  /** For event reports: reads without moving, so reporting cannot change what the state machine sees. */
+  peek() {
+    return new Date(this.virtualMs).toISOString();
   },
   advance(seconds) {
     this.virtualMs += seconds * 1000;
@@ -223,7 +229,7 @@ async function execute(machineName, input, parentName) {
     historyEvents: 2, maxPayloadBytes: size(input), status: 'RUNNING' };
   stats.executions.push(record);
   emit({ type: 'execution', event: 'started', execution: name, machine: machineName, parent: record.parent,
-    input: machineName === config.root ? undefined : input, at: clock.now() });
+    input: machineName === config.root ? undefined : input, at: clock.peek() });
 
   const stateMachine = new StateMachine(definition, { validationOptions: { checkArn: false } });
   const execution = stateMachine.run(input, {
@@ -260,7 +266,7 @@ async function execute(machineName, input, parentName) {
   await logging;
   record.status = outcome.status;
   emit({ type: 'execution', event: outcome.status.toLowerCase(), execution: name, machine: machineName,
-    output: outcome.output, error: outcome.error, cause: outcome.cause, transitions: record.transitions, at: clock.now() });
+    output: outcome.output, error: outcome.error, cause: outcome.cause, transitions: record.transitions, at: clock.peek() });
   return { ...outcome, name, executionArn };
 }
 
@@ -289,24 +295,24 @@ async function consume(events, record, definition) {
         record.historyEvents += definition.States[event.state.name]?.Type === 'Task' ? TASK_EVENTS : OTHER_EVENTS;
         measure(record, event.state.name, event.state.input);
         emit({ type: 'state', event: 'entered', execution: record.name, machine: record.machine,
-          state: event.state.name, stateType: event.state.type, at: clock.now() });
+          state: event.state.name, stateType: event.state.type, at: clock.peek() });
         break;
       case 'StateExited':
         measure(record, event.state.name, event.state.output);
         emit({ type: 'state', event: 'exited', execution: record.name, machine: record.machine,
-          state: event.state.name, stateType: event.state.type, at: clock.now() });
+          state: event.state.name, stateType: event.state.type, at: clock.peek() });
         break;
       case 'StateRetried':
         record.retries++;
         record.transitions++;
         record.historyEvents += RETRY_EVENTS;
         emit({ type: 'state', event: 'retried', execution: record.name, machine: record.machine,
-          state: event.state.name, attempt: event.retry?.attempt, at: clock.now() });
+          state: event.state.name, attempt: event.retry?.attempt, at: clock.peek() });
         break;
       case 'StateCaught':
       case 'StateFailed':
         emit({ type: 'state', event: event.type === 'StateCaught' ? 'caught' : 'failed', execution: record.name,
-          machine: record.machine, state: event.state.name, error: event.Error, at: clock.now() });
+          machine: record.machine, state: event.state.name, error: event.Error, at: clock.peek() });
         break;
       case 'ExecutionFailed':
         record.error = event.Error;

@@ -4,6 +4,7 @@ import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ragcanary.core.evidence.LocalFolderEvidenceStore;
+import dev.ragcanary.core.gate.GateEngine;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.ports.EvidenceStore;
 import dev.ragcanary.core.probe.ReplayOptions;
@@ -15,6 +16,8 @@ import dev.ragcanary.dynamodb.DynamoDbCachePurger;
 import dev.ragcanary.dynamodb.DynamoDbLedger;
 import dev.ragcanary.dynamodb.DynamoDbRolloutStore;
 import dev.ragcanary.embeddings.MiniLmEmbedder;
+import dev.ragcanary.gate.GateEvaluationHandler;
+import dev.ragcanary.gate.GateEvaluationService;
 import dev.ragcanary.local.fleet.DynamoDbThrottling;
 import dev.ragcanary.local.fleet.Scenario;
 import dev.ragcanary.local.fleet.SimulatedFleet;
@@ -43,10 +46,10 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  * Used by the scenario tests and by {@code ./canary rehearse}.
  *
  * <pre>{@code
- * try (LocalRollout local = LocalRollout.open(ProjectLayout.find(), Scenario.load(dir, "healthy"))) {
- *     RolloutOutcome outcome = local.start(local.startInput(base), listener).await();
- * }
+ * RolloutOutcome outcome = LocalRollout.run(LocalRollout.baseStartInput(layout),
+ *         Scenario.load(layout.scenarios(), "healthy"), listener, LocalExecution.Options.FAST);
  * }</pre>
+ * or, to abort or start a second rollout on the same fleet, {@link #open} / {@link #start} / {@link Run#await}.
  */
 public final class LocalRollout implements AutoCloseable {
     public static final String ROLLOUTS_TABLE = "rag-canary-rollouts";
@@ -83,7 +86,7 @@ public final class LocalRollout implements AutoCloseable {
         this.endpoint = LocalLambdaEndpoint.start()
                 .register("weight-shifter", weightShifter)
                 .register("probe-replay", probeReplay())
-                .register("gate-evaluation", LocalGate.handler(fleet, evidence))
+                .register("gate-evaluation", new GateEvaluationHandler(new GateEvaluationService(fleet, evidence, GateEngine.standard())))
                 .register("local-approvals", LocalStandIns.approvals(scenario.approvals()))
                 .register("local-evidence-archive", LocalStandIns.evidenceArchive(evidence));
     }
@@ -134,6 +137,17 @@ public final class LocalRollout implements AutoCloseable {
             input.set("expectedIndex", Json.MAPPER.valueToTree(fleet.canaryIndex()));
         }
         return input;
+    }
+
+    /**
+     * One whole local rollout: opens a fresh local environment for {@code scenario}, runs {@code baseStartInput} (with
+     * the scenario's fields laid over it, see {@link #startInput}) to the end and closes everything.
+     */
+    public static RolloutOutcome run(JsonNode baseStartInput, Scenario scenario, RolloutListener listener,
+                                     LocalExecution.Options options) {
+        try (LocalRollout local = open(ProjectLayout.find(), scenario)) {
+            return local.start(local.startInput(baseStartInput), listener, options).await();
+        }
     }
 
     /** Starts the rollout machine on {@code startInput} with bakes taking no real time. */

@@ -229,7 +229,7 @@ class ScenarioTest {
         LedgerEntry rollback = outcome.ledger().stream().filter(e -> e.type() == LedgerEntry.Type.ROLLED_BACK)
                 .findFirst().orElseThrow();
         assertThat(rollback.reason()).contains(rule);
-        assertThat(rollback.stage()).isEqualTo(stage.equals("shadow") ? "shadow" : stage);
+        assertThat(rollback.stage()).isEqualTo(stage);
     }
 
     private static List<LedgerEntry.Type> types(List<LedgerEntry> ledger) {

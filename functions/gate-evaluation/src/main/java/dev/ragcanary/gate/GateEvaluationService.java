@@ -38,13 +38,14 @@ public final class GateEvaluationService {
         RolloutRequest plan = in.plan();
         Stage stage = in.stage();
         LiveMetrics live = null;
-        Map<String, Map<String, IndexFingerprint>> fingerprints = Map.of();
+        MetricsSource.Query query = new MetricsSource.Query(plan.target().functionName(), plan.target().alias(),
+                in.controlVersion(), plan.target().canaryVersion(), regions(plan, stage), in.windowStart(), in.windowEnd());
         if (!stage.isShadow() && !stage.isFull()) {
-            MetricsSource.Query query = new MetricsSource.Query(plan.target().functionName(), plan.target().alias(),
-                    in.controlVersion(), plan.target().canaryVersion(), regions(plan, stage), in.windowStart(), in.windowEnd());
             live = metrics.fetch(query);
-            fingerprints = metrics.fingerprints(query);
         }
+        // Shadow has no user traffic on the canary, but the router's mirrored requests report its index: the index
+        // rule needs those fingerprints at every stage, or shadow could never pass it.
+        Map<String, Map<String, IndexFingerprint>> fingerprints = metrics.fingerprints(query);
         Evidence evidence = new Evidence(description(in), stage.name(), stage.weight(), in.extensions(), in.probes(), live,
                 fingerprints, plan.expectedIndex(), plan.thresholds());
         Verdict verdict = engine.evaluate(stage, plan.thresholds(), evidence);

@@ -207,11 +207,12 @@ public final class SimulatedFleet implements AliasControl, FunctionVersions, Met
 
     // ---- index fingerprints and probes ----
 
-    /** What each version's responses report as their index, per region ("control"/"canary" -> region -> fingerprint). */
-    public Map<String, Map<String, IndexFingerprint>> fingerprints(List<String> inRegions) {
+    /** What each version's responses report as their index in the query's regions. */
+    @Override
+    public Map<String, Map<String, IndexFingerprint>> fingerprints(Query query) {
         Map<String, Map<String, IndexFingerprint>> out = new LinkedHashMap<>();
-        out.put("control", fingerprints(controlRag, scenario.control(), inRegions));
-        out.put("canary", fingerprints(canaryRag, scenario.canary(), inRegions));
+        out.put("control", fingerprints(controlRag, scenario.control(), query.regions()));
+        out.put("canary", fingerprints(canaryRag, scenario.canary(), query.regions()));
         return out;
     }
 
