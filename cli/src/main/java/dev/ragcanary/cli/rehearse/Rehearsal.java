@@ -272,6 +272,24 @@ public final class Rehearsal {
 
         @Override
         public void onExecution(ExecutionEvent event) {
+            guarded(() -> execution(event));
+        }
+
+        @Override
+        public void onStageFinished(JsonNode verdict, Instant at) {
+            guarded(() -> stageFinished(verdict, at));
+        }
+
+        /** A failure in following the rollout must not stop the rollout: it is reported and the run goes on. */
+        private void guarded(Runnable step) {
+            try {
+                step.run();
+            } catch (RuntimeException e) {
+                out.println("  (rehearsal could not follow this event: " + e + ")");
+            }
+        }
+
+        private void execution(ExecutionEvent event) {
             seen(event.at());
             if (!"stage".equals(event.machine())) {
                 return;
@@ -290,8 +308,7 @@ public final class Rehearsal {
             }
         }
 
-        @Override
-        public void onStageFinished(JsonNode verdict, Instant at) {
+        private void stageFinished(JsonNode verdict, Instant at) {
             seen(at);
             if (runs.isEmpty()) {
                 return;
@@ -371,15 +388,21 @@ public final class Rehearsal {
                 file = stage + "-" + extensions + ("promotion".equals(window) ? "-promotion" : "") + ".json";
                 evidenceFiles.put(file, record.get());
                 file = ReportFolder.EVIDENCE_DIR + "/" + file;
-                Evidence evidence = EvidenceParser.parse(Json.compact(record.get().path("evidence")));
-                if (evidence.live() != null) {
-                    control = variant(evidence.live().control());
-                    canary = weight > 0 ? variant(evidence.live().canary()) : null;
-                }
-                if (evidence.probes() != null && evidence.probes().canary() != null) {
-                    var probes = evidence.probes().canary();
-                    deltaS = probes.deltaS() == null || probes.deltaS().count() == 0 ? null : probes.deltaS().median();
-                    coverage = probes.coverage() == null || probes.coverage().count() == 0 ? null : probes.coverage().mean();
+                try {
+                    // The gate archives the bare evidence; older archives wrapped it with the verdict.
+                    JsonNode bare = record.get().has("evidence") ? record.get().get("evidence") : record.get();
+                    Evidence evidence = EvidenceParser.parse(Json.compact(bare));
+                    if (evidence.live() != null) {
+                        control = variant(evidence.live().control());
+                        canary = weight > 0 ? variant(evidence.live().canary()) : null;
+                    }
+                    if (evidence.probes() != null && evidence.probes().canary() != null) {
+                        var probes = evidence.probes().canary();
+                        deltaS = probes.deltaS() == null || probes.deltaS().count() == 0 ? null : probes.deltaS().median();
+                        coverage = probes.coverage() == null || probes.coverage().count() == 0 ? null : probes.coverage().mean();
+                    }
+                } catch (RuntimeException unreadable) {
+                    // The report then shows the verdict without the stage's figures; the file is still in evidence/.
                 }
             }
             return new StageRun(stage, window, extensions, weight, start, end,
