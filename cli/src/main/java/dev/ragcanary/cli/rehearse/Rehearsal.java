@@ -100,8 +100,10 @@ public final class Rehearsal {
                 joinQuietly(users);
             }
             Instant end = progress.lastAt == null ? Instant.EPOCH : progress.lastAt;
-            // Every user comes back once after the end: who the rollback moved back shows here.
-            traffic.window(end, end.plus(Duration.ofMinutes(10)));
+            // Every user comes back once after the end (and after the router's state cache expired): who the
+            // rollback moved back shows here.
+            Instant after = (traffic.latest().isAfter(end) ? traffic.latest() : end).plus(Duration.ofMinutes(1));
+            traffic.window(after, after.plus(Duration.ofMinutes(10)));
 
             String finalStatus = finalStatus(outcome);
             progress.weights.add(new WeightPoint(progress.seconds(end), "PROMOTED".equals(finalStatus) ? 1.0 : 0.0,
@@ -249,7 +251,7 @@ public final class Rehearsal {
                 return null;
             }
             double virtualMillis = (System.nanoTime() - lastAtNanos) / 1e6 / REAL_MS_PER_VIRTUAL_SECOND * 1000;
-            Instant now = at.plusMillis((long) Math.min(virtualMillis, 3_600_000));
+            Instant now = at.plusMillis((long) Math.min(virtualMillis, 600_000));
             lastVirtualNow = lastVirtualNow == null || now.isAfter(lastVirtualNow) ? now : lastVirtualNow;
             return lastVirtualNow;
         }

@@ -96,7 +96,7 @@ public final class StickyTraffic {
      * The next user (users take turns) sends one request at {@code at}; it counts towards the stage the router saw.
      */
     public synchronized Variant send(Instant at) {
-        clock.set(at);
+        clock.set(at.isAfter(clock.instant()) ? at : clock.instant());
         String user = users.get(next);
         next = (next + 1) % users.size();
         return route(user);
@@ -108,6 +108,11 @@ public final class StickyTraffic {
         byStage.forEach((stage, counts) -> traffic.put(stage, new Traffic(counts[0], counts[1],
                 counts[0] + counts[1] == 0 ? null : (double) counts[1] / (counts[0] + counts[1]))));
         return traffic;
+    }
+
+    /** The latest virtual time a request was sent at (the epoch before any). */
+    public synchronized Instant latest() {
+        return clock.instant();
     }
 
     public synchronized Stickiness stickiness() {

@@ -8,16 +8,13 @@ import dev.ragcanary.core.json.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class ReportHtmlTest {
-    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-
-    @Test
+        @Test
     void thePageIsSelfContainedAndCarriesTheStatusTheVerdictsAndEveryRule() {
         String html = ReportHtml.render(SampleReports.rolledBack());
 
@@ -46,11 +43,10 @@ class ReportHtmlTest {
 
     @Test
     void headlessChromiumRendersTheChartsAndTheFinalStatus(@TempDir Path dir) throws Exception {
-        assumeTrue(Files.isExecutable(CHROMIUM), "skipped: /usr/bin/chromium is not installed (CI installs the Debian "
-                + "package `chromium`; locally: apt-get install -y chromium)");
+        assumeTrue(HeadlessChromium.installed(), HeadlessChromium.SKIP_MESSAGE);
         Path html = ReportFolder.write(dir, SampleReports.rolledBack(), Json.MAPPER.createArrayNode(), Map.of());
 
-        String dom = Chromium.dumpDom(html, dir.resolve("profile"));
+        String dom = HeadlessChromium.dumpDom(html, dir.resolve("profile"));
 
         assertThat(dom).contains("data-charts-rendered=\"4\"");
         assertThat(count(dom, "<svg")).isEqualTo(4);
@@ -72,33 +68,5 @@ class ReportHtmlTest {
             n++;
         }
         return n;
-    }
-
-    /** Headless Chromium with no network side channels; the flags keep it from phoning home or touching a profile. */
-    static final class Chromium {
-        static String dumpDom(Path html, Path profile) throws Exception {
-            return run(profile, "--dump-dom", html.toUri().toString());
-        }
-
-        static void screenshot(Path html, Path profile, Path png) throws Exception {
-            run(profile, "--screenshot=" + png, "--window-size=1280,2400", html.toUri().toString());
-        }
-
-        private static String run(Path profile, String... args) throws Exception {
-            java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(CHROMIUM.toString(), "--headless",
-                    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync", "--user-data-dir=" + profile));
-            command.addAll(java.util.List.of(args));
-            Path out = Files.createTempFile("chromium-out", ".html");
-            Process process = new ProcessBuilder(command).redirectOutput(out.toFile())
-                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-            if (!process.waitFor(90, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                throw new IllegalStateException("chromium did not finish within 90 s");
-            }
-            String dom = Files.readString(out);
-            Files.delete(out);
-            return dom;
-        }
     }
 }
