@@ -252,6 +252,36 @@ class OperatorCommandsTest {
     }
 
     @Test
+    void statusReadsTheLastVerdictFromTheExecutionWhenTheLedgerHasNone() throws Exception {
+        RolloutRequest plan = RolloutRequestParser.parse(Files.readString(CliRun.repoRoot().resolve("events/start-rollout.json"))
+                .replace("rag-answer-live-v42", "history-v42").replace("\"rag-answer\"", "\"history-fn\""));
+        new DynamoDbRolloutStore(DYNAMO.client(), TABLE).acquire(RolloutState.initial(plan, "41"));
+        new DynamoDbLedger(DYNAMO.client(), TABLE).append(new LedgerEntry("history-v42", 1, Instant.parse("2026-11-26T10:00:00Z"),
+                LedgerEntry.Type.STARTED, "start", 0, 1, "control version 41, canary version 42", null));
+        Verdict verdict = GateEngine.standard().evaluate(plan.stage("one").orElseThrow(), plan.thresholds(),
+                EvidenceParser.parse(Files.readString(CliRun.repoRoot().resolve("events/evidence/p95-regression-stage-one.json"))));
+        String stageOutput = Json.compact(Map.of("verdict", verdict, "evidenceKey", "rollouts/history-v42/gate/one/look-0.json"));
+        String described = Json.compact(Map.of("Status", "SUCCEEDED", "Output", stageOutput));
+        sfn.then(SfnStub.ok(describe("history-v42", "RUNNING")))
+                .then(SfnStub.ok("{\"events\":[{\"timestamp\":1764158500,\"type\":\"TaskSucceeded\",\"id\":50,"
+                        + "\"taskSucceededEventDetails\":{\"resourceType\":\"states\",\"resource\":\"startExecution.sync:2\","
+                        + "\"output\":" + Json.compact(described) + "}}]}"))
+                .then(SfnStub.ok("{\"events\":[]}"));
+
+        CliRun status = CliRun.withEnv(env(), "status", "history-v42");
+
+        assertThat(status.exitCode()).as(status.err()).isZero();
+        assertThat(status.out()).contains("last verdict (stage one, from the execution history):")
+                .containsPattern("FAIL +live.latency.p95.ratio +observed 1\\.484 +limit <= 1.25  \\(hard stop\\)");
+        assertThat(SfnStub.targets(sfn)).containsExactly("AWSStepFunctions.DescribeExecution",
+                "AWSStepFunctions.GetExecutionHistory", "AWSStepFunctions.GetExecutionHistory");
+
+        Map<String, String> noMachine = env();
+        noMachine.remove("RAG_CANARY_STATE_MACHINE_ARN");
+        assertThat(CliRun.withEnv(noMachine, "status", "history-v42").out()).contains("no verdict in the ledger");
+    }
+
+    @Test
     void statusAndHistoryOfAnUnknownRolloutExitTwo() {
         CliRun status = CliRun.withEnv(env(), "status", "never-started");
         assertThat(status.exitCode()).isEqualTo(2);

@@ -4,6 +4,8 @@ import dev.ragcanary.adapters.sfn.StepFunctionsRolloutExecutions;
 import dev.ragcanary.cli.CanaryCli;
 import dev.ragcanary.cli.CanaryCli.UsageProblem;
 import dev.ragcanary.cli.ops.RolloutStateScan.AliasKey;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.ops.RolloutExecutions.Execution;
 import dev.ragcanary.core.ops.RolloutExecutions.PendingApproval;
 import dev.ragcanary.core.traffic.LedgerEntry;
@@ -70,10 +72,12 @@ public final class StatusCommand implements Callable<Integer> {
             }
             state.ifPresentOrElse(s -> printState(out, s), () -> out.printf(
                     "rollout %s: its alias has moved on to another rollout; last ledger entry below%n", rolloutId));
-            printLastEntries(out, ledger);
-        }
-        if (settings.hasStateMachine(env)) {
-            printExecution(out);
+            boolean verdictShown = printLastEntries(out, ledger);
+            if (settings.hasStateMachine(env)) {
+                printExecution(out, verdictShown);
+            } else if (!verdictShown) {
+                out.println("  no verdict in the ledger; pass --state-machine-arn to read the last one from the execution");
+            }
         }
         return CanaryCli.EXIT_OK;
     }
@@ -93,22 +97,24 @@ public final class StatusCommand implements Callable<Integer> {
                 s.canaryVersion(), s.stickyKeyAttribute(), s.stickySource(), s.stickyHours());
     }
 
-    private static void printLastEntries(PrintWriter out, List<LedgerEntry> ledger) {
+    /** @return whether a verdict was printed */
+    private static boolean printLastEntries(PrintWriter out, List<LedgerEntry> ledger) {
         if (ledger.isEmpty()) {
-            return;
+            return false;
         }
         LedgerEntry last = ledger.get(ledger.size() - 1);
         out.printf("  last ledger entry #%d at %s: %s %s%s%n", last.sequence(), last.at(), last.type(), last.stage(),
                 last.reason() == null ? "" : " - " + last.reason());
         Optional<LedgerEntry> verdict = ledger.stream().filter(e -> VerdictText.verdictOf(e.detail()) != null)
                 .reduce((first, second) -> second);
-        verdict.ifPresentOrElse(v -> {
+        verdict.ifPresent(v -> {
             out.printf("  last verdict (stage %s, %s):%n", v.stage(), v.at());
             VerdictText.rules(v.detail()).forEach(line -> out.println("    " + line));
-        }, () -> out.println("  no verdict recorded yet"));
+        });
+        return verdict.isPresent();
     }
 
-    private void printExecution(PrintWriter out) {
+    private void printExecution(PrintWriter out, boolean verdictShown) {
         String arn = settings.stateMachineArn(env);
         try (SfnClient sfn = OperatorSettings.stepFunctions(arn, env)) {
             StepFunctionsRolloutExecutions executions = new StepFunctionsRolloutExecutions(sfn, arn);
@@ -121,6 +127,13 @@ public final class StatusCommand implements Callable<Integer> {
             out.printf("  execution %s since %s%s%n", e.status(), e.startDate(),
                     e.error() == null ? "" : " (" + e.error() + ": " + e.cause() + ")");
             out.println("  console   " + Consoles.execution(e.executionArn()));
+            if (!verdictShown) {
+                Optional<JsonNode> stage = executions.lastStageResult(rolloutId).map(text -> Json.parse("stage result", text));
+                stage.map(result -> result.path("verdict")).filter(v -> VerdictText.verdictOf(v) != null).ifPresentOrElse(v -> {
+                    out.printf("  last verdict (stage %s, from the execution history):%n", v.path("stage").asText());
+                    VerdictText.rules(v).forEach(line -> out.println("    " + line));
+                }, () -> out.println("  no stage has returned a verdict yet"));
+            }
             if (e.running()) {
                 Optional<PendingApproval> pending = executions.pendingApproval(rolloutId);
                 pending.ifPresent(p -> out.printf("  waiting for approval in \"%s\" since %s: ./canary approve %s%n",

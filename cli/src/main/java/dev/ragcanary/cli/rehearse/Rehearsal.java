@@ -145,14 +145,13 @@ public final class Rehearsal {
         for (int i = runs.size() - 1; i >= 0; i--) {
             StageRun run = runs.get(i);
             if ("ROLLBACK".equals(run.decision()) || "EXTEND".equals(run.decision()) && i == runs.size() - 1) {
-                List<Rule> deciding = run.failedRules().isEmpty()
-                        ? run.rules().stream().filter(r -> "INSUFFICIENT".equals(r.outcome())).toList() : run.failedRules();
                 StringBuilder line = new StringBuilder("rolled back at stage ").append(run.stage()).append(": ");
-                if (deciding.isEmpty()) {
-                    line.append(run.reason());
+                if (run.failedRules().isEmpty()) {
+                    // No rule failed: the gate ran out of extensions ("not enough traffic to judge ...").
+                    return line.append(run.reason()).toString();
                 }
-                for (int r = 0; r < deciding.size(); r++) {
-                    Rule rule = deciding.get(r);
+                for (int r = 0; r < run.failedRules().size(); r++) {
+                    Rule rule = run.failedRules().get(r);
                     line.append(r == 0 ? "" : "; ").append(rule.rule()).append(" observed ").append(rule.observed())
                             .append(", limit ").append(rule.comparator()).append(' ').append(rule.limit());
                 }

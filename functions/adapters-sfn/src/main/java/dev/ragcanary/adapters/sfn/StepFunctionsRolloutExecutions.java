@@ -34,6 +34,7 @@ public final class StepFunctionsRolloutExecutions implements RolloutExecutions {
     private static final Pattern STATE_MACHINE_ARN =
             Pattern.compile("arn:(aws[a-z-]*):states:([a-z0-9-]+):(\\d{12}):stateMachine:([A-Za-z0-9_-]{1,80})");
     private static final String WAIT_FOR_TOKEN = ".waitForTaskToken";
+    private static final String START_EXECUTION_SYNC = "startExecution.sync";
 
     private final SfnClient sfn;
     private final String stateMachineArn;
@@ -128,6 +129,45 @@ public final class StepFunctionsRolloutExecutions implements RolloutExecutions {
             throw failed("read the history of " + executionName, e);
         }
         return waiting == null ? Optional.empty() : Optional.of(pending(waiting, null));
+    }
+
+    @Override
+    public Optional<String> lastStageResult(String executionName) {
+        String arn = executionArn(executionName);
+        String nextToken = null;
+        try {
+            do {
+                String page = nextToken;
+                GetExecutionHistoryResponse history = sfn.getExecutionHistory(b -> b.executionArn(arn).reverseOrder(true)
+                        .maxResults(100).includeExecutionData(true).nextToken(page));
+                for (HistoryEvent event : history.events()) {
+                    if (event.taskSucceededEventDetails() != null
+                            && event.taskSucceededEventDetails().resource().startsWith(START_EXECUTION_SYNC)) {
+                        return stageOutput(event.taskSucceededEventDetails().output());
+                    }
+                }
+                nextToken = history.nextToken();
+            } while (nextToken != null);
+        } catch (ExecutionDoesNotExistException none) {
+            return Optional.empty();
+        } catch (SdkException e) {
+            throw failed("read the history of " + executionName, e);
+        }
+        return Optional.empty();
+    }
+
+    /** A startExecution.sync:2 task's output is the DescribeExecution shape; the stage's own output is its Output. */
+    private static Optional<String> stageOutput(String taskOutput) {
+        try {
+            JsonNode described = Json.MAPPER.readTree(taskOutput);
+            JsonNode output = described.path("Output");
+            if (output.isTextual()) {
+                output = Json.MAPPER.readTree(output.asText());
+            }
+            return output.isObject() ? Optional.of(Json.compact(output)) : Optional.empty();
+        } catch (IOException notJson) {
+            return Optional.empty();
+        }
     }
 
     @Override

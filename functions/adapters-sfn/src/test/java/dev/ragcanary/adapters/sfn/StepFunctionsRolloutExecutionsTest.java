@@ -112,6 +112,30 @@ class StepFunctionsRolloutExecutionsTest {
     }
 
     @Test
+    void readsTheLastStageVerdictFromTheHistory() throws Exception {
+        String stageOutput = "{\"verdict\":{\"stage\":\"one\",\"decision\":\"ROLLBACK\",\"rules\":[]},\"evidenceKey\":\"k1\"}";
+        String described = Json.compact(Map.of("ExecutionArn", "arn:stage", "Status", "SUCCEEDED", "Output", stageOutput));
+        stub.then(SfnStub.ok("{\"events\":["
+                + "{\"timestamp\":1764158600,\"type\":\"TaskSucceeded\",\"id\":52,"
+                + "\"taskSucceededEventDetails\":{\"resourceType\":\"lambda\",\"resource\":\"invoke\",\"output\":\"{}\"}},"
+                + "{\"timestamp\":1764158500,\"type\":\"TaskSucceeded\",\"id\":50,"
+                + "\"taskSucceededEventDetails\":{\"resourceType\":\"states\",\"resource\":\"startExecution.sync:2\","
+                + "\"output\":" + Json.compact(described) + "}}]}"));
+
+        String result = executions.lastStageResult("rag-answer-live-v42").orElseThrow();
+
+        assertThat(Json.MAPPER.readTree(result)).isEqualTo(Json.MAPPER.readTree(stageOutput));
+        assertThat(SfnStub.body(stub.requests().get(0)).get("reverseOrder").asBoolean()).isTrue();
+    }
+
+    @Test
+    void noFinishedStageMeansNoResult() {
+        stub.then(SfnStub.ok("{\"events\":[{\"timestamp\":1764158499,\"type\":\"ExecutionStarted\",\"id\":1}]}"));
+
+        assertThat(executions.lastStageResult("rag-answer-live-v42")).isEmpty();
+    }
+
+    @Test
     void answersTheTokenAndExplainsAnExpiredOne() {
         stub.then(SfnStub.ok("{}"))
                 .then(SfnStub.error(400, "com.amazonaws.swf.service.v2.model#TaskTimedOut",

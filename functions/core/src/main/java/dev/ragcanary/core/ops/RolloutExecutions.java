@@ -31,6 +31,12 @@ public interface RolloutExecutions {
      */
     Optional<PendingApproval> pendingApproval(String executionName);
 
+    /**
+     * The result of the latest stage execution the rollout ran ({@code {"verdict": ..., "evidenceKey": ...}} as JSON
+     * text), read from the execution's history newest first; empty when no stage has finished yet.
+     */
+    Optional<String> lastStageResult(String executionName);
+
     /** Answers a waiting task with {@code outputJson} (SendTaskSuccess). */
     void answer(String taskToken, String outputJson);
 
