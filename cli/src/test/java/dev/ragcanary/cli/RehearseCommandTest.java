@@ -51,6 +51,10 @@ class RehearseCommandTest {
             assertThat(evidence.count()).isEqualTo(data.get("stages").size());
         }
         assertThat(report.resolve("report.html")).isRegularFile();
+        if (scenario.equals("cache-prefix-collision")) {
+            assertThat(data.get("stickiness").get("movedBackByRollback").asLong())
+                    .as("users on the canary at 25 % are moved back by the rollback").isPositive();
+        }
     }
 
     @Test
