@@ -78,7 +78,7 @@ public final class LocalRollout implements AutoCloseable {
         dynalite.createTable(CACHE_TABLE, "pk", null);
         this.dynamo = dev.ragcanary.aws.AwsClients.build(DynamoDbClient.builder(), dynalite.endpoint(), Region.US_EAST_1,
                 o -> o.addExecutionInterceptor(new DynamoDbThrottling(scenario.controlPlane())));
-        this.fleet = new SimulatedFleet(scenario, regions(layout));
+        this.fleet = new SimulatedFleet(scenario, regions(scenario.startInputOver(baseStartInput(layout))));
         this.evidence = new LocalFolderEvidenceStore(evidenceDir);
         this.weightShifter = new WeightShifterHandler(new WeightShifter(fleet, fleet,
                 new DynamoDbRolloutStore(dynamo, ROLLOUTS_TABLE), new DynamoDbLedger(dynamo, ROLLOUTS_TABLE),
@@ -107,10 +107,10 @@ public final class LocalRollout implements AutoCloseable {
         }
     }
 
-    /** Regions the fleet runs in: those of {@code events/start-rollout.json}. */
-    private static List<String> regions(ProjectLayout layout) {
+    /** Regions the fleet runs in: those of the scenario's start input. */
+    private static List<String> regions(JsonNode startInput) {
         List<String> regions = new ArrayList<>();
-        baseStartInput(layout).path("regions").forEach(r -> regions.add(r.asText()));
+        startInput.path("regions").forEach(r -> regions.add(r.asText()));
         return regions;
     }
 

@@ -89,6 +89,20 @@ class ScenarioTest {
     }
 
     @Test
+    void anApprovalNobodyGivesInTimeRollsBack() {
+        StageLog stages = new StageLog();
+        RolloutOutcome outcome = run("approval-timeout", stages);
+
+        assertThat(outcome.execution().status()).isEqualTo("FAILED");
+        assertThat(outcome.execution().error()).isEqualTo("States.Timeout");
+        assertThat(outcome.execution().cause()).contains("stage one");
+        assertThat(stages.firstRuns()).containsExactly("shadow");
+        assertThat(outcome.canaryWeightLeft(CANARY)).isZero();
+        assertThat(outcome.state().orElseThrow().status()).isEqualTo(RolloutStatus.RELEASED);
+        assertThat(types(outcome.ledger())).contains(LedgerEntry.Type.ROLLED_BACK);
+    }
+
+    @Test
     void throttledControlPlaneAndDynamoDbAreRetriedAndTheRolloutIsPromoted() {
         RolloutOutcome outcome = run("flaky-control-plane", new StageLog());
 
