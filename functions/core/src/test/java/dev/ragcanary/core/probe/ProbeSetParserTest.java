@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.networknt.schema.JsonSchema;
+import dev.ragcanary.core.RepoFiles;
 import dev.ragcanary.core.json.InvalidInputException;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.json.Problem;
@@ -43,7 +44,7 @@ class ProbeSetParserTest {
 
     @Test
     void theShippedGoldSetIsValid() throws IOException {
-        String gold = Files.readString(Path.of("../../events/probes/gold.json"));
+        String gold = RepoFiles.read("events/probes/gold.json");
         assertThat(ProbeSetParser.problems(gold)).isEmpty();
         assertThat(RagResponseContract.messages(SCHEMA, Json.parse("gold", gold))).isEmpty();
     }
