@@ -27,9 +27,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "replay", description = {
-        "Replay a probe set against two variants of the sample RAG target in-process (no AWS) and print the summary",
-        "the gate would get. Variants start from the sample defaults; --control-* and --canary-* flags change one.",
-        "Full per-probe detail goes to the evidence folder."})
+        "Replay a probe set against a control and a canary variant of the sample RAG target, in-process (no AWS), and "
+                + "print the summary the gate would get.",
+        "Both variants start from the sample defaults; --control-* and --canary-* flags change one of them.",
+        "The full per-probe detail goes to the evidence folder. Exit 0, or 2 for bad input."})
 final class ReplayCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
