@@ -7,6 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "canary", mixinStandardHelpOptions = true, version = "rag-canary 0.1.0",
         description = "Canary releases for RAG services on AWS Lambda.",
         subcommands = {JudgeCommand.class, ValidateCommand.class, BucketCommand.class, BenchCommand.class,
+                ProbesCommand.class, ReplayCommand.class,
                 CommandLine.HelpCommand.class})
 public final class CanaryCli {
     public static final int EXIT_OK = 0;
