@@ -13,6 +13,7 @@ import dev.ragcanary.core.traffic.WeightShifter;
 import dev.ragcanary.dynamodb.DynamoDbLedger;
 import dev.ragcanary.dynamodb.DynamoDbRolloutStore;
 import dev.ragcanary.testsupport.DynaliteExtension;
+import dev.ragcanary.testsupport.Events;
 import dev.ragcanary.testsupport.InMemoryLambdaAliases;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
