@@ -139,6 +139,14 @@ class WeightShifterHandlerTest {
     }
 
     @Test
+    void aStoppedExecutionWhoseInputNeverValidatedHasNothingToUndo() throws IOException {
+        JsonNode out = run(Events.load("weight-shifter/execution-aborted.json").replace("\\\"canaryVersion\\\": \\\"42\\\"",
+                "\\\"canaryVersion\\\": \\\"$LATEST\\\""));
+
+        assertThat(out.path("ignored").asText()).contains("invalid start input").contains("nothing to roll back");
+    }
+
+    @Test
     void badInputNamesEveryProblemAndChangesNothing() {
         String bad = """
                 {"action": "jump", "stage": "one",

@@ -163,8 +163,14 @@ public final class WeightShifter {
         if (current.status() == RolloutStatus.RELEASED) {
             return current;
         }
+        // A region that cannot be reset must not stop the others, nor keep routers sending keys to the canary.
+        Map<String, RuntimeException> failed = new LinkedHashMap<>();
         for (String region : plan.regions()) {
-            ensureAlias(region, current, current.controlVersion(), Map.of());
+            try {
+                ensureAlias(region, current, current.controlVersion(), Map.of());
+            } catch (RuntimeException e) {
+                failed.put(region, e);
+            }
         }
         RolloutState next = current;
         if (current.status() == RolloutStatus.ACTIVE || current.status() == RolloutStatus.PROMOTED) {
@@ -173,6 +179,14 @@ public final class WeightShifter {
                     Type.ROLLED_BACK, reason == null || reason.isBlank() ? "no reason given" : reason);
         }
         purger.purge(current.canaryCachePrefix());
+        if (!failed.isEmpty()) {
+            IllegalStateException error = new IllegalStateException("rollback of " + plan.rolloutId()
+                    + " is recorded (epoch " + next.epoch() + ", routers send every key to the control) but the alias"
+                    + " could not be reset in " + failed.keySet() + ": " + failed.values().iterator().next().getMessage()
+                    + "; run rollback again");
+            failed.values().forEach(error::addSuppressed);
+            throw error;
+        }
         return next;
     }
 

@@ -201,6 +201,26 @@ class WeightShifterTest {
     }
 
     @Test
+    void aRegionThatCannotBeResetDoesNotStopTheRollbackElsewhereAndARetryFinishesIt() {
+        shifter.start(plan);
+        shifter.shift(plan, "ten");
+        for (int i = 0; i < WeightShifter.THROTTLE_ATTEMPTS; i++) {
+            aliases.updateFailures.add(new AliasControl.ThrottledException("Rate exceeded"));
+        }
+
+        assertThatThrownBy(() -> shifter.rollback(plan, "gate"))
+                .hasMessageContaining("could not be reset in [us-east-1]")
+                .hasMessageContaining("run rollback again");
+        assertThat(aliases.in("eu-west-1").additionalVersionWeights()).isEmpty();
+        assertThat(store.read("rag-answer", "live").orElseThrow().status()).isEqualTo(RolloutStatus.ROLLED_BACK);
+
+        shifter.rollback(plan, "gate");
+        assertThat(aliases.in("us-east-1").additionalVersionWeights()).isEmpty();
+        assertThat(ledger.entries(plan.rolloutId())).extracting(LedgerEntry::type)
+                .containsExactly(Type.STARTED, Type.WEIGHT_SET, Type.ROLLED_BACK);
+    }
+
+    @Test
     void rollingBackTwiceKeepsOneEntryAndOneEpochBump() {
         shifter.start(plan);
         shifter.shift(plan, "one");
