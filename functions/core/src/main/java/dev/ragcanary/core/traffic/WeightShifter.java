@@ -1,5 +1,6 @@
 package dev.ragcanary.core.traffic;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.ragcanary.core.ports.AliasControl;
 import dev.ragcanary.core.ports.AliasControl.AliasState;
 import dev.ragcanary.core.rollout.RolloutRequest;
@@ -11,6 +12,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -202,6 +204,26 @@ public final class WeightShifter {
         }
         return transition(current.withStatus(RolloutStatus.RELEASED, current.epoch()), Type.RELEASED,
                 "lock released after " + current.status());
+    }
+
+    /**
+     * Appends a verdict, approval or other note to the rollout's ledger at the next sequence. Retrying the same note
+     * (same type, stage, reason and detail as the latest entry) writes nothing, so retried tasks stay single entries.
+     */
+    public RolloutState record(RolloutRequest plan, Type type, String reason, JsonNode detail) {
+        RolloutState current = owned(plan);
+        List<LedgerEntry> entries = ledger.entries(plan.rolloutId());
+        if (!entries.isEmpty()) {
+            LedgerEntry last = entries.get(entries.size() - 1);
+            if (last.type() == type && Objects.equals(last.stage(), current.stage())
+                    && Objects.equals(last.reason(), reason) && Objects.equals(last.detail(), detail)) {
+                return current;
+            }
+        }
+        long sequence = current.ledgerSequence() + 1;
+        ledger.append(new LedgerEntry(plan.rolloutId(), sequence, clock.instant(), type, current.stage(),
+                current.weight(), current.epoch(), reason, detail));
+        return store.update(current.withLedgerSequence(sequence));
     }
 
     private RolloutState transition(RolloutState next, Type type, String reason) {

@@ -280,6 +280,24 @@ class WeightShifterTest {
     }
 
     @Test
+    void verdictsAreRecordedOnceEvenWhenTheTaskIsRetried() {
+        shifter.start(plan);
+        shifter.shift(plan, "one");
+        var verdict = dev.ragcanary.core.json.Json.parse("verdict", "{\"decision\":\"PROMOTE\",\"rules\":[]}");
+
+        shifter.record(plan, Type.VERDICT, "PROMOTE: every rule held", verdict);
+        shifter.record(plan, Type.VERDICT, "PROMOTE: every rule held", verdict);
+        shifter.record(plan, Type.APPROVAL, "approved by alice", null);
+
+        List<LedgerEntry> entries = ledger.entries(plan.rolloutId());
+        assertThat(entries).extracting(LedgerEntry::type)
+                .containsExactly(Type.STARTED, Type.WEIGHT_SET, Type.VERDICT, Type.APPROVAL);
+        assertThat(entries.get(2).stage()).isEqualTo("one");
+        assertThat(entries.get(2).detail()).isEqualTo(verdict);
+        assertThat(store.read("rag-answer", "live").orElseThrow().ledgerSequence()).isEqualTo(4);
+    }
+
+    @Test
     void shiftingWithoutTheLockOrToAnUnknownStageFailsClearly() {
         assertThatThrownBy(() -> shifter.shift(plan, "one")).hasMessageContaining("run the start action");
         shifter.start(plan);
