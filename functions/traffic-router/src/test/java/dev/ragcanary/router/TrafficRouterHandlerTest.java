@@ -259,6 +259,21 @@ class TrafficRouterHandlerTest {
     }
 
     @Test
+    void theFactoryWiresARouterThatAnswersEvenWhenTheFunctionIsUnreachable() throws IOException {
+        TrafficRouterHandler fromEnvironment = new TrafficRouterHandler(DependencyFactory.trafficRouter(Map.of(
+                "TARGET_FUNCTION", "rag-wired", "TARGET_ALIAS", "live",
+                "ROLLOUTS_TABLE", "rollouts", "ASSIGNMENTS_TABLE", "assignments",
+                "RAG_CANARY_ENDPOINT_DYNAMODB", DYNAMO.dynalite().endpoint().toString(),
+                "RAG_CANARY_ENDPOINT_LAMBDA", "http://127.0.0.1:9")));
+
+        JsonNode response = run(fromEnvironment, event("keyed.json"));
+
+        assertThat(response.path("statusCode").asInt()).isEqualTo(502);
+        assertThat(response.path("body").asText()).contains("InvokeFailed");
+        assertThat(response.path("headers").path("x-exp").asText()).isEqualTo("alias");
+    }
+
+    @Test
     void theFactoryNamesMissingSettings() {
         assertThatThrownBy(() -> DependencyFactory.trafficRouter(Map.of("TARGET_FUNCTION", "rag-answer")))
                 .hasMessageContaining("TARGET_ALIAS is not set");

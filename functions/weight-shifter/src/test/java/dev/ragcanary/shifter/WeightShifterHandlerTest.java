@@ -166,6 +166,24 @@ class WeightShifterHandlerTest {
     }
 
     @Test
+    void theFactoryWiresTheHandlerToTheTablesNamedInTheEnvironment() throws IOException {
+        WeightShifterHandler fromEnvironment = new WeightShifterHandler(DependencyFactory.weightShifter(Map.of(
+                "ROLLOUTS_TABLE", "rollouts",
+                "RAG_CANARY_ENDPOINT_DYNAMODB", DYNAMO.dynalite().endpoint().toString(),
+                "RAG_CANARY_ENDPOINT_LAMBDA", "http://127.0.0.1:9")));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+        fromEnvironment.handleRequest(new ByteArrayInputStream(Events.load("weight-shifter/validate.json")
+                .getBytes(StandardCharsets.UTF_8)), out, null);
+
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("\"plan\"");
+        assertThatThrownBy(() -> fromEnvironment.handleRequest(new ByteArrayInputStream(
+                onAlias(Events.load("weight-shifter/release.json"), "never-used").getBytes(StandardCharsets.UTF_8)),
+                new ByteArrayOutputStream(), null))
+                .hasMessageContaining("no rollout on rag-answer:never-used; run the start action");
+    }
+
+    @Test
     void theFactoryNamesAMissingTable() {
         assertThatThrownBy(() -> DependencyFactory.weightShifter(Map.of()))
                 .hasMessageContaining("environment variable ROLLOUTS_TABLE is not set");
