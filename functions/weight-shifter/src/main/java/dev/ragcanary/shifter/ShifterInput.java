@@ -9,6 +9,7 @@ import dev.ragcanary.core.rollout.RolloutRequest;
 import dev.ragcanary.core.rollout.RolloutRequestParser;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -46,7 +47,7 @@ record ShifterInput(Action action, RolloutRequest rollout, String stage, String 
         if (!problems.isEmpty()) {
             throw new InvalidInputException("weight shifter input", problems);
         }
-        return new ShifterInput(Action.valueOf(action.toUpperCase(java.util.Locale.ROOT)), rollout, stage,
+        return new ShifterInput(Action.valueOf(action.toUpperCase(Locale.ROOT)), rollout, stage,
                 doc.text("reason", null), doc.text("executionArn", null));
     }
 

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Moves a rollout through its lifecycle on the Lambda alias: start, shift, promote, rollback, release.
@@ -312,7 +313,7 @@ public final class WeightShifter {
         }
     }
 
-    private <T> T withThrottleRetry(java.util.function.Supplier<T> call) {
+    private <T> T withThrottleRetry(Supplier<T> call) {
         Duration backoff = FIRST_BACKOFF;
         for (int attempt = 1; ; attempt++) {
             try {
