@@ -59,7 +59,8 @@ public final class StickyRouter {
         if (state.status() == RolloutStatus.ROLLED_BACK) {
             return decision(state, Variant.CONTROL, RouteDecision.Reason.ROLLED_BACK, null, -1, warm, false, false);
         }
-        boolean mirror = state.weight() == 0 && shadowSampleRate > 0 && random.getAsDouble() < shadowSampleRate;
+        boolean shadowStage = state.weight() == 0 && !RolloutState.START_STAGE.equals(state.stage());
+        boolean mirror = shadowStage && shadowSampleRate > 0 && random.getAsDouble() < shadowSampleRate;
         String key = request.stickyKey(state.stickyKeyAttribute(), state.stickySource());
 
         String asked = request.header(RouteRequest.EXPERIMENT_HEADER);

@@ -227,6 +227,11 @@ class StickyRouterTest {
         assertThat(sampled.mirrorToCanary()).isTrue();
         assertThat(sampled.canaryQualifier()).isEqualTo("42");
         assertThat(notSampled.mirrorToCanary()).isFalse();
+
+        active(RolloutState.START_STAGE, 0.0);
+        clock.advance(Duration.ofSeconds(5));
+        nextRandom = 0.05;
+        assertThat(router.route(headers("x-tenant-id", "t1")).mirrorToCanary()).as("before the shadow stage").isFalse();
     }
 
     @Test
