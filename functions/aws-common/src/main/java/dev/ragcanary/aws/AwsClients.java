@@ -34,9 +34,10 @@ public final class AwsClients {
         return build(builder, endpoint == null ? null : URI.create(endpoint), region(env));
     }
 
-    /** Like {@link #build(AwsClientBuilder, String)} but in {@code region}, for adapters that work across regions. */
-    public static <B extends AwsClientBuilder<B, C> & AwsSyncClientBuilder<B, C>, C> C build(B builder, String service, Region region) {
-        String endpoint = System.getenv("RAG_CANARY_ENDPOINT_" + service.toUpperCase(Locale.ROOT).replace('-', '_'));
+    /** Like {@link #build(AwsClientBuilder, String, Map)} but in {@code region}, for adapters that work across regions. */
+    public static <B extends AwsClientBuilder<B, C> & AwsSyncClientBuilder<B, C>, C> C build(B builder, String service,
+                                                                                             Map<String, String> env, Region region) {
+        String endpoint = env.get("RAG_CANARY_ENDPOINT_" + service.toUpperCase(Locale.ROOT).replace('-', '_'));
         return build(builder, endpoint == null ? null : URI.create(endpoint), region);
     }
 

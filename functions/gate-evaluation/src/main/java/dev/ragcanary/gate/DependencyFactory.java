@@ -19,7 +19,7 @@ final class DependencyFactory {
     private final Map<String, String> env;
     private final Map<String, CloudWatchLogsClient> logsClients = new ConcurrentHashMap<>();
 
-    private DependencyFactory(Map<String, String> env) {
+    DependencyFactory(Map<String, String> env) {
         this.env = env;
     }
 
@@ -33,9 +33,10 @@ final class DependencyFactory {
 
     /** Logs Insights in each region the stage covers; a query usually completes in a few seconds. */
     MetricsSource metricsSource() {
-        return new LogsInsightsMetricsSource(
-                region -> logsClients.computeIfAbsent(region, r -> AwsClients.build(CloudWatchLogsClient.builder(), "logs", Region.of(r))),
-                required("TELEMETRY_LOG_GROUP"), Duration.ofSeconds(1), Duration.ofSeconds(90), d -> Thread.sleep(d.toMillis()));
+        String logGroup = required("TELEMETRY_LOG_GROUP");
+        return new LogsInsightsMetricsSource(region -> logsClients.computeIfAbsent(region,
+                r -> AwsClients.build(CloudWatchLogsClient.builder(), "logs", env, Region.of(r))),
+                logGroup, Duration.ofSeconds(1), Duration.ofSeconds(90), d -> Thread.sleep(d.toMillis()));
     }
 
     EvidenceStore evidenceStore() {
