@@ -5,6 +5,8 @@ import dev.ragcanary.core.gate.GateEngine;
 import dev.ragcanary.core.ports.EvidenceStore;
 import dev.ragcanary.core.ports.MetricsSource;
 import dev.ragcanary.metrics.LogsInsightsMetricsSource;
+import dev.ragcanary.s3.S3Clients;
+import dev.ragcanary.s3.S3EvidenceStore;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -39,8 +41,10 @@ final class DependencyFactory {
                 logGroup, Duration.ofSeconds(1), Duration.ofSeconds(90), d -> Thread.sleep(d.toMillis()));
     }
 
+    /** Evidence bundles go to the evidence bucket, next to the probe replay's detail. */
     EvidenceStore evidenceStore() {
-        throw new UnsupportedOperationException("EVIDENCE_BUCKET store not wired yet");
+        String bucket = required("EVIDENCE_BUCKET");
+        return new S3EvidenceStore(S3Clients.fromEnv(env), bucket);
     }
 
     private String required(String name) {
