@@ -95,13 +95,21 @@ public final class LocalRollout implements AutoCloseable {
     private static final Sleeper NO_WAIT = duration -> {
     };
 
-    /** Starts dynalite, creates the tables, builds the fleet and the handlers. */
+    /** Starts dynalite, creates the tables, builds the fleet and the handlers; evidence goes to a temporary folder. */
     public static LocalRollout open(ProjectLayout layout, Scenario scenario) {
+        try {
+            return open(layout, scenario, Files.createTempDirectory("rag-canary-evidence-"));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot create a folder for the evidence: " + e.getMessage(), e);
+        }
+    }
+
+    /** As {@link #open(ProjectLayout, Scenario)}, keeping the evidence (probe detail, gate bundles, archive) in {@code evidenceDir}. */
+    public static LocalRollout open(ProjectLayout layout, Scenario scenario, Path evidenceDir) {
         Dynalite dynalite = Dynalite.start();
         try {
-            Path evidenceDir = Files.createTempDirectory("rag-canary-evidence-");
             return new LocalRollout(layout, scenario, dynalite, evidenceDir);
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             dynalite.close();
             throw new IllegalStateException("cannot set up the local rollout: " + e.getMessage(), e);
         }
