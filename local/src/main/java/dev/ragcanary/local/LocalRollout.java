@@ -196,7 +196,12 @@ public final class LocalRollout implements AutoCloseable {
             throw new IllegalStateException("the local rollout reads probe sets from files, not S3");
         });
         return new ProbeReplayHandler(new ProbeReplayHandler.Dependencies(functionName -> fleet.probeTarget(),
-                new MiniLmEmbedder(), evidence, loader::load, ReplayOptions.DEFAULTS, Clock.systemUTC()));
+                SharedEmbedder.INSTANCE, evidence, loader::load, ReplayOptions.DEFAULTS, Clock.systemUTC()));
+    }
+
+    /** The embedding model loads once per process (about a second and a hundred megabytes); it is thread-safe. */
+    private static final class SharedEmbedder {
+        static final MiniLmEmbedder INSTANCE = new MiniLmEmbedder();
     }
 
     /** One execution of the rollout machine. */
