@@ -87,9 +87,10 @@ class TrafficRouterHandlerTest {
     }
 
     private TrafficRouterHandler handler(String function, DynamoDbClient dynamo, double shadowRate, DownstreamPayload mode) {
-        StickyRouter router = new StickyRouter(function, "live", new DynamoDbRolloutStore(dynamo, "rollouts"),
-                new DynamoDbAssignmentStore(dynamo, "assignments"), Clock.systemUTC(), Duration.ofSeconds(5),
-                shadowRate, () -> 0.0);
+        StickyRouter router = new StickyRouter(
+                new StickyRouter.Settings(function, "live", "us-east-1", Duration.ofSeconds(5), shadowRate),
+                new DynamoDbRolloutStore(dynamo, "rollouts"), new DynamoDbAssignmentStore(dynamo, "assignments"),
+                Clock.systemUTC(), () -> 0.0);
         return new TrafficRouterHandler(new TrafficRouter(router, invoker,
                 new Telemetry(lines::add, function, "live", "us-east-1"), mode, Clock.systemUTC()));
     }
