@@ -6,7 +6,9 @@ import picocli.CommandLine.Command;
 /** Entry point of {@code ./canary}. Exit codes: 0 ok/promote, 2 bad input, 3 rollback, 4 extend or hold. */
 @Command(name = "canary", mixinStandardHelpOptions = true, version = "rag-canary 0.1.0",
         description = "Canary releases for RAG services on AWS Lambda.",
-        subcommands = {JudgeCommand.class, ValidateCommand.class, BucketCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {JudgeCommand.class, ValidateCommand.class, BucketCommand.class, ProbesCommand.class, ReplayCommand.class,
+                BenchCommand.class,
+                CommandLine.HelpCommand.class})
 public final class CanaryCli {
     public static final int EXIT_OK = 0;
     public static final int EXIT_BAD_INPUT = 2;

@@ -36,10 +36,15 @@ class FoundationCommandsTest {
 
     @Test
     void judgeAcceptsOtherThresholdsAndAnotherStage(@TempDir Path dir) throws Exception {
-        Path lenient = Files.writeString(dir.resolve("lenient.json"), "{\"latencyP95RatioMax\": 2.0}");
+        Path lenient = Files.writeString(dir.resolve("lenient.json"), "{\"latencyP95RatioMax\": 2.0, \"medianShiftTolerance\": 2.0}");
 
+        // both latency rules pass with the lenient limits; 1,500 canary requests cannot yet bound the error-rate ratio,
+        // so the statistical judge asks for another bake rather than promoting
         CliRun relaxed = CliRun.of("judge", "events/evidence/p95-regression-stage-one.json", "--thresholds", lenient.toString());
-        assertThat(relaxed.exitCode()).as(relaxed.out()).isZero();
+        assertThat(relaxed.exitCode()).as(relaxed.out()).isEqualTo(CanaryCli.EXIT_EXTEND_OR_HOLD);
+        JsonNode relaxedVerdict = Json.MAPPER.readTree(relaxed.out());
+        assertThat(relaxedVerdict.get("rules")).filteredOn(r -> r.get("rule").asText().startsWith("live.latency."))
+                .hasSize(2).allSatisfy(r -> assertThat(r.get("outcome").asText()).isEqualTo("PASS"));
 
         CliRun asShadow = CliRun.of("judge", "events/evidence/p95-regression-stage-one.json", "--stage", "shadow");
         assertThat(asShadow.exitCode()).isZero();

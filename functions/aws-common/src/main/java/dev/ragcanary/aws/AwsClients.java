@@ -4,6 +4,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Consumer;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
@@ -30,23 +31,50 @@ public final class AwsClients {
     }
 
     public static <B extends AwsClientBuilder<B, C> & AwsSyncClientBuilder<B, C>, C> C build(B builder, String service, Map<String, String> env) {
-        String endpoint = env.get("RAG_CANARY_ENDPOINT_" + service.toUpperCase(Locale.ROOT).replace('-', '_'));
-        return build(builder, endpoint == null ? null : URI.create(endpoint), region(env));
+        return build(builder, endpoint(service, env), region(env));
+    }
+
+    /** Like {@link #build(AwsClientBuilder, String, Map)} but in {@code region}, for adapters that work across regions. */
+    public static <B extends AwsClientBuilder<B, C> & AwsSyncClientBuilder<B, C>, C> C build(B builder, String service,
+                                                                                             Map<String, String> env, Region region) {
+        return build(builder, endpoint(service, env), region);
     }
 
     /** Explicit endpoint (null = the service's AWS endpoint) and region; used by tests against local servers. */
     public static <B extends AwsClientBuilder<B, C> & AwsSyncClientBuilder<B, C>, C> C build(B builder, URI endpoint, Region region) {
+        return build(builder, endpoint, region, overrides -> { });
+    }
+
+    /**
+     * As {@link #build(AwsClientBuilder, String, Map)}, with {@code overrides} applied on top of the shared client
+     * settings (e.g. a caller that retries by its own rules turns the SDK's retries off).
+     */
+    public static <B extends AwsClientBuilder<B, C> & AwsSyncClientBuilder<B, C>, C> C build(
+            B builder, String service, Map<String, String> env, Consumer<ClientOverrideConfiguration.Builder> overrides) {
+        return build(builder, endpoint(service, env), region(env), overrides);
+    }
+
+    public static <B extends AwsClientBuilder<B, C> & AwsSyncClientBuilder<B, C>, C> C build(
+            B builder, URI endpoint, Region region, Consumer<ClientOverrideConfiguration.Builder> overrides) {
+        ClientOverrideConfiguration.Builder config = ClientOverrideConfiguration.builder().apiCallTimeout(Duration.ofSeconds(60));
+        overrides.accept(config);
         builder.httpClient(UrlConnectionHttpClient.builder()
                         .connectionTimeout(Duration.ofSeconds(2))
                         .socketTimeout(Duration.ofSeconds(30))
                         .build())
                 .region(region)
-                .overrideConfiguration(ClientOverrideConfiguration.builder().apiCallTimeout(Duration.ofSeconds(60)).build());
+                .overrideConfiguration(config.build());
         if (endpoint != null) {
             builder.endpointOverride(endpoint)
                     .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")));
         }
         return builder.build();
+    }
+
+    /** The local endpoint override for {@code service}, or null for the service's AWS endpoint. */
+    private static URI endpoint(String service, Map<String, String> env) {
+        String endpoint = env.get("RAG_CANARY_ENDPOINT_" + service.toUpperCase(Locale.ROOT).replace('-', '_'));
+        return endpoint == null ? null : URI.create(endpoint);
     }
 
     static Region region(Map<String, String> env) {

@@ -14,7 +14,8 @@ import java.util.stream.Collectors;
 
 /**
  * Turns (stage, thresholds, evidence) into a verdict. Pure: no clock, no I/O. Every rule is evaluated every time and
- * reported; the decision is ROLLBACK if any rule fails, EXTEND while a rule lacks samples and extensions remain,
+ * reported; the decision is ROLLBACK if any rule fails, EXTEND while a rule lacks samples or confident evidence and
+ * extensions remain (live rules spread their error budget over those looks, so judging again stays valid),
  * then the rollout's insufficient-traffic policy, and PROMOTE only when every applicable rule passed.
  */
 public final class GateEngine {
@@ -28,25 +29,38 @@ public final class GateEngine {
 
     /** Hard stops that promote core rules to hard stops at their stage. */
     private static final Map<HardStop, Set<String>> HARD_CORE_RULES = new EnumMap<>(Map.of(
-            HardStop.LATENCY_OR_NEW_FAILURE, Set.of(LiveRules.LATENCY, LiveRules.NEW_FAILURE_CLASS)));
+            HardStop.LATENCY_OR_NEW_FAILURE, Set.of(LiveRules.LATENCY, LiveRules.MEDIAN_SHIFT, LiveRules.NEW_FAILURE_CLASS)));
+
+    /** Live-traffic rules, judged statistically (confident pass, confident fail, or bake again). */
+    private static final List<Rule> LIVE_RULES = List.of(
+            LiveRules::latencyP95Ratio,
+            LiveRules::latencyMedianShift,
+            LiveRules::errorRateRatio,
+            LiveRules::errorRateCritical,
+            LiveRules::newFailureClass);
 
     private final List<Rule> coreRules;
+    private final Map<HardStop, List<Rule>> extraRules;
 
-    private GateEngine(List<Rule> coreRules) {
+    private GateEngine(List<Rule> coreRules, Map<HardStop, List<Rule>> extraRules) {
         this.coreRules = List.copyOf(coreRules);
+        this.extraRules = extraRules;
     }
 
-    /** The DESIGN.md core acceptance rules with point estimates for the live metrics. */
+    /** The DESIGN.md core acceptance rules; live metrics go through the statistical judge. */
     public static GateEngine standard() {
-        return new GateEngine(List.of(
-                ProbeRules::deltaSMedian,
-                ProbeRules::coverageMean,
-                ProbeRules::lambdaConvergent,
-                LiveRules::latencyP95Ratio,
-                LiveRules::errorRateRatio,
-                LiveRules::newFailureClass,
-                IndexRules::matchesExpected,
-                LiveRules::cacheHitDrop));
+        List<Rule> rules = new ArrayList<>(List.of(ProbeRules::deltaSMedian, ProbeRules::coverageMean, ProbeRules::lambdaConvergent));
+        rules.addAll(LIVE_RULES);
+        rules.addAll(List.of(IndexRules::matchesExpected, LiveRules::cacheHitDrop));
+        return new GateEngine(rules, EXTRA_RULES);
+    }
+
+    /**
+     * Only the statistically judged live-traffic rules (hard stops at stage one included), with the same decision logic;
+     * the decision simulation uses it, having no probes or fingerprints to judge.
+     */
+    public static GateEngine liveTrafficOnly() {
+        return new GateEngine(LIVE_RULES, Map.of());
     }
 
     public Verdict evaluate(Stage stage, Thresholds thresholds, Evidence evidence) {
@@ -57,7 +71,7 @@ public final class GateEngine {
             RuleResult r = rule.evaluate(context);
             results.add(hardCore.contains(r.rule()) ? r.asHardStop() : r);
         }
-        for (Rule rule : EXTRA_RULES.getOrDefault(stage.hardStop(), List.of())) {
+        for (Rule rule : extraRules.getOrDefault(stage.hardStop(), List.of())) {
             results.add(rule.evaluate(context).asHardStop());
         }
         return decide(stage, thresholds, evidence.extensions(), results);
@@ -76,7 +90,7 @@ public final class GateEngine {
         } else if (!lacking.isEmpty() && extensions < thresholds.maxExtensions()) {
             decision = Decision.EXTEND;
             reason = "bake again (extension " + (extensions + 1) + " of " + thresholds.maxExtensions()
-                    + "): not enough samples for " + names(lacking);
+                    + "): not enough evidence yet for " + names(lacking);
         } else if (!lacking.isEmpty()) {
             decision = thresholds.onInsufficientTraffic() == InsufficientTraffic.HOLD ? Decision.HOLD : Decision.ROLLBACK;
             reason = "not enough traffic to judge after " + extensions + " extensions: " + explain(lacking);

@@ -1,6 +1,7 @@
 package dev.ragcanary.core.gate;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.ragcanary.core.judge.Interval;
 import java.util.Map;
 
 /**
@@ -12,6 +13,7 @@ import java.util.Map;
  * @param comparator how observed must relate to limit to pass: {@code <=}, {@code >=}, {@code <}, {@code ==}
  * @param samples    sample counts per variant the observation rests on
  * @param note       one line for a person: which topic, which classes, why not judged
+ * @param interval   for statistically judged rules, the anytime-valid interval around {@code observed}; absent otherwise
  */
 public record RuleResult(
         String rule,
@@ -22,7 +24,14 @@ public record RuleResult(
         Object limit,
         String comparator,
         Map<String, Long> samples,
-        String note) {
+        String note,
+        Interval interval) {
+
+    /** A rule judged on a point estimate (no interval). */
+    public RuleResult(String rule, String description, Outcome outcome, boolean hardStop, Object observed, Object limit,
+                      String comparator, Map<String, Long> samples, String note) {
+        this(rule, description, outcome, hardStop, observed, limit, comparator, samples, note, null);
+    }
 
     @JsonProperty("passed")
     public boolean passed() {
@@ -30,13 +39,16 @@ public record RuleResult(
     }
 
     public RuleResult asHardStop() {
-        return new RuleResult(rule, description, outcome, true, observed, limit, comparator, samples, note);
+        return new RuleResult(rule, description, outcome, true, observed, limit, comparator, samples, note, interval);
     }
 
-    /** "live.latency.p95.ratio: observed 1.41, limit <= 1.25 (canary 2100, control 40000)". */
+    /** "live.latency.p95.ratio: observed 1.41 [1.3, 1.52], limit <= 1.25 (samples {canary=2100, control=40000})". */
     public String explain() {
-        StringBuilder sb = new StringBuilder(rule).append(": observed ").append(format(observed))
-                .append(", limit ").append(comparator).append(' ').append(format(limit));
+        StringBuilder sb = new StringBuilder(rule).append(": observed ").append(format(observed));
+        if (interval != null) {
+            sb.append(" [").append(format(interval.low())).append(", ").append(format(interval.high())).append(']');
+        }
+        sb.append(", limit ").append(comparator).append(' ').append(format(limit));
         if (samples != null && !samples.isEmpty()) {
             sb.append(" (samples ").append(new java.util.TreeMap<>(samples)).append(')');
         }

@@ -21,6 +21,12 @@ import java.util.Set;
  * @param maxExtensions            how many times a stage may bake again for lack of samples
  * @param promotionWindowSeconds   traffic time over which every rule must hold before promotion to full
  * @param onInsufficientTraffic    decision once extensions are used up and samples are still missing
+ * @param judgeConfidence          live-metric intervals hold simultaneously over all of a stage's looks with this
+ *                                 two-sided confidence (alpha spent evenly over {@code maxExtensions + 1} looks)
+ * @param medianShiftTolerance     median latency shift (Hodges-Lehmann ratio) that fails once it is also significant
+ * @param errorRateCriticalRatio   error-rate ratio that fails fast (no minimum requests) once the interval lies above
+ *                                 it; a stage's error rule passes once the interval lies below it
+ * @param newFailureClassMinCount  occurrences of a class the control never shows before it fails the canary
  */
 public record Thresholds(
         double deltaSMedianMax,
@@ -37,17 +43,34 @@ public record Thresholds(
         long minRequests,
         int maxExtensions,
         long promotionWindowSeconds,
-        InsufficientTraffic onInsufficientTraffic) {
+        InsufficientTraffic onInsufficientTraffic,
+        double judgeConfidence,
+        double medianShiftTolerance,
+        double errorRateCriticalRatio,
+        int newFailureClassMinCount) {
 
     public static final Thresholds DEFAULTS = new Thresholds(
             0.45, 0.70, 1.25, 1.20, 0.001, 5.0, 0.60, 1, 0.05, 0.60, 200, 1000, 3, 3600,
-            InsufficientTraffic.ROLLBACK);
+            InsufficientTraffic.ROLLBACK, 0.98, 1.25, 2.0, 3);
+
+    /** The limits without the judge's settings, which take their defaults. */
+    public Thresholds(double deltaSMedianMax, double coverageMin, double latencyP95RatioMax, double errorRateRatioMax,
+                      double errorRateFloor, double cacheHitDropMaxPoints, double shadowDeltaSMedianStop,
+                      int maxFlippedParaphrases, double lambdaDeltaSTolerance, double lambdaDeltaSMax,
+                      int minWarmLatencySamples, long minRequests, int maxExtensions, long promotionWindowSeconds,
+                      InsufficientTraffic onInsufficientTraffic) {
+        this(deltaSMedianMax, coverageMin, latencyP95RatioMax, errorRateRatioMax, errorRateFloor, cacheHitDropMaxPoints,
+                shadowDeltaSMedianStop, maxFlippedParaphrases, lambdaDeltaSTolerance, lambdaDeltaSMax, minWarmLatencySamples,
+                minRequests, maxExtensions, promotionWindowSeconds, onInsufficientTraffic, DEFAULTS.judgeConfidence,
+                DEFAULTS.medianShiftTolerance, DEFAULTS.errorRateCriticalRatio, DEFAULTS.newFailureClassMinCount);
+    }
 
     public static final Set<String> FIELDS = Set.of(
             "deltaSMedianMax", "coverageMin", "latencyP95RatioMax", "errorRateRatioMax", "errorRateFloor",
             "cacheHitDropMaxPoints", "shadowDeltaSMedianStop", "maxFlippedParaphrases", "lambdaDeltaSTolerance",
             "lambdaDeltaSMax", "minWarmLatencySamples", "minRequests", "maxExtensions", "promotionWindowSeconds",
-            "onInsufficientTraffic");
+            "onInsufficientTraffic", "judgeConfidence", "medianShiftTolerance", "errorRateCriticalRatio",
+            "newFailureClassMinCount");
 
     /**
      * Reads a partial override from {@code o} on top of {@code base}; problems go to the object's problem list and
@@ -70,7 +93,11 @@ public record Thresholds(
                 or(o.integer("maxExtensions", (long) base.maxExtensions, 0, 100), (long) base.maxExtensions).intValue(),
                 or(o.integer("promotionWindowSeconds", base.promotionWindowSeconds, 0, 7 * 24 * 3600), base.promotionWindowSeconds),
                 InsufficientTraffic.valueOf(or(o.choice("onInsufficientTraffic", base.onInsufficientTraffic.name(),
-                        Set.of("ROLLBACK", "HOLD")), base.onInsufficientTraffic.name())));
+                        Set.of("ROLLBACK", "HOLD")), base.onInsufficientTraffic.name())),
+                or(o.number("judgeConfidence", base.judgeConfidence, 0.5, 0.9999), base.judgeConfidence),
+                or(o.number("medianShiftTolerance", base.medianShiftTolerance, 1, 100), base.medianShiftTolerance),
+                or(o.number("errorRateCriticalRatio", base.errorRateCriticalRatio, 1, 1000), base.errorRateCriticalRatio),
+                or(o.integer("newFailureClassMinCount", (long) base.newFailureClassMinCount, 1, 1_000_000), (long) base.newFailureClassMinCount).intValue());
     }
 
     private static <T> T or(T value, T fallback) {

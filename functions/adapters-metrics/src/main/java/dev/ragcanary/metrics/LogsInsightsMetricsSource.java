@@ -1,0 +1,252 @@
+package dev.ragcanary.metrics;
+
+import dev.ragcanary.core.gate.LiveMetrics;
+import dev.ragcanary.core.ports.MetricsSource;
+import dev.ragcanary.core.rag.IndexFingerprint;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Function;
+import software.amazon.awssdk.services.cloudwatchlogs.CloudWatchLogsClient;
+import software.amazon.awssdk.services.cloudwatchlogs.model.GetQueryResultsRequest;
+import software.amazon.awssdk.services.cloudwatchlogs.model.GetQueryResultsResponse;
+import software.amazon.awssdk.services.cloudwatchlogs.model.LimitExceededException;
+import software.amazon.awssdk.services.cloudwatchlogs.model.QueryStatus;
+import software.amazon.awssdk.services.cloudwatchlogs.model.ResultField;
+import software.amazon.awssdk.services.cloudwatchlogs.model.StartQueryRequest;
+
+/**
+ * Live metrics from the router's telemetry log lines (one JSON line per routed request), read with CloudWatch Logs
+ * Insights. CloudWatch percentile statistics cannot feed the statistical judge (they are not samples, and percentiles
+ * of different windows do not combine), so this source asks Logs Insights for small aggregates per region:
+ *
+ * <ol>
+ *   <li>counts: {@code stats count(*) by version, failure_class, cache.hit, cache.collision, warm_ping} - requests,
+ *   errors per failure class, cache hits and misses, control/canary cache collisions;</li>
+ *   <li>a warm latency histogram: {@code stats count(*) by version, cold_start, warm_ping, bucket} with
+ *   {@code bucket = floor(ln(latency_ms.tfinal) * 100)}, i.e. 1 % wide log buckets, a few hundred rows per variant
+ *   however many requests there were.</li>
+ * </ol>
+ *
+ * The histogram is turned back into samples at bucket centres (every warm request up to {@link #SAMPLE_CAP} per variant,
+ * evenly spaced order statistics beyond it), which is what the rank and order-statistic intervals need, at 1 %
+ * resolution. Boolean fields are filtered here rather than in the query so "true", "1" and "false", "0" all work.
+ *
+ * <p>Telemetry fields read: {@code function}, {@code alias}, {@code version} (the function version that served the
+ * request), {@code cold_start}, {@code warm_ping}, {@code failure_class} (absent on success), {@code latency_ms.tfinal},
+ * {@code cache.hit}, {@code cache.collision}, and {@code retrieval.INDEX_HASH}, {@code retrieval.metric},
+ * {@code retrieval.analyzer} for fingerprints.
+ */
+public final class LogsInsightsMetricsSource implements MetricsSource {
+    public static final int SAMPLE_CAP = 10_000;
+    /** Logs Insights returns at most this many rows; a histogram that fills it may be cut, so it is refused. */
+    static final int MAX_ROWS = 10_000;
+    static final int BUCKETS_PER_UNIT_LOG = 100;
+
+    /** Waits between polls; tests pass a no-op. */
+    @FunctionalInterface
+    public interface Sleeper {
+        void sleep(Duration duration) throws InterruptedException;
+    }
+
+    private final Function<String, CloudWatchLogsClient> clientsByRegion;
+    private final String logGroup;
+    private final Duration pollInterval;
+    private final Duration timeout;
+    private final Sleeper sleeper;
+
+    /**
+     * @param clientsByRegion Logs client for a region (telemetry stays in the region that served it)
+     * @param logGroup        the router's log group, the same name in every region
+     */
+    public LogsInsightsMetricsSource(Function<String, CloudWatchLogsClient> clientsByRegion, String logGroup,
+                                     Duration pollInterval, Duration timeout, Sleeper sleeper) {
+        this.clientsByRegion = clientsByRegion;
+        this.logGroup = logGroup;
+        this.pollInterval = pollInterval;
+        this.timeout = timeout;
+        this.sleeper = sleeper;
+    }
+
+    @Override
+    public LiveMetrics fetch(Query query) {
+        Tally control = new Tally();
+        Tally canary = new Tally();
+        long collisions = 0;
+        for (String region : query.regions()) {
+            CloudWatchLogsClient client = clientsByRegion.apply(region);
+            for (Map<String, String> row : run(client, region, countsQuery(query), query)) {
+                long n = Long.parseLong(row.getOrDefault("n", "0"));
+                if (isTrue(row.get("cache.collision"))) {
+                    collisions += n;
+                }
+                Tally t = tallyFor(row.get("version"), query, control, canary);
+                if (t != null && !isTrue(row.get("warm_ping"))) {
+                    t.count(n, row.get("failure_class"), row.get("cache.hit"));
+                }
+            }
+            List<Map<String, String>> histogram = run(client, region, latencyQuery(query), query);
+            if (histogram.size() >= MAX_ROWS) {
+                throw new IllegalStateException("latency histogram in " + region + " reached the " + MAX_ROWS
+                        + "-row limit of Logs Insights; it may be incomplete");
+            }
+            for (Map<String, String> row : histogram) {
+                Tally t = tallyFor(row.get("version"), query, control, canary);
+                if (t != null && !isTrue(row.get("cold_start")) && !isTrue(row.get("warm_ping")) && row.get("bucket") != null) {
+                    t.latencyBuckets.merge((int) Double.parseDouble(row.get("bucket")), Long.parseLong(row.get("n")), Long::sum);
+                }
+            }
+        }
+        return new LiveMetrics(control.metrics(), canary.metrics(), collisions);
+    }
+
+    @Override
+    public Map<String, Map<String, IndexFingerprint>> fingerprints(Query query) {
+        Map<String, Map<String, IndexFingerprint>> byVariant = new TreeMap<>();
+        for (String region : query.regions()) {
+            Map<String, Map<IndexFingerprint, Long>> seen = new HashMap<>();
+            for (Map<String, String> row : run(clientsByRegion.apply(region), region, fingerprintQuery(query), query)) {
+                String variant = query.canaryVersion().equals(row.get("version")) ? "canary"
+                        : query.controlVersion().equals(row.get("version")) ? "control" : null;
+                if (variant != null && row.get("retrieval.INDEX_HASH") != null) {
+                    IndexFingerprint f = new IndexFingerprint(row.get("retrieval.INDEX_HASH"), row.get("retrieval.metric"),
+                            row.get("retrieval.analyzer"));
+                    seen.computeIfAbsent(variant, v -> new HashMap<>()).merge(f, Long.parseLong(row.get("n")), Long::sum);
+                }
+            }
+            seen.forEach((variant, counts) -> byVariant.computeIfAbsent(variant, v -> new TreeMap<>()).put(region,
+                    counts.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey()));
+        }
+        return byVariant;
+    }
+
+    static String fingerprintQuery(Query q) {
+        return scope(q) + "\n| stats count(*) as n by version, retrieval.INDEX_HASH, retrieval.metric, retrieval.analyzer";
+    }
+
+    static String countsQuery(Query q) {
+        return scope(q) + "\n| stats count(*) as n by version, failure_class, cache.hit, cache.collision, warm_ping";
+    }
+
+    static String latencyQuery(Query q) {
+        return scope(q) + " and ispresent(latency_ms.tfinal)"
+                + "\n| fields version, cold_start, warm_ping, floor(log(greatest(latency_ms.tfinal, 1)) * "
+                + BUCKETS_PER_UNIT_LOG + ") as bucket"
+                + "\n| stats count(*) as n by version, cold_start, warm_ping, bucket";
+    }
+
+    private static String scope(Query q) {
+        return "filter function = " + quote(q.functionName()) + " and alias = " + quote(q.alias());
+    }
+
+    private List<Map<String, String>> run(CloudWatchLogsClient client, String region, String queryString, Query q) {
+        String queryId;
+        try {
+            queryId = client.startQuery(StartQueryRequest.builder()
+                    .logGroupNames(logGroup)
+                    .startTime(q.start().getEpochSecond())
+                    .endTime(q.end().getEpochSecond())
+                    .queryString(queryString)
+                    .limit(MAX_ROWS)
+                    .build()).queryId();
+        } catch (LimitExceededException e) {
+            throw new ThrottledException("Logs Insights in " + region + " refused the query: " + e.awsErrorDetails().errorMessage());
+        }
+        Instant deadline = Instant.now().plus(timeout);
+        while (true) {
+            GetQueryResultsResponse r = client.getQueryResults(GetQueryResultsRequest.builder().queryId(queryId).build());
+            QueryStatus status = r.status();
+            if (status == QueryStatus.COMPLETE) {
+                return rows(r.results());
+            }
+            if (status != QueryStatus.SCHEDULED && status != QueryStatus.RUNNING) {
+                throw new IllegalStateException("Logs Insights query " + queryId + " in " + region + " ended " + r.statusAsString());
+            }
+            if (Instant.now().isAfter(deadline)) {
+                throw new IllegalStateException("Logs Insights query " + queryId + " in " + region + " still "
+                        + r.statusAsString() + " after " + timeout.toSeconds() + " s");
+            }
+            try {
+                sleeper.sleep(pollInterval);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for Logs Insights query " + queryId, e);
+            }
+        }
+    }
+
+    private static List<Map<String, String>> rows(List<List<ResultField>> results) {
+        List<Map<String, String>> rows = new ArrayList<>(results.size());
+        for (List<ResultField> fields : results) {
+            Map<String, String> row = new HashMap<>();
+            fields.forEach(f -> row.put(f.field(), f.value()));
+            rows.add(row);
+        }
+        return rows;
+    }
+
+    private static Tally tallyFor(String version, Query q, Tally control, Tally canary) {
+        if (q.canaryVersion().equals(version)) {
+            return canary;
+        }
+        return q.controlVersion().equals(version) ? control : null;
+    }
+
+    private static boolean isTrue(String value) {
+        return "true".equalsIgnoreCase(value) || "1".equals(value);
+    }
+
+    private static String quote(String value) {
+        return '"' + value.replace("\\", "\\\\").replace("\"", "\\\"") + '"';
+    }
+
+    /** One variant's counts and latency histogram, summed over regions. */
+    private static final class Tally {
+        long requests;
+        long errors;
+        long cacheHits;
+        long cacheMisses;
+        final Map<String, Long> failureClasses = new HashMap<>();
+        final TreeMap<Integer, Long> latencyBuckets = new TreeMap<>();
+
+        void count(long n, String failureClass, String cacheHit) {
+            requests += n;
+            if (failureClass != null && !failureClass.isBlank()) {
+                errors += n;
+                failureClasses.merge(failureClass, n, Long::sum);
+            }
+            if (isTrue(cacheHit)) {
+                cacheHits += n;
+            } else if ("false".equalsIgnoreCase(cacheHit) || "0".equals(cacheHit)) {
+                cacheMisses += n;
+            }
+        }
+
+        LiveMetrics.VariantMetrics metrics() {
+            return new LiveMetrics.VariantMetrics(requests, errors, failureClasses, samples(), null, null, cacheHits, cacheMisses);
+        }
+
+        /** Bucket centres, one per warm request up to the cap, evenly spaced order statistics beyond it. */
+        List<Double> samples() {
+            long total = latencyBuckets.values().stream().mapToLong(Long::longValue).sum();
+            int size = (int) Math.min(total, SAMPLE_CAP);
+            List<Double> out = new ArrayList<>(size);
+            var buckets = latencyBuckets.entrySet().iterator();
+            Map.Entry<Integer, Long> bucket = null;
+            long bucketEnd = 0; // ranks [bucketEnd - count, bucketEnd) fall in the current bucket
+            for (int i = 0; i < size; i++) {
+                long rank = size == total ? i : Math.round(i * (total - 1) / (double) (size - 1));
+                while (rank >= bucketEnd) {
+                    bucket = buckets.next();
+                    bucketEnd += bucket.getValue();
+                }
+                out.add(Math.exp((bucket.getKey() + 0.5) / BUCKETS_PER_UNIT_LOG));
+            }
+            return out;
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package dev.ragcanary.s3;
+
+import dev.ragcanary.core.ports.EvidenceStore;
+import java.util.Optional;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+
+/** Evidence in the evidence bucket (EVIDENCE_BUCKET): one JSON object per key. */
+public final class S3EvidenceStore implements EvidenceStore {
+    private final S3Client s3;
+    private final String bucket;
+
+    public S3EvidenceStore(S3Client s3, String bucket) {
+        this.s3 = s3;
+        this.bucket = bucket;
+    }
+
+    @Override
+    public String put(String key, String json) {
+        s3.putObject(r -> r.bucket(bucket).key(key).contentType("application/json"), RequestBody.fromString(json));
+        return "s3://" + bucket + "/" + key;
+    }
+
+    @Override
+    public Optional<String> get(String key) {
+        try {
+            return Optional.of(s3.getObjectAsBytes(r -> r.bucket(bucket).key(key)).asUtf8String());
+        } catch (NoSuchKeyException e) {
+            return Optional.empty();
+        }
+    }
+}

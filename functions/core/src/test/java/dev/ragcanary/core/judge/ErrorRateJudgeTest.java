@@ -1,0 +1,62 @@
+package dev.ragcanary.core.judge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class ErrorRateJudgeTest {
+    private static final LookPlan FOUR_LOOKS = new LookPlan(0.98, 4);
+    private static final double FLOOR = 0.001;
+
+    @Test
+    void ratioPassesOnceTheIntervalLiesBelowTheCriticalRatio() {
+        Finding f = ErrorRateJudge.ratio(50, 5_000, 5_000, 500_000, FLOOR, 1.2, 2.0, FOUR_LOOKS);
+        assertThat(f.call()).isEqualTo(Call.PASS);
+        assertThat(f.estimate()).isEqualTo(1.0);
+        assertThat(f.interval().high()).isLessThan(2.0);
+    }
+
+    @Test
+    void ratioFailsWhenTheIntervalLiesAboveTheLimit() {
+        Finding f = ErrorRateJudge.ratio(100, 5_000, 5_000, 500_000, FLOOR, 1.2, 2.0, FOUR_LOOKS);
+        assertThat(f.call()).isEqualTo(Call.FAIL);
+        assertThat(f.estimate()).isEqualTo(2.0);
+        assertThat(f.interval().low()).isGreaterThan(1.2);
+    }
+
+    @Test
+    void ratioIsUndecidedWhileTooFewErrorsBoundIt() {
+        Finding f = ErrorRateJudge.ratio(10, 1_000, 1_000, 100_000, FLOOR, 1.2, 2.0, FOUR_LOOKS);
+        assertThat(f.call()).isEqualTo(Call.UNDECIDED);
+        assertThat(f.interval().low()).isLessThan(1.2);
+        assertThat(f.interval().high()).isGreaterThan(2.0);
+    }
+
+    @Test
+    void ratesBelowTheFloorCountAsTheFloor() {
+        Finding f = ErrorRateJudge.ratio(0, 20_000, 1, 2_000_000, FLOOR, 1.2, 2.0, FOUR_LOOKS);
+        assertThat(f.estimate()).isEqualTo(1.0);
+        assertThat(f.interval().low()).isEqualTo(1.0);
+        assertThat(f.call()).isEqualTo(Call.PASS);
+    }
+
+    @Test
+    void criticalFailsOnFewRequestsWhenErrorsAreFarAboveTheControl() {
+        Finding f = ErrorRateJudge.critical(30, 300, 1_000, 100_000, FLOOR, 2.0, FOUR_LOOKS);
+        assertThat(f.call()).isEqualTo(Call.FAIL);
+        assertThat(f.estimate()).isEqualTo(10.0);
+        assertThat(f.interval().low()).isGreaterThan(2.0);
+    }
+
+    @Test
+    void criticalPassesWhenTheIntervalLiesBelowTheCriticalRatio() {
+        Finding f = ErrorRateJudge.critical(40, 4_000, 4_000, 400_000, FLOOR, 2.0, FOUR_LOOKS);
+        assertThat(f.call()).isEqualTo(Call.PASS);
+    }
+
+    @Test
+    void criticalIsUndecidedOnAHandfulOfRequests() {
+        Finding f = ErrorRateJudge.critical(1, 100, 1_000, 100_000, FLOOR, 2.0, FOUR_LOOKS);
+        assertThat(f.call()).isEqualTo(Call.UNDECIDED);
+    }
+}

@@ -1,0 +1,50 @@
+package dev.ragcanary.core.judge;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class HodgesLehmannTest {
+
+    @Test
+    void kthDifferenceMatchesTheSortedPairwiseDifferences() {
+        SplittableRandom rng = new SplittableRandom(11);
+        for (int round = 0; round < 20; round++) {
+            double[] x = sortedUniform(rng, 1 + rng.nextInt(30));
+            double[] y = sortedUniform(rng, 1 + rng.nextInt(30));
+            double[] pairs = new double[x.length * y.length];
+            int p = 0;
+            for (double xi : x) {
+                for (double yj : y) {
+                    pairs[p++] = xi - yj;
+                }
+            }
+            Arrays.sort(pairs);
+            for (int k = 1; k <= pairs.length; k += Math.max(1, pairs.length / 7)) {
+                assertThat(HodgesLehmann.kthDifference(x, y, k)).isCloseTo(pairs[k - 1], within(1e-6));
+            }
+        }
+    }
+
+    @Test
+    void recoversAKnownShift() {
+        double[] y = Samples.sortedLogNormal(12, 1_000, 1, 0.3);
+        double[] x = Arrays.stream(Samples.sortedLogNormal(13, 1_000, 1, 0.3)).map(v -> v + 0.5).toArray();
+        HodgesLehmann.Shift f = HodgesLehmann.shift(x, y, 2.33, 0.98);
+        assertThat(f.estimate()).isCloseTo(0.5, within(0.05));
+        assertThat(f.interval().low()).isLessThan(0.5);
+        assertThat(f.interval().high()).isGreaterThan(0.5);
+    }
+
+    private static double[] sortedUniform(SplittableRandom rng, int n) {
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = rng.nextDouble() * 10;
+        }
+        Arrays.sort(v);
+        return v;
+    }
+}

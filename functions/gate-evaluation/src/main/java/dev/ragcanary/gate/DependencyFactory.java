@@ -1,0 +1,57 @@
+package dev.ragcanary.gate;
+
+import dev.ragcanary.aws.AwsClients;
+import dev.ragcanary.core.gate.GateEngine;
+import dev.ragcanary.core.ports.EvidenceStore;
+import dev.ragcanary.core.ports.MetricsSource;
+import dev.ragcanary.metrics.LogsInsightsMetricsSource;
+import dev.ragcanary.s3.S3Clients;
+import dev.ragcanary.s3.S3EvidenceStore;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.cloudwatchlogs.CloudWatchLogsClient;
+
+/**
+ * The one place the gate evaluation function builds its SDK clients and adapters, from the environment:
+ * {@code TELEMETRY_LOG_GROUP} (the router's log group, same name in every region) and {@code EVIDENCE_BUCKET}.
+ */
+final class DependencyFactory {
+    private final Map<String, String> env;
+    private final Map<String, CloudWatchLogsClient> logsClients = new ConcurrentHashMap<>();
+
+    DependencyFactory(Map<String, String> env) {
+        this.env = env;
+    }
+
+    static DependencyFactory fromEnvironment() {
+        return new DependencyFactory(System.getenv());
+    }
+
+    GateEvaluationService gateEvaluationService() {
+        return new GateEvaluationService(metricsSource(), evidenceStore(), GateEngine.standard());
+    }
+
+    /** Logs Insights in each region the stage covers; a query usually completes in a few seconds. */
+    MetricsSource metricsSource() {
+        String logGroup = required("TELEMETRY_LOG_GROUP");
+        return new LogsInsightsMetricsSource(region -> logsClients.computeIfAbsent(region,
+                r -> AwsClients.build(CloudWatchLogsClient.builder(), "logs", env, Region.of(r))),
+                logGroup, Duration.ofSeconds(1), Duration.ofSeconds(90), d -> Thread.sleep(d.toMillis()));
+    }
+
+    /** Evidence bundles go to the evidence bucket, next to the probe replay's detail. */
+    EvidenceStore evidenceStore() {
+        String bucket = required("EVIDENCE_BUCKET");
+        return new S3EvidenceStore(S3Clients.fromEnv(env), bucket);
+    }
+
+    private String required(String name) {
+        String value = env.get(name);
+        if (value == null || value.isBlank()) {
+            throw new IllegalStateException("environment variable " + name + " is not set");
+        }
+        return value;
+    }
+}

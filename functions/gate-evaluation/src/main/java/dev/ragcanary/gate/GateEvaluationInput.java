@@ -1,0 +1,101 @@
+package dev.ragcanary.gate;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
+import dev.ragcanary.core.gate.ProbeSummary;
+import dev.ragcanary.core.json.InvalidInputException;
+import dev.ragcanary.core.json.Json;
+import dev.ragcanary.core.json.JsonObject;
+import dev.ragcanary.core.json.Problem;
+import dev.ragcanary.core.rollout.RolloutRequest;
+import dev.ragcanary.core.rollout.RolloutRequestParser;
+import dev.ragcanary.core.rollout.Stage;
+import java.io.IOException;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The gate evaluation task's input from the stage state machine.
+ *
+ * @param extensions how many times this stage has already baked again (0 on the first look)
+ * @param probes     the probe replay's summary; null when absent (the probe rules then lack samples, never pass)
+ * @param windowStart start of the stage's whole bake window (every extension judges from the same start)
+ */
+public record GateEvaluationInput(RolloutRequest plan, Stage stage, int extensions, String controlVersion,
+                                  ProbeSummary probes, Instant windowStart, Instant windowEnd) {
+
+    static final Set<String> FIELDS = Set.of("rollout", "stage", "extensions", "controlVersion", "probes", "windowStart", "windowEnd");
+    private static final ObjectReader PROBES = Json.MAPPER.readerFor(ProbeSummary.class)
+            .with(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    /** Reads and checks every field, reporting all problems at once with their JSON paths. */
+    public static GateEvaluationInput parse(JsonNode root) {
+        List<Problem> problems = new ArrayList<>();
+        JsonObject o = JsonObject.of(root, "$", problems, FIELDS);
+        RolloutRequest plan = null;
+        if (!o.has("rollout")) {
+            o.problem("rollout", "required object is missing");
+        } else {
+            try {
+                plan = RolloutRequestParser.parse(o.raw("rollout"));
+            } catch (InvalidInputException e) {
+                e.problems().forEach(p -> problems.add(new Problem(p.path().replaceFirst("^\\$", "\\$.rollout"), p.message())));
+            }
+        }
+        String stageName = o.requiredText("stage");
+        Stage stage = null;
+        if (plan != null && stageName != null) {
+            stage = plan.stage(stageName).orElse(null);
+            if (stage == null) {
+                o.problem("stage", "\"" + stageName + "\" is not a stage of this rollout ("
+                        + String.join(", ", plan.stages().stream().map(Stage::name).toList()) + ")");
+            }
+        }
+        Long extensions = o.integer("extensions", 0L, 0, 1_000);
+        String controlVersion = o.requiredText("controlVersion");
+        ProbeSummary probes = probes(o, problems);
+        Instant start = instant(o, "windowStart");
+        Instant end = instant(o, "windowEnd");
+        if (start != null && end != null && !start.isBefore(end)) {
+            o.problem("windowEnd", "must be after windowStart (" + start + ")");
+        }
+        if (!problems.isEmpty()) {
+            throw new InvalidInputException("gate evaluation input", problems);
+        }
+        return new GateEvaluationInput(plan, stage, extensions.intValue(), controlVersion, probes, start, end);
+    }
+
+    private static ProbeSummary probes(JsonObject o, List<Problem> problems) {
+        if (!o.has("probes")) {
+            return null;
+        }
+        try {
+            return PROBES.readValue(o.raw("probes"));
+        } catch (JsonMappingException e) {
+            StringBuilder path = new StringBuilder("$.probes");
+            e.getPath().forEach(ref -> path.append(ref.getFieldName() != null ? "." + ref.getFieldName() : "[" + ref.getIndex() + "]"));
+            problems.add(new Problem(path.toString(), e.getOriginalMessage().split("\n")[0]));
+        } catch (IOException e) {
+            problems.add(new Problem("$.probes", e.getMessage()));
+        }
+        return null;
+    }
+
+    private static Instant instant(JsonObject o, String field) {
+        String text = o.requiredText(field);
+        if (text == null) {
+            return null;
+        }
+        try {
+            return Instant.parse(text);
+        } catch (DateTimeParseException e) {
+            o.problem(field, "expected an ISO-8601 instant such as 2025-08-27T06:30:00Z but found \"" + text + "\"");
+            return null;
+        }
+    }
+}

@@ -1,0 +1,104 @@
+package dev.ragcanary.gate;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ragcanary.core.gate.Evidence;
+import dev.ragcanary.core.gate.GateEngine;
+import dev.ragcanary.core.gate.LiveMetrics;
+import dev.ragcanary.core.gate.Verdict;
+import dev.ragcanary.core.json.Json;
+import dev.ragcanary.core.ports.EvidenceStore;
+import dev.ragcanary.core.ports.MetricsSource;
+import dev.ragcanary.core.rag.IndexFingerprint;
+import dev.ragcanary.core.rollout.RolloutRequest;
+import dev.ragcanary.core.rollout.Stage;
+import dev.ragcanary.core.rollout.StageLadder;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * One gate look: live metrics for the stage's window (when the stage has users on both variants), index fingerprints
+ * from the probe replay and the telemetry, the evidence bundle, the verdict, and the bundle archived under a key that names the rollout, stage and look, so {@code ./canary judge}
+ * can judge it again later.
+ */
+public final class GateEvaluationService {
+    private final MetricsSource metrics;
+    private final EvidenceStore evidenceStore;
+    private final GateEngine engine;
+
+    public GateEvaluationService(MetricsSource metrics, EvidenceStore evidenceStore, GateEngine engine) {
+        this.metrics = metrics;
+        this.evidenceStore = evidenceStore;
+        this.engine = engine;
+    }
+
+    /** The task's output: the verdict and where its evidence is archived. */
+    public record Result(Verdict verdict, String evidenceKey) {
+    }
+
+    public Result evaluate(GateEvaluationInput in) {
+        RolloutRequest plan = in.plan();
+        Stage stage = in.stage();
+        LiveMetrics live = null;
+        Map<String, Map<String, IndexFingerprint>> fingerprints = probeFingerprints(in);
+        if (!stage.isShadow() && !stage.isFull()) {
+            MetricsSource.Query query = new MetricsSource.Query(plan.target().functionName(), plan.target().alias(),
+                    in.controlVersion(), plan.target().canaryVersion(), regions(plan, stage), in.windowStart(), in.windowEnd());
+            live = metrics.fetch(query);
+            metrics.fingerprints(query).forEach((variant, byRegion) ->
+                    fingerprints.computeIfAbsent(variant, v -> new TreeMap<>()).putAll(byRegion));
+        }
+        Evidence evidence = new Evidence(description(in), stage.name(), stage.weight(), in.extensions(), in.probes(), live,
+                fingerprints, plan.expectedIndex(), plan.thresholds());
+        Verdict verdict = engine.evaluate(stage, plan.thresholds(), evidence);
+        String key = evidenceKey(plan.rolloutId(), stage.name(), in.extensions());
+        evidenceStore.put(key, Json.pretty(evidence));
+        return new Result(verdict, key);
+    }
+
+    /**
+     * The index each variant answered the probes from, in the pilot region where the replay ran: the most frequent
+     * {@code index} of the {@code calls} in the replay detail the probe summary points to ({@code calls[].variant},
+     * {@code calls[].index}). This is the only source at shadow, where no user reaches the canary; live telemetry adds
+     * every region the stage covers and wins where both exist.
+     */
+    private Map<String, Map<String, IndexFingerprint>> probeFingerprints(GateEvaluationInput in) {
+        Map<String, Map<String, IndexFingerprint>> byVariant = new TreeMap<>();
+        if (in.probes() == null || in.probes().evidenceKey() == null) {
+            return byVariant;
+        }
+        JsonNode calls = evidenceStore.get(in.probes().evidenceKey())
+                .map(json -> Json.parse("probe replay detail", json).path("calls")).orElse(null);
+        if (calls == null || !calls.isArray()) {
+            return byVariant;
+        }
+        Map<String, Map<IndexFingerprint, Long>> seen = new HashMap<>();
+        for (JsonNode call : calls) {
+            JsonNode index = call.path("index");
+            if (index.hasNonNull("INDEX_HASH")) {
+                IndexFingerprint f = new IndexFingerprint(index.get("INDEX_HASH").asText(), index.path("metric").asText(null),
+                        index.path("analyzer").asText(null));
+                seen.computeIfAbsent(call.path("variant").asText(), v -> new HashMap<>()).merge(f, 1L, Long::sum);
+            }
+        }
+        seen.forEach((variant, counts) -> byVariant.computeIfAbsent(variant, v -> new TreeMap<>()).put(in.plan().pilotRegion(),
+                counts.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey()));
+        return byVariant;
+    }
+
+    static String evidenceKey(String rolloutId, String stage, int extensions) {
+        return "rollouts/" + rolloutId + "/gate/" + stage + "/look-" + (extensions + 1) + ".json";
+    }
+
+    /** The pilot region alone until the stage where every region joins. */
+    static List<String> regions(RolloutRequest plan, Stage stage) {
+        return stage.weight() >= StageLadder.ALL_REGIONS_FROM_WEIGHT ? plan.regions() : List.of(plan.pilotRegion());
+    }
+
+    private static String description(GateEvaluationInput in) {
+        return "gate evaluation of rollout " + in.plan().rolloutId() + " at stage " + in.stage().name() + " (look "
+                + (in.extensions() + 1) + "), control version " + in.controlVersion() + ", canary version "
+                + in.plan().target().canaryVersion() + ", window " + in.windowStart() + " to " + in.windowEnd();
+    }
+}

@@ -1,0 +1,217 @@
+package dev.ragcanary.gate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ragcanary.core.gate.Decision;
+import dev.ragcanary.core.gate.Evidence;
+import dev.ragcanary.core.gate.EvidenceParser;
+import dev.ragcanary.core.gate.GateEngine;
+import dev.ragcanary.core.gate.LiveMetrics;
+import dev.ragcanary.core.json.InvalidInputException;
+import dev.ragcanary.core.json.Json;
+import dev.ragcanary.core.ports.MetricsSource;
+import dev.ragcanary.core.rag.IndexFingerprint;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class GateEvaluationHandlerTest {
+    private static final IndexFingerprint INDEX = new IndexFingerprint("0x9a77", "cosine", "bilstem");
+
+    private final RecordingMetrics metrics = new RecordingMetrics();
+    private final InMemoryEvidenceStore store = new InMemoryEvidenceStore();
+    private final GateEvaluationHandler handler = new GateEvaluationHandler(new GateEvaluationService(metrics, store, GateEngine.standard()));
+
+    @Test
+    void stageOneJudgesThePilotRegionsWindowAndArchivesReJudgeableEvidence() {
+        JsonNode out = invoke(event("stage-one-first-look"));
+
+        assertThat(metrics.queries).containsExactly(new MetricsSource.Query("rag-answer", "live", "41", "42",
+                List.of("us-east-1"), Instant.parse("2025-08-27T06:00:00Z"), Instant.parse("2025-08-27T06:30:00Z")));
+        assertThat(out.get("evidenceKey").asText()).isEqualTo("rollouts/rag-answer-live-v42/gate/one/look-1.json");
+        JsonNode verdict = out.get("verdict");
+        assertThat(verdict.get("decision").asText()).as(verdict.get("reason").asText()).isEqualTo("PROMOTE");
+        assertThat(verdict.get("stage").asText()).isEqualTo("one");
+        JsonNode latency = rule(verdict, "live.latency.p95.ratio");
+        assertThat(latency.get("interval").get("high").asDouble()).isLessThan(1.25);
+        assertThat(latency.get("samples").get("canary").asLong()).isEqualTo(3_000);
+
+        Evidence archived = EvidenceParser.parse(store.get(out.get("evidenceKey").asText()).orElseThrow());
+        assertThat(archived.live().canary().warmLatencyMs()).hasSize(3_000);
+        assertThat(archived.fingerprints("canary")).containsEntry("us-east-1", INDEX);
+        assertThat(archived.expectedIndex()).isEqualTo(INDEX);
+        assertThat(archived.description()).contains("rag-answer-live-v42").contains("stage one");
+        Decision again = GateEngine.standard().evaluate(EvidenceParser.stage(archived, null), archived.thresholds(), archived).decision();
+        assertThat(again).isEqualTo(Decision.PROMOTE);
+    }
+
+    @Test
+    void laterLooksKeepTheStageWindowAndJudgeEveryRegionFromStageTen() {
+        JsonNode out = invoke(event("stage-five-third-look"));
+
+        assertThat(metrics.queries).singleElement().satisfies(q -> {
+            assertThat(q.regions()).containsExactly("us-east-1");
+            assertThat(q.start()).isEqualTo(Instant.parse("2025-08-27T07:00:00Z"));
+        });
+        assertThat(out.get("evidenceKey").asText()).isEqualTo("rollouts/rag-answer-live-v42/gate/five/look-3.json");
+        assertThat(out.get("verdict").get("extensions").asInt()).isEqualTo(2);
+        assertThat(GateEvaluationService.regions(GateEvaluationInput.parse(event("stage-five-third-look")).plan(),
+                GateEvaluationInput.parse(event("stage-five-third-look")).plan().stage("ten").orElseThrow()))
+                .containsExactly("us-east-1", "eu-west-1");
+    }
+
+    @Test
+    void shadowHasNoUserTrafficToQueryAndTakesTheIndexFromTheProbeReplay() {
+        JsonNode input = event("shadow");
+        store.put(input.get("probes").get("evidenceKey").asText(), replayDetail(INDEX, INDEX));
+
+        JsonNode out = invoke(input);
+
+        assertThat(metrics.queries).isEmpty();
+        JsonNode verdict = out.get("verdict");
+        assertThat(verdict.get("decision").asText()).as(verdict.get("reason").asText()).isEqualTo("PROMOTE");
+        assertThat(rule(verdict, "live.latency.p95.ratio").get("outcome").asText()).isEqualTo("NOT_APPLICABLE");
+        assertThat(rule(verdict, "index.fingerprint.expected").get("outcome").asText()).isEqualTo("PASS");
+        Evidence archived = EvidenceParser.parse(store.get("rollouts/rag-answer-live-v42/gate/shadow/look-1.json").orElseThrow());
+        assertThat(archived.fingerprints("canary")).isEqualTo(Map.of("us-east-1", INDEX));
+    }
+
+    @Test
+    void aCanaryAnsweringProbesFromAnotherIndexFailsAtShadow() {
+        JsonNode input = event("shadow");
+        store.put(input.get("probes").get("evidenceKey").asText(), replayDetail(INDEX, new IndexFingerprint("0x1234", "cosine", "bilstem")));
+
+        JsonNode verdict = invoke(input).get("verdict");
+
+        assertThat(verdict.get("decision").asText()).isEqualTo("ROLLBACK");
+        assertThat(rule(verdict, "index.fingerprint.expected").get("outcome").asText()).isEqualTo("FAIL");
+    }
+
+    @Test
+    void withoutAReplayDetailTheIndexIsUnknownNeverAPass() {
+        JsonNode verdict = invoke(event("shadow")).get("verdict");
+
+        assertThat(verdict.get("decision").asText()).isEqualTo("EXTEND");
+        assertThat(rule(verdict, "index.fingerprint.expected").get("outcome").asText()).isEqualTo("INSUFFICIENT");
+    }
+
+    /** The probe replay's detail as archived (only the fields the gate reads: calls[].variant and calls[].index). */
+    private static String replayDetail(IndexFingerprint control, IndexFingerprint canary) {
+        return "{\"calls\":["
+                + "{\"variant\":\"control\",\"index\":" + Json.compact(control) + "},"
+                + "{\"variant\":\"canary\",\"index\":" + Json.compact(canary) + "},"
+                + "{\"variant\":\"canary\",\"index\":" + Json.compact(canary) + "},"
+                + "{\"variant\":\"canary\",\"failureClass\":\"5xx:UpstreamTimeout\"}]}";
+    }
+
+    @Test
+    void badInputListsEveryProblemAndTouchesNothing() {
+        ObjectNode bad = (ObjectNode) event("stage-one-first-look");
+        bad.remove("controlVersion");
+        bad.put("stage", "two");
+        bad.put("windowStart", "yesterday");
+        bad.put("extensions", -1);
+        bad.put("colour", "blue");
+        ((ObjectNode) bad.get("rollout").get("target")).remove("canaryVersion");
+
+        assertThatThrownBy(() -> invoke(bad))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("$.controlVersion")
+                .hasMessageContaining("$.windowStart")
+                .hasMessageContaining("$.extensions")
+                .hasMessageContaining("$.colour")
+                .hasMessageContaining("$.rollout.target.canaryVersion");
+        assertThat(metrics.queries).isEmpty();
+        assertThat(store.objects).isEmpty();
+    }
+
+    @Test
+    void aStageNotInThePlanAndAnInvertedWindowAreRefused() {
+        ObjectNode bad = (ObjectNode) event("stage-one-first-look");
+        bad.put("stage", "two");
+        bad.put("windowEnd", "2025-08-27T05:00:00Z");
+        assertThatThrownBy(() -> invoke(bad))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("$.stage: \"two\" is not a stage of this rollout (shadow, one, five, ten, twentyfive, fifty, full)")
+                .hasMessageContaining("$.windowEnd: must be after windowStart");
+    }
+
+    @Test
+    void aThrottledMetricsSourceFailsTheTaskWithoutArchivingAnything() {
+        metrics.throttled = true;
+        assertThatThrownBy(() -> invoke(event("stage-one-first-look"))).isInstanceOf(MetricsSource.ThrottledException.class);
+        assertThat(store.objects).isEmpty();
+    }
+
+    private JsonNode invoke(JsonNode input) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            handler.handleRequest(new ByteArrayInputStream(Json.compact(input).getBytes(StandardCharsets.UTF_8)), out, null);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return Json.parse("output", out.toString(StandardCharsets.UTF_8));
+    }
+
+    private static JsonNode rule(JsonNode verdict, String id) {
+        for (JsonNode r : verdict.get("rules")) {
+            if (r.get("rule").asText().equals(id)) {
+                return r;
+            }
+        }
+        throw new AssertionError("no rule " + id + " in " + verdict);
+    }
+
+    static JsonNode event(String name) {
+        Path dir = Path.of("").toAbsolutePath();
+        while (!Files.isDirectory(dir.resolve("events/gate-evaluation"))) {
+            dir = dir.getParent();
+        }
+        try {
+            return Json.parse(name, Files.readString(dir.resolve("events/gate-evaluation/" + name + ".json")));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Healthy traffic at 1 % (canary as fast and as reliable as the control), recording every query. */
+    private static final class RecordingMetrics implements MetricsSource {
+        final List<Query> queries = new ArrayList<>();
+        boolean throttled;
+
+        @Override
+        public LiveMetrics fetch(Query query) {
+            if (throttled) {
+                throw new ThrottledException("Logs Insights in us-east-1 refused the query: concurrency limit");
+            }
+            queries.add(query);
+            return new LiveMetrics(variant(1, 3_000_000, 10_000), variant(2, 30_000, 3_000), 0);
+        }
+
+        @Override
+        public Map<String, Map<String, IndexFingerprint>> fingerprints(Query query) {
+            return Map.of("control", Map.of("us-east-1", INDEX), "canary", Map.of("us-east-1", INDEX));
+        }
+
+        private static LiveMetrics.VariantMetrics variant(long seed, long requests, int warmSamples) {
+            SplittableRandom rng = new SplittableRandom(seed);
+            List<Double> latency = Arrays.stream(new double[warmSamples]).map(x -> 400 * Math.exp(0.5 * rng.nextGaussian())).boxed().toList();
+            return new LiveMetrics.VariantMetrics(requests, requests / 1_000, Map.of("5xx:UpstreamTimeout", requests / 1_000),
+                    latency, null, null, requests * 6 / 10, requests * 4 / 10);
+        }
+    }
+}

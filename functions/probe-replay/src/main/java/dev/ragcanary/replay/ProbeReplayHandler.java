@@ -1,0 +1,91 @@
+package dev.ragcanary.replay;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ragcanary.core.gate.ProbeSummary;
+import dev.ragcanary.core.json.InvalidInputException;
+import dev.ragcanary.core.json.Json;
+import dev.ragcanary.core.json.JsonObject;
+import dev.ragcanary.core.json.Problem;
+import dev.ragcanary.core.ports.Embedder;
+import dev.ragcanary.core.ports.EvidenceStore;
+import dev.ragcanary.core.ports.ProbeTarget;
+import dev.ragcanary.core.probe.ProbeReplayService;
+import dev.ragcanary.core.probe.ProbeSet;
+import dev.ragcanary.core.probe.ReplayOptions;
+import dev.ragcanary.core.rollout.RolloutRequest;
+import dev.ragcanary.core.rollout.RolloutRequestParser;
+import dev.ragcanary.core.rollout.Stage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * Probe replay for one stage: {@code {"rollout": <start input or plan>, "stage": "five", "controlVersion": "41"}} in,
+ * a {@link ProbeSummary} out (full detail in the evidence store under its {@code evidenceKey}).
+ */
+public final class ProbeReplayHandler implements RequestStreamHandler {
+    private static final Set<String> FIELDS = Set.of("rollout", "stage", "controlVersion");
+    private static final DateTimeFormatter KEY_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'")
+            .withZone(java.time.ZoneOffset.UTC);
+
+    /**
+     * What the handler needs, built by {@link DependencyFactory} on Lambda and by hand in tests.
+     *
+     * @param targets   the probe target for a function name
+     * @param probeSets loads and validates the probe set at a location (s3:// or a path)
+     */
+    public record Dependencies(Function<String, ProbeTarget> targets, Embedder embedder, EvidenceStore evidence,
+                               Function<String, ProbeSet> probeSets, ReplayOptions options, Clock clock) {
+    }
+
+    private final Dependencies deps;
+
+    /** Lambda entry point: clients and the embedding model are built once per execution environment. */
+    public ProbeReplayHandler() {
+        this(new DependencyFactory(System.getenv()).dependencies());
+    }
+
+    public ProbeReplayHandler(Dependencies deps) {
+        this.deps = deps;
+    }
+
+    @Override
+    public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
+        ProbeSummary summary = handle(Json.parse("probe replay input", new String(input.readAllBytes(), StandardCharsets.UTF_8)));
+        output.write(Json.compact(summary).getBytes(StandardCharsets.UTF_8));
+    }
+
+    ProbeSummary handle(JsonNode input) {
+        List<Problem> problems = new ArrayList<>();
+        JsonObject o = JsonObject.of(input, "$", problems, FIELDS);
+        String stage = o.requiredText("stage");
+        String controlVersion = o.requiredText("controlVersion");
+        if (!o.has("rollout")) {
+            o.problem("rollout", "required object is missing");
+        }
+        if (!problems.isEmpty()) {
+            throw new InvalidInputException("probe replay input", problems);
+        }
+        RolloutRequest plan = RolloutRequestParser.parse(input.get("rollout"));
+        if (plan.stage(stage).isEmpty()) {
+            throw new InvalidInputException("probe replay input", List.of(new Problem("$.stage",
+                    "names no stage of the plan: \"" + stage + "\"; stages are " + plan.stages().stream().map(Stage::name).toList())));
+        }
+        ProbeSet probes = deps.probeSets().apply(plan.probeSet());
+        String evidenceKey = "rollouts/" + plan.rolloutId() + "/probes/" + stage + "/" + KEY_TIME.format(deps.clock().instant())
+                + ".json";
+        ProbeReplayService service = new ProbeReplayService(deps.targets().apply(plan.target().functionName()),
+                deps.embedder(), deps.evidence(), deps.options());
+        return service.replay(new ProbeReplayService.Request(probes, controlVersion, plan.target().canaryVersion(),
+                plan.thresholds(), evidenceKey)).summary();
+    }
+}
