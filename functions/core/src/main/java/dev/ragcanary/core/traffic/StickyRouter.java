@@ -16,6 +16,12 @@ import java.util.function.DoubleSupplier;
  * Routing never fails a request: when a store is unavailable the request goes to the control and is counted.
  */
 public final class StickyRouter {
+    /**
+     * Stage five "adds the trusted tenants" (DESIGN.md): from this weight on, a tenant on the rollout's trusted list
+     * is on the canary unless it asks for the control with {@code x-exp: control}.
+     */
+    public static final double TRUSTED_TENANTS_FROM_WEIGHT = 0.05;
+
     private final String functionName;
     private final String alias;
     private final String region;
@@ -78,14 +84,17 @@ public final class StickyRouter {
         String key = request.stickyKey(state.stickyKeyAttribute(), state.stickySource());
 
         String asked = request.header(RouteRequest.EXPERIMENT_HEADER);
+        String tenant = request.tenant(key);
+        boolean trusted = tenant != null && state.trustedTenants().contains(tenant);
         boolean ignored = false;
         if (asked != null) {
             Variant wanted = Variant.fromLabel(asked);
-            boolean trusted = state.trustedTenants().contains(request.tenant(key));
             if (trusted && (wanted == Variant.CONTROL || wanted == Variant.CANARY && weight > 0)) {
                 return decision(state, wanted, RouteDecision.Reason.TRUSTED_EXPERIMENT, key, -1, warm, mirror, false);
             }
             ignored = true;
+        } else if (trusted && weight >= TRUSTED_TENANTS_FROM_WEIGHT) {
+            return decision(state, Variant.CANARY, RouteDecision.Reason.TRUSTED_TENANT, key, -1, warm, mirror, false);
         }
         if (key == null) {
             return decision(state, Variant.ALIAS, RouteDecision.Reason.UNKEYED, null, -1, warm, mirror, ignored);

@@ -164,6 +164,21 @@ class StickyRouterTest {
     }
 
     @Test
+    void trustedTenantsJoinTheCanaryFromStageFiveUnlessTheyAskForTheControl() {
+        active("one", 0.01);
+        assertThat(router.route(headers("x-tenant-id", "acme-internal")).reason()).isNotEqualTo(Reason.TRUSTED_TENANT);
+
+        active("five", 0.05);
+        clock.advance(Duration.ofSeconds(5));
+        RouteDecision atFive = router.route(headers("x-tenant-id", "acme-internal"));
+        RouteDecision optedOut = router.route(headers("x-tenant-id", "acme-internal", "x-exp", "control"));
+
+        assertThat(atFive.variant()).isEqualTo(Variant.CANARY);
+        assertThat(atFive.reason()).isEqualTo(Reason.TRUSTED_TENANT);
+        assertThat(optedOut.variant()).isEqualTo(Variant.CONTROL);
+    }
+
+    @Test
     void warmPingsAreRoutedButFlagged() {
         active("five", 0.05);
 
