@@ -4,6 +4,8 @@ import dev.ragcanary.core.traffic.RolloutState;
 import dev.ragcanary.core.traffic.RolloutStatus;
 import dev.ragcanary.core.traffic.RolloutStore;
 import dev.ragcanary.core.traffic.RouteRequest;
+import dev.ragcanary.core.traffic.StickyRouter;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -12,6 +14,8 @@ import java.util.Optional;
 final class BenchRollouts {
     static final String FUNCTION = "rag-answer";
     static final String ALIAS = "live";
+    static final StickyRouter.Settings SETTINGS = new StickyRouter.Settings(FUNCTION, ALIAS, "us-east-1",
+            Duration.ofSeconds(5), 0);
 
     private BenchRollouts() {
     }

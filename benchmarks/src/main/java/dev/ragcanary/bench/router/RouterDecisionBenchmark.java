@@ -8,7 +8,6 @@ import dev.ragcanary.core.traffic.StickyRouter;
 import dev.ragcanary.dynamodb.DynamoDbAssignmentStore;
 import dev.ragcanary.testsupport.Dynalite;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
@@ -49,14 +48,12 @@ public class RouterDecisionBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         requests = BenchRollouts.requests(USERS);
-        inMemory = new StickyRouter(BenchRollouts.FUNCTION, BenchRollouts.ALIAS,
-                BenchRollouts.fixed(BenchRollouts.active()), new MapAssignments(), Clock.systemUTC(),
-                Duration.ofSeconds(5), 0, () -> 1);
+        inMemory = new StickyRouter(BenchRollouts.SETTINGS, BenchRollouts.fixed(BenchRollouts.active()),
+                new MapAssignments(), Clock.systemUTC(), () -> 1);
         dynalite = Dynalite.start();
         dynalite.createAssignmentsTable("assignments");
-        onDynamoDb = new StickyRouter(BenchRollouts.FUNCTION, BenchRollouts.ALIAS,
-                BenchRollouts.fixed(BenchRollouts.active()), new DynamoDbAssignmentStore(dynalite.client(), "assignments"),
-                Clock.systemUTC(), Duration.ofSeconds(5), 0, () -> 1);
+        onDynamoDb = new StickyRouter(BenchRollouts.SETTINGS, BenchRollouts.fixed(BenchRollouts.active()),
+                new DynamoDbAssignmentStore(dynalite.client(), "assignments"), Clock.systemUTC(), () -> 1);
         for (RouteRequest request : requests) { // every key assigned before measuring
             inMemory.route(request);
             onDynamoDb.route(request);

@@ -20,7 +20,6 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -64,9 +63,8 @@ public final class RouterLoadBench {
                 return () -> invoker.invoke("live", directPayload);
             };
             IntFunction<Runnable> routed = thread -> {
-                StickyRouter sticky = new StickyRouter(BenchRollouts.FUNCTION, BenchRollouts.ALIAS, rollouts,
-                        new DynamoDbAssignmentStore(dynalite.client(), "assignments"), Clock.systemUTC(),
-                        Duration.ofSeconds(5), 0, () -> 1);
+                StickyRouter sticky = new StickyRouter(BenchRollouts.SETTINGS, rollouts,
+                        new DynamoDbAssignmentStore(dynalite.client(), "assignments"), Clock.systemUTC(), () -> 1);
                 TrafficRouter router = new TrafficRouter(sticky, invoker(functionEndpoint),
                         new Telemetry(line -> { }, BenchRollouts.FUNCTION, BenchRollouts.ALIAS, "local"),
                         DownstreamPayload.EVENT, Clock.systemUTC());

@@ -64,7 +64,8 @@ class StickyRoutingOnDynamoDbTest {
     }
 
     private StickyRouter router(String function) {
-        return new StickyRouter(function, "live", rollouts, assignments, clock, STATE_CACHE, 0, () -> 1);
+        return new StickyRouter(new StickyRouter.Settings(function, "live", "us-east-1", STATE_CACHE, 0), rollouts,
+                assignments, clock, () -> 1);
     }
 
     private static RouteRequest user(String key) {

@@ -34,11 +34,12 @@ public final class DependencyFactory {
                 env.getOrDefault("DOWNSTREAM_PAYLOAD", "event").toUpperCase(Locale.ROOT));
         DynamoDbClient dynamo = AwsClients.build(DynamoDbClient.builder(), "dynamodb", env);
         LambdaClient lambda = AwsClients.build(LambdaClient.builder(), "lambda", env);
-        StickyRouter router = new StickyRouter(function, alias, new DynamoDbRolloutStore(dynamo, rollouts),
-                new DynamoDbAssignmentStore(dynamo, assignments), Clock.systemUTC(), Duration.ofSeconds(cacheSeconds),
-                shadowRate, () -> ThreadLocalRandom.current().nextDouble());
-        Telemetry telemetry = new Telemetry(System.out::println, function, alias,
-                env.getOrDefault("AWS_REGION", "local"));
+        String region = env.get("AWS_REGION");
+        StickyRouter router = new StickyRouter(
+                new StickyRouter.Settings(function, alias, region, Duration.ofSeconds(cacheSeconds), shadowRate),
+                new DynamoDbRolloutStore(dynamo, rollouts), new DynamoDbAssignmentStore(dynamo, assignments),
+                Clock.systemUTC(), () -> ThreadLocalRandom.current().nextDouble());
+        Telemetry telemetry = new Telemetry(System.out::println, function, alias, region == null ? "local" : region);
         return new TrafficRouter(router, new LambdaVersionInvoker(lambda, function), telemetry, mode, Clock.systemUTC());
     }
 

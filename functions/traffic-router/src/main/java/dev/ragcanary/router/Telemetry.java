@@ -9,7 +9,9 @@ import java.time.Instant;
 import java.util.function.Consumer;
 
 /**
- * One JSON log line per routed request in the DESIGN.md shape, which is also a CloudWatch Embedded Metric Format
+ * One JSON log line per routed request in the DESIGN.md shape (plus the fields the Logs Insights metrics source
+ * groups by: {@code function}, {@code alias}, {@code version}, {@code warm_ping}, {@code failure_class},
+ * {@code cache.collision}), which is also a CloudWatch Embedded Metric Format
  * document (namespace {@value #NAMESPACE}): Requests, LatencyMs, Errors, CacheHits, CacheMisses, PrefixCollisions
  * and RoutingFallbacks, by Function/Alias/Variant/ColdStart and by Function/Alias/Variant/FailureClass. Warm-up pings
  * are logged without metrics so they never count.
@@ -54,8 +56,13 @@ public final class Telemetry {
     ObjectNode line(Observation o) {
         ObjectNode line = Json.MAPPER.createObjectNode();
         line.put("ts", o.at().toString());
+        line.put("function", functionName);
+        line.put("alias", alias);
         line.put("route", o.route());
         line.put("variant", o.variantLabel() + (o.version() == null ? "" : "-v" + o.version()));
+        if (o.version() != null) {
+            line.put("version", o.version());
+        }
         if (o.decision().bucket() >= 0) {
             line.put("sticky", "h" + o.decision().bucket()); // the bucket, never the key itself (it may be personal)
         }
@@ -64,6 +71,7 @@ public final class Telemetry {
             line.put("edge_pop", o.edgePop());
         }
         line.put("cold_start", o.coldStart());
+        line.put("warm_ping", o.decision().warmPing());
         ObjectNode latency = line.putObject("latency_ms");
         JsonNode reported = o.rag() == null ? null : o.rag().get("latency_ms");
         if (reported != null && reported.isObject()) {
@@ -78,7 +86,9 @@ public final class Telemetry {
         }
         JsonNode cache = o.rag() == null ? null : o.rag().get("cache");
         if (cache != null && cache.isObject()) {
-            line.set("cache", cache.deepCopy());
+            ObjectNode copy = cache.deepCopy();
+            copy.put("collision", o.prefixCollision());
+            line.set("cache", copy);
         }
         JsonNode egress = o.rag() == null ? null : o.rag().get("egress");
         if (egress != null && egress.isObject()) {
@@ -91,11 +101,9 @@ public final class Telemetry {
             routing.put("rollout", d.rolloutId());
             routing.put("epoch", d.epoch());
         }
-        routing.put("warm_ping", d.warmPing());
         routing.put("fallback", d.fallback());
         routing.put("exp_ignored", d.experimentIgnored());
         routing.put("shadow_mirrored", o.mirrored());
-        routing.put("prefix_collision", o.prefixCollision());
         if (o.failureClass() != null) {
             line.put("failure_class", o.failureClass());
         }

@@ -87,9 +87,10 @@ class TrafficRouterHandlerTest {
     }
 
     private TrafficRouterHandler handler(String function, DynamoDbClient dynamo, double shadowRate, DownstreamPayload mode) {
-        StickyRouter router = new StickyRouter(function, "live", new DynamoDbRolloutStore(dynamo, "rollouts"),
-                new DynamoDbAssignmentStore(dynamo, "assignments"), Clock.systemUTC(), Duration.ofSeconds(5),
-                shadowRate, () -> 0.0);
+        StickyRouter router = new StickyRouter(
+                new StickyRouter.Settings(function, "live", "us-east-1", Duration.ofSeconds(5), shadowRate),
+                new DynamoDbRolloutStore(dynamo, "rollouts"), new DynamoDbAssignmentStore(dynamo, "assignments"),
+                Clock.systemUTC(), () -> 0.0);
         return new TrafficRouterHandler(new TrafficRouter(router, invoker,
                 new Telemetry(lines::add, function, "live", "us-east-1"), mode, Clock.systemUTC()));
     }
@@ -135,7 +136,11 @@ class TrafficRouterHandlerTest {
         assertThat(line.path("sticky").asText()).startsWith("h");
         assertThat(line.path("status").asInt()).isEqualTo(200);
         assertThat(line.path("retrieval")).isEqualTo(Json.parse("r", "{\"k\":1,\"metric\":\"cosine\",\"analyzer\":\"bilstem\",\"INDEX_HASH\":\"0x9a77\"}"));
-        assertThat(line.path("cache")).isEqualTo(Json.parse("c", "{\"prefix\":\"v2-cnr:\",\"hit\":true}"));
+        assertThat(line.path("cache")).isEqualTo(Json.parse("c", "{\"prefix\":\"v2-cnr:\",\"hit\":true,\"collision\":false}"));
+        assertThat(line.path("function").asText()).isEqualTo("rag-keyed");
+        assertThat(line.path("alias").asText()).isEqualTo("live");
+        assertThat(line.path("version").asText()).isEqualTo("42");
+        assertThat(line.path("warm_ping").asBoolean()).isFalse();
         assertThat(line.path("latency_ms").has("tfinal")).isTrue();
         assertThat(line.path("cold_start").asBoolean()).isTrue();
         assertThat(line.path("_aws").path("CloudWatchMetrics").get(0).path("Namespace").asText()).isEqualTo("RagCanary/Router");
@@ -187,7 +192,7 @@ class TrafficRouterHandlerTest {
         run(handler("rag-warm"), event("warm-ping.json"));
 
         assertThat(invoker.calls).hasSize(1);
-        assertThat(lastLine().path("routing").path("warm_ping").asBoolean()).isTrue();
+        assertThat(lastLine().path("warm_ping").asBoolean()).isTrue();
         assertThat(lastLine().has("_aws")).isFalse();
         assertThat(lastLine().has("Requests")).isFalse();
     }
@@ -216,6 +221,7 @@ class TrafficRouterHandlerTest {
         run(handler("rag-collide"), event("keyed.json"));
 
         assertThat(lastLine().path("PrefixCollisions").asInt()).isEqualTo(1);
+        assertThat(lastLine().path("cache").path("collision").asBoolean()).isTrue();
         assertThat(lastLine().path("CacheMisses").asInt()).isEqualTo(1);
     }
 
