@@ -16,9 +16,9 @@ import picocli.CommandLine.Command;
 /** Entry point of {@code ./canary}. Exit codes: 0 ok/promote, 1 AWS call failed, 2 bad input, 3 rollback, 4 extend or hold. */
 @Command(name = "canary", mixinStandardHelpOptions = true, version = "rag-canary 0.1.0",
         description = "Canary releases for RAG services on AWS Lambda.",
-        subcommands = {JudgeCommand.class, ValidateCommand.class, BucketCommand.class, BenchCommand.class,
-                StartCommand.class, StatusCommand.class, ApproveCommand.class, AbortCommand.class, HistoryCommand.class,
-                InvokeCommand.class, RehearseCommand.class,
+        subcommands = {JudgeCommand.class, ValidateCommand.class, BucketCommand.class, ProbesCommand.class, ReplayCommand.class,
+                BenchCommand.class, StartCommand.class, StatusCommand.class, ApproveCommand.class, AbortCommand.class,
+                HistoryCommand.class, InvokeCommand.class, RehearseCommand.class,
                 CommandLine.HelpCommand.class})
 public final class CanaryCli {
     public static final int EXIT_OK = 0;

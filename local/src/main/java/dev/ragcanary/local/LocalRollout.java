@@ -78,7 +78,7 @@ public final class LocalRollout implements AutoCloseable {
         dynalite.createTable(CACHE_TABLE, "pk", null);
         this.dynamo = dev.ragcanary.aws.AwsClients.build(DynamoDbClient.builder(), dynalite.endpoint(), Region.US_EAST_1,
                 o -> o.addExecutionInterceptor(new DynamoDbThrottling(scenario.controlPlane())));
-        this.fleet = new SimulatedFleet(scenario, regions(layout));
+        this.fleet = new SimulatedFleet(scenario, regions(scenario.startInputOver(baseStartInput(layout))));
         this.evidence = new LocalFolderEvidenceStore(evidenceDir);
         this.weightShifter = new WeightShifterHandler(new WeightShifter(fleet, fleet,
                 new DynamoDbRolloutStore(dynamo, ROLLOUTS_TABLE), new DynamoDbLedger(dynamo, ROLLOUTS_TABLE),
@@ -95,22 +95,30 @@ public final class LocalRollout implements AutoCloseable {
     private static final Sleeper NO_WAIT = duration -> {
     };
 
-    /** Starts dynalite, creates the tables, builds the fleet and the handlers. */
+    /** Starts dynalite, creates the tables, builds the fleet and the handlers; evidence goes to a temporary folder. */
     public static LocalRollout open(ProjectLayout layout, Scenario scenario) {
+        try {
+            return open(layout, scenario, Files.createTempDirectory("rag-canary-evidence-"));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot create a folder for the evidence: " + e.getMessage(), e);
+        }
+    }
+
+    /** As {@link #open(ProjectLayout, Scenario)}, keeping the evidence (probe detail, gate bundles, archive) in {@code evidenceDir}. */
+    public static LocalRollout open(ProjectLayout layout, Scenario scenario, Path evidenceDir) {
         Dynalite dynalite = Dynalite.start();
         try {
-            Path evidenceDir = Files.createTempDirectory("rag-canary-evidence-");
             return new LocalRollout(layout, scenario, dynalite, evidenceDir);
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             dynalite.close();
             throw new IllegalStateException("cannot set up the local rollout: " + e.getMessage(), e);
         }
     }
 
-    /** Regions the fleet runs in: those of {@code events/start-rollout.json}. */
-    private static List<String> regions(ProjectLayout layout) {
+    /** Regions the fleet runs in: those of the scenario's start input. */
+    private static List<String> regions(JsonNode startInput) {
         List<String> regions = new ArrayList<>();
-        baseStartInput(layout).path("regions").forEach(r -> regions.add(r.asText()));
+        startInput.path("regions").forEach(r -> regions.add(r.asText()));
         return regions;
     }
 
@@ -188,7 +196,12 @@ public final class LocalRollout implements AutoCloseable {
             throw new IllegalStateException("the local rollout reads probe sets from files, not S3");
         });
         return new ProbeReplayHandler(new ProbeReplayHandler.Dependencies(functionName -> fleet.probeTarget(),
-                new MiniLmEmbedder(), evidence, loader::load, ReplayOptions.DEFAULTS, Clock.systemUTC()));
+                SharedEmbedder.INSTANCE, evidence, loader::load, ReplayOptions.DEFAULTS, Clock.systemUTC()));
+    }
+
+    /** The embedding model loads once per process (about a second and a hundred megabytes); it is thread-safe. */
+    private static final class SharedEmbedder {
+        static final MiniLmEmbedder INSTANCE = new MiniLmEmbedder();
     }
 
     /** One execution of the rollout machine. */

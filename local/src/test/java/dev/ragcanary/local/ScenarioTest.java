@@ -27,6 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * the simulated fleet. Each asserts the final status, the stage reached, the alias weights and the ledger.
  */
 class ScenarioTest {
+    @TempDir
+    Path evidence;
     private static final ProjectLayout LAYOUT = ProjectLayout.find();
     private static final String CANARY = Scenario.CANARY_VERSION;
     private static final String CONTROL = Scenario.CONTROL_VERSION;
@@ -51,6 +53,9 @@ class ScenarioTest {
                 .contains(LedgerEntry.Type.WEIGHT_SET, LedgerEntry.Type.PROMOTED)
                 .endsWith(LedgerEntry.Type.RELEASED)
                 .doesNotContain(LedgerEntry.Type.ROLLED_BACK);
+        JsonNode archive = Json.parse("archive", readString(evidence.resolve("archive/rag-answer-live-v42/rollout.json")));
+        assertThat(archive.path("promotedVersion").asText()).isEqualTo(CANARY);
+        assertThat(archive.path("finalVerdict").path("decision").asText()).isEqualTo("PROMOTE");
         report("healthy default rollout", outcome);
     }
 
@@ -64,7 +69,7 @@ class ScenarioTest {
 
     @Test
     void schemaViolationsStopTheRolloutInShadowBeforeAnyUserTraffic() {
-        try (LocalRollout local = LocalRollout.open(LAYOUT, scenario("schema-violations"))) {
+        try (LocalRollout local = LocalRollout.open(LAYOUT, scenario("schema-violations"), evidence)) {
             RolloutOutcome outcome = local.start(local.startInput(base()), RolloutListener.NONE).await();
 
             assertRolledBack(outcome, "shadow", "shadow.schema.violations");
@@ -86,6 +91,20 @@ class ScenarioTest {
 
         assertRolledBack(outcome, "ten", "index.fingerprint");
         assertThat(outcome.execution().cause()).contains("0xdead");
+    }
+
+    @Test
+    void anApprovalNobodyGivesInTimeRollsBack() {
+        StageLog stages = new StageLog();
+        RolloutOutcome outcome = run("approval-timeout", stages);
+
+        assertThat(outcome.execution().status()).isEqualTo("FAILED");
+        assertThat(outcome.execution().error()).isEqualTo("States.Timeout");
+        assertThat(outcome.execution().cause()).contains("stage one");
+        assertThat(stages.firstRuns()).containsExactly("shadow");
+        assertThat(outcome.canaryWeightLeft(CANARY)).isZero();
+        assertThat(outcome.state().orElseThrow().status()).isEqualTo(RolloutStatus.RELEASED);
+        assertThat(types(outcome.ledger())).contains(LedgerEntry.Type.ROLLED_BACK);
     }
 
     @Test
@@ -113,7 +132,7 @@ class ScenarioTest {
 
     @Test
     void aSecondRolloutOnTheSameAliasIsRefusedWhileOneRuns() {
-        try (LocalRollout local = LocalRollout.open(LAYOUT, scenario("healthy"))) {
+        try (LocalRollout local = LocalRollout.open(LAYOUT, scenario("healthy"), evidence)) {
             ObjectNode first = local.startInput(base());
             ObjectNode second = first.deepCopy();
             second.put("rolloutId", "rag-answer-live-v43");
@@ -141,7 +160,7 @@ class ScenarioTest {
 
     @Test
     void anExecutionStoppedMidStageLeavesNoCanaryWeight() {
-        try (LocalRollout local = LocalRollout.open(LAYOUT, scenario("healthy"))) {
+        try (LocalRollout local = LocalRollout.open(LAYOUT, scenario("healthy"), evidence)) {
             AtomicReference<LocalRollout.Run> run = new AtomicReference<>();
             AtomicReference<Double> weightWhenStopped = new AtomicReference<>();
             RolloutListener stopDuringFiveReplay = new RolloutListener() {
@@ -181,7 +200,7 @@ class ScenarioTest {
         Path probes = twoHundredQuestions(dir);
         StageLog stages = new StageLog();
         RolloutOutcome outcome;
-        try (LocalRollout local = LocalRollout.open(LAYOUT, scenario("every-extension"))) {
+        try (LocalRollout local = LocalRollout.open(LAYOUT, scenario("every-extension"), evidence)) {
             ObjectNode input = local.startInput(base());
             input.put("probeSet", probes.toString());
             outcome = local.start(input, stages, new LocalExecution.Options(LocalExecution.Options.FAST.clockStart(), 0,
@@ -200,9 +219,17 @@ class ScenarioTest {
 
     // ---- helpers ----
 
-    private static RolloutOutcome run(String scenario, RolloutListener listener) {
-        try (LocalRollout local = LocalRollout.open(LAYOUT, scenario(scenario))) {
+    private RolloutOutcome run(String scenario, RolloutListener listener) {
+        try (LocalRollout local = LocalRollout.open(LAYOUT, scenario(scenario), evidence)) {
             return local.start(local.startInput(base()), listener, LocalExecution.Options.FAST).await();
+        }
+    }
+
+    private static String readString(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new AssertionError("cannot read " + file, e);
         }
     }
 

@@ -57,6 +57,30 @@ class StateMachineDefinitionsTest {
     }
 
     @Test
+    void everyRetriedJavaExceptionNameIsAClassTheHandlersCanThrow() throws IOException {
+        Set<String> names = new TreeSet<>();
+        for (Path file : List.of(LAYOUT.rolloutMachine(), LAYOUT.stageMachine())) {
+            states(file).values().forEach(state -> state.path("Retry")
+                    .forEach(retrier -> retrier.path("ErrorEquals").forEach(e -> names.add(e.asText()))));
+        }
+        List<String> javaNames = names.stream().filter(n -> n.startsWith("dev.") || n.startsWith("software.")).toList();
+
+        assertThat(javaNames).isNotEmpty();
+        for (String name : javaNames) {
+            assertThat(loads(name)).as(name + " (the Java runtime reports errorType as the exception's class name)")
+                    .isTrue();
+        }
+    }
+
+    private static boolean loads(String className) {
+        try {
+            return Throwable.class.isAssignableFrom(Class.forName(className));
+        } catch (ClassNotFoundException e) {
+            return false;
+        }
+    }
+
+    @Test
     void afterTheLockEveryEndPassesThroughPromotionOrRollback() throws IOException {
         Map<String, JsonNode> states = states(LAYOUT.rolloutMachine());
         Set<String> unguardedEnds = new TreeSet<>();

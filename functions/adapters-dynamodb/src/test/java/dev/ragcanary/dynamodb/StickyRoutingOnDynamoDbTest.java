@@ -33,6 +33,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -63,7 +64,8 @@ class StickyRoutingOnDynamoDbTest {
     }
 
     private StickyRouter router(String function) {
-        return new StickyRouter(function, "live", rollouts, assignments, clock, STATE_CACHE, 0, () -> 1);
+        return new StickyRouter(new StickyRouter.Settings(function, "live", "us-east-1", STATE_CACHE, 0), rollouts,
+                assignments, clock, () -> 1);
     }
 
     private static RouteRequest user(String key) {
@@ -74,7 +76,7 @@ class StickyRoutingOnDynamoDbTest {
     void thirtyTwoThreadsResolvingTheSameKeysGetOneAssignmentPerKeyAndOneVariantPerKey() throws Exception {
         String function = "rag-concurrent";
         rollouts.acquire(RolloutState.initial(plan(function), "41").withStage("fifty", 0.50, Map.of("us-east-1", 0.5)));
-        List<String> keys = java.util.stream.IntStream.range(0, 2_000).mapToObj(i -> "user-" + i).toList();
+        List<String> keys = IntStream.range(0, 2_000).mapToObj(i -> "user-" + i).toList();
         Map<String, Set<Variant>> served = new ConcurrentHashMap<>();
         LongAdder written = new LongAdder();
         LongAdder fallbacks = new LongAdder();

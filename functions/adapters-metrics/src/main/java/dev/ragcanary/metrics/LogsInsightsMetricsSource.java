@@ -22,7 +22,7 @@ import software.amazon.awssdk.services.cloudwatchlogs.model.StartQueryRequest;
 /**
  * Live metrics from the router's telemetry log lines (one JSON line per routed request), read with CloudWatch Logs
  * Insights. CloudWatch percentile statistics cannot feed the statistical judge (they are not samples, and percentiles
- * of different windows do not combine), so this source asks Logs Insights for two small aggregates per region:
+ * of different windows do not combine), so this source asks Logs Insights for small aggregates per region:
  *
  * <ol>
  *   <li>counts: {@code stats count(*) by version, failure_class, cache.hit, cache.collision, warm_ping} - requests,
@@ -134,7 +134,8 @@ public final class LogsInsightsMetricsSource implements MetricsSource {
 
     static String latencyQuery(Query q) {
         return scope(q) + " and ispresent(latency_ms.tfinal)"
-                + "\n| fields floor(log(greatest(latency_ms.tfinal, 1)) * " + BUCKETS_PER_UNIT_LOG + ") as bucket"
+                + "\n| fields version, cold_start, warm_ping, floor(log(greatest(latency_ms.tfinal, 1)) * "
+                + BUCKETS_PER_UNIT_LOG + ") as bucket"
                 + "\n| stats count(*) as n by version, cold_start, warm_ping, bucket";
     }
 

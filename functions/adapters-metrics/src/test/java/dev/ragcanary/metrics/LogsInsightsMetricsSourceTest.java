@@ -79,7 +79,7 @@ class LogsInsightsMetricsSourceTest {
         assertThat(Json.parse("request", stub.calls.get(1).body()).get("queryId").asText()).isEqualTo("q-counts");
         assertThat(Json.parse("request", stub.calls.get(3).body()).get("queryString").asText()).isEqualTo(
                 "filter function = \"rag-answer\" and alias = \"live\" and ispresent(latency_ms.tfinal)\n"
-                        + "| fields floor(log(greatest(latency_ms.tfinal, 1)) * 100) as bucket\n"
+                        + "| fields version, cold_start, warm_ping, floor(log(greatest(latency_ms.tfinal, 1)) * 100) as bucket\n"
                         + "| stats count(*) as n by version, cold_start, warm_ping, bucket");
         assertThat(Json.parse("request", stub.calls.get(4).body()).get("queryId").asText()).isEqualTo("q-latency");
 

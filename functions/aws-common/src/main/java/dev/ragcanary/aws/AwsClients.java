@@ -31,14 +31,13 @@ public final class AwsClients {
     }
 
     public static <B extends AwsClientBuilder<B, C> & AwsSyncClientBuilder<B, C>, C> C build(B builder, String service, Map<String, String> env) {
-        String endpoint = env.get("RAG_CANARY_ENDPOINT_" + service.toUpperCase(Locale.ROOT).replace('-', '_'));
-        return build(builder, endpoint == null ? null : URI.create(endpoint), region(env));
+        return build(builder, endpoint(service, env), region(env));
     }
 
-    /** Like {@link #build(AwsClientBuilder, String)} but in {@code region}, for adapters that work across regions. */
-    public static <B extends AwsClientBuilder<B, C> & AwsSyncClientBuilder<B, C>, C> C build(B builder, String service, Region region) {
-        String endpoint = System.getenv("RAG_CANARY_ENDPOINT_" + service.toUpperCase(Locale.ROOT).replace('-', '_'));
-        return build(builder, endpoint == null ? null : URI.create(endpoint), region);
+    /** Like {@link #build(AwsClientBuilder, String, Map)} but in {@code region}, for adapters that work across regions. */
+    public static <B extends AwsClientBuilder<B, C> & AwsSyncClientBuilder<B, C>, C> C build(B builder, String service,
+                                                                                             Map<String, String> env, Region region) {
+        return build(builder, endpoint(service, env), region);
     }
 
     /** Explicit endpoint (null = the service's AWS endpoint) and region; used by tests against local servers. */
@@ -52,8 +51,7 @@ public final class AwsClients {
      */
     public static <B extends AwsClientBuilder<B, C> & AwsSyncClientBuilder<B, C>, C> C build(
             B builder, String service, Map<String, String> env, Consumer<ClientOverrideConfiguration.Builder> overrides) {
-        String endpoint = env.get("RAG_CANARY_ENDPOINT_" + service.toUpperCase(Locale.ROOT).replace('-', '_'));
-        return build(builder, endpoint == null ? null : URI.create(endpoint), region(env), overrides);
+        return build(builder, endpoint(service, env), region(env), overrides);
     }
 
     public static <B extends AwsClientBuilder<B, C> & AwsSyncClientBuilder<B, C>, C> C build(
@@ -71,6 +69,12 @@ public final class AwsClients {
                     .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")));
         }
         return builder.build();
+    }
+
+    /** The local endpoint override for {@code service}, or null for the service's AWS endpoint. */
+    private static URI endpoint(String service, Map<String, String> env) {
+        String endpoint = env.get("RAG_CANARY_ENDPOINT_" + service.toUpperCase(Locale.ROOT).replace('-', '_'));
+        return endpoint == null ? null : URI.create(endpoint);
     }
 
     static Region region(Map<String, String> env) {

@@ -5,6 +5,8 @@ import dev.ragcanary.core.gate.GateEngine;
 import dev.ragcanary.core.ports.EvidenceStore;
 import dev.ragcanary.core.ports.MetricsSource;
 import dev.ragcanary.metrics.LogsInsightsMetricsSource;
+import dev.ragcanary.s3.S3Clients;
+import dev.ragcanary.s3.S3EvidenceStore;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,7 +21,7 @@ final class DependencyFactory {
     private final Map<String, String> env;
     private final Map<String, CloudWatchLogsClient> logsClients = new ConcurrentHashMap<>();
 
-    private DependencyFactory(Map<String, String> env) {
+    DependencyFactory(Map<String, String> env) {
         this.env = env;
     }
 
@@ -33,13 +35,16 @@ final class DependencyFactory {
 
     /** Logs Insights in each region the stage covers; a query usually completes in a few seconds. */
     MetricsSource metricsSource() {
-        return new LogsInsightsMetricsSource(
-                region -> logsClients.computeIfAbsent(region, r -> AwsClients.build(CloudWatchLogsClient.builder(), "logs", Region.of(r))),
-                required("TELEMETRY_LOG_GROUP"), Duration.ofSeconds(1), Duration.ofSeconds(90), d -> Thread.sleep(d.toMillis()));
+        String logGroup = required("TELEMETRY_LOG_GROUP");
+        return new LogsInsightsMetricsSource(region -> logsClients.computeIfAbsent(region,
+                r -> AwsClients.build(CloudWatchLogsClient.builder(), "logs", env, Region.of(r))),
+                logGroup, Duration.ofSeconds(1), Duration.ofSeconds(90), d -> Thread.sleep(d.toMillis()));
     }
 
+    /** Evidence bundles go to the evidence bucket, next to the probe replay's detail. */
     EvidenceStore evidenceStore() {
-        throw new UnsupportedOperationException("EVIDENCE_BUCKET store not wired yet");
+        String bucket = required("EVIDENCE_BUCKET");
+        return new S3EvidenceStore(S3Clients.fromEnv(env), bucket);
     }
 
     private String required(String name) {

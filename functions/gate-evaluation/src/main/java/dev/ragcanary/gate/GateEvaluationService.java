@@ -1,5 +1,6 @@
 package dev.ragcanary.gate;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.ragcanary.core.gate.Evidence;
 import dev.ragcanary.core.gate.GateEngine;
 import dev.ragcanary.core.gate.LiveMetrics;
@@ -11,12 +12,14 @@ import dev.ragcanary.core.rag.IndexFingerprint;
 import dev.ragcanary.core.rollout.RolloutRequest;
 import dev.ragcanary.core.rollout.Stage;
 import dev.ragcanary.core.rollout.StageLadder;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
- * One gate look: live metrics for the stage's window (when the stage has users on both variants), the evidence bundle,
- * the verdict, and the bundle archived under a key that names the rollout, stage and look, so {@code ./canary judge}
+ * One gate look: live metrics for the stage's window (when the stage has users on both variants), index fingerprints
+ * from the probe replay and the telemetry, the evidence bundle, the verdict, and the bundle archived under a key that names the rollout, stage and look, so {@code ./canary judge}
  * can judge it again later.
  */
 public final class GateEvaluationService {
@@ -38,20 +41,50 @@ public final class GateEvaluationService {
         RolloutRequest plan = in.plan();
         Stage stage = in.stage();
         LiveMetrics live = null;
-        MetricsSource.Query query = new MetricsSource.Query(plan.target().functionName(), plan.target().alias(),
-                in.controlVersion(), plan.target().canaryVersion(), regions(plan, stage), in.windowStart(), in.windowEnd());
+        Map<String, Map<String, IndexFingerprint>> fingerprints = probeFingerprints(in);
         if (!stage.isShadow() && !stage.isFull()) {
+            MetricsSource.Query query = new MetricsSource.Query(plan.target().functionName(), plan.target().alias(),
+                    in.controlVersion(), plan.target().canaryVersion(), regions(plan, stage), in.windowStart(), in.windowEnd());
             live = metrics.fetch(query);
+            metrics.fingerprints(query).forEach((variant, byRegion) ->
+                    fingerprints.computeIfAbsent(variant, v -> new TreeMap<>()).putAll(byRegion));
         }
-        // Shadow has no user traffic on the canary, but the router's mirrored requests report its index: the index
-        // rule needs those fingerprints at every stage, or shadow could never pass it.
-        Map<String, Map<String, IndexFingerprint>> fingerprints = metrics.fingerprints(query);
         Evidence evidence = new Evidence(description(in), stage.name(), stage.weight(), in.extensions(), in.probes(), live,
                 fingerprints, plan.expectedIndex(), plan.thresholds());
         Verdict verdict = engine.evaluate(stage, plan.thresholds(), evidence);
         String key = evidenceKey(plan.rolloutId(), stage.name(), in.extensions());
         evidenceStore.put(key, Json.pretty(evidence));
         return new Result(verdict, key);
+    }
+
+    /**
+     * The index each variant answered the probes from, in the pilot region where the replay ran: the most frequent
+     * {@code index} of the {@code calls} in the replay detail the probe summary points to ({@code calls[].variant},
+     * {@code calls[].index}). This is the only source at shadow, where no user reaches the canary; live telemetry adds
+     * every region the stage covers and wins where both exist.
+     */
+    private Map<String, Map<String, IndexFingerprint>> probeFingerprints(GateEvaluationInput in) {
+        Map<String, Map<String, IndexFingerprint>> byVariant = new TreeMap<>();
+        if (in.probes() == null || in.probes().evidenceKey() == null) {
+            return byVariant;
+        }
+        JsonNode calls = evidenceStore.get(in.probes().evidenceKey())
+                .map(json -> Json.parse("probe replay detail", json).path("calls")).orElse(null);
+        if (calls == null || !calls.isArray()) {
+            return byVariant;
+        }
+        Map<String, Map<IndexFingerprint, Long>> seen = new HashMap<>();
+        for (JsonNode call : calls) {
+            JsonNode index = call.path("index");
+            if (index.hasNonNull("INDEX_HASH")) {
+                IndexFingerprint f = new IndexFingerprint(index.get("INDEX_HASH").asText(), index.path("metric").asText(null),
+                        index.path("analyzer").asText(null));
+                seen.computeIfAbsent(call.path("variant").asText(), v -> new HashMap<>()).merge(f, 1L, Long::sum);
+            }
+        }
+        seen.forEach((variant, counts) -> byVariant.computeIfAbsent(variant, v -> new TreeMap<>()).put(in.plan().pilotRegion(),
+                counts.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey()));
+        return byVariant;
     }
 
     static String evidenceKey(String rolloutId, String stage, int extensions) {

@@ -75,13 +75,47 @@ class GateEvaluationHandlerTest {
     }
 
     @Test
-    void shadowHasNoUserTrafficToQuery() {
-        JsonNode out = invoke(event("shadow"));
+    void shadowHasNoUserTrafficToQueryAndTakesTheIndexFromTheProbeReplay() {
+        JsonNode input = event("shadow");
+        store.put(input.get("probes").get("evidenceKey").asText(), replayDetail(INDEX, INDEX));
+
+        JsonNode out = invoke(input);
 
         assertThat(metrics.queries).isEmpty();
-        assertThat(rule(out.get("verdict"), "live.latency.p95.ratio").get("outcome").asText()).isEqualTo("NOT_APPLICABLE");
-        assertThat(rule(out.get("verdict"), "shadow.schema.violations").get("outcome").asText()).isEqualTo("PASS");
-        assertThat(store.objects).containsKey("rollouts/rag-answer-live-v42/gate/shadow/look-1.json");
+        JsonNode verdict = out.get("verdict");
+        assertThat(verdict.get("decision").asText()).as(verdict.get("reason").asText()).isEqualTo("PROMOTE");
+        assertThat(rule(verdict, "live.latency.p95.ratio").get("outcome").asText()).isEqualTo("NOT_APPLICABLE");
+        assertThat(rule(verdict, "index.fingerprint.expected").get("outcome").asText()).isEqualTo("PASS");
+        Evidence archived = EvidenceParser.parse(store.get("rollouts/rag-answer-live-v42/gate/shadow/look-1.json").orElseThrow());
+        assertThat(archived.fingerprints("canary")).isEqualTo(Map.of("us-east-1", INDEX));
+    }
+
+    @Test
+    void aCanaryAnsweringProbesFromAnotherIndexFailsAtShadow() {
+        JsonNode input = event("shadow");
+        store.put(input.get("probes").get("evidenceKey").asText(), replayDetail(INDEX, new IndexFingerprint("0x1234", "cosine", "bilstem")));
+
+        JsonNode verdict = invoke(input).get("verdict");
+
+        assertThat(verdict.get("decision").asText()).isEqualTo("ROLLBACK");
+        assertThat(rule(verdict, "index.fingerprint.expected").get("outcome").asText()).isEqualTo("FAIL");
+    }
+
+    @Test
+    void withoutAReplayDetailTheIndexIsUnknownNeverAPass() {
+        JsonNode verdict = invoke(event("shadow")).get("verdict");
+
+        assertThat(verdict.get("decision").asText()).isEqualTo("EXTEND");
+        assertThat(rule(verdict, "index.fingerprint.expected").get("outcome").asText()).isEqualTo("INSUFFICIENT");
+    }
+
+    /** The probe replay's detail as archived (only the fields the gate reads: calls[].variant and calls[].index). */
+    private static String replayDetail(IndexFingerprint control, IndexFingerprint canary) {
+        return "{\"calls\":["
+                + "{\"variant\":\"control\",\"index\":" + Json.compact(control) + "},"
+                + "{\"variant\":\"canary\",\"index\":" + Json.compact(canary) + "},"
+                + "{\"variant\":\"canary\",\"index\":" + Json.compact(canary) + "},"
+                + "{\"variant\":\"canary\",\"failureClass\":\"5xx:UpstreamTimeout\"}]}";
     }
 
     @Test

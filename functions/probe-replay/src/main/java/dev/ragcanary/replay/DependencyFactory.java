@@ -57,12 +57,24 @@ final class DependencyFactory {
         return new MiniLmEmbedder();
     }
 
-    private ReplayOptions options() {
+    ReplayOptions options() {
         ReplayOptions d = ReplayOptions.DEFAULTS;
         return new ReplayOptions(
-                Integer.parseInt(env.getOrDefault("PROBE_CONCURRENCY", String.valueOf(d.concurrency()))),
-                Duration.ofMillis(Long.parseLong(env.getOrDefault("PROBE_TIMEOUT_MS", String.valueOf(d.callTimeout().toMillis())))),
-                Integer.parseInt(env.getOrDefault("PROBE_MAX_ATTEMPTS", String.valueOf(d.maxAttempts()))),
+                (int) number("PROBE_CONCURRENCY", d.concurrency()),
+                Duration.ofMillis(number("PROBE_TIMEOUT_MS", d.callTimeout().toMillis())),
+                (int) number("PROBE_MAX_ATTEMPTS", d.maxAttempts()),
                 d.backoff());
+    }
+
+    private long number(String name, long fallback) {
+        String raw = env.get(name);
+        if (raw == null || raw.isBlank()) {
+            return fallback;
+        }
+        try {
+            return Long.parseLong(raw.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalStateException(name + " must be a whole number but was \"" + raw + "\"");
+        }
     }
 }

@@ -62,7 +62,7 @@ public final class LambdaProbeTarget implements ProbeTarget {
             JsonNode type = error == null ? null : error.get("errorType");
             if (type != null && type.isTextual() && !type.asText().isBlank()) {
                 String name = type.asText();
-                return name.substring(name.lastIndexOf('.') + 1).replace('$', '.');
+                return name.substring(Math.max(name.lastIndexOf('.'), name.lastIndexOf('$')) + 1);
             }
         } catch (IOException e) {
             // not JSON: fall back to Lambda's own label (Unhandled / Handled)

@@ -28,10 +28,6 @@ public final class SampleRagTarget implements ProbeTarget {
         return new SampleRagTarget(versions);
     }
 
-    public SampleRag version(String version) {
-        return versions.get(version);
-    }
-
     @Override
     public Invocation invoke(String version, JsonNode payload, Duration timeout) {
         long start = System.nanoTime();

@@ -31,9 +31,8 @@ public final class DependencyFactory {
     public static WeightShifter weightShifter(Map<String, String> env) {
         String rolloutsTable = required(env, "ROLLOUTS_TABLE");
         DynamoDbClient dynamo = AwsClients.build(DynamoDbClient.builder(), "dynamodb", env);
-        String lambdaEndpoint = env.get("RAG_CANARY_ENDPOINT_LAMBDA");
         LambdaAliasControl aliases = new LambdaAliasControl(region -> AwsClients.build(LambdaClient.builder(),
-                lambdaEndpoint == null ? null : URI.create(lambdaEndpoint), Region.of(region)));
+                "lambda", env, Region.of(region)));
         return new WeightShifter(aliases, aliases, new DynamoDbRolloutStore(dynamo, rolloutsTable),
                 new DynamoDbLedger(dynamo, rolloutsTable), cachePurger(env, dynamo), Clock.systemUTC(), Sleeper.REAL);
     }

@@ -9,6 +9,7 @@ import dev.ragcanary.core.rollout.RolloutRequest;
 import dev.ragcanary.core.rollout.RolloutRequestParser;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -46,7 +47,7 @@ record ShifterInput(Action action, RolloutRequest rollout, String stage, String 
         if (!problems.isEmpty()) {
             throw new InvalidInputException("weight shifter input", problems);
         }
-        return new ShifterInput(Action.valueOf(action.toUpperCase(java.util.Locale.ROOT)), rollout, stage,
+        return new ShifterInput(Action.valueOf(action.toUpperCase(Locale.ROOT)), rollout, stage,
                 doc.text("reason", null), doc.text("executionArn", null));
     }
 
@@ -57,15 +58,21 @@ record ShifterInput(Action action, RolloutRequest rollout, String stage, String 
             return new ShifterInput(Action.IGNORE, null, null, "execution status " + status, executionArn);
         }
         List<Problem> problems = new ArrayList<>();
+        RolloutRequest rollout = null;
         if (!detail.path("input").isTextual()) {
-            throw new InvalidInputException("execution status change event",
-                    List.of(new Problem("$.detail.input", "expected the execution's start input as text")));
+            problems.add(new Problem("$.detail.input", "expected the execution's start input as text"));
+        } else {
+            try {
+                JsonNode input = Json.parse("execution input", detail.path("input").asText());
+                rollout = rollout(input.has("rollout") ? input.get("rollout") : input, "$.detail.input", problems);
+            } catch (InvalidInputException notJson) {
+                problems.addAll(notJson.problems());
+            }
         }
-        JsonNode input = Json.parse("execution input", detail.path("input").asText());
-        JsonNode plan = input.has("rollout") ? input.get("rollout") : input;
-        RolloutRequest rollout = rollout(plan, "$.detail.input", problems);
         if (!problems.isEmpty()) {
-            throw new InvalidInputException("execution status change event", problems);
+            // An execution whose input never validated never took the lock or touched an alias: nothing to undo.
+            return new ShifterInput(Action.IGNORE, null, null, "execution " + status + " with an invalid start input ("
+                    + problems.get(0) + "); nothing to roll back", executionArn);
         }
         return new ShifterInput(Action.ROLLBACK, rollout, null,
                 "execution " + status + (executionArn == null ? "" : ": " + executionArn), executionArn);

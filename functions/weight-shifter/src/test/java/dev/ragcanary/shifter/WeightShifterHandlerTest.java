@@ -13,6 +13,7 @@ import dev.ragcanary.core.traffic.WeightShifter;
 import dev.ragcanary.dynamodb.DynamoDbLedger;
 import dev.ragcanary.dynamodb.DynamoDbRolloutStore;
 import dev.ragcanary.testsupport.DynaliteExtension;
+import dev.ragcanary.testsupport.Events;
 import dev.ragcanary.testsupport.InMemoryLambdaAliases;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -138,6 +139,14 @@ class WeightShifterHandlerTest {
     }
 
     @Test
+    void aStoppedExecutionWhoseInputNeverValidatedHasNothingToUndo() throws IOException {
+        JsonNode out = run(Events.load("weight-shifter/execution-aborted.json").replace("\\\"canaryVersion\\\": \\\"42\\\"",
+                "\\\"canaryVersion\\\": \\\"$LATEST\\\""));
+
+        assertThat(out.path("ignored").asText()).contains("invalid start input").contains("nothing to roll back");
+    }
+
+    @Test
     void badInputNamesEveryProblemAndChangesNothing() {
         String bad = """
                 {"action": "jump", "stage": "one",
@@ -154,6 +163,24 @@ class WeightShifterHandlerTest {
         assertThatThrownBy(() -> run("{\"action\": \"shift\", \"rollout\": {}}"))
                 .hasMessageContaining("$.stage")
                 .hasMessageContaining("$.rollout.target");
+    }
+
+    @Test
+    void theFactoryWiresTheHandlerToTheTablesNamedInTheEnvironment() throws IOException {
+        WeightShifterHandler fromEnvironment = new WeightShifterHandler(DependencyFactory.weightShifter(Map.of(
+                "ROLLOUTS_TABLE", "rollouts",
+                "RAG_CANARY_ENDPOINT_DYNAMODB", DYNAMO.dynalite().endpoint().toString(),
+                "RAG_CANARY_ENDPOINT_LAMBDA", "http://127.0.0.1:9")));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+        fromEnvironment.handleRequest(new ByteArrayInputStream(Events.load("weight-shifter/validate.json")
+                .getBytes(StandardCharsets.UTF_8)), out, null);
+
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("\"plan\"");
+        assertThatThrownBy(() -> fromEnvironment.handleRequest(new ByteArrayInputStream(
+                onAlias(Events.load("weight-shifter/release.json"), "never-used").getBytes(StandardCharsets.UTF_8)),
+                new ByteArrayOutputStream(), null))
+                .hasMessageContaining("no rollout on rag-answer:never-used; run the start action");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.ragcanary.core.gate;
 
+import dev.ragcanary.core.judge.CacheJudge;
 import dev.ragcanary.core.judge.ErrorRateJudge;
 import dev.ragcanary.core.judge.FailureClassJudge;
 import dev.ragcanary.core.judge.Finding;
@@ -8,8 +9,8 @@ import dev.ragcanary.core.judge.LookPlan;
 import java.util.Map;
 
 /**
- * Rules judged from live traffic, canary against control. Latency, error rate and new failure classes go through the
- * statistical judge ({@code dev.ragcanary.core.judge}): PASS or FAIL only when the evidence is confident, INSUFFICIENT
+ * Rules judged from live traffic, canary against control. Latency, error rate, new failure classes and the cache hit
+ * ratio go through the statistical judge ({@code dev.ragcanary.core.judge}): PASS or FAIL only when the evidence is confident, INSUFFICIENT
  * (bake again) while it is not. A variant that should have traffic but reports none is INSUFFICIENT, never a pass.
  */
 final class LiveRules {
@@ -184,9 +185,10 @@ final class LiveRules {
         if (live.canary().cacheLookups() < min || live.control().cacheLookups() < min) {
             return Checks.insufficient(CACHE_HIT_DROP, desc, limit, "<=", samples, "needs " + min + " cache lookups per variant");
         }
-        double drop = (live.control().cacheHitRatio() - live.canary().cacheHitRatio()) * 100.0;
-        return Checks.atMost(CACHE_HIT_DROP, desc, drop, limit, samples,
-                "hit ratio canary " + pct(live.canary().cacheHitRatio()) + ", control " + pct(live.control().cacheHitRatio()));
+        Finding f = CacheJudge.hitRatioDrop(live.canary().cacheHits(), live.canary().cacheLookups(), live.control().cacheHits(),
+                live.control().cacheLookups(), limit, plan(c));
+        return judged(CACHE_HIT_DROP, desc, f, limit, "<=", samples, "hit ratio canary " + pct(live.canary().cacheHitRatio())
+                + ", control " + pct(live.control().cacheHitRatio()) + "; " + f.note());
     }
 
     static RuleResult cachePrefixCollisions(GateContext c) {

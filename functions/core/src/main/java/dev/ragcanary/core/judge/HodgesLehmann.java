@@ -14,8 +14,12 @@ final class HodgesLehmann {
     private HodgesLehmann() {
     }
 
+    /** The shift estimate and its interval. */
+    record Shift(double estimate, Interval interval) {
+    }
+
     /** Shift of sorted {@code x} over sorted {@code y} (both ascending), with its interval at {@code z}. */
-    static Finding shift(double[] x, double[] y, double z, double confidence) {
+    static Shift shift(double[] x, double[] y, double z, double confidence) {
         long m = x.length;
         long n = y.length;
         long pairs = m * n;
@@ -23,7 +27,7 @@ final class HodgesLehmann {
         double c = Math.floor(pairs / 2.0 - z * Math.sqrt(m * n * (m + n + 1) / 12.0));
         double low = c >= 1 ? kthDifference(x, y, (long) c) : Double.NEGATIVE_INFINITY;
         double high = c >= 1 ? kthDifference(x, y, pairs - (long) c + 1) : Double.POSITIVE_INFINITY;
-        return new Finding(Call.UNDECIDED, estimate, new Interval(low, high, confidence), null);
+        return new Shift(estimate, new Interval(low, high, confidence));
     }
 
     /** The k-th smallest (1-based) of {@code x_i - y_j}. */

@@ -43,7 +43,7 @@ public final class LatencyJudge {
         double[] x = OrderStatistics.sortedLogs(OrderStatistics.thin(canary, RANK_TEST_SAMPLES));
         double[] y = OrderStatistics.sortedLogs(OrderStatistics.thin(control, RANK_TEST_SAMPLES));
         double confidence = plan.confidence();
-        Finding shift = HodgesLehmann.shift(x, y, plan.z(1), confidence);
+        HodgesLehmann.Shift shift = HodgesLehmann.shift(x, y, plan.z(1), confidence);
         double estimate = Math.exp(shift.estimate());
         Interval ratio = new Interval(Math.exp(shift.interval().low()), Math.exp(shift.interval().high()), confidence);
         if (ratio.above(1.0) && estimate >= tolerance) {

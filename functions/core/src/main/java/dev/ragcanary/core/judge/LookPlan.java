@@ -39,9 +39,4 @@ public record LookPlan(double confidence, int plannedLooks) {
     double z(int parts) {
         return Normal.twoSided(alphaPerLook() / parts);
     }
-
-    /** One look's two-sided miss probability split over {@code parts} simultaneous intervals. */
-    double alpha(int parts) {
-        return alphaPerLook() / parts;
-    }
 }

@@ -12,11 +12,15 @@ import java.time.Instant;
 public record Assignment(String stickyKey, String rolloutId, long epoch, Variant variant, String version,
                          double weight, Instant expiresAt) {
 
-    /** Same rollout, same epoch, not expired, and not a control assignment outgrown by a weight increase. */
-    public boolean validFor(RolloutState state, Instant now) {
+    /**
+     * Same rollout, same epoch, not expired, and not a control assignment outgrown by a weight increase.
+     *
+     * @param currentWeight the canary weight the router applies now (its region's)
+     */
+    public boolean validFor(RolloutState state, double currentWeight, Instant now) {
         return rolloutId.equals(state.rolloutId())
                 && epoch == state.epoch()
                 && now.isBefore(expiresAt)
-                && !(variant == Variant.CONTROL && weight < state.weight());
+                && !(variant == Variant.CONTROL && weight < currentWeight);
     }
 }

@@ -28,6 +28,8 @@ public record RouteDecision(Variant variant, String qualifier, Reason reason, St
         LOST_RACE,
         /** A trusted tenant asked for a variant with {@code x-exp}. */
         TRUSTED_EXPERIMENT,
+        /** A trusted tenant, on the canary from stage five on. */
+        TRUSTED_TENANT,
         /** The rollout was rolled back: everyone on the control. */
         ROLLED_BACK,
         /** A store was unavailable. */

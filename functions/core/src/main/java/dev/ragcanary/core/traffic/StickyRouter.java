@@ -16,8 +16,15 @@ import java.util.function.DoubleSupplier;
  * Routing never fails a request: when a store is unavailable the request goes to the control and is counted.
  */
 public final class StickyRouter {
+    /**
+     * Stage five "adds the trusted tenants" (DESIGN.md): from this weight on, a tenant on the rollout's trusted list
+     * is on the canary unless it asks for the control with {@code x-exp: control}.
+     */
+    public static final double TRUSTED_TENANTS_FROM_WEIGHT = 0.05;
+
     private final String functionName;
     private final String alias;
+    private final String region;
     private final RolloutStore rollouts;
     private final AssignmentStore assignments;
     private final Clock clock;
@@ -28,21 +35,33 @@ public final class StickyRouter {
     private volatile CachedState cached;
 
     /**
+     * What one router instance routes and how.
+     *
+     * @param region           the region this router runs in: its canary weight is that region's (pilot only before
+     *                         stage ten); null uses the pilot weight
+     * @param stateCacheTtl    how long the rollout state is reused before it is read again
      * @param shadowSampleRate share (0..1) of requests mirrored to the canary during the shadow stage
-     * @param random           uniform 0..1 source for shadow sampling
      */
-    public StickyRouter(String functionName, String alias, RolloutStore rollouts, AssignmentStore assignments,
-                        Clock clock, Duration stateCacheTtl, double shadowSampleRate, DoubleSupplier random) {
-        if (shadowSampleRate < 0 || shadowSampleRate > 1) {
-            throw new IllegalArgumentException("shadow sample rate must be within 0..1 but was " + shadowSampleRate);
+    public record Settings(String functionName, String alias, String region, Duration stateCacheTtl,
+                           double shadowSampleRate) {
+        public Settings {
+            if (shadowSampleRate < 0 || shadowSampleRate > 1) {
+                throw new IllegalArgumentException("shadow sample rate must be within 0..1 but was " + shadowSampleRate);
+            }
         }
-        this.functionName = functionName;
-        this.alias = alias;
+    }
+
+    /** @param random uniform 0..1 source for shadow sampling */
+    public StickyRouter(Settings settings, RolloutStore rollouts, AssignmentStore assignments, Clock clock,
+                        DoubleSupplier random) {
+        this.functionName = settings.functionName();
+        this.alias = settings.alias();
+        this.region = settings.region();
         this.rollouts = rollouts;
         this.assignments = assignments;
         this.clock = clock;
-        this.stateCacheTtl = stateCacheTtl;
-        this.shadowSampleRate = shadowSampleRate;
+        this.stateCacheTtl = settings.stateCacheTtl();
+        this.shadowSampleRate = settings.shadowSampleRate();
         this.random = random;
     }
 
@@ -59,18 +78,23 @@ public final class StickyRouter {
         if (state.status() == RolloutStatus.ROLLED_BACK) {
             return decision(state, Variant.CONTROL, RouteDecision.Reason.ROLLED_BACK, null, -1, warm, false, false);
         }
-        boolean mirror = state.weight() == 0 && shadowSampleRate > 0 && random.getAsDouble() < shadowSampleRate;
+        double weight = region == null ? state.weight() : state.regionWeights().getOrDefault(region, 0.0);
+        boolean shadowStage = state.weight() == 0 && !RolloutState.START_STAGE.equals(state.stage());
+        boolean mirror = shadowStage && shadowSampleRate > 0 && random.getAsDouble() < shadowSampleRate;
         String key = request.stickyKey(state.stickyKeyAttribute(), state.stickySource());
 
         String asked = request.header(RouteRequest.EXPERIMENT_HEADER);
+        String tenant = request.tenant(key);
+        boolean trusted = tenant != null && state.trustedTenants().contains(tenant);
         boolean ignored = false;
         if (asked != null) {
             Variant wanted = Variant.fromLabel(asked);
-            boolean trusted = state.trustedTenants().contains(request.tenant(key));
-            if (trusted && (wanted == Variant.CONTROL || wanted == Variant.CANARY && state.weight() > 0)) {
+            if (trusted && (wanted == Variant.CONTROL || wanted == Variant.CANARY && weight > 0)) {
                 return decision(state, wanted, RouteDecision.Reason.TRUSTED_EXPERIMENT, key, -1, warm, mirror, false);
             }
             ignored = true;
+        } else if (trusted && weight >= TRUSTED_TENANTS_FROM_WEIGHT) {
+            return decision(state, Variant.CANARY, RouteDecision.Reason.TRUSTED_TENANT, key, -1, warm, mirror, false);
         }
         if (key == null) {
             return decision(state, Variant.ALIAS, RouteDecision.Reason.UNKEYED, null, -1, warm, mirror, ignored);
@@ -79,12 +103,12 @@ public final class StickyRouter {
         Instant now = clock.instant();
         try {
             Optional<Assignment> stored = assignments.get(functionName, alias, key);
-            if (stored.isPresent() && stored.get().validFor(state, now)) {
+            if (stored.isPresent() && stored.get().validFor(state, weight, now)) {
                 return decision(state, stored.get().variant(), RouteDecision.Reason.ASSIGNED, key, bucket, warm, mirror, ignored);
             }
-            Variant variant = StickyBucket.isCanary(bucket, state.weight()) ? Variant.CANARY : Variant.CONTROL;
+            Variant variant = StickyBucket.isCanary(bucket, weight) ? Variant.CANARY : Variant.CONTROL;
             Assignment candidate = new Assignment(key, state.rolloutId(), state.epoch(), variant,
-                    state.qualifierOf(variant), state.weight(), now.plus(Duration.ofHours(state.stickyHours())));
+                    state.qualifierOf(variant), weight, now.plus(Duration.ofHours(state.stickyHours())));
             AssignmentStore.Claim claim = assignments.claim(functionName, alias, candidate, now);
             RouteDecision.Reason reason = claim.written()
                     ? RouteDecision.Reason.NEWLY_ASSIGNED : RouteDecision.Reason.LOST_RACE;

@@ -1,5 +1,6 @@
 package dev.ragcanary.core.traffic;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.ragcanary.core.ports.AliasControl;
 import dev.ragcanary.core.ports.AliasControl.AliasState;
 import dev.ragcanary.core.rollout.RolloutRequest;
@@ -11,7 +12,9 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Moves a rollout through its lifecycle on the Lambda alias: start, shift, promote, rollback, release.
@@ -163,8 +166,14 @@ public final class WeightShifter {
         if (current.status() == RolloutStatus.RELEASED) {
             return current;
         }
+        // A region that cannot be reset must not stop the others, nor keep routers sending keys to the canary.
+        Map<String, RuntimeException> failed = new LinkedHashMap<>();
         for (String region : plan.regions()) {
-            ensureAlias(region, current, current.controlVersion(), Map.of());
+            try {
+                ensureAlias(region, current, current.controlVersion(), Map.of());
+            } catch (RuntimeException e) {
+                failed.put(region, e);
+            }
         }
         RolloutState next = current;
         if (current.status() == RolloutStatus.ACTIVE || current.status() == RolloutStatus.PROMOTED) {
@@ -173,6 +182,14 @@ public final class WeightShifter {
                     Type.ROLLED_BACK, reason == null || reason.isBlank() ? "no reason given" : reason);
         }
         purger.purge(current.canaryCachePrefix());
+        if (!failed.isEmpty()) {
+            IllegalStateException error = new IllegalStateException("rollback of " + plan.rolloutId()
+                    + " is recorded (epoch " + next.epoch() + ", routers send every key to the control) but the alias"
+                    + " could not be reset in " + failed.keySet() + ": " + failed.values().iterator().next().getMessage()
+                    + "; run rollback again");
+            failed.values().forEach(error::addSuppressed);
+            throw error;
+        }
         return next;
     }
 
@@ -188,6 +205,26 @@ public final class WeightShifter {
         }
         return transition(current.withStatus(RolloutStatus.RELEASED, current.epoch()), Type.RELEASED,
                 "lock released after " + current.status());
+    }
+
+    /**
+     * Appends a verdict, approval or other note to the rollout's ledger at the next sequence. Retrying the same note
+     * (same type, stage, reason and detail as the latest entry) writes nothing, so retried tasks stay single entries.
+     */
+    public RolloutState record(RolloutRequest plan, Type type, String reason, JsonNode detail) {
+        RolloutState current = owned(plan);
+        List<LedgerEntry> entries = ledger.entries(plan.rolloutId());
+        if (!entries.isEmpty()) {
+            LedgerEntry last = entries.get(entries.size() - 1);
+            if (last.type() == type && Objects.equals(last.stage(), current.stage())
+                    && Objects.equals(last.reason(), reason) && Objects.equals(last.detail(), detail)) {
+                return current;
+            }
+        }
+        long sequence = current.ledgerSequence() + 1;
+        ledger.append(new LedgerEntry(plan.rolloutId(), sequence, clock.instant(), type, current.stage(),
+                current.weight(), current.epoch(), reason, detail));
+        return store.update(current.withLedgerSequence(sequence));
     }
 
     private RolloutState transition(RolloutState next, Type type, String reason) {
@@ -276,7 +313,7 @@ public final class WeightShifter {
         }
     }
 
-    private <T> T withThrottleRetry(java.util.function.Supplier<T> call) {
+    private <T> T withThrottleRetry(Supplier<T> call) {
         Duration backoff = FIRST_BACKOFF;
         for (int attempt = 1; ; attempt++) {
             try {

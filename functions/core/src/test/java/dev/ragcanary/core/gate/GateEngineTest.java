@@ -122,14 +122,21 @@ class GateEngineTest {
 
     @Test
     void cacheHitRatioMayDropAtMostFivePoints() {
-        LiveMetrics.VariantMetrics control = new LiveMetrics.VariantMetrics(20_000, 20, Map.of("5xx:UpstreamTimeout", 20L), null, 400.0, 5_000L, 12_000, 8_000);
-        LiveMetrics.VariantMetrics within = new LiveMetrics.VariantMetrics(2_000, 2, Map.of("5xx:UpstreamTimeout", 2L), null, 400.0, 500L, 1_100, 900);
-        LiveMetrics.VariantMetrics beyond = new LiveMetrics.VariantMetrics(2_000, 2, Map.of("5xx:UpstreamTimeout", 2L), null, 400.0, 500L, 1_080, 920);
+        // The drop is judged with an interval: 60,000 canary lookups pin it to about ±0.6 points, 2,000 to about ±3.5.
+        LiveMetrics.VariantMetrics control = new LiveMetrics.VariantMetrics(600_000, 600, Map.of("5xx:UpstreamTimeout", 600L), null, 400.0, 150_000L, 360_000, 240_000);
+        LiveMetrics.VariantMetrics within = new LiveMetrics.VariantMetrics(60_000, 60, Map.of("5xx:UpstreamTimeout", 60L), null, 400.0, 15_000L, 33_600, 26_400);
+        LiveMetrics.VariantMetrics beyond = new LiveMetrics.VariantMetrics(60_000, 60, Map.of("5xx:UpstreamTimeout", 60L), null, 400.0, 15_000L, 32_400, 27_600);
+        LiveMetrics.VariantMetrics unclear = new LiveMetrics.VariantMetrics(2_000, 2, Map.of("5xx:UpstreamTimeout", 2L), null, 400.0, 500L, 1_080, 920);
 
-        assertThat(rule(judge("one", evidence(probes(0.3, 0.8, 0), live(control, within, 0))), "live.cache.hitRatio.drop").outcome()).isEqualTo(Outcome.PASS);
-        RuleResult drop = rule(judge("one", evidence(probes(0.3, 0.8, 0), live(control, beyond, 0))), "live.cache.hitRatio.drop");
-        assertThat(drop.outcome()).isEqualTo(Outcome.FAIL);
-        assertThat((double) drop.observed()).isEqualTo(6.0);
+        RuleResult four = rule(judge("one", evidence(probes(0.3, 0.8, 0), live(control, within, 0))), "live.cache.hitRatio.drop");
+        assertThat(four.outcome()).isEqualTo(Outcome.PASS);
+        assertThat((double) four.observed()).isEqualTo(4.0);
+        RuleResult six = rule(judge("one", evidence(probes(0.3, 0.8, 0), live(control, beyond, 0))), "live.cache.hitRatio.drop");
+        assertThat(six.outcome()).isEqualTo(Outcome.FAIL);
+        assertThat((double) six.observed()).isEqualTo(6.0);
+        assertThat(six.interval().low()).isGreaterThan(5.0);
+        RuleResult fewLookups = rule(judge("one", evidence(probes(0.3, 0.8, 0), live(control, unclear, 0))), "live.cache.hitRatio.drop");
+        assertThat(fewLookups.outcome()).isEqualTo(Outcome.INSUFFICIENT);
     }
 
     @Test

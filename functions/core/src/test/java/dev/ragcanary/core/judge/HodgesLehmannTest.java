@@ -33,7 +33,7 @@ class HodgesLehmannTest {
     void recoversAKnownShift() {
         double[] y = Samples.sortedLogNormal(12, 1_000, 1, 0.3);
         double[] x = Arrays.stream(Samples.sortedLogNormal(13, 1_000, 1, 0.3)).map(v -> v + 0.5).toArray();
-        Finding f = HodgesLehmann.shift(x, y, 2.33, 0.98);
+        HodgesLehmann.Shift f = HodgesLehmann.shift(x, y, 2.33, 0.98);
         assertThat(f.estimate()).isCloseTo(0.5, within(0.05));
         assertThat(f.interval().low()).isLessThan(0.5);
         assertThat(f.interval().high()).isGreaterThan(0.5);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.networknt.schema.JsonSchema;
+import dev.ragcanary.core.RepoFiles;
 import dev.ragcanary.core.json.InvalidInputException;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.json.Problem;
@@ -11,8 +12,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -43,7 +42,7 @@ class ProbeSetParserTest {
 
     @Test
     void theShippedGoldSetIsValid() throws IOException {
-        String gold = Files.readString(Path.of("../../events/probes/gold.json"));
+        String gold = RepoFiles.read("events/probes/gold.json");
         assertThat(ProbeSetParser.problems(gold)).isEmpty();
         assertThat(RagResponseContract.messages(SCHEMA, Json.parse("gold", gold))).isEmpty();
     }

@@ -22,8 +22,9 @@ class StickyRouterTest {
     private final InMemoryRolloutStore rollouts = new InMemoryRolloutStore();
     private final InMemoryAssignmentStore assignments = new InMemoryAssignmentStore();
     private double nextRandom = 0.5;
-    private final StickyRouter router = new StickyRouter("rag-answer", "live", rollouts, assignments, clock,
-            Duration.ofSeconds(5), 0.10, () -> nextRandom);
+    private final StickyRouter router = new StickyRouter(
+            new StickyRouter.Settings("rag-answer", "live", null, Duration.ofSeconds(5), 0.10),
+            rollouts, assignments, clock, () -> nextRandom);
 
     private RolloutState active(String stage, double weight) {
         RolloutState state = RolloutState.initial(Plans.twoRegions(), "41").withStage(stage, weight, Map.of());
@@ -139,7 +140,8 @@ class StickyRouterTest {
                 return new Claim(winner, false);
             }
         };
-        StickyRouter loser = new StickyRouter("rag-answer", "live", rollouts, racing, clock, Duration.ofSeconds(5), 0, () -> 1);
+        StickyRouter loser = new StickyRouter(new StickyRouter.Settings("rag-answer", "live", null, Duration.ofSeconds(5), 0),
+                rollouts, racing, clock, () -> 1);
 
         RouteDecision decision = loser.route(headers("x-tenant-id", key));
 
@@ -159,6 +161,21 @@ class StickyRouterTest {
         assertThat(trusted.reason()).isEqualTo(Reason.TRUSTED_EXPERIMENT);
         assertThat(untrusted.variant()).isEqualTo(Variant.CONTROL);
         assertThat(untrusted.experimentIgnored()).isTrue();
+    }
+
+    @Test
+    void trustedTenantsJoinTheCanaryFromStageFiveUnlessTheyAskForTheControl() {
+        active("one", 0.01);
+        assertThat(router.route(headers("x-tenant-id", "acme-internal")).reason()).isNotEqualTo(Reason.TRUSTED_TENANT);
+
+        active("five", 0.05);
+        clock.advance(Duration.ofSeconds(5));
+        RouteDecision atFive = router.route(headers("x-tenant-id", "acme-internal"));
+        RouteDecision optedOut = router.route(headers("x-tenant-id", "acme-internal", "x-exp", "control"));
+
+        assertThat(atFive.variant()).isEqualTo(Variant.CANARY);
+        assertThat(atFive.reason()).isEqualTo(Reason.TRUSTED_TENANT);
+        assertThat(optedOut.variant()).isEqualTo(Variant.CONTROL);
     }
 
     @Test
@@ -227,6 +244,28 @@ class StickyRouterTest {
         assertThat(sampled.mirrorToCanary()).isTrue();
         assertThat(sampled.canaryQualifier()).isEqualTo("42");
         assertThat(notSampled.mirrorToCanary()).isFalse();
+
+        active(RolloutState.START_STAGE, 0.0);
+        clock.advance(Duration.ofSeconds(5));
+        nextRandom = 0.05;
+        assertThat(router.route(headers("x-tenant-id", "t1")).mirrorToCanary()).as("before the shadow stage").isFalse();
+    }
+
+    @Test
+    void aRouterOutsideThePilotRegionKeepsEveryoneOnTheControlUntilStageTen() {
+        StickyRouter inEurope = new StickyRouter(new StickyRouter.Settings("rag-answer", "live", "eu-west-1",
+                Duration.ofSeconds(5), 0), rollouts, assignments, clock, () -> 1);
+        String onCanary = tenant(true, 0.05);
+        rollouts.put(RolloutState.initial(Plans.twoRegions(), "41")
+                .withStage("five", 0.05, Map.of("us-east-1", 0.05, "eu-west-1", 0.0)));
+
+        assertThat(inEurope.route(headers("x-tenant-id", onCanary)).variant()).isEqualTo(Variant.CONTROL);
+        assertThat(router.route(headers("x-tenant-id", tenant(true, 0.05))).variant()).isEqualTo(Variant.CANARY);
+
+        rollouts.put(RolloutState.initial(Plans.twoRegions(), "41")
+                .withStage("ten", 0.10, Map.of("us-east-1", 0.10, "eu-west-1", 0.10)));
+        clock.advance(Duration.ofSeconds(5));
+        assertThat(inEurope.route(headers("x-tenant-id", onCanary)).variant()).isEqualTo(Variant.CANARY);
     }
 
     @Test

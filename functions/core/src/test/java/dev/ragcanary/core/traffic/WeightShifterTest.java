@@ -201,6 +201,26 @@ class WeightShifterTest {
     }
 
     @Test
+    void aRegionThatCannotBeResetDoesNotStopTheRollbackElsewhereAndARetryFinishesIt() {
+        shifter.start(plan);
+        shifter.shift(plan, "ten");
+        for (int i = 0; i < WeightShifter.THROTTLE_ATTEMPTS; i++) {
+            aliases.updateFailures.add(new AliasControl.ThrottledException("Rate exceeded"));
+        }
+
+        assertThatThrownBy(() -> shifter.rollback(plan, "gate"))
+                .hasMessageContaining("could not be reset in [us-east-1]")
+                .hasMessageContaining("run rollback again");
+        assertThat(aliases.in("eu-west-1").additionalVersionWeights()).isEmpty();
+        assertThat(store.read("rag-answer", "live").orElseThrow().status()).isEqualTo(RolloutStatus.ROLLED_BACK);
+
+        shifter.rollback(plan, "gate");
+        assertThat(aliases.in("us-east-1").additionalVersionWeights()).isEmpty();
+        assertThat(ledger.entries(plan.rolloutId())).extracting(LedgerEntry::type)
+                .containsExactly(Type.STARTED, Type.WEIGHT_SET, Type.ROLLED_BACK);
+    }
+
+    @Test
     void rollingBackTwiceKeepsOneEntryAndOneEpochBump() {
         shifter.start(plan);
         shifter.shift(plan, "one");
@@ -257,6 +277,24 @@ class WeightShifterTest {
         assertThat(shifter.start(Plans.other()).rolloutId()).isEqualTo("rag-answer-live-v43");
         assertThat(ledger.entries(plan.rolloutId())).extracting(LedgerEntry::type).containsExactly(
                 Type.STARTED, Type.WEIGHT_SET, Type.ROLLED_BACK, Type.RELEASED);
+    }
+
+    @Test
+    void verdictsAreRecordedOnceEvenWhenTheTaskIsRetried() {
+        shifter.start(plan);
+        shifter.shift(plan, "one");
+        var verdict = dev.ragcanary.core.json.Json.parse("verdict", "{\"decision\":\"PROMOTE\",\"rules\":[]}");
+
+        shifter.record(plan, Type.VERDICT, "PROMOTE: every rule held", verdict);
+        shifter.record(plan, Type.VERDICT, "PROMOTE: every rule held", verdict);
+        shifter.record(plan, Type.APPROVAL, "approved by alice", null);
+
+        List<LedgerEntry> entries = ledger.entries(plan.rolloutId());
+        assertThat(entries).extracting(LedgerEntry::type)
+                .containsExactly(Type.STARTED, Type.WEIGHT_SET, Type.VERDICT, Type.APPROVAL);
+        assertThat(entries.get(2).stage()).isEqualTo("one");
+        assertThat(entries.get(2).detail()).isEqualTo(verdict);
+        assertThat(store.read("rag-answer", "live").orElseThrow().ledgerSequence()).isEqualTo(4);
     }
 
     @Test

@@ -53,6 +53,8 @@ final class SimulatedRollout {
         for (int i = 0; i < controlSample.length; i++) {
             controlSample[i] = latency(1.0);
         }
+        double[] sortedFullControl = controlSample.clone();
+        Arrays.sort(sortedFullControl);
         long canaryWindow = Math.round(model.windowRequests() * stage.weight());
         long canaryPerLook = canaryWindow / model.looksPerWindow();
         GateEngine engine = GateEngine.liveTrafficOnly();
@@ -63,14 +65,15 @@ final class SimulatedRollout {
         for (int look = 0; oursRolledBack == null || fixedRolledBack == null; look++) {
             serve(canaryPerLook);
             if (oursRolledBack == null) {
-                Verdict v = engine.evaluate(stage, thresholds, evidence(look, controlSample));
+                Verdict v = engine.evaluate(stage, thresholds, evidence(look, sortedControl(controlSample, sortedFullControl)));
                 if (v.decision() != Decision.EXTEND) {
                     oursRolledBack = v.decision() != Decision.PROMOTE;
                     oursAt = canaryRequests;
                 }
             }
             if (fixedRolledBack == null && look + 1 == model.looksPerWindow()) {
-                fixedRolledBack = FixedWindowBaseline.rollsBack(thresholds, sortedCanary(), sortedControl(controlSample),
+                fixedRolledBack = FixedWindowBaseline.rollsBack(thresholds, Arrays.copyOf(canaryLatency, canaryWarm),
+                        sortedControl(controlSample, sortedFullControl),
                         canaryErrors, canaryRequests, controlErrors, controlRequests, canaryNewClass);
                 fixedAt = canaryRequests;
             }
@@ -78,7 +81,9 @@ final class SimulatedRollout {
         return new Outcome(oursRolledBack, oursAt, fixedRolledBack, fixedAt);
     }
 
+    /** Serves {@code canary} more canary requests; canary latencies stay sorted (merged chunk by chunk) for cheap looks. */
     private void serve(long canary) {
+        int sortedUpTo = canaryWarm;
         double errorRate = model.errorRate() * scenario.errorFactor();
         for (long i = 0; i < canary; i++) {
             double u = rng.nextDouble();
@@ -95,13 +100,15 @@ final class SimulatedRollout {
                 canaryLatency[canaryWarm++] = latency(scenario.latencyFactor());
             }
         }
+        Arrays.sort(canaryLatency, sortedUpTo, canaryWarm);
+        mergeSorted(canaryLatency, sortedUpTo, canaryWarm);
         canaryRequests += canary;
         long control = Math.round(canary * (1 - stage.weight()) / stage.weight());
         controlRequests += control;
         controlErrors += binomial(control, model.errorRate());
     }
 
-    private Evidence evidence(int extensions, double[] controlSample) {
+    private Evidence evidence(int extensions, double[] sortedControl) {
         Map<String, Long> canaryClasses = new HashMap<>();
         if (canaryErrors > canaryNewClass) {
             canaryClasses.put(CONTROL_CLASS, canaryErrors - canaryNewClass);
@@ -113,7 +120,7 @@ final class SimulatedRollout {
                 boxed(canaryLatency, canaryWarm), null, null, 0, 0);
         LiveMetrics.VariantMetrics control = new LiveMetrics.VariantMetrics(controlRequests, controlErrors,
                 controlErrors == 0 ? Map.of() : Map.of(CONTROL_CLASS, controlErrors),
-                boxed(controlSample, controlSampleSize(controlSample)), null, null, 0, 0);
+                boxed(sortedControl, sortedControl.length), null, null, 0, 0);
         return new Evidence(null, stage.name(), stage.weight(), extensions, null, new LiveMetrics(control, canary, 0), null, null, thresholds);
     }
 
@@ -122,16 +129,32 @@ final class SimulatedRollout {
         return (int) Math.min(controlSample.length, Math.round(controlRequests * model.warmFraction()));
     }
 
-    private double[] sortedCanary() {
-        double[] s = Arrays.copyOf(canaryLatency, canaryWarm);
+    /** The control sample the metrics source would return now, sorted (a random prefix while the control is small). */
+    private double[] sortedControl(double[] controlSample, double[] sortedFull) {
+        int size = controlSampleSize(controlSample);
+        if (size == controlSample.length) {
+            return sortedFull;
+        }
+        double[] s = Arrays.copyOf(controlSample, size);
         Arrays.sort(s);
         return s;
     }
 
-    private double[] sortedControl(double[] controlSample) {
-        double[] s = Arrays.copyOf(controlSample, controlSampleSize(controlSample));
-        Arrays.sort(s);
-        return s;
+    /** Merges the sorted runs [0, mid) and [mid, end) of {@code values} in place. */
+    private static void mergeSorted(double[] values, int mid, int end) {
+        if (mid == 0 || mid == end || values[mid - 1] <= values[mid]) {
+            return;
+        }
+        double[] left = Arrays.copyOf(values, mid);
+        int i = 0;
+        int j = mid;
+        int k = 0;
+        while (i < mid && j < end) {
+            values[k++] = left[i] <= values[j] ? left[i++] : values[j++];
+        }
+        while (i < mid) {
+            values[k++] = left[i++];
+        }
     }
 
     private double latency(double factor) {

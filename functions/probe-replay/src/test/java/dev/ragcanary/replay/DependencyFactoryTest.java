@@ -1,0 +1,40 @@
+package dev.ragcanary.replay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.ragcanary.core.probe.ReplayOptions;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class DependencyFactoryTest {
+    private static final Map<String, String> LOCAL = Map.of(
+            "AWS_REGION", "us-east-1",
+            "RAG_CANARY_ENDPOINT_LAMBDA", "http://127.0.0.1:9",
+            "RAG_CANARY_ENDPOINT_S3", "http://127.0.0.1:9");
+
+    @Test
+    void replayOptionsComeFromTheEnvironment() {
+        Map<String, String> env = new java.util.HashMap<>(LOCAL);
+        env.putAll(Map.of("PROBE_CONCURRENCY", "24", "PROBE_TIMEOUT_MS", "2500", "PROBE_MAX_ATTEMPTS", "6"));
+
+        assertThat(new DependencyFactory(env).options())
+                .isEqualTo(new ReplayOptions(24, Duration.ofMillis(2500), 6, ReplayOptions.DEFAULTS.backoff()));
+        assertThat(new DependencyFactory(LOCAL).options()).isEqualTo(ReplayOptions.DEFAULTS);
+    }
+
+    @Test
+    void aBadSettingNamesTheVariable() {
+        Map<String, String> env = new java.util.HashMap<>(LOCAL);
+        env.put("PROBE_CONCURRENCY", "lots");
+
+        assertThatThrownBy(() -> new DependencyFactory(env).options())
+                .hasMessage("PROBE_CONCURRENCY must be a whole number but was \"lots\"");
+    }
+
+    @Test
+    void theEvidenceBucketIsRequired() {
+        assertThatThrownBy(() -> new DependencyFactory(LOCAL).dependencies()).hasMessage("EVIDENCE_BUCKET is not set");
+    }
+}

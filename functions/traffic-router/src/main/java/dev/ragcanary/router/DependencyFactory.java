@@ -1,0 +1,53 @@
+package dev.ragcanary.router;
+
+import dev.ragcanary.aws.AwsClients;
+import dev.ragcanary.core.traffic.StickyRouter;
+import dev.ragcanary.dynamodb.DynamoDbAssignmentStore;
+import dev.ragcanary.dynamodb.DynamoDbRolloutStore;
+import dev.ragcanary.lambda.LambdaVersionInvoker;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.lambda.LambdaClient;
+
+/**
+ * The one place the router's clients and adapters are built, from the environment: {@code TARGET_FUNCTION} and
+ * {@code TARGET_ALIAS} (what is routed), {@code ROLLOUTS_TABLE}, {@code ASSIGNMENTS_TABLE}, and optionally
+ * {@code STATE_CACHE_SECONDS} (default 5), {@code SHADOW_SAMPLE_RATE} (default 0.05), {@code DOWNSTREAM_PAYLOAD}
+ * ({@code event} or {@code body}, default event), plus {@code RAG_CANARY_ENDPOINT_<SERVICE>} for local runs.
+ */
+public final class DependencyFactory {
+    private DependencyFactory() {
+    }
+
+    public static TrafficRouter trafficRouter(Map<String, String> env) {
+        String function = required(env, "TARGET_FUNCTION", "the function whose alias is routed");
+        String alias = required(env, "TARGET_ALIAS", "the alias users call");
+        String rollouts = required(env, "ROLLOUTS_TABLE", "the rollouts table name");
+        String assignments = required(env, "ASSIGNMENTS_TABLE", "the assignments table name");
+        long cacheSeconds = Long.parseLong(env.getOrDefault("STATE_CACHE_SECONDS", "5"));
+        double shadowRate = Double.parseDouble(env.getOrDefault("SHADOW_SAMPLE_RATE", "0.05"));
+        DownstreamPayload mode = DownstreamPayload.valueOf(
+                env.getOrDefault("DOWNSTREAM_PAYLOAD", "event").toUpperCase(Locale.ROOT));
+        DynamoDbClient dynamo = AwsClients.build(DynamoDbClient.builder(), "dynamodb", env);
+        LambdaClient lambda = AwsClients.build(LambdaClient.builder(), "lambda", env);
+        String region = env.get("AWS_REGION");
+        StickyRouter router = new StickyRouter(
+                new StickyRouter.Settings(function, alias, region, Duration.ofSeconds(cacheSeconds), shadowRate),
+                new DynamoDbRolloutStore(dynamo, rollouts), new DynamoDbAssignmentStore(dynamo, assignments),
+                Clock.systemUTC(), () -> ThreadLocalRandom.current().nextDouble());
+        Telemetry telemetry = new Telemetry(System.out::println, function, alias, region == null ? "local" : region);
+        return new TrafficRouter(router, new LambdaVersionInvoker(lambda, function), telemetry, mode, Clock.systemUTC());
+    }
+
+    private static String required(Map<String, String> env, String name, String what) {
+        String value = env.get(name);
+        if (value == null || value.isBlank()) {
+            throw new IllegalStateException("environment variable " + name + " is not set; it names " + what);
+        }
+        return value;
+    }
+}

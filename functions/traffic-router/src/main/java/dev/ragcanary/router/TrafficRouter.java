@@ -1,0 +1,249 @@
+package dev.ragcanary.router;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ragcanary.core.json.Json;
+import dev.ragcanary.core.traffic.RolloutState;
+import dev.ragcanary.core.traffic.RouteDecision;
+import dev.ragcanary.core.traffic.RouteRequest;
+import dev.ragcanary.core.traffic.StickyRouter;
+import dev.ragcanary.core.traffic.Variant;
+import dev.ragcanary.core.traffic.VersionInvoker;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The router as a library: takes an HTTP request in the API Gateway HTTP API v2 / Function URL event format (any
+ * front door can build one), resolves the variant, invokes that version by qualifier, returns its response unchanged
+ * plus an {@code x-exp} header naming the variant, and writes one telemetry line. Routing never fails a request.
+ */
+public final class TrafficRouter {
+    private final StickyRouter router;
+    private final VersionInvoker invoker;
+    private final Telemetry telemetry;
+    private final DownstreamPayload payloadMode;
+    private final Clock clock;
+    private final AtomicBoolean coldStart = new AtomicBoolean(true);
+
+    public TrafficRouter(StickyRouter router, VersionInvoker invoker, Telemetry telemetry,
+                         DownstreamPayload payloadMode, Clock clock) {
+        this.router = router;
+        this.invoker = invoker;
+        this.telemetry = telemetry;
+        this.payloadMode = payloadMode;
+        this.clock = clock;
+    }
+
+    /** Routes one request; returns an HTTP API v2 response object. */
+    public ObjectNode handle(ObjectNode event) {
+        long started = System.nanoTime();
+        boolean routerCold = coldStart.getAndSet(false);
+        Map<String, String> headers = headers(event);
+        String body = body(event);
+        RouteDecision decision = router.route(new RouteRequest(headers, () -> parseQuietly(body)));
+        Optional<RolloutState> state = router.currentState();
+
+        byte[] payload = downstreamPayload(event, body, decision, false);
+        long invokeStarted = System.nanoTime();
+        VersionInvoker.Invocation invocation;
+        try {
+            invocation = invoker.invoke(decision.qualifier(), payload);
+        } catch (RuntimeException unreachable) {
+            invocation = new VersionInvoker.Invocation(502, Json.compact(Map.of("errorType", "InvokeFailed",
+                    "errorMessage", String.valueOf(unreachable.getMessage()))).getBytes(StandardCharsets.UTF_8),
+                    "InvokeFailed", null);
+        }
+        double invokeMs = (System.nanoTime() - invokeStarted) / 1e6;
+        boolean mirrored = decision.mirrorToCanary() && mirror(event, body, decision);
+
+        String version = invocation.executedVersion() != null ? invocation.executedVersion()
+                : decision.variant() == Variant.ALIAS ? null : decision.qualifier();
+        String variant = variantLabel(decision, version, state);
+        ObjectNode response = response(invocation, variant);
+        JsonNode rag = ragBody(invocation, response);
+        String failureClass = failureClass(invocation, response, rag);
+        boolean downstreamCold = "true".equalsIgnoreCase(response.path("headers").path("x-cold-start").asText())
+                || rag != null && rag.path("cold_start").asBoolean(false);
+        double latencyMs = (System.nanoTime() - started) / 1e6;
+        telemetry.record(new Telemetry.Observation(clock.instant(), route(event), decision, variant, version,
+                routerCold || downstreamCold, latencyMs, invokeMs, response.path("statusCode").asInt(200), failureClass,
+                rag, edgePop(headers), mirrored, prefixCollision(variant, rag, state)));
+        return response;
+    }
+
+    private boolean mirror(ObjectNode event, String body, RouteDecision decision) {
+        try {
+            invoker.invokeAsync(decision.canaryQualifier(), downstreamPayload(event, body, decision, true));
+            return true;
+        } catch (RuntimeException lost) {
+            return false; // shadow traffic is best effort: the user already has the control's answer
+        }
+    }
+
+    private byte[] downstreamPayload(ObjectNode event, String body, RouteDecision decision, boolean shadow) {
+        if (payloadMode == DownstreamPayload.BODY) {
+            return (body == null ? "{}" : body).getBytes(StandardCharsets.UTF_8);
+        }
+        ObjectNode copy = event.deepCopy();
+        ObjectNode headers = copy.has("headers") && copy.get("headers").isObject()
+                ? (ObjectNode) copy.get("headers") : copy.putObject("headers");
+        headers.put("x-exp", shadow ? Variant.CANARY.label() : decision.variant().label());
+        headers.put("x-variant", shadow ? decision.canaryQualifier() : decision.qualifier());
+        if (decision.stickyKey() != null) {
+            headers.put("x-sticky", decision.stickyKey());
+        }
+        if (shadow) {
+            headers.put("x-shadow", "true");
+        }
+        return Json.compact(copy).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The function's own HTTP response if it returned one, else its JSON wrapped as a 200; errors become 502. */
+    private static ObjectNode response(VersionInvoker.Invocation invocation, String variant) {
+        ObjectNode response;
+        JsonNode payload = parseQuietly(new String(invocation.payload(), StandardCharsets.UTF_8));
+        if (invocation.failed()) {
+            response = Json.MAPPER.createObjectNode();
+            response.put("statusCode", invocation.statusCode() == 429 ? 429 : 502);
+            response.putObject("headers").put("content-type", "application/json");
+            response.put("body", Json.compact(Map.of("message", "the routed function failed",
+                    "errorType", errorType(invocation, payload))));
+        } else if (payload != null && payload.isObject() && payload.has("statusCode")) {
+            response = (ObjectNode) payload;
+            if (!response.path("headers").isObject()) {
+                response.putObject("headers");
+            }
+        } else {
+            response = Json.MAPPER.createObjectNode();
+            response.put("statusCode", 200);
+            response.putObject("headers").put("content-type", "application/json");
+            response.put("body", new String(invocation.payload(), StandardCharsets.UTF_8));
+        }
+        ((ObjectNode) response.get("headers")).put("x-exp", variant);
+        return response;
+    }
+
+    private static JsonNode ragBody(VersionInvoker.Invocation invocation, ObjectNode response) {
+        if (invocation.failed()) {
+            return null;
+        }
+        JsonNode body = response.get("body");
+        if (body == null) {
+            return null;
+        }
+        if (body.isObject()) {
+            return body;
+        }
+        String text = response.path("isBase64Encoded").asBoolean(false)
+                ? new String(Base64.getDecoder().decode(body.asText()), StandardCharsets.UTF_8) : body.asText();
+        return parseQuietly(text);
+    }
+
+    /** Status class + error type, e.g. {@code 5xx:UpstreamTimeout}; null for a success. */
+    static String failureClass(VersionInvoker.Invocation invocation, ObjectNode response, JsonNode rag) {
+        if (invocation.failed()) {
+            int status = invocation.statusCode() >= 300 ? invocation.statusCode() : 502;
+            return (status / 100) + "xx:" + errorType(invocation,
+                    parseQuietly(new String(invocation.payload(), StandardCharsets.UTF_8)));
+        }
+        int status = response.path("statusCode").asInt(200);
+        if (status < 500) {
+            return null;
+        }
+        String type = response.path("headers").path("x-error-type").asText("");
+        if (type.isEmpty() && rag != null) {
+            type = rag.path("errorType").asText("");
+        }
+        return "5xx:" + (type.isEmpty() ? "Http" + status : type);
+    }
+
+    private static String errorType(VersionInvoker.Invocation invocation, JsonNode payload) {
+        if (payload != null && payload.hasNonNull("errorType")) {
+            return payload.get("errorType").asText();
+        }
+        return invocation.functionError() == null ? "Http" + invocation.statusCode() : invocation.functionError();
+    }
+
+    private static String variantLabel(RouteDecision decision, String version, Optional<RolloutState> state) {
+        if (decision.variant() != Variant.ALIAS) {
+            return decision.variant().label();
+        }
+        if (version != null && state.isPresent()) {
+            if (version.equals(state.get().canaryVersion())) {
+                return Variant.CANARY.label();
+            }
+            if (version.equals(state.get().controlVersion())) {
+                return Variant.CONTROL.label();
+            }
+        }
+        return Variant.ALIAS.label();
+    }
+
+    /** The canary must answer from its own cache prefix, the control never from the canary's. */
+    private static boolean prefixCollision(String variant, JsonNode rag, Optional<RolloutState> state) {
+        if (rag == null || state.isEmpty() || !rag.path("cache").path("prefix").isTextual()) {
+            return false;
+        }
+        String prefix = rag.path("cache").path("prefix").asText();
+        String canaryPrefix = state.get().canaryCachePrefix();
+        if (Variant.CANARY.label().equals(variant)) {
+            return !prefix.startsWith(canaryPrefix);
+        }
+        return Variant.CONTROL.label().equals(variant) && prefix.startsWith(canaryPrefix);
+    }
+
+    private static Map<String, String> headers(ObjectNode event) {
+        Map<String, String> headers = new HashMap<>();
+        JsonNode node = event.get("headers");
+        if (node != null && node.isObject()) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> header = it.next();
+                headers.put(header.getKey().toLowerCase(Locale.ROOT), header.getValue().asText());
+            }
+        }
+        return headers;
+    }
+
+    private static String body(ObjectNode event) {
+        JsonNode body = event.get("body");
+        if (body == null || body.isNull()) {
+            return null;
+        }
+        if (event.path("isBase64Encoded").asBoolean(false)) {
+            return new String(Base64.getDecoder().decode(body.asText()), StandardCharsets.UTF_8);
+        }
+        return body.isTextual() ? body.asText() : Json.compact(body);
+    }
+
+    private static String route(ObjectNode event) {
+        String routeKey = event.path("routeKey").asText("");
+        if (!routeKey.isEmpty() && !"$default".equals(routeKey)) {
+            return routeKey;
+        }
+        return event.path("rawPath").asText(event.path("requestContext").path("http").path("path").asText("/"));
+    }
+
+    private static String edgePop(Map<String, String> headers) {
+        String pop = headers.getOrDefault("x-amz-cf-pop", headers.get("x-edge-pop"));
+        return pop == null || pop.length() < 3 ? pop : pop.substring(0, 3).toLowerCase(Locale.ROOT);
+    }
+
+    private static JsonNode parseQuietly(String text) {
+        if (text == null || text.isBlank()) {
+            return null;
+        }
+        try {
+            return Json.MAPPER.readTree(text);
+        } catch (IOException notJson) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,287 @@
+package dev.ragcanary.router;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ragcanary.core.bucket.StickyBucket;
+import dev.ragcanary.core.json.Json;
+import dev.ragcanary.core.traffic.RolloutState;
+import dev.ragcanary.core.traffic.RolloutStatus;
+import dev.ragcanary.core.traffic.StickyRouter;
+import dev.ragcanary.core.traffic.VersionInvoker;
+import dev.ragcanary.dynamodb.DynamoDbAssignmentStore;
+import dev.ragcanary.dynamodb.DynamoDbRolloutStore;
+import dev.ragcanary.testsupport.DynaliteExtension;
+import dev.ragcanary.testsupport.Events;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+
+class TrafficRouterHandlerTest {
+    @RegisterExtension
+    static final DynaliteExtension DYNAMO = new DynaliteExtension(d -> {
+        d.createRolloutsTable("rollouts");
+        d.createAssignmentsTable("assignments");
+    });
+
+    private final DynamoDbRolloutStore rollouts = new DynamoDbRolloutStore(DYNAMO.client(), "rollouts");
+    private final List<String> lines = new ArrayList<>();
+    private final RecordingInvoker invoker = new RecordingInvoker();
+
+    private static String rag(String prefix, boolean hit) {
+        return Json.compact(Map.of("answer", "Run the rollback action.",
+                "retrieved", List.of(Map.of("sectionId", "ops-7", "text", "To roll back...", "score", 0.81)),
+                "index", Map.of("INDEX_HASH", "0x9a77", "metric", "cosine", "analyzer", "bilstem"),
+                "cache", Map.of("prefix", prefix, "hit", hit)));
+    }
+
+    /** A Function URL style reply from the RAG function. */
+    private static byte[] httpReply(String body) {
+        return Json.compact(Map.of("statusCode", 200, "headers", Map.of("content-type", "application/json"),
+                "body", body)).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static final class RecordingInvoker implements VersionInvoker {
+        final List<String> calls = new ArrayList<>();
+        final List<JsonNode> payloads = new ArrayList<>();
+        final List<String> asyncCalls = new ArrayList<>();
+        final List<JsonNode> asyncPayloads = new ArrayList<>();
+        Function<String, Invocation> reply = q -> new Invocation(200,
+                httpReply(rag("42".equals(q) ? "v2-cnr:" : "v1:", true)), null, "live".equals(q) ? "41" : q);
+
+        @Override
+        public Invocation invoke(String qualifier, byte[] payload) {
+            calls.add(qualifier);
+            payloads.add(Json.parse("payload", new String(payload, StandardCharsets.UTF_8)));
+            return reply.apply(qualifier);
+        }
+
+        @Override
+        public void invokeAsync(String qualifier, byte[] payload) {
+            asyncCalls.add(qualifier);
+            asyncPayloads.add(Json.parse("payload", new String(payload, StandardCharsets.UTF_8)));
+        }
+    }
+
+    /** An active rollout on {@code function} whose weight puts tenant-7 on the canary. */
+    private void rolloutWithTenant7OnCanary(String function) {
+        String rolloutId = function + "-v42";
+        int bucket = StickyBucket.bucket(rolloutId, "tenant-7");
+        double weight = Math.min(0.99, (bucket + 1) / 10_000.0);
+        rollouts.acquire(new RolloutState(rolloutId, function, "live", "41", "42", "fifty", weight, 1,
+                RolloutStatus.ACTIVE, Map.of("us-east-1", weight), List.of("acme-internal"), "x-tenant-id", "header",
+                24, "v2-cnr:", 2, 0));
+    }
+
+    private TrafficRouterHandler handler(String function, DynamoDbClient dynamo, double shadowRate, DownstreamPayload mode) {
+        StickyRouter router = new StickyRouter(
+                new StickyRouter.Settings(function, "live", "us-east-1", Duration.ofSeconds(5), shadowRate),
+                new DynamoDbRolloutStore(dynamo, "rollouts"), new DynamoDbAssignmentStore(dynamo, "assignments"),
+                Clock.systemUTC(), () -> 0.0);
+        return new TrafficRouterHandler(new TrafficRouter(router, invoker,
+                new Telemetry(lines::add, function, "live", "us-east-1"), mode, Clock.systemUTC()));
+    }
+
+    private TrafficRouterHandler handler(String function) {
+        return handler(function, DYNAMO.client(), 0, DownstreamPayload.EVENT);
+    }
+
+    private static JsonNode run(TrafficRouterHandler handler, String event) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        handler.handleRequest(new ByteArrayInputStream(event.getBytes(StandardCharsets.UTF_8)), out, null);
+        return Json.parse("response", out.toString(StandardCharsets.UTF_8));
+    }
+
+    private JsonNode lastLine() {
+        return Json.parse("log line", lines.get(lines.size() - 1));
+    }
+
+    private static String event(String name) {
+        return Events.load("traffic-router/" + name);
+    }
+
+    @Test
+    void aKeyedRequestGoesToItsVariantByVersionAndComesBackUnchangedWithXExp() throws IOException {
+        rolloutWithTenant7OnCanary("rag-keyed");
+        TrafficRouterHandler handler = handler("rag-keyed");
+
+        JsonNode response = run(handler, event("keyed.json"));
+
+        assertThat(invoker.calls).containsExactly("42");
+        JsonNode downstream = invoker.payloads.get(0).path("headers");
+        assertThat(downstream.path("x-exp").asText()).isEqualTo("canary");
+        assertThat(downstream.path("x-sticky").asText()).isEqualTo("tenant-7");
+        assertThat(downstream.path("x-variant").asText()).isEqualTo("42");
+        assertThat(invoker.payloads.get(0).path("body").asText()).contains("roll back a canary by hand");
+        assertThat(response.path("statusCode").asInt()).isEqualTo(200);
+        assertThat(response.path("headers").path("x-exp").asText()).isEqualTo("canary");
+        assertThat(Json.parse("body", response.path("body").asText())).isEqualTo(Json.parse("rag", rag("v2-cnr:", true)));
+
+        JsonNode line = lastLine();
+        assertThat(line.path("variant").asText()).isEqualTo("canary-v42");
+        assertThat(line.path("route").asText()).isEqualTo("/answer");
+        assertThat(line.path("sticky").asText()).startsWith("h");
+        assertThat(line.path("status").asInt()).isEqualTo(200);
+        assertThat(line.path("retrieval")).isEqualTo(Json.parse("r", "{\"k\":1,\"metric\":\"cosine\",\"analyzer\":\"bilstem\",\"INDEX_HASH\":\"0x9a77\"}"));
+        assertThat(line.path("cache")).isEqualTo(Json.parse("c", "{\"prefix\":\"v2-cnr:\",\"hit\":true,\"collision\":false}"));
+        assertThat(line.path("function").asText()).isEqualTo("rag-keyed");
+        assertThat(line.path("alias").asText()).isEqualTo("live");
+        assertThat(line.path("version").asText()).isEqualTo("42");
+        assertThat(line.path("warm_ping").asBoolean()).isFalse();
+        assertThat(line.path("latency_ms").has("tfinal")).isTrue();
+        assertThat(line.path("cold_start").asBoolean()).isTrue();
+        assertThat(line.path("_aws").path("CloudWatchMetrics").get(0).path("Namespace").asText()).isEqualTo("RagCanary/Router");
+        assertThat(line.path("Variant").asText()).isEqualTo("canary");
+        assertThat(line.path("Requests").asInt()).isEqualTo(1);
+        assertThat(line.path("CacheHits").asInt()).isEqualTo(1);
+        assertThat(line.path("PrefixCollisions").asInt()).isZero();
+        assertThat(line.toString()).doesNotContain("tenant-7");
+
+        run(handler, event("keyed.json"));
+        assertThat(lastLine().path("cold_start").asBoolean()).isFalse();
+        assertThat(lastLine().path("routing").path("reason").asText()).isEqualTo("ASSIGNED");
+    }
+
+    @Test
+    void anUnkeyedRequestGoesToTheAliasAndIsCountedForTheVersionThatRan() throws IOException {
+        rolloutWithTenant7OnCanary("rag-unkeyed");
+
+        JsonNode response = run(handler("rag-unkeyed"), event("unkeyed.json"));
+
+        assertThat(invoker.calls).containsExactly("live");
+        assertThat(response.path("headers").path("x-exp").asText()).isEqualTo("control");
+        assertThat(lastLine().path("variant").asText()).isEqualTo("control-v41");
+        assertThat(lastLine().path("routing").path("reason").asText()).isEqualTo("UNKEYED");
+    }
+
+    @Test
+    void xExpIsHonouredForTrustedTenantsAndIgnoredAndLoggedForOthers() throws IOException {
+        rolloutWithTenant7OnCanary("rag-exp");
+        TrafficRouterHandler handler = handler("rag-exp");
+
+        run(handler, event("trusted-experiment.json"));
+        assertThat(invoker.calls).containsExactly("42");
+        assertThat(lastLine().path("routing").path("reason").asText()).isEqualTo("TRUSTED_EXPERIMENT");
+
+        // tenant-7 asks for the canary at a weight that buckets it on the control: not trusted, so it stays there
+        RolloutState state = rollouts.read("rag-exp", "live").orElseThrow();
+        double controlWeight = StickyBucket.bucket(state.rolloutId(), "tenant-7") / 10_000.0;
+        rollouts.update(state.withStage("one", controlWeight, Map.of("us-east-1", controlWeight)));
+        run(handler("rag-exp"), event("untrusted-experiment.json"));
+        assertThat(invoker.calls).containsExactly("42", "41");
+        assertThat(lastLine().path("routing").path("exp_ignored").asBoolean()).isTrue();
+    }
+
+    @Test
+    void warmPingsAreRoutedButCarryNoMetrics() throws IOException {
+        rolloutWithTenant7OnCanary("rag-warm");
+
+        run(handler("rag-warm"), event("warm-ping.json"));
+
+        assertThat(invoker.calls).hasSize(1);
+        assertThat(lastLine().path("warm_ping").asBoolean()).isTrue();
+        assertThat(lastLine().has("_aws")).isFalse();
+        assertThat(lastLine().has("Requests")).isFalse();
+    }
+
+    @Test
+    void aFunctionErrorIsA502CountedByFailureClass() throws IOException {
+        rolloutWithTenant7OnCanary("rag-error");
+        invoker.reply = q -> new VersionInvoker.Invocation(200,
+                "{\"errorType\":\"UpstreamTimeout\",\"errorMessage\":\"vector store timed out\"}"
+                        .getBytes(StandardCharsets.UTF_8), "Unhandled", q);
+
+        JsonNode response = run(handler("rag-error"), event("keyed.json"));
+
+        assertThat(response.path("statusCode").asInt()).isEqualTo(502);
+        assertThat(response.path("headers").path("x-exp").asText()).isEqualTo("canary");
+        assertThat(lastLine().path("failure_class").asText()).isEqualTo("5xx:UpstreamTimeout");
+        assertThat(lastLine().path("FailureClass").asText()).isEqualTo("5xx:UpstreamTimeout");
+        assertThat(lastLine().path("Errors").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void aCanaryAnsweringFromTheControlsCachePrefixIsACollision() throws IOException {
+        rolloutWithTenant7OnCanary("rag-collide");
+        invoker.reply = q -> new VersionInvoker.Invocation(200, httpReply(rag("v1:", false)), null, q);
+
+        run(handler("rag-collide"), event("keyed.json"));
+
+        assertThat(lastLine().path("PrefixCollisions").asInt()).isEqualTo(1);
+        assertThat(lastLine().path("cache").path("collision").asBoolean()).isTrue();
+        assertThat(lastLine().path("CacheMisses").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void theShadowStageMirrorsToTheCanaryWhileTheUserGetsTheControl() throws IOException {
+        rollouts.acquire(new RolloutState("rag-shadow-v42", "rag-shadow", "live", "41", "42", "shadow", 0, 1,
+                RolloutStatus.ACTIVE, Map.of("us-east-1", 0.0), List.of(), "x-tenant-id", "header", 24, "v2-cnr:", 2, 0));
+
+        JsonNode response = run(handler("rag-shadow", DYNAMO.client(), 1.0, DownstreamPayload.EVENT), event("keyed.json"));
+
+        assertThat(invoker.calls).containsExactly("41");
+        assertThat(invoker.asyncCalls).containsExactly("42");
+        assertThat(invoker.asyncPayloads.get(0).path("headers").path("x-shadow").asText()).isEqualTo("true");
+        assertThat(response.path("headers").path("x-exp").asText()).isEqualTo("control");
+        assertThat(lastLine().path("routing").path("shadow_mirrored").asBoolean()).isTrue();
+    }
+
+    @Test
+    void whenDynamoDbIsUnreachableTheRequestIsServedAndTheFallbackCounted() throws IOException {
+        DynamoDbClient nowhere = dev.ragcanary.aws.AwsClients.build(DynamoDbClient.builder(),
+                URI.create("http://127.0.0.1:9"), Region.US_EAST_1);
+
+        JsonNode response = run(handler("rag-down", nowhere, 0, DownstreamPayload.EVENT), event("keyed.json"));
+
+        assertThat(response.path("statusCode").asInt()).isEqualTo(200);
+        assertThat(lastLine().path("routing").path("fallback").asBoolean()).isTrue();
+        assertThat(lastLine().path("RoutingFallbacks").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void bodyModeSendsOnlyTheJsonBodyAndWrapsAPlainReply() throws IOException {
+        rolloutWithTenant7OnCanary("rag-body");
+        invoker.reply = q -> new VersionInvoker.Invocation(200, rag("v2-cnr:", false).getBytes(StandardCharsets.UTF_8), null, q);
+
+        JsonNode response = run(handler("rag-body", DYNAMO.client(), 0, DownstreamPayload.BODY), event("keyed.json"));
+
+        assertThat(invoker.payloads.get(0)).isEqualTo(Json.parse("q", "{\"question\":\"How do I roll back a canary by hand?\"}"));
+        assertThat(response.path("statusCode").asInt()).isEqualTo(200);
+        assertThat(Json.parse("body", response.path("body").asText()).path("answer").asText()).isEqualTo("Run the rollback action.");
+        assertThat(lastLine().path("retrieval").path("k").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void theFactoryWiresARouterThatAnswersEvenWhenTheFunctionIsUnreachable() throws IOException {
+        TrafficRouterHandler fromEnvironment = new TrafficRouterHandler(DependencyFactory.trafficRouter(Map.of(
+                "TARGET_FUNCTION", "rag-wired", "TARGET_ALIAS", "live",
+                "ROLLOUTS_TABLE", "rollouts", "ASSIGNMENTS_TABLE", "assignments",
+                "RAG_CANARY_ENDPOINT_DYNAMODB", DYNAMO.dynalite().endpoint().toString(),
+                "RAG_CANARY_ENDPOINT_LAMBDA", "http://127.0.0.1:9")));
+
+        JsonNode response = run(fromEnvironment, event("keyed.json"));
+
+        assertThat(response.path("statusCode").asInt()).isEqualTo(502);
+        assertThat(response.path("body").asText()).contains("InvokeFailed");
+        assertThat(response.path("headers").path("x-exp").asText()).isEqualTo("alias");
+    }
+
+    @Test
+    void theFactoryNamesMissingSettings() {
+        assertThatThrownBy(() -> DependencyFactory.trafficRouter(Map.of("TARGET_FUNCTION", "rag-answer")))
+                .hasMessageContaining("TARGET_ALIAS is not set");
+    }
+}
