@@ -82,7 +82,7 @@ public final class Rehearsal {
             ObjectNode input = local.startInput(base);
             RolloutRequest plan = RolloutRequestParser.parse(Json.compact(input));
             StickyTraffic traffic = new StickyTraffic(plan.target().functionName(), plan.target().alias(),
-                    readOnly(local), new DynamoDbAssignmentStore(assignments.client(), ASSIGNMENTS_TABLE),
+                    plan.regions().get(0), readOnly(local), new DynamoDbAssignmentStore(assignments.client(), ASSIGNMENTS_TABLE),
                     plan.sticky().keyAttribute(), plan.sticky().source(), Duration.ofHours(plan.sticky().hours()),
                     STICKY_USERS, scenario.seed());
             out.printf("rollout %s: %s:%s, control version %s -> canary version %s, %d stages, bakes in virtual time%n",

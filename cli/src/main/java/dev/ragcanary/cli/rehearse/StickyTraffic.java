@@ -51,14 +51,16 @@ public final class StickyTraffic {
     }
 
     /**
-     * @param users how many distinct sticky users send requests (each sends one request per window)
+     * @param region the region the users are in (the pilot region sees every stage's weight)
+     * @param users  how many distinct sticky users send requests
      */
-    public StickyTraffic(String functionName, String alias, RolloutStore rollouts, AssignmentStore assignments,
-                         String keyAttribute, String keySource, Duration stickiness, int users, long seed) {
+    public StickyTraffic(String functionName, String alias, String region, RolloutStore rollouts,
+                         AssignmentStore assignments, String keyAttribute, String keySource, Duration stickiness,
+                         int users, long seed) {
         this.clock = new VirtualClock(Instant.EPOCH);
         // The router's state cache, in virtual time: a rollback reaches the users within half a minute.
-        this.router = new StickyRouter(functionName, alias, rollouts, assignments, clock, Duration.ofSeconds(30), 0.0,
-                () -> 0.0);
+        this.router = new StickyRouter(new StickyRouter.Settings(functionName, alias, region, Duration.ofSeconds(30), 0.0),
+                rollouts, assignments, clock, () -> 0.0);
         this.keyAttribute = keyAttribute;
         this.keySource = keySource;
         this.stickiness = stickiness;

@@ -64,7 +64,7 @@ class StickyTrafficTest {
     void usersStayOnTheirVariantExceptWhenAWeightIncreaseAddsThemOrARollbackMovesThemBack() throws Exception {
         RolloutRequest plan = plan("sticky-ok");
         DynamoDbRolloutStore store = new DynamoDbRolloutStore(DYNAMO.client(), "rollouts");
-        StickyTraffic traffic = new StickyTraffic(plan.target().functionName(), "live", store,
+        StickyTraffic traffic = new StickyTraffic(plan.target().functionName(), "live", "us-east-1", store,
                 new DynamoDbAssignmentStore(DYNAMO.client(), "assignments"), "x-tenant-id", "header", Duration.ofHours(24), USERS, SEED);
         RolloutState state = store.acquire(RolloutState.initial(plan, "41"));
 
@@ -95,7 +95,7 @@ class StickyTrafficTest {
         RolloutRequest plan = plan("sticky-broken");
         DynamoDbRolloutStore store = new DynamoDbRolloutStore(DYNAMO.client(), "rollouts");
         Forgetful assignments = new Forgetful(new DynamoDbAssignmentStore(DYNAMO.client(), "assignments"));
-        StickyTraffic traffic = new StickyTraffic(plan.target().functionName(), "live", store, assignments,
+        StickyTraffic traffic = new StickyTraffic(plan.target().functionName(), "live", "us-east-1", store, assignments,
                 "x-tenant-id", "header", Duration.ofHours(24), USERS, SEED);
         RolloutState state = store.acquire(RolloutState.initial(plan, "41"));
         state = store.update(state.withStage("five", 0.05, weights(0.05)));
