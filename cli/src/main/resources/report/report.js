@@ -78,7 +78,10 @@
     return svg;
   }
 
-  function percent(v) { return (v * 100).toFixed(v > 0 && v < 0.1 ? 1 : 0) + '%'; }
+  function percent(v) {
+    var p = v * 100;
+    return (Math.abs(p - Math.round(p)) < 1e-9 ? p.toFixed(0) : p.toFixed(p < 10 ? 2 : 1)) + '%';
+  }
   function ms(v) { return Math.round(v) + ' ms'; }
   function hours(seconds) { return (seconds / 3600).toFixed(1) + ' h'; }
 

@@ -104,7 +104,10 @@ public final class StickyTraffic {
         return route(user);
     }
 
-    /** Requests per variant by the stage of the rollout state the router saw ("none" before the rollout began). */
+    /**
+     * Requests per variant by the stage of the rollout state the router saw: "none" before the rollout began,
+     * "rolled back" after a rollback, "full" once promoted.
+     */
     public synchronized Map<String, Traffic> byStage() {
         Map<String, Traffic> traffic = new java.util.LinkedHashMap<>();
         byStage.forEach((stage, counts) -> traffic.put(stage, new Traffic(counts[0], counts[1],
@@ -133,7 +136,7 @@ public final class StickyTraffic {
         long epoch = state == null ? 0 : state.epoch();
         Seen before = lastSeen.put(user, new Seen(served, now, weight, epoch));
         requests++;
-        byStage.computeIfAbsent(state == null ? "none" : state.stage(), s -> new long[2])[served == Variant.CANARY ? 1 : 0]++;
+        byStage.computeIfAbsent(phase(state), s -> new long[2])[served == Variant.CANARY ? 1 : 0]++;
         if (before != null && before.variant() != served && now.isBefore(before.at().plus(stickiness))) {
             if (served == Variant.CANARY && weight > before.weight()) {
                 added.add(user);
@@ -144,6 +147,17 @@ public final class StickyTraffic {
             }
         }
         return served;
+    }
+
+    /** The stage the request counts towards; after a rollback the state keeps its stage name but no stage runs. */
+    private static String phase(RolloutState state) {
+        if (state == null) {
+            return "none";
+        }
+        if (state.status() == RolloutStatus.ACTIVE) {
+            return state.stage();
+        }
+        return state.status() == RolloutStatus.PROMOTED || "full".equals(state.stage()) ? "full" : "rolled back";
     }
 
     /** The version that answers: the alias serves the canary once promoted, the control before and after a rollback. */
