@@ -69,8 +69,9 @@ public final class Rehearsal {
     }
 
     /**
-     * @param base     the start input (already validated) the scenario's fields are laid over
-     * @param scenario the scenario file
+     * @param base         the start input (already validated) the scenario's fields are laid over
+     * @param scenarioFile the scenario, {@code events/scenarios/<name>.json}
+     * @param reportDir    where the report folder is written
      */
     public Result run(JsonNode base, Path scenarioFile, Path reportDir) throws IOException {
         long started = System.nanoTime();
