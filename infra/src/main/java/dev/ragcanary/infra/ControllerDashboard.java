@@ -1,0 +1,87 @@
+package dev.ragcanary.infra;
+
+import java.util.List;
+import java.util.Map;
+import software.amazon.awscdk.Duration;
+import software.amazon.awscdk.services.cloudwatch.Dashboard;
+import software.amazon.awscdk.services.cloudwatch.GraphWidget;
+import software.amazon.awscdk.services.cloudwatch.IMetric;
+import software.amazon.awscdk.services.cloudwatch.IWidget;
+import software.amazon.awscdk.services.cloudwatch.LogQueryWidget;
+import software.amazon.awscdk.services.cloudwatch.MathExpression;
+import software.amazon.awscdk.services.cloudwatch.MetricOptions;
+import software.amazon.awscdk.services.logs.ILogGroup;
+import software.amazon.awscdk.services.stepfunctions.IStateMachine;
+import software.constructs.Construct;
+
+/**
+ * The rollout dashboard. Panels read the Embedded Metric Format metrics that the handlers publish in
+ * {@value #NAMESPACE} (names and dimensions in docs/metrics.md) through SEARCH expressions, so every target
+ * function, stage and variant appears without redeploying.
+ */
+public class ControllerDashboard extends Construct {
+    public static final String NAMESPACE = "RagCanary";
+
+    public ControllerDashboard(Construct scope, String id, String name, IStateMachine rollout,
+                               ILogGroup stageTransitions) {
+        super(scope, id);
+        Dashboard dashboard = Dashboard.Builder.create(this, "Dashboard")
+                .dashboardName(name + "-rollouts")
+                .defaultInterval(Duration.hours(6))
+                .build();
+        dashboard.addWidgets(
+                graph("Canary weight per stage (%)", search("CanaryWeight", "FunctionName,Stage", "Maximum", 60)),
+                graph("Rollout executions", rolloutExecutions(rollout)));
+        dashboard.addWidgets(
+                graph("p95 warm latency per variant (ms)", search("LatencyWarm", "FunctionName,Variant", "p95", 60)),
+                graph("p95 cold-start latency per variant (ms)",
+                        search("LatencyCold", "FunctionName,Variant", "p95", 60)));
+        dashboard.addWidgets(
+                graph("Errors by failure class", search("Errors", "FunctionName,Variant,FailureClass", "Sum", 60)),
+                graph("Gate verdicts", search("GateVerdict", "FunctionName,Stage,Decision", "Sum", 300)));
+        dashboard.addWidgets(
+                graph("ΔS median per stage (lower is better)",
+                        search("DeltaSMedian", "FunctionName,Stage,Variant", "Average", 300)),
+                graph("Coverage per stage (higher is better)",
+                        search("Coverage", "FunctionName,Stage,Variant", "Average", 300)));
+        dashboard.addWidgets(LogQueryWidget.Builder.create()
+                .title("Stage transitions (stage entered, verdict returned)")
+                .logGroupNames(List.of(stageTransitions.getLogGroupName()))
+                .queryLines(List.of(
+                        "fields @timestamp, detail.name as execution, detail.status as status, detail.output as verdict",
+                        "sort @timestamp desc",
+                        "limit 50"))
+                .width(24)
+                .build());
+    }
+
+    private static MathExpression search(String metric, String dimensions, String statistic, int periodSeconds) {
+        return MathExpression.Builder.create()
+                .expression("SEARCH('{" + NAMESPACE + "," + dimensions + "} MetricName=\"" + metric + "\"', '"
+                        + statistic + "', " + periodSeconds + ")")
+                .usingMetrics(Map.of())
+                .label("")
+                .period(Duration.seconds(periodSeconds))
+                .build();
+    }
+
+    private static List<IMetric> rolloutExecutions(IStateMachine rollout) {
+        return List.of(
+                rollout.metricStarted(total("started")),
+                rollout.metricSucceeded(total("promoted")),
+                rollout.metricFailed(total("failed (rolled back)")),
+                rollout.metricAborted(total("aborted")));
+    }
+
+    private static MetricOptions total(String label) {
+        return MetricOptions.builder().label(label).statistic("Sum").period(Duration.minutes(5)).build();
+    }
+
+    private static IWidget graph(String title, MathExpression metric) {
+        return graph(title, List.of(metric));
+    }
+
+    private static IWidget graph(String title, List<? extends IMetric> metrics) {
+        return GraphWidget.Builder.create().title(title).left(List.copyOf(metrics)).width(12).height(6).build();
+    }
+}
