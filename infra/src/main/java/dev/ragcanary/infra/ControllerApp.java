@@ -1,17 +1,22 @@
 package dev.ragcanary.infra;
 
 import java.nio.file.Path;
+import io.github.cdklabs.cdknag.AwsSolutionsChecks;
 import software.amazon.awscdk.App;
+import software.amazon.awscdk.Aspects;
 import software.amazon.awscdk.Environment;
 import software.amazon.awscdk.StackProps;
 
 /**
  * CDK entry point ({@code npx cdk synth|deploy} from infra/, see docs/deploy.md). Configuration comes from context
  * ({@link ControllerConfig}); function code from the jars {@code mvn package} builds; state machines from
- * statemachine/*.asl.json. {@code -c examplePipeline=true} adds the example release pipeline stack.
+ * statemachine/*.asl.json. {@code -c examplePipeline=true} adds the example release pipeline stack;
+ * {@code -c nag=true} runs the cdk-nag checks.
  */
 public final class ControllerApp {
     public static final String EXAMPLE_PIPELINE = "examplePipeline";
+    /** {@code -c nag=true} runs cdk-nag's AwsSolutions checks during synth (the tests always do). */
+    public static final String NAG = "nag";
 
     private ControllerApp() {
     }
@@ -30,9 +35,18 @@ public final class ControllerApp {
                 .build();
         ControllerStack controller = new ControllerStack(app, "RagCanaryController", props, config,
                 FunctionCode.moduleJars(root), root.resolve("statemachine"));
-        if ("true".equals(String.valueOf(app.getNode().tryGetContext(EXAMPLE_PIPELINE)))) {
-            new ExamplePipelineStack(app, "RagCanaryPipeline", props, controller.rolloutMachine());
+        NagSuppressionsForStacks.apply(controller);
+        if (isSet(app, EXAMPLE_PIPELINE)) {
+            NagSuppressionsForStacks.apply(
+                    new ExamplePipelineStack(app, "RagCanaryPipeline", props, controller.rolloutMachine()));
+        }
+        if (isSet(app, NAG)) {
+            Aspects.of(app).add(AwsSolutionsChecks.Builder.create().verbose(true).build());
         }
         app.synth();
+    }
+
+    private static boolean isSet(App app, String key) {
+        return "true".equals(String.valueOf(app.getNode().tryGetContext(key)));
     }
 }

@@ -21,6 +21,16 @@ import software.constructs.Construct;
  */
 public class ControllerDashboard extends Construct {
     public static final String NAMESPACE = "RagCanary";
+    public static final String CANARY_WEIGHT = "CanaryWeight";
+    public static final String LATENCY_WARM = "LatencyWarm";
+    public static final String LATENCY_COLD = "LatencyCold";
+    public static final String ERRORS = "Errors";
+    public static final String GATE_VERDICT = "GateVerdict";
+    public static final String DELTA_S_MEDIAN = "DeltaSMedian";
+    public static final String COVERAGE = "Coverage";
+    /** Every metric a panel reads; docs/metrics.md documents each with its dimensions. */
+    public static final List<String> METRIC_NAMES = List.of(CANARY_WEIGHT, LATENCY_WARM, LATENCY_COLD, ERRORS,
+            GATE_VERDICT, DELTA_S_MEDIAN, COVERAGE);
 
     public ControllerDashboard(Construct scope, String id, String name, IStateMachine rollout,
                                ILogGroup stageTransitions) {
@@ -30,20 +40,20 @@ public class ControllerDashboard extends Construct {
                 .defaultInterval(Duration.hours(6))
                 .build();
         dashboard.addWidgets(
-                graph("Canary weight per stage (%)", search("CanaryWeight", "FunctionName,Stage", "Maximum", 60)),
+                graph("Canary weight per stage (%)", search(CANARY_WEIGHT, "FunctionName,Stage", "Maximum", 60)),
                 graph("Rollout executions", rolloutExecutions(rollout)));
         dashboard.addWidgets(
-                graph("p95 warm latency per variant (ms)", search("LatencyWarm", "FunctionName,Variant", "p95", 60)),
+                graph("p95 warm latency per variant (ms)", search(LATENCY_WARM, "FunctionName,Variant", "p95", 60)),
                 graph("p95 cold-start latency per variant (ms)",
-                        search("LatencyCold", "FunctionName,Variant", "p95", 60)));
+                        search(LATENCY_COLD, "FunctionName,Variant", "p95", 60)));
         dashboard.addWidgets(
-                graph("Errors by failure class", search("Errors", "FunctionName,Variant,FailureClass", "Sum", 60)),
-                graph("Gate verdicts", search("GateVerdict", "FunctionName,Stage,Decision", "Sum", 300)));
+                graph("Errors by failure class", search(ERRORS, "FunctionName,Variant,FailureClass", "Sum", 60)),
+                graph("Gate verdicts", search(GATE_VERDICT, "FunctionName,Stage,Decision", "Sum", 300)));
         dashboard.addWidgets(
                 graph("ΔS median per stage (lower is better)",
-                        search("DeltaSMedian", "FunctionName,Stage,Variant", "Average", 300)),
+                        search(DELTA_S_MEDIAN, "FunctionName,Stage,Variant", "Average", 300)),
                 graph("Coverage per stage (higher is better)",
-                        search("Coverage", "FunctionName,Stage,Variant", "Average", 300)));
+                        search(COVERAGE, "FunctionName,Stage,Variant", "Average", 300)));
         dashboard.addWidgets(LogQueryWidget.Builder.create()
                 .title("Stage transitions (stage entered, verdict returned)")
                 .logGroupNames(List.of(stageTransitions.getLogGroupName()))

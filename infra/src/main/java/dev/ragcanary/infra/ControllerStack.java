@@ -8,7 +8,6 @@ import java.util.List;
 import java.util.Map;
 import software.amazon.awscdk.ArnComponents;
 import software.amazon.awscdk.ArnFormat;
-import software.amazon.awscdk.Aws;
 import software.amazon.awscdk.CfnOutput;
 import software.amazon.awscdk.Duration;
 import software.amazon.awscdk.RemovalPolicy;
@@ -54,6 +53,10 @@ public class ControllerStack extends Stack {
     public static final String ROLLOUT_ASL = "rollout.asl.json";
     public static final String STAGE_ASL = "stage.asl.json";
     /** Rule that Step Functions manages for {@code startExecution.sync:2}; the caller needs rights on it. */
+    /** Evidence bucket layout: probe sets uploaded by people, evidence written per stage, the rollout archive. */
+    public static final String PROBE_SETS_PREFIX = "probe-sets/";
+    public static final String EVIDENCE_PREFIX = "evidence/";
+    public static final String ARCHIVE_PREFIX = "archive/";
     static final String SYNC_EVENTS_RULE = "StepFunctionsGetEventsForStepFunctionsExecutionRule";
 
     private final ControllerConfig config;
@@ -230,7 +233,8 @@ public class ControllerStack extends Stack {
 
         IGrantable replay = functions.get(ControllerFunction.PROBE_REPLAY);
         addToRole(replay, targets("lambda:InvokeFunction", "lambda:GetFunction"));
-        evidence.grantReadWrite(replay);
+        addToRole(replay, objects(PROBE_SETS_PREFIX, "s3:GetObject"));
+        addToRole(replay, objects(EVIDENCE_PREFIX, "s3:PutObject"));
         evidenceIndex.grantReadWriteData(replay);
 
         IGrantable gate = functions.get(ControllerFunction.GATE_EVALUATION);
@@ -245,7 +249,7 @@ public class ControllerStack extends Stack {
         addToRole(gate, PolicyStatement.Builder.create()
                 .actions(List.of("logs:GetQueryResults", "logs:StopQuery")).resources(List.of("*")).build());
         rollouts.grantReadData(gate);
-        evidence.grantReadWrite(gate);
+        addToRole(gate, objects(EVIDENCE_PREFIX, "s3:GetObject", "s3:PutObject"));
         evidenceIndex.grantReadWriteData(gate);
 
         IGrantable router = functions.get(ControllerFunction.TRAFFIC_ROUTER);
@@ -258,6 +262,12 @@ public class ControllerStack extends Stack {
         grantee.getGrantPrincipal().addToPrincipalPolicy(statement);
     }
 
+    /** {@code actions} on the evidence bucket's objects under {@code prefix}. */
+    private PolicyStatement objects(String prefix, String... actions) {
+        return PolicyStatement.Builder.create().actions(List.of(actions))
+                .resources(List.of(evidence.arnForObjects(prefix + "*"))).build();
+    }
+
     /** {@code actions} on the configured target functions and their versions and aliases, nothing else. */
     private PolicyStatement targets(String... actions) {
         return PolicyStatement.Builder.create().actions(List.of(actions)).resources(targetArns).build();
@@ -265,7 +275,7 @@ public class ControllerStack extends Stack {
 
     /** Each target function (every configured region for a bare name) and {@code :*} for its versions and aliases. */
     private List<String> targetFunctionArns() {
-        List<String> regions = config.regions().isEmpty() ? List.of(Aws.REGION) : config.regions();
+        List<String> regions = config.regions().isEmpty() ? List.of(getRegion()) : config.regions();
         List<String> arns = new ArrayList<>();
         for (String target : config.targetFunctions()) {
             List<String> functionArns = target.startsWith("arn:") ? List.of(target) : regions.stream()
@@ -289,7 +299,7 @@ public class ControllerStack extends Stack {
         }
         // The rollout machine archives its final manifest under archive/ (aws-sdk:s3:putObject): write only there.
         substitutions.add("EvidenceBucketName", evidence.getBucketName(),
-                machine -> evidence.grantPut(machine, "archive/*"));
+                machine -> addToRole(machine, objects(ARCHIVE_PREFIX, "s3:PutObject")));
         substitutions.add("ApprovalTopicArn", notifications.topic().getTopicArn(),
                 notifications.topic()::grantPublish);
         return substitutions;
