@@ -2,6 +2,7 @@ package dev.ragcanary.infra;
 
 import java.util.List;
 import software.amazon.awscdk.services.codepipeline.Artifact;
+import software.amazon.awscdk.services.codepipeline.CfnPipeline;
 import software.amazon.awscdk.services.codepipeline.IStage;
 import software.amazon.awscdk.services.codepipeline.Pipeline;
 import software.amazon.awscdk.services.codepipeline.StageOptions;
@@ -40,6 +41,12 @@ public class CanaryRolloutStage extends Construct {
                 .build();
         stage = pipeline.addStage(StageOptions.builder().stageName("CanaryRollout").actions(List.of(action))
                 .build());
+        // StateMachineInput.filePath renders Input as "<artifact>::<path>" (CDK's ArtifactPath location), but the
+        // Step Functions action reads Input as a path inside its input artifact ("assets/input.json" in the
+        // CodePipeline action reference), so the stage writes the plain path.
+        CfnPipeline cfn = (CfnPipeline) pipeline.getNode().getDefaultChild();
+        cfn.addPropertyOverride("Stages." + (pipeline.getStageCount().intValue() - 1) + ".Actions.0.Configuration.Input",
+                inputFile);
     }
 
     public StepFunctionInvokeAction action() {
