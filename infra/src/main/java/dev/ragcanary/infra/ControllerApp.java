@@ -25,7 +25,15 @@ public final class ControllerApp {
         App app = new App();
         // cdk runs the app from infra/; the jars and the ASL files live at the repository root.
         Path root = Path.of("").toAbsolutePath().getParent();
-        ControllerConfig config = ControllerConfig.fromContext(key -> app.getNode().tryGetContext(key));
+        ControllerConfig config;
+        try {
+            config = ControllerConfig.fromContext(key -> app.getNode().tryGetContext(key));
+        } catch (InvalidConfigurationException e) {
+            // The message names every bad context key; a stack trace would only bury it.
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
         StackProps props = StackProps.builder()
                 .env(Environment.builder()
                         .account(System.getenv("CDK_DEFAULT_ACCOUNT"))

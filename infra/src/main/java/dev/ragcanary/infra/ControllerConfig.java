@@ -20,12 +20,15 @@ import java.util.regex.Pattern;
  * @param notificationEmail   optional address subscribed to the notification topic
  * @param notificationTopicArn optional existing SNS topic to notify instead of creating one
  * @param deletionProtection  production switch: table deletion protection and retained data; off for test stacks
- * @param demoTarget          also deploy the sample RAG target (two versions and an alias) as a target
+ * @param demoTarget          also deploy the sample RAG target (a published version and an alias) as a target
+ * @param cacheTable          optional DynamoDB answer cache (in the stack's region) whose canary prefix a rollback purges
+ * @param cachePurgeWebhook   optional https URL a rollback calls to purge the canary cache prefix
  */
 public record ControllerConfig(List<String> targetFunctions, List<String> regions, String tablePrefix,
                                boolean dashboard, Optional<String> notificationEmail,
                                Optional<String> notificationTopicArn, boolean deletionProtection,
-                               boolean demoTarget) {
+                               boolean demoTarget, Optional<String> cacheTable,
+                               Optional<String> cachePurgeWebhook) {
 
     public static final String TARGET_FUNCTIONS = "targetFunctions";
     public static final String REGIONS = "regions";
@@ -35,6 +38,8 @@ public record ControllerConfig(List<String> targetFunctions, List<String> region
     public static final String NOTIFICATION_TOPIC_ARN = "notificationTopicArn";
     public static final String DELETION_PROTECTION = "deletionProtection";
     public static final String DEMO_TARGET = "demoTarget";
+    public static final String CACHE_TABLE = "cacheTable";
+    public static final String CACHE_PURGE_WEBHOOK = "cachePurgeWebhook";
 
     /** Name of the sample RAG target function deployed by {@link #demoTarget}. */
     public static final String DEMO_TARGET_FUNCTION = "rag-canary-sample-target";
@@ -47,6 +52,7 @@ public record ControllerConfig(List<String> targetFunctions, List<String> region
     private static final Pattern REGION = Pattern.compile("[a-z]{2}(-[a-z]+)+-\\d");
     private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9_.-]{1,200}");
     private static final Pattern EMAIL = Pattern.compile("[^@\\s]+@[^@\\s]+\\.[^@\\s]+");
+    private static final Pattern TABLE_NAME = Pattern.compile("[A-Za-z0-9_.-]{3,255}");
     private static final Pattern TOPIC_ARN = Pattern.compile("arn:aws[a-z-]*:sns:[a-z0-9-]+:\\d{12}:[A-Za-z0-9_-]{1,256}");
 
     public ControllerConfig {
@@ -101,12 +107,19 @@ public record ControllerConfig(List<String> targetFunctions, List<String> region
         Optional<String> topic = readString(context, NOTIFICATION_TOPIC_ARN);
         topic.filter(t -> !TOPIC_ARN.matcher(t).matches()).ifPresent(t -> problems.add(
                 "context '" + NOTIFICATION_TOPIC_ARN + "': '" + t + "' is not an SNS topic ARN"));
+        Optional<String> cacheTable = readString(context, CACHE_TABLE);
+        cacheTable.filter(t -> !TABLE_NAME.matcher(t).matches()).ifPresent(t -> problems.add(
+                "context '" + CACHE_TABLE + "': '" + t + "' is not a DynamoDB table name (3-255 of A-Z a-z 0-9 _ - .)"));
+        Optional<String> webhook = readString(context, CACHE_PURGE_WEBHOOK);
+        webhook.filter(w -> !w.startsWith("https://")).ifPresent(w -> problems.add(
+                "context '" + CACHE_PURGE_WEBHOOK + "': '" + w + "' must be an https:// URL"));
         boolean dashboard = readSwitch(context, DASHBOARD, true, problems);
         boolean deletionProtection = readSwitch(context, DELETION_PROTECTION, true, problems);
         if (!problems.isEmpty()) {
             throw new InvalidConfigurationException(problems);
         }
-        return new ControllerConfig(targets, regions, prefix, dashboard, email, topic, deletionProtection, demoTarget);
+        return new ControllerConfig(targets, regions, prefix, dashboard, email, topic, deletionProtection, demoTarget,
+                cacheTable, webhook);
     }
 
     private static Optional<String> readString(Function<String, Object> context, String key) {

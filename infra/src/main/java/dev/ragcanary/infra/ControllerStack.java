@@ -6,6 +6,7 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import software.amazon.awscdk.Annotations;
 import software.amazon.awscdk.ArnComponents;
 import software.amazon.awscdk.ArnFormat;
 import software.amazon.awscdk.CfnOutput;
@@ -190,6 +191,8 @@ public class ControllerStack extends Stack {
                 .environment(environment(function))
                 .build();
         functionLogs.put(function, logs);
+        Annotations.of(fn).acknowledgeWarning("@aws-cdk/aws-lambda:snapStartRequirePublish",
+                "Published: the live alias points at the function's current version.");
         return Alias.Builder.create(this, function.id() + "Live")
                 .aliasName(LIVE_ALIAS)
                 .version(fn.getCurrentVersion())
@@ -202,6 +205,8 @@ public class ControllerStack extends Stack {
             case WEIGHT_SHIFTER -> {
                 env.put("ROLLOUTS_TABLE", rollouts.getTableName());
                 env.put("ASSIGNMENTS_TABLE", assignments.getTableName());
+                config.cacheTable().ifPresent(table -> env.put("CACHE_TABLE", table));
+                config.cachePurgeWebhook().ifPresent(url -> env.put("CACHE_PURGE_WEBHOOK", url));
             }
             case PROBE_REPLAY -> {
                 env.put("EVIDENCE_BUCKET", evidence.getBucketName());
@@ -230,6 +235,12 @@ public class ControllerStack extends Stack {
         addToRole(shifter, targets("lambda:GetAlias", "lambda:UpdateAlias", "lambda:GetFunction"));
         rollouts.grantReadWriteData(shifter);
         assignments.grantReadWriteData(shifter);
+        // The purge scans the answer cache for the canary prefix and deletes those items in batches.
+        config.cacheTable().ifPresent(table -> addToRole(shifter, PolicyStatement.Builder.create()
+                .actions(List.of("dynamodb:Scan", "dynamodb:BatchWriteItem"))
+                .resources(List.of(formatArn(ArnComponents.builder().service("dynamodb").resource("table")
+                        .resourceName(table).build())))
+                .build()));
 
         IGrantable replay = functions.get(ControllerFunction.PROBE_REPLAY);
         addToRole(replay, targets("lambda:InvokeFunction", "lambda:GetFunction"));

@@ -123,7 +123,9 @@ class ControllerStackTest {
     @Test
     void functionsGetTheTableBucketAndLogGroupNamesTheyUse() {
         assertThat(environment(ControllerFunction.WEIGHT_SHIFTER)).containsOnlyKeys("ROLLOUTS_TABLE",
-                "ASSIGNMENTS_TABLE");
+                "ASSIGNMENTS_TABLE", "CACHE_TABLE", "CACHE_PURGE_WEBHOOK");
+        assertThat(environment(ControllerFunction.WEIGHT_SHIFTER)).containsEntry("CACHE_TABLE", "rag-answer-cache")
+                .containsEntry("CACHE_PURGE_WEBHOOK", "https://cache.example.com/purge");
         assertThat(environment(ControllerFunction.PROBE_REPLAY)).containsOnlyKeys("EVIDENCE_BUCKET",
                 "EVIDENCE_TABLE");
         assertThat(environment(ControllerFunction.GATE_EVALUATION)).containsOnlyKeys("ROLLOUTS_TABLE",
@@ -159,6 +161,16 @@ class ControllerStackTest {
     }
 
     @Test
+    void weightShifterMayPurgeOnlyTheConfiguredAnswerCache() {
+        String cache = "arn:aws:dynamodb:us-east-1:123456789012:table/rag-answer-cache";
+        List<JsonNode> purge = json.allStatements().stream().filter(s -> resources(s).contains(cache)).toList();
+        assertThat(purge).hasSize(1).containsExactlyElementsOf(json.statementsOf("WeightShifterRole").stream()
+                .filter(s -> resources(s).contains(cache)).toList());
+        assertThat(actions(purge.get(0))).containsExactlyInAnyOrder("dynamodb:Scan", "dynamodb:BatchWriteItem");
+        assertThat(resources(purge.get(0))).containsExactly(cache);
+    }
+
+    @Test
     void gateReadsMetricsAndQueriesOnlyTheRouterTelemetryLogGroup() {
         List<JsonNode> gate = json.statementsOf("GateEvaluationRole");
         assertThat(resources(statement(gate, "cloudwatch:GetMetricData"))).containsExactly("*");
@@ -169,14 +181,15 @@ class ControllerStackTest {
     }
 
     @Test
-    void dynamoDbAndS3PermissionsNameOnlyThisStacksTablesAndBucket() {
+    void dynamoDbAndS3PermissionsNameOnlyThisStacksTablesAndBucketBesidesTheConfiguredCache() {
         Set<String> tables = json.ofType("AWS::DynamoDB::Table").keySet();
         String evidence = json.logicalId("AWS::S3::Bucket", "Evidence");
         for (JsonNode statement : json.allStatements()) {
             List<String> actions = actions(statement);
             if (actions.stream().anyMatch(a -> a.startsWith("dynamodb:"))) {
-                assertThat(resources(statement)).allSatisfy(resource -> assertThat(tables)
-                        .anySatisfy(table -> assertThat(resource).startsWith("<" + table + ".Arn>")));
+                assertThat(resources(statement)).allSatisfy(resource -> assertThat(resource).satisfiesAnyOf(
+                        r -> assertThat(tables).anySatisfy(table -> assertThat(r).startsWith("<" + table + ".Arn>")),
+                        r -> assertThat(r).isEqualTo("arn:aws:dynamodb:us-east-1:123456789012:table/rag-answer-cache")));
             }
             if (actions.stream().anyMatch(a -> a.startsWith("s3:"))) {
                 assertThat(resources(statement)).allSatisfy(resource ->

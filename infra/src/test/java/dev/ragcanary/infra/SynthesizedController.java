@@ -31,7 +31,9 @@ final class SynthesizedController {
             java.util.List.of("rag-answer", "arn:aws:lambda:eu-west-1:123456789012:function:rag-answer-eu"),
             ControllerConfig.REGIONS, java.util.List.of("us-east-1", "eu-west-2"),
             ControllerConfig.TABLE_PREFIX, "prod-canary",
-            ControllerConfig.NOTIFICATION_EMAIL, "oncall@example.com");
+            ControllerConfig.NOTIFICATION_EMAIL, "oncall@example.com",
+            ControllerConfig.CACHE_TABLE, "rag-answer-cache",
+            ControllerConfig.CACHE_PURGE_WEBHOOK, "https://cache.example.com/purge");
 
     /** A test stack: protection off, no dashboard, an existing topic, the demo target. */
     static final Map<String, Object> TEST_STACK = Map.of(
