@@ -41,7 +41,7 @@ public final class ControllerApp {
                         .build())
                 .description("rag-canary: staged canary releases for RAG services on AWS Lambda")
                 .build();
-        ControllerStack controller = new ControllerStack(app, "RagCanaryController", props, config,
+        ControllerStack controller = new ControllerStack(app, config.stackName(), props, config,
                 FunctionCode.moduleJars(root), root.resolve("statemachine"));
         NagSuppressionsForStacks.apply(controller);
         if (isSet(app, EXAMPLE_PIPELINE)) {

@@ -12,6 +12,7 @@ import java.util.regex.Pattern;
  * What one controller stack is allowed to touch and how it is set up. Read from CDK context
  * ({@code -c key=value} or cdk.json) by {@link #fromContext}, which reports every bad key at once.
  *
+ * @param stackName           CloudFormation stack name (a test stack beside production needs its own)
  * @param targetFunctions     unqualified names or ARNs of the RAG functions whose aliases the controller may change
  *                            (nothing else); names are resolved in every region of {@code regions}
  * @param regions             regions the rollout may touch, pilot first; empty means the stack's own region
@@ -24,12 +25,13 @@ import java.util.regex.Pattern;
  * @param cacheTable          optional DynamoDB answer cache (in the stack's region) whose canary prefix a rollback purges
  * @param cachePurgeWebhook   optional https URL a rollback calls to purge the canary cache prefix
  */
-public record ControllerConfig(List<String> targetFunctions, List<String> regions, String tablePrefix,
+public record ControllerConfig(String stackName, List<String> targetFunctions, List<String> regions, String tablePrefix,
                                boolean dashboard, Optional<String> notificationEmail,
                                Optional<String> notificationTopicArn, boolean deletionProtection,
                                boolean demoTarget, Optional<String> cacheTable,
                                Optional<String> cachePurgeWebhook) {
 
+    public static final String STACK_NAME = "stackName";
     public static final String TARGET_FUNCTIONS = "targetFunctions";
     public static final String REGIONS = "regions";
     public static final String TABLE_PREFIX = "tablePrefix";
@@ -52,6 +54,7 @@ public record ControllerConfig(List<String> targetFunctions, List<String> region
     private static final Pattern REGION = Pattern.compile("[a-z]{2}(-[a-z]+)+-\\d");
     private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9_.-]{1,200}");
     private static final Pattern EMAIL = Pattern.compile("[^@\\s]+@[^@\\s]+\\.[^@\\s]+");
+    private static final Pattern STACK = Pattern.compile("[A-Za-z][A-Za-z0-9-]{0,127}");
     private static final Pattern TABLE_NAME = Pattern.compile("[A-Za-z0-9_.-]{3,255}");
     private static final Pattern TOPIC_ARN = Pattern.compile("arn:aws[a-z-]*:sns:[a-z0-9-]+:\\d{12}:[A-Za-z0-9_-]{1,256}");
 
@@ -96,6 +99,11 @@ public record ControllerConfig(List<String> targetFunctions, List<String> region
         if (regions.stream().distinct().count() != regions.size()) {
             problems.add("context '" + REGIONS + "': lists a region twice: " + regions);
         }
+        String stackName = readString(context, STACK_NAME).orElse("RagCanaryController");
+        if (!STACK.matcher(stackName).matches()) {
+            problems.add("context '" + STACK_NAME + "': '" + stackName
+                    + "' must start with a letter and hold only letters, digits and '-' (at most 128)");
+        }
         String prefix = readString(context, TABLE_PREFIX).orElse("rag-canary");
         if (!PREFIX.matcher(prefix).matches()) {
             problems.add("context '" + TABLE_PREFIX + "': '" + prefix
@@ -118,7 +126,7 @@ public record ControllerConfig(List<String> targetFunctions, List<String> region
         if (!problems.isEmpty()) {
             throw new InvalidConfigurationException(problems);
         }
-        return new ControllerConfig(targets, regions, prefix, dashboard, email, topic, deletionProtection, demoTarget,
+        return new ControllerConfig(stackName, targets, regions, prefix, dashboard, email, topic, deletionProtection, demoTarget,
                 cacheTable, webhook);
     }
 

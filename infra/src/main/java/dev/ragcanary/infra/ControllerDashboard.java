@@ -28,9 +28,15 @@ public class ControllerDashboard extends Construct {
     public static final String GATE_VERDICT = "GateVerdict";
     public static final String DELTA_S_MEDIAN = "DeltaSMedian";
     public static final String COVERAGE = "Coverage";
-    /** Every metric a panel reads; docs/metrics.md documents each with its dimensions. */
-    public static final List<String> METRIC_NAMES = List.of(CANARY_WEIGHT, LATENCY_WARM, LATENCY_COLD, ERRORS,
-            GATE_VERDICT, DELTA_S_MEDIAN, COVERAGE);
+    /** Every metric a panel reads, with its one dimension set; docs/metrics.md documents each. */
+    public static final Map<String, List<String>> DIMENSIONS = Map.of(
+            CANARY_WEIGHT, List.of("FunctionName", "Stage"),
+            LATENCY_WARM, List.of("FunctionName", "Variant"),
+            LATENCY_COLD, List.of("FunctionName", "Variant"),
+            ERRORS, List.of("FunctionName", "Variant", "FailureClass"),
+            GATE_VERDICT, List.of("FunctionName", "Stage", "Decision"),
+            DELTA_S_MEDIAN, List.of("FunctionName", "Stage", "Variant"),
+            COVERAGE, List.of("FunctionName", "Stage", "Variant"));
 
     public ControllerDashboard(Construct scope, String id, String name, IStateMachine rollout,
                                ILogGroup stageTransitions) {
@@ -40,20 +46,20 @@ public class ControllerDashboard extends Construct {
                 .defaultInterval(Duration.hours(6))
                 .build();
         dashboard.addWidgets(
-                graph("Canary weight per stage (%)", search(CANARY_WEIGHT, "FunctionName,Stage", "Maximum", 60)),
+                graph("Canary weight per stage (%)", search(CANARY_WEIGHT, "Maximum", 60)),
                 graph("Rollout executions", rolloutExecutions(rollout)));
         dashboard.addWidgets(
-                graph("p95 warm latency per variant (ms)", search(LATENCY_WARM, "FunctionName,Variant", "p95", 60)),
+                graph("p95 warm latency per variant (ms)", search(LATENCY_WARM, "p95", 60)),
                 graph("p95 cold-start latency per variant (ms)",
-                        search(LATENCY_COLD, "FunctionName,Variant", "p95", 60)));
+                        search(LATENCY_COLD, "p95", 60)));
         dashboard.addWidgets(
-                graph("Errors by failure class", search(ERRORS, "FunctionName,Variant,FailureClass", "Sum", 60)),
-                graph("Gate verdicts", search(GATE_VERDICT, "FunctionName,Stage,Decision", "Sum", 300)));
+                graph("Errors by failure class", search(ERRORS, "Sum", 60)),
+                graph("Gate verdicts", search(GATE_VERDICT, "Sum", 300)));
         dashboard.addWidgets(
                 graph("ΔS median per stage (lower is better)",
-                        search(DELTA_S_MEDIAN, "FunctionName,Stage,Variant", "Average", 300)),
+                        search(DELTA_S_MEDIAN, "Average", 300)),
                 graph("Coverage per stage (higher is better)",
-                        search(COVERAGE, "FunctionName,Stage,Variant", "Average", 300)));
+                        search(COVERAGE, "Average", 300)));
         dashboard.addWidgets(LogQueryWidget.Builder.create()
                 .title("Stage transitions (stage entered, verdict returned)")
                 .logGroupNames(List.of(stageTransitions.getLogGroupName()))
@@ -65,9 +71,10 @@ public class ControllerDashboard extends Construct {
                 .build());
     }
 
-    private static MathExpression search(String metric, String dimensions, String statistic, int periodSeconds) {
+    private static MathExpression search(String metric, String statistic, int periodSeconds) {
         return MathExpression.Builder.create()
-                .expression("SEARCH('{" + NAMESPACE + "," + dimensions + "} MetricName=\"" + metric + "\"', '"
+                .expression("SEARCH('{" + NAMESPACE + "," + String.join(",", DIMENSIONS.get(metric))
+                        + "} MetricName=\"" + metric + "\"', '"
                         + statistic + "', " + periodSeconds + ")")
                 .usingMetrics(Map.of())
                 .label("")

@@ -19,6 +19,7 @@ class ControllerConfigTest {
         assertThat(config.targetFunctions())
                 .containsExactly("rag-answer", "arn:aws:lambda:eu-west-1:123456789012:function:rag-eu");
         assertThat(config.regions()).containsExactly("us-east-1", "eu-west-1");
+        assertThat(config.stackName()).isEqualTo("RagCanaryController");
         assertThat(config.tablePrefix()).isEqualTo("rag-canary");
         assertThat(config.dashboard()).isTrue();
         assertThat(config.deletionProtection()).isTrue();
@@ -68,6 +69,7 @@ class ControllerConfigTest {
         values.put("notificationEmail", "oncall");
         values.put("notificationTopicArn", "arn:aws:sqs:us-east-1:123456789012:queue");
         values.put("cacheTable", "x");
+        values.put("stackName", "9lives");
         values.put("cachePurgeWebhook", "http://cache.example.com/purge");
         InvalidConfigurationException error = (InvalidConfigurationException) org.assertj.core.api.Assertions
                 .catchThrowable(() -> ControllerConfig.fromContext(context(values)));
@@ -84,8 +86,9 @@ class ControllerConfigTest {
                 "context 'notificationEmail': 'oncall' is not an e-mail address",
                 "context 'notificationTopicArn': 'arn:aws:sqs:us-east-1:123456789012:queue' is not an SNS topic ARN",
                 "context 'cacheTable': 'x' is not a DynamoDB table name (3-255 of A-Z a-z 0-9 _ - .)",
-                "context 'cachePurgeWebhook': 'http://cache.example.com/purge' must be an https:// URL");
-        assertThat(error.getMessage()).startsWith("rag-canary stack configuration is invalid (11 problems):");
+                "context 'cachePurgeWebhook': 'http://cache.example.com/purge' must be an https:// URL",
+                "context 'stackName': '9lives' must start with a letter and hold only letters, digits and '-' (at most 128)");
+        assertThat(error.getMessage()).startsWith("rag-canary stack configuration is invalid (12 problems):");
     }
 
     @Test

@@ -333,10 +333,18 @@ class ControllerStackTest {
         assertThat(body).contains("Canary weight per stage", "p95 warm latency per variant",
                 "p95 cold-start latency per variant", "Errors by failure class", "ΔS median per stage",
                 "Coverage per stage", "Gate verdicts", "Stage transitions");
-        for (String metric : ControllerDashboard.METRIC_NAMES) {
-            assertThat(body).contains("SEARCH('{RagCanary,").contains("MetricName=\\\"" + metric + "\\\"");
-        }
+        ControllerDashboard.DIMENSIONS.forEach((metric, dimensions) -> assertThat(body).contains(
+                "SEARCH('{RagCanary," + String.join(",", dimensions) + "} MetricName=\\\"" + metric + "\\\"'"));
         assertThat(body).contains("'p95'");
+    }
+
+    @Test
+    void everyDashboardMetricIsDocumentedForTheHandlerAuthors() throws java.io.IOException {
+        String doc = java.nio.file.Files.readString(java.nio.file.Path.of("..", "docs", "metrics.md"));
+        assertThat(doc).contains("namespace `" + ControllerDashboard.NAMESPACE + "`");
+        ControllerDashboard.DIMENSIONS.forEach((metric, dimensions) -> assertThat(doc)
+                .as("docs/metrics.md row for " + metric)
+                .containsPattern("(?m)^\\| `" + metric + "` \\| \\w+ \\| " + String.join(", ", dimensions) + " \\|"));
     }
 
     private static Map<String, String> environment(ControllerFunction function) {
