@@ -22,13 +22,14 @@ import java.util.regex.Pattern;
  * @param notificationTopicArn optional existing SNS topic to notify instead of creating one
  * @param deletionProtection  production switch: table deletion protection and retained data; off for test stacks
  * @param demoTarget          also deploy the sample RAG target (a published version and an alias) as a target
+ * @param demoCanary          publish the demo target's canary configuration as its next version (the alias stays)
  * @param cacheTable          optional DynamoDB answer cache (in the stack's region) whose canary prefix a rollback purges
  * @param cachePurgeWebhook   optional https URL a rollback calls to purge the canary cache prefix
  */
 public record ControllerConfig(String stackName, List<String> targetFunctions, List<String> regions, String tablePrefix,
                                boolean dashboard, Optional<String> notificationEmail,
                                Optional<String> notificationTopicArn, boolean deletionProtection,
-                               boolean demoTarget, Optional<String> cacheTable,
+                               boolean demoTarget, boolean demoCanary, Optional<String> cacheTable,
                                Optional<String> cachePurgeWebhook) {
 
     public static final String STACK_NAME = "stackName";
@@ -40,6 +41,7 @@ public record ControllerConfig(String stackName, List<String> targetFunctions, L
     public static final String NOTIFICATION_TOPIC_ARN = "notificationTopicArn";
     public static final String DELETION_PROTECTION = "deletionProtection";
     public static final String DEMO_TARGET = "demoTarget";
+    public static final String DEMO_CANARY = "demoCanary";
     public static final String CACHE_TABLE = "cacheTable";
     public static final String CACHE_PURGE_WEBHOOK = "cachePurgeWebhook";
 
@@ -121,13 +123,17 @@ public record ControllerConfig(String stackName, List<String> targetFunctions, L
         Optional<String> webhook = readString(context, CACHE_PURGE_WEBHOOK);
         webhook.filter(w -> !w.startsWith("https://")).ifPresent(w -> problems.add(
                 "context '" + CACHE_PURGE_WEBHOOK + "': '" + w + "' must be an https:// URL"));
+        boolean demoCanary = readSwitch(context, DEMO_CANARY, false, problems);
+        if (demoCanary && !demoTarget) {
+            problems.add("context '" + DEMO_CANARY + "': needs -c " + DEMO_TARGET + "=true");
+        }
         boolean dashboard = readSwitch(context, DASHBOARD, true, problems);
         boolean deletionProtection = readSwitch(context, DELETION_PROTECTION, true, problems);
         if (!problems.isEmpty()) {
             throw new InvalidConfigurationException(problems);
         }
         return new ControllerConfig(stackName, targets, regions, prefix, dashboard, email, topic, deletionProtection, demoTarget,
-                cacheTable, webhook);
+                demoCanary, cacheTable, webhook);
     }
 
     private static Optional<String> readString(Function<String, Object> context, String key) {

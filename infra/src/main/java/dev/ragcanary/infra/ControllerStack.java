@@ -89,7 +89,7 @@ public class ControllerStack extends Stack {
         evidence = evidenceBucket();
 
         if (config.demoTarget()) {
-            new DemoTarget(this, "DemoTarget", code, dataRemoval);
+            new DemoTarget(this, "DemoTarget", code, config.demoCanary(), dataRemoval);
         }
         // The router first: the gate reads its telemetry log group.
         for (ControllerFunction function : List.of(ControllerFunction.TRAFFIC_ROUTER, ControllerFunction.WEIGHT_SHIFTER,

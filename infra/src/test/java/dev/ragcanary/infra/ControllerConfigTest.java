@@ -51,6 +51,13 @@ class ControllerConfigTest {
     }
 
     @Test
+    void theDemoCanaryNeedsTheDemoTarget() {
+        assertThatThrownBy(() -> ControllerConfig.fromContext(context(Map.of(
+                "targetFunctions", "rag-answer", "demoCanary", "true"))))
+                .hasMessageContaining("context 'demoCanary': needs -c demoTarget=true");
+    }
+
+    @Test
     void missingTargetsAreRefusedWithTheKeyAndAnExample() {
         assertThatThrownBy(() -> ControllerConfig.fromContext(context(Map.of())))
                 .isInstanceOf(InvalidConfigurationException.class)

@@ -35,9 +35,10 @@ final class SynthesizedController {
             ControllerConfig.CACHE_TABLE, "rag-answer-cache",
             ControllerConfig.CACHE_PURGE_WEBHOOK, "https://cache.example.com/purge");
 
-    /** A test stack: protection off, no dashboard, an existing topic, the demo target. */
+    /** A test stack: protection off, no dashboard, an existing topic, the demo target's canary deploy. */
     static final Map<String, Object> TEST_STACK = Map.of(
             ControllerConfig.DEMO_TARGET, "true",
+            ControllerConfig.DEMO_CANARY, "true",
             ControllerConfig.DELETION_PROTECTION, "false",
             ControllerConfig.DASHBOARD, "false",
             ControllerConfig.NOTIFICATION_TOPIC_ARN, "arn:aws:sns:us-east-1:123456789012:team-alerts");

@@ -46,6 +46,19 @@ class TestStackConfigurationTest {
     }
 
     @Test
+    void theDemoCanaryDeployPublishesANewVersionAndKeepsTheAliasOnVersionOne() {
+        JsonNode function = json.ofType("AWS::Lambda::Function").values().stream()
+                .filter(f -> f.at("/Properties/FunctionName").asText().equals(ControllerConfig.DEMO_TARGET_FUNCTION))
+                .findFirst().orElseThrow();
+        assertThat(function.at("/Properties/Environment/Variables/RAG_CACHE_PREFIX").asText()).isEqualTo("v2-cnr:");
+        JsonNode alias = json.one("AWS::Lambda::Alias", "DemoTargetAlias");
+        assertThat(alias.at("/Properties/FunctionVersion").asText()).isEqualTo(DemoTarget.CONTROL_VERSION);
+        String latest = json.logicalId("AWS::Lambda::Version", "DemoTargetFunctionCurrentVersion");
+        assertThat(json.one("AWS::Lambda::Version", latest).path("DeletionPolicy").asText()).isEqualTo("Retain");
+        assertThat(TemplateJson.strings(alias.path("DependsOn"))).contains(latest);
+    }
+
+    @Test
     void theDemoTargetHasAFixedNameAnAliasAndIsTheOnlyTarget() {
         template.hasResourceProperties("AWS::Lambda::Function", Map.of(
                 "FunctionName", ControllerConfig.DEMO_TARGET_FUNCTION,
