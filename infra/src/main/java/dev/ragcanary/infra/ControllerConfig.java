@@ -15,6 +15,8 @@ import java.util.regex.Pattern;
  * @param stackName           CloudFormation stack name (a test stack beside production needs its own)
  * @param targetFunctions     unqualified names or ARNs of the RAG functions whose aliases the controller may change
  *                            (nothing else); names are resolved in every region of {@code regions}
+ * @param routedFunction      the target function name the traffic router fronts (default: the first target's name)
+ * @param routedAlias         the alias of that function users call through the router
  * @param regions             regions the rollout may touch, pilot first; empty means the stack's own region
  * @param tablePrefix         prefix of the DynamoDB table names
  * @param dashboard           whether to create the CloudWatch dashboard
@@ -26,7 +28,8 @@ import java.util.regex.Pattern;
  * @param cacheTable          optional DynamoDB answer cache (in the stack's region) whose canary prefix a rollback purges
  * @param cachePurgeWebhook   optional https URL a rollback calls to purge the canary cache prefix
  */
-public record ControllerConfig(String stackName, List<String> targetFunctions, List<String> regions, String tablePrefix,
+public record ControllerConfig(String stackName, List<String> targetFunctions, String routedFunction,
+                               String routedAlias, List<String> regions, String tablePrefix,
                                boolean dashboard, Optional<String> notificationEmail,
                                Optional<String> notificationTopicArn, boolean deletionProtection,
                                boolean demoTarget, boolean demoCanary, Optional<String> cacheTable,
@@ -34,6 +37,8 @@ public record ControllerConfig(String stackName, List<String> targetFunctions, L
 
     public static final String STACK_NAME = "stackName";
     public static final String TARGET_FUNCTIONS = "targetFunctions";
+    public static final String ROUTED_FUNCTION = "routedFunction";
+    public static final String ROUTED_ALIAS = "routedAlias";
     public static final String REGIONS = "regions";
     public static final String TABLE_PREFIX = "tablePrefix";
     public static final String DASHBOARD = "dashboard";
@@ -53,6 +58,7 @@ public record ControllerConfig(String stackName, List<String> targetFunctions, L
             Pattern.compile("arn:aws[a-z-]*:lambda:[a-z0-9-]+:\\d{12}:function:[A-Za-z0-9_-]{1,64}");
     private static final Pattern QUALIFIED_FUNCTION_ARN =
             Pattern.compile("arn:aws[a-z-]*:lambda:[a-z0-9-]+:\\d{12}:function:[A-Za-z0-9_-]{1,64}:.+");
+    private static final Pattern ALIAS = Pattern.compile("(?!^[0-9]+$)[A-Za-z0-9_-]{1,128}");
     private static final Pattern REGION = Pattern.compile("[a-z]{2}(-[a-z]+)+-\\d");
     private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9_.-]{1,200}");
     private static final Pattern EMAIL = Pattern.compile("[^@\\s]+@[^@\\s]+\\.[^@\\s]+");
@@ -91,6 +97,18 @@ public record ControllerConfig(String stackName, List<String> targetFunctions, L
                 problems.add("context '" + TARGET_FUNCTIONS + "': '" + target
                         + "' is neither a function name ([A-Za-z0-9_-], 1-64 characters) nor a Lambda function ARN");
             }
+        }
+        List<String> targetNames = targets.stream().map(ControllerConfig::functionName).toList();
+        String routedFunction = readString(context, ROUTED_FUNCTION)
+                .orElse(targetNames.isEmpty() ? "" : targetNames.get(0));
+        if (!targetNames.isEmpty() && !targetNames.contains(routedFunction)) {
+            problems.add("context '" + ROUTED_FUNCTION + "': '" + routedFunction
+                    + "' is not one of the target functions " + targetNames);
+        }
+        String routedAlias = readString(context, ROUTED_ALIAS).orElse("live");
+        if (!ALIAS.matcher(routedAlias).matches()) {
+            problems.add("context '" + ROUTED_ALIAS + "': '" + routedAlias
+                    + "' is not an alias name (1-128 of A-Z a-z 0-9 _ -, not only digits)");
         }
         List<String> regions = readList(context, REGIONS, problems);
         for (String region : regions) {
@@ -132,8 +150,14 @@ public record ControllerConfig(String stackName, List<String> targetFunctions, L
         if (!problems.isEmpty()) {
             throw new InvalidConfigurationException(problems);
         }
-        return new ControllerConfig(stackName, targets, regions, prefix, dashboard, email, topic, deletionProtection, demoTarget,
+        return new ControllerConfig(stackName, targets, routedFunction, routedAlias, regions, prefix, dashboard, email, topic, deletionProtection, demoTarget,
                 demoCanary, cacheTable, webhook);
+    }
+
+    /** The function name of a target given as a name or an ARN (arn:partition:lambda:region:account:function:NAME). */
+    public static String functionName(String target) {
+        String[] parts = target.split(":");
+        return target.startsWith("arn:") && parts.length > 6 ? parts[6] : target;
     }
 
     private static Optional<String> readString(Function<String, Object> context, String key) {

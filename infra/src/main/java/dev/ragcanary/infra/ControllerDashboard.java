@@ -15,28 +15,40 @@ import software.amazon.awscdk.services.stepfunctions.IStateMachine;
 import software.constructs.Construct;
 
 /**
- * The rollout dashboard. Panels read the Embedded Metric Format metrics that the handlers publish in
- * {@value #NAMESPACE} (names and dimensions in docs/metrics.md) through SEARCH expressions, so every target
- * function, stage and variant appears without redeploying.
+ * The rollout dashboard. Panels read the Embedded Metric Format metrics the handlers publish (the router in
+ * {@value #ROUTER_NAMESPACE}, the weight shifter and the gate in {@value #NAMESPACE}; names and dimensions in
+ * docs/metrics.md) through SEARCH expressions, so every function, stage and variant appears without redeploying.
  */
 public class ControllerDashboard extends Construct {
     public static final String NAMESPACE = "RagCanary";
-    public static final String CANARY_WEIGHT = "CanaryWeight";
-    public static final String LATENCY_WARM = "LatencyWarm";
-    public static final String LATENCY_COLD = "LatencyCold";
-    public static final String ERRORS = "Errors";
-    public static final String GATE_VERDICT = "GateVerdict";
-    public static final String DELTA_S_MEDIAN = "DeltaSMedian";
-    public static final String COVERAGE = "Coverage";
-    /** Every metric a panel reads, with its one dimension set; docs/metrics.md documents each. */
-    public static final Map<String, List<String>> DIMENSIONS = Map.of(
-            CANARY_WEIGHT, List.of("FunctionName", "Stage"),
-            LATENCY_WARM, List.of("FunctionName", "Variant"),
-            LATENCY_COLD, List.of("FunctionName", "Variant"),
-            ERRORS, List.of("FunctionName", "Variant", "FailureClass"),
-            GATE_VERDICT, List.of("FunctionName", "Stage", "Decision"),
-            DELTA_S_MEDIAN, List.of("FunctionName", "Stage", "Variant"),
-            COVERAGE, List.of("FunctionName", "Stage", "Variant"));
+    public static final String ROUTER_NAMESPACE = "RagCanary/Router";
+
+    /** One metric a panel reads: a SEARCH over exactly this dimension set, narrowed by {@code filter} if any. */
+    public record PanelMetric(String namespace, String name, List<String> dimensions, String filter) {
+        String search(String statistic, int periodSeconds) {
+            return "SEARCH('{" + namespace + "," + String.join(",", dimensions) + "} MetricName=\"" + name + "\""
+                    + (filter.isEmpty() ? "" : " " + filter) + "', '" + statistic + "', " + periodSeconds + ")";
+        }
+    }
+
+    private static final List<String> ROUTER_LATENCY = List.of("Function", "Alias", "Variant", "ColdStart");
+    public static final PanelMetric CANARY_WEIGHT =
+            new PanelMetric(NAMESPACE, "CanaryWeight", List.of("FunctionName", "Stage"), "");
+    public static final PanelMetric LATENCY_WARM =
+            new PanelMetric(ROUTER_NAMESPACE, "LatencyMs", ROUTER_LATENCY, "ColdStart=\"false\"");
+    public static final PanelMetric LATENCY_COLD =
+            new PanelMetric(ROUTER_NAMESPACE, "LatencyMs", ROUTER_LATENCY, "ColdStart=\"true\"");
+    public static final PanelMetric ERRORS = new PanelMetric(ROUTER_NAMESPACE, "Errors",
+            List.of("Function", "Alias", "Variant", "FailureClass"), "NOT FailureClass=\"none\"");
+    public static final PanelMetric GATE_VERDICT =
+            new PanelMetric(NAMESPACE, "GateVerdict", List.of("FunctionName", "Stage", "Decision"), "");
+    public static final PanelMetric DELTA_S_MEDIAN =
+            new PanelMetric(NAMESPACE, "DeltaSMedian", List.of("FunctionName", "Stage", "Variant"), "");
+    public static final PanelMetric COVERAGE =
+            new PanelMetric(NAMESPACE, "Coverage", List.of("FunctionName", "Stage", "Variant"), "");
+    /** Every metric the panels read; docs/metrics.md documents each. */
+    public static final List<PanelMetric> PANEL_METRICS =
+            List.of(CANARY_WEIGHT, LATENCY_WARM, LATENCY_COLD, ERRORS, GATE_VERDICT, DELTA_S_MEDIAN, COVERAGE);
 
     public ControllerDashboard(Construct scope, String id, String name, IStateMachine rollout,
                                ILogGroup stageTransitions) {
@@ -71,11 +83,9 @@ public class ControllerDashboard extends Construct {
                 .build());
     }
 
-    private static MathExpression search(String metric, String statistic, int periodSeconds) {
+    private static MathExpression search(PanelMetric metric, String statistic, int periodSeconds) {
         return MathExpression.Builder.create()
-                .expression("SEARCH('{" + NAMESPACE + "," + String.join(",", DIMENSIONS.get(metric))
-                        + "} MetricName=\"" + metric + "\"', '"
-                        + statistic + "', " + periodSeconds + ")")
+                .expression(metric.search(statistic, periodSeconds))
                 .usingMetrics(Map.of())
                 .label("")
                 .period(Duration.seconds(periodSeconds))

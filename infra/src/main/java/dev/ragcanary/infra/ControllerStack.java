@@ -121,10 +121,6 @@ public class ControllerStack extends Stack {
         return rolloutMachine;
     }
 
-    public StateMachine stageMachine() {
-        return stageMachine;
-    }
-
     private Table table(String id, String suffix, String partitionKey, String sortKey, String ttlAttribute) {
         Table.Builder builder = Table.Builder.create(this, id)
                 .tableName(config.tablePrefix() + "-" + suffix)
@@ -217,13 +213,15 @@ public class ControllerStack extends Stack {
                 env.put("EVIDENCE_BUCKET", evidence.getBucketName());
                 env.put("EVIDENCE_TABLE", evidenceIndex.getTableName());
                 env.put("METRICS_NAMESPACE", ControllerDashboard.NAMESPACE);
+                env.put("ROUTER_METRICS_NAMESPACE", ControllerDashboard.ROUTER_NAMESPACE);
                 env.put("TELEMETRY_LOG_GROUP", functionLogs.get(ControllerFunction.TRAFFIC_ROUTER).getLogGroupName());
             }
             case TRAFFIC_ROUTER -> {
+                env.put("TARGET_FUNCTION", config.routedFunction());
+                env.put("TARGET_ALIAS", config.routedAlias());
                 env.put("ROLLOUTS_TABLE", rollouts.getTableName());
                 env.put("ASSIGNMENTS_TABLE", assignments.getTableName());
                 env.put("STATE_CACHE_SECONDS", "5");
-                env.put("METRICS_NAMESPACE", ControllerDashboard.NAMESPACE);
             }
             default -> throw new IllegalArgumentException("not a controller function: " + function);
         }
@@ -264,7 +262,8 @@ public class ControllerStack extends Stack {
         evidenceIndex.grantReadWriteData(gate);
 
         IGrantable router = functions.get(ControllerFunction.TRAFFIC_ROUTER);
-        addToRole(router, targets("lambda:InvokeFunction"));
+        addToRole(router, PolicyStatement.Builder.create().actions(List.of("lambda:InvokeFunction"))
+                .resources(routedFunctionArns()).build());
         assignments.grantReadWriteData(router);
         rollouts.grantReadData(router);
     }
@@ -282,6 +281,13 @@ public class ControllerStack extends Stack {
     /** {@code actions} on the configured target functions and their versions and aliases, nothing else. */
     private PolicyStatement targets(String... actions) {
         return PolicyStatement.Builder.create().actions(List.of(actions)).resources(targetArns).build();
+    }
+
+    /** The routed function and its versions: the router invokes it by qualifier in the stack's region only. */
+    private List<String> routedFunctionArns() {
+        String arn = formatArn(ArnComponents.builder().service("lambda").resource("function")
+                .resourceName(config.routedFunction()).arnFormat(ArnFormat.COLON_RESOURCE_NAME).build());
+        return List.of(arn, arn + ":*");
     }
 
     /** Each target function (every configured region for a bare name) and {@code :*} for its versions and aliases. */

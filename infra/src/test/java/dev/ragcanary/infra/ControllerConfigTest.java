@@ -19,6 +19,8 @@ class ControllerConfigTest {
         assertThat(config.targetFunctions())
                 .containsExactly("rag-answer", "arn:aws:lambda:eu-west-1:123456789012:function:rag-eu");
         assertThat(config.regions()).containsExactly("us-east-1", "eu-west-1");
+        assertThat(config.routedFunction()).isEqualTo("rag-answer");
+        assertThat(config.routedAlias()).isEqualTo("live");
         assertThat(config.stackName()).isEqualTo("RagCanaryController");
         assertThat(config.tablePrefix()).isEqualTo("rag-canary");
         assertThat(config.dashboard()).isTrue();
@@ -51,6 +53,15 @@ class ControllerConfigTest {
     }
 
     @Test
+    void theRouterCanFrontATargetGivenByArnUnderItsName() {
+        ControllerConfig config = ControllerConfig.fromContext(context(Map.of(
+                "targetFunctions", "rag-answer,arn:aws:lambda:us-east-1:123456789012:function:rag-b",
+                "routedFunction", "rag-b", "routedAlias", "prod")));
+        assertThat(config.routedFunction()).isEqualTo("rag-b");
+        assertThat(config.routedAlias()).isEqualTo("prod");
+    }
+
+    @Test
     void theDemoCanaryNeedsTheDemoTarget() {
         assertThatThrownBy(() -> ControllerConfig.fromContext(context(Map.of(
                 "targetFunctions", "rag-answer", "demoCanary", "true"))))
@@ -77,6 +88,8 @@ class ControllerConfigTest {
         values.put("notificationTopicArn", "arn:aws:sqs:us-east-1:123456789012:queue");
         values.put("cacheTable", "x");
         values.put("stackName", "9lives");
+        values.put("routedFunction", "other-function");
+        values.put("routedAlias", "42");
         values.put("cachePurgeWebhook", "http://cache.example.com/purge");
         InvalidConfigurationException error = (InvalidConfigurationException) org.assertj.core.api.Assertions
                 .catchThrowable(() -> ControllerConfig.fromContext(context(values)));
@@ -94,8 +107,10 @@ class ControllerConfigTest {
                 "context 'notificationTopicArn': 'arn:aws:sqs:us-east-1:123456789012:queue' is not an SNS topic ARN",
                 "context 'cacheTable': 'x' is not a DynamoDB table name (3-255 of A-Z a-z 0-9 _ - .)",
                 "context 'cachePurgeWebhook': 'http://cache.example.com/purge' must be an https:// URL",
-                "context 'stackName': '9lives' must start with a letter and hold only letters, digits and '-' (at most 128)");
-        assertThat(error.getMessage()).startsWith("rag-canary stack configuration is invalid (12 problems):");
+                "context 'stackName': '9lives' must start with a letter and hold only letters, digits and '-' (at most 128)",
+                "context 'routedFunction': 'other-function' is not one of the target functions [rag answer, rag]",
+                "context 'routedAlias': '42' is not an alias name (1-128 of A-Z a-z 0-9 _ -, not only digits)");
+        assertThat(error.getMessage()).startsWith("rag-canary stack configuration is invalid (14 problems):");
     }
 
     @Test

@@ -129,13 +129,17 @@ class ControllerStackTest {
         assertThat(environment(ControllerFunction.PROBE_REPLAY)).containsOnlyKeys("EVIDENCE_BUCKET",
                 "EVIDENCE_TABLE");
         assertThat(environment(ControllerFunction.GATE_EVALUATION)).containsOnlyKeys("ROLLOUTS_TABLE",
-                "EVIDENCE_BUCKET", "EVIDENCE_TABLE", "METRICS_NAMESPACE", "TELEMETRY_LOG_GROUP");
-        assertThat(environment(ControllerFunction.TRAFFIC_ROUTER)).containsOnlyKeys("ROLLOUTS_TABLE",
-                "ASSIGNMENTS_TABLE", "STATE_CACHE_SECONDS", "METRICS_NAMESPACE");
+                "EVIDENCE_BUCKET", "EVIDENCE_TABLE", "METRICS_NAMESPACE", "ROUTER_METRICS_NAMESPACE",
+                "TELEMETRY_LOG_GROUP");
+        assertThat(environment(ControllerFunction.TRAFFIC_ROUTER)).containsOnlyKeys("TARGET_FUNCTION",
+                "TARGET_ALIAS", "ROLLOUTS_TABLE", "ASSIGNMENTS_TABLE", "STATE_CACHE_SECONDS");
+        assertThat(environment(ControllerFunction.TRAFFIC_ROUTER)).containsEntry("TARGET_FUNCTION", "rag-answer")
+                .containsEntry("TARGET_ALIAS", "live");
         assertThat(environment(ControllerFunction.GATE_EVALUATION).get("TELEMETRY_LOG_GROUP"))
                 .startsWith("<TrafficRouterLogs");
         assertThat(environment(ControllerFunction.WEIGHT_SHIFTER).get("ROLLOUTS_TABLE")).startsWith("<Rollouts");
-        assertThat(environment(ControllerFunction.TRAFFIC_ROUTER).get("METRICS_NAMESPACE")).isEqualTo("RagCanary");
+        assertThat(environment(ControllerFunction.GATE_EVALUATION).get("ROUTER_METRICS_NAMESPACE"))
+                .isEqualTo("RagCanary/Router");
     }
 
     @Test
@@ -148,7 +152,7 @@ class ControllerStackTest {
     }
 
     @Test
-    void probeReplayAndRouterMayInvokeOnlyTheTargetFunctionsAndTheirVersions() {
+    void probeReplayMayInvokeTheTargetsAndTheRouterOnlyTheRoutedFunctionAndTheirVersions() {
         List<JsonNode> replay = lambdaStatements("ProbeReplayRole");
         assertThat(replay).hasSize(1);
         assertThat(actions(replay.get(0))).containsExactlyInAnyOrder("lambda:InvokeFunction", "lambda:GetFunction");
@@ -156,7 +160,9 @@ class ControllerStackTest {
         List<JsonNode> router = lambdaStatements("TrafficRouterRole");
         assertThat(router).hasSize(1);
         assertThat(actions(router.get(0))).containsExactly("lambda:InvokeFunction");
-        assertThat(resources(router.get(0))).containsExactlyInAnyOrderElementsOf(TARGET_ARNS);
+        assertThat(resources(router.get(0))).containsExactly(
+                "arn:aws:lambda:us-east-1:123456789012:function:rag-answer",
+                "arn:aws:lambda:us-east-1:123456789012:function:rag-answer:*");
         assertThat(lambdaStatements("GateEvaluationRole")).isEmpty();
     }
 
@@ -333,18 +339,24 @@ class ControllerStackTest {
         assertThat(body).contains("Canary weight per stage", "p95 warm latency per variant",
                 "p95 cold-start latency per variant", "Errors by failure class", "ΔS median per stage",
                 "Coverage per stage", "Gate verdicts", "Stage transitions");
-        ControllerDashboard.DIMENSIONS.forEach((metric, dimensions) -> assertThat(body).contains(
-                "SEARCH('{RagCanary," + String.join(",", dimensions) + "} MetricName=\\\"" + metric + "\\\"'"));
+        for (ControllerDashboard.PanelMetric metric : ControllerDashboard.PANEL_METRICS) {
+            assertThat(body).contains(metric.search("", 0).replaceAll("', '.*$", "").replace("\"", "\\\""));
+        }
+        assertThat(body).contains("{RagCanary/Router,Function,Alias,Variant,ColdStart} MetricName=\\\"LatencyMs\\\" "
+                + "ColdStart=\\\"false\\\"', 'p95', 60)");
+        assertThat(body).contains("{RagCanary/Router,Function,Alias,Variant,ColdStart} MetricName=\\\"LatencyMs\\\" "
+                + "ColdStart=\\\"true\\\"', 'p95', 60)");
         assertThat(body).contains("'p95'");
     }
 
     @Test
     void everyDashboardMetricIsDocumentedForTheHandlerAuthors() throws java.io.IOException {
         String doc = java.nio.file.Files.readString(java.nio.file.Path.of("..", "docs", "metrics.md"));
-        assertThat(doc).contains("namespace `" + ControllerDashboard.NAMESPACE + "`");
-        ControllerDashboard.DIMENSIONS.forEach((metric, dimensions) -> assertThat(doc)
-                .as("docs/metrics.md row for " + metric)
-                .containsPattern("(?m)^\\| `" + metric + "` \\| \\w+ \\| " + String.join(", ", dimensions) + " \\|"));
+        for (ControllerDashboard.PanelMetric metric : ControllerDashboard.PANEL_METRICS) {
+            assertThat(doc).as("docs/metrics.md row for " + metric)
+                    .containsPattern("(?m)^\\| `" + java.util.regex.Pattern.quote(metric.namespace()) + "` \\| `"
+                            + metric.name() + "` \\| \\w+ \\| " + String.join(", ", metric.dimensions()) + " \\|");
+        }
     }
 
     private static Map<String, String> environment(ControllerFunction function) {
