@@ -56,7 +56,7 @@ public class ControllerStack extends Stack {
     /** Rule that Step Functions manages for {@code startExecution.sync:2}; the caller needs rights on it. */
     /** Evidence bucket layout: probe sets uploaded by people, evidence written per stage, the rollout archive. */
     public static final String PROBE_SETS_PREFIX = "probe-sets/";
-    public static final String EVIDENCE_PREFIX = "evidence/";
+    public static final String EVIDENCE_PREFIX = "rollouts/";
     public static final String ARCHIVE_PREFIX = "archive/";
     static final String SYNC_EVENTS_RULE = "StepFunctionsGetEventsForStepFunctionsExecutionRule";
 
@@ -68,7 +68,6 @@ public class ControllerStack extends Stack {
     private final Bucket evidence;
     private final List<String> targetArns;
     private final Map<ControllerFunction, Alias> functions = new EnumMap<>(ControllerFunction.class);
-    private final Map<ControllerFunction, LogGroup> functionLogs = new EnumMap<>(ControllerFunction.class);
     private final StateMachine stageMachine;
     private final StateMachine rolloutMachine;
     private final ControllerNotifications notifications;
@@ -91,9 +90,8 @@ public class ControllerStack extends Stack {
         if (config.demoTarget()) {
             new DemoTarget(this, "DemoTarget", code, config.demoCanary(), dataRemoval);
         }
-        // The router first: the gate reads its telemetry log group.
-        for (ControllerFunction function : List.of(ControllerFunction.TRAFFIC_ROUTER, ControllerFunction.WEIGHT_SHIFTER,
-                ControllerFunction.PROBE_REPLAY, ControllerFunction.GATE_EVALUATION)) {
+        for (ControllerFunction function : List.of(ControllerFunction.WEIGHT_SHIFTER, ControllerFunction.PROBE_REPLAY,
+                ControllerFunction.GATE_EVALUATION, ControllerFunction.TRAFFIC_ROUTER)) {
             functions.put(function, function(function, code));
         }
         grantFunctionPermissions();
@@ -160,10 +158,13 @@ public class ControllerStack extends Stack {
     }
 
     private Alias function(ControllerFunction function, FunctionCode code) {
-        LogGroup logs = LogGroup.Builder.create(this, function.id() + "Logs")
+        LogGroup.Builder logsBuilder = LogGroup.Builder.create(this, function.id() + "Logs")
                 .retention(RetentionDays.ONE_MONTH)
-                .removalPolicy(dataRemoval)
-                .build();
+                .removalPolicy(dataRemoval);
+        if (function == ControllerFunction.TRAFFIC_ROUTER) {
+            logsBuilder.logGroupName(telemetryLogGroupName());
+        }
+        LogGroup logs = logsBuilder.build();
         // An explicit role: only this log group, instead of the managed basic-execution policy's logs:* on "*".
         Role role = Role.Builder.create(this, function.id() + "Role")
                 .assumedBy(new ServicePrincipal("lambda.amazonaws.com"))
@@ -186,7 +187,6 @@ public class ControllerStack extends Stack {
                 .snapStart(SnapStartConf.ON_PUBLISHED_VERSIONS)
                 .environment(environment(function))
                 .build();
-        functionLogs.put(function, logs);
         Annotations.of(fn).acknowledgeWarning("@aws-cdk/aws-lambda:snapStartRequirePublish",
                 "Published: the live alias points at the function's current version.");
         return Alias.Builder.create(this, function.id() + "Live")
@@ -214,7 +214,7 @@ public class ControllerStack extends Stack {
                 env.put("EVIDENCE_TABLE", evidenceIndex.getTableName());
                 env.put("METRICS_NAMESPACE", ControllerDashboard.NAMESPACE);
                 env.put("ROUTER_METRICS_NAMESPACE", ControllerDashboard.ROUTER_NAMESPACE);
-                env.put("TELEMETRY_LOG_GROUP", functionLogs.get(ControllerFunction.TRAFFIC_ROUTER).getLogGroupName());
+                env.put("TELEMETRY_LOG_GROUP", telemetryLogGroupName());
             }
             case TRAFFIC_ROUTER -> {
                 env.put("TARGET_FUNCTION", config.routedFunction());
@@ -250,11 +250,15 @@ public class ControllerStack extends Stack {
         // GetMetricData has no resource-level permissions: AWS requires "*".
         addToRole(gate, PolicyStatement.Builder.create()
                 .actions(List.of("cloudwatch:GetMetricData")).resources(List.of("*")).build());
-        // The live samples may come from the router's telemetry log lines (Logs Insights): StartQuery is scoped
-        // to that log group; GetQueryResults/StopQuery take a query id and have no resource-level permissions.
-        LogGroup routerLogs = functionLogs.get(ControllerFunction.TRAFFIC_ROUTER);
+        // The live samples come from the router's telemetry lines (Logs Insights) in every region the rollout
+        // covers: StartQuery only on that log group; GetQueryResults/StopQuery take a query id and have no
+        // resource-level permissions.
         addToRole(gate, PolicyStatement.Builder.create()
-                .actions(List.of("logs:StartQuery")).resources(List.of(routerLogs.getLogGroupArn())).build());
+                .actions(List.of("logs:StartQuery"))
+                .resources(rolloutRegions().stream().map(region -> formatArn(ArnComponents.builder().service("logs")
+                        .region(region).resource("log-group").resourceName(telemetryLogGroupName() + ":*")
+                        .arnFormat(ArnFormat.COLON_RESOURCE_NAME).build())).toList())
+                .build());
         addToRole(gate, PolicyStatement.Builder.create()
                 .actions(List.of("logs:GetQueryResults", "logs:StopQuery")).resources(List.of("*")).build());
         rollouts.grantReadData(gate);
@@ -290,9 +294,21 @@ public class ControllerStack extends Stack {
         return List.of(arn, arn + ":*");
     }
 
+    /**
+     * The router's log group: one JSON line per routed request. A fixed name, the same in every region where the
+     * stack is deployed with this prefix, because the gate queries it by name in each region of a rollout.
+     */
+    private String telemetryLogGroupName() {
+        return "/rag-canary/" + config.tablePrefix() + "/router-telemetry";
+    }
+
+    private List<String> rolloutRegions() {
+        return config.regions().isEmpty() ? List.of(getRegion()) : config.regions();
+    }
+
     /** Each target function (every configured region for a bare name) and {@code :*} for its versions and aliases. */
     private List<String> targetFunctionArns() {
-        List<String> regions = config.regions().isEmpty() ? List.of(getRegion()) : config.regions();
+        List<String> regions = rolloutRegions();
         List<String> arns = new ArrayList<>();
         for (String target : config.targetFunctions()) {
             List<String> functionArns = target.startsWith("arn:") ? List.of(target) : regions.stream()

@@ -31,16 +31,20 @@ public final class NagSuppressionsForStacks {
                     regex("/^Resource::arn:.*:lambda:.*:function:[A-Za-z0-9_-]+:\\*$/g")));
         }
         suppress(controller, "ProbeReplayRole", suppression("AwsSolutions-IAM5",
-                "Objects under probe-sets/ (read) and evidence/ (written) of this stack's evidence bucket; keys "
+                "Objects under probe-sets/ (read) and rollouts/ (written) of this stack's evidence bucket; keys "
                         + "are chosen per probe set and per rollout stage.",
-                regex("/^Resource::<Evidence[0-9A-F]+\\.Arn>\\/(probe-sets|evidence)\\/\\*$/g")));
+                regex("/^Resource::<Evidence[0-9A-F]+\\.Arn>\\/(probe-sets|rollouts)\\/\\*$/g")));
         suppress(controller, "GateEvaluationRole", suppression("AwsSolutions-IAM5",
-                "Objects under evidence/ of this stack's evidence bucket; keys are chosen per rollout stage.",
-                regex("/^Resource::<Evidence[0-9A-F]+\\.Arn>\\/evidence\\/\\*$/g")));
+                "Objects under rollouts/ of this stack's evidence bucket; keys are chosen per rollout stage.",
+                regex("/^Resource::<Evidence[0-9A-F]+\\.Arn>\\/rollouts\\/\\*$/g")));
         suppress(controller, "GateEvaluationRole", suppression("AwsSolutions-IAM5",
                 "cloudwatch:GetMetricData, logs:GetQueryResults and logs:StopQuery do not support resource-level "
                         + "permissions; logs:StartQuery is limited to the router's telemetry log group.",
                 "Resource::*"));
+        suppress(controller, "GateEvaluationRole", suppression("AwsSolutions-IAM5",
+                "logs:StartQuery on the router's telemetry log group (log-group:<name>:* is the log group's own ARN "
+                        + "form) in each region of the rollout.",
+                regex("/^Resource::arn:<AWS::Partition>:logs:.*:log-group:\\/rag-canary\\/.*\\/router-telemetry:\\*$/g")));
         suppress(controller, "StageMachine", suppression("AwsSolutions-IAM5", MACHINE_LOGS_AND_XRAY, "Resource::*"));
         List<Object> rolloutWildcards = new ArrayList<>(List.of("Resource::*"));
         rolloutWildcards.add(regex("/^Resource::<Evidence[0-9A-F]+\\.Arn>\\/archive\\/\\*$/g"));

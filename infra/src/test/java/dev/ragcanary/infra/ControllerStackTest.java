@@ -135,8 +135,6 @@ class ControllerStackTest {
                 "TARGET_ALIAS", "ROLLOUTS_TABLE", "ASSIGNMENTS_TABLE", "STATE_CACHE_SECONDS");
         assertThat(environment(ControllerFunction.TRAFFIC_ROUTER)).containsEntry("TARGET_FUNCTION", "rag-answer")
                 .containsEntry("TARGET_ALIAS", "live");
-        assertThat(environment(ControllerFunction.GATE_EVALUATION).get("TELEMETRY_LOG_GROUP"))
-                .startsWith("<TrafficRouterLogs");
         assertThat(environment(ControllerFunction.WEIGHT_SHIFTER).get("ROLLOUTS_TABLE")).startsWith("<Rollouts");
         assertThat(environment(ControllerFunction.GATE_EVALUATION).get("ROUTER_METRICS_NAMESPACE"))
                 .isEqualTo("RagCanary/Router");
@@ -177,11 +175,16 @@ class ControllerStackTest {
     }
 
     @Test
-    void gateReadsMetricsAndQueriesOnlyTheRouterTelemetryLogGroup() {
+    void gateReadsMetricsAndQueriesOnlyTheRouterTelemetryLogGroupInEachRolloutRegion() {
         List<JsonNode> gate = json.statementsOf("GateEvaluationRole");
         assertThat(resources(statement(gate, "cloudwatch:GetMetricData"))).containsExactly("*");
-        assertThat(resources(statement(gate, "logs:StartQuery"))).singleElement(STRING)
-                .startsWith("<TrafficRouterLogs").endsWith(".Arn>");
+        assertThat(resources(statement(gate, "logs:StartQuery"))).containsExactly(
+                "arn:aws:logs:us-east-1:123456789012:log-group:/rag-canary/prod-canary/router-telemetry:*",
+                "arn:aws:logs:eu-west-2:123456789012:log-group:/rag-canary/prod-canary/router-telemetry:*");
+        assertThat(environment(ControllerFunction.GATE_EVALUATION))
+                .containsEntry("TELEMETRY_LOG_GROUP", "/rag-canary/prod-canary/router-telemetry");
+        assertThat(json.one("AWS::Logs::LogGroup", "TrafficRouterLogs").at("/Properties/LogGroupName").asText())
+                .isEqualTo("/rag-canary/prod-canary/router-telemetry");
         assertThat(actions(statement(gate, "logs:GetQueryResults")))
                 .containsExactlyInAnyOrder("logs:GetQueryResults", "logs:StopQuery");
     }
@@ -207,9 +210,9 @@ class ControllerStackTest {
     @Test
     void evidenceObjectsAreReachableOnlyUnderTheirPrefixes() {
         assertThat(objectGrants("ProbeReplayRole")).containsExactlyInAnyOrder(
-                "s3:GetObject probe-sets/*", "s3:PutObject evidence/*");
+                "s3:GetObject probe-sets/*", "s3:PutObject rollouts/*");
         assertThat(objectGrants("GateEvaluationRole")).containsExactlyInAnyOrder(
-                "s3:GetObject evidence/*", "s3:PutObject evidence/*");
+                "s3:GetObject rollouts/*", "s3:PutObject rollouts/*");
         assertThat(objectGrants("RolloutMachineRole")).containsExactly("s3:PutObject archive/*");
         assertThat(objectGrants("WeightShifterRole")).isEmpty();
         assertThat(objectGrants("TrafficRouterRole")).isEmpty();
