@@ -27,6 +27,9 @@ import software.amazon.awscdk.services.lambda.Alias;
 import software.amazon.awscdk.services.lambda.ApplicationLogLevel;
 import software.amazon.awscdk.services.lambda.Architecture;
 import software.amazon.awscdk.services.lambda.Function;
+import software.amazon.awscdk.services.lambda.FunctionUrl;
+import software.amazon.awscdk.services.lambda.FunctionUrlAuthType;
+import software.amazon.awscdk.services.lambda.FunctionUrlOptions;
 import software.amazon.awscdk.services.lambda.LoggingFormat;
 import software.amazon.awscdk.services.lambda.Runtime;
 import software.amazon.awscdk.services.lambda.SnapStartConf;
@@ -111,8 +114,12 @@ public class ControllerStack extends Stack {
 
         CfnOutput.Builder.create(this, "RolloutStateMachineArn").value(rolloutMachine.getStateMachineArn()).build();
         CfnOutput.Builder.create(this, "EvidenceBucketName").value(evidence.getBucketName()).build();
-        CfnOutput.Builder.create(this, "RouterFunctionArn")
-                .value(functions.get(ControllerFunction.TRAFFIC_ROUTER).getFunctionArn()).build();
+        Alias router = functions.get(ControllerFunction.TRAFFIC_ROUTER);
+        CfnOutput.Builder.create(this, "RouterFunctionArn").value(router.getFunctionArn()).build();
+        // The router's front door: callers sign with SigV4 (lambda:InvokeFunctionUrl); put API Gateway or
+        // CloudFront in front for public traffic.
+        FunctionUrl url = router.addFunctionUrl(FunctionUrlOptions.builder().authType(FunctionUrlAuthType.AWS_IAM).build());
+        CfnOutput.Builder.create(this, "RouterUrl").value(url.getUrl()).build();
     }
 
     public StateMachine rolloutMachine() {

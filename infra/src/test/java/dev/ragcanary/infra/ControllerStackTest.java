@@ -121,6 +121,14 @@ class ControllerStackTest {
     }
 
     @Test
+    void theRouterIsReachedThroughAnIamAuthenticatedFunctionUrlOnItsLiveAlias() {
+        JsonNode url = json.one("AWS::Lambda::Url", "TrafficRouterLiveFunctionUrl").path("Properties");
+        assertThat(url.path("AuthType").asText()).isEqualTo("AWS_IAM");
+        assertThat(url.path("Qualifier").asText()).isEqualTo(ControllerStack.LIVE_ALIAS);
+        assertThat(url.at("/TargetFunctionArn/Fn::GetAtt/0").asText()).startsWith("TrafficRouter");
+    }
+
+    @Test
     void functionsGetTheTableBucketAndLogGroupNamesTheyUse() {
         assertThat(environment(ControllerFunction.WEIGHT_SHIFTER)).containsOnlyKeys("ROLLOUTS_TABLE",
                 "ASSIGNMENTS_TABLE", "CACHE_TABLE", "CACHE_PURGE_WEBHOOK");
