@@ -8,6 +8,7 @@ import java.util.Map;
  * Everything gathered during one stage that the gate judges; archived in the ledger so a verdict can be re-judged
  * later with other thresholds ({@code ./canary judge}).
  *
+ * @param description   what this bundle shows, for a person (optional)
  * @param stage         name of the stage judged
  * @param weight        canary weight of that stage (taken from the default ladder when absent)
  * @param extensions    how many times this stage has already baked again for lack of samples
@@ -16,6 +17,7 @@ import java.util.Map;
  * @param thresholds    the thresholds in force when the evidence was gathered; defaults when absent
  */
 public record Evidence(
+        String description,
         String stage,
         Double weight,
         int extensions,

@@ -54,7 +54,7 @@ public final class EvidenceParser {
         if (!problems.isEmpty()) {
             throw new InvalidInputException("evidence", problems);
         }
-        return new Evidence(bound.stage(), bound.weight(), bound.extensions(), bound.probes(), bound.live(),
+        return new Evidence(bound.description(), bound.stage(), bound.weight(), bound.extensions(), bound.probes(), bound.live(),
                 bound.fingerprints(), bound.expectedIndex(), thresholds);
     }
 

@@ -19,14 +19,8 @@ final class ProbeRules {
     }
 
     static RuleResult deltaSMedian(GateContext c) {
-        String desc = "canary ΔS(question, retrieved) median on the gold probes";
-        double limit = c.thresholds().deltaSMedianMax();
-        ProbeSummary.VariantProbes canary = canary(c);
-        if (canary == null || canary.deltaS() == null || canary.deltaS().count() == 0) {
-            return Checks.insufficient(DELTA_S, desc, limit, "<=", null, "no probe results for the canary");
-        }
-        return Checks.atMost(DELTA_S, desc, canary.deltaS().median(), limit, Map.of("canary", (long) canary.deltaS().count()),
-                controlNote(c));
+        return canaryDeltaSMedian(c, DELTA_S, "canary ΔS(question, retrieved) median on the gold probes",
+                c.thresholds().deltaSMedianMax(), false);
     }
 
     static RuleResult coverageMean(GateContext c) {
@@ -53,13 +47,19 @@ final class ProbeRules {
     }
 
     static RuleResult shadowDeltaS(GateContext c) {
-        String desc = "canary ΔS median must stay below the shadow stop";
-        double limit = c.thresholds().shadowDeltaSMedianStop();
+        return canaryDeltaSMedian(c, SHADOW_DELTA_S, "canary ΔS median must stay below the shadow stop",
+                c.thresholds().shadowDeltaSMedianStop(), true);
+    }
+
+    private static RuleResult canaryDeltaSMedian(GateContext c, String rule, String desc, double limit, boolean strictlyBelow) {
         ProbeSummary.VariantProbes canary = canary(c);
         if (canary == null || canary.deltaS() == null || canary.deltaS().count() == 0) {
-            return Checks.insufficient(SHADOW_DELTA_S, desc, limit, "<", null, "no probe results for the canary");
+            return Checks.insufficient(rule, desc, limit, strictlyBelow ? "<" : "<=", null, "no probe results for the canary");
         }
-        return Checks.below(SHADOW_DELTA_S, desc, canary.deltaS().median(), limit, Map.of("canary", (long) canary.deltaS().count()), null);
+        Map<String, Long> samples = Map.of("canary", (long) canary.deltaS().count());
+        return strictlyBelow
+                ? Checks.below(rule, desc, canary.deltaS().median(), limit, samples, controlNote(c))
+                : Checks.atMost(rule, desc, canary.deltaS().median(), limit, samples, controlNote(c));
     }
 
     static RuleResult schemaViolations(GateContext c) {

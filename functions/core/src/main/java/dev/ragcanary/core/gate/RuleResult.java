@@ -38,7 +38,7 @@ public record RuleResult(
         StringBuilder sb = new StringBuilder(rule).append(": observed ").append(format(observed))
                 .append(", limit ").append(comparator).append(' ').append(format(limit));
         if (samples != null && !samples.isEmpty()) {
-            sb.append(" (samples ").append(samples).append(')');
+            sb.append(" (samples ").append(new java.util.TreeMap<>(samples)).append(')');
         }
         if (note != null) {
             sb.append(" - ").append(note);

@@ -1,0 +1,150 @@
+package dev.ragcanary.core.rollout;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.ragcanary.core.RepoFiles;
+import dev.ragcanary.core.json.InvalidInputException;
+import dev.ragcanary.core.json.Json;
+import dev.ragcanary.core.json.Problem;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class RolloutRequestParserTest {
+
+    @Test
+    void fullStartInputKeepsEveryField() {
+        RolloutRequest plan = RolloutRequestParser.parse(RepoFiles.read("events/start-rollout.json"));
+
+        assertThat(plan.rolloutId()).isEqualTo("rag-answer-live-v42");
+        assertThat(plan.target()).isEqualTo(new RolloutRequest.Target("rag-answer", "live", "42"));
+        assertThat(plan.sticky()).isEqualTo(new RolloutRequest.Sticky("x-tenant-id", "header", 24));
+        assertThat(plan.trustedTenants()).containsExactly("acme-internal", "qa-tenant");
+        assertThat(plan.regions()).containsExactly("us-east-1", "eu-west-1");
+        assertThat(plan.pilotRegion()).isEqualTo("us-east-1");
+        assertThat(plan.stages()).isEqualTo(StageLadder.DEFAULT);
+        assertThat(plan.thresholds()).isEqualTo(Thresholds.DEFAULTS);
+        assertThat(plan.approvals()).containsExactly("fifty");
+    }
+
+    @Test
+    void minimalStartInputGetsTheDefaultLadderThresholdsAndId() {
+        RolloutRequest plan = RolloutRequestParser.parse(RepoFiles.read("events/start-rollout-minimal.json"));
+
+        assertThat(plan.rolloutId()).isEqualTo("rag-answer-live-v42");
+        assertThat(plan.stages()).extracting(Stage::name)
+                .containsExactly("shadow", "one", "five", "ten", "twentyfive", "fifty", "full");
+        assertThat(plan.stages()).extracting(Stage::weight).containsExactly(0.0, 0.01, 0.05, 0.10, 0.25, 0.50, 1.0);
+        assertThat(plan.thresholds()).isEqualTo(Thresholds.DEFAULTS);
+        assertThat(plan.thresholds().deltaSMedianMax()).isEqualTo(0.45);
+        assertThat(plan.thresholds().minWarmLatencySamples()).isEqualTo(200);
+        assertThat(plan.sticky().hours()).isEqualTo(24);
+        assertThat(plan.approvals()).isEmpty();
+    }
+
+    @Test
+    void customLadderInheritsDefaultsByNameAndThresholdOverridesMerge() {
+        RolloutRequest plan = RolloutRequestParser.parse(RepoFiles.read(
+                "functions/core/src/test/resources/start-inputs/valid/custom-ladder.json"));
+
+        assertThat(plan.stages()).containsExactly(
+                new Stage("shadow", 0.0, 900, HardStop.SHADOW_DRIFT),
+                new Stage("two", 0.02, 600, HardStop.NONE),
+                new Stage("fifty", 0.5, 1800, HardStop.PARAPHRASE_FLIPS),
+                new Stage("full", 1.0, 0, HardStop.NONE));
+        assertThat(plan.thresholds().latencyP95RatioMax()).isEqualTo(1.1);
+        assertThat(plan.thresholds().onInsufficientTraffic()).isEqualTo(InsufficientTraffic.HOLD);
+        assertThat(plan.thresholds().coverageMin()).isEqualTo(0.70);
+        assertThat(plan.target().canaryVersion()).isEqualTo("7");
+        assertThat(plan.rolloutId()).isEqualTo("rag-answer-live-v7");
+    }
+
+    @Test
+    void theSerialisedPlanParsesBackToTheSamePlan() {
+        RolloutRequest plan = RolloutRequestParser.parse(RepoFiles.read("events/start-rollout.json"));
+
+        assertThat(RolloutRequestParser.parse(Json.compact(plan))).isEqualTo(plan);
+    }
+
+    @Test
+    void everyProblemIsReportedAtOnceWithItsPath() {
+        List<Problem> problems = problemsOf("schema-everything-wrong.json");
+
+        assertThat(problems).extracting(Problem::path).containsExactlyInAnyOrder(
+                "$.colour",
+                "$.target.qualifier",
+                "$.target.canaryVersion",
+                "$.sticky.hours",
+                "$.trustedTenants[1]",
+                "$.regions",
+                "$.stages[1].weight",
+                "$.stages[2].bake",
+                "$.thresholds.coverageMin");
+        assertThat(messageAt(problems, "$.target.canaryVersion")).contains("$LATEST");
+        assertThat(messageAt(problems, "$.sticky.hours")).contains("at least 24 hours").contains("12");
+        assertThat(messageAt(problems, "$.stages[1].weight")).contains("between 0 and 1").contains("1.5");
+        assertThat(messageAt(problems, "$.colour")).contains("unknown field");
+        assertThat(messageAt(problems, "$.regions")).contains("expected a list");
+        assertThat(messageAt(problems, "$.trustedTenants[1]")).contains("must not be empty");
+        assertThat(messageAt(problems, "$.thresholds.coverageMin")).contains("expected a number");
+    }
+
+    @Test
+    void missingRequiredFieldsAreEachNamed() {
+        assertThat(problemsOf("schema-missing-required.json")).extracting(Problem::path).containsExactlyInAnyOrder(
+                "$.target.alias", "$.target.canaryVersion", "$.sticky", "$.expectedIndex", "$.cachePrefixes",
+                "$.probeSet", "$.regions");
+    }
+
+    @Test
+    void versionRegionsAndChoicesAreChecked() {
+        List<Problem> problems = problemsOf("schema-version-not-a-number.json");
+
+        assertThat(problems).extracting(Problem::path).containsExactlyInAnyOrder(
+                "$.target.canaryVersion", "$.sticky.source", "$.regions[2]", "$.regions[1]");
+        assertThat(messageAt(problems, "$.target.canaryVersion")).contains("published version number").contains("v42");
+        assertThat(messageAt(problems, "$.regions[1]")).contains("duplicate");
+        assertThat(messageAt(problems, "$.regions[2]")).contains("mars-1");
+    }
+
+    @Test
+    void ladderRulesTheSchemaCannotExpressAreChecked() {
+        List<Problem> problems = problemsOf("semantic-weights-not-increasing.json");
+
+        assertThat(problems).extracting(Problem::path).containsExactlyInAnyOrder(
+                "$.stages[2].weight", "$.stages[3].name", "$.stages", "$.approvals[0]");
+        assertThat(messageAt(problems, "$.stages[2].weight")).contains("weights must increase");
+        assertThat(messageAt(problems, "$.stages[3].name")).contains("duplicate stage name \"five\"");
+        assertThat(messageAt(problems, "$.stages")).contains("last stage must have weight 1");
+        assertThat(messageAt(problems, "$.approvals[0]")).contains("twentyfive");
+    }
+
+    @Test
+    void overlappingCachePrefixesAreRefused() {
+        List<Problem> problems = problemsOf("semantic-overlapping-cache-prefixes.json");
+
+        assertThat(problems).extracting(Problem::path).containsExactly("$.cachePrefixes.canary");
+        assertThat(problems.get(0).message()).contains("must not overlap");
+    }
+
+    @Test
+    void syntaxErrorsAreReportedAsProblemsNotCrashes() {
+        assertThatThrownBy(() -> RolloutRequestParser.parse("{\"target\": "))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("not valid JSON");
+    }
+
+    static List<Problem> problemsOf(String invalidFile) {
+        try {
+            RolloutRequestParser.parse(RepoFiles.read("functions/core/src/test/resources/start-inputs/invalid/" + invalidFile));
+        } catch (InvalidInputException e) {
+            return e.problems();
+        }
+        throw new AssertionError(invalidFile + " was accepted");
+    }
+
+    private static String messageAt(List<Problem> problems, String path) {
+        return problems.stream().filter(p -> p.path().equals(path)).map(Problem::message).findFirst()
+                .orElseThrow(() -> new AssertionError("no problem at " + path + " in " + problems));
+    }
+}
