@@ -47,7 +47,7 @@ public class ExamplePipelineStack extends Stack {
                 .enableKeyRotation(true)
                 .build();
         PipelineProject build = PipelineProject.Builder.create(this, "Build")
-                .description("Builds the RAG function and publishes the canary version")
+                .description("Builds the release; updating your function and publishing its canary version belong here")
                 .encryptionKey(buildKey)
                 .timeout(Duration.minutes(30))
                 .environment(BuildEnvironment.builder()

@@ -271,8 +271,11 @@ class ControllerStackTest {
             JsonNode properties = machine.path("Properties");
             assertThat(properties.at("/LoggingConfiguration/Level").asText()).isEqualTo("ALL");
             assertThat(properties.at("/LoggingConfiguration/IncludeExecutionData").asBoolean()).isTrue();
-            assertThat(properties.at("/LoggingConfiguration/Destinations/0/CloudWatchLogsLogGroup/LogGroupArn"))
-                    .isNotNull();
+            String logGroup = properties.at("/LoggingConfiguration/Destinations/0/CloudWatchLogsLogGroup/LogGroupArn"
+                    + "/Fn::GetAtt/0").asText();
+            JsonNode logs = json.one("AWS::Logs::LogGroup", logGroup).path("Properties");
+            assertThat(logs.path("LogGroupName").asText()).startsWith("/aws/vendedlogs/states/prod-canary-");
+            assertThat(logs.path("RetentionInDays").asInt()).isEqualTo(90);
             assertThat(properties.at("/TracingConfiguration/Enabled").asBoolean()).isTrue();
             assertThat(properties.path("StateMachineType").asText()).isEqualTo("STANDARD");
         }
