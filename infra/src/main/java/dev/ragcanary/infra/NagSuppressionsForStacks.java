@@ -55,11 +55,9 @@ public final class NagSuppressionsForStacks {
                 "startExecution.sync:2 describes and stops the stage machine's executions, whose names are "
                         + "generated per stage: execution:<stage machine name>:*, nothing else.",
                 regex("/^Resource::arn:<AWS::Partition>:states:.*:execution:<StageMachine[0-9A-F]+\\.Name>:\\*$/g")));
-        if (controller.getNode().tryFindChild("Notifications") != null) {
-            suppress(controller, "RolloutMachine", suppression("AwsSolutions-IAM5",
-                    "Publishing to the SSE topic needs kms:GenerateDataKey* on the topic's own key only.",
-                    "Action::kms:GenerateDataKey*"));
-        }
+        suppress(controller, "RolloutMachine", suppression("AwsSolutions-IAM5",
+                "Publishing to the SSE topic needs kms:GenerateDataKey* on the topic's own key only.",
+                "Action::kms:GenerateDataKey*"));
     }
 
     /** The example pipeline: CDK's own grants on the pipeline's artifact bucket, log group and report groups. */
