@@ -23,26 +23,34 @@ public final class ControllerApp {
 
     public static void main(String[] args) {
         App app = new App();
-        // cdk runs the app from infra/; the jars and the ASL files live at the repository root.
-        Path root = Path.of("").toAbsolutePath().getParent();
-        ControllerConfig config;
         try {
-            config = ControllerConfig.fromContext(key -> app.getNode().tryGetContext(key));
+            // cdk runs the app from infra/; the jars and the ASL files live at the repository root.
+            addStacks(app, Path.of("").toAbsolutePath().getParent(), Environment.builder()
+                    .account(System.getenv("CDK_DEFAULT_ACCOUNT"))
+                    .region(System.getenv("CDK_DEFAULT_REGION"))
+                    .build());
         } catch (InvalidConfigurationException e) {
-            // The message names every bad context key; a stack trace would only bury it.
+            // The message names every bad context key or missing file; a stack trace would only bury it.
             System.err.println(e.getMessage());
             System.exit(2);
-            return;
         }
+        app.synth();
+    }
+
+    /**
+     * Adds the stacks the context asks for: the controller (named by {@code stackName}) with the module jars and
+     * the state machines under {@code repositoryRoot}, and the example pipeline with {@code -c examplePipeline=true}.
+     *
+     * @throws InvalidConfigurationException naming every bad context key, or a missing jar or definition file
+     */
+    static ControllerStack addStacks(App app, Path repositoryRoot, Environment env) {
+        ControllerConfig config = ControllerConfig.fromContext(key -> app.getNode().tryGetContext(key));
         StackProps props = StackProps.builder()
-                .env(Environment.builder()
-                        .account(System.getenv("CDK_DEFAULT_ACCOUNT"))
-                        .region(System.getenv("CDK_DEFAULT_REGION"))
-                        .build())
+                .env(env)
                 .description("rag-canary: staged canary releases for RAG services on AWS Lambda")
                 .build();
         ControllerStack controller = new ControllerStack(app, config.stackName(), props, config,
-                FunctionCode.moduleJars(root), root.resolve("statemachine"));
+                FunctionCode.moduleJars(repositoryRoot), repositoryRoot.resolve("statemachine"));
         NagSuppressionsForStacks.apply(controller);
         if (isSet(app, EXAMPLE_PIPELINE)) {
             NagSuppressionsForStacks.apply(
@@ -51,7 +59,7 @@ public final class ControllerApp {
         if (isSet(app, NAG)) {
             Aspects.of(app).add(AwsSolutionsChecks.Builder.create().verbose(true).build());
         }
-        app.synth();
+        return controller;
     }
 
     private static boolean isSet(App app, String key) {
