@@ -216,7 +216,6 @@ public class ControllerStack extends Stack {
                 env.put("EVIDENCE_TABLE", evidenceIndex.getTableName());
             }
             case GATE_EVALUATION -> {
-                env.put("ROLLOUTS_TABLE", rollouts.getTableName());
                 env.put("EVIDENCE_BUCKET", evidence.getBucketName());
                 env.put("EVIDENCE_TABLE", evidenceIndex.getTableName());
                 env.put("METRICS_NAMESPACE", ControllerDashboard.NAMESPACE);
@@ -237,18 +236,20 @@ public class ControllerStack extends Stack {
 
     private void grantFunctionPermissions() {
         IGrantable shifter = functions.get(ControllerFunction.WEIGHT_SHIFTER);
-        addToRole(shifter, targets("lambda:GetAlias", "lambda:UpdateAlias", "lambda:GetFunction"));
+        // GetFunctionConfiguration checks that the canary version exists; GetFunction is not granted: it would also
+        // hand out a download URL of the function's code.
+        addToRole(shifter, targets("lambda:GetAlias", "lambda:UpdateAlias", "lambda:GetFunctionConfiguration"));
         rollouts.grantReadWriteData(shifter);
         assignments.grantReadWriteData(shifter);
-        // The purge scans the answer cache for the canary prefix and deletes those items in batches.
+        // The purge reads the cache's key schema, scans for the canary prefix and deletes those items in batches.
         config.cacheTable().ifPresent(table -> addToRole(shifter, PolicyStatement.Builder.create()
-                .actions(List.of("dynamodb:Scan", "dynamodb:BatchWriteItem"))
+                .actions(List.of("dynamodb:DescribeTable", "dynamodb:Scan", "dynamodb:BatchWriteItem"))
                 .resources(List.of(formatArn(ArnComponents.builder().service("dynamodb").resource("table")
                         .resourceName(table).build())))
                 .build()));
 
         IGrantable replay = functions.get(ControllerFunction.PROBE_REPLAY);
-        addToRole(replay, targets("lambda:InvokeFunction", "lambda:GetFunction"));
+        addToRole(replay, targets("lambda:InvokeFunction"));
         addToRole(replay, objects(PROBE_SETS_PREFIX, "s3:GetObject"));
         addToRole(replay, objects(EVIDENCE_PREFIX, "s3:PutObject"));
         evidenceIndex.grantReadWriteData(replay);
@@ -268,7 +269,6 @@ public class ControllerStack extends Stack {
                 .build());
         addToRole(gate, PolicyStatement.Builder.create()
                 .actions(List.of("logs:GetQueryResults", "logs:StopQuery")).resources(List.of("*")).build());
-        rollouts.grantReadData(gate);
         addToRole(gate, objects(EVIDENCE_PREFIX, "s3:GetObject", "s3:PutObject"));
         evidenceIndex.grantReadWriteData(gate);
 

@@ -136,7 +136,7 @@ class ControllerStackTest {
                 .containsEntry("CACHE_PURGE_WEBHOOK", "https://cache.example.com/purge");
         assertThat(environment(ControllerFunction.PROBE_REPLAY)).containsOnlyKeys("EVIDENCE_BUCKET",
                 "EVIDENCE_TABLE");
-        assertThat(environment(ControllerFunction.GATE_EVALUATION)).containsOnlyKeys("ROLLOUTS_TABLE",
+        assertThat(environment(ControllerFunction.GATE_EVALUATION)).containsOnlyKeys(
                 "EVIDENCE_BUCKET", "EVIDENCE_TABLE", "METRICS_NAMESPACE", "ROUTER_METRICS_NAMESPACE",
                 "TELEMETRY_LOG_GROUP");
         assertThat(environment(ControllerFunction.TRAFFIC_ROUTER)).containsOnlyKeys("TARGET_FUNCTION",
@@ -153,7 +153,7 @@ class ControllerStackTest {
         List<JsonNode> statements = lambdaStatements("WeightShifterRole");
         assertThat(statements).hasSize(1);
         assertThat(actions(statements.get(0)))
-                .containsExactlyInAnyOrder("lambda:GetAlias", "lambda:UpdateAlias", "lambda:GetFunction");
+                .containsExactlyInAnyOrder("lambda:GetAlias", "lambda:UpdateAlias", "lambda:GetFunctionConfiguration");
         assertThat(resources(statements.get(0))).containsExactlyInAnyOrderElementsOf(TARGET_ARNS);
     }
 
@@ -161,7 +161,7 @@ class ControllerStackTest {
     void probeReplayMayInvokeTheTargetsAndTheRouterOnlyTheRoutedFunctionAndTheirVersions() {
         List<JsonNode> replay = lambdaStatements("ProbeReplayRole");
         assertThat(replay).hasSize(1);
-        assertThat(actions(replay.get(0))).containsExactlyInAnyOrder("lambda:InvokeFunction", "lambda:GetFunction");
+        assertThat(actions(replay.get(0))).containsExactly("lambda:InvokeFunction");
         assertThat(resources(replay.get(0))).containsExactlyInAnyOrderElementsOf(TARGET_ARNS);
         List<JsonNode> router = lambdaStatements("TrafficRouterRole");
         assertThat(router).hasSize(1);
@@ -178,7 +178,8 @@ class ControllerStackTest {
         List<JsonNode> purge = json.allStatements().stream().filter(s -> resources(s).contains(cache)).toList();
         assertThat(purge).hasSize(1).containsExactlyElementsOf(json.statementsOf("WeightShifterRole").stream()
                 .filter(s -> resources(s).contains(cache)).toList());
-        assertThat(actions(purge.get(0))).containsExactlyInAnyOrder("dynamodb:Scan", "dynamodb:BatchWriteItem");
+        assertThat(actions(purge.get(0)))
+                .containsExactlyInAnyOrder("dynamodb:DescribeTable", "dynamodb:Scan", "dynamodb:BatchWriteItem");
         assertThat(resources(purge.get(0))).containsExactly(cache);
     }
 
