@@ -262,6 +262,11 @@ class ControllerStackTest {
         assertThat(invokedAliases("RolloutMachineRole")).containsExactly("WeightShifterLive");
         assertThat(resources(statement(json.statementsOf("RolloutMachineRole"), "sns:Publish"))).singleElement(STRING)
                 .startsWith("<NotificationsTopic");
+        JsonNode key = statement(json.statementsOf("RolloutMachineRole"), "kms:Decrypt");
+        assertThat(actions(key)).containsExactlyInAnyOrder("kms:Decrypt", "kms:GenerateDataKey*");
+        assertThat(resources(key)).singleElement(STRING).startsWith("<NotificationsTopicKey").endsWith(".Arn>");
+        assertThat(json.allStatements().stream().filter(s -> actions(s).stream().anyMatch(a -> a.startsWith("kms:"))))
+                .as("only the rollout machine uses the topic key").hasSize(1);
     }
 
     @Test
