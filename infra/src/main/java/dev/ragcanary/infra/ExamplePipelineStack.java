@@ -19,10 +19,14 @@ import software.amazon.awscdk.services.codepipeline.StageProps;
 import software.amazon.awscdk.services.codepipeline.actions.CodeBuildAction;
 import software.amazon.awscdk.services.codepipeline.actions.S3SourceAction;
 import software.amazon.awscdk.services.codepipeline.actions.S3Trigger;
+import software.amazon.awscdk.services.events.EventPattern;
+import software.amazon.awscdk.services.events.Rule;
+import software.amazon.awscdk.services.events.targets.CodePipeline;
 import software.amazon.awscdk.services.kms.Key;
 import software.amazon.awscdk.services.s3.BlockPublicAccess;
 import software.amazon.awscdk.services.s3.Bucket;
 import software.amazon.awscdk.services.s3.BucketEncryption;
+import software.amazon.awscdk.services.s3.CfnBucket;
 import software.amazon.awscdk.services.stepfunctions.IStateMachine;
 import software.constructs.Construct;
 
@@ -38,6 +42,13 @@ public class ExamplePipelineStack extends Stack {
         super(scope, id, props);
         Bucket accessLogs = bucket("AccessLogs", null);
         Bucket source = bucket("Source", accessLogs);
+        // S3 sends Object Created to EventBridge itself (the native bucket property, instead of the notifications
+        // custom resource), so no CloudTrail trail is needed to start the pipeline on an upload.
+        ((CfnBucket) source.getNode().getDefaultChild()).setNotificationConfiguration(
+                CfnBucket.NotificationConfigurationProperty.builder()
+                        .eventBridgeConfiguration(CfnBucket.EventBridgeConfigurationProperty.builder()
+                                .eventBridgeEnabled(true).build())
+                        .build());
         Bucket artifacts = bucket("Artifacts", accessLogs);
 
         Artifact sourceOutput = new Artifact("Source");
@@ -69,7 +80,7 @@ public class ExamplePipelineStack extends Stack {
                                 .actionName("Source")
                                 .bucket(source)
                                 .bucketKey(SOURCE_KEY)
-                                .trigger(S3Trigger.EVENTS)
+                                .trigger(S3Trigger.NONE)
                                 .output(sourceOutput)
                                 .build())).build(),
                         StageProps.builder().stageName("Build").actions(List.of(CodeBuildAction.Builder.create()
@@ -80,6 +91,16 @@ public class ExamplePipelineStack extends Stack {
                                 .build())).build()))
                 .build();
         new CanaryRolloutStage(this, "Canary", pipeline, rolloutMachine, sourceOutput, START_INPUT);
+        Rule.Builder.create(this, "SourceUploaded")
+                .description("Starts the release pipeline when " + SOURCE_KEY + " is uploaded")
+                .eventPattern(EventPattern.builder()
+                        .source(List.of("aws.s3"))
+                        .detailType(List.of("Object Created"))
+                        .detail(Map.of("bucket", Map.of("name", List.of(source.getBucketName())),
+                                "object", Map.of("key", List.of(SOURCE_KEY))))
+                        .build())
+                .targets(List.of(new CodePipeline(pipeline)))
+                .build();
 
         CfnOutput.Builder.create(this, "SourceBucketName").value(source.getBucketName()).build();
     }

@@ -41,6 +41,20 @@ class ExamplePipelineStackTest {
         assertThat(start.get(0).at("/Resource/Fn::ImportValue").asText()).contains("RolloutMachine");
     }
 
+    @Test
+    void anUploadedSourceZipStartsThePipelineThroughEventBridgeWithoutCloudTrail() {
+        JsonNode bucket = json.one("AWS::S3::Bucket", "Source").path("Properties");
+        assertThat(bucket.at("/NotificationConfiguration/EventBridgeConfiguration/EventBridgeEnabled").asBoolean())
+                .isTrue();
+        JsonNode rule = json.one("AWS::Events::Rule", "SourceUploaded").path("Properties");
+        assertThat(rule.at("/EventPattern/detail-type/0").asText()).isEqualTo("Object Created");
+        assertThat(rule.at("/EventPattern/detail/object/key/0").asText()).isEqualTo(ExamplePipelineStack.SOURCE_KEY);
+        assertThat(rule.at("/EventPattern/detail/bucket/name/0/Ref").asText()).startsWith("Source");
+        assertThat(TemplateJson.render(rule.at("/Targets/0/Arn"))).contains("codepipeline").contains("<Pipeline");
+        assertThat(pipeline().at("/Stages/0/Actions/0/Configuration/PollForSourceChanges").asBoolean()).isFalse();
+        assertThat(json.ofType("AWS::Lambda::Function")).as("no notification custom resource").isEmpty();
+    }
+
     private JsonNode pipeline() {
         return json.one("AWS::CodePipeline::Pipeline", "Pipeline").path("Properties");
     }
