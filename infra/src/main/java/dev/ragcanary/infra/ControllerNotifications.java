@@ -81,8 +81,11 @@ public class ControllerNotifications extends Construct {
                         .message(RuleTargetInput.fromText("rag-canary rollout execution "
                                 + EventField.fromPath("$.detail.name") + " ended "
                                 + EventField.fromPath("$.detail.status")
-                                + " (SUCCEEDED: promoted to full; otherwise the canary was rolled back to weight 0). "
-                                + "Execution: " + EventField.fromPath("$.detail.executionArn")))
+                                + ". SUCCEEDED means promoted to full; otherwise the canary was not promoted and its "
+                                + "weight is back to 0. Error: " + EventField.fromPath("$.detail.error")
+                                + ". Cause (a rollback names the stage, rule, observed value and limit): "
+                                + EventField.fromPath("$.detail.cause")
+                                + ". Execution: " + EventField.fromPath("$.detail.executionArn")))
                         .build()))
                 .build();
 

@@ -320,7 +320,9 @@ class ControllerStackTest {
         assertThat(rule.path("EventPattern")).isEqualTo(statusPattern("RolloutMachine",
                 List.of("SUCCEEDED", "ABORTED", "TIMED_OUT", "FAILED")));
         assertThat(rule.at("/Targets/0/Arn/Ref").asText()).startsWith("NotificationsTopic");
-        assertThat(rule.at("/Targets/0/InputTransformer/InputTemplate").asText()).contains("<detail-status>");
+        assertThat(rule.at("/Targets/0/InputTransformer/InputTemplate").asText())
+                .contains("<detail-status>", "<detail-cause>", "<detail-executionArn>");
+        assertThat(rule.at("/Targets/0/InputTransformer/InputPathsMap/detail-cause").asText()).isEqualTo("$.detail.cause");
     }
 
     @Test
