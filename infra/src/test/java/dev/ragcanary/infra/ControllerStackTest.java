@@ -1,0 +1,426 @@
+package dev.ragcanary.infra;
+
+import static dev.ragcanary.infra.TemplateJson.actions;
+import static dev.ragcanary.infra.TemplateJson.resources;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.InstanceOfAssertFactories.STRING;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awscdk.assertions.Match;
+import software.amazon.awscdk.assertions.Template;
+
+/** The production configuration of the controller stack, resource by resource and statement by statement. */
+class ControllerStackTest {
+    private static final List<String> TARGET_ARNS = List.of(
+            "arn:aws:lambda:us-east-1:123456789012:function:rag-answer",
+            "arn:aws:lambda:us-east-1:123456789012:function:rag-answer:*",
+            "arn:aws:lambda:eu-west-2:123456789012:function:rag-answer",
+            "arn:aws:lambda:eu-west-2:123456789012:function:rag-answer:*",
+            "arn:aws:lambda:eu-west-1:123456789012:function:rag-answer-eu",
+            "arn:aws:lambda:eu-west-1:123456789012:function:rag-answer-eu:*");
+    /** Actions AWS offers no resource-level permissions for: the only ones allowed on "*". */
+    private static final Set<String> RESOURCE_STAR_ONLY = Set.of(
+            "cloudwatch:GetMetricData", "logs:GetQueryResults", "logs:StopQuery",
+            "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
+            "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies",
+            "logs:DescribeLogGroups", "xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules",
+            "xray:GetSamplingTargets");
+
+    private static Template template;
+    private static TemplateJson json;
+
+    @BeforeAll
+    static void synthesize() {
+        template = SynthesizedController.production().template;
+        json = new TemplateJson(template);
+    }
+
+    @Test
+    void tablesAreOnDemandWithPointInTimeRecoveryAndDeletionProtection() {
+        assertThat(json.ofType("AWS::DynamoDB::Table")).hasSize(3);
+        for (JsonNode table : json.ofType("AWS::DynamoDB::Table").values()) {
+            JsonNode properties = table.path("Properties");
+            assertThat(properties.path("BillingMode").asText()).isEqualTo("PAY_PER_REQUEST");
+            assertThat(properties.at("/PointInTimeRecoverySpecification/PointInTimeRecoveryEnabled").asBoolean())
+                    .isTrue();
+            assertThat(properties.path("DeletionProtectionEnabled").asBoolean()).isTrue();
+            assertThat(table.path("DeletionPolicy").asText()).isEqualTo("Retain");
+        }
+    }
+
+    @Test
+    void tablesHaveTheSharedKeySchemasAndTheAssignmentsExpire() {
+        template.hasResourceProperties("AWS::DynamoDB::Table", Map.of(
+                "TableName", "prod-canary-assignments",
+                "KeySchema", List.of(Map.of("AttributeName", "pk", "KeyType", "HASH")),
+                "TimeToLiveSpecification", Map.of("AttributeName", "expiresAt", "Enabled", true)));
+        template.hasResourceProperties("AWS::DynamoDB::Table", Map.of(
+                "TableName", "prod-canary-rollouts",
+                "KeySchema", List.of(Map.of("AttributeName", "pk", "KeyType", "HASH"),
+                        Map.of("AttributeName", "sk", "KeyType", "RANGE"))));
+        template.hasResourceProperties("AWS::DynamoDB::Table", Map.of(
+                "TableName", "prod-canary-evidence",
+                "KeySchema", List.of(Map.of("AttributeName", "rolloutId", "KeyType", "HASH"),
+                        Map.of("AttributeName", "sk", "KeyType", "RANGE"))));
+    }
+
+    @Test
+    void evidenceBucketIsEncryptedVersionedPrivateLoggedAndTlsOnly() {
+        JsonNode bucket = json.one("AWS::S3::Bucket", "Evidence").path("Properties");
+        assertThat(bucket.at("/BucketEncryption/ServerSideEncryptionConfiguration/0/ServerSideEncryptionByDefault"
+                + "/SSEAlgorithm").asText()).isEqualTo("AES256");
+        assertThat(bucket.at("/VersioningConfiguration/Status").asText()).isEqualTo("Enabled");
+        assertThat(bucket.path("PublicAccessBlockConfiguration")).isEqualTo(TemplateJson.json(Map.of(
+                "BlockPublicAcls", true, "BlockPublicPolicy", true, "IgnorePublicAcls", true,
+                "RestrictPublicBuckets", true)));
+        assertThat(bucket.at("/LoggingConfiguration/DestinationBucketName/Ref").asText()).startsWith("AccessLogs");
+        String evidence = json.logicalId("AWS::S3::Bucket", "Evidence");
+        template.hasResourceProperties("AWS::S3::BucketPolicy", Match.objectLike(Map.of(
+                "Bucket", Map.of("Ref", evidence),
+                "PolicyDocument", Match.objectLike(Map.of("Statement", Match.arrayWith(List.of(Match.objectLike(Map.of(
+                        "Effect", "Deny", "Action", "s3:*",
+                        "Condition", Map.of("Bool", Map.of("aws:SecureTransport", "false")))))))))));
+    }
+
+    @Test
+    void functionsAreJava21OnArmWithSnapStartJsonLogsAndTheirOwnLogGroups() {
+        Map<String, JsonNode> functions = json.ofType("AWS::Lambda::Function");
+        assertThat(functions.keySet()).hasSize(4);
+        for (ControllerFunction function : List.of(ControllerFunction.WEIGHT_SHIFTER, ControllerFunction.PROBE_REPLAY,
+                ControllerFunction.GATE_EVALUATION, ControllerFunction.TRAFFIC_ROUTER)) {
+            JsonNode properties = json.one("AWS::Lambda::Function", function.id()).path("Properties");
+            assertThat(properties.path("Runtime").asText()).isEqualTo("java21");
+            assertThat(TemplateJson.strings(properties.path("Architectures"))).containsExactly("arm64");
+            assertThat(properties.at("/SnapStart/ApplyOn").asText()).isEqualTo("PublishedVersions");
+            assertThat(properties.path("Handler").asText()).isEqualTo(function.handler());
+            assertThat(properties.path("MemorySize").asInt()).isEqualTo(function.memoryMb());
+            assertThat(properties.path("Timeout").asInt()).isEqualTo(function.timeout().toSeconds().intValue());
+            assertThat(properties.at("/LoggingConfig/LogFormat").asText()).isEqualTo("JSON");
+            String logGroup = properties.at("/LoggingConfig/LogGroup/Ref").asText();
+            assertThat(logGroup).startsWith(function.id() + "Logs");
+            assertThat(json.one("AWS::Logs::LogGroup", logGroup).at("/Properties/RetentionInDays").asInt())
+                    .isEqualTo(30);
+        }
+    }
+
+    @Test
+    void everyFunctionIsInvokedThroughALiveAliasOnAPublishedVersion() {
+        Map<String, JsonNode> aliases = json.ofType("AWS::Lambda::Alias");
+        assertThat(aliases).hasSize(4);
+        for (JsonNode alias : aliases.values()) {
+            assertThat(alias.at("/Properties/Name").asText()).isEqualTo(ControllerStack.LIVE_ALIAS);
+            String version = alias.at("/Properties/FunctionVersion/Fn::GetAtt/0").asText();
+            assertThat(json.ofType("AWS::Lambda::Version")).containsKey(version);
+        }
+    }
+
+    @Test
+    void theRouterIsReachedThroughAnIamAuthenticatedFunctionUrlOnItsLiveAlias() {
+        JsonNode url = json.one("AWS::Lambda::Url", "TrafficRouterLiveFunctionUrl").path("Properties");
+        assertThat(url.path("AuthType").asText()).isEqualTo("AWS_IAM");
+        assertThat(url.path("Qualifier").asText()).isEqualTo(ControllerStack.LIVE_ALIAS);
+        assertThat(url.at("/TargetFunctionArn/Fn::GetAtt/0").asText()).startsWith("TrafficRouter");
+    }
+
+    @Test
+    void functionsGetTheTableBucketAndLogGroupNamesTheyUse() {
+        assertThat(environment(ControllerFunction.WEIGHT_SHIFTER)).containsOnlyKeys("ROLLOUTS_TABLE",
+                "ASSIGNMENTS_TABLE", "CACHE_TABLE", "CACHE_PURGE_WEBHOOK");
+        assertThat(environment(ControllerFunction.WEIGHT_SHIFTER)).containsEntry("CACHE_TABLE", "rag-answer-cache")
+                .containsEntry("CACHE_PURGE_WEBHOOK", "https://cache.example.com/purge");
+        assertThat(environment(ControllerFunction.PROBE_REPLAY)).containsOnlyKeys("EVIDENCE_BUCKET",
+                "EVIDENCE_TABLE");
+        assertThat(environment(ControllerFunction.GATE_EVALUATION)).containsOnlyKeys(
+                "EVIDENCE_BUCKET", "EVIDENCE_TABLE", "METRICS_NAMESPACE", "ROUTER_METRICS_NAMESPACE",
+                "TELEMETRY_LOG_GROUP");
+        assertThat(environment(ControllerFunction.TRAFFIC_ROUTER)).containsOnlyKeys("TARGET_FUNCTION",
+                "TARGET_ALIAS", "ROLLOUTS_TABLE", "ASSIGNMENTS_TABLE", "STATE_CACHE_SECONDS");
+        assertThat(environment(ControllerFunction.TRAFFIC_ROUTER)).containsEntry("TARGET_FUNCTION", "rag-answer")
+                .containsEntry("TARGET_ALIAS", "live");
+        assertThat(environment(ControllerFunction.WEIGHT_SHIFTER).get("ROLLOUTS_TABLE")).startsWith("<Rollouts");
+        assertThat(environment(ControllerFunction.GATE_EVALUATION).get("ROUTER_METRICS_NAMESPACE"))
+                .isEqualTo("RagCanary/Router");
+    }
+
+    @Test
+    void weightShifterMayReadAndUpdateOnlyTheTargetAliases() {
+        List<JsonNode> statements = lambdaStatements("WeightShifterRole");
+        assertThat(statements).hasSize(1);
+        assertThat(actions(statements.get(0)))
+                .containsExactlyInAnyOrder("lambda:GetAlias", "lambda:UpdateAlias", "lambda:GetFunctionConfiguration");
+        assertThat(resources(statements.get(0))).containsExactlyInAnyOrderElementsOf(TARGET_ARNS);
+    }
+
+    @Test
+    void probeReplayMayInvokeTheTargetsAndTheRouterOnlyTheRoutedFunctionAndTheirVersions() {
+        List<JsonNode> replay = lambdaStatements("ProbeReplayRole");
+        assertThat(replay).hasSize(1);
+        assertThat(actions(replay.get(0))).containsExactly("lambda:InvokeFunction");
+        assertThat(resources(replay.get(0))).containsExactlyInAnyOrderElementsOf(TARGET_ARNS);
+        List<JsonNode> router = lambdaStatements("TrafficRouterRole");
+        assertThat(router).hasSize(1);
+        assertThat(actions(router.get(0))).containsExactly("lambda:InvokeFunction");
+        assertThat(resources(router.get(0))).containsExactly(
+                "arn:aws:lambda:us-east-1:123456789012:function:rag-answer",
+                "arn:aws:lambda:us-east-1:123456789012:function:rag-answer:*");
+        assertThat(lambdaStatements("GateEvaluationRole")).isEmpty();
+    }
+
+    @Test
+    void weightShifterMayPurgeOnlyTheConfiguredAnswerCache() {
+        String cache = "arn:aws:dynamodb:us-east-1:123456789012:table/rag-answer-cache";
+        List<JsonNode> purge = json.allStatements().stream().filter(s -> resources(s).contains(cache)).toList();
+        assertThat(purge).hasSize(1).containsExactlyElementsOf(json.statementsOf("WeightShifterRole").stream()
+                .filter(s -> resources(s).contains(cache)).toList());
+        assertThat(actions(purge.get(0)))
+                .containsExactlyInAnyOrder("dynamodb:DescribeTable", "dynamodb:Scan", "dynamodb:BatchWriteItem");
+        assertThat(resources(purge.get(0))).containsExactly(cache);
+    }
+
+    @Test
+    void gateReadsMetricsAndQueriesOnlyTheRouterTelemetryLogGroupInEachRolloutRegion() {
+        List<JsonNode> gate = json.statementsOf("GateEvaluationRole");
+        assertThat(resources(statement(gate, "cloudwatch:GetMetricData"))).containsExactly("*");
+        assertThat(resources(statement(gate, "logs:StartQuery"))).containsExactly(
+                "arn:aws:logs:us-east-1:123456789012:log-group:/rag-canary/prod-canary/router-telemetry:*",
+                "arn:aws:logs:eu-west-2:123456789012:log-group:/rag-canary/prod-canary/router-telemetry:*");
+        assertThat(environment(ControllerFunction.GATE_EVALUATION))
+                .containsEntry("TELEMETRY_LOG_GROUP", "/rag-canary/prod-canary/router-telemetry");
+        assertThat(json.one("AWS::Logs::LogGroup", "TrafficRouterLogs").at("/Properties/LogGroupName").asText())
+                .isEqualTo("/rag-canary/prod-canary/router-telemetry");
+        assertThat(actions(statement(gate, "logs:GetQueryResults")))
+                .containsExactlyInAnyOrder("logs:GetQueryResults", "logs:StopQuery");
+    }
+
+    @Test
+    void dynamoDbAndS3PermissionsNameOnlyThisStacksTablesAndBucketBesidesTheConfiguredCache() {
+        Set<String> tables = json.ofType("AWS::DynamoDB::Table").keySet();
+        String evidence = json.logicalId("AWS::S3::Bucket", "Evidence");
+        for (JsonNode statement : json.allStatements()) {
+            List<String> actions = actions(statement);
+            if (actions.stream().anyMatch(a -> a.startsWith("dynamodb:"))) {
+                assertThat(resources(statement)).allSatisfy(resource -> assertThat(resource).satisfiesAnyOf(
+                        r -> assertThat(tables).anySatisfy(table -> assertThat(r).startsWith("<" + table + ".Arn>")),
+                        r -> assertThat(r).isEqualTo("arn:aws:dynamodb:us-east-1:123456789012:table/rag-answer-cache")));
+            }
+            if (actions.stream().anyMatch(a -> a.startsWith("s3:"))) {
+                assertThat(resources(statement)).allSatisfy(resource ->
+                        assertThat(resource).startsWith("<" + evidence + ".Arn>/"));
+            }
+        }
+    }
+
+    @Test
+    void evidenceObjectsAreReachableOnlyUnderTheirPrefixes() {
+        assertThat(objectGrants("ProbeReplayRole")).containsExactlyInAnyOrder(
+                "s3:GetObject probe-sets/*", "s3:PutObject rollouts/*");
+        assertThat(objectGrants("GateEvaluationRole")).containsExactlyInAnyOrder(
+                "s3:GetObject rollouts/*", "s3:PutObject rollouts/*");
+        assertThat(objectGrants("RolloutMachineRole")).containsExactly("s3:PutObject archive/*");
+        assertThat(objectGrants("WeightShifterRole")).isEmpty();
+        assertThat(objectGrants("TrafficRouterRole")).isEmpty();
+    }
+
+    @Test
+    void noWildcardResourceForActionsThatSupportResourceLevelPermissions() {
+        for (JsonNode statement : json.allStatements()) {
+            if (resources(statement).contains("*")) {
+                assertThat(actions(statement)).isSubsetOf(RESOURCE_STAR_ONLY);
+            }
+            assertThat(actions(statement)).noneMatch(action -> action.endsWith(":*"));
+        }
+    }
+
+    @Test
+    void rolloutMachineMayRunOnlyTheStageMachineSynchronously() {
+        String stageMachine = json.logicalId("AWS::StepFunctions::StateMachine", "StageMachine");
+        List<JsonNode> rollout = json.statementsOf("RolloutMachineRole");
+        assertThat(resources(statement(rollout, "states:StartExecution"))).containsExactly("<" + stageMachine + ">");
+        JsonNode describe = statement(rollout, "states:DescribeExecution");
+        assertThat(actions(describe)).containsExactlyInAnyOrder("states:DescribeExecution", "states:StopExecution");
+        assertThat(resources(describe)).containsExactly("arn:aws:states:us-east-1:123456789012:execution:<"
+                + stageMachine + ".Name>:*");
+        JsonNode events = statement(rollout, "events:PutRule");
+        assertThat(actions(events)).containsExactlyInAnyOrder("events:PutTargets", "events:PutRule",
+                "events:DescribeRule");
+        assertThat(resources(events)).containsExactly(
+                "arn:aws:events:us-east-1:123456789012:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule");
+        assertThat(json.allStatements().stream().filter(s -> actions(s).stream().anyMatch(a -> a.startsWith("states:"))))
+                .allSatisfy(s -> assertThat(resources(s).toString()).contains(stageMachine));
+    }
+
+    @Test
+    void machinesInvokeOnlyTheLiveAliasesTheirDefinitionsName() {
+        assertThat(invokedAliases("StageMachineRole")).containsExactlyInAnyOrder(
+                "WeightShifterLive", "ProbeReplayLive", "GateEvaluationLive");
+        assertThat(invokedAliases("RolloutMachineRole")).containsExactly("WeightShifterLive");
+        assertThat(resources(statement(json.statementsOf("RolloutMachineRole"), "sns:Publish"))).singleElement(STRING)
+                .startsWith("<NotificationsTopic");
+        JsonNode key = statement(json.statementsOf("RolloutMachineRole"), "kms:Decrypt");
+        assertThat(actions(key)).containsExactlyInAnyOrder("kms:Decrypt", "kms:GenerateDataKey*");
+        assertThat(resources(key)).singleElement(STRING).startsWith("<NotificationsTopicKey").endsWith(".Arn>");
+        assertThat(json.allStatements().stream().filter(s -> actions(s).stream().anyMatch(a -> a.startsWith("kms:"))))
+                .as("only the rollout machine uses the topic key").hasSize(1);
+    }
+
+    @Test
+    void machinesLogEverythingWithExecutionDataAndTrace() {
+        Map<String, JsonNode> machines = json.ofType("AWS::StepFunctions::StateMachine");
+        assertThat(machines).hasSize(2);
+        for (JsonNode machine : machines.values()) {
+            JsonNode properties = machine.path("Properties");
+            assertThat(properties.at("/LoggingConfiguration/Level").asText()).isEqualTo("ALL");
+            assertThat(properties.at("/LoggingConfiguration/IncludeExecutionData").asBoolean()).isTrue();
+            String logGroup = properties.at("/LoggingConfiguration/Destinations/0/CloudWatchLogsLogGroup/LogGroupArn"
+                    + "/Fn::GetAtt/0").asText();
+            JsonNode logs = json.one("AWS::Logs::LogGroup", logGroup).path("Properties");
+            assertThat(logs.path("LogGroupName").asText()).startsWith("/aws/vendedlogs/states/prod-canary-");
+            assertThat(logs.path("RetentionInDays").asInt()).isEqualTo(90);
+            assertThat(properties.at("/TracingConfiguration/Enabled").asBoolean()).isTrue();
+            assertThat(properties.path("StateMachineType").asText()).isEqualTo("STANDARD");
+        }
+    }
+
+    @Test
+    void topicIsEncryptedTlsOnlyAndMailsTheConfiguredAddress() {
+        JsonNode topic = json.one("AWS::SNS::Topic", "NotificationsTopic").path("Properties");
+        assertThat(topic.at("/KmsMasterKeyId/Fn::GetAtt/0").asText()).startsWith("NotificationsTopicKey");
+        template.hasResourceProperties("AWS::KMS::Key", Match.objectLike(Map.of("EnableKeyRotation", true)));
+        template.hasResourceProperties("AWS::SNS::Subscription", Map.of(
+                "Protocol", "email", "Endpoint", "oncall@example.com",
+                "TopicArn", Map.of("Ref", json.logicalId("AWS::SNS::Topic", "NotificationsTopic"))));
+        template.hasResourceProperties("AWS::SNS::TopicPolicy", Match.objectLike(Map.of("PolicyDocument",
+                Match.objectLike(Map.of("Statement", Match.arrayWith(List.of(Match.objectLike(Map.of(
+                        "Effect", "Deny", "Condition", Map.of("Bool", Map.of("aws:SecureTransport", "false")))))))))));
+    }
+
+    @Test
+    void stoppedTimedOutOrFailedRolloutsAreRolledBackByTheWeightShifter() {
+        JsonNode rule = json.one("AWS::Events::Rule", "NotificationsStoppedRolloutCleanup").path("Properties");
+        assertThat(rule.path("EventPattern")).isEqualTo(statusPattern("RolloutMachine",
+                List.of("ABORTED", "TIMED_OUT", "FAILED")));
+        assertThat(rule.at("/Targets/0/Arn/Ref").asText()).startsWith("WeightShifterLive");
+        assertThat(rule.path("Targets")).hasSize(1);
+        template.hasResourceProperties("AWS::Lambda::Permission", Map.of(
+                "Action", "lambda:InvokeFunction", "Principal", "events.amazonaws.com",
+                "FunctionName", Map.of("Ref", json.logicalId("AWS::Lambda::Alias", "WeightShifterLive")),
+                "SourceArn", Map.of("Fn::GetAtt", List.of(
+                        json.logicalId("AWS::Events::Rule", "NotificationsStoppedRolloutCleanup"), "Arn"))));
+    }
+
+    @Test
+    void promotionsAndRollbacksAreToldToTheTopic() {
+        JsonNode rule = json.one("AWS::Events::Rule", "NotificationsRolloutOutcome").path("Properties");
+        assertThat(rule.path("EventPattern")).isEqualTo(statusPattern("RolloutMachine",
+                List.of("SUCCEEDED", "ABORTED", "TIMED_OUT", "FAILED")));
+        assertThat(rule.at("/Targets/0/Arn/Ref").asText()).startsWith("NotificationsTopic");
+        assertThat(rule.at("/Targets/0/InputTransformer/InputTemplate").asText())
+                .contains("<detail-status>", "<detail-cause>", "<detail-executionArn>");
+        assertThat(rule.at("/Targets/0/InputTransformer/InputPathsMap/detail-cause").asText()).isEqualTo("$.detail.cause");
+    }
+
+    @Test
+    void everyStageTransitionIsRecordedInTheStageTransitionsLogGroup() {
+        JsonNode rule = json.one("AWS::Events::Rule", "NotificationsStageTransitionsRule").path("Properties");
+        assertThat(rule.path("EventPattern")).isEqualTo(statusPattern("StageMachine",
+                List.of("RUNNING", "SUCCEEDED", "ABORTED", "TIMED_OUT", "FAILED")));
+        String logGroup = json.logicalId("AWS::Logs::LogGroup", "NotificationsStageTransitions");
+        assertThat(TemplateJson.render(rule.at("/Targets/0/Arn")))
+                .isEqualTo("arn:aws:logs:us-east-1:123456789012:log-group:<" + logGroup + ">");
+        JsonNode policy = json.one("AWS::Logs::ResourcePolicy", "NotificationsStageTransitionsDelivery");
+        assertThat(TemplateJson.render(policy.at("/Properties/PolicyDocument")))
+                .contains("\"events.amazonaws.com\"").contains("logs:PutLogEvents").contains("<" + logGroup + ".Arn>");
+    }
+
+    @Test
+    void failedOrTimedOutRolloutExecutionsRaiseTheAlarmToTheTopic() {
+        JsonNode alarm = json.one("AWS::CloudWatch::Alarm", "NotificationsRolloutExecutionsFailed").path("Properties");
+        assertThat(alarm.at("/AlarmActions/0/Ref").asText()).startsWith("NotificationsTopic");
+        assertThat(alarm.path("Threshold").asInt()).isEqualTo(1);
+        Set<String> metrics = new java.util.TreeSet<>();
+        for (JsonNode metric : alarm.path("Metrics")) {
+            if (metric.has("MetricStat")) {
+                metrics.add(metric.at("/MetricStat/Metric/MetricName").asText());
+                assertThat(metric.at("/MetricStat/Metric/Dimensions/0/Value/Ref").asText())
+                        .startsWith("RolloutMachine");
+            }
+        }
+        assertThat(metrics).containsExactly("ExecutionsFailed", "ExecutionsTimedOut");
+    }
+
+    @Test
+    void dashboardShowsEveryRolloutPanelFromTheRagCanaryNamespace() {
+        JsonNode dashboard = json.one("AWS::CloudWatch::Dashboard", "Dashboard");
+        String body = TemplateJson.render(dashboard.at("/Properties/DashboardBody"));
+        assertThat(body).contains("Canary weight per stage", "p95 warm latency per variant",
+                "p95 cold-start latency per variant", "Errors by failure class", "ΔS median per stage",
+                "Coverage per stage", "Gate verdicts", "Stage transitions");
+        for (ControllerDashboard.PanelMetric metric : ControllerDashboard.PANEL_METRICS) {
+            assertThat(body).contains(metric.search("", 0).replaceAll("', '.*$", "").replace("\"", "\\\""));
+        }
+        assertThat(body).contains("{RagCanary/Router,Function,Alias,Variant,ColdStart} MetricName=\\\"LatencyMs\\\" "
+                + "ColdStart=\\\"false\\\"', 'p95', 60)");
+        assertThat(body).contains("{RagCanary/Router,Function,Alias,Variant,ColdStart} MetricName=\\\"LatencyMs\\\" "
+                + "ColdStart=\\\"true\\\"', 'p95', 60)");
+        assertThat(body).contains("'p95'");
+    }
+
+    @Test
+    void everyDashboardMetricIsDocumentedForTheHandlerAuthors() throws java.io.IOException {
+        String doc = java.nio.file.Files.readString(java.nio.file.Path.of("..", "docs", "metrics.md"));
+        for (ControllerDashboard.PanelMetric metric : ControllerDashboard.PANEL_METRICS) {
+            assertThat(doc).as("docs/metrics.md row for " + metric)
+                    .containsPattern("(?m)^\\| `" + java.util.regex.Pattern.quote(metric.namespace()) + "` \\| `"
+                            + metric.name() + "` \\| \\w+ \\| " + String.join(", ", metric.dimensions()) + " \\|");
+        }
+    }
+
+    private static Map<String, String> environment(ControllerFunction function) {
+        JsonNode variables = json.one("AWS::Lambda::Function", function.id()).at("/Properties/Environment/Variables");
+        Map<String, String> environment = new java.util.TreeMap<>();
+        variables.fields().forEachRemaining(e -> environment.put(e.getKey(), TemplateJson.render(e.getValue())));
+        return environment;
+    }
+
+    private static List<JsonNode> lambdaStatements(String role) {
+        return json.statementsOf(role).stream()
+                .filter(s -> actions(s).stream().anyMatch(a -> a.startsWith("lambda:")))
+                .toList();
+    }
+
+    private static JsonNode statement(List<JsonNode> statements, String action) {
+        List<JsonNode> found = statements.stream().filter(s -> actions(s).contains(action)).toList();
+        assertThat(found).as("statements granting " + action).hasSize(1);
+        return found.get(0);
+    }
+
+    private static List<String> objectGrants(String role) {
+        return json.statementsOf(role).stream()
+                .filter(s -> actions(s).stream().anyMatch(a -> a.startsWith("s3:")))
+                .flatMap(s -> actions(s).stream().flatMap(action -> resources(s).stream()
+                        .map(resource -> action + " " + resource.substring(resource.indexOf(">/") + 2))))
+                .toList();
+    }
+
+    private static Set<String> invokedAliases(String role) {
+        return json.statementsOf(role).stream()
+                .filter(s -> actions(s).contains("lambda:InvokeFunction"))
+                .flatMap(s -> resources(s).stream())
+                .map(resource -> resource.replaceAll("^<(.*Live)[0-9A-F]{8}>$", "$1"))
+                .collect(Collectors.toSet());
+    }
+
+    private static JsonNode statusPattern(String machinePrefix, List<String> statuses) {
+        String machine = json.logicalId("AWS::StepFunctions::StateMachine", machinePrefix);
+        return TemplateJson.json(Map.of(
+                "source", List.of("aws.states"),
+                "detail-type", List.of("Step Functions Execution Status Change"),
+                "detail", Map.of("stateMachineArn", List.of(Map.of("Ref", machine)), "status", statuses)));
+    }
+}

@@ -1,0 +1,74 @@
+package dev.ragcanary.infra;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The repository's ASL files are what the stack deploys: every {@code ${...}} placeholder in a file is exactly a
+ * substitution the stack passes for that machine, and the definition is the file's text.
+ */
+class StateMachineDefinitionsTest {
+    private final TemplateJson json = new TemplateJson(SynthesizedController.production().template);
+
+    @Test
+    void theRepositoryHasTheRolloutAndStageDefinitions() throws IOException {
+        try (Stream<Path> files = Files.list(SynthesizedController.STATE_MACHINES)) {
+            assertThat(files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".asl.json")))
+                    .containsExactlyInAnyOrder(ControllerStack.ROLLOUT_ASL, ControllerStack.STAGE_ASL);
+        }
+    }
+
+    @Test
+    void stageMachineSubstitutesExactlyThePlaceholdersOfItsFile() {
+        assertSubstitutionsMatchFile("StageMachine", ControllerStack.STAGE_ASL);
+    }
+
+    @Test
+    void rolloutMachineSubstitutesExactlyThePlaceholdersOfItsFile() {
+        assertSubstitutionsMatchFile("RolloutMachine", ControllerStack.ROLLOUT_ASL);
+    }
+
+    @Test
+    void substitutionsPointAtTheLiveAliasesTheStageMachineTheTopicAndTheBucket() {
+        JsonNode stage = substitutions("StageMachine");
+        assertThat(stage.at("/WeightShifterFunctionArn/Ref").asText()).startsWith("WeightShifterLive");
+        assertThat(stage.at("/ProbeReplayFunctionArn/Ref").asText()).startsWith("ProbeReplayLive");
+        assertThat(stage.at("/GateEvaluationFunctionArn/Ref").asText()).startsWith("GateEvaluationLive");
+        JsonNode rollout = substitutions("RolloutMachine");
+        assertThat(rollout.at("/StageStateMachineArn/Ref").asText()).startsWith("StageMachine");
+        assertThat(rollout.at("/ApprovalTopicArn/Ref").asText()).startsWith("NotificationsTopic");
+        assertThat(rollout.at("/EvidenceBucketName/Ref").asText()).startsWith("Evidence");
+    }
+
+    @Test
+    void definitionIsTheFileTextUnchanged() throws IOException {
+        for (String[] machine : List.of(new String[] {"StageMachine", ControllerStack.STAGE_ASL},
+                new String[] {"RolloutMachine", ControllerStack.ROLLOUT_ASL})) {
+            JsonNode properties = json.one("AWS::StepFunctions::StateMachine", machine[0]).path("Properties");
+            assertThat(TemplateJson.render(properties.path("DefinitionString")))
+                    .isEqualTo(Files.readString(SynthesizedController.STATE_MACHINES.resolve(machine[1])));
+        }
+    }
+
+    private void assertSubstitutionsMatchFile(String machine, String file) {
+        Set<String> placeholders = AslDefinition.load(SynthesizedController.STATE_MACHINES.resolve(file))
+                .placeholders();
+        Set<String> substituted = new TreeSet<>();
+        substitutions(machine).fieldNames().forEachRemaining(substituted::add);
+        assertThat(placeholders).as("placeholders in " + file).isNotEmpty();
+        assertThat(substituted).as("DefinitionSubstitutions of " + machine).isEqualTo(placeholders);
+    }
+
+    private JsonNode substitutions(String machine) {
+        return json.one("AWS::StepFunctions::StateMachine", machine).at("/Properties/DefinitionSubstitutions");
+    }
+}
