@@ -49,7 +49,7 @@ public final class OperatorSettings {
         String name = table != null ? table : env.get(TABLE_ENV);
         if (name == null || name.isBlank()) {
             throw new UsageProblem("no rollouts table: pass --table NAME or set " + TABLE_ENV
-                    + " (the RolloutsTableName output of cdk deploy)");
+                    + " (the stack's <tablePrefix>-rollouts table, rag-canary-rollouts by default)");
         }
         return name;
     }
