@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "invoke", description = {
+@Command(name = "invoke", mixinStandardHelpOptions = true, description = {
         "Run one function's handler locally on an event file and print its output, like `sam local invoke`.",
         "The handler is built with its no-argument constructor in a fresh JVM that sees this environment plus --env;",
         "point its AWS clients at local servers with RAG_CANARY_ENDPOINT_<SERVICE>=http://127.0.0.1:PORT.",

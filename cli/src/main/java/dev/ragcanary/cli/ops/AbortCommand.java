@@ -14,7 +14,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import software.amazon.awssdk.services.sfn.SfnClient;
 
-@Command(name = "abort", description = {
+@Command(name = "abort", mixinStandardHelpOptions = true, description = {
         "Stop a running rollout. The stop triggers the cleanup rule, which rolls the canary back to weight 0.",
         "Exit 0 stopped, 2 no such running rollout, 1 AWS call failed."})
 public final class AbortCommand implements Callable<Integer> {
@@ -26,7 +26,7 @@ public final class AbortCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    OperatorSettings settings;
+    OperatorSettings.StateMachine machine;
 
     @Parameters(paramLabel = "ROLLOUT", description = "rollout id (the execution name)")
     String rolloutId;
@@ -40,7 +40,7 @@ public final class AbortCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        String arn = settings.stateMachineArn(env);
+        String arn = machine.stateMachineArn(env);
         try (SfnClient sfn = OperatorSettings.stepFunctions(arn, env)) {
             StepFunctionsRolloutExecutions executions = new StepFunctionsRolloutExecutions(sfn, arn);
             Execution execution = executions.describe(rolloutId).orElseThrow(() -> new UsageProblem(

@@ -16,7 +16,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import software.amazon.awssdk.services.sfn.SfnClient;
 
-@Command(name = "approve", description = {
+@Command(name = "approve", mixinStandardHelpOptions = true, description = {
         "Answer the approval a running rollout waits for (a stage listed in \"approvals\", or a stage the gate held).",
         "The task token is read from the execution's history; it is stored nowhere else.",
         "Exit 0 answered, 2 nothing waiting for approval, 1 AWS call failed."})
@@ -27,7 +27,7 @@ public final class ApproveCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    OperatorSettings settings;
+    OperatorSettings.StateMachine machine;
 
     @Parameters(paramLabel = "ROLLOUT", description = "rollout id (the execution name)")
     String rolloutId;
@@ -44,7 +44,7 @@ public final class ApproveCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        String arn = settings.stateMachineArn(env);
+        String arn = machine.stateMachineArn(env);
         try (SfnClient sfn = OperatorSettings.stepFunctions(arn, env)) {
             StepFunctionsRolloutExecutions executions = new StepFunctionsRolloutExecutions(sfn, arn);
             PendingApproval pending = executions.pendingApproval(rolloutId).orElseThrow(() -> new UsageProblem(

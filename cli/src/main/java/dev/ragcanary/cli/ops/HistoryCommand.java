@@ -17,7 +17,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
-@Command(name = "history", description = {
+@Command(name = "history", mixinStandardHelpOptions = true, description = {
         "Print a rollout's ledger: every transition in order, with weight, epoch, reason and verdict rules.",
         "Exit 0, 2 no ledger for that rollout, 1 AWS call failed."})
 public final class HistoryCommand implements Callable<Integer> {
@@ -27,7 +27,7 @@ public final class HistoryCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    OperatorSettings settings;
+    OperatorSettings.Table rolloutsTable;
 
     @Parameters(paramLabel = "ROLLOUT", description = "rollout id")
     String rolloutId;
@@ -41,7 +41,7 @@ public final class HistoryCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        String table = settings.table(env);
+        String table = rolloutsTable.table(env);
         List<LedgerEntry> entries;
         try (DynamoDbClient dynamo = OperatorSettings.dynamoDb(env)) {
             entries = new DynamoDbLedger(dynamo, table).entries(rolloutId);

@@ -22,7 +22,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import software.amazon.awssdk.services.sfn.SfnClient;
 
-@Command(name = "start", description = {
+@Command(name = "start", mixinStandardHelpOptions = true, description = {
         "Start a rollout on AWS: validate the start input, then start the rollout state machine with it.",
         "The execution is named after the rolloutId, so starting the same rollout again joins the running execution.",
         "Exit 0 started or already running, 2 bad input or name taken by a finished execution, 1 AWS call failed."})
@@ -36,7 +36,7 @@ public final class StartCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    OperatorSettings settings;
+    OperatorSettings.StateMachine machine;
 
     @Parameters(paramLabel = "START.json", description = "start input, e.g. events/start-rollout.json")
     Path startFile;
@@ -57,7 +57,7 @@ public final class StartCommand implements Callable<Integer> {
             throw new UsageProblem("execution name \"" + executionName + "\" is not allowed by Step Functions (1-80 letters,"
                     + " digits, '-' or '_'); pass --name NAME");
         }
-        String arn = settings.stateMachineArn(env);
+        String arn = machine.stateMachineArn(env);
         PrintWriter out = spec.commandLine().getOut();
         try (SfnClient sfn = OperatorSettings.stepFunctions(arn, env)) {
             Started started = new StepFunctionsRolloutExecutions(sfn, arn).start(executionName,

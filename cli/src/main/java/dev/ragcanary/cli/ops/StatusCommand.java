@@ -26,9 +26,9 @@ import picocli.CommandLine.Spec;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.sfn.SfnClient;
 
-@Command(name = "status", description = {
-        "Show a rollout: stage, canary weight per region, epoch, status, and the last verdict with its rule values;",
-        "with a state machine configured, also its execution and any approval it waits for.",
+@Command(name = "status", mixinStandardHelpOptions = true, description = {
+        "Show a rollout: stage, weights, epoch, status and the last verdict with its rule values.",
+        "With a state machine configured, also its execution and any approval it waits for.",
         "Without ROLLOUT, one line per alias that has a rollout.",
         "Exit 0, 2 unknown rollout, 1 AWS call failed."})
 public final class StatusCommand implements Callable<Integer> {
@@ -38,7 +38,10 @@ public final class StatusCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Mixin
-    OperatorSettings settings;
+    OperatorSettings.StateMachine machine;
+
+    @Mixin
+    OperatorSettings.Table rolloutsTable;
 
     @Parameters(paramLabel = "ROLLOUT", arity = "0..1", description = "rollout id (default: every alias with a rollout)")
     String rolloutId;
@@ -49,7 +52,7 @@ public final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        String table = settings.table(env);
+        String table = rolloutsTable.table(env);
         PrintWriter out = spec.commandLine().getOut();
         try (DynamoDbClient dynamo = OperatorSettings.dynamoDb(env)) {
             DynamoDbRolloutStore store = new DynamoDbRolloutStore(dynamo, table);
@@ -73,7 +76,7 @@ public final class StatusCommand implements Callable<Integer> {
             state.ifPresentOrElse(s -> printState(out, s), () -> out.printf(
                     "rollout %s: its alias has moved on to another rollout; last ledger entry below%n", rolloutId));
             boolean verdictShown = printLastEntries(out, ledger);
-            if (settings.hasStateMachine(env)) {
+            if (machine.configured(env)) {
                 printExecution(out, verdictShown);
             } else if (!verdictShown) {
                 out.println("  no verdict in the ledger; pass --state-machine-arn to read the last one from the execution");
@@ -115,7 +118,7 @@ public final class StatusCommand implements Callable<Integer> {
     }
 
     private void printExecution(PrintWriter out, boolean verdictShown) {
-        String arn = settings.stateMachineArn(env);
+        String arn = machine.stateMachineArn(env);
         try (SfnClient sfn = OperatorSettings.stepFunctions(arn, env)) {
             StepFunctionsRolloutExecutions executions = new StepFunctionsRolloutExecutions(sfn, arn);
             Optional<Execution> execution = executions.describe(rolloutId);

@@ -15,10 +15,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "rehearse", description = {
-        "Rehearse a whole rollout on this machine, no AWS account: the real state machine files and handlers on the local",
-        "runner, dynalite, the sample RAG target as control and canary, and sticky users routed through the real router,",
-        "with bakes in virtual time. Prints every stage and writes a report folder (report.html, ledger.json, evidence/).",
+@Command(name = "rehearse", mixinStandardHelpOptions = true, description = {
+        "Rehearse a whole rollout on this machine, with no AWS account.",
+        "Runs the real state machine files and handlers on the local runner with dynalite, the sample RAG target as",
+        "control and canary, and sticky users routed through the real router; bakes take virtual time.",
+        "Prints every stage and writes a report folder (report.html, report.json, ledger.json, evidence/).",
         "Exit 0 promoted, 3 rolled back, 2 bad input (nothing started)."})
 public final class RehearseCommand implements Callable<Integer> {
     static final String DEFAULT_START = "events/start-rollout.json";
