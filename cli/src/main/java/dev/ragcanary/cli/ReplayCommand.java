@@ -1,5 +1,8 @@
 package dev.ragcanary.cli;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.ragcanary.core.evidence.LocalFolderEvidenceStore;
 import dev.ragcanary.core.gate.ProbeSummary;
 import dev.ragcanary.core.json.Json;
@@ -17,11 +20,11 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -29,7 +32,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "replay", description = {
         "Replay a probe set against a control and a canary variant of the sample RAG target, in-process (no AWS), and "
                 + "print the summary the gate would get.",
-        "Both variants start from the sample defaults; --control-* and --canary-* flags change one of them.",
+        "Both variants start from the sample defaults; --control and --canary SETTING=VALUE change one of them.",
         "The full per-probe detail goes to the evidence folder. Exit 0, or 2 for bad input."})
 final class ReplayCommand implements Callable<Integer> {
     @Spec
@@ -38,11 +41,13 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--probes", required = true, paramLabel = "FILE", description = "probe set, e.g. events/probes/gold.json")
     Path probesFile;
 
-    @Mixin
-    ControlOptions control = new ControlOptions();
+    @Option(names = "--control", paramLabel = "SETTING=VALUE", description = {
+            "a sample RAG target setting for the control, repeatable: analyzer (english, standard, whitespace),",
+            "chunkWords, topK, staleIndex, latencyMs, errorRate, rerankNoise, cachePrefix"})
+    Map<String, String> control = new LinkedHashMap<>();
 
-    @Mixin
-    CanaryOptions canary = new CanaryOptions();
+    @Option(names = "--canary", paramLabel = "SETTING=VALUE", description = "the same for the canary, e.g. --canary analyzer=whitespace")
+    Map<String, String> canary = new LinkedHashMap<>();
 
     @Option(names = "--concurrency", paramLabel = "N", defaultValue = "8", description = "calls in flight (default ${DEFAULT-VALUE})")
     int concurrency;
@@ -54,101 +59,11 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print the summary as JSON instead of a table")
     boolean json;
 
-    /** The sample target's knobs for one variant; null leaves the default. */
-    abstract static class VariantOptions {
-        abstract String analyzer();
-
-        abstract Integer chunkWords();
-
-        abstract Integer topK();
-
-        abstract boolean staleIndex();
-
-        abstract Long latencyMs();
-
-        abstract Double errorRate();
-
-        abstract Double rerankNoise();
-
-        SampleRagConfig config() {
-            SampleRagConfig c = SampleRagConfig.DEFAULTS;
-            if (analyzer() != null) {
-                c = c.withAnalyzer(analyzer());
-            }
-            if (chunkWords() != null) {
-                c = c.withChunkWords(chunkWords());
-            }
-            if (topK() != null) {
-                c = c.withTopK(topK());
-            }
-            if (latencyMs() != null) {
-                c = c.withLatencyMs(latencyMs());
-            }
-            if (errorRate() != null) {
-                c = c.withErrorRate(errorRate());
-            }
-            if (rerankNoise() != null) {
-                c = c.withRerankNoise(rerankNoise());
-            }
-            return c.withStaleIndex(staleIndex());
-        }
-    }
-
-    static final class ControlOptions extends VariantOptions {
-        @Option(names = "--control-analyzer", paramLabel = "NAME", description = "english (default), standard or whitespace")
-        String analyzer;
-        @Option(names = "--control-chunk-words", paramLabel = "N", description = "words per indexed chunk (default 25)")
-        Integer chunkWords;
-        @Option(names = "--control-top-k", paramLabel = "N", description = "snippets returned (default 1)")
-        Integer topK;
-        @Option(names = "--control-stale-index", description = "index the first revision of the runbook")
-        boolean staleIndex;
-        @Option(names = "--control-latency-ms", paramLabel = "MS", description = "added to every call")
-        Long latencyMs;
-        @Option(names = "--control-error-rate", paramLabel = "0..1", description = "share of calls failing with an injected error")
-        Double errorRate;
-        @Option(names = "--control-rerank-noise", paramLabel = "0..1", description = "seed-dependent noise on scores")
-        Double rerankNoise;
-
-        String analyzer() { return analyzer; }
-        Integer chunkWords() { return chunkWords; }
-        Integer topK() { return topK; }
-        boolean staleIndex() { return staleIndex; }
-        Long latencyMs() { return latencyMs; }
-        Double errorRate() { return errorRate; }
-        Double rerankNoise() { return rerankNoise; }
-    }
-
-    static final class CanaryOptions extends VariantOptions {
-        @Option(names = "--canary-analyzer", paramLabel = "NAME", description = "english (default), standard or whitespace")
-        String analyzer;
-        @Option(names = "--canary-chunk-words", paramLabel = "N", description = "words per indexed chunk (default 25)")
-        Integer chunkWords;
-        @Option(names = "--canary-top-k", paramLabel = "N", description = "snippets returned (default 1)")
-        Integer topK;
-        @Option(names = "--canary-stale-index", description = "index the first revision of the runbook")
-        boolean staleIndex;
-        @Option(names = "--canary-latency-ms", paramLabel = "MS", description = "added to every call")
-        Long latencyMs;
-        @Option(names = "--canary-error-rate", paramLabel = "0..1", description = "share of calls failing with an injected error")
-        Double errorRate;
-        @Option(names = "--canary-rerank-noise", paramLabel = "0..1", description = "seed-dependent noise on scores")
-        Double rerankNoise;
-
-        String analyzer() { return analyzer; }
-        Integer chunkWords() { return chunkWords; }
-        Integer topK() { return topK; }
-        boolean staleIndex() { return staleIndex; }
-        Long latencyMs() { return latencyMs; }
-        Double errorRate() { return errorRate; }
-        Double rerankNoise() { return rerankNoise; }
-    }
-
     @Override
     public Integer call() throws Exception {
         ProbeSet probes = ProbeSetParser.parse(Files.readString(probesFile));
-        SampleRagConfig controlConfig = control.config();
-        SampleRagConfig canaryConfig = canary.config();
+        SampleRagConfig controlConfig = config(control);
+        SampleRagConfig canaryConfig = config(canary);
         LocalFolderEvidenceStore evidence = new LocalFolderEvidenceStore(evidenceDir);
         String key = "replays/" + Instant.now().toString().replace(':', '-') + ".json";
         ProbeReplayService service = new ProbeReplayService(SampleRagTarget.of(controlConfig, canaryConfig),
@@ -162,6 +77,22 @@ final class ReplayCommand implements Callable<Integer> {
             print(out, result, controlConfig, canaryConfig, evidenceDir.resolve(key));
         }
         return CanaryCli.EXIT_OK;
+    }
+
+    /** The sample defaults with the given settings; their values are read as JSON scalars (numbers, true/false) or text. */
+    private static SampleRagConfig config(Map<String, String> settings) {
+        Map<String, JsonNode> overrides = new LinkedHashMap<>();
+        settings.forEach((name, value) -> overrides.put(name, scalar(value)));
+        return SampleRagConfig.DEFAULTS.with(overrides);
+    }
+
+    private static JsonNode scalar(String value) {
+        try {
+            JsonNode parsed = Json.MAPPER.readTree(value);
+            return parsed != null && parsed.isValueNode() ? parsed : TextNode.valueOf(value);
+        } catch (JsonProcessingException notJson) {
+            return TextNode.valueOf(value);
+        }
     }
 
     private static void print(PrintWriter out, ProbeReplayService.Result r, SampleRagConfig control, SampleRagConfig canary,

@@ -67,7 +67,7 @@ class ProbeCommandsTest {
 
     @Test
     void replaysAStaleCanaryAsJson() throws Exception {
-        int exit = run("replay", "--probes", GOLD, "--canary-stale-index", "--canary-top-k", "2", "--json",
+        int exit = run("replay", "--probes", GOLD, "--canary", "staleIndex=true", "--canary", "topK=2", "--json",
                 "--evidence-dir", tmp.toString());
 
         assertThat(exit).isEqualTo(CanaryCli.EXIT_OK);
@@ -78,8 +78,11 @@ class ProbeCommandsTest {
 
     @Test
     void aBadVariantSettingIsBadInput() {
-        assertThat(run("replay", "--probes", GOLD, "--canary-analyzer", "klingon", "--evidence-dir", tmp.toString()))
+        assertThat(run("replay", "--probes", GOLD, "--canary", "analyzer=klingon", "--evidence-dir", tmp.toString()))
                 .isEqualTo(CanaryCli.EXIT_BAD_INPUT);
         assertThat(err.toString()).contains("analyzer: must be one of [english, standard, whitespace]");
+        assertThat(run("replay", "--probes", GOLD, "--control", "topk=2", "--evidence-dir", tmp.toString()))
+                .isEqualTo(CanaryCli.EXIT_BAD_INPUT);
+        assertThat(err.toString()).contains("topk: unknown setting; expected one of [analyzer, cachePrefix, chunkWords");
     }
 }

@@ -1,11 +1,16 @@
 package dev.ragcanary.sample;
 
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ragcanary.core.json.InvalidInputException;
+import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.json.Problem;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
@@ -66,6 +71,39 @@ public record SampleRagConfig(
             throw new InvalidInputException("sample RAG configuration", problems);
         }
         return new SampleRagConfig(analyzer, chunk, topK, stale, latency, errors, noise, prefix);
+    }
+
+    /**
+     * This configuration with the named fields replaced (names as in this record, e.g. {@code topK}); every unknown
+     * name and bad value is reported at once. Scenario files and the replay command's --control/--canary use it.
+     */
+    public SampleRagConfig with(Map<String, JsonNode> overrides) {
+        List<Problem> problems = new ArrayList<>();
+        ObjectNode fields = Json.MAPPER.valueToTree(this);
+        Set<String> names = new TreeSet<>();
+        fields.fieldNames().forEachRemaining(names::add);
+        overrides.forEach((name, value) -> {
+            if (!names.contains(name)) {
+                problems.add(new Problem(name, "unknown setting; expected one of " + names));
+            } else {
+                fields.set(name, value);
+            }
+        });
+        if (problems.isEmpty()) {
+            try {
+                return Json.MAPPER.convertValue(fields, SampleRagConfig.class);
+            } catch (IllegalArgumentException e) {
+                for (Throwable t = e; t != null; t = t.getCause()) {
+                    if (t instanceof InvalidInputException invalid) {
+                        throw invalid;
+                    }
+                }
+                String field = e.getCause() instanceof JsonMappingException m && !m.getPath().isEmpty()
+                        ? m.getPath().get(m.getPath().size() - 1).getFieldName() : "$";
+                problems.add(new Problem(field, "cannot read " + overrides.get(field) + ": expected a value of its type"));
+            }
+        }
+        throw new InvalidInputException("sample RAG configuration", problems);
     }
 
     public SampleRagConfig withAnalyzer(String value) {

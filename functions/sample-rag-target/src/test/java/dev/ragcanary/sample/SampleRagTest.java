@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.ragcanary.core.json.InvalidInputException;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.json.Problem;
@@ -108,6 +110,20 @@ class SampleRagTest {
         JsonNode second = rag.answer("What is ΔS?", 1);
         assertThat(second.at("/cache/hit").asBoolean()).isTrue();
         assertThat(second.at("/cache/prefix").asText()).isEqualTo("v2-cnr:");
+    }
+
+    @Test
+    void namedSettingsOverlayTheConfigurationAndUnknownNamesOrBadValuesAreRefused() {
+        assertThat(SampleRagConfig.DEFAULTS.with(Map.of("topK", IntNode.valueOf(3), "analyzer", TextNode.valueOf("standard"))))
+                .isEqualTo(SampleRagConfig.DEFAULTS.withTopK(3).withAnalyzer("standard"));
+        assertThatThrownBy(() -> SampleRagConfig.DEFAULTS.with(Map.of("topk", IntNode.valueOf(3), "colour", TextNode.valueOf("red"))))
+                .isInstanceOf(InvalidInputException.class)
+                .extracting(e -> ((InvalidInputException) e).problems().stream().map(Problem::path).toList()).asList()
+                .containsExactlyInAnyOrder("topk", "colour");
+        assertThatThrownBy(() -> SampleRagConfig.DEFAULTS.with(Map.of("topK", TextNode.valueOf("many"))))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("topK: cannot read \"many\"");
+        assertThatThrownBy(() -> SampleRagConfig.DEFAULTS.with(Map.of("topK", IntNode.valueOf(0))))
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("topK: must be between 1 and 50");
     }
 
     @Test

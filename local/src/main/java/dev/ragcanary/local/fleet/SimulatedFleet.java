@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ragcanary.core.bucket.StickyBucket;
 import dev.ragcanary.core.gate.LiveMetrics;
-import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.ports.AliasControl;
 import dev.ragcanary.core.ports.MetricsSource;
 import dev.ragcanary.core.ports.ProbeTarget;
@@ -62,9 +61,9 @@ public final class SimulatedFleet implements AliasControl, FunctionVersions, Met
 
     /** A variant's sample RAG configuration: the defaults with the scenario's {@code rag} fields laid over them. */
     static SampleRagConfig ragConfig(Scenario.Variant variant) {
-        ObjectNode config = Json.MAPPER.valueToTree(SampleRagConfig.DEFAULTS);
-        variant.rag().fields().forEachRemaining(e -> config.set(e.getKey(), e.getValue()));
-        return Json.MAPPER.convertValue(config, SampleRagConfig.class);
+        Map<String, JsonNode> overrides = new LinkedHashMap<>();
+        variant.rag().fields().forEachRemaining(e -> overrides.put(e.getKey(), e.getValue()));
+        return SampleRagConfig.DEFAULTS.with(overrides);
     }
 
     // ---- AliasControl ----
