@@ -18,7 +18,8 @@ import java.util.Set;
  * reported at once.
  *
  * @param reason       why (rollback); for a cleanup event, the execution's status and ARN
- * @param executionArn the execution that asked, if given (kept in the ledger reason)
+ * @param executionArn the execution that asked, if given: recorded as the rollout's owner by start, kept in the ledger
+ *                     reason, and compared with the owner by the clean-up of a stopped execution
  */
 record ShifterInput(Action action, RolloutRequest rollout, String stage, String reason, String executionArn) {
     /** The state machine's actions, plus CLEAN_UP (a stopped execution) and IGNORE (an event with nothing to do). */
