@@ -1,19 +1,32 @@
 package dev.ragcanary.cli;
 
+import dev.ragcanary.cli.invoke.InvokeCommand;
+import dev.ragcanary.cli.ops.AbortCommand;
+import dev.ragcanary.cli.ops.ApproveCommand;
+import dev.ragcanary.cli.ops.HistoryCommand;
+import dev.ragcanary.cli.ops.StartCommand;
+import dev.ragcanary.cli.ops.StatusCommand;
+import dev.ragcanary.cli.rehearse.RehearseCommand;
+import dev.ragcanary.core.ops.RolloutExecutions;
+import java.lang.reflect.Constructor;
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** Entry point of {@code ./canary}. Exit codes: 0 ok/promote, 2 bad input, 3 rollback, 4 extend or hold. */
+/** Entry point of {@code ./canary}. Exit codes: 0 ok/promote, 1 AWS call failed, 2 bad input, 3 rollback, 4 extend or hold. */
 @Command(name = "canary", mixinStandardHelpOptions = true, version = "rag-canary 0.1.0",
         description = "Canary releases for RAG services on AWS Lambda.",
         subcommands = {JudgeCommand.class, ValidateCommand.class, BucketCommand.class, ProbesCommand.class, ReplayCommand.class,
-                BenchCommand.class,
+                BenchCommand.class, StartCommand.class, StatusCommand.class, ApproveCommand.class, AbortCommand.class,
+                HistoryCommand.class, InvokeCommand.class, RehearseCommand.class,
                 CommandLine.HelpCommand.class})
 public final class CanaryCli {
     public static final int EXIT_OK = 0;
     public static final int EXIT_BAD_INPUT = 2;
     public static final int EXIT_ROLLBACK = 3;
     public static final int EXIT_EXTEND_OR_HOLD = 4;
+    /** An AWS call failed (the message says which and why). */
+    public static final int EXIT_FAILED = 1;
 
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));
@@ -21,14 +34,50 @@ public final class CanaryCli {
 
     /** The configured command line; tests call {@code execute} on it and read its exit code. */
     public static CommandLine commandLine() {
-        CommandLine cli = new CommandLine(new CanaryCli());
+        return commandLine(System.getenv());
+    }
+
+    /**
+     * The command line reading settings (AWS region, endpoints, table and state machine defaults) from {@code env}
+     * instead of the process environment; commands that need it take the map in their constructor.
+     */
+    public static CommandLine commandLine(Map<String, String> env) {
+        CommandLine cli = new CommandLine(new CanaryCli(), new EnvironmentFactory(env));
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             if (ex instanceof dev.ragcanary.core.json.InvalidInputException || ex instanceof java.nio.file.NoSuchFileException) {
                 cmd.getErr().println(ex instanceof java.nio.file.NoSuchFileException ? "no such file: " + ex.getMessage() : ex.getMessage());
                 return EXIT_BAD_INPUT;
             }
+            if (ex instanceof UsageProblem) {
+                cmd.getErr().println(ex.getMessage());
+                return EXIT_BAD_INPUT;
+            }
+            if (ex instanceof RolloutExecutions.OperatorException) {
+                cmd.getErr().println(ex.getMessage());
+                return EXIT_FAILED;
+            }
             throw ex;
         });
         return cli;
+    }
+
+    /** A request that cannot be carried out as asked (missing setting, unknown rollout): exit 2, nothing changed. */
+    public static final class UsageProblem extends RuntimeException {
+        public UsageProblem(String message) {
+            super(message);
+        }
+    }
+
+    private record EnvironmentFactory(Map<String, String> env) implements CommandLine.IFactory {
+        @Override
+        public <K> K create(Class<K> cls) throws Exception {
+            try {
+                Constructor<K> withEnv = cls.getDeclaredConstructor(Map.class);
+                withEnv.setAccessible(true);
+                return withEnv.newInstance(env);
+            } catch (NoSuchMethodException noEnvNeeded) {
+                return CommandLine.defaultFactory().create(cls);
+            }
+        }
     }
 }

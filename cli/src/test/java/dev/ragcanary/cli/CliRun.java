@@ -10,7 +10,12 @@ import picocli.CommandLine;
 record CliRun(int exitCode, String out, String err) {
 
     static CliRun of(String... args) {
-        CommandLine cli = CanaryCli.commandLine();
+        return withEnv(System.getenv(), args);
+    }
+
+    /** Runs with {@code env} as the environment the commands read their settings from. */
+    static CliRun withEnv(java.util.Map<String, String> env, String... args) {
+        CommandLine cli = CanaryCli.commandLine(env);
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         cli.setOut(new PrintWriter(out, true));

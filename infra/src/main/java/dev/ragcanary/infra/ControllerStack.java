@@ -223,6 +223,7 @@ public class ControllerStack extends Stack {
                 env.put("METRICS_NAMESPACE", ControllerDashboard.NAMESPACE);
                 env.put("ROUTER_METRICS_NAMESPACE", ControllerDashboard.ROUTER_NAMESPACE);
                 env.put("TELEMETRY_LOG_GROUP", telemetryLogGroupName());
+                env.put("ROLLOUTS_TABLE", rollouts.getTableName());
             }
             case TRAFFIC_ROUTER -> {
                 env.put("TARGET_FUNCTION", config.routedFunction());
@@ -273,6 +274,9 @@ public class ControllerStack extends Stack {
                 .actions(List.of("logs:GetQueryResults", "logs:StopQuery")).resources(List.of("*")).build());
         addToRole(gate, objects(EVIDENCE_PREFIX, "s3:GetObject", "s3:PutObject"));
         evidenceIndex.grantReadWriteData(gate);
+        // Every verdict goes into the rollout's ledger: read the state item, query the ledger, put the entry and
+        // the state's new sequence number.
+        rollouts.grant(gate, "dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem");
 
         IGrantable router = functions.get(ControllerFunction.TRAFFIC_ROUTER);
         addToRole(router, PolicyStatement.Builder.create().actions(List.of("lambda:InvokeFunction"))

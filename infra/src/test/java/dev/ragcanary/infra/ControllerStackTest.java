@@ -138,7 +138,7 @@ class ControllerStackTest {
                 "EVIDENCE_TABLE");
         assertThat(environment(ControllerFunction.GATE_EVALUATION)).containsOnlyKeys(
                 "EVIDENCE_BUCKET", "EVIDENCE_TABLE", "METRICS_NAMESPACE", "ROUTER_METRICS_NAMESPACE",
-                "TELEMETRY_LOG_GROUP");
+                "TELEMETRY_LOG_GROUP", "ROLLOUTS_TABLE");
         assertThat(environment(ControllerFunction.TRAFFIC_ROUTER)).containsOnlyKeys("TARGET_FUNCTION",
                 "TARGET_ALIAS", "ROLLOUTS_TABLE", "ASSIGNMENTS_TABLE", "STATE_CACHE_SECONDS");
         assertThat(environment(ControllerFunction.TRAFFIC_ROUTER)).containsEntry("TARGET_FUNCTION", "rag-answer")
@@ -196,6 +196,16 @@ class ControllerStackTest {
                 .isEqualTo("/rag-canary/prod-canary/router-telemetry");
         assertThat(actions(statement(gate, "logs:GetQueryResults")))
                 .containsExactlyInAnyOrder("logs:GetQueryResults", "logs:StopQuery");
+    }
+
+    @Test
+    void gateWritesVerdictsToTheRolloutsLedgerAndNothingElseThere() {
+        List<JsonNode> onRollouts = json.statementsOf("GateEvaluationRole").stream()
+                .filter(s -> resources(s).stream().anyMatch(r -> r.startsWith("<Rollouts"))).toList();
+        assertThat(onRollouts).hasSize(1);
+        assertThat(actions(onRollouts.get(0))).containsExactlyInAnyOrder("dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem");
+        assertThat(resources(onRollouts.get(0))).allSatisfy(resource -> assertThat(resource).startsWith("<Rollouts"));
+        assertThat(environment(ControllerFunction.GATE_EVALUATION).get("ROLLOUTS_TABLE")).startsWith("<Rollouts");
     }
 
     @Test

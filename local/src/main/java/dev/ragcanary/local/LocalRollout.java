@@ -9,6 +9,7 @@ import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.ports.EvidenceStore;
 import dev.ragcanary.core.probe.ReplayOptions;
 import dev.ragcanary.core.traffic.LedgerEntry;
+import dev.ragcanary.core.traffic.LedgerNotes;
 import dev.ragcanary.core.traffic.RolloutState;
 import dev.ragcanary.core.traffic.Sleeper;
 import dev.ragcanary.core.traffic.WeightShifter;
@@ -18,6 +19,7 @@ import dev.ragcanary.dynamodb.DynamoDbRolloutStore;
 import dev.ragcanary.embeddings.MiniLmEmbedder;
 import dev.ragcanary.gate.GateEvaluationHandler;
 import dev.ragcanary.gate.GateEvaluationService;
+import dev.ragcanary.gate.VerdictLog;
 import dev.ragcanary.local.fleet.DynamoDbThrottling;
 import dev.ragcanary.local.fleet.Scenario;
 import dev.ragcanary.local.fleet.SimulatedFleet;
@@ -88,13 +90,15 @@ public final class LocalRollout implements AutoCloseable {
                 o -> o.addExecutionInterceptor(new DynamoDbThrottling(scenario.controlPlane())));
         this.fleet = new SimulatedFleet(scenario, regions(scenario.startInputOver(baseStartInput(layout))));
         this.evidence = new LocalFolderEvidenceStore(evidenceDir);
-        this.weightShifter = new WeightShifterHandler(new WeightShifter(fleet, fleet,
-                new DynamoDbRolloutStore(dynamo, ROLLOUTS_TABLE), new DynamoDbLedger(dynamo, ROLLOUTS_TABLE),
+        DynamoDbRolloutStore rollouts = new DynamoDbRolloutStore(dynamo, ROLLOUTS_TABLE);
+        DynamoDbLedger ledger = new DynamoDbLedger(dynamo, ROLLOUTS_TABLE);
+        this.weightShifter = new WeightShifterHandler(new WeightShifter(fleet, fleet, rollouts, ledger,
                 new DynamoDbCachePurger(dynamo, CACHE_TABLE), Clock.systemUTC(), NO_WAIT));
         this.endpoint = LocalLambdaEndpoint.start()
                 .register("weight-shifter", weightShifter)
                 .register("probe-replay", probeReplay())
-                .register("gate-evaluation", new GateEvaluationHandler(new GateEvaluationService(fleet, evidence, GateEngine.standard())))
+                .register("gate-evaluation", new GateEvaluationHandler(new GateEvaluationService(fleet, evidence, GateEngine.standard(),
+                        VerdictLog.ledger(new LedgerNotes(rollouts, ledger, Clock.systemUTC())))))
                 .register("local-approvals", LocalStandIns.approvals(scenario.approvals()))
                 .register("local-evidence-archive", LocalStandIns.evidenceArchive(evidence))
                 .register("local-describe-execution", LocalStandIns.describeExecution(

@@ -4,18 +4,24 @@ import dev.ragcanary.aws.AwsClients;
 import dev.ragcanary.core.gate.GateEngine;
 import dev.ragcanary.core.ports.EvidenceStore;
 import dev.ragcanary.core.ports.MetricsSource;
+import dev.ragcanary.core.traffic.LedgerNotes;
+import dev.ragcanary.dynamodb.DynamoDbLedger;
+import dev.ragcanary.dynamodb.DynamoDbRolloutStore;
 import dev.ragcanary.metrics.LogsInsightsMetricsSource;
 import dev.ragcanary.s3.S3Clients;
 import dev.ragcanary.s3.S3EvidenceStore;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.cloudwatchlogs.CloudWatchLogsClient;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /**
  * The one place the gate evaluation function builds its SDK clients and adapters, from the environment:
- * {@code TELEMETRY_LOG_GROUP} (the router's log group, same name in every region) and {@code EVIDENCE_BUCKET}.
+ * {@code TELEMETRY_LOG_GROUP} (the router's log group, same name in every region), {@code EVIDENCE_BUCKET} and
+ * {@code ROLLOUTS_TABLE} (the ledger every verdict is written to).
  */
 final class DependencyFactory {
     private final Map<String, String> env;
@@ -30,7 +36,15 @@ final class DependencyFactory {
     }
 
     GateEvaluationService gateEvaluationService() {
-        return new GateEvaluationService(metricsSource(), evidenceStore(), GateEngine.standard());
+        return new GateEvaluationService(metricsSource(), evidenceStore(), GateEngine.standard(), verdictLog());
+    }
+
+    /** The rollout's ledger in the rollouts table, the same one the weight shifter writes. */
+    VerdictLog verdictLog() {
+        String table = required("ROLLOUTS_TABLE");
+        DynamoDbClient dynamo = AwsClients.build(DynamoDbClient.builder(), "dynamodb", env);
+        return VerdictLog.ledger(new LedgerNotes(new DynamoDbRolloutStore(dynamo, table), new DynamoDbLedger(dynamo, table),
+                Clock.systemUTC()));
     }
 
     /** Logs Insights in each region the stage covers; a query usually completes in a few seconds. */

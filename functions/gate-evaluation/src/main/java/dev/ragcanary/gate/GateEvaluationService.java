@@ -20,17 +20,19 @@ import java.util.TreeMap;
 /**
  * One gate look: live metrics for the stage's window (when the stage has users on both variants), index fingerprints
  * from the probe replay and the telemetry, the evidence bundle, the verdict, and the bundle archived under a key that names the rollout, stage and look, so {@code ./canary judge}
- * can judge it again later.
+ * can judge it again later. Every verdict is also written to the rollout's {@link VerdictLog}.
  */
 public final class GateEvaluationService {
     private final MetricsSource metrics;
     private final EvidenceStore evidenceStore;
     private final GateEngine engine;
+    private final VerdictLog verdictLog;
 
-    public GateEvaluationService(MetricsSource metrics, EvidenceStore evidenceStore, GateEngine engine) {
+    public GateEvaluationService(MetricsSource metrics, EvidenceStore evidenceStore, GateEngine engine, VerdictLog verdictLog) {
         this.metrics = metrics;
         this.evidenceStore = evidenceStore;
         this.engine = engine;
+        this.verdictLog = verdictLog;
     }
 
     /** The task's output: the verdict and where its evidence is archived. */
@@ -54,6 +56,7 @@ public final class GateEvaluationService {
         Verdict verdict = engine.evaluate(stage, plan.thresholds(), evidence);
         String key = evidenceKey(plan.rolloutId(), stage.name(), in.extensions());
         evidenceStore.put(key, Json.pretty(evidence));
+        verdictLog.record(plan, verdict, key);
         return new Result(verdict, key);
     }
 

@@ -25,6 +25,14 @@ class DependencyFactoryTest {
     }
 
     @Test
+    void verdictsGoToTheRolloutsLedger() {
+        assertThat(new DependencyFactory(Map.of("ROLLOUTS_TABLE", "rag-canary-rollouts", "AWS_REGION", "us-east-1")).verdictLog())
+                .isNotNull();
+        assertThatThrownBy(() -> new DependencyFactory(Map.of()).verdictLog())
+                .hasMessage("environment variable ROLLOUTS_TABLE is not set");
+    }
+
+    @Test
     void aMissingLogGroupIsNamed() {
         assertThatThrownBy(() -> new DependencyFactory(Map.of()).metricsSource())
                 .isInstanceOf(IllegalStateException.class)

@@ -34,7 +34,10 @@ class GateEvaluationHandlerTest {
 
     private final RecordingMetrics metrics = new RecordingMetrics();
     private final InMemoryEvidenceStore store = new InMemoryEvidenceStore();
-    private final GateEvaluationHandler handler = new GateEvaluationHandler(new GateEvaluationService(metrics, store, GateEngine.standard()));
+    private final List<String> loggedVerdicts = new ArrayList<>();
+    private final GateEvaluationHandler handler = new GateEvaluationHandler(new GateEvaluationService(metrics, store,
+            GateEngine.standard(), (plan, verdict, key) -> loggedVerdicts.add(plan.rolloutId() + " " + verdict.stage() + " "
+                    + verdict.decision() + " " + key)));
 
     @Test
     void stageOneJudgesThePilotRegionsWindowAndArchivesReJudgeableEvidence() {
@@ -57,6 +60,7 @@ class GateEvaluationHandlerTest {
         assertThat(archived.description()).contains("rag-answer-live-v42").contains("stage one");
         Decision again = GateEngine.standard().evaluate(EvidenceParser.stage(archived, null), archived.thresholds(), archived).decision();
         assertThat(again).isEqualTo(Decision.PROMOTE);
+        assertThat(loggedVerdicts).containsExactly("rag-answer-live-v42 one PROMOTE rollouts/rag-answer-live-v42/gate/one/look-1.json");
     }
 
     @Test

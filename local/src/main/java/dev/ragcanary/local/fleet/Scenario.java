@@ -73,10 +73,13 @@ public record Scenario(
      * @param schemaViolationRate share of probe responses that break the RAG response contract
      * @param indexHashByRegion  region -> INDEX_HASH this version's responses report there, when not the one its
      *                           index really has (a region serving a different index)
+     * @param cacheCollisionsFromWeight from this canary weight on, this version's cache invalidations hit the other
+     *                           version's prefix: one collision per started hour of the window; null = never
      */
     public record Variant(Latency latencyMs, Double errorRate, Map<String, Double> failureClasses, Double cacheHitRatio,
-                          ObjectNode rag, Double schemaViolationRate, Map<String, String> indexHashByRegion) {
-        public static final Variant HEALTHY = new Variant(null, null, null, null, null, null, null);
+                          ObjectNode rag, Double schemaViolationRate, Map<String, String> indexHashByRegion,
+                          Double cacheCollisionsFromWeight) {
+        public static final Variant HEALTHY = new Variant(null, null, null, null, null, null, null, null);
 
         public Variant {
             latencyMs = latencyMs == null ? Latency.DEFAULT : latencyMs;

@@ -138,7 +138,14 @@ public final class SimulatedFleet implements AliasControl, FunctionVersions, Met
         }
         Random random = new Random(scenario.seed() ^ query.start().getEpochSecond() ^ query.regions().hashCode());
         return new LiveMetrics(variantMetrics(scenario.control(), controlRequests, random),
-                variantMetrics(scenario.canary(), canaryRequests, random), 0);
+                variantMetrics(scenario.canary(), canaryRequests, random), cacheCollisions(query, seconds));
+    }
+
+    /** Collisions between the variants' cache invalidations, once the canary's weight reaches the scenario's mark. */
+    private long cacheCollisions(Query query, double seconds) {
+        Double from = scenario.canary().cacheCollisionsFromWeight();
+        double weight = query.regions().stream().mapToDouble(r -> aliasIn(r).weightOf(query.canaryVersion())).max().orElse(0);
+        return from == null || weight < from - 1e-9 ? 0 : Math.max(1, (long) Math.ceil(seconds / 3600));
     }
 
     /** Share of sticky users whose bucket is under {@code weight}: who the router sends to the canary. */

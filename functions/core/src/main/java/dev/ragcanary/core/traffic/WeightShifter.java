@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -224,24 +223,9 @@ public final class WeightShifter {
                 "lock released after " + current.status());
     }
 
-    /**
-     * Appends a verdict, approval or other note to the rollout's ledger at the next sequence. Retrying the same note
-     * (same type, stage, reason and detail as the latest entry) writes nothing, so retried tasks stay single entries.
-     */
+    /** Appends a verdict, approval or other note to the rollout's ledger; see {@link LedgerNotes#record}. */
     public RolloutState record(RolloutRequest plan, Type type, String reason, JsonNode detail) {
-        RolloutState current = owned(plan);
-        List<LedgerEntry> entries = ledger.entries(plan.rolloutId());
-        if (!entries.isEmpty()) {
-            LedgerEntry last = entries.get(entries.size() - 1);
-            if (last.type() == type && Objects.equals(last.stage(), current.stage())
-                    && Objects.equals(last.reason(), reason) && Objects.equals(last.detail(), detail)) {
-                return current;
-            }
-        }
-        long sequence = current.ledgerSequence() + 1;
-        ledger.append(new LedgerEntry(plan.rolloutId(), sequence, clock.instant(), type, current.stage(),
-                current.weight(), current.epoch(), reason, detail));
-        return store.update(current.withLedgerSequence(sequence));
+        return new LedgerNotes(store, ledger, clock).record(plan, type, reason, detail);
     }
 
     private RolloutState transition(RolloutState next, Type type, String reason) {
@@ -252,6 +236,11 @@ public final class WeightShifter {
     }
 
     private RolloutState owned(RolloutRequest plan) {
+        return owned(store, plan);
+    }
+
+    /** The state item of the plan's alias, refusing when another rollout holds it. */
+    static RolloutState owned(RolloutStore store, RolloutRequest plan) {
         String fn = plan.target().functionName();
         String alias = plan.target().alias();
         RolloutState state = store.read(fn, alias).orElseThrow(() -> new IllegalStateException(

@@ -1,0 +1,66 @@
+package dev.ragcanary.cli.ops;
+
+import dev.ragcanary.cli.CanaryCli;
+import dev.ragcanary.cli.CanaryCli.UsageProblem;
+import dev.ragcanary.core.json.Json;
+import dev.ragcanary.core.traffic.LedgerEntry;
+import dev.ragcanary.dynamodb.DynamoDbLedger;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+
+@Command(name = "history", mixinStandardHelpOptions = true, description = {
+        "Print a rollout's ledger: every transition in order, with weight, epoch, reason and verdict rules.",
+        "Exit 0, 2 no ledger for that rollout, 1 AWS call failed."})
+public final class HistoryCommand implements Callable<Integer> {
+    private final Map<String, String> env;
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    OperatorSettings.Table rolloutsTable;
+
+    @Parameters(paramLabel = "ROLLOUT", description = "rollout id")
+    String rolloutId;
+
+    @Option(names = "--json", description = "print the entries as a JSON array")
+    boolean json;
+
+    HistoryCommand(Map<String, String> env) {
+        this.env = env;
+    }
+
+    @Override
+    public Integer call() {
+        String table = rolloutsTable.table(env);
+        List<LedgerEntry> entries;
+        try (DynamoDbClient dynamo = OperatorSettings.dynamoDb(env)) {
+            entries = new DynamoDbLedger(dynamo, table).entries(rolloutId);
+        }
+        if (entries.isEmpty()) {
+            throw new UsageProblem("no ledger entries for rollout " + rolloutId + " in table " + table);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(Json.pretty(LedgerJson.of(entries)));
+            return CanaryCli.EXIT_OK;
+        }
+        out.printf("ledger of rollout %s (%d entries)%n", rolloutId, entries.size());
+        out.printf("  %-4s %-24s %-12s %-10s %8s %5s  %s%n", "seq", "at", "type", "stage", "weight", "epoch", "reason");
+        for (LedgerEntry entry : entries) {
+            out.printf("  %-4d %-24s %-12s %-10s %7.2f%% %5d  %s%n", entry.sequence(), entry.at(), entry.type(),
+                    entry.stage(), entry.weight() * 100, entry.epoch(), entry.reason() == null ? "" : entry.reason());
+            VerdictText.rules(entry.detail()).forEach(line -> out.println("         " + line));
+        }
+        return CanaryCli.EXIT_OK;
+    }
+}

@@ -1,0 +1,436 @@
+package dev.ragcanary.cli.rehearse;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ragcanary.cli.ops.LedgerJson;
+import dev.ragcanary.cli.ops.VerdictText;
+import dev.ragcanary.cli.rehearse.RehearsalReport.QualityLimits;
+import dev.ragcanary.cli.rehearse.RehearsalReport.Rule;
+import dev.ragcanary.cli.rehearse.RehearsalReport.StageRun;
+import dev.ragcanary.cli.rehearse.RehearsalReport.Traffic;
+import dev.ragcanary.cli.rehearse.RehearsalReport.Variant;
+import dev.ragcanary.cli.rehearse.RehearsalReport.WeightPoint;
+import dev.ragcanary.core.gate.Evidence;
+import dev.ragcanary.core.gate.EvidenceParser;
+import dev.ragcanary.core.gate.LiveMetrics.VariantMetrics;
+import dev.ragcanary.core.json.Json;
+import dev.ragcanary.core.rollout.RolloutRequest;
+import dev.ragcanary.core.rollout.RolloutRequestParser;
+import dev.ragcanary.core.rollout.Stage;
+import dev.ragcanary.core.stats.Percentiles;
+import dev.ragcanary.core.traffic.LedgerEntry;
+import dev.ragcanary.core.traffic.RolloutState;
+import dev.ragcanary.core.traffic.RolloutStore;
+import dev.ragcanary.dynamodb.DynamoDbAssignmentStore;
+import dev.ragcanary.local.ExecutionEvent;
+import dev.ragcanary.local.LocalExecution;
+import dev.ragcanary.local.LocalRollout;
+import dev.ragcanary.local.ProjectLayout;
+import dev.ragcanary.local.RolloutListener;
+import dev.ragcanary.local.RolloutOutcome;
+import dev.ragcanary.local.fleet.Scenario;
+import dev.ragcanary.testsupport.Dynalite;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One local rehearsal: the rollout on the local runner (real state machine files and handlers, dynalite, the simulated
+ * fleet driven by a scenario), sticky users routed through the real router during every bake, progress printed per
+ * stage, and the report folder written at the end.
+ */
+public final class Rehearsal {
+    /** Distinct sticky users; they take turns sending requests all through the rollout. */
+    static final int STICKY_USERS = 300;
+    /** Real milliseconds per virtual second of a Wait: a 30-minute bake takes 0.9 s, so users see every stage. */
+    static final double REAL_MS_PER_VIRTUAL_SECOND = 0.5;
+    /** Pause between two simulated requests, so the users leave the handlers some of the machine. */
+    static final long PACE_MILLIS = 2;
+    private static final String ASSIGNMENTS_TABLE = "rehearsal-assignments";
+
+    private final ProjectLayout layout;
+    private final PrintWriter out;
+
+    /** How it ended: the report, where it was written, and the exit code (0 promoted, 3 otherwise). */
+    public record Result(RehearsalReport report, Path reportHtml, int exitCode) {
+    }
+
+    public Rehearsal(ProjectLayout layout, PrintWriter out) {
+        this.layout = layout;
+        this.out = out;
+    }
+
+    /**
+     * @param base         the start input (already validated) the scenario's fields are laid over
+     * @param scenarioFile the scenario, {@code events/scenarios/<name>.json}
+     * @param reportDir    where the report folder is written
+     */
+    public Result run(JsonNode base, Path scenarioFile, Path reportDir) throws IOException {
+        long started = System.nanoTime();
+        String name = scenarioFile.getFileName().toString().replaceFirst("\\.json$", "");
+        Scenario scenario = Scenario.load(scenarioFile.toAbsolutePath().getParent(), name);
+        out.printf("rehearsing scenario %s: %s%n", name, scenario.description());
+        try (Dynalite assignments = Dynalite.start(); LocalRollout local = LocalRollout.open(layout, scenario)) {
+            assignments.createAssignmentsTable(ASSIGNMENTS_TABLE);
+            ObjectNode input = local.startInput(base);
+            RolloutRequest plan = RolloutRequestParser.parse(Json.compact(input));
+            StickyTraffic traffic = new StickyTraffic(plan.target().functionName(), plan.target().alias(),
+                    plan.regions().get(0), readOnly(local), new DynamoDbAssignmentStore(assignments.client(), ASSIGNMENTS_TABLE),
+                    plan.sticky().keyAttribute(), plan.sticky().source(), Duration.ofHours(plan.sticky().hours()),
+                    STICKY_USERS, scenario.seed());
+            out.printf("rollout %s: %s:%s, control version %s -> canary version %s, %d stages, bakes in virtual time%n",
+                    plan.rolloutId(), plan.target().functionName(), plan.target().alias(), Scenario.CONTROL_VERSION,
+                    plan.target().canaryVersion(), plan.stages().size());
+            Map<String, JsonNode> evidence = new LinkedHashMap<>();
+            Progress progress = new Progress(plan, traffic, local.evidenceDir(), evidence);
+            Thread users = startUsers(traffic, progress);
+            RolloutOutcome outcome;
+            try {
+                outcome = local.start(input, progress, new LocalExecution.Options(LocalExecution.Options.FAST.clockStart(),
+                        REAL_MS_PER_VIRTUAL_SECOND, Duration.ofMinutes(10))).await();
+            } finally {
+                progress.finished = true;
+                joinQuietly(users);
+            }
+            Instant end = progress.lastAt == null ? Instant.EPOCH : progress.lastAt;
+            // Every user comes back once after the end (and after the router's state cache expired): who the
+            // rollback moved back shows here.
+            Instant after = (traffic.latest().isAfter(end) ? traffic.latest() : end).plus(Duration.ofMinutes(1));
+            traffic.window(after, after.plus(Duration.ofMinutes(10)));
+
+            String finalStatus = finalStatus(outcome);
+            progress.weights.add(new WeightPoint(progress.seconds(end), "PROMOTED".equals(finalStatus) ? 1.0 : 0.0,
+                    "PROMOTED".equals(finalStatus) ? "full" : "rolled back"));
+            List<StageRun> runs = progress.stageRuns(traffic.byStage());
+            String summary = summary(finalStatus, runs, outcome);
+            RehearsalReport report = new RehearsalReport(plan.rolloutId(), name, scenario.description(), finalStatus, summary,
+                    progress.seconds(end), (System.nanoTime() - started) / 1e9, progress.weights, runs, traffic.stickiness(),
+                    new QualityLimits(plan.thresholds().deltaSMedianMax(), plan.thresholds().coverageMin()));
+            Path html = ReportFolder.write(reportDir, report, LedgerJson.of(outcome.ledger()), evidence);
+            printEnd(report, html);
+            return new Result(report, html, "PROMOTED".equals(finalStatus) ? 0 : 3);
+        }
+    }
+
+    private void printEnd(RehearsalReport report, Path html) {
+        var s = report.stickiness();
+        out.printf("stickiness: %d users, %d requests; served both variants inside their window: %d; added to the canary"
+                        + " by a weight increase: %d; moved back by the rollback: %d%n", s.users(), s.requests(),
+                s.switchedInsideWindow(), s.addedByWeightIncrease(), s.movedBackByRollback());
+        out.printf("%s: %s%n", report.finalStatus(), report.summary());
+        out.printf("virtual time %s, wall time %.1f s; report %s%n", ReportHtml.hours(report.virtualSeconds()),
+                report.wallSeconds(), html);
+    }
+
+    static String finalStatus(RolloutOutcome outcome) {
+        if (outcome.execution().succeeded() && "PROMOTED".equals(outcome.execution().output().path("status").asText())) {
+            return "PROMOTED";
+        }
+        boolean rolledBack = outcome.ledger().stream().anyMatch(e -> e.type() == LedgerEntry.Type.ROLLED_BACK)
+                || outcome.state().map(RolloutState::weight).orElse(0.0) == 0.0;
+        return rolledBack ? "ROLLED_BACK" : outcome.execution().status();
+    }
+
+    static String summary(String finalStatus, List<StageRun> runs, RolloutOutcome outcome) {
+        if ("PROMOTED".equals(finalStatus)) {
+            return "promoted to 100 % after " + runs.size() + " stage runs; every rule held at every stage";
+        }
+        for (int i = runs.size() - 1; i >= 0; i--) {
+            StageRun run = runs.get(i);
+            if ("ROLLBACK".equals(run.decision()) || "EXTEND".equals(run.decision()) && i == runs.size() - 1) {
+                StringBuilder line = new StringBuilder("rolled back at stage ").append(run.stage()).append(": ");
+                if (run.failedRules().isEmpty()) {
+                    // No rule failed: the gate ran out of extensions ("not enough traffic to judge ...").
+                    return line.append(run.reason()).toString();
+                }
+                for (int r = 0; r < run.failedRules().size(); r++) {
+                    Rule rule = run.failedRules().get(r);
+                    line.append(r == 0 ? "" : "; ").append(rule.rule()).append(" observed ").append(rule.observed())
+                            .append(", limit ").append(rule.comparator()).append(' ').append(rule.limit());
+                }
+                return line.toString();
+            }
+        }
+        String cause = outcome.execution().cause();
+        return "ended " + outcome.execution().status() + (cause == null ? "" : ": " + cause);
+    }
+
+    /** Sticky users send requests while the rollout runs, at the virtual time the execution has reached. */
+    private static Thread startUsers(StickyTraffic traffic, Progress progress) {
+        Thread users = new Thread(() -> {
+            while (!progress.finished) {
+                Instant now = progress.virtualNow();
+                if (now != null) {
+                    traffic.send(now);
+                }
+                try {
+                    Thread.sleep(PACE_MILLIS);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "rehearsal-sticky-users");
+        users.setDaemon(true);
+        users.start();
+        return users;
+    }
+
+    private static void joinQuietly(Thread thread) {
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The router only reads the rollout state; the weight shifter is its only writer. */
+    private static RolloutStore readOnly(LocalRollout local) {
+        return new RolloutStore() {
+            @Override
+            public Optional<RolloutState> read(String functionName, String alias) {
+                return local.rolloutState(functionName, alias);
+            }
+
+            @Override
+            public RolloutState acquire(RolloutState initial) {
+                throw new UnsupportedOperationException("simulated users never take the rollout lock");
+            }
+
+            @Override
+            public RolloutState update(RolloutState next) {
+                throw new UnsupportedOperationException("simulated users never write the rollout state");
+            }
+        };
+    }
+
+    /** Follows the execution: one {@link Run} per stage execution, traffic during each bake, a line per verdict. */
+    private final class Progress implements RolloutListener {
+        private final RolloutRequest plan;
+        private final StickyTraffic traffic;
+        final List<WeightPoint> weights = new ArrayList<>();
+        final List<Run> runs = new ArrayList<>();
+        private Instant start;
+        private volatile Instant lastAt;
+        private volatile long lastAtNanos;
+        private Instant lastVirtualNow;
+        volatile boolean finished;
+
+        private final Path evidenceDir;
+        private final Map<String, JsonNode> evidence;
+
+        Progress(RolloutRequest plan, StickyTraffic traffic, Path evidenceDir, Map<String, JsonNode> evidence) {
+            this.plan = plan;
+            this.traffic = traffic;
+            this.evidenceDir = evidenceDir;
+            this.evidence = evidence;
+        }
+
+        /**
+         * Every stage run with the users routed while the state item was at its stage (extensions and the promotion
+         * window share their stage's count); a run whose execution never returned has no decision.
+         */
+        List<StageRun> stageRuns(Map<String, Traffic> trafficByStage) {
+            return runs.stream().map(run -> {
+                run.traffic = trafficByStage.get(run.stage);
+                return run.toStageRun(evidenceDir, evidence);
+            }).toList();
+        }
+
+        /** Where the execution's virtual clock is now: the last event's time plus real time since, scaled. */
+        synchronized Instant virtualNow() {
+            Instant at = lastAt;
+            if (at == null) {
+                return null;
+            }
+            double virtualMillis = (System.nanoTime() - lastAtNanos) / 1e6 / REAL_MS_PER_VIRTUAL_SECOND * 1000;
+            Instant now = at.plusMillis((long) Math.min(virtualMillis, 600_000));
+            lastVirtualNow = lastVirtualNow == null || now.isAfter(lastVirtualNow) ? now : lastVirtualNow;
+            return lastVirtualNow;
+        }
+
+        double seconds(Instant at) {
+            return start == null || at == null ? 0 : Duration.between(start, at).toMillis() / 1000.0;
+        }
+
+        private void seen(Instant at) {
+            if (at != null) {
+                if (start == null) {
+                    start = at;
+                }
+                if (lastAt == null || at.isAfter(lastAt)) {
+                    lastAt = at;
+                    lastAtNanos = System.nanoTime();
+                }
+            }
+        }
+
+        @Override
+        public void onExecution(ExecutionEvent event) {
+            guarded(() -> execution(event));
+        }
+
+        @Override
+        public void onStageFinished(JsonNode verdict, Instant at) {
+            guarded(() -> stageFinished(verdict, at));
+        }
+
+        /** A failure in following the rollout must not stop the rollout: it is reported and the run goes on. */
+        private void guarded(Runnable step) {
+            try {
+                step.run();
+            } catch (RuntimeException e) {
+                out.println("  (rehearsal could not follow this event: " + e + ")");
+            }
+        }
+
+        private void execution(ExecutionEvent event) {
+            seen(event.at());
+            if (!"stage".equals(event.machine())) {
+                return;
+            }
+            if ("started".equals(event.event()) && event.input() != null) {
+                JsonNode in = event.input();
+                String stage = in.path("stage").asText();
+                double weight = plan.stage(stage).map(Stage::weight).orElse(0.0);
+                runs.add(new Run(stage, in.path("extensions").asInt(), in.path("purpose").asText("stage"), weight,
+                        seconds(event.at())));
+                if (weights.isEmpty() || weights.get(weights.size() - 1).weight() != weight) {
+                    weights.add(new WeightPoint(seconds(event.at()), weight, stage));
+                }
+            } else if (event.output() != null && event.output().hasNonNull("evidenceKey") && !runs.isEmpty()) {
+                runs.get(runs.size() - 1).evidenceKey = event.output().path("evidenceKey").asText();
+            }
+        }
+
+        private void stageFinished(JsonNode verdict, Instant at) {
+            seen(at);
+            if (runs.isEmpty()) {
+                return;
+            }
+            Run run = runs.get(runs.size() - 1);
+            run.end = seconds(at);
+            run.verdict = verdict;
+            run.traffic = traffic.byStage().get(run.stage);
+            print(run, run.toStageRun(evidenceDir, evidence));
+        }
+
+        private void print(Run run, StageRun result) {
+            String decision = run.verdict.path("decision").asText("none");
+            out.printf("%-10s %-9s weight %6s  virtual %s - %s", run.stage,
+                    "promotion".equals(run.window) ? "(promo)" : run.extensions > 0 ? "(ext " + run.extensions + ")" : "",
+                    ReportHtml.percent(run.weight), ReportHtml.hours(run.start), ReportHtml.hours(run.end));
+            if (run.traffic != null) {
+                out.printf("  users: control %d / canary %d", run.traffic.controlRequests(), run.traffic.canaryRequests());
+                if (run.traffic.effectiveCanaryShare() != null) {
+                    out.printf(" (share %s)", ReportHtml.percent(run.traffic.effectiveCanaryShare()));
+                }
+            }
+            if (result.control() != null || result.canary() != null) {
+                out.printf("  gate: control %s / canary %s requests", result.control() == null ? "-" : result.control().requests(),
+                        result.canary() == null ? "-" : result.canary().requests());
+            }
+            out.printf("  %s%n", decision);
+            for (JsonNode rule : run.verdict.path("rules")) {
+                String outcome = rule.path("outcome").asText();
+                boolean deciding = !"PASS".equals(outcome) && !"NOT_APPLICABLE".equals(outcome) || rule.path("hardStop").asBoolean();
+                if (deciding) {
+                    out.printf("    %-13s %-34s observed %s, limit %s %s%s%n", outcome, rule.path("rule").asText(),
+                            VerdictText.text(rule.get("observed")), rule.path("comparator").asText(),
+                            VerdictText.text(rule.get("limit")), rule.path("hardStop").asBoolean() ? " (hard stop)" : "");
+                }
+            }
+            out.flush();
+        }
+    }
+
+    /** One stage execution as it is observed. */
+    private static final class Run {
+        final String stage;
+        final int extensions;
+        String window;
+        final double weight;
+        final double start;
+        double end;
+        JsonNode verdict;
+        String evidenceKey;
+        Traffic traffic;
+
+        Run(String stage, int extensions, String window, double weight, double start) {
+            this.stage = stage;
+            this.extensions = extensions;
+            this.window = window == null || window.isBlank() ? "stage" : window;
+            this.weight = weight;
+            this.start = start;
+            this.end = start;
+        }
+
+        StageRun toStageRun(Path evidenceDir, Map<String, JsonNode> evidenceFiles) {
+            List<Rule> rules = new ArrayList<>();
+            JsonNode v = verdict == null ? Json.MAPPER.createObjectNode() : verdict;
+            for (JsonNode rule : v.path("rules")) {
+                rules.add(new Rule(rule.path("rule").asText(), rule.path("outcome").asText(), rule.path("hardStop").asBoolean(),
+                        VerdictText.text(rule.get("observed")), rule.path("comparator").asText(""),
+                        VerdictText.text(rule.get("limit")), rule.hasNonNull("note") ? rule.get("note").asText() : null));
+            }
+            Variant control = null;
+            Variant canary = null;
+            Double deltaS = null;
+            Double coverage = null;
+            String file = null;
+            Optional<JsonNode> record = readEvidence(evidenceDir);
+            if (record.isPresent()) {
+                file = stage + "-" + extensions + ("promotion".equals(window) ? "-promotion" : "") + ".json";
+                evidenceFiles.put(file, record.get());
+                file = ReportFolder.EVIDENCE_DIR + "/" + file;
+                try {
+                    // The gate archives the bare evidence; older archives wrapped it with the verdict.
+                    JsonNode bare = record.get().has("evidence") ? record.get().get("evidence") : record.get();
+                    Evidence evidence = EvidenceParser.parse(Json.compact(bare));
+                    if (evidence.live() != null) {
+                        control = variant(evidence.live().control());
+                        canary = weight > 0 ? variant(evidence.live().canary()) : null;
+                    }
+                    if (evidence.probes() != null && evidence.probes().canary() != null) {
+                        var probes = evidence.probes().canary();
+                        deltaS = probes.deltaS() == null || probes.deltaS().count() == 0 ? null : probes.deltaS().median();
+                        coverage = probes.coverage() == null || probes.coverage().count() == 0 ? null : probes.coverage().mean();
+                    }
+                } catch (RuntimeException unreadable) {
+                    // The report then shows the verdict without the stage's figures; the file is still in evidence/.
+                }
+            }
+            return new StageRun(stage, window, extensions, weight, start, end,
+                    verdict == null ? null : v.path("decision").asText(null), verdict == null ? null : v.path("reason").asText(null),
+                    rules, control, canary, deltaS, coverage, traffic, file);
+        }
+
+        private Optional<JsonNode> readEvidence(Path evidenceDir) {
+            if (evidenceKey == null) {
+                return Optional.empty();
+            }
+            try {
+                return Optional.of(Json.MAPPER.readTree(Files.readString(evidenceDir.resolve(evidenceKey))));
+            } catch (IOException | RuntimeException unreadable) {
+                return Optional.empty();
+            }
+        }
+
+        private static Variant variant(VariantMetrics metrics) {
+            if (metrics == null || metrics.requests() == 0) {
+                return null;
+            }
+            Double p95 = metrics.p95WarmMs() != null ? metrics.p95WarmMs()
+                    : metrics.warmLatencyMs() == null || metrics.warmLatencyMs().isEmpty() ? null
+                    : Percentiles.of(metrics.warmLatencyMs(), 0.95);
+            return new Variant(metrics.requests(), p95, (double) metrics.errors() / metrics.requests());
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package dev.ragcanary.cli.rehearse;
+
+import java.util.List;
+
+/**
+ * Everything a rehearsal shows, as plain data: filled by the rehearsal as it runs, rendered by {@link ReportHtml}
+ * and written as JSON beside it. Times are virtual seconds since the rollout started; nullable numbers are null when
+ * the stage did not measure them (no canary traffic at weight 0, no control traffic at weight 1).
+ *
+ * @param finalStatus PROMOTED, ROLLED_BACK or the execution's status when it ended otherwise (FAILED, ABORTED, ...)
+ * @param summary     one line: what happened, and for a rollback which rule at which stage, observed vs limit
+ * @param wallSeconds real time the rehearsal took
+ */
+public record RehearsalReport(
+        String rolloutId,
+        String scenario,
+        String scenarioDescription,
+        String finalStatus,
+        String summary,
+        double virtualSeconds,
+        double wallSeconds,
+        List<WeightPoint> weights,
+        List<StageRun> stages,
+        Stickiness stickiness,
+        QualityLimits thresholds) {
+
+    public RehearsalReport {
+        weights = List.copyOf(weights);
+        stages = List.copyOf(stages);
+    }
+
+    public boolean promoted() {
+        return "PROMOTED".equals(finalStatus);
+    }
+
+    /** The quality limits drawn on the ΔS/coverage chart. */
+    public record QualityLimits(double deltaSMedianMax, double coverageMin) {
+    }
+
+    /** The canary weight from {@code atSeconds} on (a step in the weight-over-time chart). */
+    public record WeightPoint(double atSeconds, double weight, String stage) {
+    }
+
+    /**
+     * One stage execution and its verdict.
+     *
+     * @param window     {@code stage}, or {@code promotion} for the promotion window before full
+     * @param extensions how many times the stage had baked before this run
+     * @param decision   PROMOTE, ROLLBACK, EXTEND or HOLD; null when the stage ended without a verdict
+     * @param evidenceFile the stage's evidence in the report folder (relative path), or null
+     */
+    public record StageRun(
+            String stage,
+            String window,
+            int extensions,
+            double weight,
+            double startSeconds,
+            double endSeconds,
+            String decision,
+            String reason,
+            List<Rule> rules,
+            Variant control,
+            Variant canary,
+            Double deltaSMedian,
+            Double coverageMean,
+            Traffic traffic,
+            String evidenceFile) {
+
+        public StageRun {
+            rules = rules == null ? List.of() : List.copyOf(rules);
+        }
+
+        public List<Rule> failedRules() {
+            return rules.stream().filter(r -> "FAIL".equals(r.outcome())).toList();
+        }
+    }
+
+    /** One rule of a verdict: observed and limit as the gate printed them. */
+    public record Rule(String rule, String outcome, boolean hardStop, String observed, String comparator, String limit,
+                       String note) {
+    }
+
+    /** Live metrics of one variant over a stage, from its evidence. */
+    public record Variant(long requests, Double p95WarmMs, Double errorRate) {
+    }
+
+    /**
+     * What the simulated sticky users saw through the real router during the stage.
+     *
+     * @param effectiveCanaryShare canary requests / all routed requests (null when none were routed)
+     */
+    public record Traffic(long controlRequests, long canaryRequests, Double effectiveCanaryShare) {
+    }
+
+    /**
+     * Stickiness as checked request by request.
+     *
+     * @param switchedInsideWindow users served both variants inside their stickiness window without a weight increase
+     *                             adding them to the canary or a rollback moving them back: must be 0
+     * @param addedByWeightIncrease users moved from control to canary because the weight rose (by design)
+     * @param movedBackByRollback  users moved from canary back to control by a rollback (by design)
+     */
+    public record Stickiness(long users, long requests, long switchedInsideWindow, long addedByWeightIncrease,
+                             long movedBackByRollback) {
+    }
+}

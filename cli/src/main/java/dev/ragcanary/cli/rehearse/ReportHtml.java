@@ -1,0 +1,181 @@
+package dev.ragcanary.cli.rehearse;
+
+import dev.ragcanary.cli.rehearse.RehearsalReport.Rule;
+import dev.ragcanary.cli.rehearse.RehearsalReport.StageRun;
+import dev.ragcanary.cli.rehearse.RehearsalReport.Stickiness;
+import dev.ragcanary.core.json.Json;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+
+/**
+ * Renders a {@link RehearsalReport} as one self-contained HTML page: the text (status, facts, verdict table, every
+ * rule) is plain HTML, the charts are drawn as inline SVG by a small script from the report data embedded in the page.
+ * Nothing is loaded from the network.
+ */
+public final class ReportHtml {
+    private ReportHtml() {
+    }
+
+    public static String render(RehearsalReport report) {
+        StringBuilder html = new StringBuilder(32_000);
+        html.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
+                .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
+                .append("<title>rag-canary rehearsal: ").append(esc(report.rolloutId())).append(" - ")
+                .append(esc(report.finalStatus())).append("</title>\n<style>\n").append(resource("report.css"))
+                .append("</style>\n</head>\n<body>\n<main>\n");
+        html.append("<h1>Rehearsal of rollout ").append(esc(report.rolloutId())).append("</h1>\n<p class=\"sub\">scenario <b>")
+                .append(esc(report.scenario())).append("</b>");
+        if (report.scenarioDescription() != null) {
+            html.append(": ").append(esc(report.scenarioDescription()));
+        }
+        html.append("</p>\n");
+        String statusClass = report.promoted() ? "promoted" : "ROLLED_BACK".equals(report.finalStatus()) ? "rolled-back" : "other";
+        html.append("<section id=\"final-status\" class=\"status ").append(statusClass).append("\"><span class=\"word\">")
+                .append(esc(report.finalStatus())).append("</span><span>").append(esc(report.summary())).append("</span></section>\n");
+        facts(html, report);
+        html.append("<h2>Charts</h2>\n<div class=\"charts\">\n");
+        figure(html, "weight", "Canary weight over time");
+        figure(html, "latency", "p95 warm latency per variant, per stage");
+        figure(html, "errors", "Error rate per variant, per stage");
+        figure(html, "quality", "ΔS median and coverage per stage (canary probes)");
+        html.append("</div>\n");
+        verdictTable(html, report);
+        ruleDetails(html, report);
+        html.append("<footer>Files in this folder: <a href=\"ledger.json\">ledger.json</a> (the rollout ledger), ")
+                .append("<a href=\"report.json\">report.json</a> (this report's data), <code>evidence/</code> (every stage's evidence). ")
+                .append("Times are virtual: bakes take no real time in a rehearsal.</footer>\n</main>\n");
+        html.append("<script type=\"application/json\" id=\"report-data\">")
+                .append(Json.compact(report).replace("<", "\\u003c")).append("</script>\n<script>\n")
+                .append(resource("report.js")).append("</script>\n</body>\n</html>\n");
+        return html.toString();
+    }
+
+    private static void facts(StringBuilder html, RehearsalReport report) {
+        html.append("<div class=\"facts\">\n");
+        fact(html, hours(report.virtualSeconds()), "virtual time", false);
+        fact(html, String.format(Locale.ROOT, "%.1f s", report.wallSeconds()), "wall time", false);
+        fact(html, String.valueOf(report.stages().size()), "stage runs", false);
+        Stickiness s = report.stickiness();
+        if (s != null) {
+            fact(html, s.users() + " / " + s.requests(), "sticky users / routed requests", false);
+            fact(html, String.valueOf(s.switchedInsideWindow()), "users served both variants inside their window (must be 0)",
+                    s.switchedInsideWindow() > 0);
+            fact(html, String.valueOf(s.addedByWeightIncrease()), "users added to the canary by a weight increase", false);
+            fact(html, String.valueOf(s.movedBackByRollback()), "users moved back to control by the rollback", false);
+        }
+        html.append("</div>\n");
+    }
+
+    private static void fact(StringBuilder html, String value, String label, boolean bad) {
+        html.append("<div class=\"fact").append(bad ? " bad" : "").append("\"><b>").append(esc(value)).append("</b><span>")
+                .append(esc(label)).append("</span></div>\n");
+    }
+
+    private static void figure(StringBuilder html, String chart, String caption) {
+        html.append("<figure><figcaption>").append(esc(caption)).append("</figcaption><div class=\"chart\" data-chart=\"")
+                .append(chart).append("\" data-title=\"").append(esc(caption)).append("\"></div></figure>\n");
+    }
+
+    private static void verdictTable(StringBuilder html, RehearsalReport report) {
+        html.append("<h2>Verdicts</h2>\n<table id=\"verdicts\">\n<tr><th>stage</th><th>weight</th><th>virtual time</th>")
+                .append("<th>gate requests control / canary</th><th>sticky users control / canary (share)</th><th>decision</th>")
+                .append("<th>deciding rules (observed vs limit)</th></tr>\n");
+        for (StageRun run : report.stages()) {
+            html.append("<tr><td>").append(esc(run.stage()));
+            if ("promotion".equals(run.window())) {
+                html.append(" (promotion window)");
+            }
+            if (run.extensions() > 0) {
+                html.append(" (extension ").append(run.extensions()).append(')');
+            }
+            html.append("</td><td class=\"num\">").append(percent(run.weight())).append("</td><td class=\"num\">")
+                    .append(hours(run.startSeconds())).append(" - ").append(hours(run.endSeconds())).append("</td><td class=\"num\">")
+                    .append(run.control() == null ? "-" : String.valueOf(run.control().requests())).append(" / ")
+                    .append(run.canary() == null ? "-" : String.valueOf(run.canary().requests())).append("</td><td class=\"num\">");
+            if (run.traffic() != null) {
+                html.append(run.traffic().controlRequests()).append(" / ").append(run.traffic().canaryRequests());
+                if (run.traffic().effectiveCanaryShare() != null) {
+                    html.append(" (").append(percent(run.traffic().effectiveCanaryShare())).append(')');
+                }
+            }
+            String decision = run.decision() == null ? "none" : run.decision();
+            html.append("</td><td class=\"").append(esc(decision)).append("\">").append(esc(decision)).append("</td><td>");
+            var deciding = run.failedRules().isEmpty() ? run.rules().stream().filter(r -> "INSUFFICIENT".equals(r.outcome())).toList()
+                    : run.failedRules();
+            if (deciding.isEmpty()) {
+                html.append(esc(run.reason() == null ? "" : run.reason()));
+            }
+            for (Rule rule : deciding) {
+                html.append("<div><code>").append(esc(rule.rule())).append("</code> observed ").append(esc(rule.observed()))
+                        .append(", limit ").append(esc(rule.comparator())).append(' ').append(esc(rule.limit()))
+                        .append(rule.hardStop() ? " (hard stop)" : "").append("</div>");
+            }
+            html.append("</td></tr>\n");
+        }
+        html.append("</table>\n");
+    }
+
+    private static void ruleDetails(StringBuilder html, RehearsalReport report) {
+        html.append("<h2>Every rule of every verdict</h2>\n");
+        for (StageRun run : report.stages()) {
+            html.append("<details><summary>").append(esc(run.stage())).append(run.extensions() > 0 ? " +" + run.extensions() : "")
+                    .append(" - <span class=\"").append(esc(String.valueOf(run.decision()))).append("\">")
+                    .append(esc(String.valueOf(run.decision()))).append("</span>");
+            if (run.evidenceFile() != null) {
+                html.append(" - evidence <a href=\"").append(esc(run.evidenceFile())).append("\">").append(esc(run.evidenceFile()))
+                        .append("</a>");
+            }
+            html.append("</summary>\n<p>").append(esc(run.reason() == null ? "" : run.reason())).append("</p>\n")
+                    .append("<table><tr><th>rule</th><th>outcome</th><th>observed</th><th>limit</th><th>note</th></tr>\n");
+            for (Rule rule : run.rules()) {
+                html.append("<tr><td><code>").append(esc(rule.rule())).append("</code>").append(rule.hardStop() ? " (hard stop)" : "")
+                        .append("</td><td class=\"").append(esc(rule.outcome())).append("\">").append(esc(rule.outcome()))
+                        .append("</td><td class=\"num\">").append(esc(rule.observed())).append("</td><td class=\"num\">")
+                        .append(esc(rule.comparator())).append(' ').append(esc(rule.limit())).append("</td><td>")
+                        .append(esc(rule.note() == null ? "" : rule.note())).append("</td></tr>\n");
+            }
+            html.append("</table></details>\n");
+        }
+    }
+
+    static String percent(double share) {
+        return String.format(Locale.ROOT, share > 0 && share < 0.1 ? "%.2f%%" : "%.1f%%", share * 100);
+    }
+
+    static String hours(double seconds) {
+        long minutes = Math.round(seconds / 60);
+        return minutes < 60 ? minutes + " min" : String.format(Locale.ROOT, "%d h %02d min", minutes / 60, minutes % 60);
+    }
+
+    static String esc(String text) {
+        if (text == null) {
+            return "";
+        }
+        StringBuilder out = new StringBuilder(text.length());
+        for (char c : text.toCharArray()) {
+            switch (c) {
+                case '<' -> out.append("&lt;");
+                case '>' -> out.append("&gt;");
+                case '&' -> out.append("&amp;");
+                case '"' -> out.append("&quot;");
+                case '\'' -> out.append("&#39;");
+                default -> out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = ReportHtml.class.getResourceAsStream("/report/" + name)) {
+            if (in == null) {
+                throw new IllegalStateException("report resource /report/" + name + " is missing from the CLI jar");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

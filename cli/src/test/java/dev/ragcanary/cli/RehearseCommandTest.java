@@ -1,0 +1,107 @@
+package dev.ragcanary.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ragcanary.cli.rehearse.HeadlessChromium;
+import dev.ragcanary.core.json.Json;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * Whole rehearsals through the command: the real state machine files and handlers on the local runner, dynalite,
+ * the simulated fleet, sticky users through the real router. Each shipped scenario gives its documented outcome.
+ */
+class RehearseCommandTest {
+
+    @ParameterizedTest(name = "{0} -> exit {1} {2} {3} {4}")
+    @CsvSource({
+            "healthy,                      0, PROMOTED,    '',         ''",
+            "latency-regression,           3, ROLLED_BACK, one,        live.latency.p95.ratio",
+            "new-failure-class,            3, ROLLED_BACK, one,        live.errors.newFailureClass",
+            "quality-regression,           3, ROLLED_BACK, shadow,     quality.deltaS.median",
+            "stale-index,                  3, ROLLED_BACK, shadow,     index.fingerprint.expected",
+            "index-mismatch-second-region, 3, ROLLED_BACK, ten,        index.fingerprint",
+            "cache-prefix-collision,       3, ROLLED_BACK, twentyfive, live.cache.prefixCollisions",
+            "lambda-flips-seed-noise,      3, ROLLED_BACK, shadow,     quality.lambda.convergent",
+            "flaky-control-plane,          0, PROMOTED,    '',         ''",
+            "low-traffic,                  3, ROLLED_BACK, one,        not enough traffic to judge after 3 extensions"})
+    void everyShippedScenarioGivesItsDocumentedOutcome(String scenario, int exit, String status, String stage, String rule,
+                                                       @TempDir Path report) throws Exception {
+        CliRun run = CliRun.of("rehearse", "--scenario", "events/scenarios/" + scenario + ".json", "--report", report.toString());
+
+        assertThat(run.exitCode()).as(run.out() + run.err()).isEqualTo(exit);
+        assertThat(run.out()).contains(status + ": ").contains("served both variants inside their window: 0;");
+        if (!stage.isEmpty()) {
+            assertThat(run.out()).containsPattern("ROLLED_BACK: rolled back at stage " + stage + ": [^\\n]*" + Pattern.quote(rule)
+                    + "[^\\n]* observed [^\\n]*, limit ");
+        }
+        JsonNode data = Json.MAPPER.readTree(Files.readString(report.resolve("report.json")));
+        assertThat(data.get("finalStatus").asText()).isEqualTo(status);
+        assertThat(data.get("stickiness").get("switchedInsideWindow").asLong()).isZero();
+        assertThat(Json.MAPPER.readTree(Files.readString(report.resolve("ledger.json")))).isNotEmpty();
+        try (var evidence = Files.list(report.resolve("evidence"))) {
+            assertThat(evidence.count()).isEqualTo(data.get("stages").size());
+        }
+        assertThat(report.resolve("report.html")).isRegularFile();
+        if (scenario.equals("cache-prefix-collision")) {
+            assertThat(data.get("stickiness").get("movedBackByRollback").asLong())
+                    .as("users on the canary at 25 % are moved back by the rollback").isPositive();
+        }
+    }
+
+    @Test
+    void theDefaultRehearsalPromotesKeepsUsersStickyAndItsReportRenders(@TempDir Path report) throws Exception {
+        CliRun run = CliRun.of("rehearse", "--report", report.toString());
+
+        assertThat(run.exitCode()).as(run.out() + run.err()).isZero();
+        for (String stage : new String[] {"shadow", "one", "five", "ten", "twentyfive", "fifty"}) {
+            assertThat(run.out()).containsPattern("(?m)^" + stage + " .* weight .* virtual .* PROMOTE$");
+        }
+        assertThat(run.out()).contains("(promo)").contains("PROMOTED: promoted to 100 %");
+        Matcher shares = Pattern.compile("(?m)^fifty +\\(promo\\) +weight +50.0%  .*users: control (\\d+) / canary (\\d+)").matcher(run.out());
+        assertThat(shares.find()).as(run.out()).isTrue();
+        JsonNode data = Json.MAPPER.readTree(Files.readString(report.resolve("report.json")));
+        assertThat(data.get("stickiness").get("addedByWeightIncrease").asLong()).isPositive();
+        assertThat(data.get("weights").get(data.get("weights").size() - 1).get("weight").asDouble()).isEqualTo(1.0);
+        for (JsonNode stage : data.get("stages")) {
+            if (stage.get("weight").asDouble() > 0) {
+                assertThat(stage.get("canary").get("p95WarmMs").asDouble()).as(stage.toString()).isPositive();
+            }
+            assertThat(stage.get("deltaSMedian").asDouble()).isBetween(0.0, 1.0);
+        }
+
+        assumeTrue(HeadlessChromium.installed(), HeadlessChromium.SKIP_MESSAGE);
+        String dom = HeadlessChromium.dumpDom(report.resolve("report.html"), report.resolve("chromium-profile"));
+        assertThat(dom).contains("data-charts-rendered=\"4\"").contains("<span class=\"word\">PROMOTED</span>");
+        assertThat(Pattern.compile("<path d=\"M[^\"]+[LHV][^\"]*\"[^>]*class=\"series\"").matcher(dom).results().count()).isEqualTo(7);
+    }
+
+    @Test
+    void badInputExitsTwoAndStartsNothing(@TempDir Path dir) throws Exception {
+        Path report = dir.resolve("report");
+        CliRun badStart = CliRun.of("rehearse", "functions/core/src/test/resources/start-inputs/invalid/schema-everything-wrong.json",
+                "--report", report.toString());
+        assertThat(badStart.exitCode()).isEqualTo(2);
+        assertThat(badStart.err()).contains("$.target.canaryVersion");
+
+        CliRun noScenario = CliRun.of("rehearse", "--scenario", dir.resolve("nope.json").toString(), "--report", report.toString());
+        assertThat(noScenario.exitCode()).isEqualTo(2);
+        assertThat(noScenario.err()).contains("no such scenario file");
+
+        Path badScenario = Files.writeString(dir.resolve("bad.json"), "{\"approvals\": \"maybe\"}");
+        CliRun wrong = CliRun.of("rehearse", "--scenario", badScenario.toString(), "--report", report.toString());
+        assertThat(wrong.exitCode()).isEqualTo(2);
+        assertThat(wrong.err()).contains("$.approvals");
+
+        assertThat(report).doesNotExist();
+        assertThat(badStart.out() + noScenario.out() + wrong.out()).doesNotContain("rehearsing");
+    }
+}

@@ -1,0 +1,44 @@
+package dev.ragcanary.cli.rehearse;
+
+import dev.ragcanary.cli.rehearse.RehearsalReport.QualityLimits;
+import dev.ragcanary.cli.rehearse.RehearsalReport.Rule;
+import dev.ragcanary.cli.rehearse.RehearsalReport.StageRun;
+import dev.ragcanary.cli.rehearse.RehearsalReport.Stickiness;
+import dev.ragcanary.cli.rehearse.RehearsalReport.Traffic;
+import dev.ragcanary.cli.rehearse.RehearsalReport.Variant;
+import dev.ragcanary.cli.rehearse.RehearsalReport.WeightPoint;
+import java.util.List;
+
+/** Hand-built reports for rendering tests. */
+final class SampleReports {
+    private SampleReports() {
+    }
+
+    static List<Rule> passing() {
+        return List.of(new Rule("quality.deltaS.median", "PASS", false, "0.33", "<=", "0.45", null),
+                new Rule("quality.coverage.mean", "PASS", false, "0.81", ">=", "0.7", null),
+                new Rule("live.errors.rate.ratio", "PASS", false, "1.02", "<=", "1.2", null));
+    }
+
+    /** Shadow and stage one pass, stage five fails its topic coverage hard stop: rolled back. */
+    static RehearsalReport rolledBack() {
+        StageRun shadow = new StageRun("shadow", "stage", 0, 0, 0, 900, "PROMOTE", "every rule holds", passing(),
+                new Variant(36000, 420.0, 0.002), null, 0.33, 0.81, new Traffic(800, 0, 0.0), "evidence/shadow-0.json");
+        StageRun one = new StageRun("one", "stage", 0, 0.01, 900, 2700, "PROMOTE", "every rule holds", passing(),
+                new Variant(71300, 418.0, 0.0021), new Variant(720, 431.0, 0.0019), 0.34, 0.80,
+                new Traffic(792, 8, 0.01), "evidence/one-0.json");
+        List<Rule> five = List.of(new Rule("quality.deltaS.median", "PASS", false, "0.39", "<=", "0.45", null),
+                new Rule("quality.coverage.perTopic", "FAIL", true, "0.52", ">=", "0.7", "topic billing: 0.52 <script>"),
+                new Rule("live.latency.p95.ratio", "PASS", false, "1.03", "<=", "1.25", null));
+        StageRun fiveRun = new StageRun("five", "stage", 0, 0.05, 2700, 4500, "ROLLBACK",
+                "hard stop at stage five: quality.coverage.perTopic: observed 0.52, limit >= 0.7", five,
+                new Variant(68400, 421.0, 0.002), new Variant(3600, 440.0, 0.0022), 0.39, 0.55,
+                new Traffic(760, 40, 0.05), "evidence/five-0.json");
+        return new RehearsalReport("rag-answer-live-v42", "quality-regression", "the canary's analyzer retrieves worse sections",
+                "ROLLED_BACK", "rolled back at stage five: quality.coverage.perTopic observed 0.52, limit >= 0.7",
+                4500, 21.4,
+                List.of(new WeightPoint(0, 0, "shadow"), new WeightPoint(900, 0.01, "one"), new WeightPoint(2700, 0.05, "five"),
+                        new WeightPoint(4500, 0, "five")),
+                List.of(shadow, one, fiveRun), new Stickiness(400, 2400, 0, 16, 20), new QualityLimits(0.45, 0.70));
+    }
+}
