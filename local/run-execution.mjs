@@ -8,6 +8,8 @@
 // - Lambda Task states are sent to the local Lambda Invoke API endpoint (the real Java handlers); service
 //   integrations that have no local engine go to named local stand-ins on the same endpoint.
 // - states:startExecution.sync:2 runs the target state machine file as a nested execution.
+// - The root execution is named by the Java side (`executionName`), so two runner processes started for the same
+//   rollout have different execution ARNs, as two Step Functions executions do.
 // - Wait states take no real time unless a speed is set; a virtual clock advances by what they would have waited,
 //   and $$.State.EnteredTime reads that clock, so the gate sees bake windows of their real length.
 
@@ -39,6 +41,8 @@ const LOCAL_TASK_TIMEOUT_SECONDS = 24 * 3600;
 const STAND_INS = {
   'arn:aws:states:::sns:publish.waitForTaskToken': 'local-approvals',
   'arn:aws:states:::aws-sdk:s3:putObject': 'local-evidence-archive',
+  // Another rollout execution's status, as the Java side knows it (it may run in another runner process).
+  'arn:aws:states:::aws-sdk:sfn:describeExecution': 'local-describe-execution',
 };
 
 const lines = createInterface({ input: process.stdin });
@@ -221,9 +225,9 @@ async function runNested(parameters, parentName) {
 }
 
 /** One execution: events streamed to stdout, transitions and payload sizes counted. */
-async function execute(machineName, input, parentName) {
+async function execute(machineName, input, parentName, givenName) {
   const definition = machines[machineName];
-  const name = `${machineName}-${++executionCounter}`;
+  const name = givenName ?? `${machineName}-${++executionCounter}`;
   const executionArn = `arn:aws:states:${REGION}:${ACCOUNT}:execution:${machineName}:${name}`;
   const record = { name, machine: machineName, parent: parentName ?? null, transitions: 0, retries: 0,
     historyEvents: 2, maxPayloadBytes: size(input), status: 'RUNNING' };
@@ -339,7 +343,7 @@ function measure(record, stateName, payload) {
 
 let result;
 try {
-  const outcome = await execute(config.root, config.input, null);
+  const outcome = await execute(config.root, config.input, null, config.executionName);
   result = { type: 'result', ...outcome, status: aborted && outcome.status !== 'SUCCEEDED' ? 'ABORTED' : outcome.status };
 } catch (error) {
   result = { type: 'result', status: 'RUNNER_ERROR', error: error.name, cause: error.stack ?? error.message };

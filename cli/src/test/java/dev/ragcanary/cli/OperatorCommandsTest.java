@@ -210,7 +210,7 @@ class OperatorCommandsTest {
                 .replace("rag-answer-live-v42", "status-v42").replace("\"rag-answer\"", "\"status-fn\""));
         DynamoDbRolloutStore store = new DynamoDbRolloutStore(DYNAMO.client(), TABLE);
         DynamoDbLedger ledger = new DynamoDbLedger(DYNAMO.client(), TABLE);
-        RolloutState state = store.acquire(RolloutState.initial(plan, "41"));
+        RolloutState state = store.acquire(RolloutState.initial(plan, "41", null));
         Map<String, Double> regionWeights = new java.util.LinkedHashMap<>();
         regionWeights.put("us-east-1", 0.01);
         regionWeights.put("eu-west-1", 0.0);
@@ -255,7 +255,7 @@ class OperatorCommandsTest {
     void statusReadsTheLastVerdictFromTheExecutionWhenTheLedgerHasNone() throws Exception {
         RolloutRequest plan = RolloutRequestParser.parse(Files.readString(CliRun.repoRoot().resolve("events/start-rollout.json"))
                 .replace("rag-answer-live-v42", "history-v42").replace("\"rag-answer\"", "\"history-fn\""));
-        new DynamoDbRolloutStore(DYNAMO.client(), TABLE).acquire(RolloutState.initial(plan, "41"));
+        new DynamoDbRolloutStore(DYNAMO.client(), TABLE).acquire(RolloutState.initial(plan, "41", null));
         new DynamoDbLedger(DYNAMO.client(), TABLE).append(new LedgerEntry("history-v42", 1, Instant.parse("2026-11-26T10:00:00Z"),
                 LedgerEntry.Type.STARTED, "start", 0, 1, "control version 41, canary version 42", null));
         Verdict verdict = GateEngine.standard().evaluate(plan.stage("one").orElseThrow(), plan.thresholds(),

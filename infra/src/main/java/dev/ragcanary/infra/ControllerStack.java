@@ -20,6 +20,7 @@ import software.amazon.awscdk.services.dynamodb.BillingMode;
 import software.amazon.awscdk.services.dynamodb.PointInTimeRecoverySpecification;
 import software.amazon.awscdk.services.dynamodb.Table;
 import software.amazon.awscdk.services.iam.IGrantable;
+import software.amazon.awscdk.services.iam.Policy;
 import software.amazon.awscdk.services.iam.PolicyStatement;
 import software.amazon.awscdk.services.iam.Role;
 import software.amazon.awscdk.services.iam.ServicePrincipal;
@@ -106,6 +107,7 @@ public class ControllerStack extends Stack {
         substitutions.add("StageStateMachineArn", stageMachine.getStateMachineArn(), this::grantRunStageMachine);
         rolloutMachine = stateMachine("RolloutMachine", AslDefinition.load(stateMachines.resolve(ROLLOUT_ASL)),
                 substitutions);
+        grantDescribeOwnExecutions(rolloutMachine);
         notifications.watch(rolloutMachine, stageMachine, functions.get(ControllerFunction.WEIGHT_SHIFTER));
         if (config.dashboard()) {
             new ControllerDashboard(this, "Dashboard", config.tablePrefix(), rolloutMachine,
@@ -365,6 +367,24 @@ public class ControllerStack extends Stack {
                 .build();
         substitutions.grantUsed(definition, machine);
         return machine;
+    }
+
+    /**
+     * The join loop: an execution of the rollout machine that finds its rollout owned by another execution describes
+     * that one until it ends ({@code aws-sdk:sfn:describeExecution}). DescribeExecution on this machine's own
+     * executions only. A policy of its own rather than the role's default policy: the machine depends on that one, and
+     * this one names the machine, which would be a cycle.
+     */
+    private void grantDescribeOwnExecutions(StateMachine machine) {
+        Policy.Builder.create(machine, "DescribeOwnExecutions")
+                .roles(List.of(machine.getRole()))
+                .statements(List.of(PolicyStatement.Builder.create()
+                        .actions(List.of("states:DescribeExecution"))
+                        .resources(List.of(formatArn(ArnComponents.builder().service("states").resource("execution")
+                                .resourceName(machine.getStateMachineName() + ":*")
+                                .arnFormat(ArnFormat.COLON_RESOURCE_NAME).build())))
+                        .build()))
+                .build();
     }
 
     /** What {@code states:startExecution.sync:2} on the stage machine needs, and nothing wider. */

@@ -56,6 +56,11 @@ public final class NagSuppressionsForStacks {
                         + "generated per stage: execution:<stage machine name>:*, nothing else.",
                 regex("/^Resource::arn:<AWS::Partition>:states:.*:execution:<StageMachine[0-9A-F]+\\.Name>:\\*$/g")));
         suppress(controller, "RolloutMachine", suppression("AwsSolutions-IAM5",
+                "An execution that joins a rollout another execution of this machine owns describes that execution, "
+                        + "whose name the caller chose: DescribeExecution on execution:<rollout machine name>:*, "
+                        + "nothing else.",
+                regex("/^Resource::arn:<AWS::Partition>:states:.*:execution:<RolloutMachine[0-9A-F]+\\.Name>:\\*$/g")));
+        suppress(controller, "RolloutMachine", suppression("AwsSolutions-IAM5",
                 "Publishing to the SSE topic needs kms:GenerateDataKey* on the topic's own key only.",
                 "Action::kms:GenerateDataKey*"));
     }

@@ -252,7 +252,7 @@ class ControllerStackTest {
         String stageMachine = json.logicalId("AWS::StepFunctions::StateMachine", "StageMachine");
         List<JsonNode> rollout = json.statementsOf("RolloutMachineRole");
         assertThat(resources(statement(rollout, "states:StartExecution"))).containsExactly("<" + stageMachine + ">");
-        JsonNode describe = statement(rollout, "states:DescribeExecution");
+        JsonNode describe = statement(rollout, "states:StopExecution");
         assertThat(actions(describe)).containsExactlyInAnyOrder("states:DescribeExecution", "states:StopExecution");
         assertThat(resources(describe)).containsExactly("arn:aws:states:us-east-1:123456789012:execution:<"
                 + stageMachine + ".Name>:*");
@@ -261,8 +261,28 @@ class ControllerStackTest {
                 "events:DescribeRule");
         assertThat(resources(events)).containsExactly(
                 "arn:aws:events:us-east-1:123456789012:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule");
+        String rolloutMachine = json.logicalId("AWS::StepFunctions::StateMachine", "RolloutMachine");
         assertThat(json.allStatements().stream().filter(s -> actions(s).stream().anyMatch(a -> a.startsWith("states:"))))
-                .allSatisfy(s -> assertThat(resources(s).toString()).contains(stageMachine));
+                .allSatisfy(s -> assertThat(resources(s).toString()).containsAnyOf("<" + stageMachine,
+                        "<" + rolloutMachine + ".Name>"));
+    }
+
+    @Test
+    void rolloutMachineMayOnlyDescribeItsOwnExecutionsToJoinARunningRollout() {
+        String rolloutMachine = json.logicalId("AWS::StepFunctions::StateMachine", "RolloutMachine");
+        List<JsonNode> ownExecutions = json.statementsOf("RolloutMachineRole").stream()
+                .filter(s -> resources(s).toString().contains("<" + rolloutMachine + ".Name>")).toList();
+
+        assertThat(ownExecutions).hasSize(1);
+        assertThat(actions(ownExecutions.get(0))).containsExactly("states:DescribeExecution");
+        assertThat(resources(ownExecutions.get(0))).containsExactly("arn:aws:states:us-east-1:123456789012:execution:<"
+                + rolloutMachine + ".Name>:*");
+        assertThat(json.allStatements()).filteredOn(s -> resources(s).toString().contains(rolloutMachine + ".Name"))
+                .hasSize(1);
+        // The policy names the machine, so the machine must not wait for it (CloudFormation would refuse the cycle).
+        String policy = json.logicalId("AWS::IAM::Policy", "RolloutMachineDescribeOwnExecutions");
+        assertThat(TemplateJson.strings(json.one("AWS::StepFunctions::StateMachine", "RolloutMachine").path("DependsOn")))
+                .isNotEmpty().doesNotContain(policy);
     }
 
     @Test

@@ -14,7 +14,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -47,15 +50,19 @@ public final class LocalExecution {
         this.timeout = timeout;
     }
 
-    /** Starts the rollout machine (with the stage machine available for nested runs) on {@code input}. */
-    public static LocalExecution startRollout(ProjectLayout layout, URI endpoint, JsonNode input, Options options,
-                                              ExecutionListener listener) {
+    /**
+     * Starts the rollout machine (with the stage machine available for nested runs) on {@code input}, as the
+     * execution {@code executionName} (its ARN is {@link #executionArn(String, String)} of "rollout").
+     */
+    public static LocalExecution startRollout(ProjectLayout layout, URI endpoint, String executionName, JsonNode input,
+                                              Options options, ExecutionListener listener) {
         layout.nodeModule("aws-local-stepfunctions");
         ObjectNode config = Json.MAPPER.createObjectNode();
         ObjectNode machines = config.putObject("machines");
         machines.put("rollout", layout.rolloutMachine().toString());
         machines.put("stage", layout.stageMachine().toString());
         config.put("root", "rollout");
+        config.put("executionName", executionName);
         config.put("endpoint", endpoint.toString());
         config.put("clockStart", options.clockStart().toString());
         config.put("realMsPerVirtualSecond", options.realMsPerVirtualSecond());
@@ -70,6 +77,27 @@ public final class LocalExecution {
             return execution;
         } catch (IOException e) {
             throw new IllegalStateException("cannot start node (is Node.js 20+ on the PATH?): " + e.getMessage(), e);
+        }
+    }
+
+    /** The ARN run-execution.mjs gives an execution of {@code machine} named {@code executionName}. */
+    public static String executionArn(String machine, String executionName) {
+        return "arn:aws:states:us-east-1:000000000000:execution:" + machine + ":" + executionName;
+    }
+
+    /**
+     * How the execution ended, or empty while it runs. A runner that broke counts as a FAILED execution with the
+     * runner's error as its cause.
+     */
+    public Optional<ExecutionResult> endedWith() {
+        if (!result.isDone()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(result.join());
+        } catch (CompletionException | CancellationException broken) {
+            return Optional.of(new ExecutionResult("FAILED", null, "Local.RunnerError", String.valueOf(broken.getMessage()),
+                    0, 0, null, List.of()));
         }
     }
 

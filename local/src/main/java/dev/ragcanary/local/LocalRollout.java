@@ -36,7 +36,10 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -52,6 +55,8 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  *         Scenario.load(layout.scenarios(), "healthy"), listener, LocalExecution.Options.FAST);
  * }</pre>
  * or, to abort or start a second rollout on the same fleet, {@link #open} / {@link #start} / {@link Run#await}.
+ * Executions started on one LocalRollout see each other: {@code aws-sdk:sfn:describeExecution} reports another's
+ * status (RUNNING until it ends), so a second execution of the same rollout can join the first.
  */
 public final class LocalRollout implements AutoCloseable {
     public static final String ROLLOUTS_TABLE = "rag-canary-rollouts";
@@ -68,6 +73,9 @@ public final class LocalRollout implements AutoCloseable {
     private final Path evidenceDir;
     private final EvidenceStore evidence;
     private final WeightShifterHandler weightShifter;
+    /** Every rollout execution started here, by execution ARN: what the describeExecution stand-in reports. */
+    private final Map<String, LocalExecution> executions = new ConcurrentHashMap<>();
+    private final AtomicInteger executionCount = new AtomicInteger();
 
     private LocalRollout(ProjectLayout layout, Scenario scenario, Dynalite dynalite, Path evidenceDir) {
         this.layout = layout;
@@ -92,7 +100,9 @@ public final class LocalRollout implements AutoCloseable {
                 .register("gate-evaluation", new GateEvaluationHandler(new GateEvaluationService(fleet, evidence, GateEngine.standard(),
                         VerdictLog.ledger(new LedgerNotes(rollouts, ledger, Clock.systemUTC())))))
                 .register("local-approvals", LocalStandIns.approvals(scenario.approvals()))
-                .register("local-evidence-archive", LocalStandIns.evidenceArchive(evidence));
+                .register("local-evidence-archive", LocalStandIns.evidenceArchive(evidence))
+                .register("local-describe-execution", LocalStandIns.describeExecution(
+                        arn -> Optional.ofNullable(executions.get(arn))));
     }
 
     /** Backoff inside a handler takes no real time locally; the retry itself still happens. */
@@ -208,16 +218,24 @@ public final class LocalRollout implements AutoCloseable {
         static final MiniLmEmbedder INSTANCE = new MiniLmEmbedder();
     }
 
-    /** One execution of the rollout machine. */
+    /** One execution of the rollout machine, named rollout-1, rollout-2, ... in the order they start. */
     public final class Run {
         private final JsonNode startInput;
+        private final String executionArn;
         private final LocalExecution execution;
         private final AtomicReference<String> stageReached = new AtomicReference<>();
 
         private Run(JsonNode startInput, RolloutListener listener, LocalExecution.Options options) {
             this.startInput = startInput;
-            this.execution = LocalExecution.startRollout(layout, endpoint.uri(), startInput, options,
+            String name = "rollout-" + executionCount.incrementAndGet();
+            this.executionArn = LocalExecution.executionArn("rollout", name);
+            this.execution = LocalExecution.startRollout(layout, endpoint.uri(), name, startInput, options,
                     new StageTracker(listener, stageReached));
+            executions.put(executionArn, execution);
+        }
+
+        public String executionArn() {
+            return executionArn;
         }
 
         /** StopExecution: the execution ends ABORTED; {@link #await()} then runs the cleanup a stopped execution triggers. */
@@ -245,7 +263,7 @@ public final class LocalRollout implements AutoCloseable {
             event.put("detail-type", "Step Functions Execution Status Change");
             event.put("source", "aws.states");
             ObjectNode detail = event.putObject("detail");
-            detail.put("executionArn", "arn:aws:states:us-east-1:000000000000:execution:rollout:local");
+            detail.put("executionArn", executionArn);
             detail.put("stateMachineArn", "arn:aws:states:us-east-1:000000000000:stateMachine:rollout");
             detail.put("status", status);
             detail.put("input", Json.compact(startInput));

@@ -6,10 +6,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.ports.EvidenceStore;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.function.Function;
 
 /**
- * Local stand-ins for the two service integrations with no local engine, served on the local Lambda endpoint under
- * the names run-execution.mjs maps them to.
+ * Local stand-ins for the service integrations with no local engine, served on the local Lambda endpoint under the
+ * names run-execution.mjs maps them to.
  */
 final class LocalStandIns {
     private LocalStandIns() {
@@ -30,6 +32,38 @@ final class LocalStandIns {
             answer.put("approved", "approve".equals(policy));
             answer.put("by", "local approval policy (" + policy + ")");
             out.write(Json.compact(answer).getBytes(StandardCharsets.UTF_8));
+        };
+    }
+
+    /**
+     * {@code aws-sdk:sfn:describeExecution}: the DescribeExecution response fields the rollout machine reads
+     * ({@code ExecutionArn}, {@code Status}; {@code Output} as a JSON string once SUCCEEDED; {@code Error} and
+     * {@code Cause} when the execution gave them), from the executions started locally. An unknown ARN fails like
+     * Step Functions' ExecutionDoesNotExist.
+     */
+    static RequestStreamHandler describeExecution(Function<String, Optional<LocalExecution>> executions) {
+        return (in, out, context) -> {
+            String arn = Json.MAPPER.readTree(in).path("ExecutionArn").asText();
+            LocalExecution execution = executions.apply(arn).orElseThrow(() -> new LocalLambdaEndpoint.NamedFunctionError(
+                    "Sfn.ExecutionDoesNotExistException", "Execution Does Not Exist: '" + arn + "'"));
+            ObjectNode response = Json.MAPPER.createObjectNode();
+            response.put("ExecutionArn", arn);
+            Optional<ExecutionResult> ended = execution.endedWith();
+            // A broken runner (RUNNER_ERROR) is, to anyone describing the execution, a failed one.
+            response.put("Status", ended.map(r -> r.status().equals("RUNNER_ERROR") ? "FAILED" : r.status())
+                    .orElse("RUNNING"));
+            ended.ifPresent(result -> {
+                if (result.output() != null) {
+                    response.put("Output", Json.compact(result.output()));
+                }
+                if (result.error() != null) {
+                    response.put("Error", result.error());
+                }
+                if (result.cause() != null) {
+                    response.put("Cause", result.cause());
+                }
+            });
+            out.write(Json.compact(response).getBytes(StandardCharsets.UTF_8));
         };
     }
 

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.ports.AliasControl.AliasState;
 import dev.ragcanary.core.traffic.LedgerEntry;
+import dev.ragcanary.core.traffic.RolloutState;
 import dev.ragcanary.core.traffic.RolloutStatus;
 import dev.ragcanary.local.fleet.Scenario;
 import java.io.IOException;
@@ -159,6 +160,84 @@ class ScenarioTest {
     }
 
     @Test
+    void theSameRolloutStartedTwiceIsJoinedByTheSecondExecutionAndTheAliasIsDrivenOnce() {
+        try (LocalRollout local = LocalRollout.open(LAYOUT, scenario("healthy"), evidence)) {
+            ObjectNode input = local.startInput(base());
+            StageLog ownerStages = new StageLog();
+            StageLog joinerStages = new StageLog();
+            List<StateEvent> joinerStates = new CopyOnWriteArrayList<>();
+            AtomicReference<LocalRollout.Run> joiner = new AtomicReference<>();
+            RolloutListener startTheSameRolloutAgainDuringStageOne = new RolloutListener() {
+                @Override
+                public void onStageStarted(String stage, int extensions, String purpose, Instant at) {
+                    ownerStages.onStageStarted(stage, extensions, purpose, at);
+                    if (stage.equals("one") && joiner.get() == null) {
+                        joiner.set(local.start(input, recordingStates(joinerStages, joinerStates), REAL_TIME_BAKES));
+                    }
+                }
+            };
+
+            RolloutOutcome owner = local.start(input, startTheSameRolloutAgainDuringStageOne, REAL_TIME_BAKES).await();
+            RolloutOutcome joined = joiner.get().await();
+
+            assertThat(owner.execution().status()).as(owner.execution().cause()).isEqualTo("SUCCEEDED");
+            assertThat(joined.execution().status()).as(joined.execution().cause()).isEqualTo("SUCCEEDED");
+            JsonNode summary = joined.execution().output();
+            assertThat(summary.path("status").asText()).isEqualTo("JOINED");
+            assertThat(summary.path("ownerExecutionArn").asText()).isEqualTo(LocalExecution.executionArn("rollout", "rollout-1"));
+            assertThat(summary.path("ownerOutput")).isEqualTo(owner.execution().output());
+            assertThat(summary.path("ownerOutput").path("status").asText()).isEqualTo("PROMOTED");
+            assertThat(joinerStates.stream().filter(e -> e.event().equals("entered")
+                    && e.state().equals("Wait for the running rollout")).count())
+                    .as("polls that found the owner RUNNING, plus the last one").isGreaterThan(1);
+            assertThat(joinerStages.firstRuns()).isEmpty();
+            assertThat(joined.execution().executions()).hasSize(1);
+            assertThat(ownerStages.firstRuns()).containsExactlyElementsOf(DEFAULT_LADDER);
+            assertThat(owner.ledger().stream().filter(e -> e.type() == LedgerEntry.Type.WEIGHT_SET).map(LedgerEntry::stage))
+                    .as("one pass through the stages").containsExactlyElementsOf(DEFAULT_LADDER);
+            assertThat(types(owner.ledger())).containsOnlyOnce(LedgerEntry.Type.STARTED, LedgerEntry.Type.PROMOTED,
+                    LedgerEntry.Type.RELEASED).doesNotContain(LedgerEntry.Type.ROLLED_BACK);
+            owner.aliases().values().forEach(alias -> assertThat(alias.functionVersion()).isEqualTo(CANARY));
+        }
+    }
+
+    @Test
+    void stoppingTheExecutionThatJoinedLeavesTheRunningRolloutAlone() {
+        try (LocalRollout local = LocalRollout.open(LAYOUT, scenario("healthy"), evidence)) {
+            ObjectNode input = local.startInput(base());
+            AtomicReference<RolloutOutcome> stopped = new AtomicReference<>();
+            AtomicReference<RolloutState> stateAfterStop = new AtomicReference<>();
+            RolloutListener joinThenStopDuringStageOne = new RolloutListener() {
+                @Override
+                public void onStageStarted(String stage, int extensions, String purpose, Instant at) {
+                    if (stage.equals("one") && stopped.get() == null) {
+                        AtomicReference<LocalRollout.Run> run = new AtomicReference<>();
+                        run.set(local.start(input, new RolloutListener() {
+                            @Override
+                            public void onState(StateEvent event) {
+                                if (event.event().equals("entered") && event.state().equals("Wait for the running rollout")) {
+                                    run.get().abort();
+                                }
+                            }
+                        }, REAL_TIME_BAKES));
+                        stopped.set(run.get().await());
+                        stateAfterStop.set(local.rolloutState("rag-answer", "live").orElseThrow());
+                    }
+                }
+            };
+
+            RolloutOutcome owner = local.start(input, joinThenStopDuringStageOne, REAL_TIME_BAKES).await();
+
+            assertThat(stopped.get().execution().status()).isEqualTo("ABORTED");
+            assertThat(stateAfterStop.get().status()).as("after the joiner's cleanup").isEqualTo(RolloutStatus.ACTIVE);
+            assertThat(stateAfterStop.get().epoch()).as("no rollback bumped the epoch").isEqualTo(1);
+            assertThat(stateAfterStop.get().weight()).isPositive();
+            assertThat(owner.execution().status()).as(owner.execution().cause()).isEqualTo("SUCCEEDED");
+            assertThat(types(owner.ledger())).doesNotContain(LedgerEntry.Type.ROLLED_BACK).contains(LedgerEntry.Type.PROMOTED);
+        }
+    }
+
+    @Test
     void anExecutionStoppedMidStageLeavesNoCanaryWeight() {
         try (LocalRollout local = LocalRollout.open(LAYOUT, scenario("healthy"), evidence)) {
             AtomicReference<LocalRollout.Run> run = new AtomicReference<>();
@@ -218,6 +297,27 @@ class ScenarioTest {
     }
 
     // ---- helpers ----
+
+    /**
+     * Bakes take 1 ms of real time per virtual second (the healthy ladder about 13 s), so a second execution started
+     * during stage one finds the first still running; a joiner's five-minute poll takes 0.3 s.
+     */
+    private static final LocalExecution.Options REAL_TIME_BAKES = new LocalExecution.Options(
+            LocalExecution.Options.FAST.clockStart(), 1, Duration.ofMinutes(10));
+
+    private static RolloutListener recordingStates(StageLog stages, List<StateEvent> states) {
+        return new RolloutListener() {
+            @Override
+            public void onStageStarted(String stage, int extensions, String purpose, Instant at) {
+                stages.onStageStarted(stage, extensions, purpose, at);
+            }
+
+            @Override
+            public void onState(StateEvent event) {
+                states.add(event);
+            }
+        };
+    }
 
     private RolloutOutcome run(String scenario, RolloutListener listener) {
         try (LocalRollout local = LocalRollout.open(LAYOUT, scenario(scenario), evidence)) {

@@ -26,6 +26,8 @@ class StateMachineDefinitionsTest {
     private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([A-Za-z0-9]+)}");
     private static final String ROLL_BACK = "Roll back the canary to weight zero";
     private static final String PROMOTE = "Promote the canary and purge the stale caches";
+    private static final String OWNER_CHECK = "Does another execution own this rollout?";
+    private static final String JOIN = "Wait for the running rollout";
 
     @Test
     void bothFilesPassAslValidator() throws Exception {
@@ -89,7 +91,8 @@ class StateMachineDefinitionsTest {
         Set<String> seen = new HashSet<>();
         while (!todo.isEmpty()) {
             String name = todo.pop();
-            if (!seen.add(name) || name.equals(ROLL_BACK) || name.equals(PROMOTE)) {
+            // The join loop runs when another execution owns the rollout: it has nothing to roll back (next test).
+            if (!seen.add(name) || name.equals(ROLL_BACK) || name.equals(PROMOTE) || name.equals(JOIN)) {
                 continue;
             }
             JsonNode state = states.get(name);
@@ -102,6 +105,32 @@ class StateMachineDefinitionsTest {
 
         assertThat(seen).contains("Run the stage", "Ask a person to decide the held stage");
         assertThat(unguardedEnds).isEmpty();
+    }
+
+    @Test
+    void anExecutionThatJoinsAnotherOnesRolloutNeverTouchesTheAliasTheLockOrTheLedger() throws IOException {
+        Map<String, JsonNode> states = states(LAYOUT.rolloutMachine());
+        assertThat(states.get("Take the rollout lock and record the control version").path("Next").asText())
+                .isEqualTo(OWNER_CHECK);
+        assertThat(successors(states.get(OWNER_CHECK))).containsExactlyInAnyOrder(JOIN, "Start with the first stage");
+
+        Set<String> joinLoop = new TreeSet<>();
+        Deque<String> todo = new ArrayDeque<>(List.of(JOIN));
+        while (!todo.isEmpty()) {
+            String name = todo.pop();
+            if (joinLoop.add(name)) {
+                todo.addAll(successors(states.get(name)));
+            }
+        }
+
+        assertThat(joinLoop).doesNotContain(ROLL_BACK, PROMOTE, "Start with the first stage", "Run the stage");
+        assertThat(joinLoop).filteredOn(name -> states.get(name).path("Type").asText().equals("Task"))
+                .allSatisfy(name -> assertThat(states.get(name).path("Resource").asText())
+                        .isEqualTo("arn:aws:states:::aws-sdk:sfn:describeExecution"));
+        assertThat(joinLoop).filteredOn(name -> states.get(name).path("Type").asText().equals("Fail"))
+                .isNotEmpty();
+        assertThat(joinLoop).filteredOn(name -> states.get(name).path("Type").asText().equals("Succeed"))
+                .containsExactly("The joined rollout succeeded");
     }
 
     @Test

@@ -26,6 +26,8 @@ import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
 /**
  * {@link RolloutStore} on the rollouts table: one item per alias at pk={@code ALIAS#<function>#<alias>},
  * sk={@code STATE}, written only with conditional puts (the lock and optimistic concurrency on {@code revision}).
+ * {@code ownerExecutionArn} is written only when known; an item without it (written before owners were recorded)
+ * reads with no owner.
  */
 public final class DynamoDbRolloutStore implements RolloutStore {
     static final String STATE_SK = "STATE";
@@ -111,6 +113,9 @@ public final class DynamoDbRolloutStore implements RolloutStore {
         item.put("canaryCachePrefix", s(state.canaryCachePrefix()));
         item.put("ledgerSequence", n(state.ledgerSequence()));
         item.put("revision", n(state.revision()));
+        if (state.ownerExecutionArn() != null) {
+            item.put("ownerExecutionArn", s(state.ownerExecutionArn()));
+        }
         return item;
     }
 
@@ -124,6 +129,6 @@ public final class DynamoDbRolloutStore implements RolloutStore {
                 longOf(item, "epoch"), RolloutStatus.valueOf(text(item, "status")), regionWeights,
                 stringList(item, "trustedTenants"), text(item, "stickyKeyAttribute"), text(item, "stickySource"),
                 longOf(item, "stickyHours"), text(item, "canaryCachePrefix"), longOf(item, "ledgerSequence"),
-                longOf(item, "revision"));
+                longOf(item, "revision"), text(item, "ownerExecutionArn"));
     }
 }

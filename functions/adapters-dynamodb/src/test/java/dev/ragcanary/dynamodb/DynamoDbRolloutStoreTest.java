@@ -7,11 +7,13 @@ import dev.ragcanary.core.traffic.RolloutState;
 import dev.ragcanary.core.traffic.RolloutStatus;
 import dev.ragcanary.core.traffic.RolloutStore;
 import dev.ragcanary.testsupport.DynaliteExtension;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 class DynamoDbRolloutStoreTest {
     @RegisterExtension
@@ -19,12 +21,19 @@ class DynamoDbRolloutStoreTest {
 
     private final RolloutStore store = new DynamoDbRolloutStore(DYNAMO.client(), "rollouts");
 
+    private static final String OWNER = "arn:aws:states:us-east-1:123456789012:execution:rag-canary-rollout:first";
+    private static final String RETRY = "arn:aws:states:us-east-1:123456789012:execution:rag-canary-rollout:retry";
+
     static RolloutState state(String function, String rolloutId) {
+        return state(function, rolloutId, null);
+    }
+
+    static RolloutState state(String function, String rolloutId, String ownerExecutionArn) {
         Map<String, Double> regions = new LinkedHashMap<>();
         regions.put("us-east-1", 0.05);
         regions.put("eu-west-1", 0.0);
         return new RolloutState(rolloutId, function, "live", "41", "42", "five", 0.05, 1, RolloutStatus.ACTIVE, regions,
-                List.of("acme-internal"), "x-tenant-id", "header", 24, "v2-cnr:", 2, 0);
+                List.of("acme-internal"), "x-tenant-id", "header", 24, "v2-cnr:", 2, 0, ownerExecutionArn);
     }
 
     @Test
@@ -48,6 +57,38 @@ class DynamoDbRolloutStoreTest {
                 .hasMessageContaining("fn-lock:live is locked by rollout r1 (ACTIVE)");
         assertThat(store.acquire(state("fn-lock", "r1"))).isEqualTo(first);
         assertThat(store.read("fn-lock", "live").orElseThrow().rolloutId()).isEqualTo("r1");
+    }
+
+    @Test
+    void theOwningExecutionIsStoredWithTheLockAndASecondExecutionOfTheSameRolloutReadsIt() {
+        RolloutState first = store.acquire(state("fn-owner", "r1", OWNER));
+
+        RolloutState joined = store.acquire(state("fn-owner", "r1", RETRY));
+
+        assertThat(joined).isEqualTo(first);
+        assertThat(joined.ownerExecutionArn()).isEqualTo(OWNER);
+        assertThat(store.update(joined.withStage("ten", 0.10, Map.of("us-east-1", 0.1))).ownerExecutionArn())
+                .isEqualTo(OWNER);
+        assertThat(store.read("fn-owner", "live").orElseThrow().ownerExecutionArn()).isEqualTo(OWNER);
+        assertThat(DYNAMO.client().getItem(b -> b.tableName("rollouts").key(Map.of(
+                "pk", Attr.s("ALIAS#fn-owner#live"), "sk", Attr.s("STATE")))).item().get("ownerExecutionArn").s())
+                .isEqualTo(OWNER);
+    }
+
+    @Test
+    void anItemWrittenBeforeOwnersWereRecordedReadsWithNoOwner() {
+        Map<String, AttributeValue> item = new HashMap<>(DynamoDbRolloutStore.toItem(state("fn-legacy", "r1", OWNER)
+                .withRevision(1)));
+        item.remove("ownerExecutionArn");
+        DYNAMO.client().putItem(b -> b.tableName("rollouts").item(item));
+
+        RolloutState read = store.read("fn-legacy", "live").orElseThrow();
+
+        assertThat(read.ownerExecutionArn()).isNull();
+        assertThat(read.rolloutId()).isEqualTo("r1");
+        assertThat(store.update(read.withStage("ten", 0.10, Map.of("us-east-1", 0.1))).ownerExecutionArn()).isNull();
+        assertThat(DYNAMO.client().getItem(b -> b.tableName("rollouts").key(Map.of(
+                "pk", Attr.s("ALIAS#fn-legacy#live"), "sk", Attr.s("STATE")))).item()).doesNotContainKey("ownerExecutionArn");
     }
 
     @Test

@@ -75,7 +75,7 @@ class StickyRoutingOnDynamoDbTest {
     @Test
     void thirtyTwoThreadsResolvingTheSameKeysGetOneAssignmentPerKeyAndOneVariantPerKey() throws Exception {
         String function = "rag-concurrent";
-        rollouts.acquire(RolloutState.initial(plan(function), "41").withStage("fifty", 0.50, Map.of("us-east-1", 0.5)));
+        rollouts.acquire(RolloutState.initial(plan(function), "41", null).withStage("fifty", 0.50, Map.of("us-east-1", 0.5)));
         List<String> keys = IntStream.range(0, 2_000).mapToObj(i -> "user-" + i).toList();
         Map<String, Set<Variant>> served = new ConcurrentHashMap<>();
         LongAdder written = new LongAdder();
@@ -124,7 +124,7 @@ class StickyRoutingOnDynamoDbTest {
                 .alias("us-east-1", function, "live", "41");
         WeightShifter shifter = new WeightShifter(lambda, lambda, rollouts,
                 new DynamoDbLedger(DYNAMO.client(), "rollouts"), CachePurger.NONE, clock, d -> { });
-        shifter.start(plan);
+        shifter.start(plan, null);
         shifter.shift(plan, "fifty");
 
         AtomicInteger phase = new AtomicInteger(0); // 0 before rollback, 1 rolled back, 2 state cache expired

@@ -38,7 +38,7 @@ class VerdictLogTest {
         RolloutRequest plan = RolloutRequestParser.parse(Events.load("start-rollout.json"));
         DynamoDbRolloutStore store = new DynamoDbRolloutStore(DYNAMO.client(), "rollouts");
         DynamoDbLedger ledger = new DynamoDbLedger(DYNAMO.client(), "rollouts");
-        store.acquire(RolloutState.initial(plan, "41"));
+        store.acquire(RolloutState.initial(plan, "41", null));
         VerdictLog log = VerdictLog.ledger(new LedgerNotes(store, ledger, Clock.systemUTC()));
 
         log.record(plan, ROLLBACK, "rollouts/x/gate/one/look-1.json");

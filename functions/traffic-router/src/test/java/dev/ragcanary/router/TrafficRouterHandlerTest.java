@@ -83,7 +83,7 @@ class TrafficRouterHandlerTest {
         double weight = Math.min(0.99, (bucket + 1) / 10_000.0);
         rollouts.acquire(new RolloutState(rolloutId, function, "live", "41", "42", "fifty", weight, 1,
                 RolloutStatus.ACTIVE, Map.of("us-east-1", weight), List.of("acme-internal"), "x-tenant-id", "header",
-                24, "v2-cnr:", 2, 0));
+                24, "v2-cnr:", 2, 0, null));
     }
 
     private TrafficRouterHandler handler(String function, DynamoDbClient dynamo, double shadowRate, DownstreamPayload mode) {
@@ -228,7 +228,7 @@ class TrafficRouterHandlerTest {
     @Test
     void theShadowStageMirrorsToTheCanaryWhileTheUserGetsTheControl() throws IOException {
         rollouts.acquire(new RolloutState("rag-shadow-v42", "rag-shadow", "live", "41", "42", "shadow", 0, 1,
-                RolloutStatus.ACTIVE, Map.of("us-east-1", 0.0), List.of(), "x-tenant-id", "header", 24, "v2-cnr:", 2, 0));
+                RolloutStatus.ACTIVE, Map.of("us-east-1", 0.0), List.of(), "x-tenant-id", "header", 24, "v2-cnr:", 2, 0, null));
 
         JsonNode response = run(handler("rag-shadow", DYNAMO.client(), 1.0, DownstreamPayload.EVENT), event("keyed.json"));
 

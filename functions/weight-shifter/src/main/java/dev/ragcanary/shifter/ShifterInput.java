@@ -14,13 +14,16 @@ import java.util.Set;
 
 /**
  * The weight shifter's input: an action from the state machine, or the EventBridge "Step Functions Execution Status
- * Change" event for a stopped execution (which becomes a rollback). All problems are reported at once.
+ * Change" event for a stopped execution (a clean-up: a rollback if that execution owns the rollout). All problems are
+ * reported at once.
  *
  * @param reason       why (rollback); for a cleanup event, the execution's status and ARN
- * @param executionArn the execution that asked, if given (kept in the ledger reason)
+ * @param executionArn the execution that asked, if given: recorded as the rollout's owner by start, kept in the ledger
+ *                     reason, and compared with the owner by the clean-up of a stopped execution
  */
 record ShifterInput(Action action, RolloutRequest rollout, String stage, String reason, String executionArn) {
-    enum Action { VALIDATE, START, SHIFT, PROMOTE, ROLLBACK, RELEASE, IGNORE }
+    /** The state machine's actions, plus CLEAN_UP (a stopped execution) and IGNORE (an event with nothing to do). */
+    enum Action { VALIDATE, START, SHIFT, PROMOTE, ROLLBACK, RELEASE, CLEAN_UP, IGNORE }
 
     static final String STATUS_CHANGE = "Step Functions Execution Status Change";
     static final Set<String> STOPPED = Set.of("ABORTED", "TIMED_OUT", "FAILED");
@@ -74,7 +77,7 @@ record ShifterInput(Action action, RolloutRequest rollout, String stage, String 
             return new ShifterInput(Action.IGNORE, null, null, "execution " + status + " with an invalid start input ("
                     + problems.get(0) + "); nothing to roll back", executionArn);
         }
-        return new ShifterInput(Action.ROLLBACK, rollout, null,
+        return new ShifterInput(Action.CLEAN_UP, rollout, null,
                 "execution " + status + (executionArn == null ? "" : ": " + executionArn), executionArn);
     }
 

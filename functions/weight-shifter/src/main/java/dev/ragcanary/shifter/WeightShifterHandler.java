@@ -13,8 +13,9 @@ import java.util.Map;
 
 /**
  * Lambda entry point of the weight shifter (PREAMBLE contract): {@code {"action", "rollout", "stage", "reason",
- * "executionArn"}} -> the rollout state; {@code validate} -> {@code {"plan": ...}}; an EventBridge execution status
- * change (ABORTED, TIMED_OUT, FAILED) -> rollback of that execution's rollout.
+ * "executionArn"}} -> the rollout state (with {@code ownerExecutionArn}: {@code start} records the caller as the owner, or
+ * returns the owner that already holds the rollout); {@code validate} -> {@code {"plan": ...}}; an EventBridge execution
+ * status change (ABORTED, TIMED_OUT, FAILED) -> rollback of that execution's rollout, if that execution owns it.
  */
 public final class WeightShifterHandler implements RequestStreamHandler {
     private final WeightShifter shifter;
@@ -37,11 +38,12 @@ public final class WeightShifterHandler implements RequestStreamHandler {
         ShifterInput in = ShifterInput.parse(request);
         return switch (in.action()) {
             case VALIDATE -> Map.of("plan", in.rollout());
-            case START -> shifter.start(in.rollout()).summary();
+            case START -> shifter.start(in.rollout(), in.executionArn()).summary();
             case SHIFT -> shifter.shift(in.rollout(), in.stage()).summary();
             case PROMOTE -> shifter.promote(in.rollout()).summary();
             case ROLLBACK -> shifter.rollback(in.rollout(), rollbackReason(in)).summary();
             case RELEASE -> shifter.release(in.rollout()).summary();
+            case CLEAN_UP -> shifter.cleanUpAfterStoppedExecution(in.rollout(), in.executionArn(), in.reason()).summary();
             case IGNORE -> Map.of("ignored", in.reason());
         };
     }

@@ -116,8 +116,9 @@ class WeightShifterHandlerTest {
     @Test
     void aStoppedExecutionRollsItsRolloutBack() throws IOException {
         alias("a3");
-        run(Events.load("weight-shifter/start.json").replace("rag-answer-live-v42", "abort-test")
-                .replace("\"alias\": \"live\"", "\"alias\": \"a3\""));
+        // Started by the execution the event below reports as aborted: that execution owns the rollout.
+        run(Events.load("weight-shifter/start.json").replace("\"rolloutId\": \"rag-answer-live-v42\"",
+                "\"rolloutId\": \"abort-test\"").replace("\"alias\": \"live\"", "\"alias\": \"a3\""));
         lambda.update("us-east-1", "rag-answer", "a3", "41", Map.of("42", 0.05),
                 lambda.read("us-east-1", "rag-answer", "a3").revisionId());
         String event = Events.load("weight-shifter/execution-aborted.json")
@@ -129,6 +130,37 @@ class WeightShifterHandlerTest {
         assertThat(lambda.read("us-east-1", "rag-answer", "a3").additionalVersionWeights()).isEmpty();
         assertThat(out.path("status").asText()).isEqualTo("ROLLED_BACK");
         assertThat(ledger.entries("abort-test").get(1).reason()).startsWith("execution ABORTED: arn:aws:states:");
+    }
+
+    @Test
+    void aSecondExecutionOfTheSameRolloutGetsTheOwnerAndItsEndRollsNothingBack() throws IOException {
+        alias("a4");
+        String owner = "arn:aws:states:us-east-1:123456789012:execution:rag-canary-rollout:rag-answer-live-v42";
+        String retry = "arn:aws:states:us-east-1:123456789012:execution:rag-canary-rollout:pipeline-retry";
+        JsonNode started = run(joinTest(Events.load("weight-shifter/start.json")));
+        run(joinTest(Events.load("weight-shifter/shift.json")));
+        JsonNode joined = run(joinTest(Events.load("weight-shifter/start.json")).replace(owner, retry));
+        String stopped = joinTest(Events.load("weight-shifter/execution-aborted.json"));
+
+        JsonNode joinerStopped = run(stopped.replace(owner, retry));
+
+        assertThat(started.path("ownerExecutionArn").asText()).isEqualTo(owner);
+        assertThat(joined.path("ownerExecutionArn").asText()).isEqualTo(owner);
+        assertThat(joinerStopped.path("status").asText()).isEqualTo("ACTIVE");
+        assertThat(lambda.read("us-east-1", "rag-answer", "a4").additionalVersionWeights()).isEqualTo(Map.of("42", 0.01));
+        assertThat(ledger.entries("join-test")).extracting(LedgerEntry::type)
+                .containsExactly(LedgerEntry.Type.STARTED, LedgerEntry.Type.WEIGHT_SET);
+
+        JsonNode ownerStopped = run(stopped);
+
+        assertThat(ownerStopped.path("status").asText()).isEqualTo("ROLLED_BACK");
+        assertThat(lambda.read("us-east-1", "rag-answer", "a4").additionalVersionWeights()).isEmpty();
+    }
+
+    /** An example event moved to rollout "join-test" on alias a4 (plain and inside the escaped start input). */
+    private static String joinTest(String event) {
+        return onAlias(event, "a4").replace("\"rolloutId\": \"rag-answer-live-v42\"", "\"rolloutId\": \"join-test\"")
+                .replace("\\\"rolloutId\\\": \\\"rag-answer-live-v42\\\"", "\\\"rolloutId\\\": \\\"join-test\\\"");
     }
 
     @Test

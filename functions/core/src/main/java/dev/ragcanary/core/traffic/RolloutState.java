@@ -18,6 +18,9 @@ import java.util.Map;
  * @param stickySource      "header" or "body"
  * @param ledgerSequence    sequence number of the last ledger entry written for this rollout
  * @param revision          optimistic-concurrency counter, incremented by the store on every write
+ * @param ownerExecutionArn the rollout machine execution that took the lock and drives the alias; another execution
+ *                          started for the same rollout joins it instead. Null when the caller gave none (a state
+ *                          written before owners were recorded, or a start outside Step Functions).
  */
 public record RolloutState(
         String rolloutId,
@@ -36,7 +39,8 @@ public record RolloutState(
         long stickyHours,
         String canaryCachePrefix,
         long ledgerSequence,
-        long revision) {
+        long revision,
+        String ownerExecutionArn) {
 
     public static final String START_STAGE = "start";
 
@@ -45,38 +49,49 @@ public record RolloutState(
         trustedTenants = List.copyOf(trustedTenants);
     }
 
-    /** The state a fresh rollout starts in: lock held, weight 0 everywhere, epoch 1, ledger entry 1 (STARTED). */
-    public static RolloutState initial(RolloutRequest plan, String controlVersion) {
+    /**
+     * The state a fresh rollout starts in: lock held by {@code ownerExecutionArn}, weight 0 everywhere, epoch 1, ledger
+     * entry 1 (STARTED).
+     */
+    public static RolloutState initial(RolloutRequest plan, String controlVersion, String ownerExecutionArn) {
         Map<String, Double> zero = new LinkedHashMap<>();
         plan.regions().forEach(r -> zero.put(r, 0.0));
         return new RolloutState(plan.rolloutId(), plan.target().functionName(), plan.target().alias(), controlVersion,
                 plan.target().canaryVersion(), START_STAGE, 0.0, 1, RolloutStatus.ACTIVE, zero, plan.trustedTenants(),
                 plan.sticky().keyAttribute(), plan.sticky().source(), plan.sticky().hours(),
-                plan.cachePrefixes().canary(), 1, 0);
+                plan.cachePrefixes().canary(), 1, 0, ownerExecutionArn);
     }
 
     public RolloutState withStage(String newStage, double newWeight, Map<String, Double> newRegionWeights) {
         return new RolloutState(rolloutId, functionName, alias, controlVersion, canaryVersion, newStage, newWeight, epoch,
                 status, newRegionWeights, trustedTenants, stickyKeyAttribute, stickySource, stickyHours,
-                canaryCachePrefix, ledgerSequence, revision);
+                canaryCachePrefix, ledgerSequence, revision, ownerExecutionArn);
     }
 
     public RolloutState withStatus(RolloutStatus newStatus, long newEpoch) {
         return new RolloutState(rolloutId, functionName, alias, controlVersion, canaryVersion, stage, weight, newEpoch,
                 newStatus, regionWeights, trustedTenants, stickyKeyAttribute, stickySource, stickyHours,
-                canaryCachePrefix, ledgerSequence, revision);
+                canaryCachePrefix, ledgerSequence, revision, ownerExecutionArn);
     }
 
     public RolloutState withLedgerSequence(long sequence) {
         return new RolloutState(rolloutId, functionName, alias, controlVersion, canaryVersion, stage, weight, epoch,
                 status, regionWeights, trustedTenants, stickyKeyAttribute, stickySource, stickyHours,
-                canaryCachePrefix, sequence, revision);
+                canaryCachePrefix, sequence, revision, ownerExecutionArn);
     }
 
     public RolloutState withRevision(long newRevision) {
         return new RolloutState(rolloutId, functionName, alias, controlVersion, canaryVersion, stage, weight, epoch,
                 status, regionWeights, trustedTenants, stickyKeyAttribute, stickySource, stickyHours,
-                canaryCachePrefix, ledgerSequence, newRevision);
+                canaryCachePrefix, ledgerSequence, newRevision, ownerExecutionArn);
+    }
+
+    /**
+     * Whether {@code executionArn} is an execution other than the one that owns this rollout. False when either is
+     * unknown: an execution that cannot be told apart from the owner is treated as the owner.
+     */
+    public boolean ownedByAnotherExecutionThan(String executionArn) {
+        return ownerExecutionArn != null && executionArn != null && !ownerExecutionArn.equals(executionArn);
     }
 
     /** The version a variant runs; ALIAS maps to the alias name. */
@@ -102,6 +117,7 @@ public record RolloutState(
         out.put("epoch", epoch);
         out.put("status", status.name());
         out.put("regionWeights", new LinkedHashMap<>(regionWeights));
+        out.put("ownerExecutionArn", ownerExecutionArn);
         return out;
     }
 }

@@ -48,11 +48,13 @@ public final class WeightShifter {
     }
 
     /**
-     * Takes the alias lock and records the alias's current version as the control. Refuses when the alias already
-     * splits traffic, already points at the canary, or the canary version is missing in a listed region. Starting the
-     * same rollout id again joins it.
+     * Takes the alias lock for {@code executionArn} (the rollout machine execution that will drive the alias; recorded
+     * as the owner) and records the alias's current version as the control. Refuses when the alias already splits
+     * traffic, already points at the canary, or the canary version is missing in a listed region. Starting the same
+     * rollout id again while it holds the lock changes nothing and returns the held state with its owner: a caller that
+     * is not the owner joins the rollout (waits for the owner's outcome) instead of driving the alias a second time.
      */
-    public RolloutState start(RolloutRequest plan) {
+    public RolloutState start(RolloutRequest plan, String executionArn) {
         String fn = plan.target().functionName();
         String alias = plan.target().alias();
         String canary = plan.target().canaryVersion();
@@ -89,7 +91,7 @@ public final class WeightShifter {
                 control = current.functionVersion();
             }
         }
-        RolloutState stored = store.acquire(RolloutState.initial(plan, control));
+        RolloutState stored = store.acquire(RolloutState.initial(plan, control, executionArn));
         recordStart(stored);
         return stored;
     }
@@ -192,6 +194,21 @@ public final class WeightShifter {
         return next;
     }
 
+    /**
+     * The cleanup for a rollout machine execution that was stopped, timed out or failed: rolls its rollout back, unless
+     * the rollout is owned by another execution ({@code executionArn} only joined it, so its end must not undo the
+     * owner's rollout). When no owner is recorded, or the event names no execution, it rolls back: leaving canary
+     * weight up is the worse mistake.
+     */
+    public RolloutState cleanUpAfterStoppedExecution(RolloutRequest plan, String executionArn, String reason) {
+        Optional<RolloutState> found = store.read(plan.target().functionName(), plan.target().alias());
+        if (found.isPresent() && found.get().rolloutId().equals(plan.rolloutId())
+                && found.get().ownedByAnotherExecutionThan(executionArn)) {
+            return found.get();
+        }
+        return rollback(plan, reason);
+    }
+
     /** Frees the alias lock. Releasing twice is a no-op; releasing another rollout's lock is refused. */
     public RolloutState release(RolloutRequest plan) {
         RolloutState current = owned(plan);
@@ -250,7 +267,7 @@ public final class WeightShifter {
         return new RolloutState(plan.rolloutId(), plan.target().functionName(), plan.target().alias(), null,
                 plan.target().canaryVersion(), RolloutState.START_STAGE, 0.0, 0, RolloutStatus.RELEASED,
                 regionWeights(plan.regions(), 0.0), plan.trustedTenants(), plan.sticky().keyAttribute(),
-                plan.sticky().source(), plan.sticky().hours(), plan.cachePrefixes().canary(), 0, 0);
+                plan.sticky().source(), plan.sticky().hours(), plan.cachePrefixes().canary(), 0, 0, null);
     }
 
     static Map<String, Double> regionWeights(List<String> regions, double weight) {

@@ -17,6 +17,10 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class WeightShifterTest {
+    private static final String OWNER = "arn:aws:states:us-east-1:123456789012:execution:rag-canary-rollout:first";
+    private static final String JOINER = "arn:aws:states:us-east-1:123456789012:execution:rag-canary-rollout:retry";
+    private static final String OTHER_ROLLOUT_EXECUTION =
+            "arn:aws:states:us-east-1:123456789012:execution:rag-canary-rollout:v43";
     private final RolloutRequest plan = Plans.twoRegions();
     private final FakeAliasControl aliases = new FakeAliasControl()
             .alias("us-east-1", "41", Map.of())
@@ -34,7 +38,7 @@ class WeightShifterTest {
 
     @Test
     void startRecordsTheAliasVersionAsControlTakesTheLockAndLeavesTheAliasAlone() {
-        RolloutState state = shifter.start(plan);
+        RolloutState state = shifter.start(plan, OWNER);
 
         assertThat(state.controlVersion()).isEqualTo("41");
         assertThat(state.canaryVersion()).isEqualTo("42");
@@ -47,22 +51,75 @@ class WeightShifterTest {
 
     @Test
     void startingTheSameRolloutAgainJoinsItWithOneLedgerEntry() {
-        RolloutState first = shifter.start(plan);
+        RolloutState first = shifter.start(plan, OWNER);
         shifter.shift(plan, "one");
 
-        RolloutState again = shifter.start(plan);
+        RolloutState again = shifter.start(plan, JOINER);
 
         assertThat(again.rolloutId()).isEqualTo(first.rolloutId());
         assertThat(again.stage()).isEqualTo("one");
+        assertThat(again.ownerExecutionArn()).isEqualTo(OWNER);
+        assertThat(again.ownedByAnotherExecutionThan(JOINER)).isTrue();
         assertThat(ledger.entries(plan.rolloutId())).extracting(LedgerEntry::type)
                 .containsExactly(Type.STARTED, Type.WEIGHT_SET);
     }
 
     @Test
-    void aSecondRolloutOnTheSameAliasIsRefusedNamingTheActiveOne() {
-        shifter.start(plan);
+    void theExecutionThatTakesTheLockIsRecordedAsItsOwnerAndARetriedStartStaysTheOwner() {
+        RolloutState first = shifter.start(plan, OWNER);
+        RolloutState retried = shifter.start(plan, OWNER);
 
-        assertThatThrownBy(() -> shifter.start(Plans.other()))
+        assertThat(first.ownerExecutionArn()).isEqualTo(OWNER);
+        assertThat(store.read("rag-answer", "live").orElseThrow().ownerExecutionArn()).isEqualTo(OWNER);
+        assertThat(retried.ownedByAnotherExecutionThan(OWNER)).isFalse();
+        assertThat(first.summary()).containsEntry("ownerExecutionArn", OWNER);
+    }
+
+    @Test
+    void theEndOfAnExecutionThatJoinedLeavesTheOwnersRolloutAlone() {
+        shifter.start(plan, OWNER);
+        shifter.shift(plan, "one");
+        shifter.start(plan, JOINER);
+
+        RolloutState after = shifter.cleanUpAfterStoppedExecution(plan, JOINER, "execution ABORTED: " + JOINER);
+
+        assertThat(after.status()).isEqualTo(RolloutStatus.ACTIVE);
+        assertThat(after.weight()).isEqualTo(0.01);
+        assertThat(aliases.read("us-east-1", "rag-answer", "live").additionalVersionWeights()).isEqualTo(Map.of("42", 0.01));
+        assertThat(ledger.entries(plan.rolloutId())).extracting(LedgerEntry::type)
+                .containsExactly(Type.STARTED, Type.WEIGHT_SET);
+        assertThat(purged).isEmpty();
+    }
+
+    @Test
+    void theEndOfTheOwningExecutionRollsTheRolloutBack() {
+        shifter.start(plan, OWNER);
+        shifter.shift(plan, "one");
+
+        RolloutState after = shifter.cleanUpAfterStoppedExecution(plan, OWNER, "execution ABORTED: " + OWNER);
+
+        assertThat(after.status()).isEqualTo(RolloutStatus.ROLLED_BACK);
+        assertThat(aliases.read("us-east-1", "rag-answer", "live").additionalVersionWeights()).isEmpty();
+        assertThat(ledger.entries(plan.rolloutId()).get(2).reason()).isEqualTo("execution ABORTED: " + OWNER);
+    }
+
+    @Test
+    void withoutARecordedOwnerTheCleanupRollsBackWhicheverExecutionEnded() {
+        shifter.start(plan, null);
+        shifter.shift(plan, "one");
+
+        RolloutState after = shifter.cleanUpAfterStoppedExecution(plan, JOINER, "execution FAILED: " + JOINER);
+
+        assertThat(after.ownerExecutionArn()).isNull();
+        assertThat(after.status()).isEqualTo(RolloutStatus.ROLLED_BACK);
+        assertThat(aliases.read("us-east-1", "rag-answer", "live").additionalVersionWeights()).isEmpty();
+    }
+
+    @Test
+    void aSecondRolloutOnTheSameAliasIsRefusedNamingTheActiveOne() {
+        shifter.start(plan, OWNER);
+
+        assertThatThrownBy(() -> shifter.start(Plans.other(), OTHER_ROLLOUT_EXECUTION))
                 .isInstanceOf(RolloutStore.RolloutLockedException.class)
                 .hasMessageContaining("locked by rollout rag-answer-live-v42");
         assertThat(store.read("rag-answer", "live").orElseThrow().rolloutId()).isEqualTo("rag-answer-live-v42");
@@ -72,7 +129,7 @@ class WeightShifterTest {
     void startIsRefusedWhenTheAliasAlreadySplitsTraffic() {
         aliases.alias("eu-west-1", "41", Map.of("40", 0.2));
 
-        assertThatThrownBy(() -> shifter.start(plan))
+        assertThatThrownBy(() -> shifter.start(plan, OWNER))
                 .hasMessageContaining("eu-west-1 already routes {40=0.2} besides version 41");
         assertThat(store.read("rag-answer", "live")).isEmpty();
     }
@@ -81,14 +138,14 @@ class WeightShifterTest {
     void startIsRefusedWhenTheCanaryVersionIsMissing() {
         publishedVersions.remove("42");
 
-        assertThatThrownBy(() -> shifter.start(plan))
+        assertThatThrownBy(() -> shifter.start(plan, OWNER))
                 .hasMessageContaining("canary version 42 of rag-answer does not exist in us-east-1");
         assertThat(store.read("rag-answer", "live")).isEmpty();
     }
 
     @Test
     void belowStageTenOnlyThePilotRegionCarriesWeightThenEveryRegion() {
-        shifter.start(plan);
+        shifter.start(plan, OWNER);
 
         RolloutState one = shifter.shift(plan, "one");
         assertThat(aliases.in("us-east-1").additionalVersionWeights()).isEqualTo(Map.of("42", 0.01));
@@ -104,7 +161,7 @@ class WeightShifterTest {
 
     @Test
     void shiftingTwiceLeavesTheSameStateAndOneLedgerEntry() {
-        shifter.start(plan);
+        shifter.start(plan, OWNER);
         RolloutState first = shifter.shift(plan, "five");
         int updates = aliases.updates.size();
 
@@ -118,7 +175,7 @@ class WeightShifterTest {
 
     @Test
     void aStaleRevisionIsReadAgainAndRetriedOnce() {
-        shifter.start(plan);
+        shifter.start(plan, OWNER);
         int[] calls = {0};
         aliases.beforeUpdate = () -> {
             if (calls[0]++ == 0) {
@@ -133,7 +190,7 @@ class WeightShifterTest {
 
     @Test
     void aRevisionStaleTwiceFailsClearlyWithoutRecordingTheShift() {
-        shifter.start(plan);
+        shifter.start(plan, OWNER);
         aliases.beforeUpdate = () -> aliases.alias("us-east-1", "41", Map.of());
 
         assertThatThrownBy(() -> shifter.shift(plan, "one"))
@@ -145,7 +202,7 @@ class WeightShifterTest {
 
     @Test
     void throttlingIsRetriedWithGrowingBackoff() {
-        shifter.start(plan);
+        shifter.start(plan, OWNER);
         aliases.updateFailures.add(new AliasControl.ThrottledException("Rate exceeded"));
         aliases.updateFailures.add(new AliasControl.ThrottledException("Rate exceeded"));
 
@@ -157,7 +214,7 @@ class WeightShifterTest {
 
     @Test
     void throttlingThatNeverStopsFailsAfterTheLastAttempt() {
-        shifter.start(plan);
+        shifter.start(plan, OWNER);
         for (int i = 0; i < WeightShifter.THROTTLE_ATTEMPTS; i++) {
             aliases.updateFailures.add(new AliasControl.ThrottledException("Rate exceeded"));
         }
@@ -170,7 +227,7 @@ class WeightShifterTest {
 
     @Test
     void aWeightThatDoesNotReadBackIsAFailure() {
-        shifter.start(plan);
+        shifter.start(plan, OWNER);
         aliases.ignoreUpdates = true;
 
         assertThatThrownBy(() -> shifter.shift(plan, "one"))
@@ -180,7 +237,7 @@ class WeightShifterTest {
 
     @Test
     void rollbackZeroesEveryRegionBumpsTheEpochPurgesTheCanaryPrefixAndRecordsTheReason() {
-        shifter.start(plan);
+        shifter.start(plan, OWNER);
         shifter.shift(plan, "twentyfive");
 
         RolloutState rolledBack = shifter.rollback(plan, "p95 warm ratio 1.41 > 1.25");
@@ -202,7 +259,7 @@ class WeightShifterTest {
 
     @Test
     void aRegionThatCannotBeResetDoesNotStopTheRollbackElsewhereAndARetryFinishesIt() {
-        shifter.start(plan);
+        shifter.start(plan, OWNER);
         shifter.shift(plan, "ten");
         for (int i = 0; i < WeightShifter.THROTTLE_ATTEMPTS; i++) {
             aliases.updateFailures.add(new AliasControl.ThrottledException("Rate exceeded"));
@@ -222,7 +279,7 @@ class WeightShifterTest {
 
     @Test
     void rollingBackTwiceKeepsOneEntryAndOneEpochBump() {
-        shifter.start(plan);
+        shifter.start(plan, OWNER);
         shifter.shift(plan, "one");
         shifter.rollback(plan, "first");
 
@@ -239,7 +296,7 @@ class WeightShifterTest {
         shifter.rollback(plan, "execution failed");
         assertThat(aliases.in("us-east-1").additionalVersionWeights()).isEmpty();
 
-        shifter.start(Plans.other());
+        shifter.start(Plans.other(), OTHER_ROLLOUT_EXECUTION);
         shifter.shift(Plans.other(), "one");
         shifter.rollback(plan, "cleanup of a failed start");
         assertThat(aliases.in("us-east-1").additionalVersionWeights()).isEqualTo(Map.of("43", 0.01));
@@ -248,7 +305,7 @@ class WeightShifterTest {
 
     @Test
     void promotePointsTheAliasAtTheCanaryClearsRoutingAndPurgesTheControlCache() {
-        shifter.start(plan);
+        shifter.start(plan, OWNER);
         shifter.shift(plan, "fifty");
 
         RolloutState promoted = shifter.promote(plan);
@@ -266,7 +323,7 @@ class WeightShifterTest {
 
     @Test
     void releaseFreesTheLockForTheNextRolloutAndRefusesWhileCanaryWeightIsUp() {
-        shifter.start(plan);
+        shifter.start(plan, OWNER);
         shifter.shift(plan, "one");
         assertThatThrownBy(() -> shifter.release(plan)).hasMessageContaining("promote or roll back before releasing");
 
@@ -274,14 +331,14 @@ class WeightShifterTest {
         shifter.release(plan);
         shifter.release(plan);
 
-        assertThat(shifter.start(Plans.other()).rolloutId()).isEqualTo("rag-answer-live-v43");
+        assertThat(shifter.start(Plans.other(), OTHER_ROLLOUT_EXECUTION).rolloutId()).isEqualTo("rag-answer-live-v43");
         assertThat(ledger.entries(plan.rolloutId())).extracting(LedgerEntry::type).containsExactly(
                 Type.STARTED, Type.WEIGHT_SET, Type.ROLLED_BACK, Type.RELEASED);
     }
 
     @Test
     void verdictsAreRecordedOnceEvenWhenTheTaskIsRetried() {
-        shifter.start(plan);
+        shifter.start(plan, OWNER);
         shifter.shift(plan, "one");
         var verdict = dev.ragcanary.core.json.Json.parse("verdict", "{\"decision\":\"PROMOTE\",\"rules\":[]}");
 
@@ -300,7 +357,7 @@ class WeightShifterTest {
     @Test
     void shiftingWithoutTheLockOrToAnUnknownStageFailsClearly() {
         assertThatThrownBy(() -> shifter.shift(plan, "one")).hasMessageContaining("run the start action");
-        shifter.start(plan);
+        shifter.start(plan, OWNER);
         assertThatThrownBy(() -> shifter.shift(plan, "eleven")).hasMessageContaining("stage \"eleven\" is not in the plan");
     }
 }
