@@ -8,6 +8,7 @@ import dev.ragcanary.core.gate.GateEngine;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.ports.EvidenceStore;
 import dev.ragcanary.core.probe.ReplayOptions;
+import dev.ragcanary.core.metrics.ControllerMetrics;
 import dev.ragcanary.core.traffic.LedgerEntry;
 import dev.ragcanary.core.traffic.LedgerNotes;
 import dev.ragcanary.core.traffic.RolloutState;
@@ -93,17 +94,20 @@ public final class LocalRollout implements AutoCloseable {
         DynamoDbRolloutStore rollouts = new DynamoDbRolloutStore(dynamo, ROLLOUTS_TABLE);
         DynamoDbLedger ledger = new DynamoDbLedger(dynamo, ROLLOUTS_TABLE);
         this.weightShifter = new WeightShifterHandler(new WeightShifter(fleet, fleet, rollouts, ledger,
-                new DynamoDbCachePurger(dynamo, CACHE_TABLE), Clock.systemUTC(), NO_WAIT));
+                new DynamoDbCachePurger(dynamo, CACHE_TABLE), Clock.systemUTC(), NO_WAIT), NO_METRICS);
         this.endpoint = LocalLambdaEndpoint.start()
                 .register("weight-shifter", weightShifter)
                 .register("probe-replay", probeReplay())
                 .register("gate-evaluation", new GateEvaluationHandler(new GateEvaluationService(fleet, evidence, GateEngine.standard(),
-                        VerdictLog.ledger(new LedgerNotes(rollouts, ledger, Clock.systemUTC())))))
+                        VerdictLog.ledger(new LedgerNotes(rollouts, ledger, Clock.systemUTC()))), NO_METRICS))
                 .register("local-approvals", LocalStandIns.approvals(scenario.approvals()))
                 .register("local-evidence-archive", LocalStandIns.evidenceArchive(evidence))
                 .register("local-describe-execution", LocalStandIns.describeExecution(
                         arn -> Optional.ofNullable(executions.get(arn))));
     }
+
+    /** CloudWatch metric lines have no reader locally and would interleave with the rehearsal's progress. */
+    private static final ControllerMetrics NO_METRICS = new ControllerMetrics(line -> { }, Clock.systemUTC());
 
     /** Backoff inside a handler takes no real time locally; the retry itself still happens. */
     private static final Sleeper NO_WAIT = duration -> {

@@ -3,6 +3,7 @@ package dev.ragcanary.gate;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import dev.ragcanary.core.json.Json;
+import dev.ragcanary.core.metrics.ControllerMetrics;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -14,20 +15,24 @@ import java.nio.charset.StandardCharsets;
  */
 public final class GateEvaluationHandler implements RequestStreamHandler {
     private final GateEvaluationService service;
+    private final ControllerMetrics metrics;
 
-    /** Used by Lambda: adapters from the environment. */
+    /** Used by Lambda: adapters from the environment, metrics as EMF lines on standard output. */
     public GateEvaluationHandler() {
-        this(DependencyFactory.fromEnvironment().gateEvaluationService());
+        this(DependencyFactory.fromEnvironment().gateEvaluationService(), ControllerMetrics.toStandardOutput());
     }
 
-    public GateEvaluationHandler(GateEvaluationService service) {
+    public GateEvaluationHandler(GateEvaluationService service, ControllerMetrics metrics) {
         this.service = service;
+        this.metrics = metrics;
     }
 
     @Override
     public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
         GateEvaluationInput in = GateEvaluationInput.parse(Json.parse("gate evaluation input",
                 new String(input.readAllBytes(), StandardCharsets.UTF_8)));
-        output.write(Json.compact(service.evaluate(in)).getBytes(StandardCharsets.UTF_8));
+        GateEvaluationService.Result result = service.evaluate(in);
+        metrics.verdict(in.plan().target().functionName(), result.verdict(), in.probes());
+        output.write(Json.compact(result).getBytes(StandardCharsets.UTF_8));
     }
 }

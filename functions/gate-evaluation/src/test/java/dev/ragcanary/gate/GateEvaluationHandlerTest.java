@@ -12,6 +12,7 @@ import dev.ragcanary.core.gate.GateEngine;
 import dev.ragcanary.core.gate.LiveMetrics;
 import dev.ragcanary.core.json.InvalidInputException;
 import dev.ragcanary.core.json.Json;
+import dev.ragcanary.core.metrics.ControllerMetrics;
 import dev.ragcanary.core.ports.MetricsSource;
 import dev.ragcanary.core.rag.IndexFingerprint;
 import java.io.ByteArrayInputStream;
@@ -21,6 +22,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -35,9 +37,10 @@ class GateEvaluationHandlerTest {
     private final RecordingMetrics metrics = new RecordingMetrics();
     private final InMemoryEvidenceStore store = new InMemoryEvidenceStore();
     private final List<String> loggedVerdicts = new ArrayList<>();
+    private final List<String> metricLines = new ArrayList<>();
     private final GateEvaluationHandler handler = new GateEvaluationHandler(new GateEvaluationService(metrics, store,
             GateEngine.standard(), (plan, verdict, key) -> loggedVerdicts.add(plan.rolloutId() + " " + verdict.stage() + " "
-                    + verdict.decision() + " " + key)));
+                    + verdict.decision() + " " + key)), new ControllerMetrics(metricLines::add, Clock.systemUTC()));
 
     @Test
     void stageOneJudgesThePilotRegionsWindowAndArchivesReJudgeableEvidence() {
@@ -61,6 +64,8 @@ class GateEvaluationHandlerTest {
         Decision again = GateEngine.standard().evaluate(EvidenceParser.stage(archived, null), archived.thresholds(), archived).decision();
         assertThat(again).isEqualTo(Decision.PROMOTE);
         assertThat(loggedVerdicts).containsExactly("rag-answer-live-v42 one PROMOTE rollouts/rag-answer-live-v42/gate/one/look-1.json");
+        assertThat(metricLines).extracting(line -> Json.parse("emf", line).path("Decision").asText("-")
+                + " " + Json.parse("emf", line).path("Variant").asText("-")).containsExactly("PROMOTE -", "- control", "- canary");
     }
 
     @Test

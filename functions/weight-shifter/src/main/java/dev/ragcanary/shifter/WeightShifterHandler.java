@@ -4,6 +4,8 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ragcanary.core.json.Json;
+import dev.ragcanary.core.metrics.ControllerMetrics;
+import dev.ragcanary.core.traffic.RolloutState;
 import dev.ragcanary.core.traffic.WeightShifter;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,13 +21,15 @@ import java.util.Map;
  */
 public final class WeightShifterHandler implements RequestStreamHandler {
     private final WeightShifter shifter;
+    private final ControllerMetrics metrics;
 
     public WeightShifterHandler() {
-        this(DependencyFactory.weightShifter(System.getenv()));
+        this(DependencyFactory.weightShifter(System.getenv()), ControllerMetrics.toStandardOutput());
     }
 
-    public WeightShifterHandler(WeightShifter shifter) {
+    public WeightShifterHandler(WeightShifter shifter, ControllerMetrics metrics) {
         this.shifter = shifter;
+        this.metrics = metrics;
     }
 
     @Override
@@ -39,13 +43,19 @@ public final class WeightShifterHandler implements RequestStreamHandler {
         return switch (in.action()) {
             case VALIDATE -> Map.of("plan", in.rollout());
             case START -> shifter.start(in.rollout(), in.executionArn()).summary();
-            case SHIFT -> shifter.shift(in.rollout(), in.stage()).summary();
-            case PROMOTE -> shifter.promote(in.rollout()).summary();
-            case ROLLBACK -> shifter.rollback(in.rollout(), rollbackReason(in)).summary();
+            case SHIFT -> weightChanged(shifter.shift(in.rollout(), in.stage()));
+            case PROMOTE -> weightChanged(shifter.promote(in.rollout()));
+            case ROLLBACK -> weightChanged(shifter.rollback(in.rollout(), rollbackReason(in)));
             case RELEASE -> shifter.release(in.rollout()).summary();
-            case CLEAN_UP -> shifter.cleanUpAfterStoppedExecution(in.rollout(), in.executionArn(), in.reason()).summary();
+            case CLEAN_UP -> weightChanged(shifter.cleanUpAfterStoppedExecution(in.rollout(), in.executionArn(), in.reason()));
             case IGNORE -> Map.of("ignored", in.reason());
         };
+    }
+
+    /** The dashboard's canary weight per stage comes from here (docs/metrics.md). */
+    private Object weightChanged(RolloutState state) {
+        metrics.canaryWeight(state.functionName(), state.stage(), state.weight());
+        return state.summary();
     }
 
     private static String rollbackReason(ShifterInput in) {

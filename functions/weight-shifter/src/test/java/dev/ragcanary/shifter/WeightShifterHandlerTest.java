@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ragcanary.core.json.InvalidInputException;
 import dev.ragcanary.core.json.Json;
+import dev.ragcanary.core.metrics.ControllerMetrics;
 import dev.ragcanary.core.json.Problem;
 import dev.ragcanary.core.traffic.CachePurger;
 import dev.ragcanary.core.traffic.LedgerEntry;
@@ -35,11 +36,12 @@ class WeightShifterHandlerTest {
             .alias("us-east-1", "rag-answer", "live", "41").alias("eu-west-1", "rag-answer", "live", "41");
     private final DynamoDbLedger ledger = new DynamoDbLedger(DYNAMO.client(), "rollouts");
     private final List<String> purged = new ArrayList<>();
+    private final List<String> metricLines = new ArrayList<>();
     private final WeightShifterHandler handler = new WeightShifterHandler(new WeightShifter(lambda, lambda,
             new DynamoDbRolloutStore(DYNAMO.client(), "rollouts"), ledger, prefix -> {
                 purged.add(prefix);
                 return 0;
-            }, Clock.systemUTC(), d -> { }));
+            }, Clock.systemUTC(), d -> { }), new ControllerMetrics(metricLines::add, Clock.systemUTC()));
 
     private JsonNode run(String json) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -93,6 +95,9 @@ class WeightShifterHandlerTest {
         assertThat(ledger.entries("rag-answer-live-v42")).extracting(LedgerEntry::type).containsExactly(
                 LedgerEntry.Type.STARTED, LedgerEntry.Type.WEIGHT_SET, LedgerEntry.Type.ROLLED_BACK,
                 LedgerEntry.Type.RELEASED);
+        assertThat(metricLines).extracting(line -> Json.parse("emf", line))
+                .extracting(line -> line.get("Stage").asText() + " " + line.get("CanaryWeight").asDouble())
+                .containsExactly("one 1.0", "one 1.0", "one 0.0");
         assertThat(ledger.entries("rag-answer-live-v42").get(2).reason())
                 .startsWith("gate ROLLBACK at stage one: p95 warm latency ratio 1.41 > 1.25")
                 .contains("execution arn:aws:states:us-east-1:123456789012:execution:rag-canary-rollout");
@@ -202,7 +207,7 @@ class WeightShifterHandlerTest {
         WeightShifterHandler fromEnvironment = new WeightShifterHandler(DependencyFactory.weightShifter(Map.of(
                 "ROLLOUTS_TABLE", "rollouts",
                 "RAG_CANARY_ENDPOINT_DYNAMODB", DYNAMO.dynalite().endpoint().toString(),
-                "RAG_CANARY_ENDPOINT_LAMBDA", "http://127.0.0.1:9")));
+                "RAG_CANARY_ENDPOINT_LAMBDA", "http://127.0.0.1:9")), new ControllerMetrics(metricLines::add, Clock.systemUTC()));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
 
         fromEnvironment.handleRequest(new ByteArrayInputStream(Events.load("weight-shifter/validate.json")
