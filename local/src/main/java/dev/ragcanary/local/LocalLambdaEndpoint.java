@@ -1,9 +1,5 @@
 package dev.ragcanary.local;
 
-import com.amazonaws.services.lambda.runtime.ClientContext;
-import com.amazonaws.services.lambda.runtime.CognitoIdentity;
-import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.LambdaLogger;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
@@ -18,7 +14,6 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -97,7 +92,7 @@ public final class LocalLambdaEndpoint implements AutoCloseable {
             byte[] payload = exchange.getRequestBody().readAllBytes();
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             try {
-                handler.handleRequest(new ByteArrayInputStream(payload), out, new LocalContext(name));
+                handler.handleRequest(new ByteArrayInputStream(payload), out, new LocalContext(name, System.err));
             } catch (Exception | Error e) {
                 functionError(exchange, e);
                 return;
@@ -136,80 +131,6 @@ public final class LocalLambdaEndpoint implements AutoCloseable {
             try (OutputStream os = exchange.getResponseBody()) {
                 os.write(body);
             }
-        }
-    }
-
-    /** The Lambda context a local invocation sees: a fresh request id, the function name, a logger to stderr. */
-    private record LocalContext(String functionName, String requestId) implements Context {
-        private static final LambdaLogger STDERR = new LambdaLogger() {
-            @Override
-            public void log(String message) {
-                System.err.println(message);
-            }
-
-            @Override
-            public void log(byte[] message) {
-                System.err.println(new String(message, StandardCharsets.UTF_8));
-            }
-        };
-
-        LocalContext(String functionName) {
-            this(functionName, UUID.randomUUID().toString());
-        }
-
-        @Override
-        public String getAwsRequestId() {
-            return requestId;
-        }
-
-        @Override
-        public String getLogGroupName() {
-            return "/aws/lambda/" + functionName;
-        }
-
-        @Override
-        public String getLogStreamName() {
-            return "local";
-        }
-
-        @Override
-        public String getFunctionName() {
-            return functionName;
-        }
-
-        @Override
-        public String getFunctionVersion() {
-            return "$LATEST";
-        }
-
-        @Override
-        public String getInvokedFunctionArn() {
-            return "arn:aws:lambda:us-east-1:000000000000:function:" + functionName;
-        }
-
-        @Override
-        public CognitoIdentity getIdentity() {
-            return null;
-        }
-
-        @Override
-        public ClientContext getClientContext() {
-            return null;
-        }
-
-        @Override
-        public int getRemainingTimeInMillis() {
-            return 900_000;
-        }
-
-        @Override
-        public int getMemoryLimitInMB() {
-            return 1024;
-        }
-
-        @Override
-        public LambdaLogger getLogger() {
-            return STDERR;
         }
     }
 

@@ -2,6 +2,7 @@ package dev.ragcanary.cli.invoke;
 
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import dev.ragcanary.core.json.Json;
+import dev.ragcanary.local.LocalContext;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

@@ -1,4 +1,4 @@
-package dev.ragcanary.cli.invoke;
+package dev.ragcanary.local;
 
 import com.amazonaws.services.lambda.runtime.ClientContext;
 import com.amazonaws.services.lambda.runtime.CognitoIdentity;
@@ -10,16 +10,17 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
 
-/** The Lambda context of a local invocation: a fresh request id, a timeout budget, logs to stderr. */
-final class LocalContext implements Context {
-    static final Duration TIMEOUT = Duration.ofMinutes(15);
+/** The Lambda context of a local invocation (the local endpoint's and {@code ./canary invoke}'s): a fresh request id, a
+ * timeout budget, logs to the given stream. */
+public final class LocalContext implements Context {
+    public static final Duration TIMEOUT = Duration.ofMinutes(15);
 
     private final String functionName;
     private final String requestId = UUID.randomUUID().toString();
     private final Instant deadline = Instant.now().plus(TIMEOUT);
     private final PrintStream log;
 
-    LocalContext(String functionName, PrintStream log) {
+    public LocalContext(String functionName, PrintStream log) {
         this.functionName = functionName;
         this.log = log;
     }
