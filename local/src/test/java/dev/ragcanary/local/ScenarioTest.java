@@ -51,7 +51,7 @@ class ScenarioTest {
         assertThat(outcome.state().orElseThrow().status()).isEqualTo(RolloutStatus.RELEASED);
         assertThat(outcome.state().orElseThrow().stage()).isEqualTo("full");
         assertThat(types(outcome.ledger())).startsWith(LedgerEntry.Type.STARTED)
-                .contains(LedgerEntry.Type.WEIGHT_SET, LedgerEntry.Type.PROMOTED)
+                .contains(LedgerEntry.Type.WEIGHT_SET, LedgerEntry.Type.VERDICT, LedgerEntry.Type.APPROVAL, LedgerEntry.Type.PROMOTED)
                 .endsWith(LedgerEntry.Type.RELEASED)
                 .doesNotContain(LedgerEntry.Type.ROLLED_BACK);
         JsonNode archive = Json.parse("archive", readString(evidence.resolve("archive/rag-answer-live-v42/rollout.json")));

@@ -22,13 +22,17 @@ import java.util.Set;
  *                     reason, and compared with the owner by the clean-up of a stopped execution
  */
 record ShifterInput(Action action, RolloutRequest rollout, String stage, String reason, String executionArn) {
-    /** The state machine's actions, plus CLEAN_UP (a stopped execution) and IGNORE (an event with nothing to do). */
-    enum Action { VALIDATE, START, SHIFT, PROMOTE, ROLLBACK, RELEASE, CLEAN_UP, IGNORE }
+    /**
+     * The state machine's actions (APPROVAL records a person's answer in the ledger), plus CLEAN_UP (a stopped
+     * execution) and IGNORE (an event with nothing to do).
+     */
+    enum Action { VALIDATE, START, SHIFT, PROMOTE, ROLLBACK, RELEASE, APPROVAL, CLEAN_UP, IGNORE }
 
     static final String STATUS_CHANGE = "Step Functions Execution Status Change";
     static final Set<String> STOPPED = Set.of("ABORTED", "TIMED_OUT", "FAILED");
-    private static final Set<String> FIELDS = Set.of("action", "rollout", "stage", "reason", "executionArn");
-    private static final Set<String> ACTIONS = Set.of("validate", "start", "shift", "promote", "rollback", "release");
+    private static final Set<String> FIELDS = Set.of("action", "rollout", "stage", "reason", "executionArn", "answer");
+    private static final Set<String> ACTIONS = Set.of("validate", "start", "shift", "promote", "rollback", "release",
+            "approval");
 
     static ShifterInput parse(JsonNode root) {
         if (root.isObject() && STATUS_CHANGE.equals(root.path("detail-type").asText())) {
@@ -41,6 +45,10 @@ record ShifterInput(Action action, RolloutRequest rollout, String stage, String 
         if ("shift".equals(action) && stage == null) {
             doc.problem("stage", "required for action shift: the name of the stage to shift to");
         }
+        String reason = doc.text("reason", null);
+        if ("approval".equals(action)) {
+            reason = approvalReason(doc, stage);
+        }
         RolloutRequest rollout = null;
         if (!doc.has("rollout")) {
             doc.problem("rollout", "required object is missing: the start input or the plan");
@@ -50,8 +58,23 @@ record ShifterInput(Action action, RolloutRequest rollout, String stage, String 
         if (!problems.isEmpty()) {
             throw new InvalidInputException("weight shifter input", problems);
         }
-        return new ShifterInput(Action.valueOf(action.toUpperCase(Locale.ROOT)), rollout, stage,
-                doc.text("reason", null), doc.text("executionArn", null));
+        return new ShifterInput(Action.valueOf(action.toUpperCase(Locale.ROOT)), rollout, stage, reason,
+                doc.text("executionArn", null));
+    }
+
+    /** "approved by alice at stage fifty" from the person's answer {"approved": true|false, "by": "alice"}. */
+    private static String approvalReason(JsonObject doc, String stage) {
+        JsonObject answer = doc.object("answer", true, Set.of("approved", "by"));
+        if (answer == null) {
+            return null;
+        }
+        Boolean approved = answer.bool("approved", null);
+        if (approved == null && !answer.has("approved")) {
+            answer.problem("approved", "required: true when the person approved, false when they refused");
+        }
+        String by = answer.text("by", "someone who gave no name");
+        return (Boolean.TRUE.equals(approved) ? "approved" : "refused") + " by " + by
+                + (stage == null ? "" : " at stage " + stage);
     }
 
     private static ShifterInput fromStatusChange(JsonNode detail) {

@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.metrics.ControllerMetrics;
+import dev.ragcanary.core.traffic.LedgerEntry;
 import dev.ragcanary.core.traffic.RolloutState;
 import dev.ragcanary.core.traffic.WeightShifter;
 import java.io.IOException;
@@ -47,6 +48,7 @@ public final class WeightShifterHandler implements RequestStreamHandler {
             case PROMOTE -> weightChanged(shifter.promote(in.rollout()));
             case ROLLBACK -> weightChanged(shifter.rollback(in.rollout(), rollbackReason(in)));
             case RELEASE -> shifter.release(in.rollout()).summary();
+            case APPROVAL -> shifter.record(in.rollout(), LedgerEntry.Type.APPROVAL, in.reason(), null).summary();
             case CLEAN_UP -> weightChanged(shifter.cleanUpAfterStoppedExecution(in.rollout(), in.executionArn(), in.reason()));
             case IGNORE -> Map.of("ignored", in.reason());
         };

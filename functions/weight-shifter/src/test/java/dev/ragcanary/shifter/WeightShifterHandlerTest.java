@@ -104,6 +104,23 @@ class WeightShifterHandlerTest {
     }
 
     @Test
+    void aPersonsAnswerIsKeptInTheLedger() throws IOException {
+        alias("a5");
+        run(onAlias(Events.load("weight-shifter/start.json"), "a5").replace("rag-answer-live-v42", "approval-kept"));
+
+        JsonNode state = run(onAlias(Events.load("weight-shifter/approval.json"), "a5").replace("rag-answer-live-v42", "approval-kept"));
+        run(onAlias(Events.load("weight-shifter/approval.json"), "a5").replace("rag-answer-live-v42", "approval-kept"));
+
+        assertThat(state.path("status").asText()).isEqualTo("ACTIVE");
+        List<LedgerEntry> entries = ledger.entries("approval-kept");
+        assertThat(entries).extracting(LedgerEntry::type).containsExactly(LedgerEntry.Type.STARTED, LedgerEntry.Type.APPROVAL);
+        assertThat(entries.get(1).reason()).isEqualTo("approved by alice at stage fifty");
+        assertThatThrownBy(() -> run(onAlias(Events.load("weight-shifter/approval.json"), "a5")
+                .replace("\"approved\": true, ", "")))
+                .hasMessageContaining("$.answer.approved");
+    }
+
+    @Test
     void promotePointsTheAliasAtTheCanary() throws IOException {
         String rollout = "\"rolloutId\": \"rag-answer-live-v42\"";
         alias("a2");
