@@ -16,9 +16,10 @@ import java.util.Map;
 
 /**
  * Lambda entry point of the weight shifter: {@code {"action", "rollout", "stage", "reason", "executionArn", "answer"}}
- * -> the rollout state ({@code answer} is a person's {@code {"approved", "by"}} for action {@code approval}) (with {@code ownerExecutionArn}: {@code start} records the caller as the owner, or
- * returns the owner that already holds the rollout); {@code validate} -> {@code {"plan": ...}}; an EventBridge execution
- * status change (ABORTED, TIMED_OUT, FAILED) -> rollback of that execution's rollout, if that execution owns it.
+ * -> the rollout state, with {@code ownerExecutionArn} ({@code start} records the caller as the owner, or returns the
+ * owner that already holds the rollout); {@code answer} is a person's {@code {"approved", "by"}} for action
+ * {@code approval}; {@code validate} -> {@code {"plan": ...}}; an EventBridge execution status change (ABORTED,
+ * TIMED_OUT, FAILED) -> rollback of that execution's rollout, if that execution owns it.
  */
 public final class WeightShifterHandler implements RequestStreamHandler {
     private final WeightShifter shifter;
