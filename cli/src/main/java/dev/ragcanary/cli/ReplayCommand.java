@@ -1,6 +1,5 @@
 package dev.ragcanary.cli;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.ragcanary.core.evidence.LocalFolderEvidenceStore;
@@ -79,20 +78,11 @@ final class ReplayCommand implements Callable<Integer> {
         return CanaryCli.EXIT_OK;
     }
 
-    /** The sample defaults with the given settings; their values are read as JSON scalars (numbers, true/false) or text. */
+    /** The sample defaults with the given settings (text read as each setting's type). */
     private static SampleRagConfig config(Map<String, String> settings) {
         Map<String, JsonNode> overrides = new LinkedHashMap<>();
-        settings.forEach((name, value) -> overrides.put(name, scalar(value)));
+        settings.forEach((name, value) -> overrides.put(name, TextNode.valueOf(value)));
         return SampleRagConfig.DEFAULTS.with(overrides);
-    }
-
-    private static JsonNode scalar(String value) {
-        try {
-            JsonNode parsed = Json.MAPPER.readTree(value);
-            return parsed != null && parsed.isValueNode() ? parsed : TextNode.valueOf(value);
-        } catch (JsonProcessingException notJson) {
-            return TextNode.valueOf(value);
-        }
     }
 
     private static void print(PrintWriter out, ProbeReplayService.Result r, SampleRagConfig control, SampleRagConfig canary,

@@ -63,7 +63,7 @@ class GoldReplayTest {
 
     @Test
     void whitespaceAnalyzerRaisesDeltaSAndLowersCoverage() {
-        ProbeSummary s = replay(SampleRagConfig.DEFAULTS, SampleRagConfig.DEFAULTS.withAnalyzer("whitespace")).summary();
+        ProbeSummary s = replay(SampleRagConfig.DEFAULTS, SampleRagConfig.DEFAULTS.with("analyzer", "whitespace")).summary();
 
         // measured: ΔS median 0.437 -> 0.486, coverage 0.827 -> 0.647
         assertThat(s.canary().deltaS().median()).isGreaterThanOrEqualTo(s.control().deltaS().median() + 0.03);
@@ -72,7 +72,7 @@ class GoldReplayTest {
 
     @Test
     void staleIndexRaisesDeltaSLowersCoverageAndChangesTheIndexHash() {
-        ProbeReplayService.Result r = replay(SampleRagConfig.DEFAULTS, SampleRagConfig.DEFAULTS.withStaleIndex(true));
+        ProbeReplayService.Result r = replay(SampleRagConfig.DEFAULTS, SampleRagConfig.DEFAULTS.with("staleIndex", true));
         ProbeSummary s = r.summary();
 
         // measured: ΔS median 0.437 -> 0.471, coverage 0.827 -> 0.712

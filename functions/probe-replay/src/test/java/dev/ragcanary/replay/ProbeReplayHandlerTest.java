@@ -44,7 +44,7 @@ class ProbeReplayHandlerTest {
     private ProbeReplayHandler handler() {
         SampleRagTarget target = new SampleRagTarget(Map.of(
                 "41", new SampleRag(SampleRagConfig.DEFAULTS),
-                "42", new SampleRag(SampleRagConfig.DEFAULTS.withAnalyzer("whitespace"))));
+                "42", new SampleRag(SampleRagConfig.DEFAULTS.with("analyzer", "whitespace"))));
         return new ProbeReplayHandler(new ProbeReplayHandler.Dependencies(
                 fn -> {
                     functionsTargeted.add(fn);

@@ -1,17 +1,19 @@
 package dev.ragcanary.sample;
 
-import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.ragcanary.core.json.InvalidInputException;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.json.Problem;
+import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.function.Function;
 
 /**
  * How one variant of the sample target behaves. Each knob changes retrieval for real, so control and canary built
@@ -55,112 +57,89 @@ public record SampleRagConfig(
         }
     }
 
+    /** The environment variable of each setting, for the deployed function. */
+    private static final Map<String, String> ENVIRONMENT = Map.of(
+            "RAG_ANALYZER", "analyzer", "RAG_CHUNK_WORDS", "chunkWords", "RAG_TOP_K", "topK",
+            "RAG_STALE_INDEX", "staleIndex", "RAG_LATENCY_MS", "latencyMs", "RAG_ERROR_RATE", "errorRate",
+            "RAG_RERANK_NOISE", "rerankNoise", "RAG_CACHE_PREFIX", "cachePrefix");
+
     /** Reads RAG_ANALYZER, RAG_CHUNK_WORDS, RAG_TOP_K, RAG_STALE_INDEX, RAG_LATENCY_MS, RAG_ERROR_RATE, RAG_RERANK_NOISE, RAG_CACHE_PREFIX. */
     public static SampleRagConfig fromEnv(Map<String, String> env) {
-        List<Problem> problems = new ArrayList<>();
-        SampleRagConfig d = DEFAULTS;
-        String analyzer = env.getOrDefault("RAG_ANALYZER", d.analyzer);
-        Integer chunk = read(env, "RAG_CHUNK_WORDS", d.chunkWords, Integer::valueOf, problems);
-        Integer topK = read(env, "RAG_TOP_K", d.topK, Integer::valueOf, problems);
-        Boolean stale = read(env, "RAG_STALE_INDEX", d.staleIndex, SampleRagConfig::bool, problems);
-        Long latency = read(env, "RAG_LATENCY_MS", d.latencyMs, Long::valueOf, problems);
-        Double errors = read(env, "RAG_ERROR_RATE", d.errorRate, Double::valueOf, problems);
-        Double noise = read(env, "RAG_RERANK_NOISE", d.rerankNoise, Double::valueOf, problems);
-        String prefix = env.getOrDefault("RAG_CACHE_PREFIX", d.cachePrefix);
-        if (!problems.isEmpty()) {
-            throw new InvalidInputException("sample RAG configuration", problems);
+        Map<String, JsonNode> overrides = new LinkedHashMap<>();
+        ENVIRONMENT.forEach((variable, field) -> {
+            String raw = env.get(variable);
+            if (raw != null && !raw.isBlank()) {
+                overrides.put(field, TextNode.valueOf(raw.strip()));
+            }
+        });
+        try {
+            return DEFAULTS.with(overrides);
+        } catch (InvalidInputException e) {
+            Map<String, String> variableOf = new HashMap<>();
+            ENVIRONMENT.forEach((variable, field) -> variableOf.put(field, variable));
+            throw new InvalidInputException("sample RAG configuration", e.problems().stream()
+                    .map(p -> new Problem(variableOf.getOrDefault(p.path(), p.path()), p.message())).toList());
         }
-        return new SampleRagConfig(analyzer, chunk, topK, stale, latency, errors, noise, prefix);
+    }
+
+    /** This configuration with one setting replaced; see {@link #with(Map)}. */
+    public SampleRagConfig with(String name, Object value) {
+        return with(Map.of(name, Json.MAPPER.valueToTree(value)));
     }
 
     /**
-     * This configuration with the named fields replaced (names as in this record, e.g. {@code topK}); every unknown
-     * name and bad value is reported at once. Scenario files and the replay command's --control/--canary use it.
+     * This configuration with the named settings replaced (names as in this record, e.g. {@code topK}; text such as
+     * "5" or "true" is read as the setting's type). Every unknown name and bad value is reported at once. Scenario
+     * files, replay's --control/--canary and the RAG_* environment all come through here.
      */
     public SampleRagConfig with(Map<String, JsonNode> overrides) {
+        Map<String, Class<?>> types = new LinkedHashMap<>();
+        for (RecordComponent component : SampleRagConfig.class.getRecordComponents()) {
+            types.put(component.getName(), component.getType());
+        }
         List<Problem> problems = new ArrayList<>();
         ObjectNode fields = Json.MAPPER.valueToTree(this);
-        Set<String> names = new TreeSet<>();
-        fields.fieldNames().forEachRemaining(names::add);
         overrides.forEach((name, value) -> {
-            if (!names.contains(name)) {
-                problems.add(new Problem(name, "unknown setting; expected one of " + names));
-            } else {
-                fields.set(name, value);
+            Class<?> type = types.get(name);
+            if (type == null) {
+                problems.add(new Problem(name, "unknown setting; expected one of " + new TreeSet<>(types.keySet())));
+                return;
+            }
+            try {
+                fields.set(name, Json.MAPPER.valueToTree(Json.MAPPER.convertValue(value, type)));
+            } catch (IllegalArgumentException notThatType) {
+                problems.add(new Problem(name, "cannot read " + value + ": expected " + describe(type)));
             }
         });
-        if (problems.isEmpty()) {
-            try {
-                return Json.MAPPER.convertValue(fields, SampleRagConfig.class);
-            } catch (IllegalArgumentException e) {
-                for (Throwable t = e; t != null; t = t.getCause()) {
-                    if (t instanceof InvalidInputException invalid) {
-                        throw invalid;
-                    }
-                }
-                String field = e.getCause() instanceof JsonMappingException m && !m.getPath().isEmpty()
-                        ? m.getPath().get(m.getPath().size() - 1).getFieldName() : "$";
-                problems.add(new Problem(field, "cannot read " + overrides.get(field) + ": expected a value of its type"));
-            }
+        if (!problems.isEmpty()) {
+            throw new InvalidInputException("sample RAG configuration", problems);
         }
-        throw new InvalidInputException("sample RAG configuration", problems);
+        try {
+            return Json.MAPPER.convertValue(fields, SampleRagConfig.class);
+        } catch (IllegalArgumentException e) {
+            // The canonical constructor's range checks arrive wrapped by Jackson.
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof InvalidInputException invalid) {
+                    throw invalid;
+                }
+            }
+            throw e;
+        }
     }
 
-    public SampleRagConfig withAnalyzer(String value) {
-        return new SampleRagConfig(value, chunkWords, topK, staleIndex, latencyMs, errorRate, rerankNoise, cachePrefix);
-    }
-
-    public SampleRagConfig withChunkWords(int value) {
-        return new SampleRagConfig(analyzer, value, topK, staleIndex, latencyMs, errorRate, rerankNoise, cachePrefix);
-    }
-
-    public SampleRagConfig withTopK(int value) {
-        return new SampleRagConfig(analyzer, chunkWords, value, staleIndex, latencyMs, errorRate, rerankNoise, cachePrefix);
-    }
-
-    public SampleRagConfig withStaleIndex(boolean value) {
-        return new SampleRagConfig(analyzer, chunkWords, topK, value, latencyMs, errorRate, rerankNoise, cachePrefix);
-    }
-
-    public SampleRagConfig withLatencyMs(long value) {
-        return new SampleRagConfig(analyzer, chunkWords, topK, staleIndex, value, errorRate, rerankNoise, cachePrefix);
-    }
-
-    public SampleRagConfig withErrorRate(double value) {
-        return new SampleRagConfig(analyzer, chunkWords, topK, staleIndex, latencyMs, value, rerankNoise, cachePrefix);
-    }
-
-    public SampleRagConfig withRerankNoise(double value) {
-        return new SampleRagConfig(analyzer, chunkWords, topK, staleIndex, latencyMs, errorRate, value, cachePrefix);
-    }
-
-    public SampleRagConfig withCachePrefix(String value) {
-        return new SampleRagConfig(analyzer, chunkWords, topK, staleIndex, latencyMs, errorRate, rerankNoise, value);
+    private static String describe(Class<?> type) {
+        if (type == boolean.class) {
+            return "true or false";
+        }
+        if (type == int.class || type == long.class) {
+            return "a whole number";
+        }
+        return type == double.class ? "a number" : "text";
     }
 
     private static void check(List<Problem> problems, String field, boolean ok, String message) {
         if (!ok) {
             problems.add(new Problem(field, message));
         }
-    }
-
-    private static <T> T read(Map<String, String> env, String name, T fallback, Function<String, T> parser, List<Problem> problems) {
-        String raw = env.get(name);
-        if (raw == null || raw.isBlank()) {
-            return fallback;
-        }
-        try {
-            return parser.apply(raw.strip());
-        } catch (IllegalArgumentException e) {
-            problems.add(new Problem(name, "cannot read \"" + raw + "\": " + e.getMessage()));
-            return fallback;
-        }
-    }
-
-    private static Boolean bool(String raw) {
-        if (raw.equalsIgnoreCase("true") || raw.equalsIgnoreCase("false")) {
-            return Boolean.valueOf(raw);
-        }
-        throw new IllegalArgumentException("expected true or false");
     }
 }

@@ -42,12 +42,12 @@ class SampleRagTest {
 
     @Test
     void topKSetsHowManySnippetsComeBack() {
-        assertThat(new SampleRag(SampleRagConfig.DEFAULTS.withTopK(4)).answer("What does a rollback do?", 1).get("retrieved")).hasSize(4);
+        assertThat(new SampleRag(SampleRagConfig.DEFAULTS.with("topK", 4)).answer("What does a rollback do?", 1).get("retrieved")).hasSize(4);
     }
 
     @Test
     void theStaleIndexMissesNewSectionsAndHasAnotherHash() {
-        SampleRag stale = new SampleRag(SampleRagConfig.DEFAULTS.withStaleIndex(true));
+        SampleRag stale = new SampleRag(SampleRagConfig.DEFAULTS.with("staleIndex", true));
         String question = "What is a cache prefix collision?";
 
         assertThat(sections(DEFAULT.answer(question, 1))).containsExactly("cache-collision");
@@ -57,16 +57,16 @@ class SampleRagTest {
 
     @Test
     void chunkSizeChangesTheIndexButNotTheAnalyzer() {
-        SampleRag wide = new SampleRag(SampleRagConfig.DEFAULTS.withChunkWords(200));
+        SampleRag wide = new SampleRag(SampleRagConfig.DEFAULTS.with("chunkWords", 200));
         assertThat(wide.fingerprint().indexHash()).isNotEqualTo(DEFAULT.fingerprint().indexHash());
-        assertThat(new SampleRag(SampleRagConfig.DEFAULTS.withAnalyzer("whitespace")).fingerprint())
+        assertThat(new SampleRag(SampleRagConfig.DEFAULTS.with("analyzer", "whitespace")).fingerprint())
                 .satisfies(f -> assertThat(f.indexHash()).isEqualTo(DEFAULT.fingerprint().indexHash()))
                 .satisfies(f -> assertThat(f.analyzer()).isEqualTo("whitespace"));
     }
 
     @Test
     void theWhitespaceAnalyzerMissesWhatStemmingFinds() {
-        SampleRag whitespace = new SampleRag(SampleRagConfig.DEFAULTS.withAnalyzer("whitespace"));
+        SampleRag whitespace = new SampleRag(SampleRagConfig.DEFAULTS.with("analyzer", "whitespace"));
         // whitespace analysis keeps case, punctuation ("time?") and inflections ("approves" vs "approve"), so it misses
         String question = "What happens if nobody approves a stage in time?";
 
@@ -76,7 +76,7 @@ class SampleRagTest {
 
     @Test
     void rerankNoiseDependsOnTheSeedOnly() {
-        SampleRag noisy = new SampleRag(SampleRagConfig.DEFAULTS.withTopK(3).withRerankNoise(0.5));
+        SampleRag noisy = new SampleRag(SampleRagConfig.DEFAULTS.with("topK", 3).with("rerankNoise", 0.5));
         List<String> questions = List.of("What does a rollback do?", "How are users assigned to buckets?",
                 "What is the latency rule?", "How does probe replay work?", "What are cache prefixes for?");
 
@@ -88,7 +88,7 @@ class SampleRagTest {
 
     @Test
     void injectedErrorsHitTheConfiguredShareOfQuestionSeedPairs() {
-        SampleRag flaky = new SampleRag(SampleRagConfig.DEFAULTS.withErrorRate(0.25));
+        SampleRag flaky = new SampleRag(SampleRagConfig.DEFAULTS.with("errorRate", 0.25));
         long failures = IntStream.range(0, 400).filter(i -> {
             try {
                 flaky.answer("question number " + i, i % 2 + 1);
@@ -99,13 +99,13 @@ class SampleRagTest {
         }).count();
 
         assertThat(failures).isBetween(70L, 130L);
-        assertThatThrownBy(() -> new SampleRag(SampleRagConfig.DEFAULTS.withErrorRate(1.0)).answer("q", 1))
+        assertThatThrownBy(() -> new SampleRag(SampleRagConfig.DEFAULTS.with("errorRate", 1.0)).answer("q", 1))
                 .isInstanceOf(SampleRag.UpstreamTimeoutException.class);
     }
 
     @Test
     void aRepeatedQuestionAndSeedIsACacheHit() {
-        SampleRag rag = new SampleRag(SampleRagConfig.DEFAULTS.withCachePrefix("v2-cnr:"));
+        SampleRag rag = new SampleRag(SampleRagConfig.DEFAULTS.with("cachePrefix", "v2-cnr:"));
         assertThat(rag.answer("What is ΔS?", 1).at("/cache/hit").asBoolean()).isFalse();
         JsonNode second = rag.answer("What is ΔS?", 1);
         assertThat(second.at("/cache/hit").asBoolean()).isTrue();
@@ -115,7 +115,7 @@ class SampleRagTest {
     @Test
     void namedSettingsOverlayTheConfigurationAndUnknownNamesOrBadValuesAreRefused() {
         assertThat(SampleRagConfig.DEFAULTS.with(Map.of("topK", IntNode.valueOf(3), "analyzer", TextNode.valueOf("standard"))))
-                .isEqualTo(SampleRagConfig.DEFAULTS.withTopK(3).withAnalyzer("standard"));
+                .isEqualTo(SampleRagConfig.DEFAULTS.with("topK", 3).with("analyzer", "standard"));
         assertThatThrownBy(() -> SampleRagConfig.DEFAULTS.with(Map.of("topk", IntNode.valueOf(3), "colour", TextNode.valueOf("red"))))
                 .isInstanceOf(InvalidInputException.class)
                 .extracting(e -> ((InvalidInputException) e).problems().stream().map(Problem::path).toList()).asList()
@@ -129,12 +129,12 @@ class SampleRagTest {
     @Test
     void configurationFromTheEnvironmentReportsEveryBadValue() {
         assertThat(SampleRagConfig.fromEnv(Map.of("RAG_ANALYZER", "whitespace", "RAG_TOP_K", "5", "RAG_STALE_INDEX", "true")))
-                .isEqualTo(SampleRagConfig.DEFAULTS.withAnalyzer("whitespace").withTopK(5).withStaleIndex(true));
+                .isEqualTo(SampleRagConfig.DEFAULTS.with("analyzer", "whitespace").with("topK", 5).with("staleIndex", true));
         assertThatThrownBy(() -> SampleRagConfig.fromEnv(Map.of("RAG_TOP_K", "many", "RAG_STALE_INDEX", "yes")))
                 .isInstanceOf(InvalidInputException.class)
                 .extracting(e -> ((InvalidInputException) e).problems().stream().map(Problem::path).toList()).asList()
                 .containsExactlyInAnyOrder("RAG_TOP_K", "RAG_STALE_INDEX");
-        assertThatThrownBy(() -> SampleRagConfig.DEFAULTS.withAnalyzer("klingon").withTopK(0))
+        assertThatThrownBy(() -> SampleRagConfig.DEFAULTS.with("analyzer", "klingon").with("topK", 0))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("analyzer");
     }
 
@@ -142,8 +142,8 @@ class SampleRagTest {
     void inProcessTargetBehavesLikeALambdaInvoke() {
         SampleRagTarget target = new SampleRagTarget(Map.of(
                 "41", DEFAULT,
-                "42", new SampleRag(SampleRagConfig.DEFAULTS.withErrorRate(1.0)),
-                "43", new SampleRag(SampleRagConfig.DEFAULTS.withLatencyMs(200))));
+                "42", new SampleRag(SampleRagConfig.DEFAULTS.with("errorRate", 1.0)),
+                "43", new SampleRag(SampleRagConfig.DEFAULTS.with("latencyMs", 200))));
         JsonNode payload = Json.MAPPER.createObjectNode().put("question", "What is ΔS?").put("seed", 1);
 
         ProbeTarget.Invocation ok = target.invoke("41", payload, Duration.ofSeconds(1));
