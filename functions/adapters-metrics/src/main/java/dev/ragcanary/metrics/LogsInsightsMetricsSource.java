@@ -2,6 +2,7 @@ package dev.ragcanary.metrics;
 
 import dev.ragcanary.core.gate.LiveMetrics;
 import dev.ragcanary.core.ports.MetricsSource;
+import dev.ragcanary.core.traffic.Sleeper;
 import dev.ragcanary.core.rag.IndexFingerprint;
 import java.time.Duration;
 import java.time.Instant;
@@ -46,12 +47,6 @@ public final class LogsInsightsMetricsSource implements MetricsSource {
     /** Logs Insights returns at most this many rows; a histogram that fills it may be cut, so it is refused. */
     static final int MAX_ROWS = 10_000;
     static final int BUCKETS_PER_UNIT_LOG = 100;
-
-    /** Waits between polls; tests pass a no-op. */
-    @FunctionalInterface
-    public interface Sleeper {
-        void sleep(Duration duration) throws InterruptedException;
-    }
 
     private final Function<String, CloudWatchLogsClient> clientsByRegion;
     private final String logGroup;

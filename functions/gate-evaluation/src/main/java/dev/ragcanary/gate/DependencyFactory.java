@@ -5,6 +5,7 @@ import dev.ragcanary.core.gate.GateEngine;
 import dev.ragcanary.core.ports.EvidenceStore;
 import dev.ragcanary.core.ports.MetricsSource;
 import dev.ragcanary.core.traffic.LedgerNotes;
+import dev.ragcanary.core.traffic.Sleeper;
 import dev.ragcanary.dynamodb.DynamoDbLedger;
 import dev.ragcanary.dynamodb.DynamoDbRolloutStore;
 import dev.ragcanary.metrics.LogsInsightsMetricsSource;
@@ -52,7 +53,7 @@ final class DependencyFactory {
         String logGroup = required("TELEMETRY_LOG_GROUP");
         return new LogsInsightsMetricsSource(region -> logsClients.computeIfAbsent(region,
                 r -> AwsClients.build(CloudWatchLogsClient.builder(), "logs", env, Region.of(r))),
-                logGroup, Duration.ofSeconds(1), Duration.ofSeconds(90), d -> Thread.sleep(d.toMillis()));
+                logGroup, Duration.ofSeconds(1), Duration.ofSeconds(90), Sleeper.REAL);
     }
 
     /** Evidence bundles go to the evidence bucket, next to the probe replay's detail. */

@@ -173,13 +173,11 @@ final class LiveRules {
     static RuleResult cacheHitDrop(GateContext c) {
         String desc = "percentage points by which the canary cache hit ratio is below the control's";
         double limit = c.thresholds().cacheHitDropMaxPoints();
-        if (!c.liveTrafficOnBothVariants()) {
-            return Checks.notApplicable(CACHE_HIT_DROP, desc, limit, "<=", noComparisonNote(c));
+        RuleResult missing = missingLive(c, CACHE_HIT_DROP, desc, limit, "<=");
+        if (missing != null) {
+            return missing;
         }
         LiveMetrics live = c.evidence().live();
-        if (live == null || live.control() == null || live.canary() == null) {
-            return Checks.insufficient(CACHE_HIT_DROP, desc, limit, "<=", null, "no live metrics");
-        }
         Map<String, Long> samples = Map.of("canary", live.canary().cacheLookups(), "control", live.control().cacheLookups());
         long min = c.thresholds().minRequests();
         if (live.canary().cacheLookups() < min || live.control().cacheLookups() < min) {

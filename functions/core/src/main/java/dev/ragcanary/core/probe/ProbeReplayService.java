@@ -9,6 +9,7 @@ import dev.ragcanary.core.ports.Embedder;
 import dev.ragcanary.core.ports.EvidenceStore;
 import dev.ragcanary.core.ports.ProbeTarget;
 import dev.ragcanary.core.rollout.Thresholds;
+import dev.ragcanary.core.traffic.Sleeper;
 import dev.ragcanary.core.stats.Percentiles;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,7 +22,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Replays a gold probe set against the control and canary versions and scores it: every question × each of its three
@@ -35,12 +35,6 @@ public final class ProbeReplayService {
     /** λ compares exactly two seeds (DESIGN.md). */
     public static final List<Integer> SEEDS = List.of(1, 2);
 
-    /** Waits between throttled attempts; tests pass one that does not sleep. */
-    @FunctionalInterface
-    public interface Sleeper {
-        void sleep(Duration duration) throws InterruptedException;
-    }
-
     private final ProbeTarget target;
     private final Embedder embedder;
     private final EvidenceStore evidence;
@@ -49,7 +43,7 @@ public final class ProbeReplayService {
     private final Sleeper sleeper;
 
     public ProbeReplayService(ProbeTarget target, Embedder embedder, EvidenceStore evidence, ReplayOptions options) {
-        this(target, embedder, evidence, options, d -> Thread.sleep(d.toMillis()));
+        this(target, embedder, evidence, options, Sleeper.REAL);
     }
 
     public ProbeReplayService(ProbeTarget target, Embedder embedder, EvidenceStore evidence, ReplayOptions options,
@@ -73,17 +67,13 @@ public final class ProbeReplayService {
 
     public Result replay(Request request) {
         Map<String, float[]> embeddings = new ConcurrentHashMap<>();
-        AtomicInteger computed = new AtomicInteger();
-        List<ReplayDetail.Call> calls = runAll(request, text -> embeddings.computeIfAbsent(text, t -> {
-            computed.incrementAndGet();
-            return embedder.embed(t);
-        }));
+        List<ReplayDetail.Call> calls = runAll(request, text -> embeddings.computeIfAbsent(text, embedder::embed));
         ProbeSummary.VariantProbes control = summarise(request, calls, CONTROL);
         ProbeSummary.VariantProbes canary = summarise(request, calls, CANARY);
         ProbeSummary summary = new ProbeSummary(request.evidenceKey(), request.probes().probes().size(), control, canary);
         ReplayDetail detail = new ReplayDetail(request.evidenceKey(), request.probes().name(), embedder.modelId(),
                 request.controlVersion(), request.canaryVersion(), options, summary,
-                LambdaClassifier.flips(control.lambda(), canary.lambda()), computed.get(), calls);
+                LambdaClassifier.flips(control.lambda(), canary.lambda()), embeddings.size(), calls);
         evidence.put(request.evidenceKey(), Json.compact(detail));
         return new Result(summary, detail);
     }
