@@ -41,11 +41,7 @@ public record GateEvaluationInput(RolloutRequest plan, Stage stage, int extensio
         if (!o.has("rollout")) {
             o.problem("rollout", "required object is missing");
         } else {
-            try {
-                plan = RolloutRequestParser.parse(o.raw("rollout"));
-            } catch (InvalidInputException e) {
-                e.problems().forEach(p -> problems.add(new Problem(p.path().replaceFirst("^\\$", "\\$.rollout"), p.message())));
-            }
+            plan = RolloutRequestParser.parseNested(o.raw("rollout"), "$.rollout", problems);
         }
         String stageName = o.requiredText("stage");
         Stage stage = null;

@@ -69,13 +69,15 @@ public final class ProbeReplayHandler implements RequestStreamHandler {
         JsonObject o = JsonObject.of(input, "$", problems, FIELDS);
         String stage = o.requiredText("stage");
         String controlVersion = o.requiredText("controlVersion");
+        RolloutRequest plan = null;
         if (!o.has("rollout")) {
             o.problem("rollout", "required object is missing");
+        } else {
+            plan = RolloutRequestParser.parseNested(input.get("rollout"), "$.rollout", problems);
         }
         if (!problems.isEmpty()) {
             throw new InvalidInputException("probe replay input", problems);
         }
-        RolloutRequest plan = RolloutRequestParser.parse(input.get("rollout"));
         if (plan.stage(stage).isEmpty()) {
             throw new InvalidInputException("probe replay input", List.of(new Problem("$.stage",
                     "names no stage of the plan: \"" + stage + "\"; stages are " + plan.stages().stream().map(Stage::name).toList())));

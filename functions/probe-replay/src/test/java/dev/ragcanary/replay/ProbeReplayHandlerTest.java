@@ -103,4 +103,16 @@ class ProbeReplayHandlerTest {
                 .extracting(e -> ((InvalidInputException) e).problems().stream().map(Problem::path).toList()).asList()
                 .containsExactlyInAnyOrder("$.extra", "$.controlVersion", "$.rollout");
     }
+
+    @Test
+    void aBadPlanIsReportedUnderTheRolloutPath() {
+        byte[] input = ("{\"stage\": \"five\", \"controlVersion\": \"41\", "
+                + "\"rollout\": {\"target\": {\"functionName\": \"rag-answer\"}}}").getBytes(StandardCharsets.UTF_8);
+
+        assertThatThrownBy(() -> handler().handleRequest(new java.io.ByteArrayInputStream(input), new ByteArrayOutputStream(), null))
+                .isInstanceOf(InvalidInputException.class)
+                .extracting(e -> ((InvalidInputException) e).problems().stream().map(Problem::path).toList()).asList()
+                .contains("$.rollout.target.alias", "$.rollout.regions");
+        assertThat(functionsTargeted).isEmpty();
+    }
 }

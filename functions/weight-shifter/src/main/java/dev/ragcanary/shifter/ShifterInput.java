@@ -53,7 +53,7 @@ record ShifterInput(Action action, RolloutRequest rollout, String stage, String 
         if (!doc.has("rollout")) {
             doc.problem("rollout", "required object is missing: the start input or the plan");
         } else {
-            rollout = rollout(doc.raw("rollout"), "$.rollout", problems);
+            rollout = RolloutRequestParser.parseNested(doc.raw("rollout"), "$.rollout", problems);
         }
         if (!problems.isEmpty()) {
             throw new InvalidInputException("weight shifter input", problems);
@@ -90,7 +90,7 @@ record ShifterInput(Action action, RolloutRequest rollout, String stage, String 
         } else {
             try {
                 JsonNode input = Json.parse("execution input", detail.path("input").asText());
-                rollout = rollout(input.has("rollout") ? input.get("rollout") : input, "$.detail.input", problems);
+                rollout = RolloutRequestParser.parseNested(input.has("rollout") ? input.get("rollout") : input, "$.detail.input", problems);
             } catch (InvalidInputException notJson) {
                 problems.addAll(notJson.problems());
             }
@@ -102,15 +102,5 @@ record ShifterInput(Action action, RolloutRequest rollout, String stage, String 
         }
         return new ShifterInput(Action.CLEAN_UP, rollout, null,
                 "execution " + status + (executionArn == null ? "" : ": " + executionArn), executionArn);
-    }
-
-    /** Parses the plan, re-rooting its problems under {@code path}. */
-    private static RolloutRequest rollout(JsonNode node, String path, List<Problem> problems) {
-        try {
-            return RolloutRequestParser.parse(node);
-        } catch (InvalidInputException e) {
-            e.problems().forEach(p -> problems.add(new Problem(path + p.path().substring(1), p.message())));
-            return null;
-        }
     }
 }

@@ -106,6 +106,19 @@ public final class RolloutRequestParser {
                 regions, stages, thresholds, approvals, approvalTimeout);
     }
 
+    /**
+     * Parses a plan nested in another document (a handler's input) at {@code path}, e.g. {@code $.rollout}: its
+     * problems are added to {@code problems} under that path, and null is returned when there are any.
+     */
+    public static RolloutRequest parseNested(JsonNode node, String path, List<Problem> problems) {
+        try {
+            return parse(node);
+        } catch (InvalidInputException e) {
+            e.problems().forEach(p -> problems.add(new Problem(path + p.path().substring(1), p.message())));
+            return null;
+        }
+    }
+
     /** Same target and canary version give the same id, so a retried pipeline start joins the first one. */
     static String defaultRolloutId(RolloutRequest.Target target) {
         String fn = target.functionName().substring(target.functionName().lastIndexOf(':') + 1);
