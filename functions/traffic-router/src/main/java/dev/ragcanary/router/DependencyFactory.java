@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 
@@ -32,8 +33,13 @@ public final class DependencyFactory {
         double shadowRate = Double.parseDouble(env.getOrDefault("SHADOW_SAMPLE_RATE", "0.05"));
         DownstreamPayload mode = DownstreamPayload.valueOf(
                 env.getOrDefault("DOWNSTREAM_PAYLOAD", "event").toUpperCase(Locale.ROOT));
-        DynamoDbClient dynamo = AwsClients.build(DynamoDbClient.builder(), "dynamodb", env);
-        LambdaClient lambda = AwsClients.build(LambdaClient.builder(), "lambda", env);
+        // Routing sits in front of every request: a slow assignment store falls back to control within a second
+        // (a cold TLS handshake included), and a throttled RAG function's 429 goes back to the caller instead of
+        // being multiplied by SDK retries.
+        DynamoDbClient dynamo = AwsClients.build(DynamoDbClient.builder(), "dynamodb", env,
+                o -> o.apiCallTimeout(Duration.ofSeconds(1)).apiCallAttemptTimeout(Duration.ofMillis(400)));
+        LambdaClient lambda = AwsClients.build(LambdaClient.builder(), "lambda", env,
+                o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()));
         String region = env.get("AWS_REGION");
         StickyRouter router = new StickyRouter(
                 new StickyRouter.Settings(function, alias, region, Duration.ofSeconds(cacheSeconds), shadowRate),

@@ -123,9 +123,13 @@ public final class StickyRouter {
         return fallbacks.sum();
     }
 
-    /** The rollout state as this router currently sees it (from its cache). */
+    /**
+     * The rollout state the last {@link #route} decided with (empty before the first). Never reads the store, so a
+     * caller labelling the request it just routed sees the same state and adds no store read to the request.
+     */
     public Optional<RolloutState> currentState() {
-        return state().state();
+        CachedState current = cached;
+        return current == null ? Optional.empty() : current.state();
     }
 
     private RouteDecision fallback(RolloutState state, boolean warm) {

@@ -57,6 +57,20 @@ class StickyRouterTest {
     }
 
     @Test
+    void theStateReportedAfterRoutingIsTheOneTheDecisionUsedEvenIfTheStoreMovedOn() {
+        assertThat(router.currentState()).isEmpty();
+        RolloutState atFive = active("five", 0.05);
+        router.route(headers("x-tenant-id", "t1"));
+
+        active("ten", 0.10);
+        clock.advance(Duration.ofSeconds(5));
+
+        assertThat(router.currentState()).contains(atFive);
+        router.route(headers("x-tenant-id", "t1"));
+        assertThat(router.currentState().orElseThrow().stage()).isEqualTo("ten");
+    }
+
+    @Test
     void unkeyedRequestsGoToTheAliasWhichSplitsByItsWeights() {
         active("five", 0.05);
 
