@@ -1,5 +1,5 @@
 // Runs a state machine file with aws-local-stepfunctions the way Step Functions would run it in AWS, for the local
-// rehearsal and the scenario tests. The Java side (dev.ragcanary.local.LocalExecutionRunner) starts this script,
+// rehearsal and the scenario tests. The Java side (dev.ragcanary.local.LocalExecution) starts this script,
 // writes one JSON configuration line to stdin, then may write "abort" lines; this script writes one JSON event per
 // line to stdout and a final {"type":"result"} line.
 //

@@ -52,17 +52,18 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  * Used by the scenario tests and by {@code ./canary rehearse}.
  *
  * <pre>{@code
- * RolloutOutcome outcome = LocalRollout.run(LocalRollout.baseStartInput(layout),
- *         Scenario.load(layout.scenarios(), "healthy"), listener, LocalExecution.Options.FAST);
+ * try (LocalRollout local = LocalRollout.open(layout, Scenario.load(layout.scenarios(), "healthy"))) {
+ *     RolloutOutcome outcome = local.start(local.startInput(LocalRollout.baseStartInput(layout)), listener,
+ *             LocalExecution.Options.FAST).await();
+ * }
  * }</pre>
- * or, to abort or start a second rollout on the same fleet, {@link #open} / {@link #start} / {@link Run#await}.
+ * {@link Run} can also be aborted, and a second rollout started on the same fleet.
  * Executions started on one LocalRollout see each other: {@code aws-sdk:sfn:describeExecution} reports another's
  * status (RUNNING until it ends), so a second execution of the same rollout can join the first.
  */
 public final class LocalRollout implements AutoCloseable {
     public static final String ROLLOUTS_TABLE = "rag-canary-rollouts";
     public static final String ASSIGNMENTS_TABLE = "rag-canary-assignments";
-    public static final String EVIDENCE_INDEX_TABLE = "rag-canary-evidence";
     public static final String CACHE_TABLE = "rag-canary-answer-cache";
 
     private final ProjectLayout layout;
@@ -85,7 +86,6 @@ public final class LocalRollout implements AutoCloseable {
         this.evidenceDir = evidenceDir;
         dynalite.createRolloutsTable(ROLLOUTS_TABLE);
         dynalite.createAssignmentsTable(ASSIGNMENTS_TABLE);
-        dynalite.createEvidenceIndexTable(EVIDENCE_INDEX_TABLE);
         dynalite.createTable(CACHE_TABLE, "pk", null);
         this.dynamo = dev.ragcanary.aws.AwsClients.build(DynamoDbClient.builder(), dynalite.endpoint(), Region.US_EAST_1,
                 o -> o.addExecutionInterceptor(new DynamoDbThrottling(scenario.controlPlane())));
@@ -163,17 +163,6 @@ public final class LocalRollout implements AutoCloseable {
             input.set("expectedIndex", Json.MAPPER.valueToTree(fleet.canaryIndex()));
         }
         return input;
-    }
-
-    /**
-     * One whole local rollout: opens a fresh local environment for {@code scenario}, runs {@code baseStartInput} (with
-     * the scenario's fields laid over it, see {@link #startInput}) to the end and closes everything.
-     */
-    public static RolloutOutcome run(JsonNode baseStartInput, Scenario scenario, RolloutListener listener,
-                                     LocalExecution.Options options) {
-        try (LocalRollout local = open(ProjectLayout.find(), scenario)) {
-            return local.start(local.startInput(baseStartInput), listener, options).await();
-        }
     }
 
     /** Starts the rollout machine on {@code startInput} with bakes taking no real time. */
@@ -279,7 +268,8 @@ public final class LocalRollout implements AutoCloseable {
     private static JsonNode invoke(RequestStreamHandler handler, JsonNode event) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
-            handler.handleRequest(new ByteArrayInputStream(Json.compact(event).getBytes(StandardCharsets.UTF_8)), out, null);
+            handler.handleRequest(new ByteArrayInputStream(Json.compact(event).getBytes(StandardCharsets.UTF_8)), out,
+                    new LocalContext("weight-shifter", System.err));
             return Json.MAPPER.readTree(out.toByteArray());
         } catch (IOException e) {
             throw new IllegalStateException("cleanup invocation failed: " + e.getMessage(), e);

@@ -44,6 +44,7 @@ class ScenarioTest {
         assertThat(outcome.execution().output().path("status").asText()).isEqualTo("PROMOTED");
         assertThat(stages.firstRuns()).containsExactlyElementsOf(DEFAULT_LADDER);
         assertThat(stages.promotionWindows()).containsExactly("fifty");
+        assertThat(outcome.aliases()).isNotEmpty();
         outcome.aliases().values().forEach(alias -> {
             assertThat(alias.functionVersion()).isEqualTo(CANARY);
             assertThat(alias.additionalVersionWeights()).isEmpty();
@@ -115,6 +116,7 @@ class ScenarioTest {
         assertThat(outcome.execution().status()).as(outcome.execution().cause()).isEqualTo("SUCCEEDED");
         assertThat(outcome.execution().executions().stream().mapToLong(ExecutionResult.Stats::retries).sum())
                 .as("state machine retries").isPositive();
+        assertThat(outcome.aliases()).isNotEmpty();
         outcome.aliases().values().forEach(alias -> assertThat(alias.functionVersion()).isEqualTo(CANARY));
         assertThat(types(outcome.ledger())).contains(LedgerEntry.Type.PROMOTED);
     }
@@ -197,6 +199,7 @@ class ScenarioTest {
                     .as("one pass through the stages").containsExactlyElementsOf(DEFAULT_LADDER);
             assertThat(types(owner.ledger())).containsOnlyOnce(LedgerEntry.Type.STARTED, LedgerEntry.Type.PROMOTED,
                     LedgerEntry.Type.RELEASED).doesNotContain(LedgerEntry.Type.ROLLED_BACK);
+            assertThat(owner.aliases()).isNotEmpty();
             owner.aliases().values().forEach(alias -> assertThat(alias.functionVersion()).isEqualTo(CANARY));
         }
     }
@@ -266,7 +269,8 @@ class ScenarioTest {
             assertThat(weightWhenStopped.get()).isEqualTo(0.05);
             assertThat(outcome.execution().status()).isEqualTo("ABORTED");
             assertThat(outcome.canaryWeightLeft(CANARY)).isZero();
-            outcome.aliases().values().forEach(alias -> assertThat(alias.functionVersion()).isEqualTo(CONTROL));
+            assertThat(outcome.aliases()).isNotEmpty();
+        outcome.aliases().values().forEach(alias -> assertThat(alias.functionVersion()).isEqualTo(CONTROL));
             assertThat(outcome.state().orElseThrow().status()).isEqualTo(RolloutStatus.ROLLED_BACK);
             LedgerEntry last = outcome.ledger().get(outcome.ledger().size() - 1);
             assertThat(last.type()).isEqualTo(LedgerEntry.Type.ROLLED_BACK);
@@ -347,6 +351,7 @@ class ScenarioTest {
         assertThat(outcome.execution().cause()).contains("stage " + stage).contains(rule);
         assertThat(outcome.lastStageRun()).isEqualTo(stage);
         assertThat(outcome.canaryWeightLeft(CANARY)).isZero();
+        assertThat(outcome.aliases()).isNotEmpty();
         for (AliasState alias : outcome.aliases().values()) {
             assertThat(alias.functionVersion()).isEqualTo(CONTROL);
         }

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 /** The ASL files themselves: valid, resilient on every Task, and no way to end a rollout with canary weight left. */
 class StateMachineDefinitionsTest {
     private static final ProjectLayout LAYOUT = ProjectLayout.find();
-    private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([A-Za-z0-9]+)}");
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([^}]*)}");
     private static final String ROLL_BACK = "Roll back the canary to weight zero";
     private static final String PROMOTE = "Promote the canary and purge the stale caches";
     private static final String OWNER_CHECK = "Does another execution own this rollout?";
@@ -143,7 +143,7 @@ class StateMachineDefinitionsTest {
             }
         }
         Set<String> documented = new TreeSet<>();
-        Matcher m = Pattern.compile("^\\| `\\$\\{([A-Za-z0-9]+)}`", Pattern.MULTILINE)
+        Matcher m = Pattern.compile("^\\| `\\$\\{([^}]*)}`", Pattern.MULTILINE)
                 .matcher(Files.readString(LAYOUT.root().resolve("statemachine/README.md")));
         while (m.find()) {
             documented.add(m.group(1));

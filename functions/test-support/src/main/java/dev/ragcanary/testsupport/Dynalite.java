@@ -100,11 +100,6 @@ public final class Dynalite implements AutoCloseable {
         createTable(name, "pk", null);
     }
 
-    /** The evidence index table of the shared contract: {@code rolloutId} (S) + {@code sk} (S). */
-    public void createEvidenceIndexTable(String name) {
-        createTable(name, "rolloutId", "sk");
-    }
-
     @Override
     public void close() {
         client.close();

@@ -8,7 +8,6 @@ import dev.ragcanary.core.json.Problem;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -113,18 +112,6 @@ public record Scenario(
             return Json.MAPPER.treeToValue(doc, Scenario.class);
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read scenario " + file + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** Every scenario file in the folder, by name. */
-    public static List<String> names(Path scenarios) {
-        try (var files = Files.list(scenarios)) {
-            List<String> names = new ArrayList<>();
-            files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".json")).sorted()
-                    .forEach(n -> names.add(n.substring(0, n.length() - ".json".length())));
-            return names;
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot list scenarios in " + scenarios, e);
         }
     }
 
