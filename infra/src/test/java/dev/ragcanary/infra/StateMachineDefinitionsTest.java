@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
@@ -28,12 +30,12 @@ class StateMachineDefinitionsTest {
     }
 
     @Test
-    void stageMachineSubstitutesExactlyThePlaceholdersOfItsFile() {
+    void stageMachineSubstitutesExactlyThePlaceholdersOfItsFile() throws IOException {
         assertSubstitutionsMatchFile("StageMachine", ControllerStack.STAGE_ASL);
     }
 
     @Test
-    void rolloutMachineSubstitutesExactlyThePlaceholdersOfItsFile() {
+    void rolloutMachineSubstitutesExactlyThePlaceholdersOfItsFile() throws IOException {
         assertSubstitutionsMatchFile("RolloutMachine", ControllerStack.ROLLOUT_ASL);
     }
 
@@ -59,9 +61,13 @@ class StateMachineDefinitionsTest {
         }
     }
 
-    private void assertSubstitutionsMatchFile(String machine, String file) {
-        Set<String> placeholders = AslDefinition.load(SynthesizedController.STATE_MACHINES.resolve(file))
-                .placeholders();
+    /** Placeholders found with a deliberately broad pattern, not AslDefinition's, so a name it misses shows up here. */
+    private void assertSubstitutionsMatchFile(String machine, String file) throws IOException {
+        Set<String> placeholders = new TreeSet<>();
+        Matcher m = Pattern.compile("\\$\\{([^}]*)}").matcher(Files.readString(SynthesizedController.STATE_MACHINES.resolve(file)));
+        while (m.find()) {
+            placeholders.add(m.group(1));
+        }
         Set<String> substituted = new TreeSet<>();
         substitutions(machine).fieldNames().forEachRemaining(substituted::add);
         assertThat(placeholders).as("placeholders in " + file).isNotEmpty();

@@ -17,6 +17,8 @@ class TestStackConfigurationTest {
 
     @Test
     void tablesAndLogsCanBeDeletedWithTheStack() {
+        assertThat(json.ofType("AWS::DynamoDB::Table")).hasSize(3);
+        assertThat(json.ofType("AWS::Logs::LogGroup")).isNotEmpty();
         for (JsonNode table : json.ofType("AWS::DynamoDB::Table").values()) {
             assertThat(table.at("/Properties/DeletionProtectionEnabled").asBoolean()).isFalse();
             assertThat(table.path("DeletionPolicy").asText()).isEqualTo("Delete");

@@ -3,12 +3,26 @@ package dev.ragcanary.gate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ragcanary.core.gate.Decision;
+import dev.ragcanary.core.gate.Verdict;
+import dev.ragcanary.core.rollout.RolloutRequest;
+import dev.ragcanary.core.rollout.RolloutRequestParser;
+import dev.ragcanary.core.traffic.LedgerEntry;
+import dev.ragcanary.core.traffic.RolloutState;
+import dev.ragcanary.dynamodb.DynamoDbLedger;
+import dev.ragcanary.dynamodb.DynamoDbRolloutStore;
 import dev.ragcanary.metrics.LogsInsightsMetricsSource;
+import dev.ragcanary.testsupport.DynaliteExtension;
+import dev.ragcanary.testsupport.Events;
+import java.util.List;
 import dev.ragcanary.s3.S3EvidenceStore;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class DependencyFactoryTest {
+    @RegisterExtension
+    static final DynaliteExtension DYNAMO = new DynaliteExtension(d -> d.createRolloutsTable("rag-canary-rollouts"));
 
     @Test
     void metricsComeFromTheRoutersLogGroup() {
@@ -25,9 +39,16 @@ class DependencyFactoryTest {
     }
 
     @Test
-    void verdictsGoToTheRolloutsLedger() {
-        assertThat(new DependencyFactory(Map.of("ROLLOUTS_TABLE", "rag-canary-rollouts", "AWS_REGION", "us-east-1")).verdictLog())
-                .isNotNull();
+    void verdictsGoToTheLedgerInTheNamedRolloutsTable() {
+        RolloutRequest plan = RolloutRequestParser.parse(Events.load("start-rollout.json"));
+        new DynamoDbRolloutStore(DYNAMO.client(), "rag-canary-rollouts").acquire(RolloutState.initial(plan, "41", null));
+        VerdictLog log = new DependencyFactory(Map.of("ROLLOUTS_TABLE", "rag-canary-rollouts", "AWS_REGION", "us-east-1",
+                "RAG_CANARY_ENDPOINT_DYNAMODB", DYNAMO.dynalite().endpoint().toString())).verdictLog();
+
+        log.record(plan, new Verdict("one", 0.01, Decision.PROMOTE, "every rule holds at stage one", 0, List.of()), "k");
+
+        assertThat(new DynamoDbLedger(DYNAMO.client(), "rag-canary-rollouts").entries(plan.rolloutId()))
+                .extracting(LedgerEntry::type).containsExactly(LedgerEntry.Type.VERDICT);
         assertThatThrownBy(() -> new DependencyFactory(Map.of()).verdictLog())
                 .hasMessage("environment variable ROLLOUTS_TABLE is not set");
     }

@@ -153,9 +153,11 @@ class GateEngineTest {
 
         var json = Json.MAPPER.readTree(Json.compact(verdict));
         assertThat(json.get("decision").asText()).isEqualTo("PROMOTE");
-        assertThat(json.get("rules")).allSatisfy(r -> {
-            assertThat(r.has("passed")).isTrue();
-            assertThat(r.has("limit")).isTrue();
+        assertThat(json.get("rules")).hasSize(verdict.rules().size()).isNotEmpty().allSatisfy(r -> {
+            assertThat(r.get("passed").isBoolean()).as(r.toString()).isTrue();
+            assertThat(r.get("passed").asBoolean()).as(r.toString()).isEqualTo("PASS".equals(r.get("outcome").asText()));
+            assertThat(r.hasNonNull("limit")).as(r.toString()).isTrue();
+            assertThat(r.get("rule").asText()).isNotBlank();
         });
     }
 
