@@ -12,6 +12,11 @@
 //   rollout have different execution ARNs, as two Step Functions executions do.
 // - Wait states take no real time unless a speed is set; a virtual clock advances by what they would have waited,
 //   and $$.State.EnteredTime reads that clock, so the gate sees bake windows of their real length.
+// - The context object has what Step Functions gives a state: $$.State.Name, $$.State.EnteredTime (fixed when the
+//   state is entered, the same for each retry of it) and $$.State.RetryCount, so client tokens built from them
+//   behave as in AWS.
+// - A stop (an "abort" line, or `abortOn` in the configuration: on entry to a named state) schedules no further
+//   Task: a Task already running finishes, as a Lambda invoked by a stopped execution does.
 
 // aws-local-stepfunctions 3 uses Promise.withResolvers (Node 22+); Node 20 needs it defined before the import.
 if (typeof Promise.withResolvers !== 'function') {
@@ -86,15 +91,21 @@ const running = new Set();
 const stats = { executions: [], maxPayloadBytes: 0, maxPayloadState: null };
 let executionCounter = 0;
 let aborted = false;
+/** "machine/state" -> how many times it has been entered, for `abortOn.occurrence`. */
+const entries = new Map();
 
 lines.on('line', (line) => {
   if (line.trim() === 'abort') {
-    aborted = true;
-    for (const execution of running) {
-      execution.abort();
-    }
+    abortAll();
   }
 });
+
+function abortAll() {
+  aborted = true;
+  for (const execution of running) {
+    execution.abort();
+  }
+}
 
 function emit(event) {
   process.stdout.write(JSON.stringify(event) + '\n');
@@ -163,24 +174,63 @@ function functionNameOf(resource) {
   return match ? match[1] : STAND_INS[resource];
 }
 
-/** Handlers keyed by state name, as aws-local-stepfunctions expects them. */
-function taskHandlers(definition, executionName) {
+/**
+ * Handlers keyed by state name, as aws-local-stepfunctions expects them. Each call counts as one attempt of the
+ * state entry ($$.State.RetryCount of the next one); a stopped execution starts no new Task.
+ */
+function taskHandlers(definition, executionName, entry) {
   const handlers = {};
   for (const [stateName, state] of Object.entries(definition.States)) {
     if (state.Type !== 'Task') {
       continue;
     }
+    let run;
     if (state.Resource.startsWith('arn:aws:states:::states:startExecution.sync')) {
-      handlers[stateName] = (input) => runNested(input, executionName);
-      continue;
+      run = (input) => runNested(input, executionName);
+    } else {
+      const functionName = functionNameOf(state.Resource);
+      if (!functionName) {
+        throw new Error(`state "${stateName}": resource ${state.Resource} has no local handler`);
+      }
+      run = (input) => invoke(functionName, input);
     }
-    const functionName = functionNameOf(state.Resource);
-    if (!functionName) {
-      throw new Error(`state "${stateName}": resource ${state.Resource} has no local handler`);
-    }
-    handlers[stateName] = (input) => invoke(functionName, input);
+    handlers[stateName] = async (input) => {
+      if (aborted && !(config.abortOn?.letTaskRun && entry.name === config.abortOn.state)) {
+        throw namedError('States.Runtime', 'execution stopped');
+      }
+      try {
+        return await run(input);
+      } finally {
+        entry.attempts++;
+      }
+    };
   }
   return handlers;
+}
+
+/**
+ * The definition as the interpreter sees it: reading a state to enter it records the entry (name, entered time,
+ * attempts) for the context object, and stops every execution when it is the configured `abortOn` state.
+ */
+function trackingEntries(definition, machineName, entry) {
+  const states = new Proxy(definition.States, {
+    get(target, name) {
+      if (typeof name === 'string' && name in target) {
+        entry.name = name;
+        entry.enteredTime = clock.now();
+        entry.attempts = 0;
+        const key = `${machineName}/${name}`;
+        entries.set(key, (entries.get(key) ?? 0) + 1);
+        const rule = config.abortOn;
+        if (rule && rule.machine === machineName && rule.state === name
+            && entries.get(key) === (rule.occurrence ?? 1)) {
+          abortAll();
+        }
+      }
+      return target[name];
+    },
+  });
+  return { ...definition, States: states };
 }
 
 /** Wait states: no real wait (or a scaled one); the virtual clock moves on by the time they stand for. */
@@ -235,17 +285,23 @@ async function execute(machineName, input, parentName, givenName) {
   emit({ type: 'execution', event: 'started', execution: name, machine: machineName, parent: record.parent,
     input: machineName === config.root ? undefined : input, at: clock.peek() });
 
+  const entry = { name: null, enteredTime: null, attempts: 0 };
   const stateMachine = new StateMachine(definition, { validationOptions: { checkArn: false } });
+  stateMachine.definition = trackingEntries(definition, machineName, entry);
   const execution = stateMachine.run(input, {
     overrides: {
-      taskResourceLocalHandlers: taskHandlers(definition, name),
+      taskResourceLocalHandlers: taskHandlers(definition, name, entry),
       waitTimeOverrides: waitOverrides(definition, input),
       retryIntervalOverrides: retryOverrides(definition),
     },
     context: {
       Execution: { Id: executionArn, Name: name, RoleArn: `arn:aws:iam::${ACCOUNT}:role/rag-canary-local` },
       StateMachine: { Id: stateMachineArn(machineName), Name: machineName },
-      State: { get EnteredTime() { return clock.now(); } },
+      State: {
+        get Name() { return entry.name; },
+        get EnteredTime() { return entry.enteredTime; },
+        get RetryCount() { return entry.attempts; },
+      },
       Task: { Token: `local-task-token:${name}` },
     },
   });

@@ -33,9 +33,35 @@ public final class LocalExecution {
      * @param clockStart             virtual time at which the execution starts ({@code $$.State.EnteredTime})
      * @param realMsPerVirtualSecond real milliseconds a Wait state takes per second it stands for (0: no real wait)
      * @param timeout                longest the run may take in real time before it is stopped
+     * @param abortOn                stop the execution on entry to this state, or null
      */
-    public record Options(Instant clockStart, double realMsPerVirtualSecond, Duration timeout) {
-        public static final Options FAST = new Options(Instant.parse("2026-01-05T09:00:00Z"), 0, Duration.ofMinutes(10));
+    public record Options(Instant clockStart, double realMsPerVirtualSecond, Duration timeout, AbortOn abortOn) {
+        public static final Options FAST = new Options(Instant.parse("2026-01-05T09:00:00Z"), 0, Duration.ofMinutes(10),
+                null);
+
+        public Options(Instant clockStart, double realMsPerVirtualSecond, Duration timeout) {
+            this(clockStart, realMsPerVirtualSecond, timeout, null);
+        }
+
+        public Options withAbortOn(AbortOn rule) {
+            return new Options(clockStart, realMsPerVirtualSecond, timeout, rule);
+        }
+    }
+
+    /**
+     * StopExecution at the moment {@code state} of {@code machine} ("rollout" or "stage") is entered for the
+     * {@code occurrence}-th time in the run. No Task starts afterwards, except this state's own when
+     * {@code letTaskRun} (a Lambda invoked just before the stop, still running after it).
+     */
+    public record AbortOn(String machine, String state, int occurrence, boolean letTaskRun) {
+        public AbortOn {
+            if (!machine.equals("rollout") && !machine.equals("stage")) {
+                throw new IllegalArgumentException("machine must be rollout or stage but was " + machine);
+            }
+            if (occurrence < 1) {
+                throw new IllegalArgumentException("occurrence counts from 1 but was " + occurrence);
+            }
+        }
     }
 
     private final Process process;
@@ -66,6 +92,9 @@ public final class LocalExecution {
         config.put("endpoint", endpoint.toString());
         config.put("clockStart", options.clockStart().toString());
         config.put("realMsPerVirtualSecond", options.realMsPerVirtualSecond());
+        if (options.abortOn() != null) {
+            config.set("abortOn", Json.MAPPER.valueToTree(options.abortOn()));
+        }
         config.set("input", input);
         try {
             Process process = new ProcessBuilder("node", layout.runnerScript().toString())
