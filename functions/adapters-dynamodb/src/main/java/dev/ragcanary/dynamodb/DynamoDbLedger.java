@@ -21,7 +21,8 @@ import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 
 /**
  * {@link Ledger} on the rollouts table: pk={@code ROLLOUT#<rolloutId>}, sk={@code SEQ#<8-digit sequence>}, written
- * with {@code attribute_not_exists} so an entry is never overwritten.
+ * with {@code attribute_not_exists} so an entry is never overwritten. Sequence numbers are handed out by the state
+ * item's conditional writes ({@code DynamoDbRolloutStore}), which carry each new entry until it is copied here.
  */
 public final class DynamoDbLedger implements Ledger {
     private final DynamoDbClient dynamo;
@@ -42,22 +43,9 @@ public final class DynamoDbLedger implements Ledger {
 
     @Override
     public boolean append(LedgerEntry entry) {
-        Map<String, AttributeValue> item = new HashMap<>();
+        Map<String, AttributeValue> item = new HashMap<>(attributes(entry));
         item.put("pk", s(pk(entry.rolloutId())));
         item.put("sk", s(sk(entry.sequence())));
-        item.put("rolloutId", s(entry.rolloutId()));
-        item.put("sequence", n(entry.sequence()));
-        item.put("at", s(entry.at().toString()));
-        item.put("type", s(entry.type().name()));
-        item.put("stage", s(entry.stage()));
-        item.put("weight", n(entry.weight()));
-        item.put("epoch", n(entry.epoch()));
-        if (entry.reason() != null) {
-            item.put("reason", s(entry.reason()));
-        }
-        if (entry.detail() != null) {
-            item.put("detail", s(Json.compact(entry.detail())));
-        }
         try {
             dynamo.putItem(PutItemRequest.builder().tableName(table).item(item)
                     .conditionExpression("attribute_not_exists(pk)").build());
@@ -75,10 +63,35 @@ public final class DynamoDbLedger implements Ledger {
         return dynamo.queryPaginator(query).items().stream().map(DynamoDbLedger::fromItem).toList();
     }
 
-    private static LedgerEntry fromItem(Map<String, AttributeValue> item) {
+    /** An entry's attributes, as a ledger item holds them and as the state item carries its last entry. */
+    static Map<String, AttributeValue> attributes(LedgerEntry entry) {
+        Map<String, AttributeValue> item = new HashMap<>();
+        item.put("rolloutId", s(entry.rolloutId()));
+        item.put("sequence", n(entry.sequence()));
+        item.put("at", s(entry.at().toString()));
+        item.put("type", s(entry.type().name()));
+        item.put("stage", s(entry.stage()));
+        item.put("weight", n(entry.weight()));
+        item.put("epoch", n(entry.epoch()));
+        if (entry.reason() != null) {
+            item.put("reason", s(entry.reason()));
+        }
+        if (entry.detail() != null) {
+            item.put("detail", s(Json.compact(entry.detail())));
+        }
+        if (entry.token() != null) {
+            item.put("token", s(entry.token()));
+        }
+        item.put("attempt", n(entry.attempt()));
+        return item;
+    }
+
+    /** Entries written before tokens and attempts were recorded read with no token, as attempt 1. */
+    static LedgerEntry fromItem(Map<String, AttributeValue> item) {
         String detail = text(item, "detail");
         return new LedgerEntry(text(item, "rolloutId"), longOf(item, "sequence"), Instant.parse(text(item, "at")),
                 LedgerEntry.Type.valueOf(text(item, "type")), text(item, "stage"), doubleOf(item, "weight"),
-                longOf(item, "epoch"), text(item, "reason"), detail == null ? null : Json.parse("ledger detail", detail));
+                longOf(item, "epoch"), text(item, "reason"), detail == null ? null : Json.parse("ledger detail", detail),
+                text(item, "token"), item.containsKey("attempt") ? (int) longOf(item, "attempt") : 1);
     }
 }

@@ -27,7 +27,8 @@ import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
  * {@link RolloutStore} on the rollouts table: one item per alias at pk={@code ALIAS#<function>#<alias>},
  * sk={@code STATE}, written only with conditional puts (the lock and optimistic concurrency on {@code revision}).
  * {@code ownerExecutionArn} is written only when known; an item without it (written before owners were recorded)
- * reads with no owner.
+ * reads with no owner. {@code lastEntry} carries the ledger entry committed with the state (see the core's
+ * RolloutCommits): the conditional write on {@code revision} is what hands out ledger sequence numbers.
  */
 public final class DynamoDbRolloutStore implements RolloutStore {
     static final String STATE_SK = "STATE";
@@ -116,6 +117,9 @@ public final class DynamoDbRolloutStore implements RolloutStore {
         if (state.ownerExecutionArn() != null) {
             item.put("ownerExecutionArn", s(state.ownerExecutionArn()));
         }
+        if (state.lastEntry() != null) {
+            item.put("lastEntry", AttributeValue.fromM(DynamoDbLedger.attributes(state.lastEntry())));
+        }
         return item;
     }
 
@@ -129,6 +133,7 @@ public final class DynamoDbRolloutStore implements RolloutStore {
                 longOf(item, "epoch"), RolloutStatus.valueOf(text(item, "status")), regionWeights,
                 stringList(item, "trustedTenants"), text(item, "stickyKeyAttribute"), text(item, "stickySource"),
                 longOf(item, "stickyHours"), text(item, "canaryCachePrefix"), longOf(item, "ledgerSequence"),
-                longOf(item, "revision"), text(item, "ownerExecutionArn"));
+                longOf(item, "revision"), text(item, "ownerExecutionArn"),
+                item.containsKey("lastEntry") ? DynamoDbLedger.fromItem(item.get("lastEntry").m()) : null);
     }
 }

@@ -9,6 +9,7 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -22,6 +23,14 @@ import software.amazon.awssdk.regions.Region;
  * http://127.0.0.1:8000}); when one is set, static dummy credentials are used so a local run needs no AWS account.
  */
 public final class AwsClients {
+    /**
+     * For clients of the controller's functions: the SDK does not retry, so a transient failure fails the action
+     * and its one retry owner (the state machine's Retry, Lambda's async retries) runs the idempotent action again,
+     * where the execution history shows it.
+     */
+    public static final Consumer<ClientOverrideConfiguration.Builder> NO_SDK_RETRIES =
+            o -> o.retryStrategy(AwsRetryStrategy.doNotRetry());
+
     private AwsClients() {
     }
 
@@ -72,7 +81,7 @@ public final class AwsClients {
     }
 
     /** The local endpoint override for {@code service}, or null for the service's AWS endpoint. */
-    private static URI endpoint(String service, Map<String, String> env) {
+    public static URI endpoint(String service, Map<String, String> env) {
         String endpoint = env.get("RAG_CANARY_ENDPOINT_" + service.toUpperCase(Locale.ROOT).replace('-', '_'));
         return endpoint == null ? null : URI.create(endpoint);
     }

@@ -40,10 +40,10 @@ final class DependencyFactory {
         return new GateEvaluationService(metricsSource(), evidenceStore(), GateEngine.standard(), verdictLog());
     }
 
-    /** The rollout's ledger in the rollouts table, the same one the weight shifter writes. */
+    /** The rollout's ledger in the rollouts table, the same one the weight shifter writes; no SDK retries. */
     VerdictLog verdictLog() {
         String table = required("ROLLOUTS_TABLE");
-        DynamoDbClient dynamo = AwsClients.build(DynamoDbClient.builder(), "dynamodb", env);
+        DynamoDbClient dynamo = AwsClients.build(DynamoDbClient.builder(), "dynamodb", env, AwsClients.NO_SDK_RETRIES);
         return VerdictLog.ledger(new LedgerNotes(new DynamoDbRolloutStore(dynamo, table), new DynamoDbLedger(dynamo, table),
                 Clock.systemUTC()));
     }

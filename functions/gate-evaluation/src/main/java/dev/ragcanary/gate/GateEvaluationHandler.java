@@ -2,6 +2,7 @@ package dev.ragcanary.gate;
 
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import dev.ragcanary.aws.TransientFailures;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.metrics.ControllerMetrics;
 import java.io.IOException;
@@ -31,7 +32,12 @@ public final class GateEvaluationHandler implements RequestStreamHandler {
     public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
         GateEvaluationInput in = GateEvaluationInput.parse(Json.parse("gate evaluation input",
                 new String(input.readAllBytes(), StandardCharsets.UTF_8)));
-        GateEvaluationService.Result result = service.evaluate(in);
+        GateEvaluationService.Result result;
+        try {
+            result = service.evaluate(in);
+        } catch (RuntimeException failure) {
+            throw TransientFailures.reported(failure);
+        }
         metrics.verdict(in.plan().target().functionName(), result.verdict(), in.probes());
         output.write(Json.compact(result).getBytes(StandardCharsets.UTF_8));
     }

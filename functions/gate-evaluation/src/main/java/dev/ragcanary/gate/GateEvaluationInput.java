@@ -12,6 +12,7 @@ import dev.ragcanary.core.json.Problem;
 import dev.ragcanary.core.rollout.RolloutRequest;
 import dev.ragcanary.core.rollout.RolloutRequestParser;
 import dev.ragcanary.core.rollout.Stage;
+import dev.ragcanary.core.traffic.Step;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -25,11 +26,15 @@ import java.util.Set;
  * @param extensions how many times this stage has already baked again (0 on the first look)
  * @param probes     the probe replay's summary; null when absent (the probe rules then lack samples, never pass)
  * @param windowStart start of the stage's whole bake window (every extension judges from the same start)
+ * @param purpose    "stage" for the stage's own bake, "promotion" for the promotion window held at its weight
+ * @param step       the request's client token: a retried look records its verdict once
  */
 public record GateEvaluationInput(RolloutRequest plan, Stage stage, int extensions, String controlVersion,
-                                  ProbeSummary probes, Instant windowStart, Instant windowEnd) {
+                                  ProbeSummary probes, Instant windowStart, Instant windowEnd, String purpose,
+                                  Step step) {
 
-    static final Set<String> FIELDS = Set.of("rollout", "stage", "extensions", "controlVersion", "probes", "windowStart", "windowEnd");
+    static final Set<String> FIELDS = Set.of("rollout", "stage", "extensions", "controlVersion", "probes", "windowStart",
+            "windowEnd", "purpose", "executionArn", "step");
     private static final ObjectReader PROBES = Json.MAPPER.readerFor(ProbeSummary.class)
             .with(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
@@ -60,10 +65,13 @@ public record GateEvaluationInput(RolloutRequest plan, Stage stage, int extensio
         if (start != null && end != null && !start.isBefore(end)) {
             o.problem("windowEnd", "must be after windowStart (" + start + ")");
         }
+        String purpose = o.choice("purpose", "stage", Set.of("stage", "promotion"));
+        Step step = Step.read(o);
         if (!problems.isEmpty()) {
             throw new InvalidInputException("gate evaluation input", problems);
         }
-        return new GateEvaluationInput(plan, stage, extensions.intValue(), controlVersion, probes, start, end);
+        return new GateEvaluationInput(plan, stage, extensions.intValue(), controlVersion, probes, start, end, purpose,
+                step);
     }
 
     private static ProbeSummary probes(JsonObject o, List<Problem> problems) {

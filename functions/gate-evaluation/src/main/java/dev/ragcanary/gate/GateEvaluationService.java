@@ -54,9 +54,9 @@ public final class GateEvaluationService {
         Evidence evidence = new Evidence(description(in), stage.name(), stage.weight(), in.extensions(), in.probes(), live,
                 fingerprints, plan.expectedIndex(), plan.thresholds());
         Verdict verdict = engine.evaluate(stage, plan.thresholds(), evidence);
-        String key = evidenceKey(plan.rolloutId(), stage.name(), in.extensions());
+        String key = evidenceKey(plan.rolloutId(), stage.name(), in.purpose(), in.extensions());
         evidenceStore.put(key, Json.pretty(evidence));
-        verdictLog.record(plan, verdict, key);
+        verdictLog.record(plan, verdict, key, in.step());
         return new Result(verdict, key);
     }
 
@@ -90,8 +90,10 @@ public final class GateEvaluationService {
         return byVariant;
     }
 
-    static String evidenceKey(String rolloutId, String stage, int extensions) {
-        return "rollouts/" + rolloutId + "/gate/" + stage + "/look-" + (extensions + 1) + ".json";
+    /** One key per look and purpose: the promotion window held at a stage's weight never replaces its own looks. */
+    static String evidenceKey(String rolloutId, String stage, String purpose, int extensions) {
+        String look = "look-" + (extensions + 1) + ".json";
+        return "rollouts/" + rolloutId + "/gate/" + stage + "/" + ("stage".equals(purpose) ? look : purpose + "-" + look);
     }
 
     /** The pilot region alone until the stage where every region joins. */

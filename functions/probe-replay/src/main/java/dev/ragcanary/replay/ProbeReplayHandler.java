@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ragcanary.core.gate.ProbeSummary;
 import dev.ragcanary.core.json.InvalidInputException;
+import dev.ragcanary.aws.TransientFailures;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.json.JsonObject;
 import dev.ragcanary.core.json.Problem;
@@ -60,7 +61,13 @@ public final class ProbeReplayHandler implements RequestStreamHandler {
 
     @Override
     public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
-        ProbeSummary summary = handle(Json.parse("probe replay input", new String(input.readAllBytes(), StandardCharsets.UTF_8)));
+        JsonNode request = Json.parse("probe replay input", new String(input.readAllBytes(), StandardCharsets.UTF_8));
+        ProbeSummary summary;
+        try {
+            summary = handle(request);
+        } catch (RuntimeException failure) {
+            throw TransientFailures.reported(failure);
+        }
         output.write(Json.compact(summary).getBytes(StandardCharsets.UTF_8));
     }
 

@@ -2,7 +2,6 @@ package dev.ragcanary.shifter;
 
 import dev.ragcanary.aws.AwsClients;
 import dev.ragcanary.core.traffic.CachePurger;
-import dev.ragcanary.core.traffic.Sleeper;
 import dev.ragcanary.core.traffic.WeightShifter;
 import dev.ragcanary.dynamodb.DynamoDbCachePurger;
 import dev.ragcanary.dynamodb.DynamoDbLedger;
@@ -15,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.lambda.LambdaClient;
@@ -28,14 +28,16 @@ public final class DependencyFactory {
     private DependencyFactory() {
     }
 
+    /** The SDK does not retry ({@link AwsClients#NO_SDK_RETRIES}). */
     public static WeightShifter weightShifter(Map<String, String> env) {
         String rolloutsTable = required(env, "ROLLOUTS_TABLE");
-        DynamoDbClient dynamo = AwsClients.build(DynamoDbClient.builder(), "dynamodb", env);
+        DynamoDbClient dynamo = AwsClients.build(DynamoDbClient.builder(), "dynamodb", env, AwsClients.NO_SDK_RETRIES);
         LambdaAliasControl aliases = new LambdaAliasControl(region -> AwsClients.build(LambdaClient.builder(),
-                "lambda", env, Region.of(region)));
+                AwsClients.endpoint("lambda", env), Region.of(region), AwsClients.NO_SDK_RETRIES));
         return new WeightShifter(aliases, aliases, new DynamoDbRolloutStore(dynamo, rolloutsTable),
-                new DynamoDbLedger(dynamo, rolloutsTable), cachePurger(env, dynamo), Clock.systemUTC(), Sleeper.REAL);
+                new DynamoDbLedger(dynamo, rolloutsTable), cachePurger(env, dynamo), Clock.systemUTC());
     }
+
 
     static CachePurger cachePurger(Map<String, String> env, DynamoDbClient dynamo) {
         List<CachePurger> purgers = new ArrayList<>();

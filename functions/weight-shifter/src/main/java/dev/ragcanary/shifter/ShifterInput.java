@@ -7,6 +7,7 @@ import dev.ragcanary.core.json.JsonObject;
 import dev.ragcanary.core.json.Problem;
 import dev.ragcanary.core.rollout.RolloutRequest;
 import dev.ragcanary.core.rollout.RolloutRequestParser;
+import dev.ragcanary.core.traffic.Step;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -17,11 +18,15 @@ import java.util.Set;
  * Change" event for a stopped execution (a clean-up: a rollback if that execution owns the rollout). All problems are
  * reported at once.
  *
- * @param reason       why (rollback); for a cleanup event, the execution's status and ARN
+ * @param reason       why (rollback); for a cleanup event, the execution's status, ARN and stop cause
  * @param executionArn the execution that asked, if given: recorded as the rollout's owner by start, kept in the ledger
  *                     reason, and compared with the owner by the clean-up of a stopped execution
+ * @param step         the request's client token and attempt: from {@code step} ({@code $$.State.Name},
+ *                     {@code $$.State.EnteredTime} and {@code $$.State.RetryCount}, the same for every retry of one
+ *                     state entry) with the execution ARN; for a cleanup, the stopped execution and its status; a
+ *                     request without either is its own single attempt
  */
-record ShifterInput(Action action, RolloutRequest rollout, String stage, String reason, String executionArn) {
+record ShifterInput(Action action, RolloutRequest rollout, String stage, String reason, String executionArn, Step step) {
     /**
      * The state machine's actions (APPROVAL records a person's answer in the ledger), plus CLEAN_UP (a stopped
      * execution) and IGNORE (an event with nothing to do).
@@ -30,7 +35,8 @@ record ShifterInput(Action action, RolloutRequest rollout, String stage, String 
 
     static final String STATUS_CHANGE = "Step Functions Execution Status Change";
     static final Set<String> STOPPED = Set.of("ABORTED", "TIMED_OUT", "FAILED");
-    private static final Set<String> FIELDS = Set.of("action", "rollout", "stage", "reason", "executionArn", "answer");
+    private static final Set<String> FIELDS = Set.of("action", "rollout", "stage", "reason", "executionArn", "answer",
+            "step");
     private static final Set<String> ACTIONS = Set.of("validate", "start", "shift", "promote", "rollback", "release",
             "approval");
 
@@ -55,11 +61,12 @@ record ShifterInput(Action action, RolloutRequest rollout, String stage, String 
         } else {
             rollout = RolloutRequestParser.parseNested(doc.raw("rollout"), "$.rollout", problems);
         }
+        Step step = Step.read(doc);
         if (!problems.isEmpty()) {
             throw new InvalidInputException("weight shifter input", problems);
         }
         return new ShifterInput(Action.valueOf(action.toUpperCase(Locale.ROOT)), rollout, stage, reason,
-                doc.text("executionArn", null));
+                doc.text("executionArn", null), step);
     }
 
     /** "approved by alice at stage fifty" from the person's answer {"approved": true|false, "by": "alice"}. */
@@ -81,7 +88,7 @@ record ShifterInput(Action action, RolloutRequest rollout, String stage, String 
         String status = detail.path("status").asText();
         String executionArn = detail.path("executionArn").asText(null);
         if (!STOPPED.contains(status)) {
-            return new ShifterInput(Action.IGNORE, null, null, "execution status " + status, executionArn);
+            return new ShifterInput(Action.IGNORE, null, null, "execution status " + status, executionArn, null);
         }
         List<Problem> problems = new ArrayList<>();
         RolloutRequest rollout = null;
@@ -98,9 +105,13 @@ record ShifterInput(Action action, RolloutRequest rollout, String stage, String 
         if (!problems.isEmpty()) {
             // An execution whose input never validated never took the lock or touched an alias: nothing to undo.
             return new ShifterInput(Action.IGNORE, null, null, "execution " + status + " with an invalid start input ("
-                    + problems.get(0) + "); nothing to roll back", executionArn);
+                    + problems.get(0) + "); nothing to roll back", executionArn, null);
         }
-        return new ShifterInput(Action.CLEAN_UP, rollout, null,
-                "execution " + status + (executionArn == null ? "" : ": " + executionArn), executionArn);
+        String cause = detail.path("cause").asText("");
+        // One cleanup per ended execution, however often EventBridge delivers the event or Lambda retries it.
+        Step step = Step.first("cleanup/" + (executionArn == null ? "unnamed-execution" : executionArn) + "/" + status);
+        return new ShifterInput(Action.CLEAN_UP, rollout, null, "execution " + status
+                + (executionArn == null ? "" : ": " + executionArn) + (cause.isBlank() ? "" : " (" + cause + ")"),
+                executionArn, step);
     }
 }

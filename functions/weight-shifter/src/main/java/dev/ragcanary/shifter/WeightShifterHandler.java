@@ -3,6 +3,7 @@ package dev.ragcanary.shifter;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.ragcanary.aws.TransientFailures;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.metrics.ControllerMetrics;
 import dev.ragcanary.core.traffic.LedgerEntry;
@@ -34,23 +35,32 @@ public final class WeightShifterHandler implements RequestStreamHandler {
         this.metrics = metrics;
     }
 
+    /** Transient failures leave under one error name, which the state machine retries; see {@link TransientFailures}. */
     @Override
     public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
         JsonNode request = Json.parse("weight shifter input", new String(input.readAllBytes(), StandardCharsets.UTF_8));
-        Json.MAPPER.writeValue(output, handle(request));
+        Object result;
+        try {
+            result = handle(request);
+        } catch (RuntimeException failure) {
+            throw TransientFailures.reported(failure);
+        }
+        Json.MAPPER.writeValue(output, result);
     }
 
     Object handle(JsonNode request) {
         ShifterInput in = ShifterInput.parse(request);
         return switch (in.action()) {
             case VALIDATE -> Map.of("plan", in.rollout());
-            case START -> shifter.start(in.rollout(), in.executionArn()).summary();
-            case SHIFT -> weightChanged(shifter.shift(in.rollout(), in.stage()));
-            case PROMOTE -> weightChanged(shifter.promote(in.rollout()));
-            case ROLLBACK -> weightChanged(shifter.rollback(in.rollout(), rollbackReason(in)));
-            case RELEASE -> shifter.release(in.rollout()).summary();
-            case APPROVAL -> shifter.record(in.rollout(), LedgerEntry.Type.APPROVAL, in.reason(), null).summary();
-            case CLEAN_UP -> weightChanged(shifter.cleanUpAfterStoppedExecution(in.rollout(), in.executionArn(), in.reason()));
+            case START -> shifter.start(in.rollout(), in.executionArn(), in.step()).summary();
+            case SHIFT -> weightChanged(shifter.shift(in.rollout(), in.stage(), in.executionArn(), in.step()));
+            case PROMOTE -> weightChanged(shifter.promote(in.rollout(), in.executionArn(), in.step()));
+            case ROLLBACK -> weightChanged(shifter.rollback(in.rollout(), rollbackReason(in), in.step()));
+            case RELEASE -> shifter.release(in.rollout(), in.reason(), in.step()).summary();
+            case APPROVAL -> shifter.record(in.rollout(), LedgerEntry.Type.APPROVAL, in.reason(), null, in.step())
+                    .summary();
+            case CLEAN_UP -> weightChanged(shifter.cleanUpAfterStoppedExecution(in.rollout(), in.executionArn(),
+                    in.reason(), in.step()));
             case IGNORE -> Map.of("ignored", in.reason());
         };
     }

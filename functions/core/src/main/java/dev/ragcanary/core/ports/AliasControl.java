@@ -46,7 +46,7 @@ public interface AliasControl {
     }
 
     /** The control plane asked us to slow down (HTTP 429); safe to retry with backoff. */
-    class ThrottledException extends RuntimeException {
+    class ThrottledException extends TransientFailureException {
         public ThrottledException(String message) {
             super(message);
         }

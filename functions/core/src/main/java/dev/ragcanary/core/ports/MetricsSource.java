@@ -24,7 +24,7 @@ public interface MetricsSource {
     }
 
     /** The metrics backend asked us to slow down (too many concurrent queries); safe to retry with backoff. */
-    class ThrottledException extends RuntimeException {
+    class ThrottledException extends TransientFailureException {
         public ThrottledException(String message) {
             super(message);
         }

@@ -25,7 +25,7 @@ public interface ProbeTarget {
         }
     }
 
-    class ThrottledException extends RuntimeException {
+    class ThrottledException extends TransientFailureException {
         public ThrottledException(String message) {
             super(message);
         }

@@ -26,8 +26,14 @@ public record RolloutRequest(
         List<String> approvals,
         long approvalTimeoutSeconds) {
 
-    /** The function whose alias is shifted; control version is read from the alias at start. */
-    public record Target(String functionName, String alias, String canaryVersion) {
+    /**
+     * The function whose alias is shifted; control version is read from the alias at start.
+     *
+     * @param functionName the bare function name, however the start input spelled it (name, partial or full ARN):
+     *                     the one identity the lock, state, assignments, router and metrics use
+     * @param account      the account an ARN (or {@code account}) named, or null: the stack's own account
+     */
+    public record Target(String functionName, String account, String alias, String canaryVersion) {
     }
 
     /**

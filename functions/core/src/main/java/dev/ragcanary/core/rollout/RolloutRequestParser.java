@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -22,8 +23,12 @@ public final class RolloutRequestParser {
     static final Set<String> TOP_FIELDS = Set.of("rolloutId", "target", "sticky", "trustedTenants", "expectedIndex",
             "cachePrefixes", "probeSet", "regions", "stages", "thresholds", "approvals", "approvalTimeoutSeconds");
 
-    private static final Pattern FUNCTION_NAME = Pattern.compile(
-            "(arn:aws[a-z-]*:lambda:[a-z0-9-]+:\\d{12}:function:)?[A-Za-z0-9_-]{1,64}");
+    /**
+     * The three spellings Lambda accepts for a function (name, partial ARN {@code 123456789012:function:name}, full
+     * ARN), without a qualifier; groups: region, account (full ARN), account (partial ARN), name.
+     */
+    private static final Pattern FUNCTION = Pattern.compile(
+            "(?:arn:aws[a-z-]*:lambda:([a-z0-9-]+):(\\d{12}):function:|(\\d{12}):function:)?([A-Za-z0-9_-]{1,64})");
     private static final Pattern ALIAS = Pattern.compile("(?!\\d+$)[A-Za-z0-9_-]{1,128}");
     private static final Pattern VERSION = Pattern.compile("[1-9]\\d{0,9}");
     private static final Pattern ROLLOUT_ID = Pattern.compile("[A-Za-z0-9_-]{1,80}");
@@ -43,8 +48,9 @@ public final class RolloutRequestParser {
         List<Problem> problems = new ArrayList<>();
         JsonObject doc = JsonObject.of(root, "$", problems, TOP_FIELDS);
 
-        JsonObject targetObj = doc.object("target", true, Set.of("functionName", "alias", "canaryVersion"));
-        RolloutRequest.Target target = targetObj == null ? null : target(targetObj);
+        JsonObject targetObj = doc.object("target", true, Set.of("functionName", "account", "alias", "canaryVersion"));
+        String[] arnRegion = new String[1];
+        RolloutRequest.Target target = targetObj == null ? null : target(targetObj, arnRegion);
 
         JsonObject stickyObj = doc.object("sticky", true, Set.of("keyAttribute", "source", "hours"));
         RolloutRequest.Sticky sticky = stickyObj == null ? null : sticky(stickyObj);
@@ -74,6 +80,10 @@ public final class RolloutRequestParser {
             }
         }
         duplicates(doc, "regions", regions);
+        if (arnRegion[0] != null && !regions.isEmpty() && !regions.contains(arnRegion[0])) {
+            doc.problem("target.functionName", "names a function in " + arnRegion[0] + ", which is not one of the"
+                    + " rollout's regions " + regions);
+        }
 
         List<Stage> stages = doc.has("stages") ? stages(doc) : StageLadder.DEFAULT;
 
@@ -126,10 +136,31 @@ public final class RolloutRequestParser {
         return id.length() <= 80 ? id : id.substring(0, 80);
     }
 
-    private static RolloutRequest.Target target(JsonObject o) {
-        String functionName = o.requiredText("functionName");
-        if (functionName != null && !FUNCTION_NAME.matcher(functionName).matches()) {
-            o.problem("functionName", "expected a Lambda function name or function ARN (no version or alias suffix) but was \"" + functionName + "\"");
+    /**
+     * The target in its one normalised form: the bare function name (what the lock, the state item, the sticky
+     * assignments, the router and the metrics are keyed by), the account when an ARN or {@code account} names it.
+     */
+    private static RolloutRequest.Target target(JsonObject o, String[] arnRegion) {
+        String spelled = o.requiredText("functionName");
+        String functionName = null;
+        String account = o.text("account", null);
+        if (account != null && !account.matches("\\d{12}")) {
+            o.problem("account", "expected a 12-digit AWS account id but was \"" + account + "\"");
+        }
+        if (spelled != null) {
+            Matcher m = FUNCTION.matcher(spelled);
+            if (!m.matches()) {
+                o.problem("functionName", "expected a Lambda function name, partial ARN (123456789012:function:name) or"
+                        + " function ARN, with no version or alias suffix, but was \"" + spelled + "\"");
+            } else {
+                functionName = m.group(4);
+                String arnAccount = m.group(2) != null ? m.group(2) : m.group(3);
+                if (arnAccount != null && account != null && !arnAccount.equals(account)) {
+                    o.problem("account", "is " + account + " but functionName names account " + arnAccount);
+                }
+                account = account != null ? account : arnAccount;
+                arnRegion[0] = m.group(1);
+            }
         }
         String alias = o.requiredText("alias");
         if (alias != null && !ALIAS.matcher(alias).matches()) {
@@ -147,7 +178,7 @@ public final class RolloutRequestParser {
         } else if (canaryVersion != null && !VERSION.matcher(canaryVersion).matches()) {
             o.problem("canaryVersion", "expected a published version number such as \"42\" but was \"" + canaryVersion + "\"");
         }
-        return new RolloutRequest.Target(functionName, alias, canaryVersion);
+        return new RolloutRequest.Target(functionName, account, alias, canaryVersion);
     }
 
     private static RolloutRequest.Sticky sticky(JsonObject o) {

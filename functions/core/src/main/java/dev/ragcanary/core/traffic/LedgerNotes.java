@@ -3,58 +3,41 @@ package dev.ragcanary.core.traffic;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ragcanary.core.rollout.RolloutRequest;
 import dev.ragcanary.core.traffic.LedgerEntry.Type;
+import dev.ragcanary.core.traffic.RolloutCommits.Change;
 import java.time.Clock;
-import java.util.Comparator;
-import java.util.List;
-import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 
 /**
- * Appends notes that are not alias changes (verdicts, approvals) to the ledger of the rollout that holds the alias,
- * at the next sequence number. Used by the weight shifter and by the gate, which records every verdict it returns.
+ * Appends notes that are not alias changes (verdicts, approvals, abort requests, steps that did not finish) to the
+ * ledger of the rollout that holds the alias, committed like every change ({@link RolloutCommits}): a retried note
+ * (same client token) writes nothing, and a note racing a rollback gets the next sequence instead of being lost.
+ * Used by the weight shifter, the gate (every verdict) and the operator commands.
  */
 public final class LedgerNotes {
-    private final RolloutStore store;
-    private final Ledger ledger;
-    private final Clock clock;
+    /** Notes about a running rollout: moot once it ended, so they are not written after it. */
+    private static final Set<Type> WHILE_ACTIVE = Set.of(Type.VERDICT, Type.APPROVAL, Type.ABORT_REQUESTED);
+
+    private final RolloutCommits commits;
 
     public LedgerNotes(RolloutStore store, Ledger ledger, Clock clock) {
-        this.store = store;
-        this.ledger = ledger;
-        this.clock = clock;
+        this.commits = new RolloutCommits(store, ledger, clock);
     }
 
     /**
-     * Appends the note. Retrying the same note (same type, stage, reason and detail as the latest entry) writes
-     * nothing, so retried tasks stay single entries.
+     * Appends the note unless {@code step} already wrote it. Verdicts, approvals and abort requests are written only
+     * while the rollout is ACTIVE, and no note after the lock was released, so the last entry of a finished rollout
+     * is always its last transition (or what kept its lock).
+     *
+     * @return the state after the note (or as found, when nothing was written)
      */
-    public RolloutState record(RolloutRequest plan, Type type, String reason, JsonNode detail) {
-        RolloutState current = WeightShifter.owned(store, plan);
-        List<LedgerEntry> entries = ledger.entries(plan.rolloutId());
-        if (!entries.isEmpty()) {
-            LedgerEntry last = entries.get(entries.size() - 1);
-            if (last.type() == type && Objects.equals(last.stage(), current.stage())
-                    && Objects.equals(last.reason(), reason) && sameJson(last.detail(), detail)) {
-                return current;
-            }
+    public RolloutState record(RolloutRequest plan, Type type, String reason, JsonNode detail, Step step) {
+        if (type.isTransition()) {
+            throw new IllegalArgumentException(type + " is a transition, not a note");
         }
-        long sequence = current.ledgerSequence() + 1;
-        ledger.append(new LedgerEntry(plan.rolloutId(), sequence, clock.instant(), type, current.stage(),
-                current.weight(), current.epoch(), reason, detail));
-        return store.update(current.withLedgerSequence(sequence));
+        return commits.commit(plan, step, state -> { }, state -> state.status() == RolloutStatus.RELEASED
+                || WHILE_ACTIVE.contains(type) && state.status() != RolloutStatus.ACTIVE
+                ? Optional.empty()
+                : Optional.of(Change.note(state, type, reason, detail)));
     }
-
-    /** Equal as JSON values: a stored 400 may come back as another numeric node type than the one written. */
-    private static boolean sameJson(JsonNode stored, JsonNode given) {
-        if (stored == null || given == null) {
-            return stored == given;
-        }
-        return stored.equals(NUMBERS_BY_VALUE, given);
-    }
-
-    private static final Comparator<JsonNode> NUMBERS_BY_VALUE = (a, b) -> {
-        if (a.equals(b)) {
-            return 0;
-        }
-        return a.isNumber() && b.isNumber() && a.decimalValue().compareTo(b.decimalValue()) == 0 ? 0 : 1;
-    };
 }

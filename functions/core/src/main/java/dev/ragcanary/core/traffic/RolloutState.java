@@ -2,6 +2,7 @@ package dev.ragcanary.core.traffic;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import dev.ragcanary.core.rollout.RolloutRequest;
+import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,11 +17,14 @@ import java.util.Map;
  * @param regionWeights     canary weight per region
  * @param stickyKeyAttribute header name or body field holding the sticky key
  * @param stickySource      "header" or "body"
- * @param ledgerSequence    sequence number of the last ledger entry written for this rollout
+ * @param ledgerSequence    sequence number of the rollout's last ledger entry
  * @param revision          optimistic-concurrency counter, incremented by the store on every write
  * @param ownerExecutionArn the rollout machine execution that took the lock and drives the alias; another execution
  *                          started for the same rollout joins it instead. Null when the caller gave none (a state
  *                          written before owners were recorded, or a start outside Step Functions).
+ * @param lastEntry         the ledger entry at {@code ledgerSequence}, committed with this state: the state item is
+ *                          the commit point of every change, and the entry is copied to the ledger from here (see
+ *                          {@link RolloutCommits}); null only for items written before entries rode along
  */
 public record RolloutState(
         String rolloutId,
@@ -40,7 +44,8 @@ public record RolloutState(
         String canaryCachePrefix,
         long ledgerSequence,
         long revision,
-        String ownerExecutionArn) {
+        String ownerExecutionArn,
+        LedgerEntry lastEntry) {
 
     public static final String START_STAGE = "start";
 
@@ -51,39 +56,44 @@ public record RolloutState(
 
     /**
      * The state a fresh rollout starts in: lock held by {@code ownerExecutionArn}, weight 0 everywhere, epoch 1, ledger
-     * entry 1 (STARTED).
+     * entry 1 (STARTED) written by {@code step} at {@code at}.
      */
-    public static RolloutState initial(RolloutRequest plan, String controlVersion, String ownerExecutionArn) {
+    public static RolloutState initial(RolloutRequest plan, String controlVersion, String ownerExecutionArn, Step step,
+                                       Instant at) {
         Map<String, Double> zero = new LinkedHashMap<>();
         plan.regions().forEach(r -> zero.put(r, 0.0));
+        LedgerEntry started = new LedgerEntry(plan.rolloutId(), 1, at, LedgerEntry.Type.STARTED, START_STAGE, 0.0, 1,
+                "control version " + controlVersion + ", canary version " + plan.target().canaryVersion(), null,
+                step.token(), step.attempt());
         return new RolloutState(plan.rolloutId(), plan.target().functionName(), plan.target().alias(), controlVersion,
                 plan.target().canaryVersion(), START_STAGE, 0.0, 1, RolloutStatus.ACTIVE, zero, plan.trustedTenants(),
                 plan.sticky().keyAttribute(), plan.sticky().source(), plan.sticky().hours(),
-                plan.cachePrefixes().canary(), 1, 0, ownerExecutionArn);
+                plan.cachePrefixes().canary(), 1, 0, ownerExecutionArn, started);
     }
 
     public RolloutState withStage(String newStage, double newWeight, Map<String, Double> newRegionWeights) {
         return new RolloutState(rolloutId, functionName, alias, controlVersion, canaryVersion, newStage, newWeight, epoch,
                 status, newRegionWeights, trustedTenants, stickyKeyAttribute, stickySource, stickyHours,
-                canaryCachePrefix, ledgerSequence, revision, ownerExecutionArn);
+                canaryCachePrefix, ledgerSequence, revision, ownerExecutionArn, lastEntry);
     }
 
     public RolloutState withStatus(RolloutStatus newStatus, long newEpoch) {
         return new RolloutState(rolloutId, functionName, alias, controlVersion, canaryVersion, stage, weight, newEpoch,
                 newStatus, regionWeights, trustedTenants, stickyKeyAttribute, stickySource, stickyHours,
-                canaryCachePrefix, ledgerSequence, revision, ownerExecutionArn);
+                canaryCachePrefix, ledgerSequence, revision, ownerExecutionArn, lastEntry);
     }
 
-    public RolloutState withLedgerSequence(long sequence) {
+    /** This state with {@code entry} as its last ledger entry (its sequence becomes the ledger sequence). */
+    public RolloutState withLastEntry(LedgerEntry entry) {
         return new RolloutState(rolloutId, functionName, alias, controlVersion, canaryVersion, stage, weight, epoch,
                 status, regionWeights, trustedTenants, stickyKeyAttribute, stickySource, stickyHours,
-                canaryCachePrefix, sequence, revision, ownerExecutionArn);
+                canaryCachePrefix, entry.sequence(), revision, ownerExecutionArn, entry);
     }
 
     public RolloutState withRevision(long newRevision) {
         return new RolloutState(rolloutId, functionName, alias, controlVersion, canaryVersion, stage, weight, epoch,
                 status, regionWeights, trustedTenants, stickyKeyAttribute, stickySource, stickyHours,
-                canaryCachePrefix, ledgerSequence, newRevision, ownerExecutionArn);
+                canaryCachePrefix, ledgerSequence, newRevision, ownerExecutionArn, lastEntry);
     }
 
     /**

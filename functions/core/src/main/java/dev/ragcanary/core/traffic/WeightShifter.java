@@ -7,44 +7,54 @@ import dev.ragcanary.core.rollout.RolloutRequest;
 import dev.ragcanary.core.rollout.Stage;
 import dev.ragcanary.core.rollout.StageLadder;
 import dev.ragcanary.core.traffic.LedgerEntry.Type;
+import dev.ragcanary.core.traffic.RolloutCommits.Change;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Supplier;
 
 /**
  * Moves a rollout through its lifecycle on the Lambda alias: start, shift, promote, rollback, release.
  *
- * <p>Every action is idempotent (a retried Step Functions task leaves the same state and one ledger entry) and
- * follows the same order: make the alias right (set, then read back and verify), write the ledger entry at the next
- * sequence (a conditional put; already there means already recorded), then write the state item (conditional on its
- * revision). A crash between steps is repaired by running the action again.
+ * <p>Safety rules (docs/design.md "Safety invariants"):
+ * <ul>
+ *   <li>Fencing. A raise (shift, promote) writes the alias, then commits the state conditionally on what it read; if
+ *       the rollout was rolled back or its epoch moved meanwhile, it puts the canary weight back to 0 and fails. A
+ *       rollback commits the state first, then lowers the alias, so whichever of the two writes the alias last, the
+ *       alias ends at weight 0. A raise that finds a stale RevisionId gives up instead of writing again; a lowering
+ *       re-reads and writes again.</li>
+ *   <li>A promotion is never rolled back by this class (a revert is an operator's explicit act).</li>
+ *   <li>Every end releases the lock once the alias is verified in every region; when it cannot be verified the
+ *       lock is kept and the ledger says so ({@link Type#INCOMPLETE}), for {@code ./canary release}.</li>
+ *   <li>Every change is committed with its ledger entry and client token ({@link RolloutCommits}): retried requests
+ *       change nothing, concurrent writers lose no entry.</li>
+ *   <li>Transient failures (throttling, 5xx, timeouts) are not retried here: the caller's retry owner (the state
+ *       machine's Retry, Lambda's async retries) runs the whole idempotent action again, visibly.</li>
+ * </ul>
  */
 public final class WeightShifter {
-    static final int THROTTLE_ATTEMPTS = 5;
-    static final Duration FIRST_BACKOFF = Duration.ofMillis(200);
     private static final double WEIGHT_TOLERANCE = 1e-9;
+    /** Writes of a lowering tried before giving up when other writers keep changing the alias. */
+    private static final int LOWERING_ATTEMPTS = 3;
 
     private final AliasControl aliases;
     private final FunctionVersions versions;
     private final RolloutStore store;
-    private final Ledger ledger;
     private final CachePurger purger;
     private final Clock clock;
-    private final Sleeper sleeper;
+    private final RolloutCommits commits;
+    private final LedgerNotes notes;
 
     public WeightShifter(AliasControl aliases, FunctionVersions versions, RolloutStore store, Ledger ledger,
-                         CachePurger purger, Clock clock, Sleeper sleeper) {
+                         CachePurger purger, Clock clock) {
         this.aliases = aliases;
         this.versions = versions;
         this.store = store;
-        this.ledger = ledger;
         this.purger = purger;
         this.clock = clock;
-        this.sleeper = sleeper;
+        this.commits = new RolloutCommits(store, ledger, clock);
+        this.notes = new LedgerNotes(store, ledger, clock);
     }
 
     /**
@@ -54,17 +64,17 @@ public final class WeightShifter {
      * rollout id again while it holds the lock changes nothing and returns the held state with its owner: a caller that
      * is not the owner joins the rollout (waits for the owner's outcome) instead of driving the alias a second time.
      */
-    public RolloutState start(RolloutRequest plan, String executionArn) {
+    public RolloutState start(RolloutRequest plan, String executionArn, Step step) {
         String fn = plan.target().functionName();
         String alias = plan.target().alias();
         String canary = plan.target().canaryVersion();
-        Optional<RolloutState> existing = store.read(fn, alias);
+        Optional<RolloutState> existing = commits.read(plan);
         if (existing.isPresent() && existing.get().status().holdsLock()) {
             RolloutState held = existing.get();
             if (!held.rolloutId().equals(plan.rolloutId())) {
                 throw new RolloutStore.RolloutLockedException(fn, alias, held.rolloutId(), held.status());
             }
-            recordStart(held);
+            commits.copyLastEntry(held);
             return held;
         }
         if (existing.isPresent() && existing.get().rolloutId().equals(plan.rolloutId())) {
@@ -91,126 +101,135 @@ public final class WeightShifter {
                 control = current.functionVersion();
             }
         }
-        RolloutState stored = store.acquire(RolloutState.initial(plan, control, executionArn));
-        recordStart(stored);
+        // The previous rollout's newest entry may still ride only in the item this start replaces.
+        existing.ifPresent(commits::copyLastEntry);
+        RolloutState stored = store.acquire(RolloutState.initial(plan, control, executionArn, step, clock.instant()));
+        commits.copyLastEntry(stored);
         return stored;
-    }
-
-    private void recordStart(RolloutState state) {
-        ledger.append(new LedgerEntry(state.rolloutId(), 1, clock.instant(), Type.STARTED, RolloutState.START_STAGE,
-                0.0, state.epoch(), "control version " + state.controlVersion() + ", canary version "
-                + state.canaryVersion(), null));
     }
 
     /**
      * Sets the canary weight of {@code stageName}: in the pilot region only below {@link
      * StageLadder#ALL_REGIONS_FROM_WEIGHT}, in every listed region from there on. A weight of 1 is a promotion.
+     *
+     * @throws RolloutFencedException when the rollout is not ACTIVE, is driven by another execution, or was rolled
+     *                                back while the alias was being set (the canary weight is then back at 0)
      */
-    public RolloutState shift(RolloutRequest plan, String stageName) {
+    public RolloutState shift(RolloutRequest plan, String stageName, String executionArn, Step step) {
         Stage stage = plan.stage(stageName).orElseThrow(() -> new IllegalArgumentException("stage \"" + stageName
                 + "\" is not in the plan; stages are " + plan.stages().stream().map(Stage::name).toList()));
         if (stage.isFull()) {
-            return promote(plan);
+            return promote(plan, executionArn, step);
         }
-        RolloutState current = owned(plan);
-        if (current.status() != RolloutStatus.ACTIVE) {
-            throw new IllegalStateException("rollout " + plan.rolloutId() + " is " + current.status()
-                    + "; it cannot shift to stage " + stageName);
-        }
+        RolloutState before = driving(plan, executionArn, "shift to stage " + stageName);
         Map<String, Double> regionWeights = regionWeights(plan.regions(), stage.weight());
-        for (Map.Entry<String, Double> region : regionWeights.entrySet()) {
-            ensureAlias(region.getKey(), current, current.controlVersion(), canaryWeights(current, region.getValue()));
-        }
-        if (current.stage().equals(stageName) && sameWeight(current.weight(), stage.weight())) {
-            return current;
-        }
-        return transition(current.withStage(stageName, stage.weight(), regionWeights), Type.WEIGHT_SET,
-                "stage " + stageName + " at weight " + stage.weight());
+        return raiseFenced(plan, before, step, () -> regionWeights.forEach((region, weight) ->
+                        raise(region, before, before.controlVersion(), canaryWeights(before, weight))),
+                current -> current.stage().equals(stageName) && sameWeight(current.weight(), stage.weight())
+                        ? Optional.empty()
+                        : Optional.of(new Change(current.withStage(stageName, stage.weight(), regionWeights),
+                        Type.WEIGHT_SET, "stage " + stageName + " at weight " + stage.weight(), null)));
     }
 
-    /** Points the alias at the canary in every region and clears routing, then purges the stale control cache. */
-    public RolloutState promote(RolloutRequest plan) {
-        RolloutState current = owned(plan);
-        if (current.status() == RolloutStatus.ROLLED_BACK || current.status() == RolloutStatus.RELEASED) {
-            throw new IllegalStateException("rollout " + plan.rolloutId() + " is " + current.status()
-                    + "; it cannot be promoted");
+    /**
+     * Points the alias at the canary in every region and clears routing, commits PROMOTED, then purges the stale
+     * control cache (a failed purge is recorded, never undoes the promotion).
+     */
+    public RolloutState promote(RolloutRequest plan, String executionArn, Step step) {
+        RolloutState found = owned(plan);
+        if (found.status() == RolloutStatus.PROMOTED) {
+            return found;
         }
-        for (String region : plan.regions()) {
-            ensureAlias(region, current, current.canaryVersion(), Map.of());
-        }
-        purger.purge(plan.cachePrefixes().control());
-        if (current.status() == RolloutStatus.PROMOTED) {
-            return current;
-        }
+        RolloutState before = driving(plan, executionArn, "promotion");
         Map<String, Double> full = regionWeights(plan.regions(), 1.0);
-        return transition(current.withStage("full", 1.0, full).withStatus(RolloutStatus.PROMOTED, current.epoch()),
-                Type.PROMOTED, "alias points at version " + current.canaryVersion());
+        RolloutState promoted = raiseFenced(plan, before, step,
+                () -> plan.regions().forEach(region -> raise(region, before, before.canaryVersion(), Map.of())),
+                current -> Optional.of(new Change(current.withStage("full", 1.0, full)
+                        .withStatus(RolloutStatus.PROMOTED, current.epoch()), Type.PROMOTED,
+                        "alias points at version " + current.canaryVersion(), null)));
+        try {
+            purger.purge(plan.cachePrefixes().control());
+            return promoted;
+        } catch (RuntimeException purgeFailed) {
+            return notes.record(plan, Type.INCOMPLETE, "promoted, but the control's cache prefix "
+                    + plan.cachePrefixes().control() + " could not be purged: " + purgeFailed.getMessage()
+                    + "; purge it before the old answers are served again", null, step.then("purge"));
+        }
     }
 
     /**
      * Canary weight 0 in every region, epoch + 1 (voids every canary assignment), canary cache prefix purged, ledger
-     * entry with {@code reason}. When this rollout never took the lock, the canary's weight is still cleared from any
-     * alias that carries it, unless another rollout holds the lock (then nothing is touched). A released rollout is
-     * left alone: the alias may already belong to the next one.
+     * entry with {@code reason}. The state is committed first: a shift still in flight then finds it and takes its
+     * weight back. When this rollout never took the lock, the canary's weight is still cleared from any alias that
+     * carries it, unless another rollout holds the lock (then nothing is touched). A promoted or released rollout is
+     * left alone: a promotion is undone only by an explicit revert, and a released alias may belong to the next rollout.
      */
-    public RolloutState rollback(RolloutRequest plan, String reason) {
-        String fn = plan.target().functionName();
-        String alias = plan.target().alias();
-        Optional<RolloutState> found = store.read(fn, alias);
+    public RolloutState rollback(RolloutRequest plan, String reason, Step step) {
+        Optional<RolloutState> found = commits.read(plan);
         if (found.isEmpty() || !found.get().rolloutId().equals(plan.rolloutId())) {
             if (found.isEmpty() || !found.get().status().holdsLock()) {
                 clearStrayCanaryWeight(plan);
             }
-            return found.filter(s -> s.rolloutId().equals(plan.rolloutId())).orElse(notStarted(plan));
+            return notStarted(plan);
         }
-        RolloutState current = found.get();
-        if (current.status() == RolloutStatus.RELEASED) {
+        RolloutState current = commits.commit(plan, step, state -> { }, state -> state.status() == RolloutStatus.ACTIVE
+                ? Optional.of(new Change(state.withStage(state.stage(), 0.0, regionWeights(plan.regions(), 0.0))
+                        .withStatus(RolloutStatus.ROLLED_BACK, state.epoch() + 1), Type.ROLLED_BACK,
+                        reason == null || reason.isBlank() ? "no reason given" : reason, null))
+                : Optional.empty());
+        if (current.status() != RolloutStatus.ROLLED_BACK) {
             return current;
         }
         // A region that cannot be reset must not stop the others, nor keep routers sending keys to the canary.
         Map<String, RuntimeException> failed = new LinkedHashMap<>();
         for (String region : plan.regions()) {
             try {
-                ensureAlias(region, current, current.controlVersion(), Map.of());
+                lower(region, current.functionName(), current.alias(), current.controlVersion(), Map.of());
             } catch (RuntimeException e) {
                 failed.put(region, e);
             }
         }
-        RolloutState next = current;
-        if (current.status() == RolloutStatus.ACTIVE || current.status() == RolloutStatus.PROMOTED) {
-            next = transition(current.withStage(current.stage(), 0.0, regionWeights(plan.regions(), 0.0))
-                            .withStatus(RolloutStatus.ROLLED_BACK, current.epoch() + 1),
-                    Type.ROLLED_BACK, reason == null || reason.isBlank() ? "no reason given" : reason);
-        }
         purger.purge(current.canaryCachePrefix());
         if (!failed.isEmpty()) {
             IllegalStateException error = new IllegalStateException("rollback of " + plan.rolloutId()
-                    + " is recorded (epoch " + next.epoch() + ", routers send every key to the control) but the alias"
-                    + " could not be reset in " + failed.keySet() + ": " + failed.values().iterator().next().getMessage()
-                    + "; run rollback again");
+                    + " is recorded (epoch " + current.epoch() + ", routers send every key to the control) but the"
+                    + " alias could not be reset in " + failed.keySet() + ": "
+                    + failed.values().iterator().next().getMessage() + "; run rollback again");
             failed.values().forEach(error::addSuppressed);
             throw error;
         }
-        return next;
+        return current;
     }
 
     /**
-     * The cleanup for a rollout machine execution that was stopped, timed out or failed: rolls its rollout back, unless
-     * the rollout is owned by another execution ({@code executionArn} only joined it, so its end must not undo the
-     * owner's rollout). When no owner is recorded, or the event names no execution, it rolls back: leaving canary
-     * weight up is the worse mistake.
+     * The cleanup for a rollout machine execution that was stopped, timed out or failed. An execution that only joined
+     * the rollout ({@code executionArn} is not its owner) leaves it alone. A promoted rollout stays promoted: the
+     * ledger records that archive and release did not finish, and the lock is released. Anything else is rolled back,
+     * then released. When no owner is recorded, or the event names no execution, it acts: leaving canary weight up is
+     * the worse mistake.
      */
-    public RolloutState cleanUpAfterStoppedExecution(RolloutRequest plan, String executionArn, String reason) {
-        Optional<RolloutState> found = store.read(plan.target().functionName(), plan.target().alias());
-        if (found.isPresent() && found.get().rolloutId().equals(plan.rolloutId())
-                && found.get().ownedByAnotherExecutionThan(executionArn)) {
+    public RolloutState cleanUpAfterStoppedExecution(RolloutRequest plan, String executionArn, String reason, Step step) {
+        Optional<RolloutState> found = commits.read(plan);
+        boolean ours = found.isPresent() && found.get().rolloutId().equals(plan.rolloutId());
+        if (ours && found.get().ownedByAnotherExecutionThan(executionArn)) {
             return found.get();
         }
-        return rollback(plan, reason);
+        if (ours && found.get().status() == RolloutStatus.PROMOTED) {
+            notes.record(plan, Type.INCOMPLETE, reason + " after the promotion; the promotion stands, the probe"
+                    + " results were not archived", null, step.then("note"));
+            return release(plan, reason, step.then("release"));
+        }
+        RolloutState rolledBack = rollback(plan, reason, step.then("rollback"));
+        return rolledBack.status() == RolloutStatus.ROLLED_BACK && ours
+                ? release(plan, reason, step.then("release")) : rolledBack;
     }
 
-    /** Frees the alias lock. Releasing twice is a no-op; releasing another rollout's lock is refused. */
-    public RolloutState release(RolloutRequest plan) {
+    /**
+     * Frees the alias lock once every region's alias is verified: on the canary with no routing after a promotion,
+     * with no canary weight otherwise. Releasing twice is a no-op; releasing another rollout's lock is refused. When an
+     * alias does not verify, the lock is kept, the ledger says so, and {@link LockKeptException} names the region.
+     */
+    public RolloutState release(RolloutRequest plan, String reason, Step step) {
         RolloutState current = owned(plan);
         if (current.status() == RolloutStatus.RELEASED) {
             return current;
@@ -219,20 +238,114 @@ public final class WeightShifter {
             throw new IllegalStateException("rollout " + plan.rolloutId() + " still routes " + current.weight()
                     + " to the canary; promote or roll back before releasing");
         }
-        return transition(current.withStatus(RolloutStatus.RELEASED, current.epoch()), Type.RELEASED,
-                "lock released after " + current.status());
+        List<String> unsettled = unsettledRegions(plan, current);
+        if (!unsettled.isEmpty()) {
+            String why = "lock kept: " + String.join("; ", unsettled) + "; once the alias is right, free it with"
+                    + " ./canary release " + plan.rolloutId() + " --reason TEXT";
+            notes.record(plan, Type.INCOMPLETE, why, null, step.then("lock-kept"));
+            throw new LockKeptException(why);
+        }
+        String because = "lock released after " + current.status()
+                + (reason == null || reason.isBlank() ? "" : ": " + reason);
+        return commits.commit(plan, step, state -> { }, state -> state.status() == RolloutStatus.RELEASED
+                ? Optional.empty()
+                : Optional.of(new Change(state.withStatus(RolloutStatus.RELEASED, state.epoch()), Type.RELEASED,
+                because, null)));
     }
 
     /** Appends a verdict, approval or other note to the rollout's ledger; see {@link LedgerNotes#record}. */
-    public RolloutState record(RolloutRequest plan, Type type, String reason, JsonNode detail) {
-        return new LedgerNotes(store, ledger, clock).record(plan, type, reason, detail);
+    public RolloutState record(RolloutRequest plan, Type type, String reason, JsonNode detail, Step step) {
+        return notes.record(plan, type, reason, detail, step);
     }
 
-    private RolloutState transition(RolloutState next, Type type, String reason) {
-        long sequence = next.ledgerSequence() + 1;
-        ledger.append(new LedgerEntry(next.rolloutId(), sequence, clock.instant(), type, next.stage(), next.weight(),
-                next.epoch(), reason, null));
-        return store.update(next.withLedgerSequence(sequence));
+    /** Regions whose alias is not where the rollout's status says it must be, each with what it routes. */
+    private List<String> unsettledRegions(RolloutRequest plan, RolloutState state) {
+        boolean promoted = state.status() == RolloutStatus.PROMOTED;
+        return plan.regions().stream().flatMap(region -> {
+            AliasState alias = aliases.read(region, state.functionName(), state.alias());
+            boolean settled = promoted
+                    ? matches(alias, state.canaryVersion(), Map.of())
+                    : !alias.functionVersion().equals(state.canaryVersion()) && alias.weightOf(state.canaryVersion()) == 0;
+            return settled ? java.util.stream.Stream.<String>empty() : java.util.stream.Stream.of(region + " routes "
+                    + describe(alias.functionVersion(), alias.additionalVersionWeights()));
+        }).toList();
+    }
+
+    /**
+     * Runs the alias raises, then commits {@code decide} on the fresh state; if the rollout stopped being ACTIVE or
+     * its epoch moved at any point, the canary weight is put back to 0 and the raise fails as fenced.
+     */
+    private RolloutState raiseFenced(RolloutRequest plan, RolloutState before, Step step, Runnable raises,
+                                     java.util.function.Function<RolloutState, Optional<Change>> decide) {
+        try {
+            raises.run();
+        } catch (RuntimeException raiseFailed) {
+            Optional<RolloutState> now = commits.read(plan);
+            if (now.isPresent() && stillDriving(now.get(), before)) {
+                throw raiseFailed;
+            }
+            throw fenced(plan, before, now.orElse(null), raiseFailed);
+        }
+        try {
+            return commits.commit(plan, step, current -> {
+                if (!stillDriving(current, before)) {
+                    throw new RolloutFencedException(fencedMessage(plan, before, current));
+                }
+            }, decide);
+        } catch (RolloutFencedException e) {
+            throw fenced(plan, before, commits.read(plan).orElse(null), e);
+        }
+    }
+
+    private static boolean stillDriving(RolloutState current, RolloutState before) {
+        return current.rolloutId().equals(before.rolloutId()) && current.status() == RolloutStatus.ACTIVE
+                && current.epoch() == before.epoch();
+    }
+
+    private RolloutFencedException fenced(RolloutRequest plan, RolloutState before, RolloutState now, RuntimeException cause) {
+        RolloutFencedException fenced = new RolloutFencedException(fencedMessage(plan, before, now)
+                + "; its canary weight is back at 0");
+        fenced.addSuppressed(cause);
+        try {
+            putCanaryWeightBack(plan, before);
+        } catch (RuntimeException couldNotLower) {
+            fenced.addSuppressed(couldNotLower);
+        }
+        return fenced;
+    }
+
+    private static String fencedMessage(RolloutRequest plan, RolloutState before, RolloutState now) {
+        return "rollout " + plan.rolloutId() + " changed while its alias was being raised (epoch " + before.epoch()
+                + " ACTIVE, now " + (now == null ? "no state" : now.rolloutId().equals(before.rolloutId())
+                ? "epoch " + now.epoch() + " " + now.status() : "held by rollout " + now.rolloutId()) + ")";
+    }
+
+    /** Takes this rollout's canary out of every region's alias, leaving whatever else the alias routes. */
+    private void putCanaryWeightBack(RolloutRequest plan, RolloutState before) {
+        for (String region : plan.regions()) {
+            AliasState alias = aliases.read(region, before.functionName(), before.alias());
+            if (alias.functionVersion().equals(before.canaryVersion())) {
+                lower(region, before.functionName(), before.alias(), before.controlVersion(), Map.of());
+            } else if (alias.weightOf(before.canaryVersion()) > 0) {
+                Map<String, Double> others = new LinkedHashMap<>(alias.additionalVersionWeights());
+                others.remove(before.canaryVersion());
+                lower(region, before.functionName(), before.alias(), alias.functionVersion(), others);
+            }
+        }
+    }
+
+    /** The plan's state if this execution may raise its weight: owned by it (or no owner recorded) and ACTIVE. */
+    private RolloutState driving(RolloutRequest plan, String executionArn, String what) {
+        RolloutState current = owned(plan);
+        if (current.status() != RolloutStatus.ACTIVE) {
+            throw new RolloutFencedException("rollout " + plan.rolloutId() + " is " + current.status() + " (epoch "
+                    + current.epoch() + "); refusing the " + what);
+        }
+        if (current.ownedByAnotherExecutionThan(executionArn)) {
+            throw new RolloutFencedException("rollout " + plan.rolloutId() + " is driven by execution "
+                    + current.ownerExecutionArn() + ", not " + executionArn + "; refusing the " + what);
+        }
+        return current;
     }
 
     private RolloutState owned(RolloutRequest plan) {
@@ -257,8 +370,7 @@ public final class WeightShifter {
         for (String region : plan.regions()) {
             AliasState current = aliases.read(region, plan.target().functionName(), plan.target().alias());
             if (current.weightOf(canary) > 0) {
-                setAndVerify(region, plan.target().functionName(), plan.target().alias(), current.functionVersion(),
-                        Map.of());
+                lower(region, plan.target().functionName(), plan.target().alias(), current.functionVersion(), Map.of());
             }
         }
     }
@@ -267,7 +379,7 @@ public final class WeightShifter {
         return new RolloutState(plan.rolloutId(), plan.target().functionName(), plan.target().alias(), null,
                 plan.target().canaryVersion(), RolloutState.START_STAGE, 0.0, 0, RolloutStatus.RELEASED,
                 regionWeights(plan.regions(), 0.0), plan.trustedTenants(), plan.sticky().keyAttribute(),
-                plan.sticky().source(), plan.sticky().hours(), plan.cachePrefixes().canary(), 0, 0, null);
+                plan.sticky().source(), plan.sticky().hours(), plan.cachePrefixes().canary(), 0, 0, null, null);
     }
 
     static Map<String, Double> regionWeights(List<String> regions, double weight) {
@@ -283,61 +395,60 @@ public final class WeightShifter {
         return weight > 0 ? Map.of(state.canaryVersion(), weight) : Map.of();
     }
 
-    private void ensureAlias(String region, RolloutState state, String functionVersion, Map<String, Double> weights) {
-        setAndVerify(region, state.functionName(), state.alias(), functionVersion, weights);
-    }
-
     /**
-     * UpdateAlias with the RevisionId read just before; a stale revision is re-read and retried once; throttling backs
-     * off; afterwards the alias is read back and must show exactly what was set.
+     * Sets an alias toward the canary with the RevisionId read just before. A stale RevisionId means another writer
+     * changed the alias since: unless it already shows exactly this target, the raise gives up rather than overwrite
+     * what may be a rollback's lowering.
      */
-    private void setAndVerify(String region, String fn, String alias, String functionVersion, Map<String, Double> weights) {
-        AliasState current = withThrottleRetry(() -> aliases.read(region, fn, alias));
+    private void raise(String region, RolloutState state, String functionVersion, Map<String, Double> weights) {
+        String fn = state.functionName();
+        String alias = state.alias();
+        AliasState current = aliases.read(region, fn, alias);
         if (matches(current, functionVersion, weights)) {
             return;
         }
         try {
-            AliasState read = current;
-            withThrottleRetry(() -> aliases.update(region, fn, alias, functionVersion, weights, read.revisionId()));
-        } catch (AliasControl.StaleRevisionException first) {
-            AliasState reread = withThrottleRetry(() -> aliases.read(region, fn, alias));
-            if (!matches(reread, functionVersion, weights)) {
-                try {
-                    withThrottleRetry(() -> aliases.update(region, fn, alias, functionVersion, weights, reread.revisionId()));
-                } catch (AliasControl.StaleRevisionException second) {
+            aliases.update(region, fn, alias, functionVersion, weights, current.revisionId());
+        } catch (AliasControl.StaleRevisionException stale) {
+            AliasState now = aliases.read(region, fn, alias);
+            if (!matches(now, functionVersion, weights)) {
+                throw new AliasControl.StaleRevisionException("alias " + fn + ":" + alias + " in " + region
+                        + " changed while it was being raised to " + describe(functionVersion, weights) + " (now "
+                        + describe(now.functionVersion(), now.additionalVersionWeights()) + "); a raise is never"
+                        + " written over another writer's change");
+            }
+        }
+        verify(region, fn, alias, functionVersion, weights);
+    }
+
+    /** Sets an alias away from the canary; a stale RevisionId is re-read and written again: a lowering always wins. */
+    private void lower(String region, String fn, String alias, String functionVersion, Map<String, Double> weights) {
+        for (int attempt = 1; ; attempt++) {
+            AliasState current = aliases.read(region, fn, alias);
+            if (matches(current, functionVersion, weights)) {
+                break;
+            }
+            try {
+                aliases.update(region, fn, alias, functionVersion, weights, current.revisionId());
+                break;
+            } catch (AliasControl.StaleRevisionException stale) {
+                if (attempt == LOWERING_ATTEMPTS) {
                     throw new AliasControl.StaleRevisionException("alias " + fn + ":" + alias + " in " + region
-                            + " changed again while it was being set to " + describe(functionVersion, weights)
-                            + " (RevisionId stale twice); another process is changing it: stop it and retry");
+                            + " changed " + LOWERING_ATTEMPTS + " times while it was being set to "
+                            + describe(functionVersion, weights) + "; another process keeps changing it: stop it and"
+                            + " retry");
                 }
             }
         }
-        AliasState after = withThrottleRetry(() -> aliases.read(region, fn, alias));
+        verify(region, fn, alias, functionVersion, weights);
+    }
+
+    private void verify(String region, String fn, String alias, String functionVersion, Map<String, Double> weights) {
+        AliasState after = aliases.read(region, fn, alias);
         if (!matches(after, functionVersion, weights)) {
             throw new IllegalStateException("alias " + fn + ":" + alias + " in " + region + " was set to "
                     + describe(functionVersion, weights) + " but reads back as "
                     + describe(after.functionVersion(), after.additionalVersionWeights()));
-        }
-    }
-
-    private <T> T withThrottleRetry(Supplier<T> call) {
-        Duration backoff = FIRST_BACKOFF;
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return call.get();
-            } catch (AliasControl.ThrottledException e) {
-                if (attempt == THROTTLE_ATTEMPTS) {
-                    throw new AliasControl.ThrottledException("Lambda control plane still throttling after "
-                            + THROTTLE_ATTEMPTS + " attempts (about 15 alias calls per second per account): "
-                            + e.getMessage());
-                }
-                try {
-                    sleeper.sleep(backoff);
-                } catch (InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted while backing off from throttling", interrupted);
-                }
-                backoff = backoff.multipliedBy(2);
-            }
         }
     }
 

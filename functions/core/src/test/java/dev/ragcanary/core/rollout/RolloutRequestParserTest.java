@@ -17,7 +17,7 @@ class RolloutRequestParserTest {
         RolloutRequest plan = RolloutRequestParser.parse(RepoFiles.read("events/start-rollout.json"));
 
         assertThat(plan.rolloutId()).isEqualTo("rag-answer-live-v42");
-        assertThat(plan.target()).isEqualTo(new RolloutRequest.Target("rag-answer", "live", "42"));
+        assertThat(plan.target()).isEqualTo(new RolloutRequest.Target("rag-answer", null, "live", "42"));
         assertThat(plan.sticky()).isEqualTo(new RolloutRequest.Sticky("x-tenant-id", "header", 24));
         assertThat(plan.trustedTenants()).containsExactly("acme-internal", "qa-tenant");
         assertThat(plan.regions()).containsExactly("us-east-1", "eu-west-1");
@@ -25,6 +25,34 @@ class RolloutRequestParserTest {
         assertThat(plan.stages()).isEqualTo(StageLadder.DEFAULT);
         assertThat(plan.thresholds()).isEqualTo(Thresholds.DEFAULTS);
         assertThat(plan.approvals()).containsExactly("fifty");
+    }
+
+    @Test
+    void aFunctionNamedByNamePartialArnOrArnIsOneTargetKeyedByItsBareName() {
+        String minimal = RepoFiles.read("events/start-rollout-minimal.json");
+        List<RolloutRequest.Target> targets = List.of("rag-answer", "123456789012:function:rag-answer",
+                "arn:aws:lambda:us-east-1:123456789012:function:rag-answer").stream()
+                .map(spelled -> RolloutRequestParser.parse(minimal.replace("\"functionName\": \"rag-answer\"",
+                        "\"functionName\": \"" + spelled + "\"")).target())
+                .toList();
+
+        assertThat(targets).extracting(RolloutRequest.Target::functionName).containsOnly("rag-answer");
+        assertThat(targets).extracting(RolloutRequest.Target::account)
+                .containsExactly(null, "123456789012", "123456789012");
+        assertThat(RolloutRequestParser.parse(minimal.replace("\"functionName\": \"rag-answer\"",
+                "\"functionName\": \"arn:aws:lambda:us-east-1:123456789012:function:rag-answer\"")).rolloutId())
+                .isEqualTo("rag-answer-live-v42");
+    }
+
+    @Test
+    void anArnWhoseAccountOrRegionContradictsTheStartInputIsRefused() {
+        String minimal = RepoFiles.read("events/start-rollout-minimal.json").replace("\"functionName\": \"rag-answer\"",
+                "\"functionName\": \"arn:aws:lambda:ap-south-1:123456789012:function:rag-answer\", \"account\": \"210987654321\"");
+
+        assertThatThrownBy(() -> RolloutRequestParser.parse(minimal))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("$.target.account: is 210987654321 but functionName names account 123456789012")
+                .hasMessageContaining("$.target.functionName: names a function in ap-south-1, which is not one of the rollout's regions");
     }
 
     @Test

@@ -19,4 +19,9 @@ final class InMemoryLedger implements Ledger {
         return entries.values().stream().filter(e -> e.rolloutId().equals(rolloutId))
                 .sorted(Comparator.comparingLong(LedgerEntry::sequence)).toList();
     }
+
+    /** Drops the entry at {@code sequence} of every rollout, as if its write had never happened. */
+    void forget(long sequence) {
+        entries.values().removeIf(e -> e.sequence() == sequence);
+    }
 }

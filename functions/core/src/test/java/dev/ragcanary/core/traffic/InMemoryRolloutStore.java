@@ -8,6 +8,8 @@ import java.util.concurrent.ConcurrentHashMap;
 final class InMemoryRolloutStore implements RolloutStore {
     private final Map<String, RolloutState> items = new ConcurrentHashMap<>();
     volatile RuntimeException failReads;
+    /** Runs before each conditional update: lets a test commit another writer's change "concurrently". */
+    volatile Runnable beforeUpdate = () -> { };
 
     @Override
     public Optional<RolloutState> read(String functionName, String alias) {
@@ -33,7 +35,14 @@ final class InMemoryRolloutStore implements RolloutStore {
     }
 
     @Override
-    public synchronized RolloutState update(RolloutState next) {
+    public RolloutState update(RolloutState next) {
+        Runnable hook = beforeUpdate;
+        beforeUpdate = () -> { };
+        hook.run();
+        return conditionalUpdate(next);
+    }
+
+    private synchronized RolloutState conditionalUpdate(RolloutState next) {
         String key = next.functionName() + "#" + next.alias();
         RolloutState held = items.get(key);
         if (held == null || held.revision() != next.revision() || !held.rolloutId().equals(next.rolloutId())) {

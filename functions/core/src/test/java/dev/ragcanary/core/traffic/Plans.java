@@ -32,4 +32,24 @@ final class Plans {
                  "regions": ["us-east-1", "eu-west-1"]}
                 """);
     }
+
+    /** {@link #other()} naming the same function by its full ARN. */
+    static RolloutRequest otherAsArn() {
+        return RolloutRequestParser.parse("""
+                {"rolloutId": "rag-answer-live-v43",
+                 "target": {"functionName": "arn:aws:lambda:us-east-1:123456789012:function:rag-answer",
+                            "alias": "live", "canaryVersion": "43"},
+                 "sticky": {"keyAttribute": "x-tenant-id"},
+                 "expectedIndex": {"INDEX_HASH": "0x9a77", "metric": "cosine", "analyzer": "bilstem"},
+                 "cachePrefixes": {"control": "v1:", "canary": "v3-cnr:"},
+                 "probeSet": "s3://rag-canary-probes/gold/rag-answer.json",
+                 "regions": ["us-east-1", "eu-west-1"]}
+                """);
+    }
+
+    /** The state a fresh rollout of {@code plan} starts in, with no owner execution. */
+    static RolloutState initialState(RolloutRequest plan, String controlVersion) {
+        return RolloutState.initial(plan, controlVersion, null, Step.first("start-" + plan.rolloutId()),
+                java.time.Instant.parse("2026-01-01T00:00:00Z"));
+    }
 }

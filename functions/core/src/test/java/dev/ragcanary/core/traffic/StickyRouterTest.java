@@ -27,7 +27,7 @@ class StickyRouterTest {
             rollouts, assignments, clock, () -> nextRandom);
 
     private RolloutState active(String stage, double weight) {
-        RolloutState state = RolloutState.initial(Plans.twoRegions(), "41", null).withStage(stage, weight, Map.of());
+        RolloutState state = Plans.initialState(Plans.twoRegions(), "41").withStage(stage, weight, Map.of());
         rollouts.put(state);
         return state;
     }
@@ -270,13 +270,13 @@ class StickyRouterTest {
         StickyRouter inEurope = new StickyRouter(new StickyRouter.Settings("rag-answer", "live", "eu-west-1",
                 Duration.ofSeconds(5), 0), rollouts, assignments, clock, () -> 1);
         String onCanary = tenant(true, 0.05);
-        rollouts.put(RolloutState.initial(Plans.twoRegions(), "41", null)
+        rollouts.put(Plans.initialState(Plans.twoRegions(), "41")
                 .withStage("five", 0.05, Map.of("us-east-1", 0.05, "eu-west-1", 0.0)));
 
         assertThat(inEurope.route(headers("x-tenant-id", onCanary)).variant()).isEqualTo(Variant.CONTROL);
         assertThat(router.route(headers("x-tenant-id", tenant(true, 0.05))).variant()).isEqualTo(Variant.CANARY);
 
-        rollouts.put(RolloutState.initial(Plans.twoRegions(), "41", null)
+        rollouts.put(Plans.initialState(Plans.twoRegions(), "41")
                 .withStage("ten", 0.10, Map.of("us-east-1", 0.10, "eu-west-1", 0.10)));
         clock.advance(Duration.ofSeconds(5));
         assertThat(inEurope.route(headers("x-tenant-id", onCanary)).variant()).isEqualTo(Variant.CANARY);
@@ -284,9 +284,9 @@ class StickyRouterTest {
 
     @Test
     void theStickyKeyCanComeFromTheJsonBody() {
-        RolloutState state = RolloutState.initial(Plans.twoRegions(), "41", null);
+        RolloutState state = Plans.initialState(Plans.twoRegions(), "41");
         rollouts.put(new RolloutState(state.rolloutId(), state.functionName(), state.alias(), "41", "42", "five", 0.05,
-                1, RolloutStatus.ACTIVE, Map.of(), state.trustedTenants(), "userId", "body", 24, "v2-cnr:", 1, 1, null));
+                1, RolloutStatus.ACTIVE, Map.of(), state.trustedTenants(), "userId", "body", 24, "v2-cnr:", 1, 1, null, null));
         JsonNode body = Json.parse("body", "{\"userId\": \"" + tenant(true, 0.05) + "\", \"question\": \"q\"}");
 
         RouteDecision decision = router.route(new RouteRequest(Map.of(), () -> body));

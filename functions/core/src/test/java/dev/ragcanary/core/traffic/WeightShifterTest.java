@@ -7,7 +7,6 @@ import dev.ragcanary.core.ports.AliasControl;
 import dev.ragcanary.core.rollout.RolloutRequest;
 import dev.ragcanary.core.traffic.LedgerEntry.Type;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -29,16 +28,22 @@ class WeightShifterTest {
     private final InMemoryRolloutStore store = new InMemoryRolloutStore();
     private final InMemoryLedger ledger = new InMemoryLedger();
     private final List<String> purged = new ArrayList<>();
-    private final List<Duration> sleeps = new ArrayList<>();
     private final WeightShifter shifter = new WeightShifter(aliases, (region, fn, v) -> publishedVersions.contains(v),
             store, ledger, prefix -> {
                 purged.add(prefix);
                 return 3;
-            }, Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC), sleeps::add);
+            }, Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC));
+
+    private int steps;
+
+    /** A new request: each call is its own client token. */
+    private Step step() {
+        return Step.first("test-request-" + (++steps));
+    }
 
     @Test
     void startRecordsTheAliasVersionAsControlTakesTheLockAndLeavesTheAliasAlone() {
-        RolloutState state = shifter.start(plan, OWNER);
+        RolloutState state = shifter.start(plan, OWNER, step());
 
         assertThat(state.controlVersion()).isEqualTo("41");
         assertThat(state.canaryVersion()).isEqualTo("42");
@@ -51,10 +56,10 @@ class WeightShifterTest {
 
     @Test
     void startingTheSameRolloutAgainJoinsItWithOneLedgerEntry() {
-        RolloutState first = shifter.start(plan, OWNER);
-        shifter.shift(plan, "one");
+        RolloutState first = shifter.start(plan, OWNER, step());
+        shifter.shift(plan, "one", OWNER, step());
 
-        RolloutState again = shifter.start(plan, JOINER);
+        RolloutState again = shifter.start(plan, JOINER, step());
 
         assertThat(again.rolloutId()).isEqualTo(first.rolloutId());
         assertThat(again.stage()).isEqualTo("one");
@@ -66,8 +71,8 @@ class WeightShifterTest {
 
     @Test
     void theExecutionThatTakesTheLockIsRecordedAsItsOwnerAndARetriedStartStaysTheOwner() {
-        RolloutState first = shifter.start(plan, OWNER);
-        RolloutState retried = shifter.start(plan, OWNER);
+        RolloutState first = shifter.start(plan, OWNER, step());
+        RolloutState retried = shifter.start(plan, OWNER, step());
 
         assertThat(first.ownerExecutionArn()).isEqualTo(OWNER);
         assertThat(store.read("rag-answer", "live").orElseThrow().ownerExecutionArn()).isEqualTo(OWNER);
@@ -77,11 +82,11 @@ class WeightShifterTest {
 
     @Test
     void theEndOfAnExecutionThatJoinedLeavesTheOwnersRolloutAlone() {
-        shifter.start(plan, OWNER);
-        shifter.shift(plan, "one");
-        shifter.start(plan, JOINER);
+        shifter.start(plan, OWNER, step());
+        shifter.shift(plan, "one", OWNER, step());
+        shifter.start(plan, JOINER, step());
 
-        RolloutState after = shifter.cleanUpAfterStoppedExecution(plan, JOINER, "execution ABORTED: " + JOINER);
+        RolloutState after = shifter.cleanUpAfterStoppedExecution(plan, JOINER, "execution ABORTED: " + JOINER, step());
 
         assertThat(after.status()).isEqualTo(RolloutStatus.ACTIVE);
         assertThat(after.weight()).isEqualTo(0.01);
@@ -93,33 +98,35 @@ class WeightShifterTest {
 
     @Test
     void theEndOfTheOwningExecutionRollsTheRolloutBack() {
-        shifter.start(plan, OWNER);
-        shifter.shift(plan, "one");
+        shifter.start(plan, OWNER, step());
+        shifter.shift(plan, "one", OWNER, step());
 
-        RolloutState after = shifter.cleanUpAfterStoppedExecution(plan, OWNER, "execution ABORTED: " + OWNER);
+        RolloutState after = shifter.cleanUpAfterStoppedExecution(plan, OWNER, "execution ABORTED: " + OWNER, step());
 
-        assertThat(after.status()).isEqualTo(RolloutStatus.ROLLED_BACK);
+        assertThat(after.status()).isEqualTo(RolloutStatus.RELEASED);
+        assertThat(ledger.entries(plan.rolloutId())).extracting(LedgerEntry::type)
+                .containsExactly(Type.STARTED, Type.WEIGHT_SET, Type.ROLLED_BACK, Type.RELEASED);
         assertThat(aliases.read("us-east-1", "rag-answer", "live").additionalVersionWeights()).isEmpty();
         assertThat(ledger.entries(plan.rolloutId()).get(2).reason()).isEqualTo("execution ABORTED: " + OWNER);
     }
 
     @Test
     void withoutARecordedOwnerTheCleanupRollsBackWhicheverExecutionEnded() {
-        shifter.start(plan, null);
-        shifter.shift(plan, "one");
+        shifter.start(plan, null, step());
+        shifter.shift(plan, "one", OWNER, step());
 
-        RolloutState after = shifter.cleanUpAfterStoppedExecution(plan, JOINER, "execution FAILED: " + JOINER);
+        RolloutState after = shifter.cleanUpAfterStoppedExecution(plan, JOINER, "execution FAILED: " + JOINER, step());
 
         assertThat(after.ownerExecutionArn()).isNull();
-        assertThat(after.status()).isEqualTo(RolloutStatus.ROLLED_BACK);
+        assertThat(after.status()).isEqualTo(RolloutStatus.RELEASED);
         assertThat(aliases.read("us-east-1", "rag-answer", "live").additionalVersionWeights()).isEmpty();
     }
 
     @Test
     void aSecondRolloutOnTheSameAliasIsRefusedNamingTheActiveOne() {
-        shifter.start(plan, OWNER);
+        shifter.start(plan, OWNER, step());
 
-        assertThatThrownBy(() -> shifter.start(Plans.other(), OTHER_ROLLOUT_EXECUTION))
+        assertThatThrownBy(() -> shifter.start(Plans.other(), OTHER_ROLLOUT_EXECUTION, step()))
                 .isInstanceOf(RolloutStore.RolloutLockedException.class)
                 .hasMessageContaining("locked by rollout rag-answer-live-v42");
         assertThat(store.read("rag-answer", "live").orElseThrow().rolloutId()).isEqualTo("rag-answer-live-v42");
@@ -129,7 +136,7 @@ class WeightShifterTest {
     void startIsRefusedWhenTheAliasAlreadySplitsTraffic() {
         aliases.alias("eu-west-1", "41", Map.of("40", 0.2));
 
-        assertThatThrownBy(() -> shifter.start(plan, OWNER))
+        assertThatThrownBy(() -> shifter.start(plan, OWNER, step()))
                 .hasMessageContaining("eu-west-1 already routes {40=0.2} besides version 41");
         assertThat(store.read("rag-answer", "live")).isEmpty();
     }
@@ -138,21 +145,21 @@ class WeightShifterTest {
     void startIsRefusedWhenTheCanaryVersionIsMissing() {
         publishedVersions.remove("42");
 
-        assertThatThrownBy(() -> shifter.start(plan, OWNER))
+        assertThatThrownBy(() -> shifter.start(plan, OWNER, step()))
                 .hasMessageContaining("canary version 42 of rag-answer does not exist in us-east-1");
         assertThat(store.read("rag-answer", "live")).isEmpty();
     }
 
     @Test
     void belowStageTenOnlyThePilotRegionCarriesWeightThenEveryRegion() {
-        shifter.start(plan, OWNER);
+        shifter.start(plan, OWNER, step());
 
-        RolloutState one = shifter.shift(plan, "one");
+        RolloutState one = shifter.shift(plan, "one", OWNER, step());
         assertThat(aliases.in("us-east-1").additionalVersionWeights()).isEqualTo(Map.of("42", 0.01));
         assertThat(aliases.in("eu-west-1").additionalVersionWeights()).isEmpty();
         assertThat(one.regionWeights()).isEqualTo(Map.of("us-east-1", 0.01, "eu-west-1", 0.0));
 
-        RolloutState ten = shifter.shift(plan, "ten");
+        RolloutState ten = shifter.shift(plan, "ten", OWNER, step());
         assertThat(aliases.in("us-east-1").additionalVersionWeights()).isEqualTo(Map.of("42", 0.10));
         assertThat(aliases.in("eu-west-1").additionalVersionWeights()).isEqualTo(Map.of("42", 0.10));
         assertThat(aliases.in("eu-west-1").functionVersion()).isEqualTo("41");
@@ -161,11 +168,11 @@ class WeightShifterTest {
 
     @Test
     void shiftingTwiceLeavesTheSameStateAndOneLedgerEntry() {
-        shifter.start(plan, OWNER);
-        RolloutState first = shifter.shift(plan, "five");
+        shifter.start(plan, OWNER, step());
+        RolloutState first = shifter.shift(plan, "five", OWNER, step());
         int updates = aliases.updates.size();
 
-        RolloutState second = shifter.shift(plan, "five");
+        RolloutState second = shifter.shift(plan, "five", OWNER, step());
 
         assertThat(second).isEqualTo(first);
         assertThat(aliases.updates).hasSize(updates);
@@ -174,73 +181,83 @@ class WeightShifterTest {
     }
 
     @Test
-    void aStaleRevisionIsReadAgainAndRetriedOnce() {
-        shifter.start(plan, OWNER);
-        int[] calls = {0};
-        aliases.beforeUpdate = () -> {
-            if (calls[0]++ == 0) {
-                aliases.alias("us-east-1", "41", Map.of()); // someone touched the alias: new RevisionId
-            }
-        };
+    void aRaiseThatFindsAStaleRevisionGivesUpInsteadOfWritingAgain() {
+        shifter.start(plan, OWNER, step());
+        aliases.beforeUpdate = () -> aliases.alias("us-east-1", "41", Map.of()); // another writer: new RevisionId
 
-        shifter.shift(plan, "one");
-
-        assertThat(aliases.in("us-east-1").additionalVersionWeights()).isEqualTo(Map.of("42", 0.01));
-    }
-
-    @Test
-    void aRevisionStaleTwiceFailsClearlyWithoutRecordingTheShift() {
-        shifter.start(plan, OWNER);
-        aliases.beforeUpdate = () -> aliases.alias("us-east-1", "41", Map.of());
-
-        assertThatThrownBy(() -> shifter.shift(plan, "one"))
+        assertThatThrownBy(() -> shifter.shift(plan, "one", OWNER, step()))
                 .isInstanceOf(AliasControl.StaleRevisionException.class)
-                .hasMessageContaining("changed again while it was being set to version 41 + {42=0.01}");
+                .hasMessageContaining("changed while it was being raised to version 41 + {42=0.01}")
+                .hasMessageContaining("never written over another writer's change");
+        assertThat(aliases.updates).isEmpty();
         assertThat(store.read("rag-answer", "live").orElseThrow().stage()).isEqualTo("start");
         assertThat(ledger.entries(plan.rolloutId())).hasSize(1);
     }
 
     @Test
-    void throttlingIsRetriedWithGrowingBackoff() {
-        shifter.start(plan, OWNER);
-        aliases.updateFailures.add(new AliasControl.ThrottledException("Rate exceeded"));
-        aliases.updateFailures.add(new AliasControl.ThrottledException("Rate exceeded"));
+    void aRaiseWhoseStaleRevisionAlreadyShowsItsTargetSucceeds() {
+        shifter.start(plan, OWNER, step());
+        int[] calls = {0};
+        aliases.beforeUpdate = () -> {
+            if (calls[0]++ == 0) {
+                aliases.alias("us-east-1", "41", Map.of("42", 0.01)); // the same raise, applied with its reply lost
+            }
+        };
 
-        shifter.shift(plan, "one");
+        RolloutState one = shifter.shift(plan, "one", OWNER, step());
 
-        assertThat(sleeps).containsExactly(Duration.ofMillis(200), Duration.ofMillis(400));
+        assertThat(one.weight()).isEqualTo(0.01);
         assertThat(aliases.in("us-east-1").additionalVersionWeights()).isEqualTo(Map.of("42", 0.01));
     }
 
     @Test
-    void throttlingThatNeverStopsFailsAfterTheLastAttempt() {
-        shifter.start(plan, OWNER);
-        for (int i = 0; i < WeightShifter.THROTTLE_ATTEMPTS; i++) {
-            aliases.updateFailures.add(new AliasControl.ThrottledException("Rate exceeded"));
-        }
+    void aLoweringThatFindsAStaleRevisionReadsAgainAndWritesAgain() {
+        shifter.start(plan, OWNER, step());
+        shifter.shift(plan, "one", OWNER, step());
+        int[] calls = {0};
+        aliases.beforeUpdate = () -> {
+            if (calls[0]++ == 0) {
+                aliases.alias("us-east-1", "41", Map.of("42", 0.01));
+            }
+        };
 
-        assertThatThrownBy(() -> shifter.shift(plan, "one"))
-                .isInstanceOf(AliasControl.ThrottledException.class)
-                .hasMessageContaining("still throttling after 5 attempts");
-        assertThat(sleeps).hasSize(WeightShifter.THROTTLE_ATTEMPTS - 1);
+        shifter.rollback(plan, "gate", step());
+
+        assertThat(aliases.in("us-east-1").additionalVersionWeights()).isEmpty();
+    }
+
+    @Test
+    void throttlingIsLeftToTheRetryOwnerAndTheRetriedShiftCompletesWithOneEntry() {
+        shifter.start(plan, OWNER, step());
+        aliases.updateFailures.add(new AliasControl.ThrottledException("Rate exceeded"));
+        Step shift = step();
+
+        assertThatThrownBy(() -> shifter.shift(plan, "one", OWNER, shift))
+                .isInstanceOf(AliasControl.ThrottledException.class);
+        RolloutState retried = shifter.shift(plan, "one", OWNER, new Step(shift.token(), 2));
+
+        assertThat(aliases.in("us-east-1").additionalVersionWeights()).isEqualTo(Map.of("42", 0.01));
+        assertThat(retried.lastEntry().attempt()).isEqualTo(2);
+        assertThat(ledger.entries(plan.rolloutId())).extracting(LedgerEntry::type)
+                .containsExactly(Type.STARTED, Type.WEIGHT_SET);
     }
 
     @Test
     void aWeightThatDoesNotReadBackIsAFailure() {
-        shifter.start(plan, OWNER);
+        shifter.start(plan, OWNER, step());
         aliases.ignoreUpdates = true;
 
-        assertThatThrownBy(() -> shifter.shift(plan, "one"))
+        assertThatThrownBy(() -> shifter.shift(plan, "one", OWNER, step()))
                 .hasMessageContaining("was set to version 41 + {42=0.01} but reads back as version 41 with no routing");
         assertThat(store.read("rag-answer", "live").orElseThrow().weight()).isZero();
     }
 
     @Test
     void rollbackZeroesEveryRegionBumpsTheEpochPurgesTheCanaryPrefixAndRecordsTheReason() {
-        shifter.start(plan, OWNER);
-        shifter.shift(plan, "twentyfive");
+        shifter.start(plan, OWNER, step());
+        shifter.shift(plan, "twentyfive", OWNER, step());
 
-        RolloutState rolledBack = shifter.rollback(plan, "p95 warm ratio 1.41 > 1.25");
+        RolloutState rolledBack = shifter.rollback(plan, "p95 warm ratio 1.41 > 1.25", step());
 
         assertThat(aliases.in("us-east-1")).satisfies(a -> {
             assertThat(a.functionVersion()).isEqualTo("41");
@@ -259,19 +276,17 @@ class WeightShifterTest {
 
     @Test
     void aRegionThatCannotBeResetDoesNotStopTheRollbackElsewhereAndARetryFinishesIt() {
-        shifter.start(plan, OWNER);
-        shifter.shift(plan, "ten");
-        for (int i = 0; i < WeightShifter.THROTTLE_ATTEMPTS; i++) {
-            aliases.updateFailures.add(new AliasControl.ThrottledException("Rate exceeded"));
-        }
+        shifter.start(plan, OWNER, step());
+        shifter.shift(plan, "ten", OWNER, step());
+        aliases.updateFailures.add(new AliasControl.ThrottledException("Rate exceeded"));
 
-        assertThatThrownBy(() -> shifter.rollback(plan, "gate"))
+        assertThatThrownBy(() -> shifter.rollback(plan, "gate", step()))
                 .hasMessageContaining("could not be reset in [us-east-1]")
                 .hasMessageContaining("run rollback again");
         assertThat(aliases.in("eu-west-1").additionalVersionWeights()).isEmpty();
         assertThat(store.read("rag-answer", "live").orElseThrow().status()).isEqualTo(RolloutStatus.ROLLED_BACK);
 
-        shifter.rollback(plan, "gate");
+        shifter.rollback(plan, "gate", step());
         assertThat(aliases.in("us-east-1").additionalVersionWeights()).isEmpty();
         assertThat(ledger.entries(plan.rolloutId())).extracting(LedgerEntry::type)
                 .containsExactly(Type.STARTED, Type.WEIGHT_SET, Type.ROLLED_BACK);
@@ -279,11 +294,11 @@ class WeightShifterTest {
 
     @Test
     void rollingBackTwiceKeepsOneEntryAndOneEpochBump() {
-        shifter.start(plan, OWNER);
-        shifter.shift(plan, "one");
-        shifter.rollback(plan, "first");
+        shifter.start(plan, OWNER, step());
+        shifter.shift(plan, "one", OWNER, step());
+        shifter.rollback(plan, "first", step());
 
-        RolloutState again = shifter.rollback(plan, "retried");
+        RolloutState again = shifter.rollback(plan, "retried", step());
 
         assertThat(again.epoch()).isEqualTo(2);
         assertThat(ledger.entries(plan.rolloutId())).extracting(LedgerEntry::type)
@@ -293,23 +308,23 @@ class WeightShifterTest {
     @Test
     void rollbackOfARolloutThatNeverStartedClearsItsCanaryWeightButNeverTouchesAnotherRollout() {
         aliases.alias("us-east-1", "41", Map.of("42", 0.05));
-        shifter.rollback(plan, "execution failed");
+        shifter.rollback(plan, "execution failed", step());
         assertThat(aliases.in("us-east-1").additionalVersionWeights()).isEmpty();
 
-        shifter.start(Plans.other(), OTHER_ROLLOUT_EXECUTION);
-        shifter.shift(Plans.other(), "one");
-        shifter.rollback(plan, "cleanup of a failed start");
+        shifter.start(Plans.other(), OTHER_ROLLOUT_EXECUTION, step());
+        shifter.shift(Plans.other(), "one", OTHER_ROLLOUT_EXECUTION, step());
+        shifter.rollback(plan, "cleanup of a failed start", step());
         assertThat(aliases.in("us-east-1").additionalVersionWeights()).isEqualTo(Map.of("43", 0.01));
         assertThat(store.read("rag-answer", "live").orElseThrow().status()).isEqualTo(RolloutStatus.ACTIVE);
     }
 
     @Test
     void promotePointsTheAliasAtTheCanaryClearsRoutingAndPurgesTheControlCache() {
-        shifter.start(plan, OWNER);
-        shifter.shift(plan, "fifty");
+        shifter.start(plan, OWNER, step());
+        shifter.shift(plan, "fifty", OWNER, step());
 
-        RolloutState promoted = shifter.promote(plan);
-        shifter.promote(plan);
+        RolloutState promoted = shifter.promote(plan, OWNER, step());
+        shifter.promote(plan, OWNER, step());
 
         assertThat(aliases.in("us-east-1").functionVersion()).isEqualTo("42");
         assertThat(aliases.in("eu-west-1").functionVersion()).isEqualTo("42");
@@ -323,28 +338,29 @@ class WeightShifterTest {
 
     @Test
     void releaseFreesTheLockForTheNextRolloutAndRefusesWhileCanaryWeightIsUp() {
-        shifter.start(plan, OWNER);
-        shifter.shift(plan, "one");
-        assertThatThrownBy(() -> shifter.release(plan)).hasMessageContaining("promote or roll back before releasing");
+        shifter.start(plan, OWNER, step());
+        shifter.shift(plan, "one", OWNER, step());
+        assertThatThrownBy(() -> shifter.release(plan, null, step())).hasMessageContaining("promote or roll back before releasing");
 
-        shifter.rollback(plan, "gate said so");
-        shifter.release(plan);
-        shifter.release(plan);
+        shifter.rollback(plan, "gate said so", step());
+        shifter.release(plan, null, step());
+        shifter.release(plan, null, step());
 
-        assertThat(shifter.start(Plans.other(), OTHER_ROLLOUT_EXECUTION).rolloutId()).isEqualTo("rag-answer-live-v43");
+        assertThat(shifter.start(Plans.other(), OTHER_ROLLOUT_EXECUTION, step()).rolloutId()).isEqualTo("rag-answer-live-v43");
         assertThat(ledger.entries(plan.rolloutId())).extracting(LedgerEntry::type).containsExactly(
                 Type.STARTED, Type.WEIGHT_SET, Type.ROLLED_BACK, Type.RELEASED);
     }
 
     @Test
     void verdictsAreRecordedOnceEvenWhenTheTaskIsRetried() {
-        shifter.start(plan, OWNER);
-        shifter.shift(plan, "one");
+        shifter.start(plan, OWNER, step());
+        shifter.shift(plan, "one", OWNER, step());
         var verdict = dev.ragcanary.core.json.Json.parse("verdict", "{\"decision\":\"PROMOTE\",\"rules\":[]}");
 
-        shifter.record(plan, Type.VERDICT, "PROMOTE: every rule held", verdict);
-        shifter.record(plan, Type.VERDICT, "PROMOTE: every rule held", verdict);
-        shifter.record(plan, Type.APPROVAL, "approved by alice", null);
+        Step look = step();
+        shifter.record(plan, Type.VERDICT, "PROMOTE: every rule held", verdict, look);
+        shifter.record(plan, Type.VERDICT, "PROMOTE: every rule held", verdict, new Step(look.token(), 2));
+        shifter.record(plan, Type.APPROVAL, "approved by alice", null, step());
 
         List<LedgerEntry> entries = ledger.entries(plan.rolloutId());
         assertThat(entries).extracting(LedgerEntry::type)
@@ -356,8 +372,8 @@ class WeightShifterTest {
 
     @Test
     void shiftingWithoutTheLockOrToAnUnknownStageFailsClearly() {
-        assertThatThrownBy(() -> shifter.shift(plan, "one")).hasMessageContaining("run the start action");
-        shifter.start(plan, OWNER);
-        assertThatThrownBy(() -> shifter.shift(plan, "eleven")).hasMessageContaining("stage \"eleven\" is not in the plan");
+        assertThatThrownBy(() -> shifter.shift(plan, "one", OWNER, step())).hasMessageContaining("run the start action");
+        shifter.start(plan, OWNER, step());
+        assertThatThrownBy(() -> shifter.shift(plan, "eleven", OWNER, step())).hasMessageContaining("stage \"eleven\" is not in the plan");
     }
 }
