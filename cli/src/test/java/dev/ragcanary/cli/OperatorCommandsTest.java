@@ -13,6 +13,7 @@ import dev.ragcanary.core.rollout.RolloutRequest;
 import dev.ragcanary.core.rollout.RolloutRequestParser;
 import dev.ragcanary.core.traffic.LedgerEntry;
 import dev.ragcanary.core.traffic.RolloutState;
+import dev.ragcanary.core.traffic.Step;
 import dev.ragcanary.dynamodb.DynamoDbLedger;
 import dev.ragcanary.dynamodb.DynamoDbRolloutStore;
 import dev.ragcanary.testsupport.DynaliteExtension;
@@ -210,18 +211,19 @@ class OperatorCommandsTest {
                 .replace("rag-answer-live-v42", "status-v42").replace("\"rag-answer\"", "\"status-fn\""));
         DynamoDbRolloutStore store = new DynamoDbRolloutStore(DYNAMO.client(), TABLE);
         DynamoDbLedger ledger = new DynamoDbLedger(DYNAMO.client(), TABLE);
-        RolloutState state = store.acquire(RolloutState.initial(plan, "41", null));
+        RolloutState state = store.acquire(RolloutState.initial(plan, "41", null, Step.first("start"), Instant.parse("2026-11-26T10:00:00Z")));
         Map<String, Double> regionWeights = new java.util.LinkedHashMap<>();
         regionWeights.put("us-east-1", 0.01);
         regionWeights.put("eu-west-1", 0.0);
-        store.update(state.withStage("one", 0.01, regionWeights).withLedgerSequence(3));
         Instant t0 = Instant.parse("2026-11-26T10:00:00Z");
-        ledger.append(new LedgerEntry("status-v42", 1, t0, LedgerEntry.Type.STARTED, "start", 0, 1, "control version 41, canary version 42", null));
-        ledger.append(new LedgerEntry("status-v42", 2, t0.plusSeconds(60), LedgerEntry.Type.WEIGHT_SET, "one", 0.01, 1, "stage one at weight 0.01", null));
+        ledger.append(new LedgerEntry("status-v42", 1, t0, LedgerEntry.Type.STARTED, "start", 0, 1, "control version 41, canary version 42", null, null, 1));
+        ledger.append(new LedgerEntry("status-v42", 2, t0.plusSeconds(60), LedgerEntry.Type.WEIGHT_SET, "one", 0.01, 1, "stage one at weight 0.01", null, null, 1));
         Verdict verdict = GateEngine.standard().evaluate(plan.stage("one").orElseThrow(), plan.thresholds(),
                 EvidenceParser.parse(Files.readString(CliRun.repoRoot().resolve("events/evidence/p95-regression-stage-one.json"))));
-        ledger.append(new LedgerEntry("status-v42", 3, t0.plusSeconds(1900), LedgerEntry.Type.VERDICT, "one", 0.01, 1,
-                verdict.reason(), Json.MAPPER.valueToTree(verdict)));
+        LedgerEntry verdictEntry = new LedgerEntry("status-v42", 3, t0.plusSeconds(1900), LedgerEntry.Type.VERDICT,
+                "one", 0.01, 1, verdict.reason(), Json.MAPPER.valueToTree(verdict), "look-1", 1);
+        ledger.append(verdictEntry);
+        store.update(state.withStage("one", 0.01, regionWeights).withLastEntry(verdictEntry));
         sfn.then(SfnStub.ok(describe("status-v42", "RUNNING")))
                 .then(SfnStub.ok("{\"events\":[]}"));
 
@@ -255,9 +257,9 @@ class OperatorCommandsTest {
     void statusReadsTheLastVerdictFromTheExecutionWhenTheLedgerHasNone() throws Exception {
         RolloutRequest plan = RolloutRequestParser.parse(Files.readString(CliRun.repoRoot().resolve("events/start-rollout.json"))
                 .replace("rag-answer-live-v42", "history-v42").replace("\"rag-answer\"", "\"history-fn\""));
-        new DynamoDbRolloutStore(DYNAMO.client(), TABLE).acquire(RolloutState.initial(plan, "41", null));
+        new DynamoDbRolloutStore(DYNAMO.client(), TABLE).acquire(RolloutState.initial(plan, "41", null, Step.first("start"), Instant.parse("2026-11-26T10:00:00Z")));
         new DynamoDbLedger(DYNAMO.client(), TABLE).append(new LedgerEntry("history-v42", 1, Instant.parse("2026-11-26T10:00:00Z"),
-                LedgerEntry.Type.STARTED, "start", 0, 1, "control version 41, canary version 42", null));
+                LedgerEntry.Type.STARTED, "start", 0, 1, "control version 41, canary version 42", null, null, 1));
         Verdict verdict = GateEngine.standard().evaluate(plan.stage("one").orElseThrow(), plan.thresholds(),
                 EvidenceParser.parse(Files.readString(CliRun.repoRoot().resolve("events/evidence/p95-regression-stage-one.json"))));
         String stageOutput = Json.compact(Map.of("verdict", verdict, "evidenceKey", "rollouts/history-v42/gate/one/look-0.json"));

@@ -7,9 +7,12 @@ import software.amazon.awscdk.Duration;
  * each one needs for its work.
  */
 public enum ControllerFunction {
-    /** Control-plane calls and small DynamoDB writes; UpdateAlias is retried with backoff, so allow a minute. */
+    /**
+     * Control-plane calls and small DynamoDB writes, no retries inside (the state machine owns them): 30 s, below
+     * its Tasks' 45 s, so no invocation outlives its task.
+     */
     WEIGHT_SHIFTER("WeightShifter", "weight-shifter", "weight-shifter.jar",
-            "dev.ragcanary.shifter.WeightShifterHandler", 512, Duration.seconds(60),
+            "dev.ragcanary.shifter.WeightShifterHandler", 512, Duration.seconds(30),
             "Shifts the canary weight on the target alias and records rollout state and ledger"),
     /** Replays up to 2,400 invocations and embeds every answer in process (MiniLM): CPU and memory bound. */
     PROBE_REPLAY("ProbeReplay", "probe-replay", "probe-replay.jar",

@@ -12,7 +12,6 @@ import dev.ragcanary.core.metrics.ControllerMetrics;
 import dev.ragcanary.core.traffic.LedgerEntry;
 import dev.ragcanary.core.traffic.LedgerNotes;
 import dev.ragcanary.core.traffic.RolloutState;
-import dev.ragcanary.core.traffic.Sleeper;
 import dev.ragcanary.core.traffic.WeightShifter;
 import dev.ragcanary.dynamodb.DynamoDbCachePurger;
 import dev.ragcanary.dynamodb.DynamoDbLedger;
@@ -94,7 +93,7 @@ public final class LocalRollout implements AutoCloseable {
         DynamoDbRolloutStore rollouts = new DynamoDbRolloutStore(dynamo, ROLLOUTS_TABLE);
         DynamoDbLedger ledger = new DynamoDbLedger(dynamo, ROLLOUTS_TABLE);
         this.weightShifter = new WeightShifterHandler(new WeightShifter(fleet, fleet, rollouts, ledger,
-                new DynamoDbCachePurger(dynamo, CACHE_TABLE), Clock.systemUTC(), NO_WAIT), NO_METRICS);
+                new DynamoDbCachePurger(dynamo, CACHE_TABLE), Clock.systemUTC()), NO_METRICS);
         this.endpoint = LocalLambdaEndpoint.start()
                 .register("weight-shifter", weightShifter)
                 .register("probe-replay", probeReplay())
@@ -108,10 +107,6 @@ public final class LocalRollout implements AutoCloseable {
 
     /** CloudWatch metric lines have no reader locally and would interleave with the rehearsal's progress. */
     private static final ControllerMetrics NO_METRICS = new ControllerMetrics(line -> { }, Clock.systemUTC());
-
-    /** Backoff inside a handler takes no real time locally; the retry itself still happens. */
-    private static final Sleeper NO_WAIT = duration -> {
-    };
 
     /** Starts dynalite, creates the tables, builds the fleet and the handlers; evidence goes to a temporary folder. */
     public static LocalRollout open(ProjectLayout layout, Scenario scenario) {

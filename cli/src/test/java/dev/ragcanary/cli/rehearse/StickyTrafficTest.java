@@ -10,6 +10,7 @@ import dev.ragcanary.core.rollout.RolloutRequestParser;
 import dev.ragcanary.core.traffic.Assignment;
 import dev.ragcanary.core.traffic.AssignmentStore;
 import dev.ragcanary.core.traffic.RolloutState;
+import dev.ragcanary.core.traffic.Step;
 import dev.ragcanary.core.traffic.RolloutStatus;
 import dev.ragcanary.dynamodb.DynamoDbAssignmentStore;
 import dev.ragcanary.dynamodb.DynamoDbRolloutStore;
@@ -66,7 +67,7 @@ class StickyTrafficTest {
         DynamoDbRolloutStore store = new DynamoDbRolloutStore(DYNAMO.client(), "rollouts");
         StickyTraffic traffic = new StickyTraffic(plan.target().functionName(), "live", "us-east-1", store,
                 new DynamoDbAssignmentStore(DYNAMO.client(), "assignments"), "x-tenant-id", "header", Duration.ofHours(24), USERS, SEED);
-        RolloutState state = store.acquire(RolloutState.initial(plan, "41", null));
+        RolloutState state = store.acquire(RolloutState.initial(plan, "41", null, Step.first("start"), Instant.parse("2026-11-26T10:00:00Z")));
 
         Traffic shadow = traffic.window(t0, t0.plusSeconds(900));
         state = store.update(state.withStage("one", 0.01, weights(0.01)));
@@ -97,7 +98,7 @@ class StickyTrafficTest {
         Forgetful assignments = new Forgetful(new DynamoDbAssignmentStore(DYNAMO.client(), "assignments"));
         StickyTraffic traffic = new StickyTraffic(plan.target().functionName(), "live", "us-east-1", store, assignments,
                 "x-tenant-id", "header", Duration.ofHours(24), USERS, SEED);
-        RolloutState state = store.acquire(RolloutState.initial(plan, "41", null));
+        RolloutState state = store.acquire(RolloutState.initial(plan, "41", null, Step.first("start"), Instant.parse("2026-11-26T10:00:00Z")));
         state = store.update(state.withStage("five", 0.05, weights(0.05)));
         Traffic five = traffic.window(t0, t0.plusSeconds(1800));
 
