@@ -19,12 +19,12 @@ class DynamoDbLedgerTest {
 
     @Test
     void entriesAreAppendedInSequenceAndNeverOverwritten() {
-        assertThat(ledger.append(new LedgerEntry("r1", 1, at, Type.STARTED, "start", 0, 1, "control 41", null))).isTrue();
+        assertThat(ledger.append(new LedgerEntry("r1", 1, at, Type.STARTED, "start", 0, 1, "control 41", null, null, 1))).isTrue();
         assertThat(ledger.append(new LedgerEntry("r1", 2, at, Type.VERDICT, "one", 0.01, 1, null,
-                Json.parse("verdict", "{\"decision\":\"PROMOTE\"}")))).isTrue();
-        assertThat(ledger.append(new LedgerEntry("r1", 3, at, Type.ROLLED_BACK, "one", 0, 2, "p95", null))).isTrue();
+                Json.parse("verdict", "{\"decision\":\"PROMOTE\"}"), "exec/Evaluate the gate/t1", 2))).isTrue();
+        assertThat(ledger.append(new LedgerEntry("r1", 3, at, Type.ROLLED_BACK, "one", 0, 2, "p95", null, null, 1))).isTrue();
 
-        boolean overwrite = ledger.append(new LedgerEntry("r1", 2, at, Type.ROLLED_BACK, "x", 0, 9, "late", null));
+        boolean overwrite = ledger.append(new LedgerEntry("r1", 2, at, Type.ROLLED_BACK, "x", 0, 9, "late", null, null, 1));
 
         assertThat(overwrite).isFalse();
         assertThat(ledger.entries("r1")).extracting(LedgerEntry::type)
@@ -38,7 +38,7 @@ class DynamoDbLedgerTest {
     void sequenceNumbersSortAsEightDigitKeys() {
         assertThat(DynamoDbLedger.sk(7)).isEqualTo("SEQ#00000007");
         for (long seq = 12; seq >= 8; seq--) {
-            ledger.append(new LedgerEntry("r-sort", seq, at, Type.WEIGHT_SET, "s" + seq, 0, 1, null, null));
+            ledger.append(new LedgerEntry("r-sort", seq, at, Type.WEIGHT_SET, "s" + seq, 0, 1, null, null, null, 1));
         }
         assertThat(ledger.entries("r-sort")).extracting(LedgerEntry::sequence).containsExactly(8L, 9L, 10L, 11L, 12L);
     }

@@ -3,6 +3,8 @@ package dev.ragcanary.dynamodb;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ragcanary.core.json.Json;
+import dev.ragcanary.core.traffic.LedgerEntry;
 import dev.ragcanary.core.traffic.RolloutState;
 import dev.ragcanary.core.traffic.RolloutStatus;
 import dev.ragcanary.core.traffic.RolloutStore;
@@ -33,7 +35,10 @@ class DynamoDbRolloutStoreTest {
         regions.put("us-east-1", 0.05);
         regions.put("eu-west-1", 0.0);
         return new RolloutState(rolloutId, function, "live", "41", "42", "five", 0.05, 1, RolloutStatus.ACTIVE, regions,
-                List.of("acme-internal"), "x-tenant-id", "header", 24, "v2-cnr:", 2, 0, ownerExecutionArn);
+                List.of("acme-internal"), "x-tenant-id", "header", 24, "v2-cnr:", 2, 0, ownerExecutionArn,
+                new LedgerEntry(rolloutId, 2, java.time.Instant.parse("2026-01-01T00:00:00Z"), LedgerEntry.Type.VERDICT,
+                        "five", 0.05, 1, "PROMOTE at five", Json.parse("detail", "{\"decision\":\"PROMOTE\",\"n\":400}"),
+                        "exec/Evaluate the gate/2026-01-01T00:00:00Z", 2));
     }
 
     @Test

@@ -6,6 +6,7 @@ import dev.ragcanary.core.rollout.RolloutRequest;
 import dev.ragcanary.core.rollout.RolloutRequestParser;
 import dev.ragcanary.core.traffic.CachePurger;
 import dev.ragcanary.core.traffic.RolloutState;
+import dev.ragcanary.core.traffic.Step;
 import dev.ragcanary.core.traffic.RouteDecision;
 import dev.ragcanary.core.traffic.RouteRequest;
 import dev.ragcanary.core.traffic.StickyRouter;
@@ -75,7 +76,7 @@ class StickyRoutingOnDynamoDbTest {
     @Test
     void thirtyTwoThreadsResolvingTheSameKeysGetOneAssignmentPerKeyAndOneVariantPerKey() throws Exception {
         String function = "rag-concurrent";
-        rollouts.acquire(RolloutState.initial(plan(function), "41", null).withStage("fifty", 0.50, Map.of("us-east-1", 0.5)));
+        rollouts.acquire(RolloutState.initial(plan(function), "41", null, Step.first("start"), clock.instant()).withStage("fifty", 0.50, Map.of("us-east-1", 0.5)));
         List<String> keys = IntStream.range(0, 2_000).mapToObj(i -> "user-" + i).toList();
         Map<String, Set<Variant>> served = new ConcurrentHashMap<>();
         LongAdder written = new LongAdder();
@@ -123,9 +124,9 @@ class StickyRoutingOnDynamoDbTest {
         InMemoryLambdaAliases lambda = new InMemoryLambdaAliases().publish("us-east-1", function, "41", "42")
                 .alias("us-east-1", function, "live", "41");
         WeightShifter shifter = new WeightShifter(lambda, lambda, rollouts,
-                new DynamoDbLedger(DYNAMO.client(), "rollouts"), CachePurger.NONE, clock, d -> { });
-        shifter.start(plan, null);
-        shifter.shift(plan, "fifty");
+                new DynamoDbLedger(DYNAMO.client(), "rollouts"), CachePurger.NONE, clock);
+        shifter.start(plan, null, Step.first("start"));
+        shifter.shift(plan, "fifty", null, Step.first("shift"));
 
         AtomicInteger phase = new AtomicInteger(0); // 0 before rollback, 1 rolled back, 2 state cache expired
         AtomicBoolean stop = new AtomicBoolean();
@@ -148,7 +149,7 @@ class StickyRoutingOnDynamoDbTest {
             }));
         }
         awaitRequests(requestsByPhase.get(0), 300);
-        shifter.rollback(plan, "gate: error rate ratio 1.9 > 1.2");
+        shifter.rollback(plan, "gate: error rate ratio 1.9 > 1.2", Step.first("rollback"));
         phase.set(1);
         awaitRequests(requestsByPhase.get(1), 100);
         clock.advance(STATE_CACHE);

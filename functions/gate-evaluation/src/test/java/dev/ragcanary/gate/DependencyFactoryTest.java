@@ -9,6 +9,7 @@ import dev.ragcanary.core.rollout.RolloutRequest;
 import dev.ragcanary.core.rollout.RolloutRequestParser;
 import dev.ragcanary.core.traffic.LedgerEntry;
 import dev.ragcanary.core.traffic.RolloutState;
+import dev.ragcanary.core.traffic.Step;
 import dev.ragcanary.dynamodb.DynamoDbLedger;
 import dev.ragcanary.dynamodb.DynamoDbRolloutStore;
 import dev.ragcanary.metrics.LogsInsightsMetricsSource;
@@ -41,14 +42,14 @@ class DependencyFactoryTest {
     @Test
     void verdictsGoToTheLedgerInTheNamedRolloutsTable() {
         RolloutRequest plan = RolloutRequestParser.parse(Events.load("start-rollout.json"));
-        new DynamoDbRolloutStore(DYNAMO.client(), "rag-canary-rollouts").acquire(RolloutState.initial(plan, "41", null));
+        new DynamoDbRolloutStore(DYNAMO.client(), "rag-canary-rollouts").acquire(RolloutState.initial(plan, "41", null, Step.first("start"), java.time.Instant.now()));
         VerdictLog log = new DependencyFactory(Map.of("ROLLOUTS_TABLE", "rag-canary-rollouts", "AWS_REGION", "us-east-1",
                 "RAG_CANARY_ENDPOINT_DYNAMODB", DYNAMO.dynalite().endpoint().toString())).verdictLog();
 
-        log.record(plan, new Verdict("one", 0.01, Decision.PROMOTE, "every rule holds at stage one", 0, List.of()), "k");
+        log.record(plan, new Verdict("one", 0.01, Decision.PROMOTE, "every rule holds at stage one", 0, List.of()), "k", Step.first("look-1"));
 
         assertThat(new DynamoDbLedger(DYNAMO.client(), "rag-canary-rollouts").entries(plan.rolloutId()))
-                .extracting(LedgerEntry::type).containsExactly(LedgerEntry.Type.VERDICT);
+                .extracting(LedgerEntry::type).containsExactly(LedgerEntry.Type.STARTED, LedgerEntry.Type.VERDICT);
         assertThatThrownBy(() -> new DependencyFactory(Map.of()).verdictLog())
                 .hasMessage("environment variable ROLLOUTS_TABLE is not set");
     }

@@ -14,6 +14,7 @@ import dev.ragcanary.core.json.InvalidInputException;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.metrics.ControllerMetrics;
 import dev.ragcanary.core.ports.MetricsSource;
+import dev.ragcanary.core.ports.TransientFailureException;
 import dev.ragcanary.core.rag.IndexFingerprint;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -39,7 +40,7 @@ class GateEvaluationHandlerTest {
     private final List<String> loggedVerdicts = new ArrayList<>();
     private final List<String> metricLines = new ArrayList<>();
     private final GateEvaluationHandler handler = new GateEvaluationHandler(new GateEvaluationService(metrics, store,
-            GateEngine.standard(), (plan, verdict, key) -> loggedVerdicts.add(plan.rolloutId() + " " + verdict.stage() + " "
+            GateEngine.standard(), (plan, verdict, key, step) -> loggedVerdicts.add(plan.rolloutId() + " " + verdict.stage() + " "
                     + verdict.decision() + " " + key)), new ControllerMetrics(metricLines::add, Clock.systemUTC()));
 
     @Test
@@ -160,9 +161,27 @@ class GateEvaluationHandlerTest {
     }
 
     @Test
+    void thePromotionWindowsLookIsKeptBesideTheStagesOwnLookNotOverIt() {
+        String stageKey = invoke(event("stage-one-first-look")).get("evidenceKey").asText();
+        String stageEvidence = store.get(stageKey).orElseThrow();
+        ObjectNode window = (ObjectNode) event("stage-one-first-look");
+        window.put("purpose", "promotion");
+        window.put("windowEnd", "2025-08-27T07:30:00Z");
+
+        String windowKey = invoke(window).get("evidenceKey").asText();
+
+        assertThat(windowKey).isEqualTo("rollouts/rag-answer-live-v42/gate/one/promotion-look-1.json");
+        assertThat(store.get(stageKey)).contains(stageEvidence);
+        assertThat(store.get(windowKey).orElseThrow()).contains("2025-08-27T07:30:00Z");
+    }
+
+    @Test
     void aThrottledMetricsSourceFailsTheTaskWithoutArchivingAnything() {
         metrics.throttled = true;
-        assertThatThrownBy(() -> invoke(event("stage-one-first-look"))).isInstanceOf(MetricsSource.ThrottledException.class);
+        assertThatThrownBy(() -> invoke(event("stage-one-first-look")))
+                .as("reported under the one transient error name the state machine retries")
+                .isExactlyInstanceOf(TransientFailureException.class)
+                .hasCauseInstanceOf(MetricsSource.ThrottledException.class);
         assertThat(store.objects).isEmpty();
     }
 

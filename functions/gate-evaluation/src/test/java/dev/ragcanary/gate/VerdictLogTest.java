@@ -13,6 +13,7 @@ import dev.ragcanary.core.rollout.RolloutRequestParser;
 import dev.ragcanary.core.traffic.LedgerEntry;
 import dev.ragcanary.core.traffic.LedgerNotes;
 import dev.ragcanary.core.traffic.RolloutState;
+import dev.ragcanary.core.traffic.Step;
 import dev.ragcanary.dynamodb.DynamoDbLedger;
 import dev.ragcanary.dynamodb.DynamoDbRolloutStore;
 import dev.ragcanary.testsupport.DynaliteExtension;
@@ -38,11 +39,12 @@ class VerdictLogTest {
         RolloutRequest plan = RolloutRequestParser.parse(Events.load("start-rollout.json"));
         DynamoDbRolloutStore store = new DynamoDbRolloutStore(DYNAMO.client(), "rollouts");
         DynamoDbLedger ledger = new DynamoDbLedger(DYNAMO.client(), "rollouts");
-        store.acquire(RolloutState.initial(plan, "41", null));
+        store.acquire(RolloutState.initial(plan, "41", null, Step.first("start"), java.time.Instant.now()));
         VerdictLog log = VerdictLog.ledger(new LedgerNotes(store, ledger, Clock.systemUTC()));
 
-        log.record(plan, ROLLBACK, "rollouts/x/gate/one/look-1.json");
-        log.record(plan, ROLLBACK, "rollouts/x/gate/one/look-1.json");
+        Step look = Step.first("exec/Evaluate the gate/2026-01-01T10:30:00Z");
+        log.record(plan, ROLLBACK, "rollouts/x/gate/one/look-1.json", look);
+        log.record(plan, ROLLBACK, "rollouts/x/gate/one/look-1.json", new Step(look.token(), 2));
 
         List<LedgerEntry> verdicts = ledger.entries(plan.rolloutId()).stream()
                 .filter(e -> e.type() == LedgerEntry.Type.VERDICT).toList();
@@ -63,6 +65,6 @@ class VerdictLogTest {
         DynamoDbRolloutStore store = new DynamoDbRolloutStore(DYNAMO.client(), "rollouts");
         VerdictLog log = VerdictLog.ledger(new LedgerNotes(store, new DynamoDbLedger(DYNAMO.client(), "rollouts"), Clock.systemUTC()));
 
-        assertThatThrownBy(() -> log.record(stranger, ROLLBACK, "k")).hasMessageContaining("no rollout on rag-answer:other");
+        assertThatThrownBy(() -> log.record(stranger, ROLLBACK, "k", Step.first("look"))).hasMessageContaining("no rollout on rag-answer:other");
     }
 }

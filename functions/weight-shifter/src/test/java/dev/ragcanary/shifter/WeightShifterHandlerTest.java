@@ -41,7 +41,7 @@ class WeightShifterHandlerTest {
             new DynamoDbRolloutStore(DYNAMO.client(), "rollouts"), ledger, prefix -> {
                 purged.add(prefix);
                 return 0;
-            }, Clock.systemUTC(), d -> { }), new ControllerMetrics(metricLines::add, Clock.systemUTC()));
+            }, Clock.systemUTC()), new ControllerMetrics(metricLines::add, Clock.systemUTC()));
 
     private JsonNode run(String json) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -150,7 +150,9 @@ class WeightShifterHandlerTest {
         JsonNode out = run(event);
 
         assertThat(lambda.read("us-east-1", "rag-answer", "a3").additionalVersionWeights()).isEmpty();
-        assertThat(out.path("status").asText()).isEqualTo("ROLLED_BACK");
+        assertThat(out.path("status").asText()).isEqualTo("RELEASED");
+        assertThat(ledger.entries("abort-test")).extracting(LedgerEntry::type).containsExactly(
+                LedgerEntry.Type.STARTED, LedgerEntry.Type.ROLLED_BACK, LedgerEntry.Type.RELEASED);
         assertThat(ledger.entries("abort-test").get(1).reason()).startsWith("execution ABORTED: arn:aws:states:");
     }
 
@@ -175,7 +177,7 @@ class WeightShifterHandlerTest {
 
         JsonNode ownerStopped = run(stopped);
 
-        assertThat(ownerStopped.path("status").asText()).isEqualTo("ROLLED_BACK");
+        assertThat(ownerStopped.path("status").asText()).isEqualTo("RELEASED");
         assertThat(lambda.read("us-east-1", "rag-answer", "a4").additionalVersionWeights()).isEmpty();
     }
 
