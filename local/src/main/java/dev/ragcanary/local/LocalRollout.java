@@ -182,8 +182,9 @@ public final class LocalRollout implements AutoCloseable {
         return new DynamoDbRolloutStore(dynamo, ROLLOUTS_TABLE).read(functionName, alias);
     }
 
-    public List<LedgerEntry> ledger(String rolloutId) {
-        return new DynamoDbLedger(dynamo, ROLLOUTS_TABLE).entries(rolloutId);
+    /** The rollout's whole ledger, with the newest entry even if it rides only in the state item. */
+    public List<LedgerEntry> ledger(String rolloutId, Optional<RolloutState> state) {
+        return new DynamoDbLedger(dynamo, ROLLOUTS_TABLE).complete(rolloutId, state);
     }
 
     @Override
@@ -241,7 +242,7 @@ public final class LocalRollout implements AutoCloseable {
             String alias = startInput.path("target").path("alias").asText();
             Optional<RolloutState> state = rolloutState(functionName, alias);
             String rolloutId = startInput.path("rolloutId").asText();
-            return new RolloutOutcome(result, stageReached.get(), fleet.aliases(), state, ledger(rolloutId));
+            return new RolloutOutcome(result, stageReached.get(), fleet.aliases(), state, ledger(rolloutId, state));
         }
 
         /** The "Step Functions Execution Status Change" event the stack's EventBridge rule sends the weight shifter. */

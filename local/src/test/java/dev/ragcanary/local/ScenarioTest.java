@@ -270,11 +270,12 @@ class ScenarioTest {
             assertThat(outcome.execution().status()).isEqualTo("ABORTED");
             assertThat(outcome.canaryWeightLeft(CANARY)).isZero();
             assertThat(outcome.aliases()).isNotEmpty();
-        outcome.aliases().values().forEach(alias -> assertThat(alias.functionVersion()).isEqualTo(CONTROL));
-            assertThat(outcome.state().orElseThrow().status()).isEqualTo(RolloutStatus.ROLLED_BACK);
-            LedgerEntry last = outcome.ledger().get(outcome.ledger().size() - 1);
-            assertThat(last.type()).isEqualTo(LedgerEntry.Type.ROLLED_BACK);
-            assertThat(last.reason()).contains("ABORTED");
+            outcome.aliases().values().forEach(alias -> assertThat(alias.functionVersion()).isEqualTo(CONTROL));
+            assertThat(outcome.state().orElseThrow().status()).as("the cleanup frees the lock").isEqualTo(RolloutStatus.RELEASED);
+            List<LedgerEntry> ledger = outcome.ledger();
+            assertThat(types(ledger).subList(ledger.size() - 2, ledger.size()))
+                    .containsExactly(LedgerEntry.Type.ROLLED_BACK, LedgerEntry.Type.RELEASED);
+            assertThat(ledger.get(ledger.size() - 2).reason()).contains("ABORTED");
         }
     }
 
