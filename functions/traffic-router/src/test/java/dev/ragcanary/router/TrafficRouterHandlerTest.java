@@ -6,8 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ragcanary.core.bucket.StickyBucket;
 import dev.ragcanary.core.json.Json;
+import dev.ragcanary.core.traffic.AssignmentStore;
 import dev.ragcanary.core.traffic.RolloutState;
 import dev.ragcanary.core.traffic.RolloutStatus;
+import dev.ragcanary.core.traffic.RolloutStore;
 import dev.ragcanary.core.traffic.StickyRouter;
 import dev.ragcanary.core.traffic.VersionInvoker;
 import dev.ragcanary.dynamodb.DynamoDbAssignmentStore;
@@ -24,9 +26,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
@@ -86,13 +90,46 @@ class TrafficRouterHandlerTest {
                 24, "v2-cnr:", 2, 0, null));
     }
 
-    private TrafficRouterHandler handler(String function, DynamoDbClient dynamo, double shadowRate, DownstreamPayload mode) {
+    /** The rollouts table until {@link #down} is set, then a DynamoDB outage for every read. */
+    private static final class OutageRolloutStore implements RolloutStore {
+        private final RolloutStore table;
+        volatile boolean down;
+
+        OutageRolloutStore(RolloutStore table) {
+            this.table = table;
+        }
+
+        @Override
+        public Optional<RolloutState> read(String functionName, String alias) {
+            if (down) {
+                throw SdkClientException.create("Unable to execute HTTP request: connect timed out");
+            }
+            return table.read(functionName, alias);
+        }
+
+        @Override
+        public RolloutState acquire(RolloutState initial) {
+            return table.acquire(initial);
+        }
+
+        @Override
+        public RolloutState update(RolloutState next) {
+            return table.update(next);
+        }
+    }
+
+    private TrafficRouterHandler handler(String function, RolloutStore rolloutStore, AssignmentStore assignmentStore,
+                                         Duration stateCache, double shadowRate, DownstreamPayload mode) {
         StickyRouter router = new StickyRouter(
-                new StickyRouter.Settings(function, "live", "us-east-1", Duration.ofSeconds(5), shadowRate),
-                new DynamoDbRolloutStore(dynamo, "rollouts"), new DynamoDbAssignmentStore(dynamo, "assignments"),
-                Clock.systemUTC(), () -> 0.0);
+                new StickyRouter.Settings(function, "live", "us-east-1", stateCache, shadowRate),
+                rolloutStore, assignmentStore, Clock.systemUTC(), () -> 0.0);
         return new TrafficRouterHandler(new TrafficRouter(router, invoker,
                 new Telemetry(lines::add, function, "live", "us-east-1"), mode, Clock.systemUTC()));
+    }
+
+    private TrafficRouterHandler handler(String function, DynamoDbClient dynamo, double shadowRate, DownstreamPayload mode) {
+        return handler(function, new DynamoDbRolloutStore(dynamo, "rollouts"),
+                new DynamoDbAssignmentStore(dynamo, "assignments"), Duration.ofSeconds(5), shadowRate, mode);
     }
 
     private TrafficRouterHandler handler(String function) {
@@ -247,8 +284,51 @@ class TrafficRouterHandlerTest {
         JsonNode response = run(handler("rag-down", nowhere, 0, DownstreamPayload.EVENT), event("keyed.json"));
 
         assertThat(response.path("statusCode").asInt()).isEqualTo(200);
+        assertThat(invoker.calls).as("a router that never read the state trusts the alias").containsExactly("live");
+        assertThat(lastLine().path("routing").path("reason").asText()).isEqualTo("STORE_UNAVAILABLE");
         assertThat(lastLine().path("routing").path("fallback").asBoolean()).isTrue();
         assertThat(lastLine().path("RoutingFallbacks").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void afterAPromotionADynamoDbOutageSendsRequestsToTheAliasNotTheReplacedVersion() throws IOException {
+        rolloutWithTenant7OnCanary("rag-promoted");
+        rollouts.update(rollouts.read("rag-promoted", "live").orElseThrow().withStatus(RolloutStatus.PROMOTED, 1));
+        OutageRolloutStore outage = new OutageRolloutStore(rollouts);
+        TrafficRouterHandler handler = handler("rag-promoted", outage,
+                new DynamoDbAssignmentStore(DYNAMO.client(), "assignments"), Duration.ZERO, 0, DownstreamPayload.EVENT);
+        invoker.reply = q -> new VersionInvoker.Invocation(200, httpReply(rag("v2-cnr:", true)), null,
+                "live".equals(q) ? "42" : q);
+        run(handler, event("keyed.json"));
+
+        outage.down = true;
+        JsonNode response = run(handler, event("keyed.json"));
+
+        assertThat(response.path("statusCode").asInt()).isEqualTo(200);
+        assertThat(invoker.calls).containsExactly("live", "live");
+        JsonNode line = lastLine();
+        assertThat(line.path("variant").asText()).isEqualTo("canary-v42");
+        assertThat(line.path("routing").path("reason").asText()).isEqualTo("STORE_UNAVAILABLE");
+        assertThat(line.path("routing").path("fallback").asBoolean()).isTrue();
+        assertThat(line.path("RoutingFallbacks").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void whenTheAssignmentStoreFailsDuringARolloutTheControlServesAndTheFallbackIsCounted() throws IOException {
+        rolloutWithTenant7OnCanary("rag-assignments-down");
+        TrafficRouterHandler handler = handler("rag-assignments-down", rollouts,
+                new DynamoDbAssignmentStore(DYNAMO.client(), "no-such-table"), Duration.ofSeconds(5), 0,
+                DownstreamPayload.EVENT);
+
+        JsonNode response = run(handler, event("keyed.json"));
+
+        assertThat(response.path("statusCode").asInt()).isEqualTo(200);
+        assertThat(invoker.calls).containsExactly("41");
+        JsonNode line = lastLine();
+        assertThat(line.path("variant").asText()).isEqualTo("control-v41");
+        assertThat(line.path("routing").path("reason").asText()).isEqualTo("STORE_UNAVAILABLE");
+        assertThat(line.path("routing").path("fallback").asBoolean()).isTrue();
+        assertThat(line.path("RoutingFallbacks").asInt()).isEqualTo(1);
     }
 
     @Test

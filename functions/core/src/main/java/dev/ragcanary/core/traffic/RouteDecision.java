@@ -9,11 +9,18 @@ package dev.ragcanary.core.traffic;
  * @param warmPing       an {@code x-warm: true} request: routed, never counted in metrics
  * @param mirrorToCanary shadow stage: also send this request to {@code canaryQualifier} asynchronously
  * @param experimentIgnored the client sent {@code x-exp} but its tenant is not trusted
- * @param fallback       the assignment or state store was unavailable; sent to the control
  */
 public record RouteDecision(Variant variant, String qualifier, Reason reason, String rolloutId, long epoch,
                             String stickyKey, int bucket, boolean warmPing, boolean mirrorToCanary,
-                            String canaryQualifier, boolean experimentIgnored, boolean fallback) {
+                            String canaryQualifier, boolean experimentIgnored) {
+
+    /**
+     * The router could not route by the rollout and sent the request where the last rollout state it saw sends
+     * everyone: the control while a rollout is active or rolled back, else the alias.
+     */
+    public boolean fallback() {
+        return reason == Reason.STORE_UNAVAILABLE;
+    }
 
     public enum Reason {
         /** No rollout holds the alias, or it was promoted/released: the alias decides. */

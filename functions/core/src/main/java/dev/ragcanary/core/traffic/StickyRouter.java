@@ -13,7 +13,8 @@ import java.util.function.DoubleSupplier;
  * keyed requests are pinned here and invoked by version; unkeyed ones go to the alias.
  *
  * <p>The rollout state is cached for {@code stateCacheTtl}, so a rollback reaches every router within that time.
- * Routing never fails a request: when a store is unavailable the request goes to the control and is counted.
+ * Routing never fails a request: when a store is unavailable the request goes where the last rollout state seen
+ * sends everyone (see {@link RouteDecision#fallback()}) and is counted.
  */
 public final class StickyRouter {
     /**
@@ -118,7 +119,7 @@ public final class StickyRouter {
         }
     }
 
-    /** Requests sent to the control because a store was unavailable, since this router was created. */
+    /** Requests routed as a fallback because a store was unavailable, since this router was created. */
     public long fallbackCount() {
         return fallbacks.sum();
     }
@@ -132,21 +133,25 @@ public final class StickyRouter {
         return current == null ? Optional.empty() : current.state();
     }
 
+    /**
+     * Without a store the last state seen is the best truth left: a rollout still running, or rolled back, keeps
+     * everyone on the control; once promoted or released (or before any state was seen) the alias is the truth.
+     */
     private RouteDecision fallback(RolloutState state, boolean warm) {
         fallbacks.increment();
-        Variant variant = state == null ? Variant.ALIAS : Variant.CONTROL;
-        return new RouteDecision(variant, state == null ? alias : state.controlVersion(),
-                RouteDecision.Reason.STORE_UNAVAILABLE, state == null ? null : state.rolloutId(),
-                state == null ? 0 : state.epoch(), null, -1, warm, false, null, false, true);
+        boolean controlServes = state != null
+                && (state.status() == RolloutStatus.ACTIVE || state.status() == RolloutStatus.ROLLED_BACK);
+        return decision(state, controlServes ? Variant.CONTROL : Variant.ALIAS, RouteDecision.Reason.STORE_UNAVAILABLE,
+                null, -1, warm, false, false);
     }
 
     private RouteDecision decision(RolloutState state, Variant variant, RouteDecision.Reason reason, String key,
                                    int bucket, boolean warm, boolean mirror, boolean ignored) {
         if (state == null) {
-            return new RouteDecision(variant, alias, reason, null, 0, key, bucket, warm, false, null, ignored, false);
+            return new RouteDecision(variant, alias, reason, null, 0, key, bucket, warm, false, null, ignored);
         }
         return new RouteDecision(variant, state.qualifierOf(variant), reason, state.rolloutId(), state.epoch(), key,
-                bucket, warm, mirror, mirror ? state.canaryVersion() : null, ignored, false);
+                bucket, warm, mirror, mirror ? state.canaryVersion() : null, ignored);
     }
 
     private CachedState state() {

@@ -16,6 +16,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class StickyRouterTest {
     private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
@@ -211,21 +213,39 @@ class StickyRouterTest {
 
         assertThat(decision.variant()).isEqualTo(Variant.CONTROL);
         assertThat(decision.qualifier()).isEqualTo("41");
+        assertThat(decision.reason()).isEqualTo(Reason.STORE_UNAVAILABLE);
         assertThat(decision.fallback()).isTrue();
         assertThat(router.fallbackCount()).isEqualTo(1);
     }
 
-    @Test
-    void whenTheStateStoreIsDownTheLastKnownControlIsUsed() {
-        active("fifty", 0.50);
+    @ParameterizedTest(name = "last seen {0}: {1} ({2})")
+    @CsvSource({"ACTIVE, CONTROL, 41", "ROLLED_BACK, CONTROL, 41", "PROMOTED, ALIAS, live", "RELEASED, ALIAS, live"})
+    void whenTheStateStoreGoesDownRequestsGoWhereTheLastSeenStatusSendsThem(RolloutStatus lastSeen, Variant expected,
+                                                                           String qualifier) {
+        rollouts.put(RolloutState.initial(Plans.twoRegions(), "41", null).withStage("full", 1.0, Map.of())
+                .withStatus(lastSeen, 2));
         router.route(headers());
         rollouts.failReads = new IllegalStateException("timeout");
         clock.advance(Duration.ofSeconds(6));
 
         RouteDecision decision = router.route(headers("x-tenant-id", tenant(true, 0.50)));
 
-        assertThat(decision.qualifier()).isEqualTo("41");
+        assertThat(decision.variant()).isEqualTo(expected);
+        assertThat(decision.qualifier()).isEqualTo(qualifier);
         assertThat(decision.reason()).isEqualTo(Reason.STORE_UNAVAILABLE);
+        assertThat(decision.fallback()).isTrue();
+        assertThat(router.fallbackCount()).isEqualTo(1);
+    }
+
+    @Test
+    void aRouterThatHasNeverReadTheStateSendsRequestsToTheAliasWhenTheStoreIsDown() {
+        rollouts.failReads = new IllegalStateException("timeout");
+
+        RouteDecision decision = router.route(headers("x-tenant-id", "t1"));
+
+        assertThat(decision.variant()).isEqualTo(Variant.ALIAS);
+        assertThat(decision.qualifier()).isEqualTo("live");
+        assertThat(decision.fallback()).isTrue();
         assertThat(router.fallbackCount()).isEqualTo(1);
     }
 
