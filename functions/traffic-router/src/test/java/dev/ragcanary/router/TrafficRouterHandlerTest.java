@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ragcanary.core.bucket.StickyBucket;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.traffic.AssignmentStore;
@@ -27,6 +28,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -150,6 +152,17 @@ class TrafficRouterHandlerTest {
         return Events.load("traffic-router/" + name);
     }
 
+    /** {@code keyed.json} (tenant-7, a JSON body) changed by {@code change}. */
+    private static String keyedEvent(Consumer<ObjectNode> change) {
+        ObjectNode event = (ObjectNode) Json.parse("keyed.json", event("keyed.json"));
+        change.accept(event);
+        return Json.compact(event);
+    }
+
+    private static ObjectNode headersOf(ObjectNode event) {
+        return (ObjectNode) event.get("headers");
+    }
+
     @Test
     void aKeyedRequestGoesToItsVariantByVersionAndComesBackUnchangedWithXExp() throws IOException {
         rolloutWithTenant7OnCanary("rag-keyed");
@@ -232,6 +245,24 @@ class TrafficRouterHandlerTest {
         assertThat(lastLine().path("warm_ping").asBoolean()).isTrue();
         assertThat(lastLine().has("_aws")).isFalse();
         assertThat(lastLine().has("Requests")).isFalse();
+    }
+
+    @Test
+    void aKeyedWarmPingIsRoutedByItsBucketButNeverWritesAnAssignment() throws IOException {
+        rolloutWithTenant7OnCanary("rag-warm-keyed");
+        TrafficRouterHandler handler = handler("rag-warm-keyed");
+        DynamoDbAssignmentStore stored = new DynamoDbAssignmentStore(DYNAMO.client(), "assignments");
+
+        run(handler, keyedEvent(e -> headersOf(e).put("x-warm", "true")));
+
+        assertThat(invoker.calls).containsExactly("42");
+        assertThat(lastLine().path("routing").path("reason").asText()).isEqualTo("BUCKETED");
+        assertThat(lastLine().has("_aws")).isFalse();
+        assertThat(stored.get("rag-warm-keyed", "live", "tenant-7")).isEmpty();
+
+        run(handler, event("keyed.json"));
+        assertThat(lastLine().path("routing").path("reason").asText()).isEqualTo("NEWLY_ASSIGNED");
+        assertThat(stored.get("rag-warm-keyed", "live", "tenant-7")).isPresent();
     }
 
     @Test

@@ -108,6 +108,10 @@ public final class StickyRouter {
                 return decision(state, stored.get().variant(), RouteDecision.Reason.ASSIGNED, key, bucket, warm, mirror, ignored);
             }
             Variant variant = StickyBucket.isCanary(bucket, weight) ? Variant.CANARY : Variant.CONTROL;
+            if (warm) {
+                // A ping is not a user: the key's first real request makes its assignment, at that moment's weight.
+                return decision(state, variant, RouteDecision.Reason.BUCKETED, key, bucket, true, mirror, ignored);
+            }
             Assignment candidate = new Assignment(key, state.rolloutId(), state.epoch(), variant,
                     state.qualifierOf(variant), weight, now.plus(Duration.ofHours(state.stickyHours())));
             AssignmentStore.Claim claim = assignments.claim(functionName, alias, candidate, now);
@@ -119,7 +123,10 @@ public final class StickyRouter {
         }
     }
 
-    /** Requests routed as a fallback because a store was unavailable, since this router was created. */
+    /**
+     * Requests routed as a fallback because a store was unavailable, since this router was created; warm-up pings
+     * are never counted.
+     */
     public long fallbackCount() {
         return fallbacks.sum();
     }
@@ -138,7 +145,9 @@ public final class StickyRouter {
      * everyone on the control; once promoted or released (or before any state was seen) the alias is the truth.
      */
     private RouteDecision fallback(RolloutState state, boolean warm) {
-        fallbacks.increment();
+        if (!warm) {
+            fallbacks.increment();
+        }
         boolean controlServes = state != null
                 && (state.status() == RolloutStatus.ACTIVE || state.status() == RolloutStatus.ROLLED_BACK);
         return decision(state, controlServes ? Variant.CONTROL : Variant.ALIAS, RouteDecision.Reason.STORE_UNAVAILABLE,

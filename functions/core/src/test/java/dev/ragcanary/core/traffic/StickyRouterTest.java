@@ -195,13 +195,42 @@ class StickyRouterTest {
     }
 
     @Test
-    void warmPingsAreRoutedButFlagged() {
+    void warmPingsAreRoutedByBucketButNeverWriteAnAssignment() {
         active("five", 0.05);
 
         RouteDecision ping = router.route(headers("x-tenant-id", tenant(true, 0.05), "x-warm", "true"));
 
         assertThat(ping.variant()).isEqualTo(Variant.CANARY);
         assertThat(ping.warmPing()).isTrue();
+        assertThat(ping.reason()).isEqualTo(Reason.BUCKETED);
+        assertThat(assignments.items).isEmpty();
+    }
+
+    @Test
+    void aWarmPingFollowsAnExistingAssignment() {
+        RolloutState state = active("five", 0.05);
+        String key = tenant(false, 0.05);
+        Assignment pinned = new Assignment(key, state.rolloutId(), state.epoch(), Variant.CANARY, "42", 0.05,
+                clock.instant().plusSeconds(3600));
+        assignments.items.put("rag-answer#live#" + key, pinned);
+
+        RouteDecision ping = router.route(headers("x-tenant-id", key, "x-warm", "true"));
+
+        assertThat(ping.variant()).isEqualTo(Variant.CANARY);
+        assertThat(ping.reason()).isEqualTo(Reason.ASSIGNED);
+        assertThat(assignments.items).containsExactly(Map.entry("rag-answer#live#" + key, pinned));
+    }
+
+    @Test
+    void aWarmPingDuringAnOutageIsRoutedButNotCountedAsAFallback() {
+        active("fifty", 0.50);
+        assignments.fail = new IllegalStateException("connection refused");
+
+        RouteDecision ping = router.route(headers("x-tenant-id", tenant(true, 0.50), "x-warm", "true"));
+
+        assertThat(ping.variant()).isEqualTo(Variant.CONTROL);
+        assertThat(ping.fallback()).isTrue();
+        assertThat(router.fallbackCount()).isZero();
     }
 
     @Test
