@@ -82,13 +82,18 @@ class TrafficRouterHandlerTest {
         }
     }
 
-    /** An active rollout on {@code function} whose weight puts tenant-7 on the canary. */
+    /** An active rollout on {@code function} keyed by {@code x-tenant-id}, with tenant-7 on the canary. */
     private void rolloutWithTenant7OnCanary(String function) {
+        rolloutWithTenant7OnCanary(function, "x-tenant-id", "header");
+    }
+
+    /** An active rollout on {@code function} whose weight puts the sticky key tenant-7 on the canary. */
+    private void rolloutWithTenant7OnCanary(String function, String keyAttribute, String keySource) {
         String rolloutId = function + "-v42";
         int bucket = StickyBucket.bucket(rolloutId, "tenant-7");
         double weight = Math.min(0.99, (bucket + 1) / 10_000.0);
         rollouts.acquire(new RolloutState(rolloutId, function, "live", "41", "42", "fifty", weight, 1,
-                RolloutStatus.ACTIVE, Map.of("us-east-1", weight), List.of("acme-internal"), "x-tenant-id", "header",
+                RolloutStatus.ACTIVE, Map.of("us-east-1", weight), List.of("acme-internal"), keyAttribute, keySource,
                 24, "v2-cnr:", 2, 0, null));
     }
 
@@ -161,6 +166,13 @@ class TrafficRouterHandlerTest {
 
     private static ObjectNode headersOf(ObjectNode event) {
         return (ObjectNode) event.get("headers");
+    }
+
+    private static void assertRoutedAsUnparseable(JsonNode line, String variant) {
+        assertThat(line.path("variant").asText()).isEqualTo(variant);
+        assertThat(line.path("routing").path("reason").asText()).isEqualTo("UNPARSEABLE");
+        assertThat(line.path("routing").path("fallback").asBoolean()).isTrue();
+        assertThat(line.path("RoutingFallbacks").asInt()).isEqualTo(1);
     }
 
     @Test
@@ -360,6 +372,121 @@ class TrafficRouterHandlerTest {
         assertThat(line.path("routing").path("reason").asText()).isEqualTo("STORE_UNAVAILABLE");
         assertThat(line.path("routing").path("fallback").asBoolean()).isTrue();
         assertThat(line.path("RoutingFallbacks").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void anInvalidBase64BodyIsUnparseableAndServedByTheControlWithOneTelemetryLine() throws IOException {
+        rolloutWithTenant7OnCanary("rag-base64");
+
+        JsonNode response = run(handler("rag-base64"),
+                keyedEvent(e -> e.put("isBase64Encoded", true).put("body", "{not base64}")));
+
+        assertThat(response.path("statusCode").asInt()).isEqualTo(200);
+        assertThat(invoker.calls).containsExactly("41");
+        assertThat(lines).hasSize(1);
+        assertRoutedAsUnparseable(lastLine(), "control-v41");
+    }
+
+    @Test
+    void anUnparseableRequestGoesToTheAliasWhenNoRolloutIsActive() throws IOException {
+        JsonNode response = run(handler("rag-base64-no-rollout"),
+                keyedEvent(e -> e.put("isBase64Encoded", true).put("body", "{not base64}")));
+
+        assertThat(response.path("statusCode").asInt()).isEqualTo(200);
+        assertThat(invoker.calls).containsExactly("live");
+        assertThat(lines).hasSize(1);
+        assertRoutedAsUnparseable(lastLine(), "alias-v41");
+    }
+
+    @Test
+    void malformedHeadersAreUnparseableAndNeverBecomeAStickyKey() throws IOException {
+        rolloutWithTenant7OnCanary("rag-headers");
+        TrafficRouterHandler handler = handler("rag-headers");
+
+        run(handler, keyedEvent(e -> e.putArray("headers").add("x-tenant-id").add("tenant-7")));
+        run(handler, keyedEvent(e -> headersOf(e).putNull("x-tenant-id")));
+        run(handler, keyedEvent(e -> headersOf(e).putObject("x-tenant-id").put("id", "tenant-7")));
+
+        assertThat(invoker.calls).containsExactly("41", "41", "41");
+        assertThat(lines).hasSize(3)
+                .allSatisfy(line -> assertRoutedAsUnparseable(Json.parse("line", line), "control-v41"));
+        assertThat(new DynamoDbAssignmentStore(DYNAMO.client(), "assignments").get("rag-headers", "live", "null"))
+                .isEmpty();
+    }
+
+    @Test
+    void aBodyThatIsNotAJsonObjectIsUnparseableWhenTheStickyKeyIsInTheBody() throws IOException {
+        rolloutWithTenant7OnCanary("rag-body-key", "userId", "body");
+        TrafficRouterHandler handler = handler("rag-body-key");
+
+        run(handler, keyedEvent(e -> e.put("body", "[{\"userId\": \"tenant-7\"}]")));
+        run(handler, keyedEvent(e -> e.put("body", "userId=tenant-7")));
+        run(handler, keyedEvent(e -> e.put("body", "[".repeat(5_000) + "]".repeat(5_000))));
+        assertThat(lines).hasSize(3)
+                .allSatisfy(line -> assertRoutedAsUnparseable(Json.parse("line", line), "control-v41"));
+
+        run(handler, keyedEvent(e -> e.put("body", "{\"userId\": \"tenant-7\"}")));
+        assertThat(invoker.calls).containsExactly("41", "41", "41", "42");
+        assertThat(lastLine().path("routing").path("reason").asText()).isEqualTo("NEWLY_ASSIGNED");
+    }
+
+    @Test
+    void aHugeBodyWhoseStickyKeyIsTooLongToStoreIsUnparseableAndNothingIsStored() throws IOException {
+        rolloutWithTenant7OnCanary("rag-huge", "userId", "body");
+        String hugeKey = "u".repeat(3_000);
+        String body = Json.compact(Map.of("userId", hugeKey, "question", "q".repeat(4_000_000)));
+
+        JsonNode response = run(handler("rag-huge"), keyedEvent(e -> e.put("body", body)));
+
+        assertThat(response.path("statusCode").asInt()).isEqualTo(200);
+        assertThat(invoker.calls).containsExactly("41");
+        assertRoutedAsUnparseable(lastLine(), "control-v41");
+        assertThat(DYNAMO.client().scanPaginator(b -> b.tableName("assignments")).items().stream()
+                .filter(i -> i.get("pk").s().startsWith("rag-huge#"))).isEmpty();
+    }
+
+    @Test
+    void nullFieldsInTheEventAreTreatedAsAbsent() throws IOException {
+        rolloutWithTenant7OnCanary("rag-nulls");
+
+        JsonNode response = run(handler("rag-nulls"), keyedEvent(e -> List.of("headers", "body", "isBase64Encoded",
+                "rawPath", "routeKey", "requestContext").forEach(e::putNull)));
+
+        assertThat(response.path("statusCode").asInt()).isEqualTo(200);
+        assertThat(invoker.calls).containsExactly("live");
+        assertThat(lines).hasSize(1);
+        assertThat(lastLine().path("route").asText()).isEqualTo("/");
+        assertThat(lastLine().path("routing").path("reason").asText()).isEqualTo("UNKEYED");
+    }
+
+    @Test
+    void anEventThatIsNotAJsonObjectIsUnparseableYetInvokedAndLogged() throws IOException {
+        rolloutWithTenant7OnCanary("rag-not-an-event");
+        TrafficRouterHandler handler = handler("rag-not-an-event");
+
+        for (String event : List.of("[\"x-tenant-id\", \"tenant-7\"]", "{\"headers\": {", "")) {
+            assertThat(run(handler, event).path("statusCode").asInt()).as(event).isEqualTo(200);
+        }
+
+        assertThat(invoker.calls).containsExactly("41", "41", "41");
+        assertThat(invoker.payloads.get(0).path("headers").path("x-variant").asText()).isEqualTo("41");
+        assertThat(lines).hasSize(3)
+                .allSatisfy(line -> assertRoutedAsUnparseable(Json.parse("line", line), "control-v41"));
+    }
+
+    @Test
+    void aReplyWithAnUndecodableBase64BodyIsPassedThroughAndLogged() throws IOException {
+        rolloutWithTenant7OnCanary("rag-bad-reply");
+        invoker.reply = q -> new VersionInvoker.Invocation(200, Json.compact(Map.of("statusCode", 200,
+                "isBase64Encoded", true, "body", "{not base64}")).getBytes(StandardCharsets.UTF_8), null, q);
+
+        JsonNode response = run(handler("rag-bad-reply"), event("keyed.json"));
+
+        assertThat(response.path("statusCode").asInt()).isEqualTo(200);
+        assertThat(response.path("body").asText()).isEqualTo("{not base64}");
+        assertThat(lines).hasSize(1);
+        assertThat(lastLine().path("status").asInt()).isEqualTo(200);
+        assertThat(lastLine().has("retrieval")).isFalse();
     }
 
     @Test

@@ -19,7 +19,7 @@ public record RouteDecision(Variant variant, String qualifier, Reason reason, St
      * everyone: the control while a rollout is active or rolled back, else the alias.
      */
     public boolean fallback() {
-        return reason == Reason.STORE_UNAVAILABLE;
+        return reason == Reason.STORE_UNAVAILABLE || reason == Reason.UNPARSEABLE;
     }
 
     public enum Reason {
@@ -42,6 +42,8 @@ public record RouteDecision(Variant variant, String qualifier, Reason reason, St
         /** The rollout was rolled back: everyone on the control. */
         ROLLED_BACK,
         /** A store was unavailable. */
-        STORE_UNAVAILABLE
+        STORE_UNAVAILABLE,
+        /** The request could not be read: a malformed event, headers or body, or a sticky key too long to store. */
+        UNPARSEABLE
     }
 }

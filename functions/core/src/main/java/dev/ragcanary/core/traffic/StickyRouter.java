@@ -13,8 +13,8 @@ import java.util.function.DoubleSupplier;
  * keyed requests are pinned here and invoked by version; unkeyed ones go to the alias.
  *
  * <p>The rollout state is cached for {@code stateCacheTtl}, so a rollback reaches every router within that time.
- * Routing never fails a request: when a store is unavailable the request goes where the last rollout state seen
- * sends everyone (see {@link RouteDecision#fallback()}) and is counted.
+ * Routing never fails a request: when a store is unavailable or the request cannot be read, the request goes where
+ * the last rollout state seen sends everyone (see {@link RouteDecision#fallback()}) and is counted.
  */
 public final class StickyRouter {
     /**
@@ -71,7 +71,7 @@ public final class StickyRouter {
         CachedState snapshot = state();
         RolloutState state = snapshot.state().orElse(null);
         if (snapshot.unavailable()) {
-            return fallback(state, warm);
+            return fallback(state, RouteDecision.Reason.STORE_UNAVAILABLE, warm);
         }
         if (state == null || state.status() == RolloutStatus.PROMOTED || state.status() == RolloutStatus.RELEASED) {
             return decision(state, Variant.ALIAS, RouteDecision.Reason.NO_ACTIVE_ROLLOUT, null, -1, warm, false, false);
@@ -82,7 +82,12 @@ public final class StickyRouter {
         double weight = region == null ? state.weight() : state.regionWeights().getOrDefault(region, 0.0);
         boolean shadowStage = state.weight() == 0 && !RolloutState.START_STAGE.equals(state.stage());
         boolean mirror = shadowStage && shadowSampleRate > 0 && random.getAsDouble() < shadowSampleRate;
-        String key = request.stickyKey(state.stickyKeyAttribute(), state.stickySource());
+        String key;
+        try {
+            key = request.stickyKey(state.stickyKeyAttribute(), state.stickySource());
+        } catch (RouteRequest.UnparseableRequestException unparseable) {
+            return fallback(state, RouteDecision.Reason.UNPARSEABLE, warm);
+        }
 
         String asked = request.header(RouteRequest.EXPERIMENT_HEADER);
         String tenant = request.tenant(key);
@@ -119,13 +124,21 @@ public final class StickyRouter {
                     ? RouteDecision.Reason.NEWLY_ASSIGNED : RouteDecision.Reason.LOST_RACE;
             return decision(state, claim.assignment().variant(), reason, key, bucket, warm, mirror, ignored);
         } catch (RuntimeException storeDown) {
-            return fallback(state, warm);
+            return fallback(state, RouteDecision.Reason.STORE_UNAVAILABLE, warm);
         }
     }
 
     /**
-     * Requests routed as a fallback because a store was unavailable, since this router was created; warm-up pings
-     * are never counted.
+     * Routes a request whose front door could not read it (say, a malformed event or headers) as a fallback with
+     * reason {@link RouteDecision.Reason#UNPARSEABLE}.
+     */
+    public RouteDecision routeUnparseable(boolean warmPing) {
+        return fallback(state().state().orElse(null), RouteDecision.Reason.UNPARSEABLE, warmPing);
+    }
+
+    /**
+     * Requests routed as a fallback (a store was unavailable or the request unparseable) since this router was
+     * created; warm-up pings are never counted.
      */
     public long fallbackCount() {
         return fallbacks.sum();
@@ -141,17 +154,17 @@ public final class StickyRouter {
     }
 
     /**
-     * Without a store the last state seen is the best truth left: a rollout still running, or rolled back, keeps
-     * everyone on the control; once promoted or released (or before any state was seen) the alias is the truth.
+     * Without a store or a readable request the last state seen is the best truth left: a rollout still running, or
+     * rolled back, keeps everyone on the control; once promoted or released (or before any state was seen) the alias
+     * is the truth.
      */
-    private RouteDecision fallback(RolloutState state, boolean warm) {
+    private RouteDecision fallback(RolloutState state, RouteDecision.Reason reason, boolean warm) {
         if (!warm) {
             fallbacks.increment();
         }
         boolean controlServes = state != null
                 && (state.status() == RolloutStatus.ACTIVE || state.status() == RolloutStatus.ROLLED_BACK);
-        return decision(state, controlServes ? Variant.CONTROL : Variant.ALIAS, RouteDecision.Reason.STORE_UNAVAILABLE,
-                null, -1, warm, false, false);
+        return decision(state, controlServes ? Variant.CONTROL : Variant.ALIAS, reason, null, -1, warm, false, false);
     }
 
     private RouteDecision decision(RolloutState state, Variant variant, RouteDecision.Reason reason, String key,

@@ -34,6 +34,13 @@ class StickyRouterTest {
         return state;
     }
 
+    /** An active rollout at stage five whose sticky key is the top-level body field {@code field}. */
+    private void activeKeyedByBodyField(String field) {
+        RolloutState state = RolloutState.initial(Plans.twoRegions(), "41", null);
+        rollouts.put(new RolloutState(state.rolloutId(), state.functionName(), state.alias(), "41", "42", "five", 0.05,
+                1, RolloutStatus.ACTIVE, Map.of(), state.trustedTenants(), field, "body", 24, "v2-cnr:", 1, 1, null));
+    }
+
     private static RouteRequest headers(String... pairs) {
         Map<String, String> map = new HashMap<>();
         for (int i = 0; i < pairs.length; i += 2) {
@@ -333,15 +340,40 @@ class StickyRouterTest {
 
     @Test
     void theStickyKeyCanComeFromTheJsonBody() {
-        RolloutState state = RolloutState.initial(Plans.twoRegions(), "41", null);
-        rollouts.put(new RolloutState(state.rolloutId(), state.functionName(), state.alias(), "41", "42", "five", 0.05,
-                1, RolloutStatus.ACTIVE, Map.of(), state.trustedTenants(), "userId", "body", 24, "v2-cnr:", 1, 1, null));
+        activeKeyedByBodyField("userId");
         JsonNode body = Json.parse("body", "{\"userId\": \"" + tenant(true, 0.05) + "\", \"question\": \"q\"}");
 
         RouteDecision decision = router.route(new RouteRequest(Map.of(), () -> body));
 
         assertThat(decision.variant()).isEqualTo(Variant.CANARY);
         assertThat(decision.stickyKey()).isEqualTo(tenant(true, 0.05));
+    }
+
+    @Test
+    void aBodyKeyedRequestWhoseBodyIsNotAJsonObjectIsUnparseableAndGoesToTheControl() {
+        activeKeyedByBodyField("userId");
+        JsonNode array = Json.parse("body", "[{\"userId\": \"" + tenant(true, 0.05) + "\"}]");
+
+        RouteDecision decision = router.route(new RouteRequest(Map.of(), () -> array));
+
+        assertThat(decision.variant()).isEqualTo(Variant.CONTROL);
+        assertThat(decision.reason()).isEqualTo(Reason.UNPARSEABLE);
+        assertThat(decision.fallback()).isTrue();
+        assertThat(router.fallbackCount()).isEqualTo(1);
+    }
+
+    @Test
+    void aStickyKeyTooLongToStoreIsUnparseableAndNeverReachesTheStore() {
+        active("five", 0.05);
+        String tooLong = "k".repeat(RouteRequest.MAX_STICKY_KEY_BYTES + 1);
+
+        RouteDecision decision = router.route(headers("x-tenant-id", tooLong));
+
+        assertThat(decision.variant()).isEqualTo(Variant.CONTROL);
+        assertThat(decision.reason()).isEqualTo(Reason.UNPARSEABLE);
+        assertThat(assignments.items).isEmpty();
+        assertThat(router.route(headers("x-tenant-id", "k".repeat(RouteRequest.MAX_STICKY_KEY_BYTES))).reason())
+                .isEqualTo(Reason.NEWLY_ASSIGNED);
     }
 
     static final class MutableClock extends Clock {
