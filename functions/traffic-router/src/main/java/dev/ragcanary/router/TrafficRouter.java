@@ -13,9 +13,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Base64;
-import java.util.HashMap;
-import java.util.Iterator;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -23,7 +20,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * The router as a library: takes an HTTP request in the API Gateway HTTP API v2 / Function URL event format (any
  * front door can build one), resolves the variant, invokes that version by qualifier, returns its response unchanged
- * plus an {@code x-exp} header naming the variant, and writes one telemetry line. Routing never fails a request.
+ * plus an {@code x-exp} header naming the variant, and writes one telemetry line. Routing never fails a request: one
+ * the router cannot read is still invoked (as a fallback, reason UNPARSEABLE) and logged.
  */
 public final class TrafficRouter {
     private final StickyRouter router;
@@ -42,16 +40,21 @@ public final class TrafficRouter {
         this.clock = clock;
     }
 
-    /** Routes one request; returns an HTTP API v2 response object. */
-    public ObjectNode handle(ObjectNode event) {
+    /**
+     * Routes one request; returns an HTTP API v2 response object.
+     *
+     * @param received the event; null, or anything but an object, for input that was not an event
+     */
+    public ObjectNode handle(JsonNode received) {
         long started = System.nanoTime();
         boolean routerCold = coldStart.getAndSet(false);
-        Map<String, String> headers = headers(event);
-        String body = body(event);
-        RouteDecision decision = router.route(new RouteRequest(headers, () -> parseQuietly(body)));
+        HttpEvent event = HttpEvent.read(received);
+        RouteRequest request = new RouteRequest(event.headers(), event::bodyJson);
+        RouteDecision decision = event.malformed()
+                ? router.routeUnparseable(request.warmPing()) : router.route(request);
         Optional<RolloutState> state = router.currentState();
 
-        byte[] payload = downstreamPayload(event, body, decision, false);
+        byte[] payload = downstreamPayload(event, decision, false);
         long invokeStarted = System.nanoTime();
         VersionInvoker.Invocation invocation;
         try {
@@ -62,7 +65,7 @@ public final class TrafficRouter {
                     "InvokeFailed", null);
         }
         double invokeMs = (System.nanoTime() - invokeStarted) / 1e6;
-        boolean mirrored = decision.mirrorToCanary() && mirror(event, body, decision);
+        boolean mirrored = decision.mirrorToCanary() && mirror(event, decision);
 
         String version = invocation.executedVersion() != null ? invocation.executedVersion()
                 : decision.variant() == Variant.ALIAS ? null : decision.qualifier();
@@ -73,26 +76,26 @@ public final class TrafficRouter {
         boolean downstreamCold = "true".equalsIgnoreCase(response.path("headers").path("x-cold-start").asText())
                 || rag != null && rag.path("cold_start").asBoolean(false);
         double latencyMs = (System.nanoTime() - started) / 1e6;
-        telemetry.record(new Telemetry.Observation(clock.instant(), route(event), decision, variant, version,
+        telemetry.record(new Telemetry.Observation(clock.instant(), event.route(), decision, variant, version,
                 routerCold || downstreamCold, latencyMs, invokeMs, response.path("statusCode").asInt(200), failureClass,
-                rag, edgePop(headers), mirrored, prefixCollision(variant, rag, state)));
+                rag, event.edgePop(), mirrored, prefixCollision(variant, rag, state)));
         return response;
     }
 
-    private boolean mirror(ObjectNode event, String body, RouteDecision decision) {
+    private boolean mirror(HttpEvent event, RouteDecision decision) {
         try {
-            invoker.invokeAsync(decision.canaryQualifier(), downstreamPayload(event, body, decision, true));
+            invoker.invokeAsync(decision.canaryQualifier(), downstreamPayload(event, decision, true));
             return true;
         } catch (RuntimeException lost) {
             return false; // shadow traffic is best effort: the user already has the control's answer
         }
     }
 
-    private byte[] downstreamPayload(ObjectNode event, String body, RouteDecision decision, boolean shadow) {
+    private byte[] downstreamPayload(HttpEvent event, RouteDecision decision, boolean shadow) {
         if (payloadMode == DownstreamPayload.BODY) {
-            return (body == null ? "{}" : body).getBytes(StandardCharsets.UTF_8);
+            return (event.body() == null ? "{}" : event.body()).getBytes(StandardCharsets.UTF_8);
         }
-        ObjectNode copy = event.deepCopy();
+        ObjectNode copy = event.raw().deepCopy();
         ObjectNode headers = copy.has("headers") && copy.get("headers").isObject()
                 ? (ObjectNode) copy.get("headers") : copy.putObject("headers");
         headers.put("x-exp", shadow ? Variant.CANARY.label() : decision.variant().label());
@@ -142,9 +145,14 @@ public final class TrafficRouter {
         if (body.isObject()) {
             return body;
         }
-        String text = response.path("isBase64Encoded").asBoolean(false)
-                ? new String(Base64.getDecoder().decode(body.asText()), StandardCharsets.UTF_8) : body.asText();
-        return parseQuietly(text);
+        if (!response.path("isBase64Encoded").asBoolean(false)) {
+            return parseQuietly(body.asText());
+        }
+        try {
+            return parseQuietly(new String(Base64.getDecoder().decode(body.asText()), StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException notBase64) {
+            return null; // the caller still gets the reply as it was sent; only its telemetry fields are missing
+        }
     }
 
     /** Status class + error type, e.g. {@code 5xx:UpstreamTimeout}; null for a success. */
@@ -198,42 +206,6 @@ public final class TrafficRouter {
             return !prefix.startsWith(canaryPrefix);
         }
         return Variant.CONTROL.label().equals(variant) && prefix.startsWith(canaryPrefix);
-    }
-
-    private static Map<String, String> headers(ObjectNode event) {
-        Map<String, String> headers = new HashMap<>();
-        JsonNode node = event.get("headers");
-        if (node != null && node.isObject()) {
-            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> header = it.next();
-                headers.put(header.getKey().toLowerCase(Locale.ROOT), header.getValue().asText());
-            }
-        }
-        return headers;
-    }
-
-    private static String body(ObjectNode event) {
-        JsonNode body = event.get("body");
-        if (body == null || body.isNull()) {
-            return null;
-        }
-        if (event.path("isBase64Encoded").asBoolean(false)) {
-            return new String(Base64.getDecoder().decode(body.asText()), StandardCharsets.UTF_8);
-        }
-        return body.isTextual() ? body.asText() : Json.compact(body);
-    }
-
-    private static String route(ObjectNode event) {
-        String routeKey = event.path("routeKey").asText("");
-        if (!routeKey.isEmpty() && !"$default".equals(routeKey)) {
-            return routeKey;
-        }
-        return event.path("rawPath").asText(event.path("requestContext").path("http").path("path").asText("/"));
-    }
-
-    private static String edgePop(Map<String, String> headers) {
-        String pop = headers.getOrDefault("x-amz-cf-pop", headers.get("x-edge-pop"));
-        return pop == null || pop.length() < 3 ? pop : pop.substring(0, 3).toLowerCase(Locale.ROOT);
     }
 
     private static JsonNode parseQuietly(String text) {

@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ragcanary.core.bucket.StickyBucket;
 import dev.ragcanary.core.json.Json;
+import dev.ragcanary.core.traffic.AssignmentStore;
 import dev.ragcanary.core.traffic.RolloutState;
 import dev.ragcanary.core.traffic.RolloutStatus;
+import dev.ragcanary.core.traffic.RolloutStore;
 import dev.ragcanary.core.traffic.StickyRouter;
 import dev.ragcanary.core.traffic.VersionInvoker;
 import dev.ragcanary.dynamodb.DynamoDbAssignmentStore;
@@ -24,9 +27,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
@@ -76,23 +82,61 @@ class TrafficRouterHandlerTest {
         }
     }
 
-    /** An active rollout on {@code function} whose weight puts tenant-7 on the canary. */
+    /** An active rollout on {@code function} keyed by {@code x-tenant-id}, with tenant-7 on the canary. */
     private void rolloutWithTenant7OnCanary(String function) {
+        rolloutWithTenant7OnCanary(function, "x-tenant-id", "header");
+    }
+
+    /** An active rollout on {@code function} whose weight puts the sticky key tenant-7 on the canary. */
+    private void rolloutWithTenant7OnCanary(String function, String keyAttribute, String keySource) {
         String rolloutId = function + "-v42";
         int bucket = StickyBucket.bucket(rolloutId, "tenant-7");
         double weight = Math.min(0.99, (bucket + 1) / 10_000.0);
         rollouts.acquire(new RolloutState(rolloutId, function, "live", "41", "42", "fifty", weight, 1,
-                RolloutStatus.ACTIVE, Map.of("us-east-1", weight), List.of("acme-internal"), "x-tenant-id", "header",
-                24, "v2-cnr:", 2, 0, null));
+                RolloutStatus.ACTIVE, Map.of("us-east-1", weight), List.of("acme-internal"), keyAttribute, keySource,
+                24, "v2-cnr:", 2, 0, null, null));
+    }
+
+    /** The rollouts table until {@link #down} is set, then a DynamoDB outage for every read. */
+    private static final class OutageRolloutStore implements RolloutStore {
+        private final RolloutStore table;
+        volatile boolean down;
+
+        OutageRolloutStore(RolloutStore table) {
+            this.table = table;
+        }
+
+        @Override
+        public Optional<RolloutState> read(String functionName, String alias) {
+            if (down) {
+                throw SdkClientException.create("Unable to execute HTTP request: connect timed out");
+            }
+            return table.read(functionName, alias);
+        }
+
+        @Override
+        public RolloutState acquire(RolloutState initial) {
+            return table.acquire(initial);
+        }
+
+        @Override
+        public RolloutState update(RolloutState next) {
+            return table.update(next);
+        }
+    }
+
+    private TrafficRouterHandler handler(String function, RolloutStore rolloutStore, AssignmentStore assignmentStore,
+                                         Duration stateCache, double shadowRate, DownstreamPayload mode) {
+        StickyRouter router = new StickyRouter(
+                new StickyRouter.Settings(function, "live", "us-east-1", stateCache, shadowRate),
+                rolloutStore, assignmentStore, Clock.systemUTC(), () -> 0.0);
+        return new TrafficRouterHandler(new TrafficRouter(router, invoker,
+                new Telemetry(lines::add, function, "live", "us-east-1"), mode, Clock.systemUTC()));
     }
 
     private TrafficRouterHandler handler(String function, DynamoDbClient dynamo, double shadowRate, DownstreamPayload mode) {
-        StickyRouter router = new StickyRouter(
-                new StickyRouter.Settings(function, "live", "us-east-1", Duration.ofSeconds(5), shadowRate),
-                new DynamoDbRolloutStore(dynamo, "rollouts"), new DynamoDbAssignmentStore(dynamo, "assignments"),
-                Clock.systemUTC(), () -> 0.0);
-        return new TrafficRouterHandler(new TrafficRouter(router, invoker,
-                new Telemetry(lines::add, function, "live", "us-east-1"), mode, Clock.systemUTC()));
+        return handler(function, new DynamoDbRolloutStore(dynamo, "rollouts"),
+                new DynamoDbAssignmentStore(dynamo, "assignments"), Duration.ofSeconds(5), shadowRate, mode);
     }
 
     private TrafficRouterHandler handler(String function) {
@@ -111,6 +155,24 @@ class TrafficRouterHandlerTest {
 
     private static String event(String name) {
         return Events.load("traffic-router/" + name);
+    }
+
+    /** {@code keyed.json} (tenant-7, a JSON body) changed by {@code change}. */
+    private static String keyedEvent(Consumer<ObjectNode> change) {
+        ObjectNode event = (ObjectNode) Json.parse("keyed.json", event("keyed.json"));
+        change.accept(event);
+        return Json.compact(event);
+    }
+
+    private static ObjectNode headersOf(ObjectNode event) {
+        return (ObjectNode) event.get("headers");
+    }
+
+    private static void assertRoutedAsUnparseable(JsonNode line, String variant) {
+        assertThat(line.path("variant").asText()).isEqualTo(variant);
+        assertThat(line.path("routing").path("reason").asText()).isEqualTo("UNPARSEABLE");
+        assertThat(line.path("routing").path("fallback").asBoolean()).isTrue();
+        assertThat(line.path("RoutingFallbacks").asInt()).isEqualTo(1);
     }
 
     @Test
@@ -198,6 +260,24 @@ class TrafficRouterHandlerTest {
     }
 
     @Test
+    void aKeyedWarmPingIsRoutedByItsBucketButNeverWritesAnAssignment() throws IOException {
+        rolloutWithTenant7OnCanary("rag-warm-keyed");
+        TrafficRouterHandler handler = handler("rag-warm-keyed");
+        DynamoDbAssignmentStore stored = new DynamoDbAssignmentStore(DYNAMO.client(), "assignments");
+
+        run(handler, keyedEvent(e -> headersOf(e).put("x-warm", "true")));
+
+        assertThat(invoker.calls).containsExactly("42");
+        assertThat(lastLine().path("routing").path("reason").asText()).isEqualTo("BUCKETED");
+        assertThat(lastLine().has("_aws")).isFalse();
+        assertThat(stored.get("rag-warm-keyed", "live", "tenant-7")).isEmpty();
+
+        run(handler, event("keyed.json"));
+        assertThat(lastLine().path("routing").path("reason").asText()).isEqualTo("NEWLY_ASSIGNED");
+        assertThat(stored.get("rag-warm-keyed", "live", "tenant-7")).isPresent();
+    }
+
+    @Test
     void aFunctionErrorIsA502CountedByFailureClass() throws IOException {
         rolloutWithTenant7OnCanary("rag-error");
         invoker.reply = q -> new VersionInvoker.Invocation(200,
@@ -228,7 +308,7 @@ class TrafficRouterHandlerTest {
     @Test
     void theShadowStageMirrorsToTheCanaryWhileTheUserGetsTheControl() throws IOException {
         rollouts.acquire(new RolloutState("rag-shadow-v42", "rag-shadow", "live", "41", "42", "shadow", 0, 1,
-                RolloutStatus.ACTIVE, Map.of("us-east-1", 0.0), List.of(), "x-tenant-id", "header", 24, "v2-cnr:", 2, 0, null));
+                RolloutStatus.ACTIVE, Map.of("us-east-1", 0.0), List.of(), "x-tenant-id", "header", 24, "v2-cnr:", 2, 0, null, null));
 
         JsonNode response = run(handler("rag-shadow", DYNAMO.client(), 1.0, DownstreamPayload.EVENT), event("keyed.json"));
 
@@ -247,8 +327,166 @@ class TrafficRouterHandlerTest {
         JsonNode response = run(handler("rag-down", nowhere, 0, DownstreamPayload.EVENT), event("keyed.json"));
 
         assertThat(response.path("statusCode").asInt()).isEqualTo(200);
+        assertThat(invoker.calls).as("a router that never read the state trusts the alias").containsExactly("live");
+        assertThat(lastLine().path("routing").path("reason").asText()).isEqualTo("STORE_UNAVAILABLE");
         assertThat(lastLine().path("routing").path("fallback").asBoolean()).isTrue();
         assertThat(lastLine().path("RoutingFallbacks").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void afterAPromotionADynamoDbOutageSendsRequestsToTheAliasNotTheReplacedVersion() throws IOException {
+        rolloutWithTenant7OnCanary("rag-promoted");
+        rollouts.update(rollouts.read("rag-promoted", "live").orElseThrow().withStatus(RolloutStatus.PROMOTED, 1));
+        OutageRolloutStore outage = new OutageRolloutStore(rollouts);
+        TrafficRouterHandler handler = handler("rag-promoted", outage,
+                new DynamoDbAssignmentStore(DYNAMO.client(), "assignments"), Duration.ZERO, 0, DownstreamPayload.EVENT);
+        invoker.reply = q -> new VersionInvoker.Invocation(200, httpReply(rag("v2-cnr:", true)), null,
+                "live".equals(q) ? "42" : q);
+        run(handler, event("keyed.json"));
+
+        outage.down = true;
+        JsonNode response = run(handler, event("keyed.json"));
+
+        assertThat(response.path("statusCode").asInt()).isEqualTo(200);
+        assertThat(invoker.calls).containsExactly("live", "live");
+        JsonNode line = lastLine();
+        assertThat(line.path("variant").asText()).isEqualTo("canary-v42");
+        assertThat(line.path("routing").path("reason").asText()).isEqualTo("STORE_UNAVAILABLE");
+        assertThat(line.path("routing").path("fallback").asBoolean()).isTrue();
+        assertThat(line.path("RoutingFallbacks").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void whenTheAssignmentStoreFailsDuringARolloutTheControlServesAndTheFallbackIsCounted() throws IOException {
+        rolloutWithTenant7OnCanary("rag-assignments-down");
+        TrafficRouterHandler handler = handler("rag-assignments-down", rollouts,
+                new DynamoDbAssignmentStore(DYNAMO.client(), "no-such-table"), Duration.ofSeconds(5), 0,
+                DownstreamPayload.EVENT);
+
+        JsonNode response = run(handler, event("keyed.json"));
+
+        assertThat(response.path("statusCode").asInt()).isEqualTo(200);
+        assertThat(invoker.calls).containsExactly("41");
+        JsonNode line = lastLine();
+        assertThat(line.path("variant").asText()).isEqualTo("control-v41");
+        assertThat(line.path("routing").path("reason").asText()).isEqualTo("STORE_UNAVAILABLE");
+        assertThat(line.path("routing").path("fallback").asBoolean()).isTrue();
+        assertThat(line.path("RoutingFallbacks").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void anInvalidBase64BodyIsUnparseableAndServedByTheControlWithOneTelemetryLine() throws IOException {
+        rolloutWithTenant7OnCanary("rag-base64");
+
+        JsonNode response = run(handler("rag-base64"),
+                keyedEvent(e -> e.put("isBase64Encoded", true).put("body", "{not base64}")));
+
+        assertThat(response.path("statusCode").asInt()).isEqualTo(200);
+        assertThat(invoker.calls).containsExactly("41");
+        assertThat(lines).hasSize(1);
+        assertRoutedAsUnparseable(lastLine(), "control-v41");
+    }
+
+    @Test
+    void anUnparseableRequestGoesToTheAliasWhenNoRolloutIsActive() throws IOException {
+        JsonNode response = run(handler("rag-base64-no-rollout"),
+                keyedEvent(e -> e.put("isBase64Encoded", true).put("body", "{not base64}")));
+
+        assertThat(response.path("statusCode").asInt()).isEqualTo(200);
+        assertThat(invoker.calls).containsExactly("live");
+        assertThat(lines).hasSize(1);
+        assertRoutedAsUnparseable(lastLine(), "alias-v41");
+    }
+
+    @Test
+    void malformedHeadersAreUnparseableAndNeverBecomeAStickyKey() throws IOException {
+        rolloutWithTenant7OnCanary("rag-headers");
+        TrafficRouterHandler handler = handler("rag-headers");
+
+        run(handler, keyedEvent(e -> e.putArray("headers").add("x-tenant-id").add("tenant-7")));
+        run(handler, keyedEvent(e -> headersOf(e).putNull("x-tenant-id")));
+        run(handler, keyedEvent(e -> headersOf(e).putObject("x-tenant-id").put("id", "tenant-7")));
+
+        assertThat(invoker.calls).containsExactly("41", "41", "41");
+        assertThat(lines).hasSize(3)
+                .allSatisfy(line -> assertRoutedAsUnparseable(Json.parse("line", line), "control-v41"));
+        assertThat(new DynamoDbAssignmentStore(DYNAMO.client(), "assignments").get("rag-headers", "live", "null"))
+                .isEmpty();
+    }
+
+    @Test
+    void aBodyThatIsNotAJsonObjectIsUnparseableWhenTheStickyKeyIsInTheBody() throws IOException {
+        rolloutWithTenant7OnCanary("rag-body-key", "userId", "body");
+        TrafficRouterHandler handler = handler("rag-body-key");
+
+        run(handler, keyedEvent(e -> e.put("body", "[{\"userId\": \"tenant-7\"}]")));
+        run(handler, keyedEvent(e -> e.put("body", "userId=tenant-7")));
+        run(handler, keyedEvent(e -> e.put("body", "[".repeat(5_000) + "]".repeat(5_000))));
+        assertThat(lines).hasSize(3)
+                .allSatisfy(line -> assertRoutedAsUnparseable(Json.parse("line", line), "control-v41"));
+
+        run(handler, keyedEvent(e -> e.put("body", "{\"userId\": \"tenant-7\"}")));
+        assertThat(invoker.calls).containsExactly("41", "41", "41", "42");
+        assertThat(lastLine().path("routing").path("reason").asText()).isEqualTo("NEWLY_ASSIGNED");
+    }
+
+    @Test
+    void aHugeBodyWhoseStickyKeyIsTooLongToStoreIsUnparseableAndNothingIsStored() throws IOException {
+        rolloutWithTenant7OnCanary("rag-huge", "userId", "body");
+        String hugeKey = "u".repeat(3_000);
+        String body = Json.compact(Map.of("userId", hugeKey, "question", "q".repeat(4_000_000)));
+
+        JsonNode response = run(handler("rag-huge"), keyedEvent(e -> e.put("body", body)));
+
+        assertThat(response.path("statusCode").asInt()).isEqualTo(200);
+        assertThat(invoker.calls).containsExactly("41");
+        assertRoutedAsUnparseable(lastLine(), "control-v41");
+        assertThat(DYNAMO.client().scanPaginator(b -> b.tableName("assignments")).items().stream()
+                .filter(i -> i.get("pk").s().startsWith("rag-huge#"))).isEmpty();
+    }
+
+    @Test
+    void nullFieldsInTheEventAreTreatedAsAbsent() throws IOException {
+        rolloutWithTenant7OnCanary("rag-nulls");
+
+        JsonNode response = run(handler("rag-nulls"), keyedEvent(e -> List.of("headers", "body", "isBase64Encoded",
+                "rawPath", "routeKey", "requestContext").forEach(e::putNull)));
+
+        assertThat(response.path("statusCode").asInt()).isEqualTo(200);
+        assertThat(invoker.calls).containsExactly("live");
+        assertThat(lines).hasSize(1);
+        assertThat(lastLine().path("route").asText()).isEqualTo("/");
+        assertThat(lastLine().path("routing").path("reason").asText()).isEqualTo("UNKEYED");
+    }
+
+    @Test
+    void anEventThatIsNotAJsonObjectIsUnparseableYetInvokedAndLogged() throws IOException {
+        rolloutWithTenant7OnCanary("rag-not-an-event");
+        TrafficRouterHandler handler = handler("rag-not-an-event");
+
+        for (String event : List.of("[\"x-tenant-id\", \"tenant-7\"]", "{\"headers\": {", "")) {
+            assertThat(run(handler, event).path("statusCode").asInt()).as(event).isEqualTo(200);
+        }
+
+        assertThat(invoker.calls).containsExactly("41", "41", "41");
+        assertThat(invoker.payloads.get(0).path("headers").path("x-variant").asText()).isEqualTo("41");
+        assertThat(lines).hasSize(3)
+                .allSatisfy(line -> assertRoutedAsUnparseable(Json.parse("line", line), "control-v41"));
+    }
+
+    @Test
+    void aReplyWithAnUndecodableBase64BodyIsPassedThroughAndLogged() throws IOException {
+        rolloutWithTenant7OnCanary("rag-bad-reply");
+        invoker.reply = q -> new VersionInvoker.Invocation(200, Json.compact(Map.of("statusCode", 200,
+                "isBase64Encoded", true, "body", "{not base64}")).getBytes(StandardCharsets.UTF_8), null, q);
+
+        JsonNode response = run(handler("rag-bad-reply"), event("keyed.json"));
+
+        assertThat(response.path("statusCode").asInt()).isEqualTo(200);
+        assertThat(response.path("body").asText()).isEqualTo("{not base64}");
+        assertThat(lines).hasSize(1);
+        assertThat(lastLine().path("status").asInt()).isEqualTo(200);
+        assertThat(lastLine().has("retrieval")).isFalse();
     }
 
     @Test

@@ -9,11 +9,18 @@ package dev.ragcanary.core.traffic;
  * @param warmPing       an {@code x-warm: true} request: routed, never counted in metrics
  * @param mirrorToCanary shadow stage: also send this request to {@code canaryQualifier} asynchronously
  * @param experimentIgnored the client sent {@code x-exp} but its tenant is not trusted
- * @param fallback       the assignment or state store was unavailable; sent to the control
  */
 public record RouteDecision(Variant variant, String qualifier, Reason reason, String rolloutId, long epoch,
                             String stickyKey, int bucket, boolean warmPing, boolean mirrorToCanary,
-                            String canaryQualifier, boolean experimentIgnored, boolean fallback) {
+                            String canaryQualifier, boolean experimentIgnored) {
+
+    /**
+     * The router could not route by the rollout and sent the request where the last rollout state it saw sends
+     * everyone: the control while a rollout is active or rolled back, else the alias.
+     */
+    public boolean fallback() {
+        return reason == Reason.STORE_UNAVAILABLE || reason == Reason.UNPARSEABLE;
+    }
 
     public enum Reason {
         /** No rollout holds the alias, or it was promoted/released: the alias decides. */
@@ -24,6 +31,8 @@ public record RouteDecision(Variant variant, String qualifier, Reason reason, St
         ASSIGNED,
         /** Bucketed now and this router's write won. */
         NEWLY_ASSIGNED,
+        /** Bucketed now and not written: a warm-up ping never pins a key. */
+        BUCKETED,
         /** Bucketed now but another router wrote first; its assignment is used. */
         LOST_RACE,
         /** A trusted tenant asked for a variant with {@code x-exp}. */
@@ -33,6 +42,8 @@ public record RouteDecision(Variant variant, String qualifier, Reason reason, St
         /** The rollout was rolled back: everyone on the control. */
         ROLLED_BACK,
         /** A store was unavailable. */
-        STORE_UNAVAILABLE
+        STORE_UNAVAILABLE,
+        /** The request could not be read: a malformed event, headers or body, or a sticky key too long to store. */
+        UNPARSEABLE
     }
 }

@@ -13,7 +13,8 @@ import java.util.function.DoubleSupplier;
  * keyed requests are pinned here and invoked by version; unkeyed ones go to the alias.
  *
  * <p>The rollout state is cached for {@code stateCacheTtl}, so a rollback reaches every router within that time.
- * Routing never fails a request: when a store is unavailable the request goes to the control and is counted.
+ * Routing never fails a request: when a store is unavailable or the request cannot be read, the request goes where
+ * the last rollout state seen sends everyone (see {@link RouteDecision#fallback()}) and is counted.
  */
 public final class StickyRouter {
     /**
@@ -70,7 +71,7 @@ public final class StickyRouter {
         CachedState snapshot = state();
         RolloutState state = snapshot.state().orElse(null);
         if (snapshot.unavailable()) {
-            return fallback(state, warm);
+            return fallback(state, RouteDecision.Reason.STORE_UNAVAILABLE, warm);
         }
         if (state == null || state.status() == RolloutStatus.PROMOTED || state.status() == RolloutStatus.RELEASED) {
             return decision(state, Variant.ALIAS, RouteDecision.Reason.NO_ACTIVE_ROLLOUT, null, -1, warm, false, false);
@@ -81,7 +82,12 @@ public final class StickyRouter {
         double weight = region == null ? state.weight() : state.regionWeights().getOrDefault(region, 0.0);
         boolean shadowStage = state.weight() == 0 && !RolloutState.START_STAGE.equals(state.stage());
         boolean mirror = shadowStage && shadowSampleRate > 0 && random.getAsDouble() < shadowSampleRate;
-        String key = request.stickyKey(state.stickyKeyAttribute(), state.stickySource());
+        String key;
+        try {
+            key = request.stickyKey(state.stickyKeyAttribute(), state.stickySource());
+        } catch (RouteRequest.UnparseableRequestException unparseable) {
+            return fallback(state, RouteDecision.Reason.UNPARSEABLE, warm);
+        }
 
         String asked = request.header(RouteRequest.EXPERIMENT_HEADER);
         String tenant = request.tenant(key);
@@ -107,6 +113,10 @@ public final class StickyRouter {
                 return decision(state, stored.get().variant(), RouteDecision.Reason.ASSIGNED, key, bucket, warm, mirror, ignored);
             }
             Variant variant = StickyBucket.isCanary(bucket, weight) ? Variant.CANARY : Variant.CONTROL;
+            if (warm) {
+                // A ping is not a user: the key's first real request makes its assignment, at that moment's weight.
+                return decision(state, variant, RouteDecision.Reason.BUCKETED, key, bucket, true, mirror, ignored);
+            }
             Assignment candidate = new Assignment(key, state.rolloutId(), state.epoch(), variant,
                     state.qualifierOf(variant), weight, now.plus(Duration.ofHours(state.stickyHours())));
             AssignmentStore.Claim claim = assignments.claim(functionName, alias, candidate, now);
@@ -114,11 +124,22 @@ public final class StickyRouter {
                     ? RouteDecision.Reason.NEWLY_ASSIGNED : RouteDecision.Reason.LOST_RACE;
             return decision(state, claim.assignment().variant(), reason, key, bucket, warm, mirror, ignored);
         } catch (RuntimeException storeDown) {
-            return fallback(state, warm);
+            return fallback(state, RouteDecision.Reason.STORE_UNAVAILABLE, warm);
         }
     }
 
-    /** Requests sent to the control because a store was unavailable, since this router was created. */
+    /**
+     * Routes a request whose front door could not read it (say, a malformed event or headers) as a fallback with
+     * reason {@link RouteDecision.Reason#UNPARSEABLE}.
+     */
+    public RouteDecision routeUnparseable(boolean warmPing) {
+        return fallback(state().state().orElse(null), RouteDecision.Reason.UNPARSEABLE, warmPing);
+    }
+
+    /**
+     * Requests routed as a fallback (a store was unavailable or the request unparseable) since this router was
+     * created; warm-up pings are never counted.
+     */
     public long fallbackCount() {
         return fallbacks.sum();
     }
@@ -132,21 +153,27 @@ public final class StickyRouter {
         return current == null ? Optional.empty() : current.state();
     }
 
-    private RouteDecision fallback(RolloutState state, boolean warm) {
-        fallbacks.increment();
-        Variant variant = state == null ? Variant.ALIAS : Variant.CONTROL;
-        return new RouteDecision(variant, state == null ? alias : state.controlVersion(),
-                RouteDecision.Reason.STORE_UNAVAILABLE, state == null ? null : state.rolloutId(),
-                state == null ? 0 : state.epoch(), null, -1, warm, false, null, false, true);
+    /**
+     * Without a store or a readable request the last state seen is the best truth left: a rollout still running, or
+     * rolled back, keeps everyone on the control; once promoted or released (or before any state was seen) the alias
+     * is the truth.
+     */
+    private RouteDecision fallback(RolloutState state, RouteDecision.Reason reason, boolean warm) {
+        if (!warm) {
+            fallbacks.increment();
+        }
+        boolean controlServes = state != null
+                && (state.status() == RolloutStatus.ACTIVE || state.status() == RolloutStatus.ROLLED_BACK);
+        return decision(state, controlServes ? Variant.CONTROL : Variant.ALIAS, reason, null, -1, warm, false, false);
     }
 
     private RouteDecision decision(RolloutState state, Variant variant, RouteDecision.Reason reason, String key,
                                    int bucket, boolean warm, boolean mirror, boolean ignored) {
         if (state == null) {
-            return new RouteDecision(variant, alias, reason, null, 0, key, bucket, warm, false, null, ignored, false);
+            return new RouteDecision(variant, alias, reason, null, 0, key, bucket, warm, false, null, ignored);
         }
         return new RouteDecision(variant, state.qualifierOf(variant), reason, state.rolloutId(), state.epoch(), key,
-                bucket, warm, mirror, mirror ? state.canaryVersion() : null, ignored, false);
+                bucket, warm, mirror, mirror ? state.canaryVersion() : null, ignored);
     }
 
     private CachedState state() {

@@ -16,6 +16,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class StickyRouterTest {
     private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
@@ -30,6 +32,13 @@ class StickyRouterTest {
         RolloutState state = Plans.initialState(Plans.twoRegions(), "41").withStage(stage, weight, Map.of());
         rollouts.put(state);
         return state;
+    }
+
+    /** An active rollout at stage five whose sticky key is the top-level body field {@code field}. */
+    private void activeKeyedByBodyField(String field) {
+        RolloutState state = Plans.initialState(Plans.twoRegions(), "41");
+        rollouts.put(new RolloutState(state.rolloutId(), state.functionName(), state.alias(), "41", "42", "five", 0.05,
+                1, RolloutStatus.ACTIVE, Map.of(), state.trustedTenants(), field, "body", 24, "v2-cnr:", 1, 1, null, null));
     }
 
     private static RouteRequest headers(String... pairs) {
@@ -193,13 +202,42 @@ class StickyRouterTest {
     }
 
     @Test
-    void warmPingsAreRoutedButFlagged() {
+    void warmPingsAreRoutedByBucketButNeverWriteAnAssignment() {
         active("five", 0.05);
 
         RouteDecision ping = router.route(headers("x-tenant-id", tenant(true, 0.05), "x-warm", "true"));
 
         assertThat(ping.variant()).isEqualTo(Variant.CANARY);
         assertThat(ping.warmPing()).isTrue();
+        assertThat(ping.reason()).isEqualTo(Reason.BUCKETED);
+        assertThat(assignments.items).isEmpty();
+    }
+
+    @Test
+    void aWarmPingFollowsAnExistingAssignment() {
+        RolloutState state = active("five", 0.05);
+        String key = tenant(false, 0.05);
+        Assignment pinned = new Assignment(key, state.rolloutId(), state.epoch(), Variant.CANARY, "42", 0.05,
+                clock.instant().plusSeconds(3600));
+        assignments.items.put("rag-answer#live#" + key, pinned);
+
+        RouteDecision ping = router.route(headers("x-tenant-id", key, "x-warm", "true"));
+
+        assertThat(ping.variant()).isEqualTo(Variant.CANARY);
+        assertThat(ping.reason()).isEqualTo(Reason.ASSIGNED);
+        assertThat(assignments.items).containsExactly(Map.entry("rag-answer#live#" + key, pinned));
+    }
+
+    @Test
+    void aWarmPingDuringAnOutageIsRoutedButNotCountedAsAFallback() {
+        active("fifty", 0.50);
+        assignments.fail = new IllegalStateException("connection refused");
+
+        RouteDecision ping = router.route(headers("x-tenant-id", tenant(true, 0.50), "x-warm", "true"));
+
+        assertThat(ping.variant()).isEqualTo(Variant.CONTROL);
+        assertThat(ping.fallback()).isTrue();
+        assertThat(router.fallbackCount()).isZero();
     }
 
     @Test
@@ -211,21 +249,39 @@ class StickyRouterTest {
 
         assertThat(decision.variant()).isEqualTo(Variant.CONTROL);
         assertThat(decision.qualifier()).isEqualTo("41");
+        assertThat(decision.reason()).isEqualTo(Reason.STORE_UNAVAILABLE);
         assertThat(decision.fallback()).isTrue();
         assertThat(router.fallbackCount()).isEqualTo(1);
     }
 
-    @Test
-    void whenTheStateStoreIsDownTheLastKnownControlIsUsed() {
-        active("fifty", 0.50);
+    @ParameterizedTest(name = "last seen {0}: {1} ({2})")
+    @CsvSource({"ACTIVE, CONTROL, 41", "ROLLED_BACK, CONTROL, 41", "PROMOTED, ALIAS, live", "RELEASED, ALIAS, live"})
+    void whenTheStateStoreGoesDownRequestsGoWhereTheLastSeenStatusSendsThem(RolloutStatus lastSeen, Variant expected,
+                                                                           String qualifier) {
+        rollouts.put(Plans.initialState(Plans.twoRegions(), "41").withStage("full", 1.0, Map.of())
+                .withStatus(lastSeen, 2));
         router.route(headers());
         rollouts.failReads = new IllegalStateException("timeout");
         clock.advance(Duration.ofSeconds(6));
 
         RouteDecision decision = router.route(headers("x-tenant-id", tenant(true, 0.50)));
 
-        assertThat(decision.qualifier()).isEqualTo("41");
+        assertThat(decision.variant()).isEqualTo(expected);
+        assertThat(decision.qualifier()).isEqualTo(qualifier);
         assertThat(decision.reason()).isEqualTo(Reason.STORE_UNAVAILABLE);
+        assertThat(decision.fallback()).isTrue();
+        assertThat(router.fallbackCount()).isEqualTo(1);
+    }
+
+    @Test
+    void aRouterThatHasNeverReadTheStateSendsRequestsToTheAliasWhenTheStoreIsDown() {
+        rollouts.failReads = new IllegalStateException("timeout");
+
+        RouteDecision decision = router.route(headers("x-tenant-id", "t1"));
+
+        assertThat(decision.variant()).isEqualTo(Variant.ALIAS);
+        assertThat(decision.qualifier()).isEqualTo("live");
+        assertThat(decision.fallback()).isTrue();
         assertThat(router.fallbackCount()).isEqualTo(1);
     }
 
@@ -284,15 +340,40 @@ class StickyRouterTest {
 
     @Test
     void theStickyKeyCanComeFromTheJsonBody() {
-        RolloutState state = Plans.initialState(Plans.twoRegions(), "41");
-        rollouts.put(new RolloutState(state.rolloutId(), state.functionName(), state.alias(), "41", "42", "five", 0.05,
-                1, RolloutStatus.ACTIVE, Map.of(), state.trustedTenants(), "userId", "body", 24, "v2-cnr:", 1, 1, null, null));
+        activeKeyedByBodyField("userId");
         JsonNode body = Json.parse("body", "{\"userId\": \"" + tenant(true, 0.05) + "\", \"question\": \"q\"}");
 
         RouteDecision decision = router.route(new RouteRequest(Map.of(), () -> body));
 
         assertThat(decision.variant()).isEqualTo(Variant.CANARY);
         assertThat(decision.stickyKey()).isEqualTo(tenant(true, 0.05));
+    }
+
+    @Test
+    void aBodyKeyedRequestWhoseBodyIsNotAJsonObjectIsUnparseableAndGoesToTheControl() {
+        activeKeyedByBodyField("userId");
+        JsonNode array = Json.parse("body", "[{\"userId\": \"" + tenant(true, 0.05) + "\"}]");
+
+        RouteDecision decision = router.route(new RouteRequest(Map.of(), () -> array));
+
+        assertThat(decision.variant()).isEqualTo(Variant.CONTROL);
+        assertThat(decision.reason()).isEqualTo(Reason.UNPARSEABLE);
+        assertThat(decision.fallback()).isTrue();
+        assertThat(router.fallbackCount()).isEqualTo(1);
+    }
+
+    @Test
+    void aStickyKeyTooLongToStoreIsUnparseableAndNeverReachesTheStore() {
+        active("five", 0.05);
+        String tooLong = "k".repeat(RouteRequest.MAX_STICKY_KEY_BYTES + 1);
+
+        RouteDecision decision = router.route(headers("x-tenant-id", tooLong));
+
+        assertThat(decision.variant()).isEqualTo(Variant.CONTROL);
+        assertThat(decision.reason()).isEqualTo(Reason.UNPARSEABLE);
+        assertThat(assignments.items).isEmpty();
+        assertThat(router.route(headers("x-tenant-id", "k".repeat(RouteRequest.MAX_STICKY_KEY_BYTES))).reason())
+                .isEqualTo(Reason.NEWLY_ASSIGNED);
     }
 
     static final class MutableClock extends Clock {
