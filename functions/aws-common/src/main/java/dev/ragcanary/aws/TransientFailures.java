@@ -17,9 +17,10 @@ import software.amazon.awssdk.core.exception.SdkServiceException;
  * lost-race signals.
  */
 public final class TransientFailures {
-    /** DynamoDB answers these with HTTP 400, yet they only say "slow down". */
+    /** DynamoDB answers these with HTTP 400, yet they only say "slow down" (error codes, and the SDK's class names). */
     private static final Set<String> THROTTLING_CODES = Set.of("ProvisionedThroughputExceededException",
-            "RequestLimitExceeded", "ThrottlingException", "TooManyRequestsException", "LimitExceededException");
+            "RequestLimitExceeded", "RequestLimitExceededException", "ThrottlingException", "TooManyRequestsException",
+            "LimitExceededException");
 
     private TransientFailures() {
     }
@@ -40,7 +41,8 @@ public final class TransientFailures {
                 return true;
             }
             if (t instanceof SdkServiceException service && (service.isThrottlingException()
-                    || service.statusCode() >= 500 || THROTTLING_CODES.contains(errorCode(service)))) {
+                    || service.statusCode() >= 500 || THROTTLING_CODES.contains(errorCode(service))
+                    || THROTTLING_CODES.contains(service.getClass().getSimpleName()))) {
                 return true;
             }
         }
@@ -49,6 +51,7 @@ public final class TransientFailures {
 
     private static String errorCode(SdkServiceException service) {
         return service instanceof AwsServiceException aws
-                && aws.awsErrorDetails() != null ? aws.awsErrorDetails().errorCode() : null;
+                && aws.awsErrorDetails() != null && aws.awsErrorDetails().errorCode() != null
+                ? aws.awsErrorDetails().errorCode() : "";
     }
 }

@@ -1,6 +1,7 @@
 package dev.ragcanary.local.fleet;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
@@ -26,7 +27,9 @@ public final class DynamoDbThrottling implements ExecutionInterceptor {
         if (operation != null && operation.equals(attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME))
                 && left.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
             throw ProvisionedThroughputExceededException.builder()
-                    .message("The level of configured provisioned throughput for the table was exceeded (simulated)")
+                    .awsErrorDetails(AwsErrorDetails.builder().errorCode("ProvisionedThroughputExceededException")
+                            .errorMessage("The level of configured provisioned throughput for the table was exceeded"
+                                    + " (simulated)").serviceName("DynamoDb").build())
                     .statusCode(400)
                     .build();
         }
