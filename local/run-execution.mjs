@@ -97,6 +97,8 @@ const entries = new Map();
 lines.on('line', (line) => {
   if (line.trim() === 'abort') {
     abortAll();
+    // Acknowledged once no further Task can start, so the caller knows the stop took effect.
+    emit({ type: 'aborted' });
   }
 });
 

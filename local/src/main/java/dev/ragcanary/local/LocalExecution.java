@@ -67,6 +67,7 @@ public final class LocalExecution {
     private final Process process;
     private final Writer stdin;
     private final CompletableFuture<ExecutionResult> result = new CompletableFuture<>();
+    private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private final StringBuilder stderr = new StringBuilder();
     private final Duration timeout;
 
@@ -130,9 +131,19 @@ public final class LocalExecution {
         }
     }
 
-    /** Stops the execution as StopExecution would: every running (nested) execution ends ABORTED. */
+    /**
+     * Stops the execution as StopExecution would: every running (nested) execution ends ABORTED. Returns once the
+     * runner has taken the stop (no Task starts after it; one already running finishes), or the run has ended.
+     */
     public void abort() {
         send("abort");
+        try {
+            CompletableFuture.anyOf(stopped, result).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            // The run broke or hangs; await() reports it.
+        }
     }
 
     /** Waits for the end of the execution. */
@@ -209,6 +220,7 @@ public final class LocalExecution {
             case "execution" -> listener.onExecution(new ExecutionEvent(event.path("event").asText(),
                     text(event, "execution"), text(event, "machine"), text(event, "parent"), event.get("input"),
                     event.get("output"), text(event, "error"), text(event, "cause"), instant(event)));
+            case "aborted" -> stopped.complete(null);
             case "result" -> result.complete(new ExecutionResult(event.path("status").asText(), event.get("output"),
                     text(event, "error"), text(event, "cause"), event.path("transitions").asLong(),
                     event.path("maxPayloadBytes").asLong(), text(event, "maxPayloadState"),

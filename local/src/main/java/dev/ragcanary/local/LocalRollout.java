@@ -1,6 +1,9 @@
 package dev.ragcanary.local;
 
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
+import dev.ragcanary.core.ports.AliasControl.AliasState;
+import java.util.TreeMap;
+import dev.ragcanary.aws.AwsClients;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ragcanary.core.evidence.LocalFolderEvidenceStore;
@@ -61,46 +64,55 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  * status (RUNNING until it ends), so a second execution of the same rollout can join the first.
  */
 public final class LocalRollout implements AutoCloseable {
-    public static final String ROLLOUTS_TABLE = "rag-canary-rollouts";
-    public static final String ASSIGNMENTS_TABLE = "rag-canary-assignments";
-    public static final String CACHE_TABLE = "rag-canary-answer-cache";
+    /** How often Lambda tries an asynchronous invocation (the cleanup's EventBridge target): once and two retries. */
+    static final int ASYNC_INVOKE_ATTEMPTS = 3;
 
     private final ProjectLayout layout;
+    /** The scenario and its fleet, or null for a rollout on other backends. */
     private final Scenario scenario;
-    private final Dynalite dynalite;
-    private final DynamoDbClient dynamo;
     private final SimulatedFleet fleet;
+    private final LocalBackends backends;
+    private final Dynalite dynalite;
+    private final boolean ownsDynalite;
+    private final DynamoDbClient dynamo;
+    private final String rolloutsTable;
     private final LocalLambdaEndpoint endpoint;
     private final Path evidenceDir;
-    private final EvidenceStore evidence;
-    private final WeightShifterHandler weightShifter;
+    private final RequestStreamHandler weightShifter;
     /** Every rollout execution started here, by execution ARN: what the describeExecution stand-in reports. */
     private final Map<String, LocalExecution> executions = new ConcurrentHashMap<>();
     private final AtomicInteger executionCount = new AtomicInteger();
 
-    private LocalRollout(ProjectLayout layout, Scenario scenario, Dynalite dynalite, Path evidenceDir) {
+    private LocalRollout(ProjectLayout layout, Scenario scenario, SimulatedFleet fleet, LocalBackends backends,
+                         Dynalite dynalite, boolean ownsDynalite, String tablePrefix, Path evidenceDir) {
         this.layout = layout;
         this.scenario = scenario;
+        this.fleet = fleet;
+        this.backends = backends;
         this.dynalite = dynalite;
+        this.ownsDynalite = ownsDynalite;
         this.evidenceDir = evidenceDir;
-        dynalite.createRolloutsTable(ROLLOUTS_TABLE);
-        dynalite.createAssignmentsTable(ASSIGNMENTS_TABLE);
-        dynalite.createTable(CACHE_TABLE, "pk", null);
-        this.dynamo = dev.ragcanary.aws.AwsClients.build(DynamoDbClient.builder(), dynalite.endpoint(), Region.US_EAST_1,
-                o -> o.addExecutionInterceptor(new DynamoDbThrottling(scenario.controlPlane())));
-        this.fleet = new SimulatedFleet(scenario, regions(scenario.startInputOver(baseStartInput(layout))));
-        this.evidence = new LocalFolderEvidenceStore(evidenceDir);
-        DynamoDbRolloutStore rollouts = new DynamoDbRolloutStore(dynamo, ROLLOUTS_TABLE);
-        DynamoDbLedger ledger = new DynamoDbLedger(dynamo, ROLLOUTS_TABLE);
-        this.weightShifter = new WeightShifterHandler(new WeightShifter(fleet, fleet, rollouts, ledger,
-                new DynamoDbCachePurger(dynamo, CACHE_TABLE), Clock.systemUTC()), NO_METRICS);
+        this.rolloutsTable = tablePrefix + "rollouts";
+        String cacheTable = tablePrefix + "answer-cache";
+        dynalite.createRolloutsTable(rolloutsTable);
+        dynalite.createTable(cacheTable, "pk", null);
+        this.dynamo = AwsClients.build(DynamoDbClient.builder(), dynalite.endpoint(), Region.US_EAST_1,
+                o -> AwsClients.NO_SDK_RETRIES.andThen(c -> c.addExecutionInterceptor(backends.dynamoDb())).accept(o));
+        DynamoDbRolloutStore rollouts = new DynamoDbRolloutStore(dynamo, rolloutsTable);
+        DynamoDbLedger ledger = new DynamoDbLedger(dynamo, rolloutsTable);
+        LocalBackends.Invocations wrap = backends.invocations();
+        this.weightShifter = wrap.around("weight-shifter", new WeightShifterHandler(new WeightShifter(backends.aliases(),
+                backends.versions(), rollouts, ledger, new DynamoDbCachePurger(dynamo, cacheTable), Clock.systemUTC()),
+                NO_METRICS));
         this.endpoint = LocalLambdaEndpoint.start()
                 .register("weight-shifter", weightShifter)
-                .register("probe-replay", probeReplay())
-                .register("gate-evaluation", new GateEvaluationHandler(new GateEvaluationService(fleet, evidence, GateEngine.standard(),
-                        VerdictLog.ledger(new LedgerNotes(rollouts, ledger, Clock.systemUTC()))), NO_METRICS))
-                .register("local-approvals", LocalStandIns.approvals(scenario.approvals()))
-                .register("local-evidence-archive", LocalStandIns.evidenceArchive(evidence))
+                .register("probe-replay", wrap.around("probe-replay", probeReplay(backends)))
+                .register("gate-evaluation", wrap.around("gate-evaluation", new GateEvaluationHandler(
+                        new GateEvaluationService(backends.metrics(), backends.evidence(), GateEngine.standard(),
+                                VerdictLog.ledger(new LedgerNotes(rollouts, ledger, Clock.systemUTC()))), NO_METRICS)))
+                .register("local-approvals", wrap.around("local-approvals", backends.approvals()))
+                .register("local-evidence-archive", wrap.around("local-evidence-archive",
+                        LocalStandIns.evidenceArchive(backends.evidence())))
                 .register("local-describe-execution", LocalStandIns.describeExecution(
                         arn -> Optional.ofNullable(executions.get(arn))));
     }
@@ -121,11 +133,23 @@ public final class LocalRollout implements AutoCloseable {
     public static LocalRollout open(ProjectLayout layout, Scenario scenario, Path evidenceDir) {
         Dynalite dynalite = Dynalite.start();
         try {
-            return new LocalRollout(layout, scenario, dynalite, evidenceDir);
+            SimulatedFleet fleet = new SimulatedFleet(scenario, regions(scenario.startInputOver(baseStartInput(layout))));
+            LocalBackends backends = new LocalBackends(fleet, fleet, fleet, fleet.probeTarget(), SharedEmbedder.INSTANCE,
+                    new LocalFolderEvidenceStore(evidenceDir), LocalStandIns.approvals(scenario.approvals()),
+                    new DynamoDbThrottling(scenario.controlPlane()), LocalBackends.Invocations.DIRECT);
+            return new LocalRollout(layout, scenario, fleet, backends, dynalite, true, "rag-canary-", evidenceDir);
         } catch (RuntimeException e) {
             dynalite.close();
             throw new IllegalStateException("cannot set up the local rollout: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A local rollout on {@code backends} instead of a simulated fleet, with its tables (named with
+     * {@code tablePrefix}) in a dynalite the caller owns and keeps running: many of them can share one.
+     */
+    public static LocalRollout open(ProjectLayout layout, LocalBackends backends, Dynalite dynalite, String tablePrefix) {
+        return new LocalRollout(layout, null, null, backends, dynalite, false, tablePrefix, null);
     }
 
     /** Regions the fleet runs in: those of the scenario's start input. */
@@ -179,27 +203,29 @@ public final class LocalRollout implements AutoCloseable {
     }
 
     public Optional<RolloutState> rolloutState(String functionName, String alias) {
-        return new DynamoDbRolloutStore(dynamo, ROLLOUTS_TABLE).read(functionName, alias);
+        return new DynamoDbRolloutStore(dynamo, rolloutsTable).read(functionName, alias);
     }
 
     /** The rollout's whole ledger, with the newest entry even if it rides only in the state item. */
     public List<LedgerEntry> ledger(String rolloutId, Optional<RolloutState> state) {
-        return new DynamoDbLedger(dynamo, ROLLOUTS_TABLE).complete(rolloutId, state);
+        return new DynamoDbLedger(dynamo, rolloutsTable).complete(rolloutId, state);
     }
 
     @Override
     public void close() {
         endpoint.close();
         dynamo.close();
-        dynalite.close();
+        if (ownsDynalite) {
+            dynalite.close();
+        }
     }
 
-    private ProbeReplayHandler probeReplay() {
+    private static ProbeReplayHandler probeReplay(LocalBackends backends) {
         ProbeSetLoader loader = new ProbeSetLoader(() -> {
             throw new IllegalStateException("the local rollout reads probe sets from files, not S3");
         });
-        return new ProbeReplayHandler(new ProbeReplayHandler.Dependencies(functionName -> fleet.probeTarget(),
-                SharedEmbedder.INSTANCE, evidence, loader::load, ReplayOptions.DEFAULTS, Clock.systemUTC()));
+        return new ProbeReplayHandler(new ProbeReplayHandler.Dependencies(functionName -> backends.probeTarget(),
+                backends.embedder(), backends.evidence(), loader::load, ReplayOptions.DEFAULTS, Clock.systemUTC()));
     }
 
     /** The embedding model loads once per process (about a second and a hundred megabytes); it is thread-safe. */
@@ -235,14 +261,38 @@ public final class LocalRollout implements AutoCloseable {
         /** Waits for the end; a stopped, timed-out or failed execution gets the EventBridge cleanup, as in AWS. */
         public RolloutOutcome await() {
             ExecutionResult result = execution.await();
-            if (List.of("ABORTED", "TIMED_OUT", "FAILED").contains(result.status())) {
-                invoke(weightShifter, statusChangeEvent(result.status()));
-            }
-            String functionName = startInput.path("target").path("functionName").asText();
+            List<String> cleanupFailures = List.of("ABORTED", "TIMED_OUT", "FAILED").contains(result.status())
+                    ? cleanUp(result.status()) : List.of();
+            // The rollout's identity is the bare function name, however the start input spelled it.
+            String spelled = startInput.path("target").path("functionName").asText();
+            String functionName = spelled.substring(spelled.lastIndexOf(':') + 1);
             String alias = startInput.path("target").path("alias").asText();
+            Map<String, AliasState> aliases = new TreeMap<>();
+            startInput.path("regions").forEach(region -> aliases.put(region.asText(),
+                    backends.aliases().read(region.asText(), functionName, alias)));
             Optional<RolloutState> state = rolloutState(functionName, alias);
             String rolloutId = startInput.path("rolloutId").asText();
-            return new RolloutOutcome(result, stageReached.get(), fleet.aliases(), state, ledger(rolloutId, state));
+            return new RolloutOutcome(result, stageReached.get(), aliases, state, ledger(rolloutId, state),
+                    cleanupFailures);
+        }
+
+        /**
+         * The cleanup the stack's EventBridge rule runs when this execution ends with {@code status}: the weight
+         * shifter invoked asynchronously, so tried up to {@link #ASYNC_INVOKE_ATTEMPTS} times.
+         *
+         * @return the error of each failed attempt (all of them when the event would go to the dead-letter queue)
+         */
+        public List<String> cleanUp(String status) {
+            List<String> failures = new ArrayList<>();
+            for (int attempt = 1; attempt <= ASYNC_INVOKE_ATTEMPTS; attempt++) {
+                try {
+                    invoke(weightShifter, statusChangeEvent(status));
+                    return failures;
+                } catch (IOException | RuntimeException e) {
+                    failures.add(e.getClass().getSimpleName() + ": " + e.getMessage());
+                }
+            }
+            return failures;
         }
 
         /** The "Step Functions Execution Status Change" event the stack's EventBridge rule sends the weight shifter. */
@@ -261,15 +311,9 @@ public final class LocalRollout implements AutoCloseable {
     }
 
     /** Invokes a handler directly, as an EventBridge target invokes a function. */
-    private static JsonNode invoke(RequestStreamHandler handler, JsonNode event) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try {
-            handler.handleRequest(new ByteArrayInputStream(Json.compact(event).getBytes(StandardCharsets.UTF_8)), out,
-                    new LocalContext("weight-shifter", System.err));
-            return Json.MAPPER.readTree(out.toByteArray());
-        } catch (IOException e) {
-            throw new IllegalStateException("cleanup invocation failed: " + e.getMessage(), e);
-        }
+    private static void invoke(RequestStreamHandler handler, JsonNode event) throws IOException {
+        handler.handleRequest(new ByteArrayInputStream(Json.compact(event).getBytes(StandardCharsets.UTF_8)),
+                new ByteArrayOutputStream(), new LocalContext("weight-shifter", System.err));
     }
 
     /** Turns stage executions into stage callbacks and remembers the last stage entered. */

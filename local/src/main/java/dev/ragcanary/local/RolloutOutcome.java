@@ -10,9 +10,12 @@ import java.util.Optional;
 /**
  * How a local rollout ended: the execution, the last stage it ran, the alias in every region, the rollout state item
  * and the ledger, all read back after the end (and after the cleanup of a stopped execution).
+ *
+ * @param cleanupFailures the error of each failed attempt of the stopped execution's cleanup; three mean the event
+ *                        would have gone to the dead-letter queue
  */
 public record RolloutOutcome(ExecutionResult execution, String lastStageRun, Map<String, AliasState> aliases,
-                             Optional<RolloutState> state, List<LedgerEntry> ledger) {
+                             Optional<RolloutState> state, List<LedgerEntry> ledger, List<String> cleanupFailures) {
 
     /** The largest canary weight any region's alias still routes (0 after a rollback, routing cleared after promotion). */
     public double canaryWeightLeft(String canaryVersion) {

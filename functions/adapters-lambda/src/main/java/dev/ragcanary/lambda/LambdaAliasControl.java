@@ -20,8 +20,9 @@ import software.amazon.awssdk.services.lambda.model.UpdateAliasResponse;
  * RevisionId), one client per region. One API call per method; retries and verification are the domain's.
  *
  * <p>Errors become outcomes the weight shifter acts on: PreconditionFailedException (RevisionId mismatch) and
- * ResourceConflictException (another update in progress) are a {@link StaleRevisionException} (re-read, retry once);
- * TooManyRequestsException is a {@link ThrottledException} (back off); ResourceNotFoundException names what is missing.
+ * ResourceConflictException (another update in progress) are a {@link StaleRevisionException} (it re-reads: a
+ * lowering writes again, a raise gives up); TooManyRequestsException is a {@link ThrottledException} (transient: the
+ * state machine retries the action); ResourceNotFoundException names what is missing.
  */
 public final class LambdaAliasControl implements AliasControl, FunctionVersions {
     private final Function<String, LambdaClient> clientForRegion;

@@ -1,0 +1,84 @@
+package dev.ragcanary.local.faults;
+
+import dev.ragcanary.core.ports.AliasControl;
+import dev.ragcanary.core.traffic.FunctionVersions;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The Lambda control plane of one function in every region, in memory: GetAlias, UpdateAlias with RevisionId, and
+ * GetFunctionConfiguration, each a fault-matrix call point. Failures look as {@code LambdaAliasControl} reports them:
+ * throttling as a {@link AliasControl.ThrottledException}, a denial as the SDK's error.
+ */
+final class FaultyControlPlane implements AliasControl, FunctionVersions {
+    static final String GET_ALIAS = "Lambda.GetAlias";
+    static final String UPDATE_ALIAS = "Lambda.UpdateAlias";
+    static final String GET_FUNCTION_CONFIGURATION = "Lambda.GetFunctionConfiguration";
+
+    private final FaultInjector faults;
+    private final Map<String, AliasState> aliases = new TreeMap<>();
+    private final String canaryVersion;
+    private int revisions;
+
+    /** Every region's alias starts on {@code controlVersion} with no routing; both versions are published. */
+    FaultyControlPlane(FaultInjector faults, Iterable<String> regions, String controlVersion, String canaryVersion) {
+        this.faults = faults;
+        this.canaryVersion = canaryVersion;
+        regions.forEach(region -> aliases.put(region, new AliasState(controlVersion, Map.of(), nextRevision())));
+    }
+
+    @Override
+    public AliasState read(String region, String functionName, String alias) {
+        FaultInjector.Point point = faults.before(GET_ALIAS, kind -> failure(kind, GET_ALIAS));
+        AliasState state;
+        synchronized (this) {
+            state = aliases.get(region);
+        }
+        faults.after(point, kind -> failure(kind, GET_ALIAS));
+        return state;
+    }
+
+    @Override
+    public AliasState update(String region, String functionName, String alias, String functionVersion,
+                             Map<String, Double> weights, String expectedRevisionId) {
+        FaultInjector.Point point = faults.before(UPDATE_ALIAS, kind -> failure(kind, UPDATE_ALIAS));
+        AliasState next;
+        synchronized (this) {
+            if (!aliases.get(region).revisionId().equals(expectedRevisionId)) {
+                throw new StaleRevisionException("The Revision Id provided does not match the latest Revision Id of"
+                        + " alias " + alias + " in " + region);
+            }
+            next = new AliasState(functionVersion, weights, nextRevision());
+            aliases.put(region, next);
+        }
+        faults.after(point, kind -> failure(kind, UPDATE_ALIAS));
+        return next;
+    }
+
+    @Override
+    public boolean exists(String region, String functionName, String version) {
+        FaultInjector.Point point = faults.before(GET_FUNCTION_CONFIGURATION,
+                kind -> failure(kind, GET_FUNCTION_CONFIGURATION));
+        faults.after(point, kind -> failure(kind, GET_FUNCTION_CONFIGURATION));
+        return true;
+    }
+
+    /** The alias in every region now, read without passing a call point. */
+    synchronized Map<String, AliasState> aliases() {
+        return Map.copyOf(aliases);
+    }
+
+    String canaryVersion() {
+        return canaryVersion;
+    }
+
+    private static RuntimeException failure(FaultKind kind, String call) {
+        return kind == FaultKind.TRANSIENT
+                ? new ThrottledException("Rate exceeded for " + call + " (injected)")
+                : AwsFailures.of(kind, "Lambda", "TooManyRequestsException", call);
+    }
+
+    private String nextRevision() {
+        return "rev-" + (++revisions);
+    }
+}
