@@ -1,6 +1,7 @@
 package dev.ragcanary.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ragcanary.adapters.sfn.SfnStub;
@@ -11,16 +12,28 @@ import dev.ragcanary.core.gate.Verdict;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.rollout.RolloutRequest;
 import dev.ragcanary.core.rollout.RolloutRequestParser;
+import dev.ragcanary.core.traffic.CachePurger;
 import dev.ragcanary.core.traffic.LedgerEntry;
 import dev.ragcanary.core.traffic.RolloutState;
+import dev.ragcanary.core.traffic.RolloutStatus;
+import dev.ragcanary.core.traffic.RolloutStore;
 import dev.ragcanary.core.traffic.Step;
+import dev.ragcanary.core.traffic.WeightShifter;
 import dev.ragcanary.dynamodb.DynamoDbLedger;
 import dev.ragcanary.dynamodb.DynamoDbRolloutStore;
 import dev.ragcanary.testsupport.DynaliteExtension;
+import dev.ragcanary.testsupport.InMemoryLambdaAliases;
+import java.io.IOException;
 import java.nio.file.Files;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -34,17 +47,23 @@ class OperatorCommandsTest {
     @RegisterExtension
     static final DynaliteExtension DYNAMO = new DynaliteExtension(d -> d.createRolloutsTable(TABLE));
 
+    /** The region of a SigV4-signed request, from its credential scope. */
+    static final Pattern SIGNED_REGION = Pattern.compile("Credential=[^/]+/\\d{8}/([a-z0-9-]+)/");
+
     final StubAwsServer sfn = new StubAwsServer();
+    final StubAwsServer lambda = new StubAwsServer();
 
     @AfterEach
     void stop() {
         sfn.close();
+        lambda.close();
     }
 
     Map<String, String> env() {
         Map<String, String> env = new HashMap<>();
         env.put("RAG_CANARY_ENDPOINT_STATES", sfn.endpoint().toString());
         env.put("RAG_CANARY_ENDPOINT_DYNAMODB", DYNAMO.dynalite().endpoint().toString());
+        env.put("RAG_CANARY_ENDPOINT_LAMBDA", lambda.endpoint().toString());
         env.put("RAG_CANARY_STATE_MACHINE_ARN", MACHINE);
         env.put("ROLLOUTS_TABLE", TABLE);
         env.put("USER", "ana");
@@ -52,9 +71,77 @@ class OperatorCommandsTest {
     }
 
     static String describe(String name, String status) {
-        return "{\"executionArn\":\"" + EXECUTION + name + "\",\"name\":\"" + name + "\",\"stateMachineArn\":\"" + MACHINE
-                + "\",\"status\":\"" + status + "\",\"startDate\":1764150000" + ("RUNNING".equals(status) ? "" : ",\"stopDate\":1764160000")
-                + ",\"input\":\"{}\"}";
+        return describe(name, status, "{}");
+    }
+
+    /** DescribeExecution of the execution {@code name}, started with {@code input}. */
+    static String describe(String name, String status, String input) {
+        Map<String, Object> execution = new LinkedHashMap<>();
+        execution.put("executionArn", EXECUTION + name);
+        execution.put("name", name);
+        execution.put("stateMachineArn", MACHINE);
+        execution.put("status", status);
+        execution.put("startDate", 1764150000);
+        if (!"RUNNING".equals(status)) {
+            execution.put("stopDate", 1764160000);
+        }
+        execution.put("input", input);
+        return Json.compact(execution);
+    }
+
+    static String startInput(String rolloutId, String function) throws IOException {
+        return Files.readString(CliRun.repoRoot().resolve("events/start-rollout.json"))
+                .replace("rag-answer-live-v42", rolloutId).replace("\"rag-answer\"", "\"" + function + "\"");
+    }
+
+    /** The owner is named like a pipeline's execution, not after the rollout: release must follow the state's owner. */
+    static String ownerName(String rolloutId) {
+        return "pipeline-" + rolloutId;
+    }
+
+    /** A rollout driven by the real weight shifter over the dynalite table, with its aliases held in memory. */
+    record Rollout(String id, String function, String startInput, RolloutRequest plan, InMemoryLambdaAliases aliases,
+                   WeightShifter shifter) {
+        Rollout rolledBack() {
+            shifter.rollback(plan, "gate ROLLBACK at stage one", Step.first("rollback"));
+            return this;
+        }
+    }
+
+    /** A rollout at stage one (1 % on version 42 in us-east-1), owned by {@link #ownerName}. */
+    static Rollout atStageOne(String rolloutId, String function) throws IOException {
+        String input = startInput(rolloutId, function);
+        RolloutRequest plan = RolloutRequestParser.parse(input);
+        InMemoryLambdaAliases aliases = new InMemoryLambdaAliases();
+        plan.regions().forEach(region -> aliases.publish(region, function, "41", "42").alias(region, function, "live", "41"));
+        WeightShifter shifter = new WeightShifter(aliases, aliases, new DynamoDbRolloutStore(DYNAMO.client(), TABLE),
+                new DynamoDbLedger(DYNAMO.client(), TABLE), CachePurger.NONE, Clock.systemUTC());
+        shifter.start(plan, EXECUTION + ownerName(rolloutId), Step.first("start"));
+        shifter.shift(plan, "one", EXECUTION + ownerName(rolloutId), Step.first("shift one"));
+        return new Rollout(rolloutId, function, input, plan, aliases, shifter);
+    }
+
+    /** Lambda answers GetAlias in each region with version 41 plus that region's AdditionalVersionWeights JSON. */
+    void aliasesRoute(Map<String, String> weightsByRegion) {
+        lambda.otherwise(request -> {
+            Matcher signed = SIGNED_REGION.matcher(request.header("Authorization"));
+            String region = signed.find() ? signed.group(1) : "unsigned";
+            return StubAwsServer.Response.json(200, "{\"FunctionVersion\":\"41\",\"Name\":\"live\",\"RevisionId\":\"rev-"
+                    + region + "\",\"RoutingConfig\":{\"AdditionalVersionWeights\":" + weightsByRegion.get(region) + "}}");
+        });
+    }
+
+    static RolloutState stateOf(String function) {
+        return new DynamoDbRolloutStore(DYNAMO.client(), TABLE).read(function, "live").orElseThrow();
+    }
+
+    static List<LedgerEntry> ledgerOf(String rolloutId, String function) {
+        return new DynamoDbLedger(DYNAMO.client(), TABLE).complete(rolloutId, Optional.of(stateOf(function)));
+    }
+
+    static LedgerEntry lastEntry(String rolloutId, String function) {
+        List<LedgerEntry> ledger = ledgerOf(rolloutId, function);
+        return ledger.get(ledger.size() - 1);
     }
 
     @Test
@@ -206,6 +293,114 @@ class OperatorCommandsTest {
     }
 
     @Test
+    void releaseIsRefusedWhileTheOwningExecutionRuns() throws Exception {
+        Rollout rollout = atStageOne("release-running-v42", "release-running-fn").rolledBack();
+        sfn.then(SfnStub.ok(describe(ownerName(rollout.id()), "RUNNING", rollout.startInput())));
+
+        CliRun run = CliRun.withEnv(env(), "release", rollout.id(), "--reason", "alias fixed by hand");
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("refused").contains("(RUNNING)")
+                .contains("./canary abort " + ownerName(rollout.id()) + " --reason TEXT");
+        assertThat(SfnStub.targets(sfn)).containsExactly("AWSStepFunctions.DescribeExecution");
+        assertThat(SfnStub.body(sfn.requests().get(0)).get("executionArn").asText()).isEqualTo(EXECUTION + ownerName(rollout.id()));
+        assertThat(lambda.requests()).isEmpty();
+        assertThat(stateOf(rollout.function()).status()).isEqualTo(RolloutStatus.ROLLED_BACK);
+    }
+
+    @Test
+    void releaseIsRefusedWhileARegionStillRoutesToTheCanaryAndTheLedgerSaysSo() throws Exception {
+        Rollout rollout = atStageOne("release-routed-v42", "release-routed-fn").rolledBack();
+        sfn.then(SfnStub.ok(describe(ownerName(rollout.id()), "FAILED", rollout.startInput())));
+        aliasesRoute(Map.of("us-east-1", "{}", "eu-west-1", "{\"42\":0.05}"));
+
+        CliRun run = CliRun.withEnv(env(), "release", rollout.id(), "--reason", "alias fixed by hand");
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("refused, lock kept: eu-west-1 routes version 41 + {42=0.05}").doesNotContain("us-east-1 routes");
+        assertThat(lambda.requests()).hasSize(2).allSatisfy(request -> {
+            assertThat(request.method()).isEqualTo("GET");
+            assertThat(request.path()).isEqualTo("/2015-03-31/functions/release-routed-fn/aliases/live");
+        });
+        RolloutState state = stateOf(rollout.function());
+        assertThat(state.status()).isEqualTo(RolloutStatus.ROLLED_BACK);
+        assertThat(state.lockKept()).isTrue();
+        LedgerEntry kept = lastEntry(rollout.id(), rollout.function());
+        assertThat(kept.type()).isEqualTo(LedgerEntry.Type.INCOMPLETE);
+        assertThat(kept.reason()).startsWith("lock kept: eu-west-1 routes");
+        assertThat(kept.token()).startsWith("cli/release/");
+        RolloutRequest next = RolloutRequestParser.parse(startInput("release-routed-v43", rollout.function()));
+        assertThatThrownBy(() -> new DynamoDbRolloutStore(DYNAMO.client(), TABLE)
+                .acquire(RolloutState.initial(next, "41", null, Step.first("next"), Instant.now())))
+                .isInstanceOf(RolloutStore.RolloutLockedException.class);
+    }
+
+    @Test
+    void releaseFreesTheLockOnceEveryAliasIsRightAndRecordsWhoAndWhy() throws Exception {
+        Rollout rollout = atStageOne("release-ok-v42", "release-ok-fn").rolledBack();
+        sfn.then(SfnStub.ok(describe(ownerName(rollout.id()), "FAILED", rollout.startInput())));
+        aliasesRoute(Map.of("us-east-1", "{}", "eu-west-1", "{}"));
+
+        CliRun run = CliRun.withEnv(env(), "release", rollout.id(), "--reason", "alias fixed by hand in eu-west-1");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("released the lock of rollout release-ok-v42 on release-ok-fn:live (it was ROLLED_BACK)");
+        assertThat(stateOf(rollout.function()).status()).isEqualTo(RolloutStatus.RELEASED);
+        LedgerEntry released = lastEntry(rollout.id(), rollout.function());
+        assertThat(released.type()).isEqualTo(LedgerEntry.Type.RELEASED);
+        assertThat(released.reason()).isEqualTo(
+                "lock released after ROLLED_BACK: operator release by ana: alias fixed by hand in eu-west-1");
+        assertThat(released.token()).startsWith("cli/release/");
+        RolloutRequest next = RolloutRequestParser.parse(startInput("release-ok-v43", rollout.function()));
+        assertThat(new DynamoDbRolloutStore(DYNAMO.client(), TABLE)
+                .acquire(RolloutState.initial(next, "41", null, Step.first("next"), Instant.now())).rolloutId())
+                .isEqualTo("release-ok-v43");
+    }
+
+    @Test
+    void releasingTwiceChangesNothingTheSecondTime() throws Exception {
+        Rollout rollout = atStageOne("release-twice-v42", "release-twice-fn").rolledBack();
+        sfn.then(SfnStub.ok(describe(ownerName(rollout.id()), "FAILED", rollout.startInput())));
+        aliasesRoute(Map.of("us-east-1", "{}", "eu-west-1", "{}"));
+        assertThat(CliRun.withEnv(env(), "release", rollout.id(), "--reason", "first").exitCode()).isZero();
+        List<LedgerEntry> afterFirst = ledgerOf(rollout.id(), rollout.function());
+
+        CliRun again = CliRun.withEnv(env(), "release", rollout.id(), "--reason", "second", "--by", "bo");
+
+        assertThat(again.exitCode()).as(again.err()).isZero();
+        assertThat(again.out()).contains("already released");
+        assertThat(ledgerOf(rollout.id(), rollout.function())).isEqualTo(afterFirst);
+        assertThat(afterFirst.get(afterFirst.size() - 1).reason()).contains("by ana: first");
+    }
+
+    @Test
+    void releaseOfAnActiveRolloutWithCanaryWeightSaysToRollBackFirst() throws Exception {
+        Rollout rollout = atStageOne("release-active-v42", "release-active-fn");
+        sfn.then(SfnStub.ok(describe(ownerName(rollout.id()), "FAILED", rollout.startInput())));
+
+        CliRun run = CliRun.withEnv(env(), "release", rollout.id(), "--reason", "execution gone");
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("still routes 0.01 to the canary").contains("roll the canary back first")
+                .contains("events/weight-shifter/rollback.json");
+        assertThat(lambda.requests()).isEmpty();
+        assertThat(stateOf(rollout.function()).status()).isEqualTo(RolloutStatus.ACTIVE);
+        assertThat(lastEntry(rollout.id(), rollout.function()).type()).isEqualTo(LedgerEntry.Type.WEIGHT_SET);
+    }
+
+    @Test
+    void aFailedAliasReadIsAnAwsErrorWithoutAStackTrace() throws Exception {
+        Rollout rollout = atStageOne("release-lambda-down-v42", "release-lambda-down-fn").rolledBack();
+        sfn.then(SfnStub.ok(describe(ownerName(rollout.id()), "FAILED", rollout.startInput())));
+
+        CliRun run = CliRun.withEnv(env(), "release", rollout.id(), "--reason", "alias fixed by hand");
+
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains("an AWS call failed").contains("no scripted response").doesNotContain("\tat ");
+        assertThat(stateOf(rollout.function()).status()).isEqualTo(RolloutStatus.ROLLED_BACK);
+    }
+
+    @Test
     void statusAndHistoryReadTheStateItemAndTheLedger() throws Exception {
         RolloutRequest plan = RolloutRequestParser.parse(Files.readString(CliRun.repoRoot().resolve("events/start-rollout.json"))
                 .replace("rag-answer-live-v42", "status-v42").replace("\"rag-answer\"", "\"status-fn\""));
@@ -293,8 +488,22 @@ class OperatorCommandsTest {
         assertThat(history.exitCode()).isEqualTo(2);
         assertThat(history.err()).contains("no ledger entries for rollout never-started");
 
+        CliRun release = CliRun.withEnv(env(), "release", "never-started", "--reason", "x");
+        assertThat(release.exitCode()).isEqualTo(2);
+        assertThat(release.err()).contains("no rollout never-started in table rollouts");
+        assertThat(sfn.requests()).isEmpty();
+
         Map<String, String> noTable = env();
         noTable.remove("ROLLOUTS_TABLE");
         assertThat(CliRun.withEnv(noTable, "history", "x").err()).contains("--table").contains("ROLLOUTS_TABLE");
+    }
+
+    @Test
+    void releaseExplainsItselfAndNeedsAReason() {
+        CliRun help = CliRun.withEnv(env(), "release", "--help");
+        assertThat(help.exitCode()).isZero();
+        assertThat(help.out()).contains("--reason=TEXT").contains("--by=NAME").contains("Exit 0 released or already released");
+
+        assertThat(CliRun.withEnv(env(), "release", "some-rollout").exitCode()).as("--reason is required").isEqualTo(2);
     }
 }
