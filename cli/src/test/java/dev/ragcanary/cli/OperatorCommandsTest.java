@@ -27,6 +27,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -290,6 +291,42 @@ class OperatorCommandsTest {
         assertThat(run.err()).contains("is not running (FAILED)");
         assertThat(SfnStub.targets(sfn)).containsExactly("AWSStepFunctions.DescribeExecution");
         assertThat(CliRun.withEnv(env(), "abort", "rag-answer-live-v42").exitCode()).as("--reason is required").isEqualTo(2);
+    }
+
+    @Test
+    void abortRecordsItsReasonInTheLedgerBeforeStopping() throws Exception {
+        Rollout rollout = atStageOne("abort-v42", "abort-fn");
+        List<LedgerEntry.Type> lastEntryAtTheStop = new ArrayList<>();
+        sfn.then(SfnStub.ok(describe("abort-v42", "RUNNING", rollout.startInput())))
+                .then(request -> {
+                    lastEntryAtTheStop.add(lastEntry("abort-v42", "abort-fn").type());
+                    return SfnStub.ok("{\"stopDate\":1764160000}");
+                });
+
+        CliRun run = CliRun.withEnv(env(), "abort", "abort-v42", "--reason", "p95 looks wrong in eu-west-1");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(lastEntryAtTheStop).containsExactly(LedgerEntry.Type.ABORT_REQUESTED);
+        LedgerEntry requested = lastEntry("abort-v42", "abort-fn");
+        assertThat(requested.reason()).isEqualTo("p95 looks wrong in eu-west-1");
+        assertThat(requested.token()).startsWith("cli/abort/");
+        assertThat(SfnStub.body(sfn.requests().get(1)).get("cause").asText()).isEqualTo("p95 looks wrong in eu-west-1");
+        assertThat(run.out()).contains("recorded the reason in the ledger (#3 ABORT_REQUESTED)");
+    }
+
+    @Test
+    void abortStillStopsWhenTheReasonCannotBeRecorded() throws Exception {
+        sfn.then(SfnStub.ok(describe("abort-unrecorded-v42", "RUNNING", startInput("abort-unrecorded-v42", "abort-unrecorded-fn"))))
+                .then(SfnStub.ok("{\"stopDate\":1764160000}"));
+        Map<String, String> env = env();
+        env.put("ROLLOUTS_TABLE", "no-such-table");
+
+        CliRun run = CliRun.withEnv(env, "abort", "abort-unrecorded-v42", "--reason", "p95 looks wrong");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(SfnStub.targets(sfn)).containsExactly("AWSStepFunctions.DescribeExecution", "AWSStepFunctions.StopExecution");
+        assertThat(run.err()).contains("the reason was not recorded in the ledger").contains("stopping anyway");
+        assertThat(run.out()).contains("stopped rollout abort-unrecorded-v42");
     }
 
     @Test
