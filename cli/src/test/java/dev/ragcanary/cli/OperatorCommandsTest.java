@@ -14,6 +14,7 @@ import dev.ragcanary.core.rollout.RolloutRequest;
 import dev.ragcanary.core.rollout.RolloutRequestParser;
 import dev.ragcanary.core.traffic.CachePurger;
 import dev.ragcanary.core.traffic.LedgerEntry;
+import dev.ragcanary.core.traffic.LockKeptException;
 import dev.ragcanary.core.traffic.RolloutState;
 import dev.ragcanary.core.traffic.RolloutStatus;
 import dev.ragcanary.core.traffic.RolloutStore;
@@ -438,6 +439,61 @@ class OperatorCommandsTest {
     }
 
     @Test
+    void statusShowsAKeptLockAndTheCommandThatFreesIt() throws Exception {
+        Rollout rollout = atStageOne("status-kept-v42", "status-kept-fn").rolledBack();
+        InMemoryLambdaAliases aliases = rollout.aliases();
+        aliases.update("eu-west-1", "status-kept-fn", "live", "41", Map.of("42", 0.05),
+                aliases.read("eu-west-1", "status-kept-fn", "live").revisionId());
+        assertThatThrownBy(() -> rollout.shifter().release(rollout.plan(), "cleanup", Step.first("cleanup release")))
+                .isInstanceOf(LockKeptException.class);
+        Map<String, String> noMachine = env();
+        noMachine.remove("RAG_CANARY_STATE_MACHINE_ARN");
+
+        CliRun status = CliRun.withEnv(noMachine, "status", rollout.id());
+
+        assertThat(status.exitCode()).as(status.err()).isZero();
+        assertThat(status.out()).contains("rollout status-kept-v42 on status-kept-fn:live  ROLLED_BACK")
+                .containsPattern("LOCK KEPT since \\S+: no rollout can start on status-kept-fn:live until it is released.*\n"
+                        + " +once every region's alias is right: \\./canary release status-kept-v42 --reason TEXT")
+                .contains("INCOMPLETE one - lock kept: eu-west-1 routes version 41 + {42=0.05}");
+    }
+
+    @Test
+    void historyShowsTheNewestEntryFromTheStateItemWithItsTypeAttemptAndToken() throws Exception {
+        RolloutRequest plan = RolloutRequestParser.parse(startInput("history-attempts-v42", "history-attempts-fn"));
+        DynamoDbRolloutStore store = new DynamoDbRolloutStore(DYNAMO.client(), TABLE);
+        DynamoDbLedger ledger = new DynamoDbLedger(DYNAMO.client(), TABLE);
+        Instant t0 = Instant.parse("2026-11-26T10:00:00Z");
+        RolloutState state = store.acquire(RolloutState.initial(plan, "41", null, Step.first("start"), t0));
+        ledger.append(state.lastEntry());
+        ledger.append(new LedgerEntry("history-attempts-v42", 2, t0.plusSeconds(60), LedgerEntry.Type.ABORT_REQUESTED,
+                "start", 0, 1, "p95 looks wrong", null, "cli/abort/7", 1));
+        ledger.append(new LedgerEntry("history-attempts-v42", 3, t0.plusSeconds(70), LedgerEntry.Type.ROLLED_BACK,
+                "start", 0, 2, "execution ABORTED: p95 looks wrong", null, "cleanup", 1));
+        LedgerEntry kept = new LedgerEntry("history-attempts-v42", 4, t0.plusSeconds(80), LedgerEntry.Type.INCOMPLETE,
+                "start", 0, 2, "lock kept: eu-west-1 routes version 41 + {42=0.05}", null, "cleanup#lock-kept", 3);
+        // Committed with the state item but not yet copied to the ledger table: only Ledger.complete shows it.
+        store.update(state.withStatus(RolloutStatus.ROLLED_BACK, 2).withLastEntry(kept));
+
+        CliRun history = CliRun.withEnv(env(), "history", "history-attempts-v42");
+
+        assertThat(history.exitCode()).as(history.err()).isZero();
+        assertThat(history.out()).contains("(4 entries)")
+                .containsPattern("\\n +2 +\\S+ +ABORT_REQUESTED +start +0\\.00% +1  p95 looks wrong\\n")
+                .containsPattern("\\n +4 +\\S+ +INCOMPLETE +start +0\\.00% +2  lock kept: eu-west-1 routes version 41 \\+ \\{42=0\\.05\\} \\(attempt 3\\)")
+                .doesNotContain("attempt 1");
+        JsonNode json = Json.MAPPER.readTree(CliRun.withEnv(env(), "history", "history-attempts-v42", "--json").out());
+        assertThat(json).hasSize(4);
+        assertThat(json.get(1).path("token").asText()).isEqualTo("cli/abort/7");
+        assertThat(json.get(1).path("attempt").asInt()).isEqualTo(1);
+        assertThat(json.get(3).path("token").asText()).isEqualTo("cleanup#lock-kept");
+        assertThat(json.get(3).path("attempt").asInt()).isEqualTo(3);
+        Map<String, String> noMachine = env();
+        noMachine.remove("RAG_CANARY_STATE_MACHINE_ARN");
+        assertThat(CliRun.withEnv(noMachine, "status", "history-attempts-v42").out()).contains("last ledger entry #4");
+    }
+
+    @Test
     void statusAndHistoryReadTheStateItemAndTheLedger() throws Exception {
         RolloutRequest plan = RolloutRequestParser.parse(Files.readString(CliRun.repoRoot().resolve("events/start-rollout.json"))
                 .replace("rag-answer-live-v42", "status-v42").replace("\"rag-answer\"", "\"status-fn\""));
@@ -468,7 +524,8 @@ class OperatorCommandsTest {
                 .contains("last verdict (stage one")
                 .contains("ROLLBACK")
                 .containsPattern("FAIL +live.latency.p95.ratio +observed 1\\.484 +limit <= 1.25  \\(hard stop\\)")
-                .contains("execution RUNNING");
+                .contains("execution RUNNING")
+                .doesNotContain("LOCK KEPT");
 
         CliRun all = CliRun.withEnv(env(), "status");
         assertThat(all.exitCode()).isZero();
