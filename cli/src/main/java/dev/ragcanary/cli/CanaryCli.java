@@ -4,21 +4,24 @@ import dev.ragcanary.cli.invoke.InvokeCommand;
 import dev.ragcanary.cli.ops.AbortCommand;
 import dev.ragcanary.cli.ops.ApproveCommand;
 import dev.ragcanary.cli.ops.HistoryCommand;
+import dev.ragcanary.cli.ops.ReleaseCommand;
 import dev.ragcanary.cli.ops.StartCommand;
 import dev.ragcanary.cli.ops.StatusCommand;
 import dev.ragcanary.cli.rehearse.RehearseCommand;
 import dev.ragcanary.core.ops.RolloutExecutions;
+import dev.ragcanary.core.ports.TransientFailureException;
 import java.lang.reflect.Constructor;
 import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import software.amazon.awssdk.core.exception.SdkException;
 
 /** Entry point of {@code ./canary}. Exit codes: 0 ok/promote, 1 AWS call failed, 2 bad input, 3 rollback, 4 extend or hold. */
 @Command(name = "canary", mixinStandardHelpOptions = true, version = "rag-canary 0.1.0",
         description = "Canary releases for RAG services on AWS Lambda.",
         subcommands = {JudgeCommand.class, ValidateCommand.class, BucketCommand.class, ProbesCommand.class, ReplayCommand.class,
                 BenchCommand.class, StartCommand.class, StatusCommand.class, ApproveCommand.class, AbortCommand.class,
-                HistoryCommand.class, InvokeCommand.class, RehearseCommand.class,
+                ReleaseCommand.class, HistoryCommand.class, InvokeCommand.class, RehearseCommand.class,
                 CommandLine.HelpCommand.class})
 public final class CanaryCli {
     public static final int EXIT_OK = 0;
@@ -54,6 +57,10 @@ public final class CanaryCli {
             }
             if (ex instanceof RolloutExecutions.OperatorException) {
                 cmd.getErr().println(ex.getMessage());
+                return EXIT_FAILED;
+            }
+            if (ex instanceof SdkException || ex instanceof TransientFailureException) {
+                cmd.getErr().println("an AWS call failed: " + ex.getMessage());
                 return EXIT_FAILED;
             }
             throw ex;

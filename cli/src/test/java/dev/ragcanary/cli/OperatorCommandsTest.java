@@ -1,6 +1,7 @@
 package dev.ragcanary.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ragcanary.adapters.sfn.SfnStub;
@@ -11,16 +12,30 @@ import dev.ragcanary.core.gate.Verdict;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.rollout.RolloutRequest;
 import dev.ragcanary.core.rollout.RolloutRequestParser;
+import dev.ragcanary.core.traffic.CachePurger;
 import dev.ragcanary.core.traffic.LedgerEntry;
+import dev.ragcanary.core.traffic.LockKeptException;
 import dev.ragcanary.core.traffic.RolloutState;
+import dev.ragcanary.core.traffic.RolloutStatus;
+import dev.ragcanary.core.traffic.RolloutStore;
 import dev.ragcanary.core.traffic.Step;
+import dev.ragcanary.core.traffic.WeightShifter;
 import dev.ragcanary.dynamodb.DynamoDbLedger;
 import dev.ragcanary.dynamodb.DynamoDbRolloutStore;
 import dev.ragcanary.testsupport.DynaliteExtension;
+import dev.ragcanary.testsupport.InMemoryLambdaAliases;
+import java.io.IOException;
 import java.nio.file.Files;
+import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -34,17 +49,23 @@ class OperatorCommandsTest {
     @RegisterExtension
     static final DynaliteExtension DYNAMO = new DynaliteExtension(d -> d.createRolloutsTable(TABLE));
 
+    /** The region of a SigV4-signed request, from its credential scope. */
+    static final Pattern SIGNED_REGION = Pattern.compile("Credential=[^/]+/\\d{8}/([a-z0-9-]+)/");
+
     final StubAwsServer sfn = new StubAwsServer();
+    final StubAwsServer lambda = new StubAwsServer();
 
     @AfterEach
     void stop() {
         sfn.close();
+        lambda.close();
     }
 
     Map<String, String> env() {
         Map<String, String> env = new HashMap<>();
         env.put("RAG_CANARY_ENDPOINT_STATES", sfn.endpoint().toString());
         env.put("RAG_CANARY_ENDPOINT_DYNAMODB", DYNAMO.dynalite().endpoint().toString());
+        env.put("RAG_CANARY_ENDPOINT_LAMBDA", lambda.endpoint().toString());
         env.put("RAG_CANARY_STATE_MACHINE_ARN", MACHINE);
         env.put("ROLLOUTS_TABLE", TABLE);
         env.put("USER", "ana");
@@ -52,9 +73,77 @@ class OperatorCommandsTest {
     }
 
     static String describe(String name, String status) {
-        return "{\"executionArn\":\"" + EXECUTION + name + "\",\"name\":\"" + name + "\",\"stateMachineArn\":\"" + MACHINE
-                + "\",\"status\":\"" + status + "\",\"startDate\":1764150000" + ("RUNNING".equals(status) ? "" : ",\"stopDate\":1764160000")
-                + ",\"input\":\"{}\"}";
+        return describe(name, status, "{}");
+    }
+
+    /** DescribeExecution of the execution {@code name}, started with {@code input}. */
+    static String describe(String name, String status, String input) {
+        Map<String, Object> execution = new LinkedHashMap<>();
+        execution.put("executionArn", EXECUTION + name);
+        execution.put("name", name);
+        execution.put("stateMachineArn", MACHINE);
+        execution.put("status", status);
+        execution.put("startDate", 1764150000);
+        if (!"RUNNING".equals(status)) {
+            execution.put("stopDate", 1764160000);
+        }
+        execution.put("input", input);
+        return Json.compact(execution);
+    }
+
+    static String startInput(String rolloutId, String function) throws IOException {
+        return Files.readString(CliRun.repoRoot().resolve("events/start-rollout.json"))
+                .replace("rag-answer-live-v42", rolloutId).replace("\"rag-answer\"", "\"" + function + "\"");
+    }
+
+    /** The owner is named like a pipeline's execution, not after the rollout: release must follow the state's owner. */
+    static String ownerName(String rolloutId) {
+        return "pipeline-" + rolloutId;
+    }
+
+    /** A rollout driven by the real weight shifter over the dynalite table, with its aliases held in memory. */
+    record Rollout(String id, String function, String startInput, RolloutRequest plan, InMemoryLambdaAliases aliases,
+                   WeightShifter shifter) {
+        Rollout rolledBack() {
+            shifter.rollback(plan, "gate ROLLBACK at stage one", Step.first("rollback"));
+            return this;
+        }
+    }
+
+    /** A rollout at stage one (1 % on version 42 in us-east-1), owned by {@link #ownerName}. */
+    static Rollout atStageOne(String rolloutId, String function) throws IOException {
+        String input = startInput(rolloutId, function);
+        RolloutRequest plan = RolloutRequestParser.parse(input);
+        InMemoryLambdaAliases aliases = new InMemoryLambdaAliases();
+        plan.regions().forEach(region -> aliases.publish(region, function, "41", "42").alias(region, function, "live", "41"));
+        WeightShifter shifter = new WeightShifter(aliases, aliases, new DynamoDbRolloutStore(DYNAMO.client(), TABLE),
+                new DynamoDbLedger(DYNAMO.client(), TABLE), CachePurger.NONE, Clock.systemUTC());
+        shifter.start(plan, EXECUTION + ownerName(rolloutId), Step.first("start"));
+        shifter.shift(plan, "one", EXECUTION + ownerName(rolloutId), Step.first("shift one"));
+        return new Rollout(rolloutId, function, input, plan, aliases, shifter);
+    }
+
+    /** Lambda answers GetAlias in each region with version 41 plus that region's AdditionalVersionWeights JSON. */
+    void aliasesRoute(Map<String, String> weightsByRegion) {
+        lambda.otherwise(request -> {
+            Matcher signed = SIGNED_REGION.matcher(request.header("Authorization"));
+            String region = signed.find() ? signed.group(1) : "unsigned";
+            return StubAwsServer.Response.json(200, "{\"FunctionVersion\":\"41\",\"Name\":\"live\",\"RevisionId\":\"rev-"
+                    + region + "\",\"RoutingConfig\":{\"AdditionalVersionWeights\":" + weightsByRegion.get(region) + "}}");
+        });
+    }
+
+    static RolloutState stateOf(String function) {
+        return new DynamoDbRolloutStore(DYNAMO.client(), TABLE).read(function, "live").orElseThrow();
+    }
+
+    static List<LedgerEntry> ledgerOf(String rolloutId, String function) {
+        return new DynamoDbLedger(DYNAMO.client(), TABLE).complete(rolloutId, Optional.of(stateOf(function)));
+    }
+
+    static LedgerEntry lastEntry(String rolloutId, String function) {
+        List<LedgerEntry> ledger = ledgerOf(rolloutId, function);
+        return ledger.get(ledger.size() - 1);
     }
 
     @Test
@@ -206,6 +295,205 @@ class OperatorCommandsTest {
     }
 
     @Test
+    void abortRecordsItsReasonInTheLedgerBeforeStopping() throws Exception {
+        Rollout rollout = atStageOne("abort-v42", "abort-fn");
+        List<LedgerEntry.Type> lastEntryAtTheStop = new ArrayList<>();
+        sfn.then(SfnStub.ok(describe("abort-v42", "RUNNING", rollout.startInput())))
+                .then(request -> {
+                    lastEntryAtTheStop.add(lastEntry("abort-v42", "abort-fn").type());
+                    return SfnStub.ok("{\"stopDate\":1764160000}");
+                });
+
+        CliRun run = CliRun.withEnv(env(), "abort", "abort-v42", "--reason", "p95 looks wrong in eu-west-1");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(lastEntryAtTheStop).containsExactly(LedgerEntry.Type.ABORT_REQUESTED);
+        LedgerEntry requested = lastEntry("abort-v42", "abort-fn");
+        assertThat(requested.reason()).isEqualTo("p95 looks wrong in eu-west-1");
+        assertThat(requested.token()).startsWith("cli/abort/");
+        assertThat(SfnStub.body(sfn.requests().get(1)).get("cause").asText()).isEqualTo("p95 looks wrong in eu-west-1");
+        assertThat(run.out()).contains("recorded the reason in the ledger (#3 ABORT_REQUESTED)");
+    }
+
+    @Test
+    void abortStillStopsWhenTheReasonCannotBeRecorded() throws Exception {
+        sfn.then(SfnStub.ok(describe("abort-unrecorded-v42", "RUNNING", startInput("abort-unrecorded-v42", "abort-unrecorded-fn"))))
+                .then(SfnStub.ok("{\"stopDate\":1764160000}"));
+        Map<String, String> env = env();
+        env.put("ROLLOUTS_TABLE", "no-such-table");
+
+        CliRun run = CliRun.withEnv(env, "abort", "abort-unrecorded-v42", "--reason", "p95 looks wrong");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(SfnStub.targets(sfn)).containsExactly("AWSStepFunctions.DescribeExecution", "AWSStepFunctions.StopExecution");
+        assertThat(run.err()).contains("the reason was not recorded in the ledger").contains("stopping anyway");
+        assertThat(run.out()).contains("stopped rollout abort-unrecorded-v42");
+    }
+
+    @Test
+    void releaseIsRefusedWhileTheOwningExecutionRuns() throws Exception {
+        Rollout rollout = atStageOne("release-running-v42", "release-running-fn").rolledBack();
+        sfn.then(SfnStub.ok(describe(ownerName(rollout.id()), "RUNNING", rollout.startInput())));
+
+        CliRun run = CliRun.withEnv(env(), "release", rollout.id(), "--reason", "alias fixed by hand");
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("refused").contains("(RUNNING)")
+                .contains("./canary abort " + ownerName(rollout.id()) + " --reason TEXT");
+        assertThat(SfnStub.targets(sfn)).containsExactly("AWSStepFunctions.DescribeExecution");
+        assertThat(SfnStub.body(sfn.requests().get(0)).get("executionArn").asText()).isEqualTo(EXECUTION + ownerName(rollout.id()));
+        assertThat(lambda.requests()).isEmpty();
+        assertThat(stateOf(rollout.function()).status()).isEqualTo(RolloutStatus.ROLLED_BACK);
+    }
+
+    @Test
+    void releaseIsRefusedWhileARegionStillRoutesToTheCanaryAndTheLedgerSaysSo() throws Exception {
+        Rollout rollout = atStageOne("release-routed-v42", "release-routed-fn").rolledBack();
+        sfn.then(SfnStub.ok(describe(ownerName(rollout.id()), "FAILED", rollout.startInput())));
+        aliasesRoute(Map.of("us-east-1", "{}", "eu-west-1", "{\"42\":0.05}"));
+
+        CliRun run = CliRun.withEnv(env(), "release", rollout.id(), "--reason", "alias fixed by hand");
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("refused, lock kept: eu-west-1 routes version 41 + {42=0.05}").doesNotContain("us-east-1 routes");
+        assertThat(lambda.requests()).hasSize(2).allSatisfy(request -> {
+            assertThat(request.method()).isEqualTo("GET");
+            assertThat(request.path()).isEqualTo("/2015-03-31/functions/release-routed-fn/aliases/live");
+        });
+        RolloutState state = stateOf(rollout.function());
+        assertThat(state.status()).isEqualTo(RolloutStatus.ROLLED_BACK);
+        assertThat(state.lockKept()).isTrue();
+        LedgerEntry kept = lastEntry(rollout.id(), rollout.function());
+        assertThat(kept.type()).isEqualTo(LedgerEntry.Type.INCOMPLETE);
+        assertThat(kept.reason()).startsWith("lock kept: eu-west-1 routes");
+        assertThat(kept.token()).startsWith("cli/release/");
+        RolloutRequest next = RolloutRequestParser.parse(startInput("release-routed-v43", rollout.function()));
+        assertThatThrownBy(() -> new DynamoDbRolloutStore(DYNAMO.client(), TABLE)
+                .acquire(RolloutState.initial(next, "41", null, Step.first("next"), Instant.now())))
+                .isInstanceOf(RolloutStore.RolloutLockedException.class);
+    }
+
+    @Test
+    void releaseFreesTheLockOnceEveryAliasIsRightAndRecordsWhoAndWhy() throws Exception {
+        Rollout rollout = atStageOne("release-ok-v42", "release-ok-fn").rolledBack();
+        sfn.then(SfnStub.ok(describe(ownerName(rollout.id()), "FAILED", rollout.startInput())));
+        aliasesRoute(Map.of("us-east-1", "{}", "eu-west-1", "{}"));
+
+        CliRun run = CliRun.withEnv(env(), "release", rollout.id(), "--reason", "alias fixed by hand in eu-west-1");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("released the lock of rollout release-ok-v42 on release-ok-fn:live (it was ROLLED_BACK)");
+        assertThat(stateOf(rollout.function()).status()).isEqualTo(RolloutStatus.RELEASED);
+        LedgerEntry released = lastEntry(rollout.id(), rollout.function());
+        assertThat(released.type()).isEqualTo(LedgerEntry.Type.RELEASED);
+        assertThat(released.reason()).isEqualTo(
+                "lock released after ROLLED_BACK: operator release by ana: alias fixed by hand in eu-west-1");
+        assertThat(released.token()).startsWith("cli/release/");
+        RolloutRequest next = RolloutRequestParser.parse(startInput("release-ok-v43", rollout.function()));
+        assertThat(new DynamoDbRolloutStore(DYNAMO.client(), TABLE)
+                .acquire(RolloutState.initial(next, "41", null, Step.first("next"), Instant.now())).rolloutId())
+                .isEqualTo("release-ok-v43");
+    }
+
+    @Test
+    void releasingTwiceChangesNothingTheSecondTime() throws Exception {
+        Rollout rollout = atStageOne("release-twice-v42", "release-twice-fn").rolledBack();
+        sfn.then(SfnStub.ok(describe(ownerName(rollout.id()), "FAILED", rollout.startInput())));
+        aliasesRoute(Map.of("us-east-1", "{}", "eu-west-1", "{}"));
+        assertThat(CliRun.withEnv(env(), "release", rollout.id(), "--reason", "first").exitCode()).isZero();
+        List<LedgerEntry> afterFirst = ledgerOf(rollout.id(), rollout.function());
+
+        CliRun again = CliRun.withEnv(env(), "release", rollout.id(), "--reason", "second", "--by", "bo");
+
+        assertThat(again.exitCode()).as(again.err()).isZero();
+        assertThat(again.out()).contains("already released");
+        assertThat(ledgerOf(rollout.id(), rollout.function())).isEqualTo(afterFirst);
+        assertThat(afterFirst.get(afterFirst.size() - 1).reason()).contains("by ana: first");
+    }
+
+    @Test
+    void releaseOfAnActiveRolloutWithCanaryWeightSaysToRollBackFirst() throws Exception {
+        Rollout rollout = atStageOne("release-active-v42", "release-active-fn");
+        sfn.then(SfnStub.ok(describe(ownerName(rollout.id()), "FAILED", rollout.startInput())));
+
+        CliRun run = CliRun.withEnv(env(), "release", rollout.id(), "--reason", "execution gone");
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("still routes 0.01 to the canary").contains("roll the canary back first")
+                .contains("events/weight-shifter/rollback.json");
+        assertThat(lambda.requests()).isEmpty();
+        assertThat(stateOf(rollout.function()).status()).isEqualTo(RolloutStatus.ACTIVE);
+        assertThat(lastEntry(rollout.id(), rollout.function()).type()).isEqualTo(LedgerEntry.Type.WEIGHT_SET);
+    }
+
+    @Test
+    void aFailedAliasReadIsAnAwsErrorWithoutAStackTrace() throws Exception {
+        Rollout rollout = atStageOne("release-lambda-down-v42", "release-lambda-down-fn").rolledBack();
+        sfn.then(SfnStub.ok(describe(ownerName(rollout.id()), "FAILED", rollout.startInput())));
+
+        CliRun run = CliRun.withEnv(env(), "release", rollout.id(), "--reason", "alias fixed by hand");
+
+        assertThat(run.exitCode()).isEqualTo(1);
+        assertThat(run.err()).contains("an AWS call failed").contains("no scripted response").doesNotContain("\tat ");
+        assertThat(stateOf(rollout.function()).status()).isEqualTo(RolloutStatus.ROLLED_BACK);
+    }
+
+    @Test
+    void statusShowsAKeptLockAndTheCommandThatFreesIt() throws Exception {
+        Rollout rollout = atStageOne("status-kept-v42", "status-kept-fn").rolledBack();
+        InMemoryLambdaAliases aliases = rollout.aliases();
+        aliases.update("eu-west-1", "status-kept-fn", "live", "41", Map.of("42", 0.05),
+                aliases.read("eu-west-1", "status-kept-fn", "live").revisionId());
+        assertThatThrownBy(() -> rollout.shifter().release(rollout.plan(), "cleanup", Step.first("cleanup release")))
+                .isInstanceOf(LockKeptException.class);
+        Map<String, String> noMachine = env();
+        noMachine.remove("RAG_CANARY_STATE_MACHINE_ARN");
+
+        CliRun status = CliRun.withEnv(noMachine, "status", rollout.id());
+
+        assertThat(status.exitCode()).as(status.err()).isZero();
+        assertThat(status.out()).contains("rollout status-kept-v42 on status-kept-fn:live  ROLLED_BACK")
+                .containsPattern("LOCK KEPT since \\S+: no rollout can start on status-kept-fn:live until it is released.*\n"
+                        + " +once every region's alias is right: \\./canary release status-kept-v42 --reason TEXT")
+                .contains("INCOMPLETE one - lock kept: eu-west-1 routes version 41 + {42=0.05}");
+    }
+
+    @Test
+    void historyShowsTheNewestEntryFromTheStateItemWithItsTypeAttemptAndToken() throws Exception {
+        RolloutRequest plan = RolloutRequestParser.parse(startInput("history-attempts-v42", "history-attempts-fn"));
+        DynamoDbRolloutStore store = new DynamoDbRolloutStore(DYNAMO.client(), TABLE);
+        DynamoDbLedger ledger = new DynamoDbLedger(DYNAMO.client(), TABLE);
+        Instant t0 = Instant.parse("2026-11-26T10:00:00Z");
+        RolloutState state = store.acquire(RolloutState.initial(plan, "41", null, Step.first("start"), t0));
+        ledger.append(state.lastEntry());
+        ledger.append(new LedgerEntry("history-attempts-v42", 2, t0.plusSeconds(60), LedgerEntry.Type.ABORT_REQUESTED,
+                "start", 0, 1, "p95 looks wrong", null, "cli/abort/7", 1));
+        ledger.append(new LedgerEntry("history-attempts-v42", 3, t0.plusSeconds(70), LedgerEntry.Type.ROLLED_BACK,
+                "start", 0, 2, "execution ABORTED: p95 looks wrong", null, "cleanup", 1));
+        LedgerEntry kept = new LedgerEntry("history-attempts-v42", 4, t0.plusSeconds(80), LedgerEntry.Type.INCOMPLETE,
+                "start", 0, 2, "lock kept: eu-west-1 routes version 41 + {42=0.05}", null, "cleanup#lock-kept", 3);
+        // Committed with the state item but not yet copied to the ledger table: only Ledger.complete shows it.
+        store.update(state.withStatus(RolloutStatus.ROLLED_BACK, 2).withLastEntry(kept));
+
+        CliRun history = CliRun.withEnv(env(), "history", "history-attempts-v42");
+
+        assertThat(history.exitCode()).as(history.err()).isZero();
+        assertThat(history.out()).contains("(4 entries)")
+                .containsPattern("\\n +2 +\\S+ +ABORT_REQUESTED +start +0\\.00% +1  p95 looks wrong\\n")
+                .containsPattern("\\n +4 +\\S+ +INCOMPLETE +start +0\\.00% +2  lock kept: eu-west-1 routes version 41 \\+ \\{42=0\\.05\\} \\(attempt 3\\)")
+                .doesNotContain("attempt 1");
+        JsonNode json = Json.MAPPER.readTree(CliRun.withEnv(env(), "history", "history-attempts-v42", "--json").out());
+        assertThat(json).hasSize(4);
+        assertThat(json.get(1).path("token").asText()).isEqualTo("cli/abort/7");
+        assertThat(json.get(1).path("attempt").asInt()).isEqualTo(1);
+        assertThat(json.get(3).path("token").asText()).isEqualTo("cleanup#lock-kept");
+        assertThat(json.get(3).path("attempt").asInt()).isEqualTo(3);
+        Map<String, String> noMachine = env();
+        noMachine.remove("RAG_CANARY_STATE_MACHINE_ARN");
+        assertThat(CliRun.withEnv(noMachine, "status", "history-attempts-v42").out()).contains("last ledger entry #4");
+    }
+
+    @Test
     void statusAndHistoryReadTheStateItemAndTheLedger() throws Exception {
         RolloutRequest plan = RolloutRequestParser.parse(Files.readString(CliRun.repoRoot().resolve("events/start-rollout.json"))
                 .replace("rag-answer-live-v42", "status-v42").replace("\"rag-answer\"", "\"status-fn\""));
@@ -236,7 +524,8 @@ class OperatorCommandsTest {
                 .contains("last verdict (stage one")
                 .contains("ROLLBACK")
                 .containsPattern("FAIL +live.latency.p95.ratio +observed 1\\.484 +limit <= 1.25  \\(hard stop\\)")
-                .contains("execution RUNNING");
+                .contains("execution RUNNING")
+                .doesNotContain("LOCK KEPT");
 
         CliRun all = CliRun.withEnv(env(), "status");
         assertThat(all.exitCode()).isZero();
@@ -293,8 +582,22 @@ class OperatorCommandsTest {
         assertThat(history.exitCode()).isEqualTo(2);
         assertThat(history.err()).contains("no ledger entries for rollout never-started");
 
+        CliRun release = CliRun.withEnv(env(), "release", "never-started", "--reason", "x");
+        assertThat(release.exitCode()).isEqualTo(2);
+        assertThat(release.err()).contains("no rollout never-started in table rollouts");
+        assertThat(sfn.requests()).isEmpty();
+
         Map<String, String> noTable = env();
         noTable.remove("ROLLOUTS_TABLE");
         assertThat(CliRun.withEnv(noTable, "history", "x").err()).contains("--table").contains("ROLLOUTS_TABLE");
+    }
+
+    @Test
+    void releaseExplainsItselfAndNeedsAReason() {
+        CliRun help = CliRun.withEnv(env(), "release", "--help");
+        assertThat(help.exitCode()).isZero();
+        assertThat(help.out()).contains("--reason=TEXT").contains("--by=NAME").contains("Exit 0 released or already released");
+
+        assertThat(CliRun.withEnv(env(), "release", "some-rollout").exitCode()).as("--reason is required").isEqualTo(2);
     }
 }

@@ -51,7 +51,7 @@ public final class ApproveCommand implements Callable<Integer> {
                     "rollout " + rolloutId + " is not waiting for an approval; see ./canary status " + rolloutId));
             Map<String, Object> answer = new LinkedHashMap<>();
             answer.put("approved", !reject);
-            answer.put("by", by != null ? by : env.getOrDefault("USER", "operator"));
+            answer.put("by", OperatorSettings.operatorName(by, env));
             executions.answer(pending.taskToken(), Json.compact(answer));
             String stage = Json.MAPPER.readTree(pending.message()).path("stage").asText("?");
             spec.commandLine().getOut().printf("%s stage %s of rollout %s (it waited in \"%s\" since %s)%n",

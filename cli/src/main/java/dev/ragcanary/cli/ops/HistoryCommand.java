@@ -4,10 +4,13 @@ import dev.ragcanary.cli.CanaryCli;
 import dev.ragcanary.cli.CanaryCli.UsageProblem;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.traffic.LedgerEntry;
+import dev.ragcanary.core.traffic.RolloutState;
 import dev.ragcanary.dynamodb.DynamoDbLedger;
+import dev.ragcanary.dynamodb.DynamoDbRolloutStore;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -18,7 +21,8 @@ import picocli.CommandLine.Spec;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 @Command(name = "history", mixinStandardHelpOptions = true, description = {
-        "Print a rollout's ledger: every transition in order, with weight, epoch, reason and verdict rules.",
+        "Print a rollout's ledger: every transition and note in order, with weight, epoch, reason, verdict rules and,"
+                + " for a retried step, its attempt. --json adds each entry's client token.",
         "Exit 0, 2 no ledger for that rollout, 1 AWS call failed."})
 public final class HistoryCommand implements Callable<Integer> {
     private final Map<String, String> env;
@@ -44,7 +48,9 @@ public final class HistoryCommand implements Callable<Integer> {
         String table = rolloutsTable.table(env);
         List<LedgerEntry> entries;
         try (DynamoDbClient dynamo = OperatorSettings.dynamoDb(env)) {
-            entries = new DynamoDbLedger(dynamo, table).entries(rolloutId);
+            Optional<RolloutState> state = new RolloutStateScan(dynamo, table)
+                    .stateOf(rolloutId, new DynamoDbRolloutStore(dynamo, table));
+            entries = new DynamoDbLedger(dynamo, table).complete(rolloutId, state);
         }
         if (entries.isEmpty()) {
             throw new UsageProblem("no ledger entries for rollout " + rolloutId + " in table " + table);
@@ -55,10 +61,11 @@ public final class HistoryCommand implements Callable<Integer> {
             return CanaryCli.EXIT_OK;
         }
         out.printf("ledger of rollout %s (%d entries)%n", rolloutId, entries.size());
-        out.printf("  %-4s %-24s %-12s %-10s %8s %5s  %s%n", "seq", "at", "type", "stage", "weight", "epoch", "reason");
+        out.printf("  %-4s %-24s %-15s %-10s %8s %5s  %s%n", "seq", "at", "type", "stage", "weight", "epoch", "reason");
         for (LedgerEntry entry : entries) {
-            out.printf("  %-4d %-24s %-12s %-10s %7.2f%% %5d  %s%n", entry.sequence(), entry.at(), entry.type(),
-                    entry.stage(), entry.weight() * 100, entry.epoch(), entry.reason() == null ? "" : entry.reason());
+            out.printf("  %-4d %-24s %-15s %-10s %7.2f%% %5d  %s%s%n", entry.sequence(), entry.at(), entry.type(),
+                    entry.stage(), entry.weight() * 100, entry.epoch(), entry.reason() == null ? "" : entry.reason(),
+                    entry.attempt() > 1 ? " (attempt " + entry.attempt() + ")" : "");
             VerdictText.rules(entry.detail()).forEach(line -> out.println("         " + line));
         }
         return CanaryCli.EXIT_OK;

@@ -28,6 +28,10 @@ public final class LedgerJson {
             if (entry.detail() != null) {
                 node.set("detail", entry.detail());
             }
+            if (entry.token() != null) {
+                node.put("token", entry.token());
+            }
+            node.put("attempt", entry.attempt());
         }
         return array;
     }

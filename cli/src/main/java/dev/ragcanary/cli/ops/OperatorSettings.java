@@ -6,15 +6,19 @@ import dev.ragcanary.cli.CanaryCli.UsageProblem;
 import dev.ragcanary.core.ops.RolloutExecutions;
 import java.net.URI;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import picocli.CommandLine.Option;
+import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.sfn.SfnClient;
 
 /**
  * Where the operator commands find the deployed controller: the rollout state machine and the rollouts table, from
  * options or the environment. Credentials and region come from the usual AWS settings (environment, profile); Step
- * Functions calls go to the region in the state machine ARN. {@code RAG_CANARY_ENDPOINT_STATES} and
- * {@code RAG_CANARY_ENDPOINT_DYNAMODB} point them at local servers instead.
+ * Functions calls go to the region in the state machine ARN, Lambda calls to each region of the rollout.
+ * {@code RAG_CANARY_ENDPOINT_STATES}, {@code RAG_CANARY_ENDPOINT_DYNAMODB} and {@code RAG_CANARY_ENDPOINT_LAMBDA}
+ * point them at local servers instead.
  */
 public final class OperatorSettings {
     static final String STATE_MACHINE_ENV = "RAG_CANARY_STATE_MACHINE_ARN";
@@ -72,5 +76,29 @@ public final class OperatorSettings {
 
     static DynamoDbClient dynamoDb(Map<String, String> env) {
         return AwsClients.build(DynamoDbClient.builder(), "dynamodb", env);
+    }
+
+    /** Who runs the command, for the ledger: {@code --by NAME}, else the OS user. */
+    static String operatorName(String by, Map<String, String> env) {
+        return by != null ? by : env.getOrDefault("USER", System.getProperty("user.name"));
+    }
+
+    /** Lambda clients by region (a rollout's aliases live in each of its regions), built on first use, closed together. */
+    static final class LambdaClients implements AutoCloseable {
+        private final Map<String, String> env;
+        private final Map<String, LambdaClient> byRegion = new ConcurrentHashMap<>();
+
+        LambdaClients(Map<String, String> env) {
+            this.env = env;
+        }
+
+        LambdaClient in(String region) {
+            return byRegion.computeIfAbsent(region, r -> AwsClients.build(LambdaClient.builder(), "lambda", env, Region.of(r)));
+        }
+
+        @Override
+        public void close() {
+            byRegion.values().forEach(LambdaClient::close);
+        }
     }
 }

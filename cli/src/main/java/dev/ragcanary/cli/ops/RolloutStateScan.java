@@ -1,9 +1,12 @@
 package dev.ragcanary.cli.ops;
 
+import dev.ragcanary.core.traffic.RolloutState;
+import dev.ragcanary.core.traffic.RolloutStore;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ScanRequest;
@@ -47,5 +50,11 @@ final class RolloutStateScan {
             }
         });
         return found;
+    }
+
+    /** The state item that belongs to {@code rolloutId}, read through {@code store}; empty once its alias moved on. */
+    Optional<RolloutState> stateOf(String rolloutId, RolloutStore store) {
+        return aliases(rolloutId).stream().map(key -> store.read(key.functionName(), key.alias())).flatMap(Optional::stream)
+                .filter(state -> state.rolloutId().equals(rolloutId)).findFirst();
     }
 }

@@ -56,8 +56,8 @@ public final class StatusCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (DynamoDbClient dynamo = OperatorSettings.dynamoDb(env)) {
             DynamoDbRolloutStore store = new DynamoDbRolloutStore(dynamo, table);
-            List<AliasKey> aliases = new RolloutStateScan(dynamo, table).aliases(rolloutId);
             if (rolloutId == null) {
+                List<AliasKey> aliases = new RolloutStateScan(dynamo, table).aliases(null);
                 if (aliases.isEmpty()) {
                     out.println("no rollouts in table " + table);
                 }
@@ -66,10 +66,8 @@ public final class StatusCommand implements Callable<Integer> {
                 }
                 return CanaryCli.EXIT_OK;
             }
-            List<LedgerEntry> ledger = new DynamoDbLedger(dynamo, table).entries(rolloutId);
-            Optional<RolloutState> state = aliases.stream()
-                    .map(key -> store.read(key.functionName(), key.alias())).flatMap(Optional::stream)
-                    .filter(s -> s.rolloutId().equals(rolloutId)).findFirst();
+            Optional<RolloutState> state = new RolloutStateScan(dynamo, table).stateOf(rolloutId, store);
+            List<LedgerEntry> ledger = new DynamoDbLedger(dynamo, table).complete(rolloutId, state);
             if (state.isEmpty() && ledger.isEmpty()) {
                 throw new UsageProblem("no rollout " + rolloutId + " in table " + table);
             }
@@ -98,6 +96,11 @@ public final class StatusCommand implements Callable<Integer> {
                         .collect(Collectors.joining(", ")), s.epoch());
         out.printf("  control version %s, canary version %s, sticky %s (%s) for %d h%n", s.controlVersion(),
                 s.canaryVersion(), s.stickyKeyAttribute(), s.stickySource(), s.stickyHours());
+        if (s.lockKept()) {
+            out.printf("  LOCK KEPT since %s: no rollout can start on %s:%s until it is released (why: last ledger"
+                            + " entry below)%n    once every region's alias is right: ./canary release %s --reason TEXT%n",
+                    s.lastEntry().at(), s.functionName(), s.alias(), s.rolloutId());
+        }
     }
 
     /** @return whether a verdict was printed */

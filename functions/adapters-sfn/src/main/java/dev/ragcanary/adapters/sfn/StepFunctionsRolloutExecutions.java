@@ -76,14 +76,19 @@ public final class StepFunctionsRolloutExecutions implements RolloutExecutions {
 
     @Override
     public Optional<Execution> describe(String executionName) {
+        return describeByArn(executionArn(executionName));
+    }
+
+    @Override
+    public Optional<Execution> describeByArn(String executionArn) {
         try {
-            DescribeExecutionResponse d = sfn.describeExecution(b -> b.executionArn(executionArn(executionName)));
+            DescribeExecutionResponse d = sfn.describeExecution(b -> b.executionArn(executionArn));
             return Optional.of(new Execution(d.name(), d.executionArn(), d.statusAsString(), d.startDate(), d.stopDate(),
                     d.input(), d.error(), d.cause()));
         } catch (ExecutionDoesNotExistException none) {
             return Optional.empty();
         } catch (SdkException e) {
-            throw failed("describe execution " + executionName, e);
+            throw failed("describe execution " + executionArn, e);
         }
     }
 

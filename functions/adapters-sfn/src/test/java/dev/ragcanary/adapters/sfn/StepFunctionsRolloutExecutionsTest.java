@@ -74,6 +74,21 @@ class StepFunctionsRolloutExecutionsTest {
     }
 
     @Test
+    void describesAnExecutionByItsArnWithItsInput() {
+        String owner = "arn:aws:states:eu-west-1:123456789012:execution:RagCanaryRollout:pipeline-7f3a";
+        stub.then(SfnStub.ok("{\"executionArn\":\"" + owner + "\",\"name\":\"pipeline-7f3a\",\"stateMachineArn\":\""
+                + MACHINE + "\",\"status\":\"FAILED\",\"startDate\":1764150000,\"stopDate\":1764160000,"
+                + "\"input\":\"{\\\"rolloutId\\\":\\\"rag-answer-live-v42\\\"}\"}"));
+
+        Execution execution = executions.describeByArn(owner).orElseThrow();
+
+        assertThat(SfnStub.body(stub.requests().get(0))).isEqualTo(Json.MAPPER.valueToTree(Map.of("executionArn", owner)));
+        assertThat(execution.name()).isEqualTo("pipeline-7f3a");
+        assertThat(execution.status()).isEqualTo("FAILED");
+        assertThat(execution.input()).isEqualTo("{\"rolloutId\":\"rag-answer-live-v42\"}");
+    }
+
+    @Test
     void findsTheWaitingApprovalTokenInTheHistoryAcrossPages() throws Exception {
         String parameters = Json.compact(Map.of("TopicArn", "arn:aws:sns:eu-west-1:123456789012:approvals",
                 "Message", Map.of("kind", "stage", "stage", "fifty", "rolloutId", "rag-answer-live-v42", "taskToken", "TOKEN-1")));

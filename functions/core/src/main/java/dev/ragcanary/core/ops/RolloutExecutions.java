@@ -21,6 +21,12 @@ public interface RolloutExecutions {
     /** The execution of that name, or empty if there is none. */
     Optional<Execution> describe(String executionName);
 
+    /**
+     * The execution with that ARN, or empty if there is none: e.g. a rollout's recorded owner, which need not be named
+     * after the rollout (a pipeline names its executions).
+     */
+    Optional<Execution> describeByArn(String executionArn);
+
     /** Every running execution of the rollout state machine (first page of up to 100). */
     List<Execution> running();
 

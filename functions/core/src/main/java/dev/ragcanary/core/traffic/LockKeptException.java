@@ -6,6 +6,9 @@ package dev.ragcanary.core.traffic;
  * alias is right.
  */
 public class LockKeptException extends RuntimeException {
+    /** How this message, and the reason of the INCOMPLETE ledger entry that records it, begin. */
+    public static final String REASON_PREFIX = "lock kept: ";
+
     public LockKeptException(String message) {
         super(message);
     }

@@ -104,6 +104,16 @@ public record RolloutState(
         return ownerExecutionArn != null && executionArn != null && !ownerExecutionArn.equals(executionArn);
     }
 
+    /**
+     * Whether the rollout holds the lock only because its release could not verify an alias: the last entry says so
+     * ({@link LockKeptException}), and {@code ./canary release} frees it once the alias is right.
+     */
+    @JsonIgnore
+    public boolean lockKept() {
+        return status.holdsLock() && lastEntry != null && lastEntry.type() == LedgerEntry.Type.INCOMPLETE
+                && lastEntry.reason() != null && lastEntry.reason().startsWith(LockKeptException.REASON_PREFIX);
+    }
+
     /** The version a variant runs; ALIAS maps to the alias name. */
     public String qualifierOf(Variant variant) {
         return switch (variant) {

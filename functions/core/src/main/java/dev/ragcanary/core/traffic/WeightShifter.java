@@ -226,8 +226,9 @@ public final class WeightShifter {
 
     /**
      * Frees the alias lock once every region's alias is verified: on the canary with no routing after a promotion,
-     * with no canary weight otherwise. Releasing twice is a no-op; releasing another rollout's lock is refused. When an
-     * alias does not verify, the lock is kept, the ledger says so, and {@link LockKeptException} names the region.
+     * with no canary weight otherwise. Releasing twice is a no-op; releasing another rollout's lock is refused, and so
+     * is releasing an ACTIVE rollout whose canary has weight ({@link CanaryStillRoutedException}). When an alias does
+     * not verify, the lock is kept, the ledger says so, and {@link LockKeptException} names the region.
      */
     public RolloutState release(RolloutRequest plan, String reason, Step step) {
         RolloutState current = owned(plan);
@@ -235,12 +236,12 @@ public final class WeightShifter {
             return current;
         }
         if (current.status() == RolloutStatus.ACTIVE && current.weight() > 0) {
-            throw new IllegalStateException("rollout " + plan.rolloutId() + " still routes " + current.weight()
+            throw new CanaryStillRoutedException("rollout " + plan.rolloutId() + " still routes " + current.weight()
                     + " to the canary; promote or roll back before releasing");
         }
         List<String> unsettled = unsettledRegions(plan, current);
         if (!unsettled.isEmpty()) {
-            String why = "lock kept: " + String.join("; ", unsettled) + "; once the alias is right, free it with"
+            String why = LockKeptException.REASON_PREFIX + String.join("; ", unsettled) + "; once the alias is right, free it with"
                     + " ./canary release " + plan.rolloutId() + " --reason TEXT";
             notes.record(plan, Type.INCOMPLETE, why, null, step.then("lock-kept"));
             throw new LockKeptException(why);

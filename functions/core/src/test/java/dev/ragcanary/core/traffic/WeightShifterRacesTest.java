@@ -123,9 +123,12 @@ class WeightShifterRacesTest {
         RolloutState state = store.read("rag-answer", "live").orElseThrow();
         assertThat(state.status()).isEqualTo(RolloutStatus.ROLLED_BACK);
         assertThat(state.lastEntry().type()).isEqualTo(Type.INCOMPLETE);
+        assertThat(state.lockKept()).isTrue();
 
         shifter.rollback(plan, "retried", step());
-        assertThat(shifter.release(plan, "operator", step()).status()).isEqualTo(RolloutStatus.RELEASED);
+        RolloutState released = shifter.release(plan, "operator", step());
+        assertThat(released.status()).isEqualTo(RolloutStatus.RELEASED);
+        assertThat(released.lockKept()).isFalse();
     }
 
     @Test

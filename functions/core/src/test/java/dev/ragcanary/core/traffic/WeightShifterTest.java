@@ -340,7 +340,8 @@ class WeightShifterTest {
     void releaseFreesTheLockForTheNextRolloutAndRefusesWhileCanaryWeightIsUp() {
         shifter.start(plan, OWNER, step());
         shifter.shift(plan, "one", OWNER, step());
-        assertThatThrownBy(() -> shifter.release(plan, null, step())).hasMessageContaining("promote or roll back before releasing");
+        assertThatThrownBy(() -> shifter.release(plan, null, step())).isInstanceOf(CanaryStillRoutedException.class)
+                .hasMessageContaining("promote or roll back before releasing");
 
         shifter.rollback(plan, "gate said so", step());
         shifter.release(plan, null, step());
