@@ -38,12 +38,16 @@ import software.constructs.Construct;
 
 /**
  * Who hears about a rollout: the SNS topic (rollback, promotion, approval requests, failed-execution alarm), the
- * stage-transition event log, and the cleanup that rolls back a stopped, timed-out or failed rollout.
+ * stage-transition event log, and the cleanup that finishes every rollout execution's end (rolls back a stopped,
+ * timed-out or failed rollout; releases a lock any end left held).
  */
 public class ControllerNotifications extends Construct {
     static final String STATUS_CHANGE = "Step Functions Execution Status Change";
-    /** Rollout endings that must leave the canary at weight zero. */
-    static final List<String> STOPPED = List.of("ABORTED", "TIMED_OUT", "FAILED");
+    /**
+     * Every end of a rollout execution: a stopped, timed-out or failed one must leave the canary at weight zero, and
+     * any end must leave the lock released (or flagged for {@code ./canary release}).
+     */
+    static final List<String> ENDED = List.of("SUCCEEDED", "ABORTED", "TIMED_OUT", "FAILED");
 
     private final ITopic topic;
     private final LogGroup stageTransitions;
@@ -76,7 +80,7 @@ public class ControllerNotifications extends Construct {
     public void watch(IStateMachine rollout, IStateMachine stage, IFunction weightShifter) {
         Rule.Builder.create(this, "RolloutOutcome")
                 .description("Tells the topic when a rollout is promoted (SUCCEEDED) or rolled back")
-                .eventPattern(statusChange(rollout, List.of("SUCCEEDED", "ABORTED", "TIMED_OUT", "FAILED")))
+                .eventPattern(statusChange(rollout, ENDED))
                 .targets(List.of(SnsTopic.Builder.create(topic)
                         .message(RuleTargetInput.fromText("rag-canary rollout execution "
                                 + EventField.fromPath("$.detail.name") + " ended "
@@ -89,9 +93,10 @@ public class ControllerNotifications extends Construct {
                         .build()))
                 .build();
 
-        Rule.Builder.create(this, "StoppedRolloutCleanup")
-                .description("Rolls back a rollout whose execution was stopped, timed out or failed")
-                .eventPattern(statusChange(rollout, STOPPED))
+        Rule.Builder.create(this, "RolloutEndCleanup")
+                .description("Rolls back a rollout whose execution was stopped, timed out or failed, and releases a"
+                        + " lock any ended execution left held")
+                .eventPattern(statusChange(rollout, ENDED))
                 .targets(List.of(LambdaFunction.Builder.create(weightShifter)
                         .retryAttempts(8)
                         .maxEventAge(Duration.hours(2))

@@ -331,17 +331,17 @@ class ControllerStackTest {
     }
 
     @Test
-    void stoppedTimedOutOrFailedRolloutsAreRolledBackByTheWeightShifter() {
-        JsonNode rule = json.one("AWS::Events::Rule", "NotificationsStoppedRolloutCleanup").path("Properties");
+    void everyEndOfARolloutExecutionIsFinishedByTheWeightShifter() {
+        JsonNode rule = json.one("AWS::Events::Rule", "NotificationsRolloutEndCleanup").path("Properties");
         assertThat(rule.path("EventPattern")).isEqualTo(statusPattern("RolloutMachine",
-                List.of("ABORTED", "TIMED_OUT", "FAILED")));
+                List.of("SUCCEEDED", "ABORTED", "TIMED_OUT", "FAILED")));
         assertThat(rule.at("/Targets/0/Arn/Ref").asText()).startsWith("WeightShifterLive");
         assertThat(rule.path("Targets")).hasSize(1);
         template.hasResourceProperties("AWS::Lambda::Permission", Map.of(
                 "Action", "lambda:InvokeFunction", "Principal", "events.amazonaws.com",
                 "FunctionName", Map.of("Ref", json.logicalId("AWS::Lambda::Alias", "WeightShifterLive")),
                 "SourceArn", Map.of("Fn::GetAtt", List.of(
-                        json.logicalId("AWS::Events::Rule", "NotificationsStoppedRolloutCleanup"), "Arn"))));
+                        json.logicalId("AWS::Events::Rule", "NotificationsRolloutEndCleanup"), "Arn"))));
     }
 
     @Test

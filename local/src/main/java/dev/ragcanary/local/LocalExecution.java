@@ -4,28 +4,25 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ragcanary.core.json.Json;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
-import java.io.Writer;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeoutException;
 
 /**
- * One run of a state machine file by {@code local/run-execution.mjs} (aws-local-stepfunctions in a node process):
- * Task states invoke the functions registered on a {@link LocalLambdaEndpoint}, nested {@code startExecution.sync:2}
- * runs the stage file, Wait states only advance a virtual clock. Events reach the listener as they happen.
+ * One run of a state machine file in a {@link LocalRunner} (aws-local-stepfunctions in a node process): Task states
+ * invoke the functions registered on a {@link LocalLambdaEndpoint}, nested {@code startExecution.sync:2} runs the stage
+ * file, Wait states only advance a virtual clock. Events reach the listener as they happen.
  */
 public final class LocalExecution {
 
@@ -64,26 +61,32 @@ public final class LocalExecution {
         }
     }
 
-    private final Process process;
-    private final Writer stdin;
+    private final LocalRunner runner;
+    private final ExecutionListener listener;
+    private final Duration timeout;
     private final CompletableFuture<ExecutionResult> result = new CompletableFuture<>();
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
-    private final StringBuilder stderr = new StringBuilder();
-    private final Duration timeout;
+    private final BlockingQueue<JsonNode> inbox = new LinkedBlockingQueue<>();
+    private final Thread delivery;
+    private String runId;
 
-    private LocalExecution(Process process, Duration timeout) {
-        this.process = process;
-        this.stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+    private LocalExecution(LocalRunner runner, ExecutionListener listener, Duration timeout) {
+        this.runner = runner;
+        this.listener = listener;
         this.timeout = timeout;
+        this.delivery = new Thread(this::deliver, "local-execution-events");
+        delivery.setDaemon(true);
+        delivery.start();
     }
 
     /**
-     * Starts the rollout machine (with the stage machine available for nested runs) on {@code input}, as the
-     * execution {@code executionName} (its ARN is {@link #executionArn(String, String)} of "rollout").
+     * Starts the rollout machine (with the stage machine available for nested runs) on {@code input} in
+     * {@code runner}, as the execution {@code executionName} (its ARN is {@link #executionArn(String, String)} of
+     * "rollout"); Tasks invoke the functions on {@code endpoint}.
      */
-    public static LocalExecution startRollout(ProjectLayout layout, URI endpoint, String executionName, JsonNode input,
-                                              Options options, ExecutionListener listener) {
-        layout.nodeModule("aws-local-stepfunctions");
+    public static LocalExecution startRollout(LocalRunner runner, ProjectLayout layout, URI endpoint,
+                                              String executionName, JsonNode input, Options options,
+                                              ExecutionListener listener) {
         ObjectNode config = Json.MAPPER.createObjectNode();
         ObjectNode machines = config.putObject("machines");
         machines.put("rollout", layout.rolloutMachine().toString());
@@ -97,17 +100,9 @@ public final class LocalExecution {
             config.set("abortOn", Json.MAPPER.valueToTree(options.abortOn()));
         }
         config.set("input", input);
-        try {
-            Process process = new ProcessBuilder("node", layout.runnerScript().toString())
-                    .directory(layout.root().toFile())
-                    .start();
-            LocalExecution execution = new LocalExecution(process, options.timeout());
-            execution.readEvents(listener);
-            execution.send(Json.compact(config));
-            return execution;
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot start node (is Node.js 20+ on the PATH?): " + e.getMessage(), e);
-        }
+        LocalExecution execution = new LocalExecution(runner, listener, options.timeout());
+        execution.runId = runner.start(execution, config);
+        return execution;
     }
 
     /** The ARN run-execution.mjs gives an execution of {@code machine} named {@code executionName}. */
@@ -136,7 +131,7 @@ public final class LocalExecution {
      * runner has taken the stop (no Task starts after it; one already running finishes), or the run has ended.
      */
     public void abort() {
-        send("abort");
+        runner.abort(runId);
         try {
             CompletableFuture.anyOf(stopped, result).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
@@ -151,68 +146,45 @@ public final class LocalExecution {
         try {
             return result.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            process.destroyForcibly();
-            throw new IllegalStateException("local execution still running after " + timeout + "; stopped it. " + stderr(), e);
+            runner.abort(runId);
+            throw new IllegalStateException("local execution still running after " + timeout + "; stopped it. "
+                    + runner.stderr(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            process.destroyForcibly();
+            runner.abort(runId);
             throw new IllegalStateException("interrupted while waiting for the local execution", e);
         } catch (ExecutionException e) {
-            throw new IllegalStateException("local execution runner failed: " + e.getCause().getMessage() + ". " + stderr(), e.getCause());
+            throw new IllegalStateException("local execution runner failed: " + e.getCause().getMessage() + ". "
+                    + runner.stderr(), e.getCause());
         }
     }
 
-    private synchronized void send(String line) {
+    /** The runner broke: the execution ends with that error. */
+    void broken(Throwable cause) {
+        result.completeExceptionally(cause);
+        delivery.interrupt();
+    }
+
+    /** A line from the runner for this run, delivered in order on this run's own thread. */
+    void receive(JsonNode event) {
+        inbox.add(event);
+    }
+
+    private void deliver() {
         try {
-            stdin.write(line);
-            stdin.write('\n');
-            stdin.flush();
-        } catch (IOException e) {
-            // The runner has already ended; there is nothing left to tell it.
+            boolean last = false;
+            while (!last) {
+                last = dispatch(inbox.take());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception | Error e) {
+            result.completeExceptionally(e);
         }
     }
 
-    private String stderr() {
-        synchronized (stderr) {
-            return stderr.isEmpty() ? "" : "node stderr: " + stderr;
-        }
-    }
-
-    private void readEvents(ExecutionListener listener) {
-        Thread errors = new Thread(() -> {
-            try (BufferedReader reader = process.errorReader(StandardCharsets.UTF_8)) {
-                String line;
-                while ((line = reader.readLine()) != null) {
-                    synchronized (stderr) {
-                        stderr.append(line).append('\n');
-                    }
-                }
-            } catch (IOException ignored) {
-                // Process ended.
-            }
-        }, "local-execution-stderr");
-        errors.setDaemon(true);
-        errors.start();
-        Thread events = new Thread(() -> {
-            try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = reader.readLine()) != null) {
-                    dispatch(Json.MAPPER.readTree(line), listener);
-                }
-                process.waitFor();
-                errors.join();
-                result.completeExceptionally(new IllegalStateException("node exited with " + process.exitValue()
-                        + " before reporting a result"));
-            } catch (Exception | Error e) {
-                result.completeExceptionally(e);
-                process.destroyForcibly();
-            }
-        }, "local-execution-events");
-        events.setDaemon(true);
-        events.start();
-    }
-
-    private void dispatch(JsonNode event, ExecutionListener listener) throws IOException {
+    /** @return whether the line was the run's last (its result) */
+    private boolean dispatch(JsonNode event) throws IOException {
         switch (event.path("type").asText()) {
             case "state" -> listener.onState(new StateEvent(event.path("event").asText(), text(event, "execution"),
                     text(event, "machine"), text(event, "state"), text(event, "stateType"), instant(event),
@@ -221,13 +193,17 @@ public final class LocalExecution {
                     text(event, "execution"), text(event, "machine"), text(event, "parent"), event.get("input"),
                     event.get("output"), text(event, "error"), text(event, "cause"), instant(event)));
             case "aborted" -> stopped.complete(null);
-            case "result" -> result.complete(new ExecutionResult(event.path("status").asText(), event.get("output"),
-                    text(event, "error"), text(event, "cause"), event.path("transitions").asLong(),
-                    event.path("maxPayloadBytes").asLong(), text(event, "maxPayloadState"),
-                    Json.MAPPER.convertValue(event.path("executions"), new TypeReference<List<ExecutionResult.Stats>>() {
-                    })));
+            case "result" -> {
+                result.complete(new ExecutionResult(event.path("status").asText(), event.get("output"),
+                        text(event, "error"), text(event, "cause"), event.path("transitions").asLong(),
+                        event.path("maxPayloadBytes").asLong(), text(event, "maxPayloadState"),
+                        Json.MAPPER.convertValue(event.path("executions"), new TypeReference<List<ExecutionResult.Stats>>() {
+                        })));
+                return true;
+            }
             default -> throw new IOException("unexpected line from run-execution.mjs: " + event);
         }
+        return false;
     }
 
     private static String text(JsonNode event, String field) {

@@ -74,6 +74,8 @@ public final class LocalRollout implements AutoCloseable {
     private final LocalBackends backends;
     private final Dynalite dynalite;
     private final boolean ownsDynalite;
+    private final LocalRunner runner;
+    private final boolean ownsRunner;
     private final DynamoDbClient dynamo;
     private final String rolloutsTable;
     private final LocalLambdaEndpoint endpoint;
@@ -84,8 +86,11 @@ public final class LocalRollout implements AutoCloseable {
     private final AtomicInteger executionCount = new AtomicInteger();
 
     private LocalRollout(ProjectLayout layout, Scenario scenario, SimulatedFleet fleet, LocalBackends backends,
-                         Dynalite dynalite, boolean ownsDynalite, String tablePrefix, Path evidenceDir) {
+                         Dynalite dynalite, boolean ownsDynalite, LocalRunner runner, boolean ownsRunner,
+                         String tablePrefix, Path evidenceDir) {
         this.layout = layout;
+        this.runner = runner;
+        this.ownsRunner = ownsRunner;
         this.scenario = scenario;
         this.fleet = fleet;
         this.backends = backends;
@@ -137,7 +142,8 @@ public final class LocalRollout implements AutoCloseable {
             LocalBackends backends = new LocalBackends(fleet, fleet, fleet, fleet.probeTarget(), SharedEmbedder.INSTANCE,
                     new LocalFolderEvidenceStore(evidenceDir), LocalStandIns.approvals(scenario.approvals()),
                     new DynamoDbThrottling(scenario.controlPlane()), LocalBackends.Invocations.DIRECT);
-            return new LocalRollout(layout, scenario, fleet, backends, dynalite, true, "rag-canary-", evidenceDir);
+            return new LocalRollout(layout, scenario, fleet, backends, dynalite, true, LocalRunner.start(layout), true,
+                    "rag-canary-", evidenceDir);
         } catch (RuntimeException e) {
             dynalite.close();
             throw new IllegalStateException("cannot set up the local rollout: " + e.getMessage(), e);
@@ -146,10 +152,12 @@ public final class LocalRollout implements AutoCloseable {
 
     /**
      * A local rollout on {@code backends} instead of a simulated fleet, with its tables (named with
-     * {@code tablePrefix}) in a dynalite the caller owns and keeps running: many of them can share one.
+     * {@code tablePrefix}) in a dynalite, and its executions in a runner, that the caller owns and keeps running: many
+     * rollouts can share them.
      */
-    public static LocalRollout open(ProjectLayout layout, LocalBackends backends, Dynalite dynalite, String tablePrefix) {
-        return new LocalRollout(layout, null, null, backends, dynalite, false, tablePrefix, null);
+    public static LocalRollout open(ProjectLayout layout, LocalBackends backends, Dynalite dynalite, LocalRunner runner,
+                                    String tablePrefix) {
+        return new LocalRollout(layout, null, null, backends, dynalite, false, runner, false, tablePrefix, null);
     }
 
     /** Regions the fleet runs in: those of the scenario's start input. */
@@ -215,6 +223,9 @@ public final class LocalRollout implements AutoCloseable {
     public void close() {
         endpoint.close();
         dynamo.close();
+        if (ownsRunner) {
+            runner.close();
+        }
         if (ownsDynalite) {
             dynalite.close();
         }
@@ -244,7 +255,7 @@ public final class LocalRollout implements AutoCloseable {
             this.startInput = startInput;
             String name = "rollout-" + executionCount.incrementAndGet();
             this.executionArn = LocalExecution.executionArn("rollout", name);
-            this.execution = LocalExecution.startRollout(layout, endpoint.uri(), name, startInput, options,
+            this.execution = LocalExecution.startRollout(runner, layout, endpoint.uri(), name, startInput, options,
                     new StageTracker(listener, stageReached));
             executions.put(executionArn, execution);
         }
@@ -258,11 +269,10 @@ public final class LocalRollout implements AutoCloseable {
             execution.abort();
         }
 
-        /** Waits for the end; a stopped, timed-out or failed execution gets the EventBridge cleanup, as in AWS. */
+        /** Waits for the end, then runs the cleanup the stack's EventBridge rule runs for every end, as in AWS. */
         public RolloutOutcome await() {
             ExecutionResult result = execution.await();
-            List<String> cleanupFailures = List.of("ABORTED", "TIMED_OUT", "FAILED").contains(result.status())
-                    ? cleanUp(result.status()) : List.of();
+            List<String> cleanupFailures = cleanUp(result.status());
             // The rollout's identity is the bare function name, however the start input spelled it.
             String spelled = startInput.path("target").path("functionName").asText();
             String functionName = spelled.substring(spelled.lastIndexOf(':') + 1);

@@ -34,7 +34,7 @@ import java.util.function.Function;
  * a {@link ProbeSummary} out (full detail in the evidence store under its {@code evidenceKey}).
  */
 public final class ProbeReplayHandler implements RequestStreamHandler {
-    private static final Set<String> FIELDS = Set.of("rollout", "stage", "controlVersion");
+    private static final Set<String> FIELDS = Set.of("rollout", "stage", "controlVersion", "purpose");
     private static final DateTimeFormatter KEY_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'")
             .withZone(java.time.ZoneOffset.UTC);
 
@@ -76,6 +76,7 @@ public final class ProbeReplayHandler implements RequestStreamHandler {
         JsonObject o = JsonObject.of(input, "$", problems, FIELDS);
         String stage = o.requiredText("stage");
         String controlVersion = o.requiredText("controlVersion");
+        String purpose = o.choice("purpose", "stage", Set.of("stage", "promotion"));
         RolloutRequest plan = null;
         if (!o.has("rollout")) {
             o.problem("rollout", "required object is missing");
@@ -90,8 +91,9 @@ public final class ProbeReplayHandler implements RequestStreamHandler {
                     "names no stage of the plan: \"" + stage + "\"; stages are " + plan.stages().stream().map(Stage::name).toList())));
         }
         ProbeSet probes = deps.probeSets().apply(plan.probeSet());
-        String evidenceKey = "rollouts/" + plan.rolloutId() + "/probes/" + stage + "/" + KEY_TIME.format(deps.clock().instant())
-                + ".json";
+        // Like the gate's looks, the promotion window's replay is kept beside the stage's own.
+        String evidenceKey = "rollouts/" + plan.rolloutId() + "/probes/" + stage + "/"
+                + ("stage".equals(purpose) ? "" : purpose + "-") + KEY_TIME.format(deps.clock().instant()) + ".json";
         ProbeReplayService service = new ProbeReplayService(deps.targets().apply(plan.target().functionName()),
                 deps.embedder(), deps.evidence(), deps.options());
         return service.replay(new ProbeReplayService.Request(probes, controlVersion, plan.target().canaryVersion(),

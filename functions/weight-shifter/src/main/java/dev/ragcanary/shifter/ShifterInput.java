@@ -25,8 +25,10 @@ import java.util.Set;
  *                     {@code $$.State.EnteredTime} and {@code $$.State.RetryCount}, the same for every retry of one
  *                     state entry) with the execution ARN; for a cleanup, the stopped execution and its status; a
  *                     request without either is its own single attempt
+ * @param succeeded    for a cleanup, whether the execution SUCCEEDED (then nothing is ever rolled back)
  */
-record ShifterInput(Action action, RolloutRequest rollout, String stage, String reason, String executionArn, Step step) {
+record ShifterInput(Action action, RolloutRequest rollout, String stage, String reason, String executionArn, Step step,
+                    boolean succeeded) {
     /**
      * The state machine's actions (APPROVAL records a person's answer in the ledger), plus CLEAN_UP (a stopped
      * execution) and IGNORE (an event with nothing to do).
@@ -34,7 +36,8 @@ record ShifterInput(Action action, RolloutRequest rollout, String stage, String 
     enum Action { VALIDATE, START, SHIFT, PROMOTE, ROLLBACK, RELEASE, APPROVAL, CLEAN_UP, IGNORE }
 
     static final String STATUS_CHANGE = "Step Functions Execution Status Change";
-    static final Set<String> STOPPED = Set.of("ABORTED", "TIMED_OUT", "FAILED");
+    /** The ends of an execution the cleanup finishes: every one, a success included (its release may have failed). */
+    static final Set<String> ENDED = Set.of("SUCCEEDED", "ABORTED", "TIMED_OUT", "FAILED");
     private static final Set<String> FIELDS = Set.of("action", "rollout", "stage", "reason", "executionArn", "answer",
             "step");
     private static final Set<String> ACTIONS = Set.of("validate", "start", "shift", "promote", "rollback", "release",
@@ -66,7 +69,7 @@ record ShifterInput(Action action, RolloutRequest rollout, String stage, String 
             throw new InvalidInputException("weight shifter input", problems);
         }
         return new ShifterInput(Action.valueOf(action.toUpperCase(Locale.ROOT)), rollout, stage, reason,
-                doc.text("executionArn", null), step);
+                doc.text("executionArn", null), step, false);
     }
 
     /** "approved by alice at stage fifty" from the person's answer {"approved": true|false, "by": "alice"}. */
@@ -87,8 +90,8 @@ record ShifterInput(Action action, RolloutRequest rollout, String stage, String 
     private static ShifterInput fromStatusChange(JsonNode detail) {
         String status = detail.path("status").asText();
         String executionArn = detail.path("executionArn").asText(null);
-        if (!STOPPED.contains(status)) {
-            return new ShifterInput(Action.IGNORE, null, null, "execution status " + status, executionArn, null);
+        if (!ENDED.contains(status)) {
+            return new ShifterInput(Action.IGNORE, null, null, "execution status " + status, executionArn, null, false);
         }
         List<Problem> problems = new ArrayList<>();
         RolloutRequest rollout = null;
@@ -105,13 +108,13 @@ record ShifterInput(Action action, RolloutRequest rollout, String stage, String 
         if (!problems.isEmpty()) {
             // An execution whose input never validated never took the lock or touched an alias: nothing to undo.
             return new ShifterInput(Action.IGNORE, null, null, "execution " + status + " with an invalid start input ("
-                    + problems.get(0) + "); nothing to roll back", executionArn, null);
+                    + problems.get(0) + "); nothing to roll back", executionArn, null, false);
         }
         String cause = detail.path("cause").asText("");
         // One cleanup per ended execution, however often EventBridge delivers the event or Lambda retries it.
         Step step = Step.first("cleanup/" + (executionArn == null ? "unnamed-execution" : executionArn) + "/" + status);
         return new ShifterInput(Action.CLEAN_UP, rollout, null, "execution " + status
                 + (executionArn == null ? "" : ": " + executionArn) + (cause.isBlank() ? "" : " (" + cause + ")"),
-                executionArn, step);
+                executionArn, step, "SUCCEEDED".equals(status));
     }
 }

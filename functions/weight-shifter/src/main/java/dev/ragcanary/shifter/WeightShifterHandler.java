@@ -19,8 +19,9 @@ import java.util.Map;
  * Lambda entry point of the weight shifter: {@code {"action", "rollout", "stage", "reason", "executionArn", "answer"}}
  * -> the rollout state, with {@code ownerExecutionArn} ({@code start} records the caller as the owner, or returns the
  * owner that already holds the rollout); {@code answer} is a person's {@code {"approved", "by"}} for action
- * {@code approval}; {@code validate} -> {@code {"plan": ...}}; an EventBridge execution status change (ABORTED,
- * TIMED_OUT, FAILED) -> rollback of that execution's rollout, if that execution owns it.
+ * {@code approval}; {@code validate} -> {@code {"plan": ...}}; an EventBridge execution status change -> the end of
+ * that execution's rollout, if that execution owns it: a rollback and release after ABORTED, TIMED_OUT or FAILED, the
+ * release a SUCCEEDED execution could not do.
  */
 public final class WeightShifterHandler implements RequestStreamHandler {
     private final WeightShifter shifter;
@@ -59,8 +60,9 @@ public final class WeightShifterHandler implements RequestStreamHandler {
             case RELEASE -> shifter.release(in.rollout(), in.reason(), in.step()).summary();
             case APPROVAL -> shifter.record(in.rollout(), LedgerEntry.Type.APPROVAL, in.reason(), null, in.step())
                     .summary();
-            case CLEAN_UP -> weightChanged(shifter.cleanUpAfterStoppedExecution(in.rollout(), in.executionArn(),
-                    in.reason(), in.step()));
+            case CLEAN_UP -> weightChanged(in.succeeded()
+                    ? shifter.finishAfterSucceededExecution(in.rollout(), in.executionArn(), in.reason(), in.step())
+                    : shifter.cleanUpAfterStoppedExecution(in.rollout(), in.executionArn(), in.reason(), in.step()));
             case IGNORE -> Map.of("ignored", in.reason());
         };
     }

@@ -181,17 +181,34 @@ class WeightShifterHandlerTest {
         assertThat(lambda.read("us-east-1", "rag-answer", "a4").additionalVersionWeights()).isEmpty();
     }
 
-    /** An example event moved to rollout "join-test" on alias a4 (plain and inside the escaped start input). */
     private static String joinTest(String event) {
-        return onAlias(event, "a4").replace("\"rolloutId\": \"rag-answer-live-v42\"", "\"rolloutId\": \"join-test\"")
-                .replace("\\\"rolloutId\\\": \\\"rag-answer-live-v42\\\"", "\\\"rolloutId\\\": \\\"join-test\\\"");
+        return moved(event, "join-test", "a4");
+    }
+
+    /** An example event moved to another rollout id and alias (plain and inside the escaped start input). */
+    private static String moved(String event, String rolloutId, String alias) {
+        return onAlias(event, alias).replace("\"rolloutId\": \"rag-answer-live-v42\"", "\"rolloutId\": \"" + rolloutId + "\"")
+                .replace("\\\"rolloutId\\\": \\\"rag-answer-live-v42\\\"", "\\\"rolloutId\\\": \\\"" + rolloutId + "\\\"");
     }
 
     @Test
-    void aSucceededExecutionIsIgnored() throws IOException {
-        JsonNode out = run(Events.load("weight-shifter/execution-aborted.json").replace("\"ABORTED\"", "\"SUCCEEDED\""));
+    void aSucceededExecutionNeverRollsBackButReleasesALockItLeftHeld() throws IOException {
+        alias("a6");
+        run(moved(Events.load("weight-shifter/start.json"), "succeeded-test", "a6"));
+        run(moved(Events.load("weight-shifter/shift.json"), "succeeded-test", "a6"));
+        String succeeded = moved(Events.load("weight-shifter/execution-aborted.json"), "succeeded-test", "a6")
+                .replace("\"ABORTED\"", "\"SUCCEEDED\"");
 
-        assertThat(out.path("ignored").asText()).isEqualTo("execution status SUCCEEDED");
+        assertThat(run(succeeded).path("status").asText()).as("an ACTIVE rollout is left running").isEqualTo("ACTIVE");
+        run(moved(Events.load("weight-shifter/promote.json"), "succeeded-test", "a6"));
+        JsonNode finished = run(succeeded);
+
+        assertThat(finished.path("status").asText()).isEqualTo("RELEASED");
+        assertThat(lambda.read("us-east-1", "rag-answer", "a6").functionVersion()).isEqualTo("42");
+        assertThat(ledger.entries("succeeded-test")).extracting(LedgerEntry::type).endsWith(
+                LedgerEntry.Type.PROMOTED, LedgerEntry.Type.INCOMPLETE, LedgerEntry.Type.RELEASED);
+        assertThat(run(Events.load("weight-shifter/execution-aborted.json").replace("\"ABORTED\"", "\"RUNNING\""))
+                .path("ignored").asText()).isEqualTo("execution status RUNNING");
     }
 
     @Test

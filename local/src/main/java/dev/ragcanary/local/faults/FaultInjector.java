@@ -45,6 +45,7 @@ public final class FaultInjector {
     private final ThreadLocal<Invocation> current = new ThreadLocal<>();
     private final Map<String, Integer> invocationsByContext = new HashMap<>();
     private final List<Point> recorded = new ArrayList<>();
+    private final java.util.Set<Point> tookEffect = new java.util.HashSet<>();
     private Fault fault;
     private boolean faultFired;
     private final List<Interleaving> interleavings = new ArrayList<>();
@@ -92,6 +93,14 @@ public final class FaultInjector {
         return List.copyOf(recorded);
     }
 
+    /**
+     * Whether the call at {@code point} succeeded when it was passed: only then can it take effect and lose its reply
+     * (a conditional write that is refused changes nothing).
+     */
+    public synchronized boolean tookEffect(Point point) {
+        return tookEffect.contains(point);
+    }
+
     /** Runs {@code work} as an invocation of {@code context}: the calls it makes are its points. */
     public <T> T within(String context, Supplier<T> work) {
         Invocation outer = current.get();
@@ -133,6 +142,9 @@ public final class FaultInjector {
     public void after(Point point, Function<FaultKind, RuntimeException> failure) {
         if (point == null) {
             return;
+        }
+        synchronized (this) {
+            tookEffect.add(point);
         }
         runInterleavings(point, false);
         FaultKind failing = takeFault(point, true);

@@ -78,14 +78,9 @@ public final class SafetyInvariants {
         if (!promoted && s.status() != RolloutStatus.ACTIVE && s.epoch() != 2) {
             broken.add("a rollback must bump the epoch exactly once (1 -> 2) but it is " + s.epoch());
         }
-        boolean flagged = false;
-        if (s.status() != RolloutStatus.RELEASED) {
-            LedgerEntry last = ledger.isEmpty() ? null : ledger.get(ledger.size() - 1);
-            flagged = last != null && last.type() == Type.INCOMPLETE && last.reason() != null
-                    && last.reason().startsWith("lock kept");
-            if (!flagged) {
-                broken.add("the lock is still held (" + s.status() + ") and the ledger does not flag it for release");
-            }
+        boolean flagged = s.lockKept();
+        if (s.status() != RolloutStatus.RELEASED && !flagged) {
+            broken.add("the lock is still held (" + s.status() + ") and the ledger does not flag it for release");
         }
         End end = flagged ? End.LOCK_FLAGGED : promoted ? End.PROMOTED : End.ROLLED_BACK;
         return verdict(end, broken);

@@ -215,13 +215,31 @@ public final class WeightShifter {
             return found.get();
         }
         if (ours && found.get().status() == RolloutStatus.PROMOTED) {
-            notes.record(plan, Type.INCOMPLETE, reason + " after the promotion; the promotion stands, the probe"
-                    + " results were not archived", null, step.then("note"));
+            notes.record(plan, Type.INCOMPLETE, reason + " after the promotion; the promotion stands, the execution"
+                    + " did not finish archiving and releasing", null, step.then("note"));
             return release(plan, reason, step.then("release"));
         }
         RolloutState rolledBack = rollback(plan, reason, step.then("rollback"));
         return rolledBack.status() == RolloutStatus.ROLLED_BACK && ours
                 ? release(plan, reason, step.then("release")) : rolledBack;
+    }
+
+    /**
+     * The end of a rollout machine execution that SUCCEEDED: nothing is ever rolled back, but a lock it left held (its
+     * release failed, e.g. denied, after the promotion) is released now, with a note saying the execution ended
+     * without it. An execution that only joined, or a rollout that is still ACTIVE or already released, is left alone.
+     */
+    public RolloutState finishAfterSucceededExecution(RolloutRequest plan, String executionArn, String reason,
+                                                      Step step) {
+        Optional<RolloutState> found = commits.read(plan);
+        if (found.isEmpty() || !found.get().rolloutId().equals(plan.rolloutId())
+                || found.get().ownedByAnotherExecutionThan(executionArn)
+                || found.get().status() == RolloutStatus.ACTIVE || found.get().status() == RolloutStatus.RELEASED) {
+            return found.filter(s -> s.rolloutId().equals(plan.rolloutId())).orElse(notStarted(plan));
+        }
+        notes.record(plan, Type.INCOMPLETE, reason + " with the lock still held (" + found.get().status()
+                + "); releasing it", null, step.then("note"));
+        return release(plan, reason, step.then("release"));
     }
 
     /**

@@ -109,6 +109,24 @@ class WeightShifterRacesTest {
     }
 
     @Test
+    void aSucceededExecutionThatCouldNotReleaseItsLockHasItReleasedAndNeverRollsAnythingBack() {
+        shifter.start(plan, OWNER, step());
+        shifter.shift(plan, "one", OWNER, step());
+        RolloutState active = shifter.finishAfterSucceededExecution(plan, OWNER, "execution SUCCEEDED", step());
+        assertThat(active.status()).as("an ACTIVE rollout is never touched by a success").isEqualTo(RolloutStatus.ACTIVE);
+        shifter.promote(plan, OWNER, step());
+
+        RolloutState after = shifter.finishAfterSucceededExecution(plan, OWNER, "execution SUCCEEDED", step());
+        RolloutState again = shifter.finishAfterSucceededExecution(plan, OWNER, "execution SUCCEEDED", step());
+
+        assertThat(after.status()).isEqualTo(RolloutStatus.RELEASED);
+        assertThat(again).isEqualTo(after);
+        assertThat(aliases.in("us-east-1").functionVersion()).isEqualTo("42");
+        assertThat(ledger.entries(plan.rolloutId())).extracting(LedgerEntry::type).containsExactly(
+                Type.STARTED, Type.WEIGHT_SET, Type.PROMOTED, Type.INCOMPLETE, Type.RELEASED);
+    }
+
+    @Test
     void aRegionStillRoutingToTheCanaryKeepsTheLockAndTheLedgerSaysSo() {
         shifter.start(plan, OWNER, step());
         shifter.shift(plan, "ten", OWNER, step());
