@@ -22,7 +22,7 @@ import software.amazon.awssdk.core.exception.SdkException;
         subcommands = {JudgeCommand.class, ValidateCommand.class, BucketCommand.class, ProbesCommand.class, ReplayCommand.class,
                 BenchCommand.class, StartCommand.class, StatusCommand.class, ApproveCommand.class, AbortCommand.class,
                 ReleaseCommand.class, HistoryCommand.class, InvokeCommand.class, RehearseCommand.class,
-                CommandLine.HelpCommand.class})
+                FaultsCommand.class, CommandLine.HelpCommand.class})
 public final class CanaryCli {
     public static final int EXIT_OK = 0;
     public static final int EXIT_BAD_INPUT = 2;

@@ -165,9 +165,16 @@ public final class LocalExecution {
         delivery.interrupt();
     }
 
-    /** A line from the runner for this run, delivered in order on this run's own thread. */
+    /**
+     * A line from the runner for this run, delivered in order on this run's own thread; the stop's acknowledgement is
+     * taken at once, since a listener may be waiting for it on that thread.
+     */
     void receive(JsonNode event) {
-        inbox.add(event);
+        if ("aborted".equals(event.path("type").asText())) {
+            stopped.complete(null);
+        } else {
+            inbox.add(event);
+        }
     }
 
     private void deliver() {
@@ -192,7 +199,6 @@ public final class LocalExecution {
             case "execution" -> listener.onExecution(new ExecutionEvent(event.path("event").asText(),
                     text(event, "execution"), text(event, "machine"), text(event, "parent"), event.get("input"),
                     event.get("output"), text(event, "error"), text(event, "cause"), instant(event)));
-            case "aborted" -> stopped.complete(null);
             case "result" -> {
                 result.complete(new ExecutionResult(event.path("status").asText(), event.get("output"),
                         text(event, "error"), text(event, "cause"), event.path("transitions").asLong(),
