@@ -46,6 +46,7 @@ public final class FaultsCommand implements Callable<Integer> {
         if (!json) {
             out.printf("in %d s%n", (System.nanoTime() - started) / 1_000_000_000);
         }
+        out.flush();
         return report.unsafe() == 0 ? CanaryCli.EXIT_OK : CanaryCli.EXIT_FAILED;
     }
 }

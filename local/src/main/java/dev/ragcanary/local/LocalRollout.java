@@ -118,8 +118,8 @@ public final class LocalRollout implements AutoCloseable {
                 .register("local-approvals", wrap.around("local-approvals", backends.approvals()))
                 .register("local-evidence-archive", wrap.around("local-evidence-archive",
                         LocalStandIns.evidenceArchive(backends.evidence())))
-                .register("local-describe-execution", LocalStandIns.describeExecution(
-                        arn -> Optional.ofNullable(executions.get(arn))));
+                .register("local-describe-execution", wrap.around("local-describe-execution",
+                        LocalStandIns.describeExecution(arn -> Optional.ofNullable(executions.get(arn)))));
     }
 
     /** CloudWatch metric lines have no reader locally and would interleave with the rehearsal's progress. */

@@ -41,10 +41,17 @@ public final class FaultMatrix {
     record Case(String id, Flow flow, String group, String label, boolean injectsFault, Consumer<MatrixRollout> arm) {
     }
 
-    /** A finished case. */
-    public record Row(String id, String flow, String group, String label, SafetyInvariants.End end, boolean safe,
-                      boolean reached, String executionStatus, List<String> violations) {
+    /**
+     * A finished case.
+     *
+     * @param flowEnd how the case's flow ends with no fault: a safe case that ends otherwise was changed by its fault
+     *                (e.g. a transient fault that no retry absorbed, so the rollout rolled back for nothing)
+     */
+    public record Row(String id, String flow, String group, String label, SafetyInvariants.End end,
+                      SafetyInvariants.End flowEnd, boolean safe, boolean reached, String executionStatus,
+                      List<String> violations) {
     }
+
 
     /** Progress as cases finish. */
     @FunctionalInterface
@@ -57,6 +64,8 @@ public final class FaultMatrix {
     private final ProjectLayout layout;
     private final int lanes;
     private final AtomicInteger ids = new AtomicInteger();
+    /** Each flow's end with no fault, from its recording run. */
+    private final Map<String, SafetyInvariants.End> flowEnds = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** @param lanes cases run at once (each a node runner and its handlers) */
     public FaultMatrix(ProjectLayout layout, int lanes) {
@@ -111,6 +120,7 @@ public final class FaultMatrix {
                 throw new IllegalStateException("the fault-free run of flow \"" + flow.name() + "\" is already unsafe: "
                         + result.verdict().violations());
             }
+            flowEnds.put(flow.name(), result.verdict().end());
             List<Point> points = rollout.faults.recorded();
             Set<Point> tookEffect = new java.util.HashSet<>();
             points.stream().filter(rollout.faults::tookEffect).forEach(tookEffect::add);
@@ -217,10 +227,12 @@ public final class FaultMatrix {
             boolean reached = !c.injectsFault() || result.faultFired();
             List<String> violations = new ArrayList<>(result.verdict().violations());
             return new Row(c.id(), c.flow().name(), c.group(), c.label(), result.verdict().end(),
-                    result.verdict().safe(), reached, result.executionStatus(), violations);
+                    flowEnds.get(c.flow().name()), result.verdict().safe(), reached, result.executionStatus(),
+                    violations);
         } catch (RuntimeException e) {
-            return new Row(c.id(), c.flow().name(), c.group(), c.label(), SafetyInvariants.End.UNSAFE, false, true,
-                    "HARNESS_ERROR", List.of("the case could not run: " + e));
+            return new Row(c.id(), c.flow().name(), c.group(), c.label(), SafetyInvariants.End.UNSAFE,
+                    flowEnds.get(c.flow().name()), false, true, "HARNESS_ERROR",
+                    List.of("the case could not run: " + e));
         }
     }
 

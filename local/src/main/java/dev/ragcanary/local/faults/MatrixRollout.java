@@ -19,6 +19,7 @@ import dev.ragcanary.testsupport.Dynalite;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -40,8 +41,31 @@ import java.util.concurrent.atomic.AtomicReference;
  * execution gets, waits for any Lambda still running after its task, and checks {@link SafetyInvariants}.
  */
 final class MatrixRollout implements AutoCloseable {
-    /** Every handler invocation is a call point, before it runs and after it answered. */
-    static final String INVOKE = "Lambda.Invoke";
+    /**
+     * How each invocation is named as a call point, and the error names Step Functions reports for its faults:
+     * Lambda functions, and the stand-ins for the service integrations.
+     */
+    private record Integration(String call, String transientError, String permanentError, String lostReplyError) {
+        RuntimeException failure(String invocation, FaultKind kind) {
+            String name = switch (kind) {
+                case TRANSIENT -> transientError;
+                case PERMANENT -> permanentError;
+                case APPLIED_RESPONSE_LOST -> lostReplyError;
+            };
+            return new LocalLambdaEndpoint.NamedFunctionError(name, call + " for " + invocation + ": " + kind.label()
+                    + " (injected)");
+        }
+    }
+
+    private static final Integration LAMBDA_INVOKE = new Integration("Lambda.Invoke", "Lambda.ServiceException",
+            "Lambda.ResourceNotFoundException", "Lambda.SdkClientException");
+    private static final Map<String, Integration> STAND_INS = Map.of(
+            "local-approvals", new Integration("SNS.Publish approval", "SNS.ThrottledException",
+                    "SNS.AuthorizationErrorException", "SNS.SdkClientException"),
+            "local-evidence-archive", new Integration("S3.PutObject archive", "S3.InternalErrorException",
+                    "S3.NoSuchBucketException", "S3.SdkClientException"),
+            "local-describe-execution", new Integration("Sfn.DescribeExecution", "Sfn.ThrottlingException",
+                    "Sfn.ExecutionDoesNotExistException", "Sfn.SdkClientException"));
     /** A joiner polls every five virtual minutes; at 1 ms per virtual second it follows the owner within 0.3 s. */
     private static final double JOINER_MS_PER_VIRTUAL_SECOND = 1;
 
@@ -181,40 +205,28 @@ final class MatrixRollout implements AutoCloseable {
             byte[] payload = in.readAllBytes();
             String invocation = contextOf(functionName, Json.MAPPER.readTree(payload));
             if (timedOutContexts.remove(invocation)) {
-                lateTasks.add(CompletableFuture.runAsync(() -> invoke(invocation, handler, payload, new ByteArrayOutputStream())));
+                lateTasks.add(CompletableFuture.runAsync(() -> invoke(invocation, functionName, handler, payload,
+                        new ByteArrayOutputStream())));
                 throw new LocalLambdaEndpoint.NamedFunctionError("States.Timeout",
                         "Task timed out after the task's TimeoutSeconds (injected); the function keeps running");
             }
-            invoke(invocation, handler, payload, out);
+            invoke(invocation, functionName, handler, payload, out);
         };
     }
 
-    private void invoke(String invocation, RequestStreamHandler handler, byte[] payload, java.io.OutputStream out) {
+    private void invoke(String invocation, String functionName, RequestStreamHandler handler, byte[] payload,
+                        OutputStream out) {
+        Integration integration = STAND_INS.getOrDefault(functionName, LAMBDA_INVOKE);
         faults.within(invocation, () -> {
-            FaultInjector.Point point = faults.before(INVOKE, kind -> invokeFailure(invocation, kind));
+            FaultInjector.Point point = faults.before(integration.call(), kind -> integration.failure(invocation, kind));
             try {
                 handler.handleRequest(new ByteArrayInputStream(payload), out, new LocalContext(invocation, System.err));
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            faults.after(point, kind -> invokeFailure(invocation, kind));
+            faults.after(point, kind -> integration.failure(invocation, kind));
             return null;
         });
-    }
-
-    /** What Step Functions (or Lambda's async invoke) reports when invoking fails. */
-    private static RuntimeException invokeFailure(String invocation, FaultKind kind) {
-        if (invocation.startsWith("local-approvals")) {
-            return MatrixServices.integrationError("SNS", kind, "SNS.Publish");
-        }
-        if (invocation.startsWith("local-evidence-archive")) {
-            return MatrixServices.integrationError("S3", kind, "S3.PutObject archive");
-        }
-        return new LocalLambdaEndpoint.NamedFunctionError(switch (kind) {
-            case TRANSIENT -> "Lambda.ServiceException";
-            case PERMANENT -> "Lambda.AWSLambdaException";
-            case APPLIED_RESPONSE_LOST -> "Lambda.SdkClientException";
-        }, "invoke " + invocation + ": " + kind.label() + " (injected)");
     }
 
     /**

@@ -11,7 +11,6 @@ import dev.ragcanary.core.ports.EvidenceStore;
 import dev.ragcanary.core.ports.MetricsSource;
 import dev.ragcanary.core.ports.ProbeTarget;
 import dev.ragcanary.core.rag.IndexFingerprint;
-import dev.ragcanary.local.LocalLambdaEndpoint;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
@@ -154,18 +153,6 @@ final class MatrixServices {
             answer.put("approved", !refused.contains(kind));
             answer.put("by", "fault matrix");
             out.write(Json.compact(answer).getBytes(StandardCharsets.UTF_8));
-        };
-    }
-
-    /** What the Step Functions integration reports for each fault of a service integration (SNS, S3 archive). */
-    static LocalLambdaEndpoint.NamedFunctionError integrationError(String service, FaultKind kind, String call) {
-        return switch (kind) {
-            case TRANSIENT -> new LocalLambdaEndpoint.NamedFunctionError(service + ".InternalErrorException",
-                    call + ": internal error (injected)");
-            case PERMANENT -> new LocalLambdaEndpoint.NamedFunctionError(service + ".AuthorizationErrorException",
-                    call + ": not authorized (injected)");
-            case APPLIED_RESPONSE_LOST -> new LocalLambdaEndpoint.NamedFunctionError(service + ".SdkClientException",
-                    call + ": took effect, reply lost (injected)");
         };
     }
 }
