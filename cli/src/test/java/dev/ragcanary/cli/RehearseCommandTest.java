@@ -96,10 +96,13 @@ class RehearseCommandTest {
         assertThat(noScenario.exitCode()).isEqualTo(2);
         assertThat(noScenario.err()).contains("no such scenario file");
 
-        Path badScenario = Files.writeString(dir.resolve("bad.json"), "{\"approvals\": \"maybe\"}");
+        Path badScenario = Files.writeString(dir.resolve("bad.json"), """
+                {"approvals": "maybe", "trafic": {"requestsPerSecond": 5},
+                 "canary": {"errorRate": -0.1, "latencyMs": {"median": 200, "p95": 100}}}""");
         CliRun wrong = CliRun.of("rehearse", "--scenario", badScenario.toString(), "--report", report.toString());
         assertThat(wrong.exitCode()).isEqualTo(2);
-        assertThat(wrong.err()).contains("$.approvals");
+        assertThat(wrong.err()).as("every bad field at once").contains("(4 problems)").contains("$.approvals")
+                .contains("$.trafic: unknown field").contains("$.canary.errorRate").contains("$.canary.latencyMs.p95");
 
         assertThat(report).doesNotExist();
         assertThat(badStart.out() + noScenario.out() + wrong.out()).doesNotContain("rehearsing");

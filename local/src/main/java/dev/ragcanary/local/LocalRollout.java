@@ -51,7 +51,8 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  * Used by the scenario tests and by {@code ./canary rehearse}.
  *
  * <pre>{@code
- * try (LocalRollout local = LocalRollout.open(layout, Scenario.load(layout.scenarios(), "healthy"))) {
+ * try (LocalRollout local = LocalRollout.open(layout,
+ *         Scenario.read(layout.scenarios().resolve("healthy.json"), LocalRollout.baseStartInput(layout)))) {
  *     RolloutOutcome outcome = local.start(local.startInput(LocalRollout.baseStartInput(layout)), listener,
  *             LocalExecution.Options.FAST).await();
  * }

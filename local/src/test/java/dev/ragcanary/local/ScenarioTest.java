@@ -339,7 +339,7 @@ class ScenarioTest {
     }
 
     private static Scenario scenario(String name) {
-        return Scenario.load(LAYOUT.scenarios(), name);
+        return Scenario.read(LAYOUT.scenarios().resolve(name + ".json"), base());
     }
 
     private static JsonNode base() {

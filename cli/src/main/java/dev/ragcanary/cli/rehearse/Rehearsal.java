@@ -69,14 +69,13 @@ public final class Rehearsal {
     }
 
     /**
-     * @param base         the start input (already validated) the scenario's fields are laid over
-     * @param scenarioFile the scenario, {@code events/scenarios/<name>.json}
-     * @param reportDir    where the report folder is written
+     * @param base      the start input (already validated) the scenario's fields are laid over
+     * @param scenario  the scenario, read and checked against {@code base}
+     * @param reportDir where the report folder is written
      */
-    public Result run(JsonNode base, Path scenarioFile, Path reportDir) throws IOException {
+    public Result run(JsonNode base, Scenario scenario, Path reportDir) throws IOException {
         long started = System.nanoTime();
-        String name = scenarioFile.getFileName().toString().replaceFirst("\\.json$", "");
-        Scenario scenario = Scenario.load(scenarioFile.toAbsolutePath().getParent(), name);
+        String name = scenario.name();
         out.printf("rehearsing scenario %s: %s%n", name, scenario.description());
         try (Dynalite assignments = Dynalite.start(); LocalRollout local = LocalRollout.open(layout, scenario)) {
             assignments.createAssignmentsTable(ASSIGNMENTS_TABLE);

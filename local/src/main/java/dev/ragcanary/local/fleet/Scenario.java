@@ -4,18 +4,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ragcanary.core.json.InvalidInputException;
 import dev.ragcanary.core.json.Json;
-import dev.ragcanary.core.json.Problem;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 
 /**
- * What the simulated fleet does during a local rollout, read from {@code events/scenarios/*.json}.
+ * What the simulated fleet does during a local rollout, read strictly from {@code events/scenarios/*.json} by
+ * {@link #read} (schema: {@code schemas/scenario.schema.json}; every field is optional and an absent one behaves
+ * like a healthy fleet).
  *
  * @param name            the file name without {@code .json}
- * @param startInput      fields laid over {@code events/start-rollout.json} (stages, thresholds, approvals, ...).
+ * @param startInput      fields laid over the start input, {@code events/start-rollout.json} unless the rehearsal
+ *                        is given another (stages, thresholds, approvals, ...; objects merged field by field).
  *                        The shipped scenarios calibrate two thresholds to the sample target (top 3 snippets of 25
  *                        words): its ΔS against all-MiniLM-L6-v2 has median 0.47 and reaches 0.88, so they use
  *                        {@code deltaSMedianMax} 0.5 and {@code lambdaDeltaSMax} 1.0 (with 0.60 most gold
@@ -48,10 +49,6 @@ public record Scenario(
         canary = canary == null ? Variant.HEALTHY : canary;
         controlPlane = controlPlane == null ? ControlPlane.CALM : controlPlane;
         approvals = approvals == null ? "approve" : approvals;
-        if (!List.of("approve", "refuse", "timeout").contains(approvals)) {
-            throw new InvalidInputException("scenario " + name, List.of(new Problem("$.approvals",
-                    "expected approve, refuse or timeout but was \"" + approvals + "\"")));
-        }
     }
 
     /**
@@ -103,22 +100,31 @@ public record Scenario(
         public static final ControlPlane CALM = new ControlPlane(0, 0, null);
     }
 
-    /** Reads {@code <scenarios>/<name>.json}. */
-    public static Scenario load(Path scenarios, String name) {
-        Path file = scenarios.resolve(name + ".json");
+    /**
+     * Reads a scenario file and checks it against {@code baseStartInput}, the start input its {@code startInput} fields
+     * are laid over; see {@link ScenarioParser}.
+     *
+     * @throws InvalidInputException naming every bad field by its JSON path
+     */
+    public static Scenario read(Path file, JsonNode baseStartInput) {
+        String name = file.getFileName().toString().replaceFirst("\\.json$", "");
+        String text;
         try {
-            ObjectNode doc = (ObjectNode) Json.parse("scenario " + name, Files.readString(file));
-            doc.put("name", name);
-            return Json.MAPPER.treeToValue(doc, Scenario.class);
+            text = Files.readString(file);
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read scenario " + file + ": " + e.getMessage(), e);
         }
+        return ScenarioParser.parse(name, "scenario " + file, Json.parse("scenario " + file, text), baseStartInput);
     }
 
     /** {@code base} with this scenario's start-input fields laid over it (objects such as thresholds field by field). */
     public ObjectNode startInputOver(JsonNode base) {
+        return overlay(base, startInput);
+    }
+
+    static ObjectNode overlay(JsonNode base, ObjectNode fields) {
         ObjectNode merged = base.deepCopy();
-        startInput.fields().forEachRemaining(e -> {
+        fields.fields().forEachRemaining(e -> {
             if (e.getValue().isObject() && merged.path(e.getKey()).isObject()) {
                 ((ObjectNode) merged.get(e.getKey())).setAll((ObjectNode) e.getValue().deepCopy());
             } else {
