@@ -17,6 +17,11 @@
 //   behave as in AWS.
 // - A stop (an "abort" line, or `abortOn` in the configuration: on entry to a named state) schedules no further
 //   Task: a Task already running finishes, as a Lambda invoked by a stopped execution does.
+// - Nested executions are named after the root (rollout-1-stage-3), so names stay unique across the runners of one
+//   local rollout, as Step Functions execution names are. Each is announced to the endpoint's
+//   `local-execution-started` function and runs only once it has answered: the Java side then knows which stage runs
+//   before any of its Tasks calls the simulated fleet (the events on stdout reach Java on another thread, so they
+//   cannot order that).
 
 // aws-local-stepfunctions 3 uses Promise.withResolvers (Node 22+); Node 20 needs it defined before the import.
 if (typeof Promise.withResolvers !== 'function') {
@@ -260,7 +265,9 @@ async function runNested(parameters, parentName) {
     throw namedError('StepFunctions.StateMachineDoesNotExistException', `no local machine ${machineName}`);
   }
   const input = typeof parameters.Input === 'string' ? JSON.parse(parameters.Input) : parameters.Input;
-  const outcome = await execute(machineName, input, parentName);
+  const name = `${config.executionName}-${machineName}-${++executionCounter}`;
+  await invoke('local-execution-started', { execution: name, machine: machineName, parent: parentName, input });
+  const outcome = await execute(machineName, input, parentName, name);
   const description = {
     ExecutionArn: outcome.executionArn,
     StateMachineArn: parameters.StateMachineArn,
@@ -275,9 +282,8 @@ async function runNested(parameters, parentName) {
 }
 
 /** One execution: events streamed to stdout, transitions and payload sizes counted. */
-async function execute(machineName, input, parentName, givenName) {
+async function execute(machineName, input, parentName, name) {
   const definition = machines[machineName];
-  const name = givenName ?? `${machineName}-${++executionCounter}`;
   const executionArn = `arn:aws:states:${REGION}:${ACCOUNT}:execution:${machineName}:${name}`;
   const record = { name, machine: machineName, parent: parentName ?? null, transitions: 0, retries: 0,
     historyEvents: 2, maxPayloadBytes: size(input), status: 'RUNNING' };

@@ -31,7 +31,7 @@ class RehearseCommandTest {
             "index-mismatch-second-region, 3, ROLLED_BACK, ten,        index.fingerprint",
             "cache-prefix-collision,       3, ROLLED_BACK, twentyfive, live.cache.prefixCollisions",
             "lambda-flips-seed-noise,      3, ROLLED_BACK, shadow,     quality.lambda.convergent",
-            "flaky-control-plane,          0, PROMOTED,    '',         ''",
+            "throttled-at-five,            0, PROMOTED,    '',         ''",
             "low-traffic,                  3, ROLLED_BACK, one,        not enough traffic to judge after 3 extensions"})
     void everyShippedScenarioGivesItsDocumentedOutcome(String scenario, int exit, String status, String stage, String rule,
                                                        @TempDir Path report) throws Exception {

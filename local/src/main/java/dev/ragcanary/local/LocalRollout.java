@@ -1,8 +1,10 @@
 package dev.ragcanary.local;
 
+import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ragcanary.aws.AwsClients;
 import dev.ragcanary.core.evidence.LocalFolderEvidenceStore;
 import dev.ragcanary.core.gate.GateEngine;
 import dev.ragcanary.core.json.Json;
@@ -30,6 +32,8 @@ import dev.ragcanary.testsupport.Dynalite;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -69,6 +73,8 @@ public final class LocalRollout implements AutoCloseable {
     private final ProjectLayout layout;
     private final Scenario scenario;
     private final Dynalite dynalite;
+    /** What the handlers use, throttled as the scenario says; reading the outcome goes through {@link #dynamo}. */
+    private final DynamoDbClient controllerDynamo;
     private final DynamoDbClient dynamo;
     private final SimulatedFleet fleet;
     private final LocalLambdaEndpoint endpoint;
@@ -87,14 +93,15 @@ public final class LocalRollout implements AutoCloseable {
         dynalite.createRolloutsTable(ROLLOUTS_TABLE);
         dynalite.createAssignmentsTable(ASSIGNMENTS_TABLE);
         dynalite.createTable(CACHE_TABLE, "pk", null);
-        this.dynamo = dev.ragcanary.aws.AwsClients.build(DynamoDbClient.builder(), dynalite.endpoint(), Region.US_EAST_1,
-                o -> o.addExecutionInterceptor(new DynamoDbThrottling(scenario.controlPlane())));
         this.fleet = new SimulatedFleet(scenario, regions(scenario.startInputOver(baseStartInput(layout))));
+        this.controllerDynamo = AwsClients.build(DynamoDbClient.builder(), dynalite.endpoint(), Region.US_EAST_1,
+                o -> o.addExecutionInterceptor(new DynamoDbThrottling(fleet.throttling())));
+        this.dynamo = AwsClients.build(DynamoDbClient.builder(), dynalite.endpoint(), Region.US_EAST_1);
         this.evidence = new LocalFolderEvidenceStore(evidenceDir);
-        DynamoDbRolloutStore rollouts = new DynamoDbRolloutStore(dynamo, ROLLOUTS_TABLE);
-        DynamoDbLedger ledger = new DynamoDbLedger(dynamo, ROLLOUTS_TABLE);
+        DynamoDbRolloutStore rollouts = new DynamoDbRolloutStore(controllerDynamo, ROLLOUTS_TABLE);
+        DynamoDbLedger ledger = new DynamoDbLedger(controllerDynamo, ROLLOUTS_TABLE);
         this.weightShifter = new WeightShifterHandler(new WeightShifter(fleet, fleet, rollouts, ledger,
-                new DynamoDbCachePurger(dynamo, CACHE_TABLE), Clock.systemUTC()), NO_METRICS);
+                new DynamoDbCachePurger(controllerDynamo, CACHE_TABLE), Clock.systemUTC()), NO_METRICS);
         this.endpoint = LocalLambdaEndpoint.start()
                 .register("weight-shifter", weightShifter)
                 .register("probe-replay", probeReplay())
@@ -103,7 +110,17 @@ public final class LocalRollout implements AutoCloseable {
                 .register("local-approvals", LocalStandIns.approvals(scenario.approvals()))
                 .register("local-evidence-archive", LocalStandIns.evidenceArchive(evidence))
                 .register("local-describe-execution", LocalStandIns.describeExecution(
-                        arn -> Optional.ofNullable(executions.get(arn))));
+                        arn -> Optional.ofNullable(executions.get(arn))))
+                .register("local-execution-started", this::executionStarted);
+    }
+
+    /** The runner announces each nested execution before it runs a state: the fleet then knows the stage first. */
+    private void executionStarted(InputStream in, OutputStream out, Context context) throws IOException {
+        JsonNode started = Json.MAPPER.readTree(in);
+        if ("stage".equals(started.path("machine").asText())) {
+            fleet.throttling().stageStarted(started.path("execution").asText(), started.path("input").path("stage").asText());
+        }
+        out.write("{}".getBytes(StandardCharsets.UTF_8));
     }
 
     /** CloudWatch metric lines have no reader locally and would interleave with the rehearsal's progress. */
@@ -191,6 +208,7 @@ public final class LocalRollout implements AutoCloseable {
     @Override
     public void close() {
         endpoint.close();
+        controllerDynamo.close();
         dynamo.close();
         dynalite.close();
     }

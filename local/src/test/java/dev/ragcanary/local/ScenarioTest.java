@@ -17,7 +17,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -34,6 +37,7 @@ class ScenarioTest {
     private static final String CANARY = Scenario.CANARY_VERSION;
     private static final String CONTROL = Scenario.CONTROL_VERSION;
     private static final List<String> DEFAULT_LADDER = List.of("shadow", "one", "five", "ten", "twentyfive", "fifty");
+    private static final String SHIFT = "Shift traffic to the stage weight";
 
     @Test
     void healthyCanaryIsPromotedThroughEveryStage() {
@@ -110,15 +114,22 @@ class ScenarioTest {
     }
 
     @Test
-    void throttledControlPlaneAndDynamoDbAreRetriedAndTheRolloutIsPromoted() {
-        RolloutOutcome outcome = run("flaky-control-plane", new StageLog());
+    void throttlingAtFiveAndTenIsRetriedByTheStateMachineAtThoseStagesAndTheRolloutIsPromoted() {
+        StageLog stages = new StageLog();
+        try (LocalRollout local = LocalRollout.open(LAYOUT, scenario("throttled-at-five"), evidence)) {
+            RolloutOutcome outcome = local.start(local.startInput(base()), stages).await();
 
-        assertThat(outcome.execution().status()).as(outcome.execution().cause()).isEqualTo("SUCCEEDED");
-        assertThat(outcome.execution().executions().stream().mapToLong(ExecutionResult.Stats::retries).sum())
-                .as("state machine retries").isPositive();
-        assertThat(outcome.aliases()).isNotEmpty();
-        outcome.aliases().values().forEach(alias -> assertThat(alias.functionVersion()).isEqualTo(CANARY));
-        assertThat(types(outcome.ledger())).contains(LedgerEntry.Type.PROMOTED);
+            assertThat(outcome.execution().status()).as(outcome.execution().cause()).isEqualTo("SUCCEEDED");
+            assertThat(outcome.execution().output().path("status").asText()).isEqualTo("PROMOTED");
+            assertThat(local.fleet().throttling().throttled()).extracting(t -> t.stage() + " " + t.call())
+                    .containsExactly("five UpdateAlias", "five UpdateAlias", "five UpdateAlias",
+                            "ten DynamoDB.PutItem", "ten DynamoDB.PutItem");
+            assertThat(stages.retriedStatesByStage()).containsExactly(
+                    Map.entry("five", List.of(SHIFT, SHIFT, SHIFT)), Map.entry("ten", List.of(SHIFT, SHIFT)));
+            assertThat(outcome.ledger()).filteredOn(e -> e.attempt() > 1)
+                    .extracting(e -> e.type() + " " + e.stage() + " attempt " + e.attempt())
+                    .containsExactly("WEIGHT_SET five attempt 4", "WEIGHT_SET ten attempt 3");
+        }
     }
 
     @Test
@@ -394,10 +405,34 @@ class ScenarioTest {
         return file;
     }
 
-    /** Records stage runs and verdicts as the rollout reports them. */
+    /** Records stage runs, verdicts and Step Functions retries as the rollout reports them. */
     private static final class StageLog implements RolloutListener {
         private final List<String[]> runs = new CopyOnWriteArrayList<>();
         private final List<String> decisions = new CopyOnWriteArrayList<>();
+        private final Map<String, String> stageOfExecution = new ConcurrentHashMap<>();
+        private final List<StateEvent> retries = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void onExecution(ExecutionEvent event) {
+            if ("stage".equals(event.machine()) && "started".equals(event.event())) {
+                stageOfExecution.put(event.execution(), event.input().path("stage").asText());
+            }
+        }
+
+        @Override
+        public void onState(StateEvent event) {
+            if ("retried".equals(event.event())) {
+                retries.add(event);
+            }
+        }
+
+        /** Stage -> the states retried in its executions, in order; retries outside a stage execution under "rollout". */
+        Map<String, List<String>> retriedStatesByStage() {
+            Map<String, List<String>> out = new LinkedHashMap<>();
+            retries.forEach(r -> out.computeIfAbsent(stageOfExecution.getOrDefault(r.execution(), "rollout"),
+                    stage -> new ArrayList<>()).add(r.state()));
+            return out;
+        }
 
         @Override
         public void onStageStarted(String stage, int extensions, String purpose, Instant at) {

@@ -7,6 +7,7 @@ import dev.ragcanary.core.json.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -24,7 +25,7 @@ import java.util.Map;
  * @param traffic         user traffic per region
  * @param control         how the control version behaves
  * @param canary          how the canary version behaves
- * @param controlPlane    injected throttling of the Lambda control plane and DynamoDB
+ * @param controlPlane    injected throttling of the Lambda control plane and DynamoDB, per stage
  * @param approvals       the local stand-in for a person: {@code approve}, {@code refuse} or {@code timeout}
  * @param seed            drives every random draw, so a scenario replays identically
  */
@@ -92,12 +93,26 @@ public record Scenario(
         public static final Latency DEFAULT = new Latency(180, 420);
     }
 
+    /** @param throttling control plane calls throttled at given stages */
+    public record ControlPlane(List<Throttle> throttling) {
+        public static final ControlPlane CALM = new ControlPlane(List.of());
+
+        public ControlPlane {
+            throttling = List.copyOf(throttling);
+        }
+    }
+
     /**
-     * @param updateAliasThrottles the first this many UpdateAlias calls are throttled (HTTP 429)
-     * @param dynamoDbThrottles    the first this many DynamoDB calls of {@code dynamoDbOperation} are throttled
+     * The first {@code times} {@code call}s made while the rollout is at {@code stage} are throttled (UpdateAlias and
+     * GetAlias with HTTP 429, DynamoDB operations with ProvisionedThroughputExceededException). The rollout is at a
+     * stage from the start of that stage's first execution until the next stage's starts, so its extensions, its
+     * promotion window and the rollout machine's work in between (the next stage's approval, a rollback, the
+     * promotion) share the budget.
+     *
+     * @param stage a stage of the plan that runs a stage execution (not the promotion to 100 %)
+     * @param call  one of {@link ControlPlaneThrottling#CALLS}, e.g. {@code UpdateAlias} or {@code DynamoDB.PutItem}
      */
-    public record ControlPlane(int updateAliasThrottles, int dynamoDbThrottles, String dynamoDbOperation) {
-        public static final ControlPlane CALM = new ControlPlane(0, 0, null);
+    public record Throttle(String stage, String call, int times) {
     }
 
     /**

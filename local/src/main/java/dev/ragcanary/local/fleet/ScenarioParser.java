@@ -8,6 +8,7 @@ import dev.ragcanary.core.json.JsonObject;
 import dev.ragcanary.core.json.Problem;
 import dev.ragcanary.core.rollout.RolloutRequest;
 import dev.ragcanary.core.rollout.RolloutRequestParser;
+import dev.ragcanary.core.rollout.Stage;
 import dev.ragcanary.sample.SampleRagConfig;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -55,8 +56,9 @@ final class ScenarioParser {
         Scenario.Traffic traffic = traffic(doc.object("traffic", false, Set.of("requestsPerSecond", "stickyUsers")));
         Scenario.Variant control = variant(doc.object("control", false, CONTROL_FIELDS), plan);
         Scenario.Variant canary = variant(doc.object("canary", false, CANARY_FIELDS), plan);
-        Scenario.ControlPlane controlPlane = controlPlane(doc.object("controlPlane", false,
-                Set.of("updateAliasThrottles", "dynamoDbThrottles", "dynamoDbOperation")));
+        List<String> stageRuns = plan == null ? null : stagesWithAnExecution(plan);
+        Scenario.ControlPlane controlPlane = controlPlane(doc.object("controlPlane", false, Set.of("throttling")),
+                stageRuns);
         String approvals = doc.choice("approvals", "approve", APPROVAL_POLICIES);
         if (!problems.isEmpty()) {
             throw new InvalidInputException(what, problems);
@@ -185,15 +187,48 @@ final class ScenarioParser {
         return hashes;
     }
 
-    private static Scenario.ControlPlane controlPlane(JsonObject o) {
+    private static Scenario.ControlPlane controlPlane(JsonObject o, List<String> stages) {
         if (o == null) {
             return null;
         }
-        Long updateAliasThrottles = o.integer("updateAliasThrottles", 0L, 0, 1_000);
-        Long dynamoDbThrottles = o.integer("dynamoDbThrottles", 0L, 0, 1_000);
-        String dynamoDbOperation = o.text("dynamoDbOperation", null);
-        return updateAliasThrottles == null || dynamoDbThrottles == null ? null
-                : new Scenario.ControlPlane(updateAliasThrottles.intValue(), dynamoDbThrottles.intValue(), dynamoDbOperation);
+        List<Scenario.Throttle> throttles = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (JsonObject item : o.objectList("throttling", false, Set.of("stage", "call", "times"))) {
+            String stage = stage(item, "stage", stages);
+            String call = item.requiredText("call");
+            if (call != null && !ControlPlaneThrottling.CALLS.contains(call)) {
+                item.problem("call", "must be one of " + ControlPlaneThrottling.CALLS + " but was \"" + call + "\"");
+                call = null;
+            }
+            Long times = item.integer("times", null, 1, 1_000);
+            if (stage != null && call != null && !seen.add(stage + "/" + call)) {
+                item.problem("call", call + " at stage " + stage + " is already throttled by an earlier entry; give"
+                        + " one entry with the total times");
+            } else if (stage != null && call != null && times != null) {
+                throttles.add(new Scenario.Throttle(stage, call, times.intValue()));
+            }
+        }
+        return new Scenario.ControlPlane(throttles);
+    }
+
+    /**
+     * The stages a knob can name: those that run a stage execution, i.e. every stage of the plan but the last (the
+     * promotion to 100 %, which the rollout machine does itself).
+     */
+    private static List<String> stagesWithAnExecution(RolloutRequest plan) {
+        List<String> names = plan.stages().stream().map(Stage::name).toList();
+        return names.subList(0, names.size() - 1);
+    }
+
+    /** A required stage name; checked against {@code stages} once the plan is known to be valid (else null). */
+    private static String stage(JsonObject o, String field, List<String> stages) {
+        String name = o.requiredText(field);
+        if (name != null && stages != null && !stages.contains(name)) {
+            o.problem(field, "must name a stage that runs before the promotion to 100 %, one of " + stages
+                    + ", but was \"" + name + "\"");
+            return null;
+        }
+        return name;
     }
 
     private static Set<String> union(Set<String> a, Set<String> b) {

@@ -22,7 +22,7 @@ import java.util.Random;
 
 /**
  * The RAG function's fleet as a scenario describes it, in-process: its Lambda alias per region (with RevisionId and
- * injectable throttling), its published versions, the live metrics its router telemetry would show for a window,
+ * the scenario's throttling, stage by stage: {@link #throttling()}), its published versions, the live metrics its router telemetry would show for a window,
  * and its two versions as a {@link ProbeTarget} backed by the real sample RAG target. The live metrics follow the
  * alias: the canary's share of a region's requests is the share of sticky users whose bucket falls under that
  * region's canary weight.
@@ -39,8 +39,8 @@ public final class SimulatedFleet implements AliasControl, FunctionVersions, Met
     private final int[] userBuckets;
     private final SampleRag controlRag;
     private final SampleRag canaryRag;
+    private final ControlPlaneThrottling throttling;
     private int revision;
-    private int updateAliasThrottlesLeft;
     private double maxCanaryWeightEver;
 
     public SimulatedFleet(Scenario scenario, List<String> regions) {
@@ -56,7 +56,12 @@ public final class SimulatedFleet implements AliasControl, FunctionVersions, Met
         Arrays.sort(userBuckets);
         this.controlRag = new SampleRag(ragConfig(scenario.control()));
         this.canaryRag = new SampleRag(ragConfig(scenario.canary()));
-        this.updateAliasThrottlesLeft = scenario.controlPlane().updateAliasThrottles();
+        this.throttling = new ControlPlaneThrottling(scenario.controlPlane().throttling());
+    }
+
+    /** The scenario's control-plane throttling: told which stage runs, it throttles aliases here and DynamoDB calls. */
+    public ControlPlaneThrottling throttling() {
+        return throttling;
     }
 
     /** A variant's sample RAG configuration: the defaults with the scenario's {@code rag} fields laid over them. */
@@ -70,17 +75,14 @@ public final class SimulatedFleet implements AliasControl, FunctionVersions, Met
 
     @Override
     public synchronized AliasState read(String region, String functionName, String alias) {
+        throwIfThrottled("GetAlias");
         return aliasIn(region);
     }
 
     @Override
     public synchronized AliasState update(String region, String functionName, String alias, String functionVersion,
                                           Map<String, Double> additionalVersionWeights, String expectedRevisionId) {
-        if (updateAliasThrottlesLeft > 0) {
-            updateAliasThrottlesLeft--;
-            throw new AliasControl.ThrottledException("Rate exceeded (simulated UpdateAlias throttling, " + updateAliasThrottlesLeft
-                    + " more to come)");
-        }
+        throwIfThrottled("UpdateAlias");
         AliasState current = aliasIn(region);
         if (expectedRevisionId != null && !expectedRevisionId.equals(current.revisionId())) {
             throw new StaleRevisionException("The Revision Id provided does not match the latest Revision Id of alias "
@@ -90,6 +92,13 @@ public final class SimulatedFleet implements AliasControl, FunctionVersions, Met
         aliases.put(region, next);
         maxCanaryWeightEver = Math.max(maxCanaryWeightEver, next.weightOf(Scenario.CANARY_VERSION));
         return next;
+    }
+
+    /** What Lambda answers a throttled control plane call: HTTP 429, TooManyRequestsException. */
+    private void throwIfThrottled(String call) {
+        if (throttling.throttles(call)) {
+            throw new AliasControl.ThrottledException("Rate exceeded (simulated " + call + " throttling)");
+        }
     }
 
     /** The alias in every region, as the test or the rehearsal sees it now. */

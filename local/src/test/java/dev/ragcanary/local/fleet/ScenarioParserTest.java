@@ -67,7 +67,7 @@ class ScenarioParserTest {
                     "rag": {"topK": 0, "analyser": "english"},
                     "indexHashByRegion": {"eu-west-1": ""}
                   },
-                  "controlPlane": {"updateAliasThrottles": -1, "dynamoDbThrottles": 2, "dynamoDbOperations": "PutItem"},
+                  "controlPlane": {"throttling": [{"stage": "five", "call": "UpdateAliases", "times": -3, "when": 1}]},
                   "startInput": {"thresholds": {"lambdaDeltaSMax": 1.0, "deltaSMedianMax": 5}},
                   "approvals": "maybe"
                 }
@@ -77,7 +77,8 @@ class ScenarioParserTest {
                 "$.traffic.stickyUsers", "$.control.latencyMs.median", "$.control.schemaViolationRate",
                 "$.canary.errorRate", "$.canary.cacheHitRatio", "$.canary.failureClasses.5xx:OutOfMemory",
                 "$.canary.rag.topK", "$.canary.rag.analyser", "$.canary.indexHashByRegion.eu-west-1",
-                "$.controlPlane.updateAliasThrottles", "$.controlPlane.dynamoDbOperations",
+                "$.controlPlane.throttling[0].call", "$.controlPlane.throttling[0].times",
+                "$.controlPlane.throttling[0].when",
                 "$.startInput.thresholds.deltaSMedianMax", "$.approvals");
         assertThat(SCHEMA.validate(Json.parse("file", file))).isNotEmpty();
     }
@@ -90,13 +91,20 @@ class ScenarioParserTest {
                   "canary": {
                     "failureClasses": {"5xx:UpstreamTimeout": 0.5, "5xx:OutOfMemory": 0.3},
                     "indexHashByRegion": {"ap-south-1": "0xdead"}
-                  }
+                  },
+                  "controlPlane": {"throttling": [
+                    {"stage": "fiv", "call": "UpdateAlias", "times": 3},
+                    {"stage": "full", "call": "UpdateAlias", "times": 3},
+                    {"stage": "ten", "call": "DynamoDB.PutItem", "times": 1},
+                    {"stage": "ten", "call": "DynamoDB.PutItem", "times": 1}
+                  ]}
                 }
                 """;
 
         assertThat(SCHEMA.validate(Json.parse("file", file))).isEmpty();
         assertThat(problemPaths(file)).containsExactlyInAnyOrder("$.control.latencyMs.p95", "$.canary.failureClasses",
-                "$.canary.indexHashByRegion.ap-south-1");
+                "$.canary.indexHashByRegion.ap-south-1", "$.controlPlane.throttling[0].stage",
+                "$.controlPlane.throttling[1].stage", "$.controlPlane.throttling[3].call");
     }
 
     @Test
@@ -111,10 +119,12 @@ class ScenarioParserTest {
     }
 
     @Test
-    void theSchemaNamesEveryTopLevelFieldAndSampleTargetSettingTheParserReads() throws IOException {
+    void theSchemaNamesEveryTopLevelFieldThrottledCallAndSampleTargetSettingTheParserReads() throws IOException {
         JsonNode schema = Json.MAPPER.readTree(LAYOUT.root().resolve("schemas/scenario.schema.json").toFile());
 
         assertThat(names(schema.path("properties"))).containsExactlyInAnyOrderElementsOf(ScenarioParser.TOP_FIELDS);
+        assertThat(Json.MAPPER.convertValue(schema.at("/properties/controlPlane/properties/throttling/items/properties/call/enum"),
+                List.class)).containsExactlyElementsOf(ControlPlaneThrottling.CALLS);
         assertThat(names(schema.at("/$defs/rag/properties"))).containsExactlyInAnyOrderElementsOf(
                 Arrays.stream(SampleRagConfig.class.getRecordComponents()).map(RecordComponent::getName).toList());
     }
