@@ -15,8 +15,9 @@
 // - The context object has what Step Functions gives a state: $$.State.Name, $$.State.EnteredTime (fixed when the
 //   state is entered, the same for each retry of it) and $$.State.RetryCount, so client tokens built from them
 //   behave as in AWS.
-// - A stop (an "abort" line, or `abortOn` in the configuration: on entry to a named state) schedules no further
-//   Task: a Task already running finishes, as a Lambda invoked by a stopped execution does.
+// - A stop (an "abort" line, or `abortOn` in the configuration: on entry to a named state, or to the machine's first
+//   state, optionally only in executions of one stage) schedules no further Task: a Task already running finishes, as
+//   a Lambda invoked by a stopped execution does.
 // - Nested executions are named after the root (rollout-1-stage-3), so names stay unique across the runners of one
 //   local rollout, as Step Functions execution names are. Each is announced to the endpoint's
 //   `local-execution-started` function and runs only once it has answered: the Java side then knows which stage runs
@@ -93,11 +94,18 @@ const clock = {
 const realMsPerVirtualSecond = config.realMsPerVirtualSecond ?? 0;
 
 const running = new Set();
+/** Nested executions' runs: a stop ends the root before they have reported how they ended, and the result waits. */
+const nestedExecutions = [];
 const stats = { executions: [], maxPayloadBytes: 0, maxPayloadState: null };
 let executionCounter = 0;
 let aborted = false;
-/** "machine/state" -> how many times it has been entered, for `abortOn.occurrence`. */
-const entries = new Map();
+/** `abortOn` with its state resolved: when it names none, the machine's first state (its stage starts). */
+const abortOn = config.abortOn && {
+  ...config.abortOn,
+  state: config.abortOn.state ?? machines[config.abortOn.machine].StartAt,
+};
+/** How many times the `abortOn` state has been entered (in executions of its stage, when it names one). */
+let abortOnEntries = 0;
 
 lines.on('line', (line) => {
   if (line.trim() === 'abort') {
@@ -200,7 +208,7 @@ function taskHandlers(definition, executionName, entry) {
       run = (input) => invoke(functionName, input);
     }
     handlers[stateName] = async (input) => {
-      if (aborted && !(config.abortOn?.letTaskRun && entry.name === config.abortOn.state)) {
+      if (aborted && !(abortOn?.letTaskRun && entry.name === abortOn.state)) {
         throw namedError('States.Runtime', 'execution stopped');
       }
       try {
@@ -215,20 +223,19 @@ function taskHandlers(definition, executionName, entry) {
 
 /**
  * The definition as the interpreter sees it: reading a state to enter it records the entry (name, entered time,
- * attempts) for the context object, and stops every execution when it is the configured `abortOn` state.
+ * attempts) for the context object, and stops every execution when it is the configured `abortOn` state (in an
+ * execution of its stage, when it names one: the stage machine's input has `stage`).
  */
-function trackingEntries(definition, machineName, entry) {
+function trackingEntries(definition, machineName, entry, input) {
   const states = new Proxy(definition.States, {
     get(target, name) {
       if (typeof name === 'string' && name in target) {
         entry.name = name;
         entry.enteredTime = clock.now();
         entry.attempts = 0;
-        const key = `${machineName}/${name}`;
-        entries.set(key, (entries.get(key) ?? 0) + 1);
-        const rule = config.abortOn;
-        if (rule && rule.machine === machineName && rule.state === name
-            && entries.get(key) === (rule.occurrence ?? 1)) {
+        if (abortOn && abortOn.machine === machineName && abortOn.state === name
+            && (abortOn.stage == null || abortOn.stage === input?.stage)
+            && ++abortOnEntries === (abortOn.occurrence ?? 1)) {
           abortAll();
         }
       }
@@ -267,7 +274,9 @@ async function runNested(parameters, parentName) {
   const input = typeof parameters.Input === 'string' ? JSON.parse(parameters.Input) : parameters.Input;
   const name = `${config.executionName}-${machineName}-${++executionCounter}`;
   await invoke('local-execution-started', { execution: name, machine: machineName, parent: parentName, input });
-  const outcome = await execute(machineName, input, parentName, name);
+  const nested = execute(machineName, input, parentName, name);
+  nestedExecutions.push(nested);
+  const outcome = await nested;
   const description = {
     ExecutionArn: outcome.executionArn,
     StateMachineArn: parameters.StateMachineArn,
@@ -293,7 +302,7 @@ async function execute(machineName, input, parentName, name) {
 
   const entry = { name: null, enteredTime: null, attempts: 0 };
   const stateMachine = new StateMachine(definition, { validationOptions: { checkArn: false } });
-  stateMachine.definition = trackingEntries(definition, machineName, entry);
+  stateMachine.definition = trackingEntries(definition, machineName, entry, input);
   const execution = stateMachine.run(input, {
     overrides: {
       taskResourceLocalHandlers: taskHandlers(definition, name, entry),
@@ -406,6 +415,7 @@ function measure(record, stateName, payload) {
 let result;
 try {
   const outcome = await execute(config.root, config.input, null, config.executionName);
+  await Promise.allSettled(nestedExecutions);
   result = { type: 'result', ...outcome, status: aborted && outcome.status !== 'SUCCEEDED' ? 'ABORTED' : outcome.status };
 } catch (error) {
   result = { type: 'result', status: 'RUNNER_ERROR', error: error.name, cause: error.stack ?? error.message };

@@ -8,6 +8,7 @@ import dev.ragcanary.cli.rehearse.HeadlessChromium;
 import dev.ragcanary.core.json.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -82,6 +83,27 @@ class RehearseCommandTest {
         String dom = HeadlessChromium.dumpDom(report.resolve("report.html"), report.resolve("chromium-profile"));
         assertThat(dom).contains("data-charts-rendered=\"4\"").contains("<span class=\"word\">PROMOTED</span>");
         assertThat(Pattern.compile("<path d=\"M[^\"]+[LHV][^\"]*\"[^>]*class=\"series\"").matcher(dom).results().count()).isEqualTo(7);
+    }
+
+    @Test
+    void anAbortShowsTheStoppedStageAndWhatTheCleanupLeft(@TempDir Path report) throws Exception {
+        CliRun run = CliRun.of("rehearse", "--scenario", "events/scenarios/abort-at-five.json", "--report", report.toString());
+
+        assertThat(run.exitCode()).as(run.out() + run.err()).isEqualTo(3);
+        assertThat(run.out()).containsPattern("(?m)^five .* weight +5.00% .* no verdict: stage execution ABORTED$")
+                .contains("ROLLED_BACK: stopped at stage five (scenario abort: stopped on entry to \"Replay the gold probes"
+                        + " against both versions\" at stage five); cleanup: canary weight 0.0% in every region, lock"
+                        + " RELEASED, ledger ends ROLLED_BACK then RELEASED");
+        JsonNode data = Json.MAPPER.readTree(Files.readString(report.resolve("report.json")));
+        assertThat(data.get("finalStatus").asText()).isEqualTo("ROLLED_BACK");
+        assertThat(data.get("lockAfter").asText()).isEqualTo("RELEASED");
+        assertThat(data.get("aliasAfter").findValuesAsText("us-east-1")).containsExactly("version 41");
+        JsonNode ledger = data.get("ledger");
+        assertThat(List.of(ledger.get(ledger.size() - 2), ledger.get(ledger.size() - 1)))
+                .extracting(e -> e.get("type").asText() + ": " + e.get("reason").asText())
+                .allSatisfy(line -> assertThat(line).contains("execution ABORTED").contains("scenario abort: stopped on entry"))
+                .extracting(line -> line.substring(0, line.indexOf(':')))
+                .containsExactly("ROLLED_BACK", "RELEASED");
     }
 
     @Test

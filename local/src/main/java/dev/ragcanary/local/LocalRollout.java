@@ -56,7 +56,8 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  *
  * <pre>{@code
  * try (LocalRollout local = LocalRollout.open(layout,
- *         Scenario.read(layout.scenarios().resolve("healthy.json"), LocalRollout.baseStartInput(layout)))) {
+ *         Scenario.read(layout.scenarios().resolve("healthy.json"), LocalRollout.baseStartInput(layout),
+ *             layout.stageMachineStates()))) {
  *     RolloutOutcome outcome = local.start(local.startInput(LocalRollout.baseStartInput(layout)), listener,
  *             LocalExecution.Options.FAST).await();
  * }
@@ -226,18 +227,30 @@ public final class LocalRollout implements AutoCloseable {
         static final MiniLmEmbedder INSTANCE = new MiniLmEmbedder();
     }
 
-    /** One execution of the rollout machine, named rollout-1, rollout-2, ... in the order they start. */
+    /**
+     * One execution of the rollout machine, named rollout-1, rollout-2, ... in the order they start. The scenario's
+     * {@link Scenario#abort() abort}, if any, stops it (and is what the stop says).
+     */
     public final class Run {
         private final JsonNode startInput;
         private final String executionArn;
         private final LocalExecution execution;
         private final AtomicReference<String> stageReached = new AtomicReference<>();
+        /** StopExecution's cause, which the cleanup writes to the ledger; null until a stop gives one. */
+        private volatile String stopCause;
 
         private Run(JsonNode startInput, RolloutListener listener, LocalExecution.Options options) {
             this.startInput = startInput;
             String name = "rollout-" + executionCount.incrementAndGet();
             this.executionArn = LocalExecution.executionArn("rollout", name);
-            this.execution = LocalExecution.startRollout(layout, endpoint.uri(), name, startInput, options,
+            Scenario.Abort abort = scenario.abort();
+            if (abort != null && options.abortOn() != null) {
+                throw new IllegalArgumentException("the scenario already stops the execution (" + abort.reason()
+                        + "); options cannot name another stop");
+            }
+            this.stopCause = abort == null ? null : abort.reason();
+            this.execution = LocalExecution.startRollout(layout, endpoint.uri(), name, startInput, abort == null ? options
+                            : options.withAbortOn(new LocalExecution.AbortOn("stage", abort.state(), abort.stage(), 1, false)),
                     new StageTracker(listener, stageReached));
             executions.put(executionArn, execution);
         }
@@ -246,8 +259,12 @@ public final class LocalRollout implements AutoCloseable {
             return executionArn;
         }
 
-        /** StopExecution: the execution ends ABORTED; {@link #await()} then runs the cleanup a stopped execution triggers. */
-        public void abort() {
+        /**
+         * StopExecution with {@code cause} (as {@code ./canary abort --reason} gives it): the execution ends ABORTED;
+         * {@link #await()} then runs the cleanup a stopped execution triggers.
+         */
+        public void abort(String cause) {
+            stopCause = cause;
             execution.abort();
         }
 
@@ -274,6 +291,9 @@ public final class LocalRollout implements AutoCloseable {
             detail.put("executionArn", executionArn);
             detail.put("stateMachineArn", "arn:aws:states:us-east-1:000000000000:stateMachine:rollout");
             detail.put("status", status);
+            if ("ABORTED".equals(status) && stopCause != null) {
+                detail.put("cause", stopCause);
+            }
             detail.put("input", Json.compact(startInput));
             return event;
         }

@@ -230,7 +230,7 @@ class ScenarioTest {
                             @Override
                             public void onState(StateEvent event) {
                                 if (event.event().equals("entered") && event.state().equals("Wait for the running rollout")) {
-                                    run.get().abort();
+                                    run.get().abort("the test stops the execution that joined");
                                 }
                             }
                         }, REAL_TIME_BAKES));
@@ -252,42 +252,38 @@ class ScenarioTest {
     }
 
     @Test
-    void anExecutionStoppedMidStageLeavesNoCanaryWeight() {
-        try (LocalRollout local = LocalRollout.open(LAYOUT, scenario("healthy"), evidence)) {
-            AtomicReference<LocalRollout.Run> run = new AtomicReference<>();
-            AtomicReference<Double> weightWhenStopped = new AtomicReference<>();
-            RolloutListener stopDuringFiveReplay = new RolloutListener() {
-                private String stage;
-
-                @Override
-                public void onStageStarted(String name, int extensions, String purpose, Instant at) {
-                    stage = name;
-                }
-
-                @Override
-                public void onState(StateEvent event) {
-                    if ("five".equals(stage) && event.event().equals("entered")
-                            && event.state().equals("Replay the gold probes against both versions")
-                            && weightWhenStopped.get() == null) {
-                        weightWhenStopped.set(local.fleet().aliases().get("us-east-1").weightOf(CANARY));
-                        run.get().abort();
-                    }
-                }
-            };
-            run.set(local.start(local.startInput(base()), stopDuringFiveReplay, LocalExecution.Options.FAST));
-            RolloutOutcome outcome = run.get().await();
-
-            assertThat(weightWhenStopped.get()).isEqualTo(0.05);
-            assertThat(outcome.execution().status()).isEqualTo("ABORTED");
-            assertThat(outcome.canaryWeightLeft(CANARY)).isZero();
-            assertThat(outcome.aliases()).isNotEmpty();
-            outcome.aliases().values().forEach(alias -> assertThat(alias.functionVersion()).isEqualTo(CONTROL));
-            assertThat(outcome.state().orElseThrow().status()).as("the cleanup frees the lock").isEqualTo(RolloutStatus.RELEASED);
-            List<LedgerEntry> ledger = outcome.ledger();
-            assertThat(types(ledger).subList(ledger.size() - 2, ledger.size()))
-                    .containsExactly(LedgerEntry.Type.ROLLED_BACK, LedgerEntry.Type.RELEASED);
-            assertThat(ledger.get(ledger.size() - 2).reason()).contains("ABORTED");
+    void anAbortOnEntryToFivesReplayIsCleanedUpToWeightZeroAndTheLockIsReleasedWithTheStopsReason() {
+        StageLog stages = new StageLog();
+        Scenario scenario = scenario("abort-at-five");
+        RolloutOutcome outcome;
+        double weightEver;
+        try (LocalRollout local = LocalRollout.open(LAYOUT, scenario, evidence)) {
+            outcome = local.start(local.startInput(base()), stages).await();
+            weightEver = local.fleet().maxCanaryWeightEver();
         }
+
+        assertThat(outcome.execution().status()).isEqualTo("ABORTED");
+        assertThat(outcome.lastStageRun()).isEqualTo("five");
+        assertThat(stages.decisions()).as("five was stopped before its gate").hasSize(2);
+        assertThat(weightEver).as("five had shifted before the stop").isEqualTo(0.05);
+        assertStoppedAndCleanedUp(outcome, scenario.abort().reason(), List.of("shadow", "one", "five"));
+    }
+
+    @Test
+    void anAbortWhenAStageStartsStopsItBeforeItShiftsAnyWeight(@TempDir Path dir) throws IOException {
+        ObjectNode file = (ObjectNode) Json.MAPPER.readTree(LAYOUT.scenarios().resolve("abort-at-five.json").toFile());
+        ((ObjectNode) file.get("abort")).remove("state");
+        Path stopWhenFiveStarts = Files.writeString(dir.resolve("abort-when-five-starts.json"), Json.pretty(file));
+        Scenario scenario = Scenario.read(stopWhenFiveStarts, base(), LAYOUT.stageMachineStates());
+        RolloutOutcome outcome;
+        try (LocalRollout local = LocalRollout.open(LAYOUT, scenario, evidence)) {
+            outcome = local.start(local.startInput(base()), RolloutListener.NONE).await();
+        }
+
+        assertThat(outcome.execution().status()).isEqualTo("ABORTED");
+        assertThat(outcome.lastStageRun()).isEqualTo("five");
+        assertThat(scenario.abort().reason()).contains("when stage five started");
+        assertStoppedAndCleanedUp(outcome, scenario.abort().reason(), List.of("shadow", "one"));
     }
 
     @Test
@@ -350,7 +346,7 @@ class ScenarioTest {
     }
 
     private static Scenario scenario(String name) {
-        return Scenario.read(LAYOUT.scenarios().resolve(name + ".json"), base());
+        return Scenario.read(LAYOUT.scenarios().resolve(name + ".json"), base(), LAYOUT.stageMachineStates());
     }
 
     private static JsonNode base() {
@@ -374,6 +370,25 @@ class ScenarioTest {
                 .findFirst().orElseThrow();
         assertThat(rollback.reason()).contains(rule);
         assertThat(rollback.stage()).isEqualTo(stage);
+    }
+
+    /**
+     * A stopped execution's cleanup: canary weight 0 and the control in every region, the lock released, and the
+     * ledger ending ROLLED_BACK then RELEASED, both saying why it stopped.
+     */
+    private static void assertStoppedAndCleanedUp(RolloutOutcome outcome, String stopReason, List<String> stagesShifted) {
+        assertThat(outcome.canaryWeightLeft(CANARY)).isZero();
+        assertThat(outcome.aliases()).isNotEmpty();
+        outcome.aliases().values().forEach(alias -> assertThat(alias.functionVersion()).isEqualTo(CONTROL));
+        assertThat(outcome.state().orElseThrow().status()).as("the cleanup frees the lock").isEqualTo(RolloutStatus.RELEASED);
+        List<LedgerEntry> ledger = outcome.ledger();
+        assertThat(ledger).filteredOn(e -> e.type() == LedgerEntry.Type.WEIGHT_SET).extracting(LedgerEntry::stage)
+                .containsExactlyElementsOf(stagesShifted);
+        assertThat(ledger.subList(ledger.size() - 2, ledger.size()))
+                .extracting(LedgerEntry::type).containsExactly(LedgerEntry.Type.ROLLED_BACK, LedgerEntry.Type.RELEASED);
+        assertThat(ledger.get(ledger.size() - 2).weight()).isZero();
+        assertThat(ledger.subList(ledger.size() - 2, ledger.size())).allSatisfy(entry ->
+                assertThat(entry.reason()).contains("ABORTED").contains(stopReason));
     }
 
     private static List<LedgerEntry.Type> types(List<LedgerEntry> ledger) {

@@ -1,9 +1,11 @@
 package dev.ragcanary.cli.rehearse;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ragcanary.cli.ops.LedgerJson;
 import dev.ragcanary.cli.ops.VerdictText;
+import dev.ragcanary.cli.rehearse.RehearsalReport.LedgerLine;
 import dev.ragcanary.cli.rehearse.RehearsalReport.QualityLimits;
 import dev.ragcanary.cli.rehearse.RehearsalReport.Rule;
 import dev.ragcanary.cli.rehearse.RehearsalReport.StageRun;
@@ -39,8 +41,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * One local rehearsal: the rollout on the local runner (real state machine files and handlers, dynalite, the simulated
@@ -109,10 +113,12 @@ public final class Rehearsal {
             progress.weights.add(new WeightPoint(progress.seconds(end), "PROMOTED".equals(finalStatus) ? 1.0 : 0.0,
                     "PROMOTED".equals(finalStatus) ? "full" : "rolled back"));
             List<StageRun> runs = progress.stageRuns(traffic.byStage());
-            String summary = summary(finalStatus, runs, outcome);
+            String summary = summary(finalStatus, runs, outcome, scenario, plan.target().canaryVersion());
+            String lockAfter = outcome.state().map(state -> state.status().name()).orElse("never taken");
             RehearsalReport report = new RehearsalReport(plan.rolloutId(), name, scenario.description(), finalStatus, summary,
                     progress.seconds(end), (System.nanoTime() - started) / 1e9, progress.weights, runs, traffic.stickiness(),
-                    new QualityLimits(plan.thresholds().deltaSMedianMax(), plan.thresholds().coverageMin()));
+                    new QualityLimits(plan.thresholds().deltaSMedianMax(), plan.thresholds().coverageMin()),
+                    aliasAfter(outcome), lockAfter, ledgerLines(outcome.ledger()));
             Path html = ReportFolder.write(reportDir, report, LedgerJson.of(outcome.ledger()), evidence);
             printEnd(report, html);
             return new Result(report, html, "PROMOTED".equals(finalStatus) ? 0 : 3);
@@ -138,9 +144,18 @@ public final class Rehearsal {
         return rolledBack ? "ROLLED_BACK" : outcome.execution().status();
     }
 
-    static String summary(String finalStatus, List<StageRun> runs, RolloutOutcome outcome) {
+    static String summary(String finalStatus, List<StageRun> runs, RolloutOutcome outcome, Scenario scenario,
+                          String canaryVersion) {
         if ("PROMOTED".equals(finalStatus)) {
             return "promoted to 100 % after " + runs.size() + " stage runs; every rule held at every stage";
+        }
+        if ("ABORTED".equals(outcome.execution().status())) {
+            return "stopped at stage " + outcome.lastStageRun() + " ("
+                    + (scenario.abort() == null ? "execution stopped" : scenario.abort().reason()) + "); cleanup: canary"
+                    + " weight " + ReportHtml.percent(outcome.canaryWeightLeft(canaryVersion)) + " in every region, lock "
+                    + outcome.state().map(state -> state.status().name()).orElse("never taken") + ", ledger ends "
+                    + outcome.ledger().stream().skip(Math.max(0, outcome.ledger().size() - 2))
+                    .map(entry -> entry.type().name()).collect(Collectors.joining(" then "));
         }
         for (int i = runs.size() - 1; i >= 0; i--) {
             StageRun run = runs.get(i);
@@ -160,6 +175,19 @@ public final class Rehearsal {
         }
         String cause = outcome.execution().cause();
         return "ended " + outcome.execution().status() + (cause == null ? "" : ": " + cause);
+    }
+
+    /** What each region's alias routes at the end, e.g. "version 41" or "version 41 + {42=0.05}". */
+    private static Map<String, String> aliasAfter(RolloutOutcome outcome) {
+        Map<String, String> out = new LinkedHashMap<>();
+        outcome.aliases().forEach((region, alias) -> out.put(region, "version " + alias.functionVersion()
+                + (alias.additionalVersionWeights().isEmpty() ? "" : " + " + alias.additionalVersionWeights())));
+        return out;
+    }
+
+    private static List<LedgerLine> ledgerLines(List<LedgerEntry> ledger) {
+        return ledger.stream().map(e -> new LedgerLine(e.sequence(), e.type().name(), e.stage(), e.weight(), e.epoch(),
+                e.reason())).toList();
     }
 
     /** Sticky users send requests while the rollout runs, at the virtual time the execution has reached. */
@@ -306,6 +334,13 @@ public final class Rehearsal {
                 }
             } else if (event.output() != null && event.output().hasNonNull("evidenceKey") && !runs.isEmpty()) {
                 runs.get(runs.size() - 1).evidenceKey = event.output().path("evidenceKey").asText();
+            } else if (event.output() == null && !runs.isEmpty()) {
+                // Stopped (or broken) before its gate: the stage still gets its line, without a verdict.
+                Run run = runs.get(runs.size() - 1);
+                run.end = seconds(event.at());
+                run.endedWithout = event.event().toUpperCase(Locale.ROOT);
+                run.traffic = traffic.byStage().get(run.stage);
+                print(run, run.toStageRun(evidenceDir, evidence));
             }
         }
 
@@ -322,7 +357,8 @@ public final class Rehearsal {
         }
 
         private void print(Run run, StageRun result) {
-            String decision = run.verdict.path("decision").asText("none");
+            String decision = run.verdict != null ? run.verdict.path("decision").asText("none")
+                    : "no verdict: stage execution " + run.endedWithout;
             out.printf("%-10s %-9s weight %6s  virtual %s - %s", run.stage,
                     "promotion".equals(run.window) ? "(promo)" : run.extensions > 0 ? "(ext " + run.extensions + ")" : "",
                     ReportHtml.percent(run.weight), ReportHtml.hours(run.start), ReportHtml.hours(run.end));
@@ -337,7 +373,7 @@ public final class Rehearsal {
                         result.canary() == null ? "-" : result.canary().requests());
             }
             out.printf("  %s%n", decision);
-            for (JsonNode rule : run.verdict.path("rules")) {
+            for (JsonNode rule : run.verdict == null ? MissingNode.getInstance() : run.verdict.path("rules")) {
                 String outcome = rule.path("outcome").asText();
                 boolean deciding = !"PASS".equals(outcome) && !"NOT_APPLICABLE".equals(outcome) || rule.path("hardStop").asBoolean();
                 if (deciding) {
@@ -359,6 +395,8 @@ public final class Rehearsal {
         final double start;
         double end;
         JsonNode verdict;
+        /** How the stage execution ended when it returned no verdict (ABORTED, FAILED, ...). */
+        String endedWithout;
         String evidenceKey;
         Traffic traffic;
 

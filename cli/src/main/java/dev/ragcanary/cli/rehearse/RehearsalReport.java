@@ -1,6 +1,7 @@
 package dev.ragcanary.cli.rehearse;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * Everything a rehearsal shows, as plain data: filled by the rehearsal as it runs, rendered by {@link ReportHtml}
@@ -10,6 +11,9 @@ import java.util.List;
  * @param finalStatus PROMOTED, ROLLED_BACK or the execution's status when it ended otherwise (FAILED, ABORTED, ...)
  * @param summary     one line: what happened, and for a rollback which rule at which stage, observed vs limit
  * @param wallSeconds real time the rehearsal took
+ * @param aliasAfter  region -> what the alias routes once the rollout (and a stopped execution's cleanup) ended
+ * @param lockAfter   the rollout state item's status at the end: RELEASED once the lock is free
+ * @param ledger      the rollout's ledger (also in {@code ledger.json})
  */
 public record RehearsalReport(
         String rolloutId,
@@ -22,11 +26,16 @@ public record RehearsalReport(
         List<WeightPoint> weights,
         List<StageRun> stages,
         Stickiness stickiness,
-        QualityLimits thresholds) {
+        QualityLimits thresholds,
+        Map<String, String> aliasAfter,
+        String lockAfter,
+        List<LedgerLine> ledger) {
 
     public RehearsalReport {
         weights = List.copyOf(weights);
         stages = List.copyOf(stages);
+        aliasAfter = Map.copyOf(aliasAfter);
+        ledger = List.copyOf(ledger);
     }
 
     public boolean promoted() {
@@ -90,6 +99,10 @@ public record RehearsalReport(
      * @param effectiveCanaryShare canary requests / all routed requests (null when none were routed)
      */
     public record Traffic(long controlRequests, long canaryRequests, Double effectiveCanaryShare) {
+    }
+
+    /** One ledger entry as the report shows it. */
+    public record LedgerLine(long sequence, String type, String stage, double weight, long epoch, String reason) {
     }
 
     /**

@@ -53,7 +53,7 @@ public final class RehearseCommand implements Callable<Integer> {
         }
         Scenario parsed;
         try {
-            parsed = Scenario.read(scenario, base);
+            parsed = Scenario.read(scenario, base, layout.stageMachineStates());
         } catch (IllegalArgumentException unreadable) {
             throw new UsageProblem(unreadable.getMessage());
         }

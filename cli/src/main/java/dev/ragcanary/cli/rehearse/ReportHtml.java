@@ -1,5 +1,6 @@
 package dev.ragcanary.cli.rehearse;
 
+import dev.ragcanary.cli.rehearse.RehearsalReport.LedgerLine;
 import dev.ragcanary.cli.rehearse.RehearsalReport.Rule;
 import dev.ragcanary.cli.rehearse.RehearsalReport.StageRun;
 import dev.ragcanary.cli.rehearse.RehearsalReport.Stickiness;
@@ -9,6 +10,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.TreeMap;
 
 /**
  * Renders a {@link RehearsalReport} as one self-contained HTML page: the text (status, facts, verdict table, every
@@ -43,6 +45,7 @@ public final class ReportHtml {
         figure(html, "quality", "ΔS median and coverage per stage (canary probes)");
         html.append("</div>\n");
         verdictTable(html, report);
+        ledger(html, report);
         ruleDetails(html, report);
         html.append("<footer>Files in this folder: <a href=\"ledger.json\">ledger.json</a> (the rollout ledger), ")
                 .append("<a href=\"report.json\">report.json</a> (this report's data), <code>evidence/</code> (every stage's evidence). ")
@@ -66,6 +69,8 @@ public final class ReportHtml {
             fact(html, String.valueOf(s.addedByWeightIncrease()), "users added to the canary by a weight increase", false);
             fact(html, String.valueOf(s.movedBackByRollback()), "users moved back to control by the rollback", false);
         }
+        new TreeMap<>(report.aliasAfter()).forEach((region, alias) -> fact(html, alias, "alias in " + region + " at the end", false));
+        fact(html, report.lockAfter(), "rollout lock at the end", !"RELEASED".equals(report.lockAfter()));
         html.append("</div>\n");
     }
 
@@ -114,6 +119,18 @@ public final class ReportHtml {
                         .append(rule.hardStop() ? " (hard stop)" : "").append("</div>");
             }
             html.append("</td></tr>\n");
+        }
+        html.append("</table>\n");
+    }
+
+    private static void ledger(StringBuilder html, RehearsalReport report) {
+        html.append("<h2>Ledger</h2>\n<table id=\"ledger\">\n<tr><th>seq</th><th>type</th><th>stage</th>")
+                .append("<th>weight</th><th>epoch</th><th>reason</th></tr>\n");
+        for (LedgerLine entry : report.ledger()) {
+            html.append("<tr><td class=\"num\">").append(entry.sequence()).append("</td><td>").append(esc(entry.type()))
+                    .append("</td><td>").append(esc(entry.stage())).append("</td><td class=\"num\">")
+                    .append(percent(entry.weight())).append("</td><td class=\"num\">").append(entry.epoch())
+                    .append("</td><td>").append(esc(entry.reason())).append("</td></tr>\n");
         }
         html.append("</table>\n");
     }

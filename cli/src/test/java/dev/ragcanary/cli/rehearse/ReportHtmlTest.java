@@ -26,6 +26,11 @@ class ReportHtmlTest {
                 .contains("topic billing: 0.52 &lt;script&gt;").doesNotContain("0.52 <script>").contains("0.52 \\u003cscript>")
                 .doesNotContain("</script>\"");
         assertThat(html).contains("792 / 8 (1.00%)").contains("71300 / 720").contains("15 min - 45 min");
+        assertThat(html).as("what the run left, and the ledger")
+                .contains("<b>version 41</b><span>alias in eu-west-1 at the end</span>")
+                .contains("<b>RELEASED</b><span>rollout lock at the end</span>")
+                .contains("<td>ROLLED_BACK</td><td>five</td><td class=\"num\">0.0%</td><td class=\"num\">2</td>"
+                        + "<td>Gate.Rollback: hard stop &lt;at&gt; five</td>");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.ragcanary.cli.rehearse;
 
+import dev.ragcanary.cli.rehearse.RehearsalReport.LedgerLine;
 import dev.ragcanary.cli.rehearse.RehearsalReport.QualityLimits;
 import dev.ragcanary.cli.rehearse.RehearsalReport.Rule;
 import dev.ragcanary.cli.rehearse.RehearsalReport.StageRun;
@@ -8,6 +9,7 @@ import dev.ragcanary.cli.rehearse.RehearsalReport.Traffic;
 import dev.ragcanary.cli.rehearse.RehearsalReport.Variant;
 import dev.ragcanary.cli.rehearse.RehearsalReport.WeightPoint;
 import java.util.List;
+import java.util.Map;
 
 /** Hand-built reports for rendering tests. */
 final class SampleReports {
@@ -39,6 +41,11 @@ final class SampleReports {
                 4500, 21.4,
                 List.of(new WeightPoint(0, 0, "shadow"), new WeightPoint(900, 0.01, "one"), new WeightPoint(2700, 0.05, "five"),
                         new WeightPoint(4500, 0, "five")),
-                List.of(shadow, one, fiveRun), new Stickiness(400, 2400, 0, 16, 20), new QualityLimits(0.45, 0.70));
+                List.of(shadow, one, fiveRun), new Stickiness(400, 2400, 0, 16, 20), new QualityLimits(0.45, 0.70),
+                Map.of("us-east-1", "version 41", "eu-west-1", "version 41"), "RELEASED",
+                List.of(new LedgerLine(1, "STARTED", "shadow", 0, 1, "control version 41"),
+                        new LedgerLine(2, "WEIGHT_SET", "five", 0.05, 1, "stage five at weight 0.05"),
+                        new LedgerLine(3, "ROLLED_BACK", "five", 0, 2, "Gate.Rollback: hard stop <at> five"),
+                        new LedgerLine(4, "RELEASED", "five", 0, 2, "lock released after ROLLED_BACK")));
     }
 }

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * What the simulated fleet does during a local rollout, read strictly from {@code events/scenarios/*.json} by
@@ -27,6 +28,7 @@ import java.util.Map;
  * @param canary          how the canary version behaves
  * @param controlPlane    injected throttling of the Lambda control plane and DynamoDB, per stage
  * @param approvals       the local stand-in for a person: {@code approve}, {@code refuse} or {@code timeout}
+ * @param abort           stop the rollout execution at a stage (as {@code ./canary abort} would), or null
  * @param seed            drives every random draw, so a scenario replays identically
  */
 public record Scenario(
@@ -38,6 +40,7 @@ public record Scenario(
         Variant canary,
         ControlPlane controlPlane,
         String approvals,
+        Abort abort,
         long seed) {
 
     public static final String CONTROL_VERSION = "41";
@@ -116,12 +119,28 @@ public record Scenario(
     }
 
     /**
+     * StopExecution on the rollout when {@code stage} starts (on entry to the stage machine's first state), or on entry
+     * to {@code state} of that stage's first execution. The cleanup a stopped execution gets then rolls the canary
+     * back to weight 0 and releases the lock, with {@link #reason()} in the ledger.
+     *
+     * @param stage a stage of the plan that runs a stage execution (not the promotion to 100 %)
+     * @param state a state of {@code statemachine/stage.asl.json}, or null
+     */
+    public record Abort(String stage, String state) {
+        /** What the stop says, as {@code ./canary abort --reason} would: it reaches the ledger through the cleanup. */
+        public String reason() {
+            return "scenario abort: stopped " + (state == null ? "when stage " + stage + " started"
+                    : "on entry to \"" + state + "\" at stage " + stage);
+        }
+    }
+
+    /**
      * Reads a scenario file and checks it against {@code baseStartInput}, the start input its {@code startInput} fields
-     * are laid over; see {@link ScenarioParser}.
+     * are laid over, and the stage machine's state names; see {@link ScenarioParser}.
      *
      * @throws InvalidInputException naming every bad field by its JSON path
      */
-    public static Scenario read(Path file, JsonNode baseStartInput) {
+    public static Scenario read(Path file, JsonNode baseStartInput, Set<String> stageMachineStates) {
         String name = file.getFileName().toString().replaceFirst("\\.json$", "");
         String text;
         try {
@@ -129,7 +148,8 @@ public record Scenario(
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read scenario " + file + ": " + e.getMessage(), e);
         }
-        return ScenarioParser.parse(name, "scenario " + file, Json.parse("scenario " + file, text), baseStartInput);
+        return ScenarioParser.parse(name, "scenario " + file, Json.parse("scenario " + file, text), baseStartInput,
+                stageMachineStates);
     }
 
     /** {@code base} with this scenario's start-input fields laid over it (objects such as thresholds field by field). */

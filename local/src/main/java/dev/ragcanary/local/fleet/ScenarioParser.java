@@ -27,7 +27,7 @@ import java.util.Set;
  */
 final class ScenarioParser {
     static final Set<String> TOP_FIELDS = Set.of("description", "seed", "traffic", "control", "canary", "controlPlane",
-            "startInput", "approvals");
+            "startInput", "approvals", "abort");
     static final Set<String> APPROVAL_POLICIES = Set.of("approve", "refuse", "timeout");
     private static final Set<String> CONTROL_FIELDS = Set.of("latencyMs", "errorRate", "failureClasses", "cacheHitRatio",
             "rag", "indexHashByRegion");
@@ -44,9 +44,11 @@ final class ScenarioParser {
 
     /**
      * @param what           how problems name the document, e.g. {@code scenario events/scenarios/healthy.json}
-     * @param baseStartInput the start input the scenario's {@code startInput} fields are laid over (already valid)
+     * @param baseStartInput     the start input the scenario's {@code startInput} fields are laid over (already valid)
+     * @param stageMachineStates the states an abort may name
      */
-    static Scenario parse(String name, String what, JsonNode root, JsonNode baseStartInput) {
+    static Scenario parse(String name, String what, JsonNode root, JsonNode baseStartInput,
+                          Set<String> stageMachineStates) {
         List<Problem> problems = new ArrayList<>();
         JsonObject doc = JsonObject.of(root, "$", problems, TOP_FIELDS);
         String description = doc.text("description", null);
@@ -60,10 +62,12 @@ final class ScenarioParser {
         Scenario.ControlPlane controlPlane = controlPlane(doc.object("controlPlane", false, Set.of("throttling")),
                 stageRuns);
         String approvals = doc.choice("approvals", "approve", APPROVAL_POLICIES);
+        Scenario.Abort abort = abort(doc.object("abort", false, Set.of("stage", "state")), stageRuns, stageMachineStates);
         if (!problems.isEmpty()) {
             throw new InvalidInputException(what, problems);
         }
-        return new Scenario(name, description, startInput, traffic, control, canary, controlPlane, approvals, seed);
+        return new Scenario(name, description, startInput, traffic, control, canary, controlPlane, approvals, abort,
+                seed);
     }
 
     private static ObjectNode startInputFields(JsonObject doc) {
@@ -209,6 +213,19 @@ final class ScenarioParser {
             }
         }
         return new Scenario.ControlPlane(throttles);
+    }
+
+    private static Scenario.Abort abort(JsonObject o, List<String> stages, Set<String> stageMachineStates) {
+        if (o == null) {
+            return null;
+        }
+        String stage = stage(o, "stage", stages);
+        String state = o.text("state", null);
+        if (state != null && !stageMachineStates.contains(state)) {
+            o.problem("state", "names no state of the stage machine; its states are " + stageMachineStates);
+            return null;
+        }
+        return stage == null ? null : new Scenario.Abort(stage, state);
     }
 
     /**

@@ -49,7 +49,7 @@ class ScenarioParserTest {
     @MethodSource("shippedScenarios")
     void everyShippedScenarioPassesTheSchemaAndTheParser(Path file) throws IOException {
         assertThat(SCHEMA.validate(Json.MAPPER.readTree(file.toFile()))).isEmpty();
-        assertThat(Scenario.read(file, base()).name()).isEqualTo(file.getFileName().toString().replace(".json", ""));
+        assertThat(Scenario.read(file, base(), LAYOUT.stageMachineStates()).name()).isEqualTo(file.getFileName().toString().replace(".json", ""));
     }
 
     @Test
@@ -69,7 +69,8 @@ class ScenarioParserTest {
                   },
                   "controlPlane": {"throttling": [{"stage": "five", "call": "UpdateAliases", "times": -3, "when": 1}]},
                   "startInput": {"thresholds": {"lambdaDeltaSMax": 1.0, "deltaSMedianMax": 5}},
-                  "approvals": "maybe"
+                  "approvals": "maybe",
+                  "abort": {"stag": "five"}
                 }
                 """;
 
@@ -79,7 +80,7 @@ class ScenarioParserTest {
                 "$.canary.rag.topK", "$.canary.rag.analyser", "$.canary.indexHashByRegion.eu-west-1",
                 "$.controlPlane.throttling[0].call", "$.controlPlane.throttling[0].times",
                 "$.controlPlane.throttling[0].when",
-                "$.startInput.thresholds.deltaSMedianMax", "$.approvals");
+                "$.startInput.thresholds.deltaSMedianMax", "$.approvals", "$.abort.stag", "$.abort.stage");
         assertThat(SCHEMA.validate(Json.parse("file", file))).isNotEmpty();
     }
 
@@ -97,14 +98,15 @@ class ScenarioParserTest {
                     {"stage": "full", "call": "UpdateAlias", "times": 3},
                     {"stage": "ten", "call": "DynamoDB.PutItem", "times": 1},
                     {"stage": "ten", "call": "DynamoDB.PutItem", "times": 1}
-                  ]}
+                  ]},
+                  "abort": {"stage": "five", "state": "Replay the probes"}
                 }
                 """;
 
         assertThat(SCHEMA.validate(Json.parse("file", file))).isEmpty();
         assertThat(problemPaths(file)).containsExactlyInAnyOrder("$.control.latencyMs.p95", "$.canary.failureClasses",
                 "$.canary.indexHashByRegion.ap-south-1", "$.controlPlane.throttling[0].stage",
-                "$.controlPlane.throttling[1].stage", "$.controlPlane.throttling[3].call");
+                "$.controlPlane.throttling[1].stage", "$.controlPlane.throttling[3].call", "$.abort.state");
     }
 
     @Test
@@ -131,7 +133,7 @@ class ScenarioParserTest {
 
     private static List<String> problemPaths(String file) {
         try {
-            ScenarioParser.parse("test", "scenario test", Json.parse("test", file), base());
+            ScenarioParser.parse("test", "scenario test", Json.parse("test", file), base(), LAYOUT.stageMachineStates());
         } catch (InvalidInputException e) {
             return e.problems().stream().map(Problem::path).toList();
         }
