@@ -33,6 +33,7 @@ class RehearseCommandTest {
             "cache-prefix-collision,       3, ROLLED_BACK, twentyfive, live.cache.prefixCollisions",
             "lambda-flips-seed-noise,      3, ROLLED_BACK, shadow,     quality.lambda.convergent",
             "throttled-at-five,            0, PROMOTED,    '',         ''",
+            "second-rollout-during-one,    0, PROMOTED,    '',         ''",
             "low-traffic,                  3, ROLLED_BACK, one,        not enough traffic to judge after 3 extensions"})
     void everyShippedScenarioGivesItsDocumentedOutcome(String scenario, int exit, String status, String stage, String rule,
                                                        @TempDir Path report) throws Exception {
@@ -52,6 +53,13 @@ class RehearseCommandTest {
             assertThat(evidence.count()).isEqualTo(data.get("stages").size());
         }
         assertThat(report.resolve("report.html")).isRegularFile();
+        if (scenario.equals("second-rollout-during-one")) {
+            assertThat(run.out()).contains("second rollout rag-answer-live-v43 (canary version 43), started when stage one"
+                    + " started: refused by the lock (alias rag-answer:live is locked by rollout rag-answer-live-v42 (ACTIVE);")
+                    .contains("it wrote 0 ledger entries and its canary got 0.0% of the traffic");
+            assertThat(data.get("secondRollout").get("refusedByTheLock").asBoolean()).isTrue();
+            assertThat(data.get("secondRollout").get("ledgerEntries").asInt()).isZero();
+        }
         if (scenario.equals("cache-prefix-collision")) {
             assertThat(data.get("stickiness").get("movedBackByRollback").asLong())
                     .as("users on the canary at 25 % are moved back by the rollback").isPositive();

@@ -10,6 +10,7 @@ import dev.ragcanary.core.gate.GateEngine;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.ports.EvidenceStore;
 import dev.ragcanary.core.probe.ReplayOptions;
+import dev.ragcanary.core.rollout.RolloutRequestParser;
 import dev.ragcanary.core.metrics.ControllerMetrics;
 import dev.ragcanary.core.traffic.LedgerEntry;
 import dev.ragcanary.core.traffic.LedgerNotes;
@@ -82,8 +83,11 @@ public final class LocalRollout implements AutoCloseable {
     private final Path evidenceDir;
     private final EvidenceStore evidence;
     private final WeightShifterHandler weightShifter;
-    /** Every rollout execution started here, by execution ARN: what the describeExecution stand-in reports. */
-    private final Map<String, LocalExecution> executions = new ConcurrentHashMap<>();
+    /**
+     * Every rollout execution started here, by execution ARN: what the describeExecution stand-in reports, and whose
+     * stage executions the runner announces.
+     */
+    private final Map<String, Run> runs = new ConcurrentHashMap<>();
     private final AtomicInteger executionCount = new AtomicInteger();
 
     private LocalRollout(ProjectLayout layout, Scenario scenario, Dynalite dynalite, Path evidenceDir) {
@@ -111,7 +115,7 @@ public final class LocalRollout implements AutoCloseable {
                 .register("local-approvals", LocalStandIns.approvals(scenario.approvals()))
                 .register("local-evidence-archive", LocalStandIns.evidenceArchive(evidence))
                 .register("local-describe-execution", LocalStandIns.describeExecution(
-                        arn -> Optional.ofNullable(executions.get(arn))))
+                        arn -> Optional.ofNullable(runs.get(arn)).map(run -> run.execution)))
                 .register("local-execution-started", this::executionStarted);
     }
 
@@ -119,7 +123,9 @@ public final class LocalRollout implements AutoCloseable {
     private void executionStarted(InputStream in, OutputStream out, Context context) throws IOException {
         JsonNode started = Json.MAPPER.readTree(in);
         if ("stage".equals(started.path("machine").asText())) {
-            fleet.throttling().stageStarted(started.path("execution").asText(), started.path("input").path("stage").asText());
+            String stage = started.path("input").path("stage").asText();
+            fleet.throttling().stageStarted(started.path("execution").asText(), stage);
+            runs.get(LocalExecution.executionArn("rollout", started.path("parent").asText())).stageStarted(stage);
         }
         out.write("{}".getBytes(StandardCharsets.UTF_8));
     }
@@ -186,7 +192,7 @@ public final class LocalRollout implements AutoCloseable {
 
     /** Starts the rollout machine on {@code startInput}; the returned run can be aborted and awaited. */
     public Run start(JsonNode startInput, RolloutListener listener, LocalExecution.Options options) {
-        return new Run(startInput, listener, options);
+        return new Run(startInput, listener, options, true);
     }
 
     public SimulatedFleet fleet() {
@@ -228,31 +234,54 @@ public final class LocalRollout implements AutoCloseable {
     }
 
     /**
-     * One execution of the rollout machine, named rollout-1, rollout-2, ... in the order they start. The scenario's
-     * {@link Scenario#abort() abort}, if any, stops it (and is what the stop says).
+     * One execution of the rollout machine, named rollout-1, rollout-2, ... in the order they start. On an execution
+     * the caller starts, the scenario's {@link Scenario#abort() abort}, if any, stops it (and is what the stop says),
+     * and its {@link Scenario#secondRollout() second rollout} is started during the named stage.
      */
     public final class Run {
         private final JsonNode startInput;
+        private final LocalExecution.Options options;
+        private final boolean startedByCaller;
         private final String executionArn;
-        private final LocalExecution execution;
+        /** Set once the runner is started; the run is registered before, so none of its announcements is missed. */
+        private volatile LocalExecution execution;
         private final AtomicReference<String> stageReached = new AtomicReference<>();
+        private final AtomicReference<SecondRolloutOutcome> secondRollout = new AtomicReference<>();
         /** StopExecution's cause, which the cleanup writes to the ledger; null until a stop gives one. */
         private volatile String stopCause;
 
-        private Run(JsonNode startInput, RolloutListener listener, LocalExecution.Options options) {
+        private Run(JsonNode startInput, RolloutListener listener, LocalExecution.Options options, boolean startedByCaller) {
             this.startInput = startInput;
+            this.options = options;
+            this.startedByCaller = startedByCaller;
             String name = "rollout-" + executionCount.incrementAndGet();
             this.executionArn = LocalExecution.executionArn("rollout", name);
-            Scenario.Abort abort = scenario.abort();
+            Scenario.Abort abort = startedByCaller ? scenario.abort() : null;
             if (abort != null && options.abortOn() != null) {
                 throw new IllegalArgumentException("the scenario already stops the execution (" + abort.reason()
                         + "); options cannot name another stop");
             }
             this.stopCause = abort == null ? null : abort.reason();
+            runs.put(executionArn, this);
             this.execution = LocalExecution.startRollout(layout, endpoint.uri(), name, startInput, abort == null ? options
                             : options.withAbortOn(new LocalExecution.AbortOn("stage", abort.state(), abort.stage(), 1, false)),
                     new StageTracker(listener, stageReached));
-            executions.put(executionArn, execution);
+        }
+
+        /**
+         * A stage execution of this run is about to start: the scenario's second rollout, once, when it is the stage
+         * named; it runs to its end before the stage goes on, so the first holds the lock throughout.
+         */
+        private void stageStarted(String stage) {
+            Scenario.SecondRollout second = scenario.secondRollout();
+            if (!startedByCaller || second == null || !second.duringStage().equals(stage) || secondRollout.get() != null) {
+                return;
+            }
+            ObjectNode input = secondStartInput(startInput);
+            String canaryVersion = input.path("target").path("canaryVersion").asText();
+            RolloutOutcome outcome = new Run(input, RolloutListener.NONE, options, false).await();
+            secondRollout.set(new SecondRolloutOutcome(stage, input.path("rolloutId").asText(), canaryVersion, outcome,
+                    fleet.maxWeightEver(canaryVersion)));
         }
 
         public String executionArn() {
@@ -278,7 +307,8 @@ public final class LocalRollout implements AutoCloseable {
             String alias = startInput.path("target").path("alias").asText();
             Optional<RolloutState> state = rolloutState(functionName, alias);
             String rolloutId = startInput.path("rolloutId").asText();
-            return new RolloutOutcome(result, stageReached.get(), fleet.aliases(), state, ledger(rolloutId, state));
+            return new RolloutOutcome(result, stageReached.get(), fleet.aliases(), state, ledger(rolloutId, state),
+                    Optional.ofNullable(secondRollout.get()));
         }
 
         /** The "Step Functions Execution Status Change" event the stack's EventBridge rule sends the weight shifter. */
@@ -297,6 +327,16 @@ public final class LocalRollout implements AutoCloseable {
             detail.put("input", Json.compact(startInput));
             return event;
         }
+    }
+
+    /** The scenario's second rollout: the same start input for the next canary version, under its default rollout id. */
+    private static ObjectNode secondStartInput(JsonNode first) {
+        ObjectNode second = first.deepCopy();
+        ObjectNode target = (ObjectNode) second.get("target");
+        target.put("canaryVersion", String.valueOf(Long.parseLong(target.path("canaryVersion").asText()) + 1));
+        second.remove("rolloutId");
+        second.put("rolloutId", RolloutRequestParser.parse(second).rolloutId());
+        return second;
     }
 
     /** Invokes a handler directly, as an EventBridge target invokes a function. */

@@ -9,10 +9,12 @@ import java.util.Optional;
 
 /**
  * How a local rollout ended: the execution, the last stage it ran, the alias in every region, the rollout state item
- * and the ledger, all read back after the end (and after the cleanup of a stopped execution).
+ * and the ledger, all read back after the end (and after the cleanup of a stopped execution), and the scenario's
+ * second rollout on the same alias if it started one.
  */
 public record RolloutOutcome(ExecutionResult execution, String lastStageRun, Map<String, AliasState> aliases,
-                             Optional<RolloutState> state, List<LedgerEntry> ledger) {
+                             Optional<RolloutState> state, List<LedgerEntry> ledger,
+                             Optional<SecondRolloutOutcome> secondRollout) {
 
     /** The largest canary weight any region's alias still routes (0 after a rollback, routing cleared after promotion). */
     public double canaryWeightLeft(String canaryVersion) {

@@ -79,7 +79,7 @@ class ScenarioTest {
             RolloutOutcome outcome = local.start(local.startInput(base()), RolloutListener.NONE).await();
 
             assertRolledBack(outcome, "shadow", "shadow.schema.violations");
-            assertThat(local.fleet().maxCanaryWeightEver()).isZero();
+            assertThat(local.fleet().maxWeightEver(CANARY)).isZero();
         }
     }
 
@@ -145,31 +145,32 @@ class ScenarioTest {
     }
 
     @Test
-    void aSecondRolloutOnTheSameAliasIsRefusedWhileOneRuns() {
-        try (LocalRollout local = LocalRollout.open(LAYOUT, scenario("healthy"), evidence)) {
-            ObjectNode first = local.startInput(base());
-            ObjectNode second = first.deepCopy();
-            second.put("rolloutId", "rag-answer-live-v43");
-            ((ObjectNode) second.path("target")).put("canaryVersion", "43");
-            AtomicReference<RolloutOutcome> refused = new AtomicReference<>();
-            RolloutListener startSecondDuringStageOne = new RolloutListener() {
-                @Override
-                public void onStageStarted(String stage, int extensions, String purpose, Instant at) {
-                    if (stage.equals("one") && refused.get() == null) {
-                        refused.set(local.start(second, RolloutListener.NONE, LocalExecution.Options.FAST).await());
-                    }
-                }
-            };
+    void aSecondRolloutStartedDuringStageOneIsRefusedByTheLockAndTheFirstIsPromotedUntouched() {
+        StageLog stages = new StageLog();
+        RolloutOutcome first = run("second-rollout-during-one", stages);
 
-            RolloutOutcome running = local.start(first, startSecondDuringStageOne, LocalExecution.Options.FAST).await();
+        SecondRolloutOutcome second = first.secondRollout().orElseThrow();
+        assertThat(second.duringStage()).isEqualTo("one");
+        assertThat(second.rolloutId()).isEqualTo("rag-answer-live-v43");
+        assertThat(second.outcome().execution().status()).isEqualTo("FAILED");
+        assertThat(second.outcome().execution().error()).endsWith("RolloutLockedException");
+        assertThat(second.outcome().execution().cause()).contains("locked by rollout rag-answer-live-v42 (ACTIVE)");
+        assertThat(second.refusedByTheLock()).isTrue();
+        assertThat(second.outcome().ledger()).isEmpty();
+        assertThat(second.canaryWeightEver()).as("version 43 never got traffic").isZero();
+        RolloutState heldWhileRefused = second.outcome().state().orElseThrow();
+        assertThat(heldWhileRefused.rolloutId()).isEqualTo("rag-answer-live-v42");
+        assertThat(heldWhileRefused.status()).isEqualTo(RolloutStatus.ACTIVE);
+        assertThat(heldWhileRefused.epoch()).isEqualTo(1);
 
-            assertThat(refused.get().execution().status()).isEqualTo("FAILED");
-            assertThat(refused.get().execution().error()).endsWith("RolloutLockedException");
-            assertThat(refused.get().execution().cause()).contains("rag-answer-live-v42");
-            assertThat(refused.get().ledger()).isEmpty();
-            assertThat(running.execution().status()).as(running.execution().cause()).isEqualTo("SUCCEEDED");
-            assertThat(types(running.ledger())).doesNotContain(LedgerEntry.Type.ROLLED_BACK);
-        }
+        assertThat(first.execution().status()).as(first.execution().cause()).isEqualTo("SUCCEEDED");
+        assertThat(first.execution().output().path("status").asText()).isEqualTo("PROMOTED");
+        assertThat(stages.firstRuns()).containsExactlyElementsOf(DEFAULT_LADDER);
+        assertThat(first.ledger()).extracting(LedgerEntry::rolloutId).containsOnly("rag-answer-live-v42");
+        assertThat(first.ledger()).filteredOn(e -> e.type() == LedgerEntry.Type.WEIGHT_SET).extracting(LedgerEntry::stage)
+                .as("one pass through the stages").containsExactlyElementsOf(DEFAULT_LADDER);
+        assertThat(types(first.ledger())).doesNotContain(LedgerEntry.Type.ROLLED_BACK);
+        assertThat(first.state().orElseThrow().epoch()).as("nothing bumped the epoch").isEqualTo(1);
     }
 
     @Test
@@ -259,7 +260,7 @@ class ScenarioTest {
         double weightEver;
         try (LocalRollout local = LocalRollout.open(LAYOUT, scenario, evidence)) {
             outcome = local.start(local.startInput(base()), stages).await();
-            weightEver = local.fleet().maxCanaryWeightEver();
+            weightEver = local.fleet().maxWeightEver(CANARY);
         }
 
         assertThat(outcome.execution().status()).isEqualTo("ABORTED");

@@ -25,11 +25,13 @@ import dev.ragcanary.core.traffic.RolloutState;
 import dev.ragcanary.core.traffic.RolloutStore;
 import dev.ragcanary.dynamodb.DynamoDbAssignmentStore;
 import dev.ragcanary.local.ExecutionEvent;
+import dev.ragcanary.local.ExecutionResult;
 import dev.ragcanary.local.LocalExecution;
 import dev.ragcanary.local.LocalRollout;
 import dev.ragcanary.local.ProjectLayout;
 import dev.ragcanary.local.RolloutListener;
 import dev.ragcanary.local.RolloutOutcome;
+import dev.ragcanary.local.SecondRolloutOutcome;
 import dev.ragcanary.local.fleet.Scenario;
 import dev.ragcanary.testsupport.Dynalite;
 import java.io.IOException;
@@ -118,7 +120,8 @@ public final class Rehearsal {
             RehearsalReport report = new RehearsalReport(plan.rolloutId(), name, scenario.description(), finalStatus, summary,
                     progress.seconds(end), (System.nanoTime() - started) / 1e9, progress.weights, runs, traffic.stickiness(),
                     new QualityLimits(plan.thresholds().deltaSMedianMax(), plan.thresholds().coverageMin()),
-                    aliasAfter(outcome), lockAfter, ledgerLines(outcome.ledger()));
+                    aliasAfter(outcome), lockAfter, ledgerLines(outcome.ledger()),
+                    outcome.secondRollout().map(Rehearsal::secondRollout).orElse(null));
             Path html = ReportFolder.write(reportDir, report, LedgerJson.of(outcome.ledger()), evidence);
             printEnd(report, html);
             return new Result(report, html, "PROMOTED".equals(finalStatus) ? 0 : 3);
@@ -130,6 +133,9 @@ public final class Rehearsal {
         out.printf("stickiness: %d users, %d requests; served both variants inside their window: %d; added to the canary"
                         + " by a weight increase: %d; moved back by the rollback: %d%n", s.users(), s.requests(),
                 s.switchedInsideWindow(), s.addedByWeightIncrease(), s.movedBackByRollback());
+        if (report.secondRollout() != null) {
+            out.println(report.secondRollout().sentence());
+        }
         out.printf("%s: %s%n", report.finalStatus(), report.summary());
         out.printf("virtual time %s, wall time %.1f s; report %s%n", ReportHtml.hours(report.virtualSeconds()),
                 report.wallSeconds(), html);
@@ -183,6 +189,26 @@ public final class Rehearsal {
         outcome.aliases().forEach((region, alias) -> out.put(region, "version " + alias.functionVersion()
                 + (alias.additionalVersionWeights().isEmpty() ? "" : " + " + alias.additionalVersionWeights())));
         return out;
+    }
+
+    private static RehearsalReport.SecondRollout secondRollout(SecondRolloutOutcome second) {
+        ExecutionResult execution = second.outcome().execution();
+        return new RehearsalReport.SecondRollout(second.rolloutId(), second.canaryVersion(), second.duringStage(),
+                execution.status(), execution.error(), readable(execution.cause()), second.refusedByTheLock(),
+                second.outcome().ledger().size(), second.canaryWeightEver());
+    }
+
+    /** A Lambda task's cause is the function's error document; its message is what a person reads. */
+    private static String readable(String cause) {
+        if (cause == null) {
+            return null;
+        }
+        try {
+            JsonNode document = Json.MAPPER.readTree(cause);
+            return document.hasNonNull("errorMessage") ? document.get("errorMessage").asText() : cause;
+        } catch (IOException notAnErrorDocument) {
+            return cause;
+        }
     }
 
     private static List<LedgerLine> ledgerLines(List<LedgerEntry> ledger) {

@@ -14,6 +14,7 @@ import java.util.Map;
  * @param aliasAfter  region -> what the alias routes once the rollout (and a stopped execution's cleanup) ended
  * @param lockAfter   the rollout state item's status at the end: RELEASED once the lock is free
  * @param ledger      the rollout's ledger (also in {@code ledger.json})
+ * @param secondRollout the scenario's second rollout on the same alias, or null when it started none
  */
 public record RehearsalReport(
         String rolloutId,
@@ -29,7 +30,8 @@ public record RehearsalReport(
         QualityLimits thresholds,
         Map<String, String> aliasAfter,
         String lockAfter,
-        List<LedgerLine> ledger) {
+        List<LedgerLine> ledger,
+        SecondRollout secondRollout) {
 
     public RehearsalReport {
         weights = List.copyOf(weights);
@@ -99,6 +101,28 @@ public record RehearsalReport(
      * @param effectiveCanaryShare canary requests / all routed requests (null when none were routed)
      */
     public record Traffic(long controlRequests, long canaryRequests, Double effectiveCanaryShare) {
+    }
+
+    /**
+     * Another rollout started on the same alias while this one ran.
+     *
+     * @param duringStage      this rollout's stage whose execution had just started
+     * @param status           how its execution ended, with {@code error} and a readable {@code reason}
+     * @param refusedByTheLock whether it was refused because this rollout held the alias lock
+     * @param ledgerEntries    entries it wrote (0: it changed nothing)
+     * @param canaryWeightEver the largest share of traffic its canary version ever got
+     */
+    public record SecondRollout(String rolloutId, String canaryVersion, String duringStage, String status, String error,
+                                String reason, boolean refusedByTheLock, int ledgerEntries, double canaryWeightEver) {
+
+        /** One line: what happened to it, and that it touched nothing (or what it touched). */
+        public String sentence() {
+            return "second rollout " + rolloutId + " (canary version " + canaryVersion + "), started when stage "
+                    + duringStage + " started: " + (refusedByTheLock ? "refused by the lock" : "NOT refused by the lock,"
+                    + " ended " + status + (error == null ? "" : " " + error)) + (reason == null ? "" : " (" + reason + ")")
+                    + "; it wrote " + ledgerEntries + " ledger entries and its canary got "
+                    + ReportHtml.percent(canaryWeightEver) + " of the traffic";
+        }
     }
 
     /** One ledger entry as the report shows it. */

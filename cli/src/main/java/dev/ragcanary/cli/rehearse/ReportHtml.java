@@ -38,6 +38,11 @@ public final class ReportHtml {
         html.append("<section id=\"final-status\" class=\"status ").append(statusClass).append("\"><span class=\"word\">")
                 .append(esc(report.finalStatus())).append("</span><span>").append(esc(report.summary())).append("</span></section>\n");
         facts(html, report);
+        if (report.secondRollout() != null) {
+            html.append("<h2>Second rollout on the same alias</h2>\n<p id=\"second-rollout\" class=\"")
+                    .append(report.secondRollout().refusedByTheLock() ? "PASS" : "FAIL").append("\">")
+                    .append(esc(report.secondRollout().sentence())).append("</p>\n");
+        }
         html.append("<h2>Charts</h2>\n<div class=\"charts\">\n");
         figure(html, "weight", "Canary weight over time");
         figure(html, "latency", "p95 warm latency per variant, per stage");

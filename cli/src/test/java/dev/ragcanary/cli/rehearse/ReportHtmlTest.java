@@ -31,6 +31,9 @@ class ReportHtmlTest {
                 .contains("<b>RELEASED</b><span>rollout lock at the end</span>")
                 .contains("<td>ROLLED_BACK</td><td>five</td><td class=\"num\">0.0%</td><td class=\"num\">2</td>"
                         + "<td>Gate.Rollback: hard stop &lt;at&gt; five</td>");
+        assertThat(html).contains("<p id=\"second-rollout\" class=\"PASS\">second rollout rag-answer-live-v43 (canary"
+                + " version 43), started when stage one started: refused by the lock (alias rag-answer:live is locked by"
+                + " rollout rag-answer-live-v42 (ACTIVE)); it wrote 0 ledger entries and its canary got 0.0% of the traffic</p>");
     }
 
     @Test

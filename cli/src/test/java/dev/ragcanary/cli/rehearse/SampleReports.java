@@ -3,6 +3,7 @@ package dev.ragcanary.cli.rehearse;
 import dev.ragcanary.cli.rehearse.RehearsalReport.LedgerLine;
 import dev.ragcanary.cli.rehearse.RehearsalReport.QualityLimits;
 import dev.ragcanary.cli.rehearse.RehearsalReport.Rule;
+import dev.ragcanary.cli.rehearse.RehearsalReport.SecondRollout;
 import dev.ragcanary.cli.rehearse.RehearsalReport.StageRun;
 import dev.ragcanary.cli.rehearse.RehearsalReport.Stickiness;
 import dev.ragcanary.cli.rehearse.RehearsalReport.Traffic;
@@ -46,6 +47,8 @@ final class SampleReports {
                 List.of(new LedgerLine(1, "STARTED", "shadow", 0, 1, "control version 41"),
                         new LedgerLine(2, "WEIGHT_SET", "five", 0.05, 1, "stage five at weight 0.05"),
                         new LedgerLine(3, "ROLLED_BACK", "five", 0, 2, "Gate.Rollback: hard stop <at> five"),
-                        new LedgerLine(4, "RELEASED", "five", 0, 2, "lock released after ROLLED_BACK")));
+                        new LedgerLine(4, "RELEASED", "five", 0, 2, "lock released after ROLLED_BACK")),
+                new SecondRollout("rag-answer-live-v43", "43", "one", "FAILED", "RolloutLockedException",
+                        "alias rag-answer:live is locked by rollout rag-answer-live-v42 (ACTIVE)", true, 0, 0));
     }
 }

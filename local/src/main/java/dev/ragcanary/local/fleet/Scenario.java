@@ -29,6 +29,7 @@ import java.util.Set;
  * @param controlPlane    injected throttling of the Lambda control plane and DynamoDB, per stage
  * @param approvals       the local stand-in for a person: {@code approve}, {@code refuse} or {@code timeout}
  * @param abort           stop the rollout execution at a stage (as {@code ./canary abort} would), or null
+ * @param secondRollout   start another rollout on the same alias during a stage, or null
  * @param seed            drives every random draw, so a scenario replays identically
  */
 public record Scenario(
@@ -41,6 +42,7 @@ public record Scenario(
         ControlPlane controlPlane,
         String approvals,
         Abort abort,
+        SecondRollout secondRollout,
         long seed) {
 
     public static final String CONTROL_VERSION = "41";
@@ -132,6 +134,16 @@ public record Scenario(
             return "scenario abort: stopped " + (state == null ? "when stage " + stage + " started"
                     : "on entry to \"" + state + "\" at stage " + stage);
         }
+    }
+
+    /**
+     * Another rollout of the same function and alias (the next canary version, under that version's default rollout
+     * id) is started when the first execution of {@code duringStage} starts, and run to its end before that stage
+     * goes on: it must be refused (the first holds the alias lock) and change nothing.
+     *
+     * @param duringStage a stage of the plan that runs a stage execution (not the promotion to 100 %)
+     */
+    public record SecondRollout(String duringStage) {
     }
 
     /**

@@ -27,7 +27,7 @@ import java.util.Set;
  */
 final class ScenarioParser {
     static final Set<String> TOP_FIELDS = Set.of("description", "seed", "traffic", "control", "canary", "controlPlane",
-            "startInput", "approvals", "abort");
+            "startInput", "approvals", "abort", "secondRollout");
     static final Set<String> APPROVAL_POLICIES = Set.of("approve", "refuse", "timeout");
     private static final Set<String> CONTROL_FIELDS = Set.of("latencyMs", "errorRate", "failureClasses", "cacheHitRatio",
             "rag", "indexHashByRegion");
@@ -63,11 +63,13 @@ final class ScenarioParser {
                 stageRuns);
         String approvals = doc.choice("approvals", "approve", APPROVAL_POLICIES);
         Scenario.Abort abort = abort(doc.object("abort", false, Set.of("stage", "state")), stageRuns, stageMachineStates);
+        JsonObject second = doc.object("secondRollout", false, Set.of("duringStage"));
+        String secondDuring = second == null ? null : stage(second, "duringStage", stageRuns);
         if (!problems.isEmpty()) {
             throw new InvalidInputException(what, problems);
         }
         return new Scenario(name, description, startInput, traffic, control, canary, controlPlane, approvals, abort,
-                seed);
+                second == null ? null : new Scenario.SecondRollout(secondDuring), seed);
     }
 
     private static ObjectNode startInputFields(JsonObject doc) {

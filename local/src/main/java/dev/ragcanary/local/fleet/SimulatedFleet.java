@@ -41,7 +41,8 @@ public final class SimulatedFleet implements AliasControl, FunctionVersions, Met
     private final SampleRag canaryRag;
     private final ControlPlaneThrottling throttling;
     private int revision;
-    private double maxCanaryWeightEver;
+    /** Version -> the largest share of traffic an alias update ever gave it. */
+    private final Map<String, Double> maxWeightEver = new LinkedHashMap<>();
 
     public SimulatedFleet(Scenario scenario, List<String> regions) {
         this.scenario = scenario;
@@ -90,7 +91,9 @@ public final class SimulatedFleet implements AliasControl, FunctionVersions, Met
         }
         AliasState next = new AliasState(functionVersion, additionalVersionWeights, nextRevision());
         aliases.put(region, next);
-        maxCanaryWeightEver = Math.max(maxCanaryWeightEver, next.weightOf(Scenario.CANARY_VERSION));
+        next.additionalVersionWeights().forEach((version, weight) -> maxWeightEver.merge(version, weight, Math::max));
+        double routedElsewhere = next.additionalVersionWeights().values().stream().mapToDouble(Double::doubleValue).sum();
+        maxWeightEver.merge(functionVersion, 1 - routedElsewhere, Math::max);
         return next;
     }
 
@@ -106,9 +109,12 @@ public final class SimulatedFleet implements AliasControl, FunctionVersions, Met
         return Map.copyOf(aliases);
     }
 
-    /** The highest canary weight any alias was ever given: 0 means no user request could have reached the canary. */
-    public synchronized double maxCanaryWeightEver() {
-        return maxCanaryWeightEver;
+    /**
+     * The largest share of traffic an alias update ever gave {@code version} (1 once an alias pointed at it with no
+     * routing): 0 means no user request could have reached it through an update.
+     */
+    public synchronized double maxWeightEver(String version) {
+        return maxWeightEver.getOrDefault(version, 0.0);
     }
 
     private AliasState aliasIn(String region) {

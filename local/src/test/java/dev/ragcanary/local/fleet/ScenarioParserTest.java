@@ -70,7 +70,8 @@ class ScenarioParserTest {
                   "controlPlane": {"throttling": [{"stage": "five", "call": "UpdateAliases", "times": -3, "when": 1}]},
                   "startInput": {"thresholds": {"lambdaDeltaSMax": 1.0, "deltaSMedianMax": 5}},
                   "approvals": "maybe",
-                  "abort": {"stag": "five"}
+                  "abort": {"stag": "five"},
+                  "secondRollout": {"during": "one"}
                 }
                 """;
 
@@ -80,7 +81,8 @@ class ScenarioParserTest {
                 "$.canary.rag.topK", "$.canary.rag.analyser", "$.canary.indexHashByRegion.eu-west-1",
                 "$.controlPlane.throttling[0].call", "$.controlPlane.throttling[0].times",
                 "$.controlPlane.throttling[0].when",
-                "$.startInput.thresholds.deltaSMedianMax", "$.approvals", "$.abort.stag", "$.abort.stage");
+                "$.startInput.thresholds.deltaSMedianMax", "$.approvals", "$.abort.stag", "$.abort.stage",
+                "$.secondRollout.during", "$.secondRollout.duringStage");
         assertThat(SCHEMA.validate(Json.parse("file", file))).isNotEmpty();
     }
 
@@ -99,14 +101,16 @@ class ScenarioParserTest {
                     {"stage": "ten", "call": "DynamoDB.PutItem", "times": 1},
                     {"stage": "ten", "call": "DynamoDB.PutItem", "times": 1}
                   ]},
-                  "abort": {"stage": "five", "state": "Replay the probes"}
+                  "abort": {"stage": "five", "state": "Replay the probes"},
+                  "secondRollout": {"duringStage": "one-and-a-half"}
                 }
                 """;
 
         assertThat(SCHEMA.validate(Json.parse("file", file))).isEmpty();
         assertThat(problemPaths(file)).containsExactlyInAnyOrder("$.control.latencyMs.p95", "$.canary.failureClasses",
                 "$.canary.indexHashByRegion.ap-south-1", "$.controlPlane.throttling[0].stage",
-                "$.controlPlane.throttling[1].stage", "$.controlPlane.throttling[3].call", "$.abort.state");
+                "$.controlPlane.throttling[1].stage", "$.controlPlane.throttling[3].call", "$.abort.state",
+                "$.secondRollout.duringStage");
     }
 
     @Test
