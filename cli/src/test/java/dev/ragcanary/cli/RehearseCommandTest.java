@@ -8,7 +8,9 @@ import dev.ragcanary.cli.rehearse.HeadlessChromium;
 import dev.ragcanary.core.json.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -53,6 +55,9 @@ class RehearseCommandTest {
             assertThat(evidence.count()).isEqualTo(data.get("stages").size());
         }
         assertThat(report.resolve("report.html")).isRegularFile();
+        if (scenario.equals("throttled-at-five")) {
+            assertThrottlesAndRetriesPerStage(run.out(), data);
+        }
         if (scenario.equals("second-rollout-during-one")) {
             assertThat(run.out()).contains("second rollout rag-answer-live-v43 (canary version 43), started when stage one"
                     + " started: refused by the lock (alias rag-answer:live is locked by rollout rag-answer-live-v42 (ACTIVE);")
@@ -64,6 +69,40 @@ class RehearseCommandTest {
             assertThat(data.get("stickiness").get("movedBackByRollback").asLong())
                     .as("users on the canary at 25 % are moved back by the rollback").isPositive();
         }
+    }
+
+    /**
+     * throttled-at-five: 3 UpdateAlias throttles at five and 2 PutItem throttles at ten, each retried once by the
+     * state machine in that stage's shift; the ledger shows the attempts that finally wrote the weights.
+     */
+    private static void assertThrottlesAndRetriesPerStage(String console, JsonNode data) {
+        String shift = "Shift traffic to the stage weight";
+        for (JsonNode stage : data.get("stages")) {
+            String name = stage.get("stage").asText() + ("promotion".equals(stage.get("window").asText()) ? " (promo)" : "");
+            JsonNode expectedThrottles = Json.MAPPER.valueToTree(switch (name) {
+                case "five" -> Map.of("UpdateAlias", 3);
+                case "ten" -> Map.of("DynamoDB.PutItem", 2);
+                default -> Map.of();
+            });
+            JsonNode expectedRetries = Json.MAPPER.valueToTree(switch (name) {
+                case "five" -> Map.of(shift, 3);
+                case "ten" -> Map.of(shift, 2);
+                default -> Map.of();
+            });
+            assertThat(stage.get("throttledCalls")).as(name).isEqualTo(expectedThrottles);
+            assertThat(stage.get("retries")).as(name).isEqualTo(expectedRetries);
+        }
+        assertThat(console).containsPattern("(?m)^five .* throttled 3, retries 3  PROMOTE$")
+                .containsPattern("(?m)^ten .* throttled 2, retries 2  PROMOTE$")
+                .containsPattern("(?m)^one .* throttled 0, retries 0  PROMOTE$");
+        List<String> retriedWrites = new ArrayList<>();
+        data.get("ledger").forEach(entry -> {
+            if (entry.has("attempt")) {
+                retriedWrites.add(entry.get("type").asText() + " " + entry.get("stage").asText() + " attempt "
+                        + entry.get("attempt").asInt());
+            }
+        });
+        assertThat(retriedWrites).containsExactly("WEIGHT_SET five attempt 4", "WEIGHT_SET ten attempt 3");
     }
 
     @Test

@@ -32,6 +32,8 @@ import dev.ragcanary.local.ProjectLayout;
 import dev.ragcanary.local.RolloutListener;
 import dev.ragcanary.local.RolloutOutcome;
 import dev.ragcanary.local.SecondRolloutOutcome;
+import dev.ragcanary.local.StateEvent;
+import dev.ragcanary.local.fleet.ControlPlaneThrottling;
 import dev.ragcanary.local.fleet.Scenario;
 import dev.ragcanary.testsupport.Dynalite;
 import java.io.IOException;
@@ -95,7 +97,7 @@ public final class Rehearsal {
                     plan.rolloutId(), plan.target().functionName(), plan.target().alias(), Scenario.CONTROL_VERSION,
                     plan.target().canaryVersion(), plan.stages().size());
             Map<String, JsonNode> evidence = new LinkedHashMap<>();
-            Progress progress = new Progress(plan, traffic, local.evidenceDir(), evidence);
+            Progress progress = new Progress(plan, traffic, local.fleet().throttling(), local.evidenceDir(), evidence);
             Thread users = startUsers(traffic, progress);
             RolloutOutcome outcome;
             try {
@@ -213,7 +215,7 @@ public final class Rehearsal {
 
     private static List<LedgerLine> ledgerLines(List<LedgerEntry> ledger) {
         return ledger.stream().map(e -> new LedgerLine(e.sequence(), e.type().name(), e.stage(), e.weight(), e.epoch(),
-                e.reason())).toList();
+                e.reason(), e.attempt() > 1 ? e.attempt() : null)).toList();
     }
 
     /** Sticky users send requests while the rollout runs, at the virtual time the execution has reached. */
@@ -264,10 +266,14 @@ public final class Rehearsal {
         };
     }
 
-    /** Follows the execution: one {@link Run} per stage execution, traffic during each bake, a line per verdict. */
+    /**
+     * Follows the execution: one {@link Run} per stage execution, traffic during each bake, Step Functions retries and
+     * throttled control-plane calls, a line per verdict.
+     */
     private final class Progress implements RolloutListener {
         private final RolloutRequest plan;
         private final StickyTraffic traffic;
+        private final ControlPlaneThrottling throttling;
         final List<WeightPoint> weights = new ArrayList<>();
         final List<Run> runs = new ArrayList<>();
         private Instant start;
@@ -279,9 +285,11 @@ public final class Rehearsal {
         private final Path evidenceDir;
         private final Map<String, JsonNode> evidence;
 
-        Progress(RolloutRequest plan, StickyTraffic traffic, Path evidenceDir, Map<String, JsonNode> evidence) {
+        Progress(RolloutRequest plan, StickyTraffic traffic, ControlPlaneThrottling throttling, Path evidenceDir,
+                 Map<String, JsonNode> evidence) {
             this.plan = plan;
             this.traffic = traffic;
+            this.throttling = throttling;
             this.evidenceDir = evidenceDir;
             this.evidence = evidence;
         }
@@ -291,10 +299,14 @@ public final class Rehearsal {
          * window share their stage's count); a run whose execution never returned has no decision.
          */
         List<StageRun> stageRuns(Map<String, Traffic> trafficByStage) {
-            return runs.stream().map(run -> {
-                run.traffic = trafficByStage.get(run.stage);
-                return run.toStageRun(evidenceDir, evidence);
-            }).toList();
+            return runs.stream().map(run -> stageRun(run, trafficByStage)).toList();
+        }
+
+        /** The run as the report shows it, with the traffic and throttled calls seen so far. */
+        private StageRun stageRun(Run run, Map<String, Traffic> trafficByStage) {
+            run.traffic = trafficByStage.get(run.stage);
+            run.throttledCalls = throttling.throttledDuring(run.execution);
+            return run.toStageRun(evidenceDir, evidence);
         }
 
         /** Where the execution's virtual clock is now: the last event's time plus real time since, scaled. */
@@ -335,6 +347,17 @@ public final class Rehearsal {
             guarded(() -> stageFinished(verdict, at));
         }
 
+        /**
+         * A Step Functions retry counts for the latest stage run: inside its execution, or the rollout machine's work
+         * after it (events arrive in order, so the latest run is the one the retry belongs to).
+         */
+        @Override
+        public void onState(StateEvent event) {
+            if ("retried".equals(event.event()) && !runs.isEmpty()) {
+                runs.get(runs.size() - 1).retries.merge(event.state(), 1, Integer::sum);
+            }
+        }
+
         /** A failure in following the rollout must not stop the rollout: it is reported and the run goes on. */
         private void guarded(Runnable step) {
             try {
@@ -353,8 +376,8 @@ public final class Rehearsal {
                 JsonNode in = event.input();
                 String stage = in.path("stage").asText();
                 double weight = plan.stage(stage).map(Stage::weight).orElse(0.0);
-                runs.add(new Run(stage, in.path("extensions").asInt(), in.path("purpose").asText("stage"), weight,
-                        seconds(event.at())));
+                runs.add(new Run(event.execution(), stage, in.path("extensions").asInt(), in.path("purpose").asText("stage"),
+                        weight, seconds(event.at())));
                 if (weights.isEmpty() || weights.get(weights.size() - 1).weight() != weight) {
                     weights.add(new WeightPoint(seconds(event.at()), weight, stage));
                 }
@@ -365,8 +388,7 @@ public final class Rehearsal {
                 Run run = runs.get(runs.size() - 1);
                 run.end = seconds(event.at());
                 run.endedWithout = event.event().toUpperCase(Locale.ROOT);
-                run.traffic = traffic.byStage().get(run.stage);
-                print(run, run.toStageRun(evidenceDir, evidence));
+                print(run, stageRun(run, traffic.byStage()));
             }
         }
 
@@ -378,8 +400,7 @@ public final class Rehearsal {
             Run run = runs.get(runs.size() - 1);
             run.end = seconds(at);
             run.verdict = verdict;
-            run.traffic = traffic.byStage().get(run.stage);
-            print(run, run.toStageRun(evidenceDir, evidence));
+            print(run, stageRun(run, traffic.byStage()));
         }
 
         private void print(Run run, StageRun result) {
@@ -398,7 +419,12 @@ public final class Rehearsal {
                 out.printf("  gate: control %s / canary %s requests", result.control() == null ? "-" : result.control().requests(),
                         result.canary() == null ? "-" : result.canary().requests());
             }
-            out.printf("  %s%n", decision);
+            out.printf("  throttled %d, retries %d  %s%n", ReportHtml.total(result.throttledCalls()),
+                    ReportHtml.total(result.retries()), decision);
+            if (!result.throttledCalls().isEmpty() || !result.retries().isEmpty()) {
+                out.printf("    throttled calls: %s; Step Functions retries: %s%n", ReportHtml.listed(result.throttledCalls()),
+                        ReportHtml.listed(result.retries()));
+            }
             for (JsonNode rule : run.verdict == null ? MissingNode.getInstance() : run.verdict.path("rules")) {
                 String outcome = rule.path("outcome").asText();
                 boolean deciding = !"PASS".equals(outcome) && !"NOT_APPLICABLE".equals(outcome) || rule.path("hardStop").asBoolean();
@@ -414,6 +440,8 @@ public final class Rehearsal {
 
     /** One stage execution as it is observed. */
     private static final class Run {
+        /** The stage execution's name, as the runner and the simulated fleet know it. */
+        final String execution;
         final String stage;
         final int extensions;
         String window;
@@ -425,8 +453,12 @@ public final class Rehearsal {
         String endedWithout;
         String evidenceKey;
         Traffic traffic;
+        /** State -> Step Functions retries while this was the latest stage run. */
+        final Map<String, Integer> retries = new LinkedHashMap<>();
+        Map<String, Integer> throttledCalls = Map.of();
 
-        Run(String stage, int extensions, String window, double weight, double start) {
+        Run(String execution, String stage, int extensions, String window, double weight, double start) {
+            this.execution = execution;
             this.stage = stage;
             this.extensions = extensions;
             this.window = window == null || window.isBlank() ? "stage" : window;
@@ -472,7 +504,7 @@ public final class Rehearsal {
             }
             return new StageRun(stage, window, extensions, weight, start, end,
                     verdict == null ? null : v.path("decision").asText(null), verdict == null ? null : v.path("reason").asText(null),
-                    rules, control, canary, deltaS, coverage, traffic, file);
+                    rules, control, canary, deltaS, coverage, traffic, file, throttledCalls, retries);
         }
 
         private Optional<JsonNode> readEvidence(Path evidenceDir) {

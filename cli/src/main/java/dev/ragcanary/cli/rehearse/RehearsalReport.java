@@ -1,5 +1,7 @@
 package dev.ragcanary.cli.rehearse;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -59,6 +61,10 @@ public record RehearsalReport(
      * @param extensions how many times the stage had baked before this run
      * @param decision   PROMOTE, ROLLBACK, EXTEND or HOLD; null when the stage ended without a verdict
      * @param evidenceFile the stage's evidence in the report folder (relative path), or null
+     * @param throttledCalls control-plane call -> times the simulated fleet throttled it while this was the latest
+     *                     stage run (the scenario's throttling of this stage)
+     * @param retries      state -> Step Functions retries while this was the latest stage run: in its execution, and
+     *                     in the rollout machine's work after it until the next stage run
      */
     public record StageRun(
             String stage,
@@ -75,10 +81,14 @@ public record RehearsalReport(
             Double deltaSMedian,
             Double coverageMean,
             Traffic traffic,
-            String evidenceFile) {
+            String evidenceFile,
+            Map<String, Integer> throttledCalls,
+            Map<String, Integer> retries) {
 
         public StageRun {
             rules = rules == null ? List.of() : List.copyOf(rules);
+            throttledCalls = Collections.unmodifiableMap(new LinkedHashMap<>(throttledCalls));
+            retries = Collections.unmodifiableMap(new LinkedHashMap<>(retries));
         }
 
         public List<Rule> failedRules() {
@@ -125,8 +135,13 @@ public record RehearsalReport(
         }
     }
 
-    /** One ledger entry as the report shows it. */
-    public record LedgerLine(long sequence, String type, String stage, double weight, long epoch, String reason) {
+    /**
+     * One ledger entry as the report shows it.
+     *
+     * @param attempt the attempt of the request that wrote it, when not the first (a Step Functions retry); else null
+     */
+    public record LedgerLine(long sequence, String type, String stage, double weight, long epoch, String reason,
+                             Integer attempt) {
     }
 
     /**

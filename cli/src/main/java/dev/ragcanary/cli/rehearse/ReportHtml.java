@@ -10,7 +10,9 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * Renders a {@link RehearsalReport} as one self-contained HTML page: the text (status, facts, verdict table, every
@@ -91,7 +93,8 @@ public final class ReportHtml {
 
     private static void verdictTable(StringBuilder html, RehearsalReport report) {
         html.append("<h2>Verdicts</h2>\n<table id=\"verdicts\">\n<tr><th>stage</th><th>weight</th><th>virtual time</th>")
-                .append("<th>gate requests control / canary</th><th>sticky users control / canary (share)</th><th>decision</th>")
+                .append("<th>gate requests control / canary</th><th>sticky users control / canary (share)</th>")
+                .append("<th>throttled calls / Step Functions retries</th><th>decision</th>")
                 .append("<th>deciding rules (observed vs limit)</th></tr>\n");
         for (StageRun run : report.stages()) {
             html.append("<tr><td>").append(esc(run.stage()));
@@ -111,6 +114,10 @@ public final class ReportHtml {
                     html.append(" (").append(percent(run.traffic().effectiveCanaryShare())).append(')');
                 }
             }
+            html.append("</td><td>");
+            counts(html, "throttled", run.throttledCalls());
+            html.append(" / ");
+            counts(html, "retries", run.retries());
             String decision = run.decision() == null ? "none" : run.decision();
             html.append("</td><td class=\"").append(esc(decision)).append("\">").append(esc(decision)).append("</td><td>");
             var deciding = run.failedRules().isEmpty() ? run.rules().stream().filter(r -> "INSUFFICIENT".equals(r.outcome())).toList()
@@ -128,13 +135,32 @@ public final class ReportHtml {
         html.append("</table>\n");
     }
 
+    /** "3 throttled (UpdateAlias 3)", or "0 throttled". */
+    private static void counts(StringBuilder html, String what, Map<String, Integer> counts) {
+        html.append(total(counts)).append(' ').append(what);
+        if (!counts.isEmpty()) {
+            html.append(" (").append(esc(listed(counts))).append(')');
+        }
+    }
+
+    static int total(Map<String, Integer> counts) {
+        return counts.values().stream().mapToInt(Integer::intValue).sum();
+    }
+
+    /** "Shift traffic to the stage weight 3, Evaluate the gate 1". */
+    static String listed(Map<String, Integer> counts) {
+        return counts.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", "));
+    }
+
+    /** The attempt column is filled only for entries written by a retry: the first attempt is the normal case. */
     private static void ledger(StringBuilder html, RehearsalReport report) {
         html.append("<h2>Ledger</h2>\n<table id=\"ledger\">\n<tr><th>seq</th><th>type</th><th>stage</th>")
-                .append("<th>weight</th><th>epoch</th><th>reason</th></tr>\n");
+                .append("<th>weight</th><th>epoch</th><th>attempt</th><th>reason</th></tr>\n");
         for (LedgerLine entry : report.ledger()) {
             html.append("<tr><td class=\"num\">").append(entry.sequence()).append("</td><td>").append(esc(entry.type()))
                     .append("</td><td>").append(esc(entry.stage())).append("</td><td class=\"num\">")
                     .append(percent(entry.weight())).append("</td><td class=\"num\">").append(entry.epoch())
+                    .append("</td><td class=\"num\">").append(entry.attempt() == null ? "" : "attempt " + entry.attempt())
                     .append("</td><td>").append(esc(entry.reason())).append("</td></tr>\n");
         }
         html.append("</table>\n");

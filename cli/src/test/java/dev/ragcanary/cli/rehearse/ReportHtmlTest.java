@@ -30,7 +30,12 @@ class ReportHtmlTest {
                 .contains("<b>version 41</b><span>alias in eu-west-1 at the end</span>")
                 .contains("<b>RELEASED</b><span>rollout lock at the end</span>")
                 .contains("<td>ROLLED_BACK</td><td>five</td><td class=\"num\">0.0%</td><td class=\"num\">2</td>"
-                        + "<td>Gate.Rollback: hard stop &lt;at&gt; five</td>");
+                        + "<td class=\"num\"></td><td>Gate.Rollback: hard stop &lt;at&gt; five</td>")
+                .contains("<td>WEIGHT_SET</td><td>five</td><td class=\"num\">5.00%</td><td class=\"num\">1</td>"
+                        + "<td class=\"num\">attempt 4</td>");
+        assertThat(html).as("throttled calls and retries per stage")
+                .contains("<td>0 throttled / 0 retries</td>")
+                .contains("<td>3 throttled (UpdateAlias 3) / 3 retries (Shift traffic to the stage weight 3)</td>");
         assertThat(html).contains("<p id=\"second-rollout\" class=\"PASS\">second rollout rag-answer-live-v43 (canary"
                 + " version 43), started when stage one started: refused by the lock (alias rag-answer:live is locked by"
                 + " rollout rag-answer-live-v42 (ACTIVE)); it wrote 0 ledger entries and its canary got 0.0% of the traffic</p>");

@@ -2,6 +2,7 @@ package dev.ragcanary.local.fleet;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -51,6 +52,16 @@ public final class ControlPlaneThrottling {
     /** Every throttled call so far, in order. */
     public synchronized List<ThrottledCall> throttled() {
         return List.copyOf(throttled);
+    }
+
+    /**
+     * Call -> how many times it was throttled while {@code stageRun} (a stage execution's name) was the latest stage
+     * run: during it, and during the rollout machine's work after it until the next stage run started.
+     */
+    public synchronized Map<String, Integer> throttledDuring(String stageRun) {
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        throttled.stream().filter(t -> t.stageRun().equals(stageRun)).forEach(t -> counts.merge(t.call(), 1, Integer::sum));
+        return counts;
     }
 
     private static String key(String stage, String call) {
