@@ -118,11 +118,10 @@ public final class Rehearsal {
                     "PROMOTED".equals(finalStatus) ? "full" : "rolled back"));
             List<StageRun> runs = progress.stageRuns(traffic.byStage());
             String summary = summary(finalStatus, runs, outcome, scenario, plan.target().canaryVersion());
-            String lockAfter = outcome.state().map(state -> state.status().name()).orElse("never taken");
             RehearsalReport report = new RehearsalReport(plan.rolloutId(), name, scenario.description(), finalStatus, summary,
                     progress.seconds(end), (System.nanoTime() - started) / 1e9, progress.weights, runs, traffic.stickiness(),
                     new QualityLimits(plan.thresholds().deltaSMedianMax(), plan.thresholds().coverageMin()),
-                    aliasAfter(outcome), lockAfter, ledgerLines(outcome.ledger()),
+                    aliasAfter(outcome), lockAfter(outcome), ledgerLines(outcome.ledger()),
                     outcome.secondRollout().map(Rehearsal::secondRollout).orElse(null));
             Path html = ReportFolder.write(reportDir, report, LedgerJson.of(outcome.ledger()), evidence);
             printEnd(report, html);
@@ -161,7 +160,7 @@ public final class Rehearsal {
             return "stopped at stage " + outcome.lastStageRun() + " ("
                     + (scenario.abort() == null ? "execution stopped" : scenario.abort().reason()) + "); cleanup: canary"
                     + " weight " + ReportHtml.percent(outcome.canaryWeightLeft(canaryVersion)) + " in every region, lock "
-                    + outcome.state().map(state -> state.status().name()).orElse("never taken") + ", ledger ends "
+                    + lockAfter(outcome) + ", ledger ends "
                     + outcome.ledger().stream().skip(Math.max(0, outcome.ledger().size() - 2))
                     .map(entry -> entry.type().name()).collect(Collectors.joining(" then "));
         }
@@ -183,6 +182,11 @@ public final class Rehearsal {
         }
         String cause = outcome.execution().cause();
         return "ended " + outcome.execution().status() + (cause == null ? "" : ": " + cause);
+    }
+
+    /** The rollout state item's status at the end: RELEASED once the lock is free. */
+    private static String lockAfter(RolloutOutcome outcome) {
+        return outcome.state().map(state -> state.status().name()).orElse("never taken");
     }
 
     /** What each region's alias routes at the end, e.g. "version 41" or "version 41 + {42=0.05}". */

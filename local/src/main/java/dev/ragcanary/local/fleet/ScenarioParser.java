@@ -23,27 +23,28 @@ import java.util.Set;
  * path, every problem at once, and nothing is returned unless the whole file is valid (a typo must not quietly run a
  * healthy rollout). {@code schemas/scenario.schema.json} describes the same document; what a schema cannot say
  * (p95 at least the median, failure shares adding up to 1, the start input as the rollout reads it, regions of the
- * plan) only this class checks. Checks against the plan (its regions) run only once the plan itself is valid.
+ * plan, stages a knob can name, states of the stage machine) only this class checks. Checks against the plan run only
+ * once the plan itself is valid.
  */
 final class ScenarioParser {
     static final Set<String> TOP_FIELDS = Set.of("description", "seed", "traffic", "control", "canary", "controlPlane",
             "startInput", "approvals", "abort", "secondRollout");
-    static final Set<String> APPROVAL_POLICIES = Set.of("approve", "refuse", "timeout");
+    private static final Set<String> APPROVAL_POLICIES = Set.of("approve", "refuse", "timeout");
     private static final Set<String> CONTROL_FIELDS = Set.of("latencyMs", "errorRate", "failureClasses", "cacheHitRatio",
             "rag", "indexHashByRegion");
     /** Contract violations and cache collisions are the canary's faults: the fleet never injects them into the control. */
     private static final Set<String> CANARY_FIELDS = union(CONTROL_FIELDS, Set.of("schemaViolationRate",
             "cacheCollisionsFromWeight"));
-    static final double MAX_LATENCY_MS = 600_000;
-    static final double MAX_REQUESTS_PER_SECOND = 1_000_000;
-    static final long MAX_STICKY_USERS = 10_000_000;
+    private static final double MAX_LATENCY_MS = 600_000;
+    private static final double MAX_REQUESTS_PER_SECOND = 1_000_000;
+    private static final long MAX_STICKY_USERS = 10_000_000;
     private static final double SHARES_TOLERANCE = 1e-9;
 
     private ScenarioParser() {
     }
 
     /**
-     * @param what           how problems name the document, e.g. {@code scenario events/scenarios/healthy.json}
+     * @param what               how problems name the document, e.g. {@code scenario events/scenarios/healthy.json}
      * @param baseStartInput     the start input the scenario's {@code startInput} fields are laid over (already valid)
      * @param stageMachineStates the states an abort may name
      */
@@ -61,7 +62,7 @@ final class ScenarioParser {
         List<String> stageRuns = plan == null ? null : stagesWithAnExecution(plan);
         Scenario.ControlPlane controlPlane = controlPlane(doc.object("controlPlane", false, Set.of("throttling")),
                 stageRuns);
-        String approvals = doc.choice("approvals", "approve", APPROVAL_POLICIES);
+        String approvals = doc.choice("approvals", null, APPROVAL_POLICIES);
         Scenario.Abort abort = abort(doc.object("abort", false, Set.of("stage", "state")), stageRuns, stageMachineStates);
         JsonObject second = doc.object("secondRollout", false, Set.of("duringStage"));
         String secondDuring = second == null ? null : stage(second, "duringStage", stageRuns);
