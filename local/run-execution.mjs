@@ -10,14 +10,19 @@
 //   integrations that have no local engine go to named local stand-ins on the same endpoint.
 // - states:startExecution.sync:2 runs the target state machine file as a nested execution.
 // - The root execution is named by the Java side (`executionName`), so two runs for the same rollout have different
-//   execution ARNs, as two Step Functions executions do.
+//   execution ARNs, as two Step Functions executions do. Nested executions are named after the root
+//   (rollout-1-stage-3), so names stay unique across runs, as Step Functions execution names are. Each is announced
+//   to the endpoint's `local-execution-started` function and runs only once it has answered: the Java side then knows
+//   which stage runs before any of its Tasks calls the simulated fleet (the events on stdout reach Java on another
+//   thread, so they cannot order that).
 // - Wait states take no real time unless a speed is set; a virtual clock per run advances by what they would have
 //   waited, and $$.State.EnteredTime reads that clock, so the gate sees bake windows of their real length.
 // - The context object has what Step Functions gives a state: $$.State.Name, $$.State.EnteredTime (fixed when the
 //   state is entered, the same for each retry of it) and $$.State.RetryCount, so client tokens built from them
 //   behave as in AWS.
-// - A stop (an abort request, or `abortOn` in the configuration: on entry to a named state) schedules no further
-//   Task: a Task already running finishes, as a Lambda invoked by a stopped execution does.
+// - A stop (an abort request, or `abortOn` in the configuration: on entry to a named state, or to the machine's first
+//   state, optionally only in executions of one stage) schedules no further Task: a Task already running finishes, as
+//   a Lambda invoked by a stopped execution does.
 
 // aws-local-stepfunctions 3 uses Promise.withResolvers (Node 22+); Node 20 needs it defined before the import.
 if (typeof Promise.withResolvers !== 'function') {
@@ -147,8 +152,15 @@ class Run {
     this.maxPayloadState = null;
     this.executionCounter = 0;
     this.aborted = false;
-    /** "machine/state" -> how many times it has been entered, for `abortOn.occurrence`. */
-    this.entries = new Map();
+    /** Nested executions: a stop ends the root before they have reported how they ended, and the result waits. */
+    this.nestedExecutions = [];
+    /** `abortOn` with its state resolved: when it names none, the machine's first state (its stage starts). */
+    this.abortOn = config.abortOn && {
+      ...config.abortOn,
+      state: config.abortOn.state ?? this.machines[config.abortOn.machine].StartAt,
+    };
+    /** How many times the `abortOn` state has been entered (in executions of its stage, when it names one). */
+    this.abortOnEntries = 0;
   }
 
   emit(event) {
@@ -212,8 +224,7 @@ class Run {
         run = (input) => this.invoke(functionName, input);
       }
       handlers[stateName] = async (input) => {
-        const rule = this.config.abortOn;
-        if (this.aborted && !(rule?.letTaskRun && entry.name === rule.state)) {
+        if (this.aborted) {
           throw namedError('States.Runtime', 'execution stopped');
         }
         try {
@@ -228,20 +239,20 @@ class Run {
 
   /**
    * The definition as the interpreter sees it: reading a state to enter it records the entry (name, entered time,
-   * attempts) for the context object, and stops every execution of the run when it is the configured `abortOn` state.
+   * attempts) for the context object, and stops every execution of the run when it is the configured `abortOn` state
+   * (in an execution of its stage, when it names one: the stage machine's input has `stage`).
    */
-  trackingEntries(definition, machineName, entry) {
+  trackingEntries(definition, machineName, entry, input) {
     const states = new Proxy(definition.States, {
       get: (target, name) => {
         if (typeof name === 'string' && name in target) {
           entry.name = name;
           entry.enteredTime = this.now();
           entry.attempts = 0;
-          const key = `${machineName}/${name}`;
-          this.entries.set(key, (this.entries.get(key) ?? 0) + 1);
-          const rule = this.config.abortOn;
+          const rule = this.abortOn;
           if (rule && rule.machine === machineName && rule.state === name
-              && this.entries.get(key) === (rule.occurrence ?? 1)) {
+              && (rule.stage == null || rule.stage === input?.stage)
+              && ++this.abortOnEntries === (rule.occurrence ?? 1)) {
             this.abort();
           }
         }
@@ -279,7 +290,11 @@ class Run {
       throw namedError('StepFunctions.StateMachineDoesNotExistException', `no local machine ${machineName}`);
     }
     const input = typeof parameters.Input === 'string' ? JSON.parse(parameters.Input) : parameters.Input;
-    const outcome = await this.execute(machineName, input, parentName);
+    const name = `${this.config.executionName}-${machineName}-${++this.executionCounter}`;
+    await this.invoke('local-execution-started', { execution: name, machine: machineName, parent: parentName, input });
+    const nested = this.execute(machineName, input, parentName, name);
+    this.nestedExecutions.push(nested);
+    const outcome = await nested;
     const description = {
       ExecutionArn: outcome.executionArn,
       StateMachineArn: parameters.StateMachineArn,
@@ -294,9 +309,8 @@ class Run {
   }
 
   /** One execution: events streamed to stdout, transitions and payload sizes counted. */
-  async execute(machineName, input, parentName, givenName) {
+  async execute(machineName, input, parentName, name) {
     const definition = this.machines[machineName];
-    const name = givenName ?? `${machineName}-${++this.executionCounter}`;
     const executionArn = `arn:aws:states:${REGION}:${ACCOUNT}:execution:${machineName}:${name}`;
     const record = { name, machine: machineName, parent: parentName ?? null, transitions: 0, retries: 0,
       historyEvents: 2, maxPayloadBytes: size(input), status: 'RUNNING' };
@@ -306,7 +320,7 @@ class Run {
 
     const entry = { name: null, enteredTime: null, attempts: 0 };
     const stateMachine = new StateMachine(definition, { validationOptions: { noValidate: true } });
-    stateMachine.definition = this.trackingEntries(definition, machineName, entry);
+    stateMachine.definition = this.trackingEntries(definition, machineName, entry, input);
     const execution = stateMachine.run(input, {
       overrides: {
         taskResourceLocalHandlers: this.taskHandlers(definition, name, entry),
@@ -405,6 +419,7 @@ class Run {
     } catch (error) {
       result = { type: 'result', status: 'RUNNER_ERROR', error: error.name, cause: error.stack ?? error.message };
     }
+    await Promise.allSettled(this.nestedExecutions);
     const transitions = this.executions.reduce((sum, e) => sum + e.transitions, 0);
     this.emit({ ...result, transitions, maxPayloadBytes: this.maxPayloadBytes, maxPayloadState: this.maxPayloadState,
       executions: this.executions });

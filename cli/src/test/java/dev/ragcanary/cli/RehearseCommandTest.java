@@ -8,6 +8,9 @@ import dev.ragcanary.cli.rehearse.HeadlessChromium;
 import dev.ragcanary.core.json.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -31,7 +34,8 @@ class RehearseCommandTest {
             "index-mismatch-second-region, 3, ROLLED_BACK, ten,        index.fingerprint",
             "cache-prefix-collision,       3, ROLLED_BACK, twentyfive, live.cache.prefixCollisions",
             "lambda-flips-seed-noise,      3, ROLLED_BACK, shadow,     quality.lambda.convergent",
-            "flaky-control-plane,          0, PROMOTED,    '',         ''",
+            "throttled-at-five,            0, PROMOTED,    '',         ''",
+            "second-rollout-during-one,    0, PROMOTED,    '',         ''",
             "low-traffic,                  3, ROLLED_BACK, one,        not enough traffic to judge after 3 extensions"})
     void everyShippedScenarioGivesItsDocumentedOutcome(String scenario, int exit, String status, String stage, String rule,
                                                        @TempDir Path report) throws Exception {
@@ -51,10 +55,54 @@ class RehearseCommandTest {
             assertThat(evidence.count()).isEqualTo(data.get("stages").size());
         }
         assertThat(report.resolve("report.html")).isRegularFile();
+        if (scenario.equals("throttled-at-five")) {
+            assertThrottlesAndRetriesPerStage(run.out(), data);
+        }
+        if (scenario.equals("second-rollout-during-one")) {
+            assertThat(run.out()).contains("second rollout rag-answer-live-v43 (canary version 43), started when stage one"
+                    + " started: refused by the lock (alias rag-answer:live is locked by rollout rag-answer-live-v42 (ACTIVE);")
+                    .contains("it wrote 0 ledger entries and its canary got 0.0% of the traffic");
+            assertThat(data.get("secondRollout").get("refusedByTheLock").asBoolean()).isTrue();
+            assertThat(data.get("secondRollout").get("ledgerEntries").asInt()).isZero();
+        }
         if (scenario.equals("cache-prefix-collision")) {
             assertThat(data.get("stickiness").get("movedBackByRollback").asLong())
                     .as("users on the canary at 25 % are moved back by the rollback").isPositive();
         }
+    }
+
+    /**
+     * throttled-at-five: 3 UpdateAlias throttles at five and 2 PutItem throttles at ten, each retried once by the
+     * state machine in that stage's shift; the ledger shows the attempts that finally wrote the weights.
+     */
+    private static void assertThrottlesAndRetriesPerStage(String console, JsonNode data) {
+        String shift = "Shift traffic to the stage weight";
+        for (JsonNode stage : data.get("stages")) {
+            String name = stage.get("stage").asText() + ("promotion".equals(stage.get("window").asText()) ? " (promo)" : "");
+            JsonNode expectedThrottles = Json.MAPPER.valueToTree(switch (name) {
+                case "five" -> Map.of("UpdateAlias", 3);
+                case "ten" -> Map.of("DynamoDB.PutItem", 2);
+                default -> Map.of();
+            });
+            JsonNode expectedRetries = Json.MAPPER.valueToTree(switch (name) {
+                case "five" -> Map.of(shift, 3);
+                case "ten" -> Map.of(shift, 2);
+                default -> Map.of();
+            });
+            assertThat(stage.get("throttledCalls")).as(name).isEqualTo(expectedThrottles);
+            assertThat(stage.get("retries")).as(name).isEqualTo(expectedRetries);
+        }
+        assertThat(console).containsPattern("(?m)^five .* throttled 3, retries 3  PROMOTE$")
+                .containsPattern("(?m)^ten .* throttled 2, retries 2  PROMOTE$")
+                .containsPattern("(?m)^one .* throttled 0, retries 0  PROMOTE$");
+        List<String> retriedWrites = new ArrayList<>();
+        data.get("ledger").forEach(entry -> {
+            if (entry.has("attempt")) {
+                retriedWrites.add(entry.get("type").asText() + " " + entry.get("stage").asText() + " attempt "
+                        + entry.get("attempt").asInt());
+            }
+        });
+        assertThat(retriedWrites).containsExactly("WEIGHT_SET five attempt 4", "WEIGHT_SET ten attempt 3");
     }
 
     @Test
@@ -85,6 +133,27 @@ class RehearseCommandTest {
     }
 
     @Test
+    void anAbortShowsTheStoppedStageAndWhatTheCleanupLeft(@TempDir Path report) throws Exception {
+        CliRun run = CliRun.of("rehearse", "--scenario", "events/scenarios/abort-at-five.json", "--report", report.toString());
+
+        assertThat(run.exitCode()).as(run.out() + run.err()).isEqualTo(3);
+        assertThat(run.out()).containsPattern("(?m)^five .* weight +5.00% .* no verdict: stage execution ABORTED$")
+                .contains("ROLLED_BACK: stopped at stage five (scenario abort: stopped on entry to \"Replay the gold probes"
+                        + " against both versions\" at stage five); cleanup: canary weight 0.0% in every region, lock"
+                        + " RELEASED, ledger ends ROLLED_BACK then RELEASED");
+        JsonNode data = Json.MAPPER.readTree(Files.readString(report.resolve("report.json")));
+        assertThat(data.get("finalStatus").asText()).isEqualTo("ROLLED_BACK");
+        assertThat(data.get("lockAfter").asText()).isEqualTo("RELEASED");
+        assertThat(data.get("aliasAfter").findValuesAsText("us-east-1")).containsExactly("version 41");
+        JsonNode ledger = data.get("ledger");
+        assertThat(List.of(ledger.get(ledger.size() - 2), ledger.get(ledger.size() - 1)))
+                .extracting(e -> e.get("type").asText() + ": " + e.get("reason").asText())
+                .allSatisfy(line -> assertThat(line).contains("execution ABORTED").contains("scenario abort: stopped on entry"))
+                .extracting(line -> line.substring(0, line.indexOf(':')))
+                .containsExactly("ROLLED_BACK", "RELEASED");
+    }
+
+    @Test
     void badInputExitsTwoAndStartsNothing(@TempDir Path dir) throws Exception {
         Path report = dir.resolve("report");
         CliRun badStart = CliRun.of("rehearse", "functions/core/src/test/resources/start-inputs/invalid/schema-everything-wrong.json",
@@ -96,10 +165,13 @@ class RehearseCommandTest {
         assertThat(noScenario.exitCode()).isEqualTo(2);
         assertThat(noScenario.err()).contains("no such scenario file");
 
-        Path badScenario = Files.writeString(dir.resolve("bad.json"), "{\"approvals\": \"maybe\"}");
+        Path badScenario = Files.writeString(dir.resolve("bad.json"), """
+                {"approvals": "maybe", "trafic": {"requestsPerSecond": 5},
+                 "canary": {"errorRate": -0.1, "latencyMs": {"median": 200, "p95": 100}}}""");
         CliRun wrong = CliRun.of("rehearse", "--scenario", badScenario.toString(), "--report", report.toString());
         assertThat(wrong.exitCode()).isEqualTo(2);
-        assertThat(wrong.err()).contains("$.approvals");
+        assertThat(wrong.err()).as("every bad field at once").contains("(4 problems)").contains("$.approvals")
+                .contains("$.trafic: unknown field").contains("$.canary.errorRate").contains("$.canary.latencyMs.p95");
 
         assertThat(report).doesNotExist();
         assertThat(badStart.out() + noScenario.out() + wrong.out()).doesNotContain("rehearsing");

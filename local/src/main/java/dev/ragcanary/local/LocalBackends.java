@@ -16,11 +16,21 @@ import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
  *
  * @param approvals   the {@code sns:publish.waitForTaskToken} stand-in: returns the person's answer
  * @param dynamoDb    sees every DynamoDB call of the handlers (throttling, injected faults)
+ * @param stages      told when each stage execution starts, before any of its Tasks runs
  * @param invocations wraps each function served on the local Lambda endpoint (injected invoke faults)
  */
 public record LocalBackends(AliasControl aliases, FunctionVersions versions, MetricsSource metrics,
                             ProbeTarget probeTarget, Embedder embedder, EvidenceStore evidence,
-                            RequestStreamHandler approvals, ExecutionInterceptor dynamoDb, Invocations invocations) {
+                            RequestStreamHandler approvals, ExecutionInterceptor dynamoDb, StageWatcher stages,
+                            Invocations invocations) {
+
+    /** Hears which stage a stage execution runs, before its first state. */
+    @FunctionalInterface
+    public interface StageWatcher {
+        StageWatcher NONE = (execution, stage) -> { };
+
+        void stageStarted(String execution, String stage);
+    }
 
     /** Decorates the handler that answers invocations of {@code functionName}. */
     @FunctionalInterface

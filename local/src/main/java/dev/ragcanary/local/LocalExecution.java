@@ -47,13 +47,18 @@ public final class LocalExecution {
 
     /**
      * StopExecution at the moment {@code state} of {@code machine} ("rollout" or "stage") is entered for the
-     * {@code occurrence}-th time in the run. No Task starts afterwards, except this state's own when
-     * {@code letTaskRun} (a Lambda invoked just before the stop, still running after it).
+     * {@code occurrence}-th time in the run. No Task starts afterwards.
+     *
+     * @param state null for the machine's first state (for the stage machine: when a stage starts)
+     * @param stage null for any; else only entries in stage executions of this stage count
      */
-    public record AbortOn(String machine, String state, int occurrence, boolean letTaskRun) {
+    public record AbortOn(String machine, String state, String stage, int occurrence) {
         public AbortOn {
             if (!machine.equals("rollout") && !machine.equals("stage")) {
                 throw new IllegalArgumentException("machine must be rollout or stage but was " + machine);
+            }
+            if (stage != null && !machine.equals("stage")) {
+                throw new IllegalArgumentException("only stage executions have a stage; machine was " + machine);
             }
             if (occurrence < 1) {
                 throw new IllegalArgumentException("occurrence counts from 1 but was " + occurrence);

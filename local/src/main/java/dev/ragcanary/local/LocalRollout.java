@@ -1,17 +1,18 @@
 package dev.ragcanary.local;
 
+import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
-import dev.ragcanary.core.ports.AliasControl.AliasState;
-import java.util.TreeMap;
-import dev.ragcanary.aws.AwsClients;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ragcanary.aws.AwsClients;
 import dev.ragcanary.core.evidence.LocalFolderEvidenceStore;
 import dev.ragcanary.core.gate.GateEngine;
 import dev.ragcanary.core.json.Json;
+import dev.ragcanary.core.metrics.ControllerMetrics;
+import dev.ragcanary.core.ports.AliasControl.AliasState;
 import dev.ragcanary.core.ports.EvidenceStore;
 import dev.ragcanary.core.probe.ReplayOptions;
-import dev.ragcanary.core.metrics.ControllerMetrics;
+import dev.ragcanary.core.rollout.RolloutRequestParser;
 import dev.ragcanary.core.traffic.LedgerEntry;
 import dev.ragcanary.core.traffic.LedgerNotes;
 import dev.ragcanary.core.traffic.RolloutState;
@@ -33,6 +34,8 @@ import dev.ragcanary.testsupport.Dynalite;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,6 +44,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -54,7 +58,9 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  * Used by the scenario tests and by {@code ./canary rehearse}.
  *
  * <pre>{@code
- * try (LocalRollout local = LocalRollout.open(layout, Scenario.load(layout.scenarios(), "healthy"))) {
+ * try (LocalRollout local = LocalRollout.open(layout,
+ *         Scenario.read(layout.scenarios().resolve("healthy.json"), LocalRollout.baseStartInput(layout),
+ *             layout.stageMachineStates()))) {
  *     RolloutOutcome outcome = local.start(local.startInput(LocalRollout.baseStartInput(layout)), listener,
  *             LocalExecution.Options.FAST).await();
  * }
@@ -76,39 +82,45 @@ public final class LocalRollout implements AutoCloseable {
     private final boolean ownsDynalite;
     private final LocalRunner runner;
     private final boolean ownsRunner;
+    /** What the handlers use (throttled, or failing, as the backends say); reading the outcome goes through {@link #dynamo}. */
+    private final DynamoDbClient controllerDynamo;
     private final DynamoDbClient dynamo;
     private final String rolloutsTable;
     private final LocalLambdaEndpoint endpoint;
     private final Path evidenceDir;
     private final RequestStreamHandler weightShifter;
-    /** Every rollout execution started here, by execution ARN: what the describeExecution stand-in reports. */
-    private final Map<String, LocalExecution> executions = new ConcurrentHashMap<>();
+    /**
+     * Every rollout execution started here, by execution ARN: what the describeExecution stand-in reports, and whose
+     * stage executions the runner announces.
+     */
+    private final Map<String, Run> runs = new ConcurrentHashMap<>();
     private final AtomicInteger executionCount = new AtomicInteger();
 
     private LocalRollout(ProjectLayout layout, Scenario scenario, SimulatedFleet fleet, LocalBackends backends,
                          Dynalite dynalite, boolean ownsDynalite, LocalRunner runner, boolean ownsRunner,
                          String tablePrefix, Path evidenceDir) {
         this.layout = layout;
-        this.runner = runner;
-        this.ownsRunner = ownsRunner;
         this.scenario = scenario;
         this.fleet = fleet;
         this.backends = backends;
         this.dynalite = dynalite;
         this.ownsDynalite = ownsDynalite;
+        this.runner = runner;
+        this.ownsRunner = ownsRunner;
         this.evidenceDir = evidenceDir;
         this.rolloutsTable = tablePrefix + "rollouts";
         String cacheTable = tablePrefix + "answer-cache";
         dynalite.createRolloutsTable(rolloutsTable);
         dynalite.createTable(cacheTable, "pk", null);
-        this.dynamo = AwsClients.build(DynamoDbClient.builder(), dynalite.endpoint(), Region.US_EAST_1,
+        this.controllerDynamo = AwsClients.build(DynamoDbClient.builder(), dynalite.endpoint(), Region.US_EAST_1,
                 o -> AwsClients.NO_SDK_RETRIES.andThen(c -> c.addExecutionInterceptor(backends.dynamoDb())).accept(o));
-        DynamoDbRolloutStore rollouts = new DynamoDbRolloutStore(dynamo, rolloutsTable);
-        DynamoDbLedger ledger = new DynamoDbLedger(dynamo, rolloutsTable);
+        this.dynamo = AwsClients.build(DynamoDbClient.builder(), dynalite.endpoint(), Region.US_EAST_1);
+        DynamoDbRolloutStore rollouts = new DynamoDbRolloutStore(controllerDynamo, rolloutsTable);
+        DynamoDbLedger ledger = new DynamoDbLedger(controllerDynamo, rolloutsTable);
         LocalBackends.Invocations wrap = backends.invocations();
         this.weightShifter = wrap.around("weight-shifter", new WeightShifterHandler(new WeightShifter(backends.aliases(),
-                backends.versions(), rollouts, ledger, new DynamoDbCachePurger(dynamo, cacheTable), Clock.systemUTC()),
-                NO_METRICS));
+                backends.versions(), rollouts, ledger, new DynamoDbCachePurger(controllerDynamo, cacheTable),
+                Clock.systemUTC()), NO_METRICS));
         this.endpoint = LocalLambdaEndpoint.start()
                 .register("weight-shifter", weightShifter)
                 .register("probe-replay", wrap.around("probe-replay", probeReplay(backends)))
@@ -119,7 +131,19 @@ public final class LocalRollout implements AutoCloseable {
                 .register("local-evidence-archive", wrap.around("local-evidence-archive",
                         LocalStandIns.evidenceArchive(backends.evidence())))
                 .register("local-describe-execution", wrap.around("local-describe-execution",
-                        LocalStandIns.describeExecution(arn -> Optional.ofNullable(executions.get(arn)))));
+                        LocalStandIns.describeExecution(arn -> Optional.ofNullable(runs.get(arn)).map(run -> run.execution))))
+                .register("local-execution-started", this::executionStarted);
+    }
+
+    /** The runner announces each nested execution before it runs a state: the fleet then knows the stage first. */
+    private void executionStarted(InputStream in, OutputStream out, Context context) throws IOException {
+        JsonNode started = Json.MAPPER.readTree(in);
+        if ("stage".equals(started.path("machine").asText())) {
+            String stage = started.path("input").path("stage").asText();
+            backends.stages().stageStarted(started.path("execution").asText(), stage);
+            runs.get(LocalExecution.executionArn("rollout", started.path("parent").asText())).stageStarted(stage);
+        }
+        out.write("{}".getBytes(StandardCharsets.UTF_8));
     }
 
     /** CloudWatch metric lines have no reader locally and would interleave with the rehearsal's progress. */
@@ -141,7 +165,8 @@ public final class LocalRollout implements AutoCloseable {
             SimulatedFleet fleet = new SimulatedFleet(scenario, regions(scenario.startInputOver(baseStartInput(layout))));
             LocalBackends backends = new LocalBackends(fleet, fleet, fleet, fleet.probeTarget(), SharedEmbedder.INSTANCE,
                     new LocalFolderEvidenceStore(evidenceDir), LocalStandIns.approvals(scenario.approvals()),
-                    new DynamoDbThrottling(scenario.controlPlane()), LocalBackends.Invocations.DIRECT);
+                    new DynamoDbThrottling(fleet.throttling()), fleet.throttling()::stageStarted,
+                    LocalBackends.Invocations.DIRECT);
             return new LocalRollout(layout, scenario, fleet, backends, dynalite, true, LocalRunner.start(layout), true,
                     "rag-canary-", evidenceDir);
         } catch (RuntimeException e) {
@@ -199,7 +224,7 @@ public final class LocalRollout implements AutoCloseable {
 
     /** Starts the rollout machine on {@code startInput}; the returned run can be aborted and awaited. */
     public Run start(JsonNode startInput, RolloutListener listener, LocalExecution.Options options) {
-        return new Run(startInput, listener, options);
+        return new Run(startInput, listener, options, true);
     }
 
     public SimulatedFleet fleet() {
@@ -222,6 +247,7 @@ public final class LocalRollout implements AutoCloseable {
     @Override
     public void close() {
         endpoint.close();
+        controllerDynamo.close();
         dynamo.close();
         if (ownsRunner) {
             runner.close();
@@ -244,28 +270,67 @@ public final class LocalRollout implements AutoCloseable {
         static final MiniLmEmbedder INSTANCE = new MiniLmEmbedder();
     }
 
-    /** One execution of the rollout machine, named rollout-1, rollout-2, ... in the order they start. */
+    /**
+     * One execution of the rollout machine, named rollout-1, rollout-2, ... in the order they start. On an execution
+     * the caller starts, the scenario's {@link Scenario#abort() abort}, if any, stops it (and is what the stop says),
+     * and its {@link Scenario#secondRollout() second rollout} is started during the named stage.
+     */
     public final class Run {
         private final JsonNode startInput;
+        private final LocalExecution.Options options;
+        private final boolean startedByCaller;
         private final String executionArn;
-        private final LocalExecution execution;
+        /** Set once the runner is started; the run is registered before, so none of its announcements is missed. */
+        private volatile LocalExecution execution;
         private final AtomicReference<String> stageReached = new AtomicReference<>();
+        private final AtomicReference<SecondRolloutOutcome> secondRollout = new AtomicReference<>();
+        /** StopExecution's cause, which the cleanup writes to the ledger; null until a stop gives one. */
+        private volatile String stopCause;
 
-        private Run(JsonNode startInput, RolloutListener listener, LocalExecution.Options options) {
+        private Run(JsonNode startInput, RolloutListener listener, LocalExecution.Options options, boolean startedByCaller) {
             this.startInput = startInput;
+            this.options = options;
+            this.startedByCaller = startedByCaller;
             String name = "rollout-" + executionCount.incrementAndGet();
             this.executionArn = LocalExecution.executionArn("rollout", name);
-            this.execution = LocalExecution.startRollout(runner, layout, endpoint.uri(), name, startInput, options,
+            Scenario.Abort abort = startedByCaller && scenario != null ? scenario.abort() : null;
+            if (abort != null && options.abortOn() != null) {
+                throw new IllegalArgumentException("the scenario already stops the execution (" + abort.reason()
+                        + "); options cannot name another stop");
+            }
+            this.stopCause = abort == null ? null : abort.reason();
+            runs.put(executionArn, this);
+            this.execution = LocalExecution.startRollout(runner, layout, endpoint.uri(), name, startInput, abort == null ? options
+                            : options.withAbortOn(new LocalExecution.AbortOn("stage", abort.state(), abort.stage(), 1)),
                     new StageTracker(listener, stageReached));
-            executions.put(executionArn, execution);
+        }
+
+        /**
+         * A stage execution of this run is about to start: the scenario's second rollout, once, when it is the stage
+         * named; it runs to its end before the stage goes on, so the first holds the lock throughout.
+         */
+        private void stageStarted(String stage) {
+            Scenario.SecondRollout second = scenario == null ? null : scenario.secondRollout();
+            if (!startedByCaller || second == null || !second.duringStage().equals(stage) || secondRollout.get() != null) {
+                return;
+            }
+            ObjectNode input = secondStartInput(startInput);
+            String canaryVersion = input.path("target").path("canaryVersion").asText();
+            RolloutOutcome outcome = new Run(input, RolloutListener.NONE, options, false).await();
+            secondRollout.set(new SecondRolloutOutcome(stage, input.path("rolloutId").asText(), canaryVersion, outcome,
+                    fleet.maxWeightEver(canaryVersion)));
         }
 
         public String executionArn() {
             return executionArn;
         }
 
-        /** StopExecution: the execution ends ABORTED; {@link #await()} then runs the cleanup a stopped execution triggers. */
-        public void abort() {
+        /**
+         * StopExecution with {@code cause} (as {@code ./canary abort --reason} gives it): the execution ends ABORTED;
+         * {@link #await()} then runs the cleanup a stopped execution triggers.
+         */
+        public void abort(String cause) {
+            stopCause = cause;
             execution.abort();
         }
 
@@ -283,7 +348,7 @@ public final class LocalRollout implements AutoCloseable {
             Optional<RolloutState> state = rolloutState(functionName, alias);
             String rolloutId = startInput.path("rolloutId").asText();
             return new RolloutOutcome(result, stageReached.get(), aliases, state, ledger(rolloutId, state),
-                    cleanupFailures);
+                    cleanupFailures, Optional.ofNullable(secondRollout.get()));
         }
 
         /**
@@ -315,9 +380,22 @@ public final class LocalRollout implements AutoCloseable {
             detail.put("executionArn", executionArn);
             detail.put("stateMachineArn", "arn:aws:states:us-east-1:000000000000:stateMachine:rollout");
             detail.put("status", status);
+            if ("ABORTED".equals(status) && stopCause != null) {
+                detail.put("cause", stopCause);
+            }
             detail.put("input", Json.compact(startInput));
             return event;
         }
+    }
+
+    /** The scenario's second rollout: the same start input for the next canary version, under its default rollout id. */
+    private static ObjectNode secondStartInput(JsonNode first) {
+        ObjectNode second = first.deepCopy();
+        ObjectNode target = (ObjectNode) second.get("target");
+        target.put("canaryVersion", String.valueOf(Long.parseLong(target.path("canaryVersion").asText()) + 1));
+        second.remove("rolloutId");
+        second.put("rolloutId", RolloutRequestParser.parse(second).rolloutId());
+        return second;
     }
 
     /** Invokes a handler directly, as an EventBridge target invokes a function. */

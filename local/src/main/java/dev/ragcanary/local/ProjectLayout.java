@@ -1,7 +1,12 @@
 package dev.ragcanary.local;
 
+import dev.ragcanary.core.json.Json;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.Set;
 
 /**
  * Where the local runner finds the state machine files, the node script and node_modules: the project root, found by
@@ -26,6 +31,17 @@ public record ProjectLayout(Path root) {
 
     public Path stageMachine() {
         return root.resolve("statemachine/stage.asl.json");
+    }
+
+    /** The names of the stage machine's states, as a scenario may name one. */
+    public Set<String> stageMachineStates() {
+        try {
+            Set<String> names = new LinkedHashSet<>();
+            Json.MAPPER.readTree(stageMachine().toFile()).path("States").fieldNames().forEachRemaining(names::add);
+            return names;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + stageMachine(), e);
+        }
     }
 
     public Path runnerScript() {

@@ -17,7 +17,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -34,6 +37,7 @@ class ScenarioTest {
     private static final String CANARY = Scenario.CANARY_VERSION;
     private static final String CONTROL = Scenario.CONTROL_VERSION;
     private static final List<String> DEFAULT_LADDER = List.of("shadow", "one", "five", "ten", "twentyfive", "fifty");
+    private static final String SHIFT = "Shift traffic to the stage weight";
 
     @Test
     void healthyCanaryIsPromotedThroughEveryStage() {
@@ -75,7 +79,7 @@ class ScenarioTest {
             RolloutOutcome outcome = local.start(local.startInput(base()), RolloutListener.NONE).await();
 
             assertRolledBack(outcome, "shadow", "shadow.schema.violations");
-            assertThat(local.fleet().maxCanaryWeightEver()).isZero();
+            assertThat(local.fleet().maxWeightEver(CANARY)).isZero();
         }
     }
 
@@ -110,15 +114,22 @@ class ScenarioTest {
     }
 
     @Test
-    void throttledControlPlaneAndDynamoDbAreRetriedAndTheRolloutIsPromoted() {
-        RolloutOutcome outcome = run("flaky-control-plane", new StageLog());
+    void throttlingAtFiveAndTenIsRetriedByTheStateMachineAtThoseStagesAndTheRolloutIsPromoted() {
+        StageLog stages = new StageLog();
+        try (LocalRollout local = LocalRollout.open(LAYOUT, scenario("throttled-at-five"), evidence)) {
+            RolloutOutcome outcome = local.start(local.startInput(base()), stages).await();
 
-        assertThat(outcome.execution().status()).as(outcome.execution().cause()).isEqualTo("SUCCEEDED");
-        assertThat(outcome.execution().executions().stream().mapToLong(ExecutionResult.Stats::retries).sum())
-                .as("state machine retries").isPositive();
-        assertThat(outcome.aliases()).isNotEmpty();
-        outcome.aliases().values().forEach(alias -> assertThat(alias.functionVersion()).isEqualTo(CANARY));
-        assertThat(types(outcome.ledger())).contains(LedgerEntry.Type.PROMOTED);
+            assertThat(outcome.execution().status()).as(outcome.execution().cause()).isEqualTo("SUCCEEDED");
+            assertThat(outcome.execution().output().path("status").asText()).isEqualTo("PROMOTED");
+            assertThat(local.fleet().throttling().throttled()).extracting(t -> t.stage() + " " + t.call())
+                    .containsExactly("five UpdateAlias", "five UpdateAlias", "five UpdateAlias",
+                            "ten DynamoDB.PutItem", "ten DynamoDB.PutItem");
+            assertThat(stages.retriedStatesByStage()).containsExactly(
+                    Map.entry("five", List.of(SHIFT, SHIFT, SHIFT)), Map.entry("ten", List.of(SHIFT, SHIFT)));
+            assertThat(outcome.ledger()).filteredOn(e -> e.attempt() > 1)
+                    .extracting(e -> e.type() + " " + e.stage() + " attempt " + e.attempt())
+                    .containsExactly("WEIGHT_SET five attempt 4", "WEIGHT_SET ten attempt 3");
+        }
     }
 
     @Test
@@ -134,31 +145,32 @@ class ScenarioTest {
     }
 
     @Test
-    void aSecondRolloutOnTheSameAliasIsRefusedWhileOneRuns() {
-        try (LocalRollout local = LocalRollout.open(LAYOUT, scenario("healthy"), evidence)) {
-            ObjectNode first = local.startInput(base());
-            ObjectNode second = first.deepCopy();
-            second.put("rolloutId", "rag-answer-live-v43");
-            ((ObjectNode) second.path("target")).put("canaryVersion", "43");
-            AtomicReference<RolloutOutcome> refused = new AtomicReference<>();
-            RolloutListener startSecondDuringStageOne = new RolloutListener() {
-                @Override
-                public void onStageStarted(String stage, int extensions, String purpose, Instant at) {
-                    if (stage.equals("one") && refused.get() == null) {
-                        refused.set(local.start(second, RolloutListener.NONE, LocalExecution.Options.FAST).await());
-                    }
-                }
-            };
+    void aSecondRolloutStartedDuringStageOneIsRefusedByTheLockAndTheFirstIsPromotedUntouched() {
+        StageLog stages = new StageLog();
+        RolloutOutcome first = run("second-rollout-during-one", stages);
 
-            RolloutOutcome running = local.start(first, startSecondDuringStageOne, LocalExecution.Options.FAST).await();
+        SecondRolloutOutcome second = first.secondRollout().orElseThrow();
+        assertThat(second.duringStage()).isEqualTo("one");
+        assertThat(second.rolloutId()).isEqualTo("rag-answer-live-v43");
+        assertThat(second.outcome().execution().status()).isEqualTo("FAILED");
+        assertThat(second.outcome().execution().error()).endsWith("RolloutLockedException");
+        assertThat(second.outcome().execution().cause()).contains("locked by rollout rag-answer-live-v42 (ACTIVE)");
+        assertThat(second.refusedByTheLock()).isTrue();
+        assertThat(second.outcome().ledger()).isEmpty();
+        assertThat(second.canaryWeightEver()).as("version 43 never got traffic").isZero();
+        RolloutState heldWhileRefused = second.outcome().state().orElseThrow();
+        assertThat(heldWhileRefused.rolloutId()).isEqualTo("rag-answer-live-v42");
+        assertThat(heldWhileRefused.status()).isEqualTo(RolloutStatus.ACTIVE);
+        assertThat(heldWhileRefused.epoch()).isEqualTo(1);
 
-            assertThat(refused.get().execution().status()).isEqualTo("FAILED");
-            assertThat(refused.get().execution().error()).endsWith("RolloutLockedException");
-            assertThat(refused.get().execution().cause()).contains("rag-answer-live-v42");
-            assertThat(refused.get().ledger()).isEmpty();
-            assertThat(running.execution().status()).as(running.execution().cause()).isEqualTo("SUCCEEDED");
-            assertThat(types(running.ledger())).doesNotContain(LedgerEntry.Type.ROLLED_BACK);
-        }
+        assertThat(first.execution().status()).as(first.execution().cause()).isEqualTo("SUCCEEDED");
+        assertThat(first.execution().output().path("status").asText()).isEqualTo("PROMOTED");
+        assertThat(stages.firstRuns()).containsExactlyElementsOf(DEFAULT_LADDER);
+        assertThat(first.ledger()).extracting(LedgerEntry::rolloutId).containsOnly("rag-answer-live-v42");
+        assertThat(first.ledger()).filteredOn(e -> e.type() == LedgerEntry.Type.WEIGHT_SET).extracting(LedgerEntry::stage)
+                .as("one pass through the stages").containsExactlyElementsOf(DEFAULT_LADDER);
+        assertThat(types(first.ledger())).doesNotContain(LedgerEntry.Type.ROLLED_BACK);
+        assertThat(first.state().orElseThrow().epoch()).as("nothing bumped the epoch").isEqualTo(1);
     }
 
     @Test
@@ -219,7 +231,7 @@ class ScenarioTest {
                             @Override
                             public void onState(StateEvent event) {
                                 if (event.event().equals("entered") && event.state().equals("Wait for the running rollout")) {
-                                    run.get().abort();
+                                    run.get().abort("the test stops the execution that joined");
                                 }
                             }
                         }, REAL_TIME_BAKES));
@@ -241,42 +253,38 @@ class ScenarioTest {
     }
 
     @Test
-    void anExecutionStoppedMidStageLeavesNoCanaryWeight() {
-        try (LocalRollout local = LocalRollout.open(LAYOUT, scenario("healthy"), evidence)) {
-            AtomicReference<LocalRollout.Run> run = new AtomicReference<>();
-            AtomicReference<Double> weightWhenStopped = new AtomicReference<>();
-            RolloutListener stopDuringFiveReplay = new RolloutListener() {
-                private String stage;
-
-                @Override
-                public void onStageStarted(String name, int extensions, String purpose, Instant at) {
-                    stage = name;
-                }
-
-                @Override
-                public void onState(StateEvent event) {
-                    if ("five".equals(stage) && event.event().equals("entered")
-                            && event.state().equals("Replay the gold probes against both versions")
-                            && weightWhenStopped.get() == null) {
-                        weightWhenStopped.set(local.fleet().aliases().get("us-east-1").weightOf(CANARY));
-                        run.get().abort();
-                    }
-                }
-            };
-            run.set(local.start(local.startInput(base()), stopDuringFiveReplay, LocalExecution.Options.FAST));
-            RolloutOutcome outcome = run.get().await();
-
-            assertThat(weightWhenStopped.get()).isEqualTo(0.05);
-            assertThat(outcome.execution().status()).isEqualTo("ABORTED");
-            assertThat(outcome.canaryWeightLeft(CANARY)).isZero();
-            assertThat(outcome.aliases()).isNotEmpty();
-            outcome.aliases().values().forEach(alias -> assertThat(alias.functionVersion()).isEqualTo(CONTROL));
-            assertThat(outcome.state().orElseThrow().status()).as("the cleanup frees the lock").isEqualTo(RolloutStatus.RELEASED);
-            List<LedgerEntry> ledger = outcome.ledger();
-            assertThat(types(ledger).subList(ledger.size() - 2, ledger.size()))
-                    .containsExactly(LedgerEntry.Type.ROLLED_BACK, LedgerEntry.Type.RELEASED);
-            assertThat(ledger.get(ledger.size() - 2).reason()).contains("ABORTED");
+    void anAbortOnEntryToFivesReplayIsCleanedUpToWeightZeroAndTheLockIsReleasedWithTheStopsReason() {
+        StageLog stages = new StageLog();
+        Scenario scenario = scenario("abort-at-five");
+        RolloutOutcome outcome;
+        double weightEver;
+        try (LocalRollout local = LocalRollout.open(LAYOUT, scenario, evidence)) {
+            outcome = local.start(local.startInput(base()), stages).await();
+            weightEver = local.fleet().maxWeightEver(CANARY);
         }
+
+        assertThat(outcome.execution().status()).isEqualTo("ABORTED");
+        assertThat(outcome.lastStageRun()).isEqualTo("five");
+        assertThat(stages.decisions()).as("five was stopped before its gate").hasSize(2);
+        assertThat(weightEver).as("five had shifted before the stop").isEqualTo(0.05);
+        assertStoppedAndCleanedUp(outcome, scenario.abort().reason(), List.of("shadow", "one", "five"));
+    }
+
+    @Test
+    void anAbortWhenAStageStartsStopsItBeforeItShiftsAnyWeight(@TempDir Path dir) throws IOException {
+        ObjectNode file = (ObjectNode) Json.MAPPER.readTree(LAYOUT.scenarios().resolve("abort-at-five.json").toFile());
+        ((ObjectNode) file.get("abort")).remove("state");
+        Path stopWhenFiveStarts = Files.writeString(dir.resolve("abort-when-five-starts.json"), Json.pretty(file));
+        Scenario scenario = Scenario.read(stopWhenFiveStarts, base(), LAYOUT.stageMachineStates());
+        RolloutOutcome outcome;
+        try (LocalRollout local = LocalRollout.open(LAYOUT, scenario, evidence)) {
+            outcome = local.start(local.startInput(base()), RolloutListener.NONE).await();
+        }
+
+        assertThat(outcome.execution().status()).isEqualTo("ABORTED");
+        assertThat(outcome.lastStageRun()).isEqualTo("five");
+        assertThat(scenario.abort().reason()).contains("when stage five started");
+        assertStoppedAndCleanedUp(outcome, scenario.abort().reason(), List.of("shadow", "one"));
     }
 
     @Test
@@ -339,7 +347,7 @@ class ScenarioTest {
     }
 
     private static Scenario scenario(String name) {
-        return Scenario.load(LAYOUT.scenarios(), name);
+        return Scenario.read(LAYOUT.scenarios().resolve(name + ".json"), base(), LAYOUT.stageMachineStates());
     }
 
     private static JsonNode base() {
@@ -363,6 +371,25 @@ class ScenarioTest {
                 .findFirst().orElseThrow();
         assertThat(rollback.reason()).contains(rule);
         assertThat(rollback.stage()).isEqualTo(stage);
+    }
+
+    /**
+     * A stopped execution's cleanup: canary weight 0 and the control in every region, the lock released, and the
+     * ledger ending ROLLED_BACK then RELEASED, both saying why it stopped.
+     */
+    private static void assertStoppedAndCleanedUp(RolloutOutcome outcome, String stopReason, List<String> stagesShifted) {
+        assertThat(outcome.canaryWeightLeft(CANARY)).isZero();
+        assertThat(outcome.aliases()).isNotEmpty();
+        outcome.aliases().values().forEach(alias -> assertThat(alias.functionVersion()).isEqualTo(CONTROL));
+        assertThat(outcome.state().orElseThrow().status()).as("the cleanup frees the lock").isEqualTo(RolloutStatus.RELEASED);
+        List<LedgerEntry> ledger = outcome.ledger();
+        assertThat(ledger).filteredOn(e -> e.type() == LedgerEntry.Type.WEIGHT_SET).extracting(LedgerEntry::stage)
+                .containsExactlyElementsOf(stagesShifted);
+        assertThat(ledger.subList(ledger.size() - 2, ledger.size()))
+                .extracting(LedgerEntry::type).containsExactly(LedgerEntry.Type.ROLLED_BACK, LedgerEntry.Type.RELEASED);
+        assertThat(ledger.get(ledger.size() - 2).weight()).isZero();
+        assertThat(ledger.subList(ledger.size() - 2, ledger.size())).allSatisfy(entry ->
+                assertThat(entry.reason()).contains("ABORTED").contains(stopReason));
     }
 
     private static List<LedgerEntry.Type> types(List<LedgerEntry> ledger) {
@@ -394,10 +421,34 @@ class ScenarioTest {
         return file;
     }
 
-    /** Records stage runs and verdicts as the rollout reports them. */
+    /** Records stage runs, verdicts and Step Functions retries as the rollout reports them. */
     private static final class StageLog implements RolloutListener {
         private final List<String[]> runs = new CopyOnWriteArrayList<>();
         private final List<String> decisions = new CopyOnWriteArrayList<>();
+        private final Map<String, String> stageOfExecution = new ConcurrentHashMap<>();
+        private final List<StateEvent> retries = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void onExecution(ExecutionEvent event) {
+            if ("stage".equals(event.machine()) && "started".equals(event.event())) {
+                stageOfExecution.put(event.execution(), event.input().path("stage").asText());
+            }
+        }
+
+        @Override
+        public void onState(StateEvent event) {
+            if ("retried".equals(event.event())) {
+                retries.add(event);
+            }
+        }
+
+        /** Stage -> the states retried in its executions, in order; retries outside a stage execution under "rollout". */
+        Map<String, List<String>> retriedStatesByStage() {
+            Map<String, List<String>> out = new LinkedHashMap<>();
+            retries.forEach(r -> out.computeIfAbsent(stageOfExecution.getOrDefault(r.execution(), "rollout"),
+                    stage -> new ArrayList<>()).add(r.state()));
+            return out;
+        }
 
         @Override
         public void onStageStarted(String stage, int extensions, String purpose, Instant at) {

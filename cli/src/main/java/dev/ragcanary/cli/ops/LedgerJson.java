@@ -22,6 +22,10 @@ public final class LedgerJson {
             node.put("stage", entry.stage());
             node.put("weight", entry.weight());
             node.put("epoch", entry.epoch());
+            if (entry.attempt() > 1) {
+                // Written by a retry of its request (a Step Functions retry); the first attempt is the normal case.
+                node.put("attempt", entry.attempt());
+            }
             if (entry.reason() != null) {
                 node.put("reason", entry.reason());
             }

@@ -1,9 +1,11 @@
 package dev.ragcanary.cli.rehearse;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ragcanary.cli.ops.LedgerJson;
 import dev.ragcanary.cli.ops.VerdictText;
+import dev.ragcanary.cli.rehearse.RehearsalReport.LedgerLine;
 import dev.ragcanary.cli.rehearse.RehearsalReport.QualityLimits;
 import dev.ragcanary.cli.rehearse.RehearsalReport.Rule;
 import dev.ragcanary.cli.rehearse.RehearsalReport.StageRun;
@@ -23,11 +25,15 @@ import dev.ragcanary.core.traffic.RolloutState;
 import dev.ragcanary.core.traffic.RolloutStore;
 import dev.ragcanary.dynamodb.DynamoDbAssignmentStore;
 import dev.ragcanary.local.ExecutionEvent;
+import dev.ragcanary.local.ExecutionResult;
 import dev.ragcanary.local.LocalExecution;
 import dev.ragcanary.local.LocalRollout;
 import dev.ragcanary.local.ProjectLayout;
 import dev.ragcanary.local.RolloutListener;
 import dev.ragcanary.local.RolloutOutcome;
+import dev.ragcanary.local.SecondRolloutOutcome;
+import dev.ragcanary.local.StateEvent;
+import dev.ragcanary.local.fleet.ControlPlaneThrottling;
 import dev.ragcanary.local.fleet.Scenario;
 import dev.ragcanary.testsupport.Dynalite;
 import java.io.IOException;
@@ -39,8 +45,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * One local rehearsal: the rollout on the local runner (real state machine files and handlers, dynalite, the simulated
@@ -69,14 +77,13 @@ public final class Rehearsal {
     }
 
     /**
-     * @param base         the start input (already validated) the scenario's fields are laid over
-     * @param scenarioFile the scenario, {@code events/scenarios/<name>.json}
-     * @param reportDir    where the report folder is written
+     * @param base      the start input (already validated) the scenario's fields are laid over
+     * @param scenario  the scenario, read and checked against {@code base}
+     * @param reportDir where the report folder is written
      */
-    public Result run(JsonNode base, Path scenarioFile, Path reportDir) throws IOException {
+    public Result run(JsonNode base, Scenario scenario, Path reportDir) throws IOException {
         long started = System.nanoTime();
-        String name = scenarioFile.getFileName().toString().replaceFirst("\\.json$", "");
-        Scenario scenario = Scenario.load(scenarioFile.toAbsolutePath().getParent(), name);
+        String name = scenario.name();
         out.printf("rehearsing scenario %s: %s%n", name, scenario.description());
         try (Dynalite assignments = Dynalite.start(); LocalRollout local = LocalRollout.open(layout, scenario)) {
             assignments.createAssignmentsTable(ASSIGNMENTS_TABLE);
@@ -90,7 +97,7 @@ public final class Rehearsal {
                     plan.rolloutId(), plan.target().functionName(), plan.target().alias(), Scenario.CONTROL_VERSION,
                     plan.target().canaryVersion(), plan.stages().size());
             Map<String, JsonNode> evidence = new LinkedHashMap<>();
-            Progress progress = new Progress(plan, traffic, local.evidenceDir(), evidence);
+            Progress progress = new Progress(plan, traffic, local.fleet().throttling(), local.evidenceDir(), evidence);
             Thread users = startUsers(traffic, progress);
             RolloutOutcome outcome;
             try {
@@ -110,10 +117,12 @@ public final class Rehearsal {
             progress.weights.add(new WeightPoint(progress.seconds(end), "PROMOTED".equals(finalStatus) ? 1.0 : 0.0,
                     "PROMOTED".equals(finalStatus) ? "full" : "rolled back"));
             List<StageRun> runs = progress.stageRuns(traffic.byStage());
-            String summary = summary(finalStatus, runs, outcome);
+            String summary = summary(finalStatus, runs, outcome, scenario, plan.target().canaryVersion());
             RehearsalReport report = new RehearsalReport(plan.rolloutId(), name, scenario.description(), finalStatus, summary,
                     progress.seconds(end), (System.nanoTime() - started) / 1e9, progress.weights, runs, traffic.stickiness(),
-                    new QualityLimits(plan.thresholds().deltaSMedianMax(), plan.thresholds().coverageMin()));
+                    new QualityLimits(plan.thresholds().deltaSMedianMax(), plan.thresholds().coverageMin()),
+                    aliasAfter(outcome), lockAfter(outcome), ledgerLines(outcome.ledger()),
+                    outcome.secondRollout().map(Rehearsal::secondRollout).orElse(null));
             Path html = ReportFolder.write(reportDir, report, LedgerJson.of(outcome.ledger()), evidence);
             printEnd(report, html);
             return new Result(report, html, "PROMOTED".equals(finalStatus) ? 0 : 3);
@@ -125,6 +134,9 @@ public final class Rehearsal {
         out.printf("stickiness: %d users, %d requests; served both variants inside their window: %d; added to the canary"
                         + " by a weight increase: %d; moved back by the rollback: %d%n", s.users(), s.requests(),
                 s.switchedInsideWindow(), s.addedByWeightIncrease(), s.movedBackByRollback());
+        if (report.secondRollout() != null) {
+            out.println(report.secondRollout().sentence());
+        }
         out.printf("%s: %s%n", report.finalStatus(), report.summary());
         out.printf("virtual time %s, wall time %.1f s; report %s%n", ReportHtml.hours(report.virtualSeconds()),
                 report.wallSeconds(), html);
@@ -139,9 +151,18 @@ public final class Rehearsal {
         return rolledBack ? "ROLLED_BACK" : outcome.execution().status();
     }
 
-    static String summary(String finalStatus, List<StageRun> runs, RolloutOutcome outcome) {
+    static String summary(String finalStatus, List<StageRun> runs, RolloutOutcome outcome, Scenario scenario,
+                          String canaryVersion) {
         if ("PROMOTED".equals(finalStatus)) {
             return "promoted to 100 % after " + runs.size() + " stage runs; every rule held at every stage";
+        }
+        if ("ABORTED".equals(outcome.execution().status())) {
+            return "stopped at stage " + outcome.lastStageRun() + " ("
+                    + (scenario.abort() == null ? "execution stopped" : scenario.abort().reason()) + "); cleanup: canary"
+                    + " weight " + ReportHtml.percent(outcome.canaryWeightLeft(canaryVersion)) + " in every region, lock "
+                    + lockAfter(outcome) + ", ledger ends "
+                    + outcome.ledger().stream().skip(Math.max(0, outcome.ledger().size() - 2))
+                    .map(entry -> entry.type().name()).collect(Collectors.joining(" then "));
         }
         for (int i = runs.size() - 1; i >= 0; i--) {
             StageRun run = runs.get(i);
@@ -161,6 +182,44 @@ public final class Rehearsal {
         }
         String cause = outcome.execution().cause();
         return "ended " + outcome.execution().status() + (cause == null ? "" : ": " + cause);
+    }
+
+    /** The rollout state item's status at the end: RELEASED once the lock is free. */
+    private static String lockAfter(RolloutOutcome outcome) {
+        return outcome.state().map(state -> state.status().name()).orElse("never taken");
+    }
+
+    /** What each region's alias routes at the end, e.g. "version 41" or "version 41 + {42=0.05}". */
+    private static Map<String, String> aliasAfter(RolloutOutcome outcome) {
+        Map<String, String> out = new LinkedHashMap<>();
+        outcome.aliases().forEach((region, alias) -> out.put(region, "version " + alias.functionVersion()
+                + (alias.additionalVersionWeights().isEmpty() ? "" : " + " + alias.additionalVersionWeights())));
+        return out;
+    }
+
+    private static RehearsalReport.SecondRollout secondRollout(SecondRolloutOutcome second) {
+        ExecutionResult execution = second.outcome().execution();
+        return new RehearsalReport.SecondRollout(second.rolloutId(), second.canaryVersion(), second.duringStage(),
+                execution.status(), execution.error(), readable(execution.cause()), second.refusedByTheLock(),
+                second.outcome().ledger().size(), second.canaryWeightEver());
+    }
+
+    /** A Lambda task's cause is the function's error document; its message is what a person reads. */
+    private static String readable(String cause) {
+        if (cause == null) {
+            return null;
+        }
+        try {
+            JsonNode document = Json.MAPPER.readTree(cause);
+            return document.hasNonNull("errorMessage") ? document.get("errorMessage").asText() : cause;
+        } catch (IOException notAnErrorDocument) {
+            return cause;
+        }
+    }
+
+    private static List<LedgerLine> ledgerLines(List<LedgerEntry> ledger) {
+        return ledger.stream().map(e -> new LedgerLine(e.sequence(), e.type().name(), e.stage(), e.weight(), e.epoch(),
+                e.reason(), e.attempt() > 1 ? e.attempt() : null)).toList();
     }
 
     /** Sticky users send requests while the rollout runs, at the virtual time the execution has reached. */
@@ -211,10 +270,14 @@ public final class Rehearsal {
         };
     }
 
-    /** Follows the execution: one {@link Run} per stage execution, traffic during each bake, a line per verdict. */
+    /**
+     * Follows the execution: one {@link Run} per stage execution, traffic during each bake, Step Functions retries and
+     * throttled control-plane calls, a line per verdict.
+     */
     private final class Progress implements RolloutListener {
         private final RolloutRequest plan;
         private final StickyTraffic traffic;
+        private final ControlPlaneThrottling throttling;
         final List<WeightPoint> weights = new ArrayList<>();
         final List<Run> runs = new ArrayList<>();
         private Instant start;
@@ -226,9 +289,11 @@ public final class Rehearsal {
         private final Path evidenceDir;
         private final Map<String, JsonNode> evidence;
 
-        Progress(RolloutRequest plan, StickyTraffic traffic, Path evidenceDir, Map<String, JsonNode> evidence) {
+        Progress(RolloutRequest plan, StickyTraffic traffic, ControlPlaneThrottling throttling, Path evidenceDir,
+                 Map<String, JsonNode> evidence) {
             this.plan = plan;
             this.traffic = traffic;
+            this.throttling = throttling;
             this.evidenceDir = evidenceDir;
             this.evidence = evidence;
         }
@@ -238,10 +303,14 @@ public final class Rehearsal {
          * window share their stage's count); a run whose execution never returned has no decision.
          */
         List<StageRun> stageRuns(Map<String, Traffic> trafficByStage) {
-            return runs.stream().map(run -> {
-                run.traffic = trafficByStage.get(run.stage);
-                return run.toStageRun(evidenceDir, evidence);
-            }).toList();
+            return runs.stream().map(run -> stageRun(run, trafficByStage)).toList();
+        }
+
+        /** The run as the report shows it, with the traffic and throttled calls seen so far. */
+        private StageRun stageRun(Run run, Map<String, Traffic> trafficByStage) {
+            run.traffic = trafficByStage.get(run.stage);
+            run.throttledCalls = throttling.throttledDuring(run.execution);
+            return run.toStageRun(evidenceDir, evidence);
         }
 
         /** Where the execution's virtual clock is now: the last event's time plus real time since, scaled. */
@@ -282,6 +351,17 @@ public final class Rehearsal {
             guarded(() -> stageFinished(verdict, at));
         }
 
+        /**
+         * A Step Functions retry counts for the latest stage run: inside its execution, or the rollout machine's work
+         * after it (events arrive in order, so the latest run is the one the retry belongs to).
+         */
+        @Override
+        public void onState(StateEvent event) {
+            if ("retried".equals(event.event()) && !runs.isEmpty()) {
+                runs.get(runs.size() - 1).retries.merge(event.state(), 1, Integer::sum);
+            }
+        }
+
         /** A failure in following the rollout must not stop the rollout: it is reported and the run goes on. */
         private void guarded(Runnable step) {
             try {
@@ -300,13 +380,19 @@ public final class Rehearsal {
                 JsonNode in = event.input();
                 String stage = in.path("stage").asText();
                 double weight = plan.stage(stage).map(Stage::weight).orElse(0.0);
-                runs.add(new Run(stage, in.path("extensions").asInt(), in.path("purpose").asText("stage"), weight,
-                        seconds(event.at())));
+                runs.add(new Run(event.execution(), stage, in.path("extensions").asInt(), in.path("purpose").asText("stage"),
+                        weight, seconds(event.at())));
                 if (weights.isEmpty() || weights.get(weights.size() - 1).weight() != weight) {
                     weights.add(new WeightPoint(seconds(event.at()), weight, stage));
                 }
             } else if (event.output() != null && event.output().hasNonNull("evidenceKey") && !runs.isEmpty()) {
                 runs.get(runs.size() - 1).evidenceKey = event.output().path("evidenceKey").asText();
+            } else if (event.output() == null && !runs.isEmpty()) {
+                // Stopped (or broken) before its gate: the stage still gets its line, without a verdict.
+                Run run = runs.get(runs.size() - 1);
+                run.end = seconds(event.at());
+                run.endedWithout = event.event().toUpperCase(Locale.ROOT);
+                print(run, stageRun(run, traffic.byStage()));
             }
         }
 
@@ -318,12 +404,12 @@ public final class Rehearsal {
             Run run = runs.get(runs.size() - 1);
             run.end = seconds(at);
             run.verdict = verdict;
-            run.traffic = traffic.byStage().get(run.stage);
-            print(run, run.toStageRun(evidenceDir, evidence));
+            print(run, stageRun(run, traffic.byStage()));
         }
 
         private void print(Run run, StageRun result) {
-            String decision = run.verdict.path("decision").asText("none");
+            String decision = run.verdict != null ? run.verdict.path("decision").asText("none")
+                    : "no verdict: stage execution " + run.endedWithout;
             out.printf("%-10s %-9s weight %6s  virtual %s - %s", run.stage,
                     "promotion".equals(run.window) ? "(promo)" : run.extensions > 0 ? "(ext " + run.extensions + ")" : "",
                     ReportHtml.percent(run.weight), ReportHtml.hours(run.start), ReportHtml.hours(run.end));
@@ -337,8 +423,13 @@ public final class Rehearsal {
                 out.printf("  gate: control %s / canary %s requests", result.control() == null ? "-" : result.control().requests(),
                         result.canary() == null ? "-" : result.canary().requests());
             }
-            out.printf("  %s%n", decision);
-            for (JsonNode rule : run.verdict.path("rules")) {
+            out.printf("  throttled %d, retries %d  %s%n", ReportHtml.total(result.throttledCalls()),
+                    ReportHtml.total(result.retries()), decision);
+            if (!result.throttledCalls().isEmpty() || !result.retries().isEmpty()) {
+                out.printf("    throttled calls: %s; Step Functions retries: %s%n", ReportHtml.listed(result.throttledCalls()),
+                        ReportHtml.listed(result.retries()));
+            }
+            for (JsonNode rule : run.verdict == null ? MissingNode.getInstance() : run.verdict.path("rules")) {
                 String outcome = rule.path("outcome").asText();
                 boolean deciding = !"PASS".equals(outcome) && !"NOT_APPLICABLE".equals(outcome) || rule.path("hardStop").asBoolean();
                 if (deciding) {
@@ -353,6 +444,8 @@ public final class Rehearsal {
 
     /** One stage execution as it is observed. */
     private static final class Run {
+        /** The stage execution's name, as the runner and the simulated fleet know it. */
+        final String execution;
         final String stage;
         final int extensions;
         String window;
@@ -360,10 +453,16 @@ public final class Rehearsal {
         final double start;
         double end;
         JsonNode verdict;
+        /** How the stage execution ended when it returned no verdict (ABORTED, FAILED, ...). */
+        String endedWithout;
         String evidenceKey;
         Traffic traffic;
+        /** State -> Step Functions retries while this was the latest stage run. */
+        final Map<String, Integer> retries = new LinkedHashMap<>();
+        Map<String, Integer> throttledCalls = Map.of();
 
-        Run(String stage, int extensions, String window, double weight, double start) {
+        Run(String execution, String stage, int extensions, String window, double weight, double start) {
+            this.execution = execution;
             this.stage = stage;
             this.extensions = extensions;
             this.window = window == null || window.isBlank() ? "stage" : window;
@@ -409,7 +508,7 @@ public final class Rehearsal {
             }
             return new StageRun(stage, window, extensions, weight, start, end,
                     verdict == null ? null : v.path("decision").asText(null), verdict == null ? null : v.path("reason").asText(null),
-                    rules, control, canary, deltaS, coverage, traffic, file);
+                    rules, control, canary, deltaS, coverage, traffic, file, throttledCalls, retries);
         }
 
         private Optional<JsonNode> readEvidence(Path evidenceDir) {

@@ -1,6 +1,9 @@
 package dev.ragcanary.cli.rehearse;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Everything a rehearsal shows, as plain data: filled by the rehearsal as it runs, rendered by {@link ReportHtml}
@@ -10,6 +13,10 @@ import java.util.List;
  * @param finalStatus PROMOTED, ROLLED_BACK or the execution's status when it ended otherwise (FAILED, ABORTED, ...)
  * @param summary     one line: what happened, and for a rollback which rule at which stage, observed vs limit
  * @param wallSeconds real time the rehearsal took
+ * @param aliasAfter  region -> what the alias routes once the rollout (and a stopped execution's cleanup) ended
+ * @param lockAfter   the rollout state item's status at the end: RELEASED once the lock is free
+ * @param ledger      the rollout's ledger (also in {@code ledger.json})
+ * @param secondRollout the scenario's second rollout on the same alias, or null when it started none
  */
 public record RehearsalReport(
         String rolloutId,
@@ -22,11 +29,17 @@ public record RehearsalReport(
         List<WeightPoint> weights,
         List<StageRun> stages,
         Stickiness stickiness,
-        QualityLimits thresholds) {
+        QualityLimits thresholds,
+        Map<String, String> aliasAfter,
+        String lockAfter,
+        List<LedgerLine> ledger,
+        SecondRollout secondRollout) {
 
     public RehearsalReport {
         weights = List.copyOf(weights);
         stages = List.copyOf(stages);
+        aliasAfter = Map.copyOf(aliasAfter);
+        ledger = List.copyOf(ledger);
     }
 
     public boolean promoted() {
@@ -48,6 +61,10 @@ public record RehearsalReport(
      * @param extensions how many times the stage had baked before this run
      * @param decision   PROMOTE, ROLLBACK, EXTEND or HOLD; null when the stage ended without a verdict
      * @param evidenceFile the stage's evidence in the report folder (relative path), or null
+     * @param throttledCalls control-plane call -> times the simulated fleet throttled it while this was the latest
+     *                     stage run (the scenario's throttling of this stage)
+     * @param retries      state -> Step Functions retries while this was the latest stage run: in its execution, and
+     *                     in the rollout machine's work after it until the next stage run
      */
     public record StageRun(
             String stage,
@@ -64,10 +81,14 @@ public record RehearsalReport(
             Double deltaSMedian,
             Double coverageMean,
             Traffic traffic,
-            String evidenceFile) {
+            String evidenceFile,
+            Map<String, Integer> throttledCalls,
+            Map<String, Integer> retries) {
 
         public StageRun {
             rules = rules == null ? List.of() : List.copyOf(rules);
+            throttledCalls = Collections.unmodifiableMap(new LinkedHashMap<>(throttledCalls));
+            retries = Collections.unmodifiableMap(new LinkedHashMap<>(retries));
         }
 
         public List<Rule> failedRules() {
@@ -90,6 +111,37 @@ public record RehearsalReport(
      * @param effectiveCanaryShare canary requests / all routed requests (null when none were routed)
      */
     public record Traffic(long controlRequests, long canaryRequests, Double effectiveCanaryShare) {
+    }
+
+    /**
+     * Another rollout started on the same alias while this one ran.
+     *
+     * @param duringStage      this rollout's stage whose execution had just started
+     * @param status           how its execution ended, with {@code error} and a readable {@code reason}
+     * @param refusedByTheLock whether it was refused because this rollout held the alias lock
+     * @param ledgerEntries    entries it wrote (0: it changed nothing)
+     * @param canaryWeightEver the largest share of traffic its canary version ever got
+     */
+    public record SecondRollout(String rolloutId, String canaryVersion, String duringStage, String status, String error,
+                                String reason, boolean refusedByTheLock, int ledgerEntries, double canaryWeightEver) {
+
+        /** One line: what happened to it, and that it touched nothing (or what it touched). */
+        public String sentence() {
+            return "second rollout " + rolloutId + " (canary version " + canaryVersion + "), started when stage "
+                    + duringStage + " started: " + (refusedByTheLock ? "refused by the lock" : "NOT refused by the lock,"
+                    + " ended " + status + (error == null ? "" : " " + error)) + (reason == null ? "" : " (" + reason + ")")
+                    + "; it wrote " + ledgerEntries + " ledger entries and its canary got "
+                    + ReportHtml.percent(canaryWeightEver) + " of the traffic";
+        }
+    }
+
+    /**
+     * One ledger entry as the report shows it.
+     *
+     * @param attempt the attempt of the request that wrote it, when not the first (a Step Functions retry); else null
+     */
+    public record LedgerLine(long sequence, String type, String stage, double weight, long epoch, String reason,
+                             Integer attempt) {
     }
 
     /**

@@ -48,16 +48,16 @@ public final class RehearseCommand implements Callable<Integer> {
         if (!Files.isRegularFile(scenario)) {
             throw new UsageProblem("no such scenario file: " + scenario + "; scenarios are in " + layout.scenarios());
         }
-        String name = scenario.getFileName().toString();
-        if (!name.endsWith(".json")) {
+        if (!scenario.getFileName().toString().endsWith(".json")) {
             throw new UsageProblem("a scenario is a .json file: " + scenario);
         }
+        Scenario parsed;
         try {
-            Scenario.load(scenario.toAbsolutePath().getParent(), name.substring(0, name.length() - ".json".length()));
+            parsed = Scenario.read(scenario, base, layout.stageMachineStates());
         } catch (IllegalArgumentException unreadable) {
             throw new UsageProblem(unreadable.getMessage());
         }
-        Rehearsal.Result result = new Rehearsal(layout, spec.commandLine().getOut()).run(base, scenario, reportDir);
+        Rehearsal.Result result = new Rehearsal(layout, spec.commandLine().getOut()).run(base, parsed, reportDir);
         return result.exitCode();
     }
 }

@@ -1,5 +1,6 @@
 package dev.ragcanary.cli.rehearse;
 
+import dev.ragcanary.cli.rehearse.RehearsalReport.LedgerLine;
 import dev.ragcanary.cli.rehearse.RehearsalReport.Rule;
 import dev.ragcanary.cli.rehearse.RehearsalReport.StageRun;
 import dev.ragcanary.cli.rehearse.RehearsalReport.Stickiness;
@@ -9,6 +10,9 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * Renders a {@link RehearsalReport} as one self-contained HTML page: the text (status, facts, verdict table, every
@@ -36,6 +40,11 @@ public final class ReportHtml {
         html.append("<section id=\"final-status\" class=\"status ").append(statusClass).append("\"><span class=\"word\">")
                 .append(esc(report.finalStatus())).append("</span><span>").append(esc(report.summary())).append("</span></section>\n");
         facts(html, report);
+        if (report.secondRollout() != null) {
+            html.append("<h2>Second rollout on the same alias</h2>\n<p id=\"second-rollout\" class=\"")
+                    .append(report.secondRollout().refusedByTheLock() ? "PASS" : "FAIL").append("\">")
+                    .append(esc(report.secondRollout().sentence())).append("</p>\n");
+        }
         html.append("<h2>Charts</h2>\n<div class=\"charts\">\n");
         figure(html, "weight", "Canary weight over time");
         figure(html, "latency", "p95 warm latency per variant, per stage");
@@ -43,6 +52,7 @@ public final class ReportHtml {
         figure(html, "quality", "ΔS median and coverage per stage (canary probes)");
         html.append("</div>\n");
         verdictTable(html, report);
+        ledger(html, report);
         ruleDetails(html, report);
         html.append("<footer>Files in this folder: <a href=\"ledger.json\">ledger.json</a> (the rollout ledger), ")
                 .append("<a href=\"report.json\">report.json</a> (this report's data), <code>evidence/</code> (every stage's evidence). ")
@@ -66,6 +76,8 @@ public final class ReportHtml {
             fact(html, String.valueOf(s.addedByWeightIncrease()), "users added to the canary by a weight increase", false);
             fact(html, String.valueOf(s.movedBackByRollback()), "users moved back to control by the rollback", false);
         }
+        new TreeMap<>(report.aliasAfter()).forEach((region, alias) -> fact(html, alias, "alias in " + region + " at the end", false));
+        fact(html, report.lockAfter(), "rollout lock at the end", !"RELEASED".equals(report.lockAfter()));
         html.append("</div>\n");
     }
 
@@ -81,7 +93,8 @@ public final class ReportHtml {
 
     private static void verdictTable(StringBuilder html, RehearsalReport report) {
         html.append("<h2>Verdicts</h2>\n<table id=\"verdicts\">\n<tr><th>stage</th><th>weight</th><th>virtual time</th>")
-                .append("<th>gate requests control / canary</th><th>sticky users control / canary (share)</th><th>decision</th>")
+                .append("<th>gate requests control / canary</th><th>sticky users control / canary (share)</th>")
+                .append("<th>throttled calls / Step Functions retries</th><th>decision</th>")
                 .append("<th>deciding rules (observed vs limit)</th></tr>\n");
         for (StageRun run : report.stages()) {
             html.append("<tr><td>").append(esc(run.stage()));
@@ -101,6 +114,10 @@ public final class ReportHtml {
                     html.append(" (").append(percent(run.traffic().effectiveCanaryShare())).append(')');
                 }
             }
+            html.append("</td><td>");
+            counts(html, "throttled", run.throttledCalls());
+            html.append(" / ");
+            counts(html, "retries", run.retries());
             String decision = run.decision() == null ? "none" : run.decision();
             html.append("</td><td class=\"").append(esc(decision)).append("\">").append(esc(decision)).append("</td><td>");
             var deciding = run.failedRules().isEmpty() ? run.rules().stream().filter(r -> "INSUFFICIENT".equals(r.outcome())).toList()
@@ -114,6 +131,37 @@ public final class ReportHtml {
                         .append(rule.hardStop() ? " (hard stop)" : "").append("</div>");
             }
             html.append("</td></tr>\n");
+        }
+        html.append("</table>\n");
+    }
+
+    /** "3 throttled (UpdateAlias 3)", or "0 throttled". */
+    private static void counts(StringBuilder html, String what, Map<String, Integer> counts) {
+        html.append(total(counts)).append(' ').append(what);
+        if (!counts.isEmpty()) {
+            html.append(" (").append(esc(listed(counts))).append(')');
+        }
+    }
+
+    static int total(Map<String, Integer> counts) {
+        return counts.values().stream().mapToInt(Integer::intValue).sum();
+    }
+
+    /** "Shift traffic to the stage weight 3, Evaluate the gate 1". */
+    static String listed(Map<String, Integer> counts) {
+        return counts.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", "));
+    }
+
+    /** The attempt column is filled only for entries written by a retry: the first attempt is the normal case. */
+    private static void ledger(StringBuilder html, RehearsalReport report) {
+        html.append("<h2>Ledger</h2>\n<table id=\"ledger\">\n<tr><th>seq</th><th>type</th><th>stage</th>")
+                .append("<th>weight</th><th>epoch</th><th>attempt</th><th>reason</th></tr>\n");
+        for (LedgerLine entry : report.ledger()) {
+            html.append("<tr><td class=\"num\">").append(entry.sequence()).append("</td><td>").append(esc(entry.type()))
+                    .append("</td><td>").append(esc(entry.stage())).append("</td><td class=\"num\">")
+                    .append(percent(entry.weight())).append("</td><td class=\"num\">").append(entry.epoch())
+                    .append("</td><td class=\"num\">").append(entry.attempt() == null ? "" : "attempt " + entry.attempt())
+                    .append("</td><td>").append(esc(entry.reason())).append("</td></tr>\n");
         }
         html.append("</table>\n");
     }

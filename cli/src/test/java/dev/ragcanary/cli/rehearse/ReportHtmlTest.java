@@ -26,6 +26,19 @@ class ReportHtmlTest {
                 .contains("topic billing: 0.52 &lt;script&gt;").doesNotContain("0.52 <script>").contains("0.52 \\u003cscript>")
                 .doesNotContain("</script>\"");
         assertThat(html).contains("792 / 8 (1.00%)").contains("71300 / 720").contains("15 min - 45 min");
+        assertThat(html).as("what the run left, and the ledger")
+                .contains("<b>version 41</b><span>alias in eu-west-1 at the end</span>")
+                .contains("<b>RELEASED</b><span>rollout lock at the end</span>")
+                .contains("<td>ROLLED_BACK</td><td>five</td><td class=\"num\">0.0%</td><td class=\"num\">2</td>"
+                        + "<td class=\"num\"></td><td>Gate.Rollback: hard stop &lt;at&gt; five</td>")
+                .contains("<td>WEIGHT_SET</td><td>five</td><td class=\"num\">5.00%</td><td class=\"num\">1</td>"
+                        + "<td class=\"num\">attempt 4</td>");
+        assertThat(html).as("throttled calls and retries per stage")
+                .contains("<td>0 throttled / 0 retries</td>")
+                .contains("<td>3 throttled (UpdateAlias 3) / 3 retries (Shift traffic to the stage weight 3)</td>");
+        assertThat(html).contains("<p id=\"second-rollout\" class=\"PASS\">second rollout rag-answer-live-v43 (canary"
+                + " version 43), started when stage one started: refused by the lock (alias rag-answer:live is locked by"
+                + " rollout rag-answer-live-v42 (ACTIVE)); it wrote 0 ledger entries and its canary got 0.0% of the traffic</p>");
     }
 
     @Test

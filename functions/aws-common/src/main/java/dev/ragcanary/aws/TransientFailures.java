@@ -41,7 +41,7 @@ public final class TransientFailures {
                 return true;
             }
             if (t instanceof SdkServiceException service && (service.isThrottlingException()
-                    || service.statusCode() >= 500 || THROTTLING_CODES.contains(errorCode(service))
+                    || service.statusCode() >= 500 || hasThrottlingCode(service)
                     || THROTTLING_CODES.contains(service.getClass().getSimpleName()))) {
                 return true;
             }
@@ -49,9 +49,10 @@ public final class TransientFailures {
         return false;
     }
 
-    private static String errorCode(SdkServiceException service) {
-        return service instanceof AwsServiceException aws
-                && aws.awsErrorDetails() != null && aws.awsErrorDetails().errorCode() != null
-                ? aws.awsErrorDetails().errorCode() : "";
+    /** An exception built without error details (as a stub or an interceptor may build it) has no code to match. */
+    private static boolean hasThrottlingCode(SdkServiceException service) {
+        return service instanceof AwsServiceException aws && aws.awsErrorDetails() != null
+                && aws.awsErrorDetails().errorCode() != null
+                && THROTTLING_CODES.contains(aws.awsErrorDetails().errorCode());
     }
 }

@@ -8,6 +8,7 @@ import dev.ragcanary.core.traffic.RolloutFencedException;
 import dev.ragcanary.core.traffic.RolloutStore;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
@@ -47,6 +48,7 @@ class TransientFailuresTest {
                         .errorCode("AccessDeniedException").errorMessage("not authorized").build()).build(),
                 new RolloutFencedException("rolled back while raising"),
                 new IllegalArgumentException("stage \"eleven\" is not in the plan"),
+                AwsServiceException.builder().message("bad request, no error details").statusCode(400).build(),
         };
         for (RuntimeException failure : permanents) {
             assertThat(TransientFailures.reported(failure)).as(failure.toString()).isSameAs(failure);

@@ -111,20 +111,26 @@ public record SampleRagConfig(
                 problems.add(new Problem(name, "cannot read " + value + ": expected " + describe(type)));
             }
         });
-        if (!problems.isEmpty()) {
-            throw new InvalidInputException("sample RAG configuration", problems);
-        }
+        // The readable settings are range-checked too, so a bad name and a bad value are reported together.
         try {
-            return Json.MAPPER.convertValue(fields, SampleRagConfig.class);
-        } catch (IllegalArgumentException e) {
-            // The canonical constructor's range checks arrive wrapped by Jackson.
-            for (Throwable t = e; t != null; t = t.getCause()) {
-                if (t instanceof InvalidInputException invalid) {
-                    throw invalid;
-                }
+            SampleRagConfig config = Json.MAPPER.convertValue(fields, SampleRagConfig.class);
+            if (problems.isEmpty()) {
+                return config;
             }
-            throw e;
+        } catch (IllegalArgumentException e) {
+            problems.addAll(rangeProblems(e));
         }
+        throw new InvalidInputException("sample RAG configuration", problems);
+    }
+
+    /** The canonical constructor's range checks arrive wrapped by Jackson. */
+    private static List<Problem> rangeProblems(IllegalArgumentException wrapped) {
+        for (Throwable t = wrapped; t != null; t = t.getCause()) {
+            if (t instanceof InvalidInputException invalid) {
+                return invalid.problems();
+            }
+        }
+        throw wrapped;
     }
 
     private static String describe(Class<?> type) {

@@ -124,6 +124,12 @@ class SampleRagTest {
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("topK: cannot read \"many\"");
         assertThatThrownBy(() -> SampleRagConfig.DEFAULTS.with(Map.of("topK", IntNode.valueOf(0))))
                 .isInstanceOf(InvalidInputException.class).hasMessageContaining("topK: must be between 1 and 50");
+        assertThatThrownBy(() -> SampleRagConfig.DEFAULTS.with(Map.of("colour", TextNode.valueOf("red"),
+                "topK", IntNode.valueOf(0), "staleIndex", TextNode.valueOf("maybe"))))
+                .as("an unknown name, an unreadable value and an out-of-range value, all at once")
+                .isInstanceOf(InvalidInputException.class)
+                .extracting(e -> ((InvalidInputException) e).problems().stream().map(Problem::path).toList()).asList()
+                .containsExactlyInAnyOrder("colour", "topK", "staleIndex");
     }
 
     @Test

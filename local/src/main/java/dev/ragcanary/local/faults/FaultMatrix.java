@@ -141,7 +141,7 @@ public final class FaultMatrix {
             if ((occurrence > 1 && !stageRun) || !covered.add(key)) {
                 continue;
             }
-            LocalExecution.AbortOn rule = new LocalExecution.AbortOn(machine, state, occurrence, false);
+            LocalExecution.AbortOn rule = new LocalExecution.AbortOn(machine, state, null, occurrence);
             cases.add(new Case(nextId(), flow, "stop on entry | " + (second ? "second execution's " : "") + machine
                     + " machine", (second ? "second execution: " : "") + machine + ": " + state
                     + (stageRun ? " (stage run " + occurrence + ")" : ""), false, rollout -> rollout.abortOn(rule, second)));

@@ -101,7 +101,8 @@ final class MatrixRollout implements AutoCloseable {
         LocalBackends backends = new LocalBackends(controlPlane, controlPlane,
                 MatrixServices.metrics(flow.traffic(), faults), MatrixServices.ragVersions(probeSet),
                 MatrixServices.constantEmbedder(), MatrixServices.evidence(faults),
-                MatrixServices.approvals(flow.refusedApprovals()), new FaultyDynamoDb(faults), this::around);
+                MatrixServices.approvals(flow.refusedApprovals()), new FaultyDynamoDb(faults),
+                LocalBackends.StageWatcher.NONE, this::around);
         this.local = LocalRollout.open(layout, backends, dynalite, runner, caseId + "-");
     }
 
@@ -131,7 +132,7 @@ final class MatrixRollout implements AutoCloseable {
 
     /** StopExecution on the primary, returning once no further Task can start. */
     void stopPrimary() {
-        primary.get().abort();
+        primary.get().abort("stopped by the fault matrix");
     }
 
     record Result(Verdict verdict, String executionStatus, boolean faultFired, List<String> cleanupFailures) {

@@ -1,6 +1,5 @@
 package dev.ragcanary.local.fleet;
 
-import java.util.concurrent.atomic.AtomicInteger;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
@@ -9,28 +8,26 @@ import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
 import software.amazon.awssdk.services.dynamodb.model.ProvisionedThroughputExceededException;
 
 /**
- * Throttles the first N DynamoDB calls of one operation before they are sent, the way an overloaded table answers:
- * a {@link ProvisionedThroughputExceededException} that reaches the handler, so the state machine's Retry is what
- * gets the work done.
+ * Throttles the DynamoDB calls the scenario names for the current stage ({@code DynamoDB.<Operation>}, see
+ * {@link ControlPlaneThrottling}) before they are sent, the way an overloaded table answers: a
+ * {@link ProvisionedThroughputExceededException} with its error code that reaches the handler, so the state machine's
+ * Retry is what gets the work done.
  */
 public final class DynamoDbThrottling implements ExecutionInterceptor {
-    private final String operation;
-    private final AtomicInteger left;
+    private final ControlPlaneThrottling throttling;
 
-    public DynamoDbThrottling(Scenario.ControlPlane controlPlane) {
-        this.operation = controlPlane.dynamoDbOperation();
-        this.left = new AtomicInteger(controlPlane.dynamoDbThrottles());
+    public DynamoDbThrottling(ControlPlaneThrottling throttling) {
+        this.throttling = throttling;
     }
 
     @Override
     public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
-        if (operation != null && operation.equals(attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME))
-                && left.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+        if (throttling.throttles("DynamoDB." + attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME))) {
             throw ProvisionedThroughputExceededException.builder()
-                    .awsErrorDetails(AwsErrorDetails.builder().errorCode("ProvisionedThroughputExceededException")
-                            .errorMessage("The level of configured provisioned throughput for the table was exceeded"
-                                    + " (simulated)").serviceName("DynamoDb").build())
+                    .message("The level of configured provisioned throughput for the table was exceeded (simulated)")
                     .statusCode(400)
+                    .awsErrorDetails(AwsErrorDetails.builder().serviceName("DynamoDb")
+                            .errorCode("ProvisionedThroughputExceededException").build())
                     .build();
         }
     }

@@ -4,18 +4,21 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ragcanary.core.json.InvalidInputException;
 import dev.ragcanary.core.json.Json;
-import dev.ragcanary.core.json.Problem;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
- * What the simulated fleet does during a local rollout, read from {@code events/scenarios/*.json}.
+ * What the simulated fleet does during a local rollout, read strictly from {@code events/scenarios/*.json} by
+ * {@link #read} (schema: {@code schemas/scenario.schema.json}; every field is optional and an absent one behaves
+ * like a healthy fleet).
  *
  * @param name            the file name without {@code .json}
- * @param startInput      fields laid over {@code events/start-rollout.json} (stages, thresholds, approvals, ...).
+ * @param startInput      fields laid over the start input, {@code events/start-rollout.json} unless the rehearsal
+ *                        is given another (stages, thresholds, approvals, ...; objects merged field by field).
  *                        The shipped scenarios calibrate two thresholds to the sample target (top 3 snippets of 25
  *                        words): its ΔS against all-MiniLM-L6-v2 has median 0.47 and reaches 0.88, so they use
  *                        {@code deltaSMedianMax} 0.5 and {@code lambdaDeltaSMax} 1.0 (with 0.60 most gold
@@ -23,8 +26,10 @@ import java.util.Map;
  * @param traffic         user traffic per region
  * @param control         how the control version behaves
  * @param canary          how the canary version behaves
- * @param controlPlane    injected throttling of the Lambda control plane and DynamoDB
+ * @param controlPlane    injected throttling of the Lambda control plane and DynamoDB, per stage
  * @param approvals       the local stand-in for a person: {@code approve}, {@code refuse} or {@code timeout}
+ * @param abort           stop the rollout execution at a stage (as {@code ./canary abort} would), or null
+ * @param secondRollout   start another rollout on the same alias during a stage, or null
  * @param seed            drives every random draw, so a scenario replays identically
  */
 public record Scenario(
@@ -36,6 +41,8 @@ public record Scenario(
         Variant canary,
         ControlPlane controlPlane,
         String approvals,
+        Abort abort,
+        SecondRollout secondRollout,
         long seed) {
 
     public static final String CONTROL_VERSION = "41";
@@ -48,10 +55,6 @@ public record Scenario(
         canary = canary == null ? Variant.HEALTHY : canary;
         controlPlane = controlPlane == null ? ControlPlane.CALM : controlPlane;
         approvals = approvals == null ? "approve" : approvals;
-        if (!List.of("approve", "refuse", "timeout").contains(approvals)) {
-            throw new InvalidInputException("scenario " + name, List.of(new Problem("$.approvals",
-                    "expected approve, refuse or timeout but was \"" + approvals + "\"")));
-        }
     }
 
     /**
@@ -95,30 +98,80 @@ public record Scenario(
         public static final Latency DEFAULT = new Latency(180, 420);
     }
 
-    /**
-     * @param updateAliasThrottles the first this many UpdateAlias calls are throttled (HTTP 429)
-     * @param dynamoDbThrottles    the first this many DynamoDB calls of {@code dynamoDbOperation} are throttled
-     */
-    public record ControlPlane(int updateAliasThrottles, int dynamoDbThrottles, String dynamoDbOperation) {
-        public static final ControlPlane CALM = new ControlPlane(0, 0, null);
+    /** @param throttling control plane calls throttled at given stages */
+    public record ControlPlane(List<Throttle> throttling) {
+        public static final ControlPlane CALM = new ControlPlane(List.of());
+
+        public ControlPlane {
+            throttling = List.copyOf(throttling);
+        }
     }
 
-    /** Reads {@code <scenarios>/<name>.json}. */
-    public static Scenario load(Path scenarios, String name) {
-        Path file = scenarios.resolve(name + ".json");
+    /**
+     * The first {@code times} {@code call}s made while the rollout is at {@code stage} are throttled (UpdateAlias and
+     * GetAlias with HTTP 429, DynamoDB operations with ProvisionedThroughputExceededException). The rollout is at a
+     * stage from the start of that stage's first execution until the next stage's starts, so its extensions, its
+     * promotion window and the rollout machine's work in between (the next stage's approval, a rollback, the
+     * promotion) share the budget.
+     *
+     * @param stage a stage of the plan that runs a stage execution (not the promotion to 100 %)
+     * @param call  one of {@link ControlPlaneThrottling#CALLS}, e.g. {@code UpdateAlias} or {@code DynamoDB.PutItem}
+     */
+    public record Throttle(String stage, String call, int times) {
+    }
+
+    /**
+     * StopExecution on the rollout when {@code stage} starts (on entry to the stage machine's first state), or on entry
+     * to {@code state} of that stage's first execution. The cleanup a stopped execution gets then rolls the canary
+     * back to weight 0 and releases the lock, with {@link #reason()} in the ledger.
+     *
+     * @param stage a stage of the plan that runs a stage execution (not the promotion to 100 %)
+     * @param state a state of {@code statemachine/stage.asl.json}, or null
+     */
+    public record Abort(String stage, String state) {
+        /** What the stop says, as {@code ./canary abort --reason} would: it reaches the ledger through the cleanup. */
+        public String reason() {
+            return "scenario abort: stopped " + (state == null ? "when stage " + stage + " started"
+                    : "on entry to \"" + state + "\" at stage " + stage);
+        }
+    }
+
+    /**
+     * Another rollout of the same function and alias (the next canary version, under that version's default rollout
+     * id) is started when the first execution of {@code duringStage} starts, and run to its end before that stage
+     * goes on: it must be refused (the first holds the alias lock) and change nothing.
+     *
+     * @param duringStage a stage of the plan that runs a stage execution (not the promotion to 100 %)
+     */
+    public record SecondRollout(String duringStage) {
+    }
+
+    /**
+     * Reads a scenario file and checks it against {@code baseStartInput}, the start input its {@code startInput} fields
+     * are laid over, and the stage machine's state names; see {@link ScenarioParser}.
+     *
+     * @throws InvalidInputException naming every bad field by its JSON path
+     */
+    public static Scenario read(Path file, JsonNode baseStartInput, Set<String> stageMachineStates) {
+        String name = file.getFileName().toString().replaceFirst("\\.json$", "");
+        String text;
         try {
-            ObjectNode doc = (ObjectNode) Json.parse("scenario " + name, Files.readString(file));
-            doc.put("name", name);
-            return Json.MAPPER.treeToValue(doc, Scenario.class);
+            text = Files.readString(file);
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read scenario " + file + ": " + e.getMessage(), e);
         }
+        return ScenarioParser.parse(name, "scenario " + file, Json.parse("scenario " + file, text), baseStartInput,
+                stageMachineStates);
     }
 
     /** {@code base} with this scenario's start-input fields laid over it (objects such as thresholds field by field). */
     public ObjectNode startInputOver(JsonNode base) {
+        return overlay(base, startInput);
+    }
+
+    static ObjectNode overlay(JsonNode base, ObjectNode fields) {
         ObjectNode merged = base.deepCopy();
-        startInput.fields().forEachRemaining(e -> {
+        fields.fields().forEachRemaining(e -> {
             if (e.getValue().isObject() && merged.path(e.getKey()).isObject()) {
                 ((ObjectNode) merged.get(e.getKey())).setAll((ObjectNode) e.getValue().deepCopy());
             } else {

@@ -22,7 +22,7 @@ import java.util.Random;
 
 /**
  * The RAG function's fleet as a scenario describes it, in-process: its Lambda alias per region (with RevisionId and
- * injectable throttling), its published versions, the live metrics its router telemetry would show for a window,
+ * the scenario's throttling, stage by stage: {@link #throttling()}), its published versions, the live metrics its router telemetry would show for a window,
  * and its two versions as a {@link ProbeTarget} backed by the real sample RAG target. The live metrics follow the
  * alias: the canary's share of a region's requests is the share of sticky users whose bucket falls under that
  * region's canary weight.
@@ -39,9 +39,10 @@ public final class SimulatedFleet implements AliasControl, FunctionVersions, Met
     private final int[] userBuckets;
     private final SampleRag controlRag;
     private final SampleRag canaryRag;
+    private final ControlPlaneThrottling throttling;
     private int revision;
-    private int updateAliasThrottlesLeft;
-    private double maxCanaryWeightEver;
+    /** Version -> the largest share of traffic an alias update ever gave it. */
+    private final Map<String, Double> maxWeightEver = new LinkedHashMap<>();
 
     public SimulatedFleet(Scenario scenario, List<String> regions) {
         this.scenario = scenario;
@@ -56,7 +57,12 @@ public final class SimulatedFleet implements AliasControl, FunctionVersions, Met
         Arrays.sort(userBuckets);
         this.controlRag = new SampleRag(ragConfig(scenario.control()));
         this.canaryRag = new SampleRag(ragConfig(scenario.canary()));
-        this.updateAliasThrottlesLeft = scenario.controlPlane().updateAliasThrottles();
+        this.throttling = new ControlPlaneThrottling(scenario.controlPlane().throttling());
+    }
+
+    /** The scenario's control-plane throttling: told which stage runs, it throttles aliases here and DynamoDB calls. */
+    public ControlPlaneThrottling throttling() {
+        return throttling;
     }
 
     /** A variant's sample RAG configuration: the defaults with the scenario's {@code rag} fields laid over them. */
@@ -70,17 +76,14 @@ public final class SimulatedFleet implements AliasControl, FunctionVersions, Met
 
     @Override
     public synchronized AliasState read(String region, String functionName, String alias) {
+        throwIfThrottled("GetAlias");
         return aliasIn(region);
     }
 
     @Override
     public synchronized AliasState update(String region, String functionName, String alias, String functionVersion,
                                           Map<String, Double> additionalVersionWeights, String expectedRevisionId) {
-        if (updateAliasThrottlesLeft > 0) {
-            updateAliasThrottlesLeft--;
-            throw new AliasControl.ThrottledException("Rate exceeded (simulated UpdateAlias throttling, " + updateAliasThrottlesLeft
-                    + " more to come)");
-        }
+        throwIfThrottled("UpdateAlias");
         AliasState current = aliasIn(region);
         if (expectedRevisionId != null && !expectedRevisionId.equals(current.revisionId())) {
             throw new StaleRevisionException("The Revision Id provided does not match the latest Revision Id of alias "
@@ -88,8 +91,17 @@ public final class SimulatedFleet implements AliasControl, FunctionVersions, Met
         }
         AliasState next = new AliasState(functionVersion, additionalVersionWeights, nextRevision());
         aliases.put(region, next);
-        maxCanaryWeightEver = Math.max(maxCanaryWeightEver, next.weightOf(Scenario.CANARY_VERSION));
+        next.additionalVersionWeights().forEach((version, weight) -> maxWeightEver.merge(version, weight, Math::max));
+        double routedElsewhere = next.additionalVersionWeights().values().stream().mapToDouble(Double::doubleValue).sum();
+        maxWeightEver.merge(functionVersion, 1 - routedElsewhere, Math::max);
         return next;
+    }
+
+    /** What Lambda answers a throttled control plane call: HTTP 429, TooManyRequestsException. */
+    private void throwIfThrottled(String call) {
+        if (throttling.throttles(call)) {
+            throw new AliasControl.ThrottledException("Rate exceeded (simulated " + call + " throttling)");
+        }
     }
 
     /** The alias in every region, as the test or the rehearsal sees it now. */
@@ -97,9 +109,12 @@ public final class SimulatedFleet implements AliasControl, FunctionVersions, Met
         return Map.copyOf(aliases);
     }
 
-    /** The highest canary weight any alias was ever given: 0 means no user request could have reached the canary. */
-    public synchronized double maxCanaryWeightEver() {
-        return maxCanaryWeightEver;
+    /**
+     * The largest share of traffic an alias update ever gave {@code version} (1 once an alias pointed at it with no
+     * routing): 0 means no user request could have reached it through an update.
+     */
+    public synchronized double maxWeightEver(String version) {
+        return maxWeightEver.getOrDefault(version, 0.0);
     }
 
     private AliasState aliasIn(String region) {

@@ -107,6 +107,16 @@ public final class JsonObject {
         return d;
     }
 
+    /** Number above 0 and at most {@code max} (a duration, a size); {@code fallback} null means required. */
+    public Double positiveNumber(String field, Double fallback, double max) {
+        Double d = number(field, fallback, -Double.MAX_VALUE, Double.MAX_VALUE);
+        if (d != null && (d <= 0 || d > max)) {
+            problem(field, "must be above 0 and at most " + plain(max) + " but was " + plain(d));
+            return null;
+        }
+        return d;
+    }
+
     /** Whole number in [min, max]; {@code fallback} null means required. */
     public Long integer(String field, Long fallback, long min, long max) {
         if (!has(field)) {
