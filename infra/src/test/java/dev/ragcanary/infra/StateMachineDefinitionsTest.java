@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -59,6 +61,35 @@ class StateMachineDefinitionsTest {
             assertThat(TemplateJson.render(properties.path("DefinitionString")))
                     .isEqualTo(Files.readString(SynthesizedController.STATE_MACHINES.resolve(machine[1])));
         }
+    }
+
+    /**
+     * A Lambda Task waits longer than its function may run: Lambda stops the function first, so no invocation outlives
+     * the task that started it (one that did, e.g. a shift after its task gave up, is fenced anyway).
+     */
+    @Test
+    void everyLambdaTaskOutlastsItsFunction() throws IOException {
+        Map<String, Integer> functionTimeouts = new HashMap<>();
+        for (String placeholder : List.of("WeightShifterFunctionArn", "ProbeReplayFunctionArn", "GateEvaluationFunctionArn")) {
+            String alias = substitutions("StageMachine").at("/" + placeholder + "/Ref").asText();
+            String function = json.one("AWS::Lambda::Alias", alias).at("/Properties/FunctionName/Ref").asText();
+            functionTimeouts.put("${" + placeholder + "}",
+                    json.one("AWS::Lambda::Function", function).at("/Properties/Timeout").asInt());
+        }
+        int lambdaTasks = 0;
+        for (String file : List.of(ControllerStack.ROLLOUT_ASL, ControllerStack.STAGE_ASL)) {
+            JsonNode states = TemplateJson.MAPPER.readTree(
+                    Files.readString(SynthesizedController.STATE_MACHINES.resolve(file))).path("States");
+            for (Map.Entry<String, JsonNode> state : (Iterable<Map.Entry<String, JsonNode>>) states::fields) {
+                Integer functionTimeout = functionTimeouts.get(state.getValue().path("Resource").asText());
+                if (functionTimeout != null) {
+                    lambdaTasks++;
+                    assertThat(state.getValue().path("TimeoutSeconds").asInt()).as(file + ": " + state.getKey())
+                            .isGreaterThan(functionTimeout);
+                }
+            }
+        }
+        assertThat(lambdaTasks).isGreaterThan(10);
     }
 
     /** Placeholders found with a deliberately broad pattern, not AslDefinition's, so a name it misses shows up here. */

@@ -10,7 +10,7 @@ import software.amazon.awscdk.assertions.Template;
 
 /** The synthesized template as a JSON tree, with lookups by resource type and logical-id prefix. */
 final class TemplateJson {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    static final ObjectMapper MAPPER = new ObjectMapper();
 
     private final JsonNode resources;
 

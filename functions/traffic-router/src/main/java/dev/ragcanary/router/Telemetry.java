@@ -9,7 +9,7 @@ import java.time.Instant;
 import java.util.function.Consumer;
 
 /**
- * One JSON log line per routed request in the DESIGN.md shape (plus the fields the Logs Insights metrics source
+ * One JSON log line per routed request in the docs/design.md shape (plus the fields the Logs Insights metrics source
  * groups by: {@code function}, {@code alias}, {@code version}, {@code warm_ping}, {@code failure_class},
  * {@code cache.collision}), which is also a CloudWatch Embedded Metric Format
  * document (namespace {@value #NAMESPACE}): Requests, LatencyMs, Errors, CacheHits, CacheMisses, PrefixCollisions

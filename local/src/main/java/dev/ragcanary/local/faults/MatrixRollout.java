@@ -80,6 +80,8 @@ final class MatrixRollout implements AutoCloseable {
     /** Distinct state entries ($$.State.EnteredTime) seen per base context, to number repeated entries. */
     private final Map<String, List<String>> entries = new HashMap<>();
     private final AtomicReference<LocalRollout.Run> primary = new AtomicReference<>();
+    /** Invocations still running: a stopped execution's Lambda may outlive it, and the check waits for it. */
+    private final java.util.concurrent.Phaser inFlight = new java.util.concurrent.Phaser(1);
     private LocalExecution.AbortOn abortOn;
     private boolean abortSecond;
     private boolean cleanupDeliveredTwice;
@@ -168,6 +170,7 @@ final class MatrixRollout implements AutoCloseable {
             cleanupFailures.addAll(second.get().await().cleanupFailures());
         }
         awaitLateTasks();
+        awaitInvocationsStillRunning();
         String rolloutId = input.path("rolloutId").asText();
         var state = local.rolloutState(caseId, "live");
         Verdict verdict = SafetyInvariants.check(rolloutId, StartInputs.CONTROL, StartInputs.CANARY,
@@ -203,16 +206,36 @@ final class MatrixRollout implements AutoCloseable {
     /** Runs every invocation as its context, with the invocation itself a call point. */
     private RequestStreamHandler around(String functionName, RequestStreamHandler handler) {
         return (in, out, context) -> {
-            byte[] payload = in.readAllBytes();
-            String invocation = contextOf(functionName, Json.MAPPER.readTree(payload));
-            if (timedOutContexts.remove(invocation)) {
-                lateTasks.add(CompletableFuture.runAsync(() -> invoke(invocation, functionName, handler, payload,
-                        new ByteArrayOutputStream())));
-                throw new LocalLambdaEndpoint.NamedFunctionError("States.Timeout",
-                        "Task timed out after the task's TimeoutSeconds (injected); the function keeps running");
+            inFlight.register();
+            try {
+                runAs(functionName, handler, in.readAllBytes(), out);
+            } finally {
+                inFlight.arriveAndDeregister();
             }
-            invoke(invocation, functionName, handler, payload, out);
         };
+    }
+
+    private void runAs(String functionName, RequestStreamHandler handler, byte[] payload, OutputStream out)
+            throws IOException {
+        String invocation = contextOf(functionName, Json.MAPPER.readTree(payload));
+        if (timedOutContexts.remove(invocation)) {
+            lateTasks.add(CompletableFuture.runAsync(() -> invoke(invocation, functionName, handler, payload,
+                    new ByteArrayOutputStream())));
+            throw new LocalLambdaEndpoint.NamedFunctionError("States.Timeout",
+                    "Task timed out after the task's TimeoutSeconds (injected); the function keeps running");
+        }
+        invoke(invocation, functionName, handler, payload, out);
+    }
+
+    /** Waits until no invocation runs any more: the promise is about where everything settles. */
+    private void awaitInvocationsStillRunning() {
+        try {
+            inFlight.awaitAdvanceInterruptibly(inFlight.arrive(), 30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("an invocation was still running 30 s after the rollout ended", e);
+        }
     }
 
     private void invoke(String invocation, String functionName, RequestStreamHandler handler, byte[] payload,

@@ -47,7 +47,7 @@ public final class GateEngine {
         this.extraRules = extraRules;
     }
 
-    /** The DESIGN.md core acceptance rules; live metrics go through the statistical judge. */
+    /** The docs/design.md core acceptance rules; live metrics go through the statistical judge. */
     public static GateEngine standard() {
         List<Rule> rules = new ArrayList<>(List.of(ProbeRules::deltaSMedian, ProbeRules::coverageMean, ProbeRules::lambdaConvergent));
         rules.addAll(LIVE_RULES);

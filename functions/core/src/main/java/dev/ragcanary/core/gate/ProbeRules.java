@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** Rules judged from the gold probe replay (DESIGN.md: ΔS, coverage, λ). No probe results is never a pass. */
+/** Rules judged from the gold probe replay (docs/design.md: ΔS, coverage, λ). No probe results is never a pass. */
 final class ProbeRules {
     static final String DELTA_S = "quality.deltaS.median";
     static final String COVERAGE = "quality.coverage.mean";

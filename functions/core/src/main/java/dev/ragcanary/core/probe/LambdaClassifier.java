@@ -4,7 +4,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
-/** λ state of one (question, paraphrase) from its two seeds (DESIGN.md "Definitions"), and flips between variants. */
+/** λ state of one (question, paraphrase) from its two seeds (docs/design.md "Definitions"), and flips between variants. */
 public final class LambdaClassifier {
     /** Absorbs binary rounding so a difference of exactly the tolerance (e.g. 0.35 − 0.30) counts as within it. */
     private static final double EPSILON = 1e-9;

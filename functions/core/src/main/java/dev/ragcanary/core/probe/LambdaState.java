@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 
 /**
- * λ state of one (question, paraphrase) across its two seeds (DESIGN.md "Definitions"), written with the design's
+ * λ state of one (question, paraphrase) across its two seeds (docs/design.md "Definitions"), written with the design's
  * symbols in JSON.
  */
 public enum LambdaState {

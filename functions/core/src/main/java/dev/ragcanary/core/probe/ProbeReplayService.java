@@ -32,7 +32,7 @@ import java.util.concurrent.Future;
 public final class ProbeReplayService {
     public static final String CONTROL = "control";
     public static final String CANARY = "canary";
-    /** λ compares exactly two seeds (DESIGN.md). */
+    /** λ compares exactly two seeds (docs/design.md). */
     public static final List<Integer> SEEDS = List.of(1, 2);
 
     private final ProbeTarget target;

@@ -6,7 +6,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Pattern;
 
-/** The per-probe scores of DESIGN.md "Definitions": ΔS and coverage. */
+/** The per-probe scores of docs/design.md "Definitions": ΔS and coverage. */
 public final class Scoring {
     private static final Pattern NON_WORD = Pattern.compile("[^\\p{L}\\p{N}]+");
     /** Function words carry no evidence that the target text was retrieved. */

@@ -1,6 +1,6 @@
 package dev.ragcanary.core.rollout;
 
-/** The extra stop rule a stage adds on top of the core acceptance rules (DESIGN.md stage table). */
+/** The extra stop rule a stage adds on top of the core acceptance rules (docs/design.md stage table). */
 public enum HardStop {
     /** shadow: canary ΔS median at or above the shadow limit, or any response schema violation. */
     SHADOW_DRIFT,

@@ -15,7 +15,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Parses and validates a start input (DESIGN.md "Data contracts") into a {@link RolloutRequest}. Every problem is
+ * Parses and validates a start input (docs/design.md "Data contracts") into a {@link RolloutRequest}. Every problem is
  * collected with its JSON path and reported together; nothing is returned unless the whole document is valid.
  * {@code schemas/start-rollout.schema.json} describes the same document; tests keep the two in agreement.
  */

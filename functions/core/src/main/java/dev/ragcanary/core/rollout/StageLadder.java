@@ -3,7 +3,7 @@ package dev.ragcanary.core.rollout;
 import java.util.List;
 import java.util.Optional;
 
-/** The default seven-stage ladder (DESIGN.md "Stages"). A start input may replace it. */
+/** The default seven-stage ladder (docs/design.md "Stages"). A start input may replace it. */
 public final class StageLadder {
     public static final int BUCKETS = 10_000;
 

@@ -4,7 +4,7 @@ import dev.ragcanary.core.json.JsonObject;
 import java.util.Set;
 
 /**
- * Limits for the core acceptance rules and the stage hard stops (DESIGN.md), overridable per rollout.
+ * Limits for the core acceptance rules and the stage hard stops (docs/design.md), overridable per rollout.
  *
  * @param deltaSMedianMax          canary ΔS median on the gold probes must be at most this
  * @param coverageMin              canary mean coverage (and, at stage five, every topic's) must be at least this

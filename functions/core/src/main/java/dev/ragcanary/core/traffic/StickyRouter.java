@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.DoubleSupplier;
 
 /**
- * Resolves each request to a variant (DESIGN.md "Traffic"). Lambda's own alias split is random per invocation, so
+ * Resolves each request to a variant (docs/design.md "Traffic"). Lambda's own alias split is random per invocation, so
  * keyed requests are pinned here and invoked by version; unkeyed ones go to the alias.
  *
  * <p>The rollout state is cached for {@code stateCacheTtl}, so a rollback reaches every router within that time.
@@ -18,7 +18,7 @@ import java.util.function.DoubleSupplier;
  */
 public final class StickyRouter {
     /**
-     * Stage five "adds the trusted tenants" (DESIGN.md): from this weight on, a tenant on the rollout's trusted list
+     * Stage five "adds the trusted tenants" (docs/design.md): from this weight on, a tenant on the rollout's trusted list
      * is on the canary unless it asks for the control with {@code x-exp: control}.
      */
     public static final double TRUSTED_TENANTS_FROM_WEIGHT = 0.05;
