@@ -178,9 +178,13 @@ public final class FaultMatrix {
                 })));
     }
 
-    /** The shift to ten times out at once and keeps running, held just before its alias write until {@code resumeAfter}. */
+    /**
+     * The shift to ten times out at once and keeps running: it has read the state (ACTIVE) and is held just before it
+     * reads the alias, until {@code resumeAfter}; then it reads the lowered alias and raises it. Only the fence (the
+     * commit that finds the rollout rolled back, and puts the weight back) keeps the canary at 0.
+     */
     private Case lateShift(Point resumeAfter, String label) {
-        Point lateWrite = new Point("weight-shifter shift ten", FaultyControlPlane.UPDATE_ALIAS, 1);
+        Point lateWrite = new Point("weight-shifter shift ten", FaultyControlPlane.GET_ALIAS, 1);
         return new Case(nextId(), Flow.HEALTHY, "interleaving", label, false, rollout -> {
             rollout.timeOutTask("weight-shifter shift ten");
             rollout.faults.pause(lateWrite);
