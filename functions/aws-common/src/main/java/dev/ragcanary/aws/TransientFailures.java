@@ -3,6 +3,7 @@ package dev.ragcanary.aws;
 import dev.ragcanary.core.ports.TransientFailureException;
 import dev.ragcanary.core.traffic.RolloutStore.ConcurrentUpdateException;
 import java.util.Set;
+import java.util.function.Supplier;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkServiceException;
@@ -23,6 +24,15 @@ public final class TransientFailures {
             "LimitExceededException");
 
     private TransientFailures() {
+    }
+
+    /** Runs a handler's work, reporting a transient failure under the one retried error name (see {@link #reported}). */
+    public static <T> T reportingTransient(Supplier<T> work) {
+        try {
+            return work.get();
+        } catch (RuntimeException failure) {
+            throw reported(failure);
+        }
     }
 
     /** {@code failure} as the handler should throw it: a {@link TransientFailureException} if transient, else as is. */

@@ -32,12 +32,7 @@ public final class GateEvaluationHandler implements RequestStreamHandler {
     public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
         GateEvaluationInput in = GateEvaluationInput.parse(Json.parse("gate evaluation input",
                 new String(input.readAllBytes(), StandardCharsets.UTF_8)));
-        GateEvaluationService.Result result;
-        try {
-            result = service.evaluate(in);
-        } catch (RuntimeException failure) {
-            throw TransientFailures.reported(failure);
-        }
+        GateEvaluationService.Result result = TransientFailures.reportingTransient(() -> service.evaluate(in));
         metrics.verdict(in.plan().target().functionName(), result.verdict(), in.probes());
         output.write(Json.compact(result).getBytes(StandardCharsets.UTF_8));
     }

@@ -62,12 +62,7 @@ public final class ProbeReplayHandler implements RequestStreamHandler {
     @Override
     public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
         JsonNode request = Json.parse("probe replay input", new String(input.readAllBytes(), StandardCharsets.UTF_8));
-        ProbeSummary summary;
-        try {
-            summary = handle(request);
-        } catch (RuntimeException failure) {
-            throw TransientFailures.reported(failure);
-        }
+        ProbeSummary summary = TransientFailures.reportingTransient(() -> handle(request));
         output.write(Json.compact(summary).getBytes(StandardCharsets.UTF_8));
     }
 

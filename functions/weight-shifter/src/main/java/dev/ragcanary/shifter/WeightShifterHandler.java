@@ -40,12 +40,7 @@ public final class WeightShifterHandler implements RequestStreamHandler {
     @Override
     public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
         JsonNode request = Json.parse("weight shifter input", new String(input.readAllBytes(), StandardCharsets.UTF_8));
-        Object result;
-        try {
-            result = handle(request);
-        } catch (RuntimeException failure) {
-            throw TransientFailures.reported(failure);
-        }
+        Object result = TransientFailures.reportingTransient(() -> handle(request));
         Json.MAPPER.writeValue(output, result);
     }
 

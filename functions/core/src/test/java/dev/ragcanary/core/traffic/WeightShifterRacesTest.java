@@ -37,16 +37,21 @@ class WeightShifterRacesTest {
         return Step.first("race-request-" + (++steps));
     }
 
-    @Test
-    void aShiftStillInFlightWhenTheCleanupRollsBackLeavesTheCanaryAtWeightZero() {
-        shifter.start(plan, OWNER, step());
-        shifter.shift(plan, "one", OWNER, step());
+    /** The cleanup of the owner's stopped execution runs, once, just before the next UpdateAlias takes effect. */
+    private void cleanUpBeforeTheNextAliasWrite() {
         AtomicBoolean cleanedUp = new AtomicBoolean();
         aliases.beforeUpdate = () -> {
             if (cleanedUp.compareAndSet(false, true)) {
                 shifter.cleanUpAfterStoppedExecution(plan, OWNER, "execution ABORTED", step());
             }
         };
+    }
+
+    @Test
+    void aShiftStillInFlightWhenTheCleanupRollsBackLeavesTheCanaryAtWeightZero() {
+        shifter.start(plan, OWNER, step());
+        shifter.shift(plan, "one", OWNER, step());
+        cleanUpBeforeTheNextAliasWrite();
 
         try {
             shifter.shift(plan, "five", OWNER, step());
@@ -76,12 +81,7 @@ class WeightShifterRacesTest {
     void aPromotionStillInFlightWhenTheCleanupRollsBackPutsTheAliasBackOnTheControl() {
         shifter.start(plan, OWNER, step());
         shifter.shift(plan, "fifty", OWNER, step());
-        AtomicBoolean cleanedUp = new AtomicBoolean();
-        aliases.beforeUpdate = () -> {
-            if (cleanedUp.compareAndSet(false, true)) {
-                shifter.cleanUpAfterStoppedExecution(plan, OWNER, "execution ABORTED", step());
-            }
-        };
+        cleanUpBeforeTheNextAliasWrite();
 
         assertThatThrownBy(() -> shifter.promote(plan, OWNER, step())).isInstanceOf(RolloutFencedException.class)
                 .hasMessageContaining("now epoch 2 RELEASED").hasMessageContaining("canary weight is back at 0");
