@@ -204,11 +204,19 @@ public class ControllerStack extends Stack {
                 .build();
     }
 
+    /**
+     * After a rollback the lock is released only once a shift that read the rollout ACTIVE can no longer be running:
+     * the weight shifter's timeout plus a margin for Lambda's own stop.
+     */
+    static final java.time.Duration LATE_RAISE_WINDOW = java.time.Duration.ofSeconds(
+            ControllerFunction.WEIGHT_SHIFTER.timeout().toSeconds().longValue() + 15);
+
     private Map<String, String> environment(ControllerFunction function) {
         Map<String, String> env = new LinkedHashMap<>();
         switch (function) {
             case WEIGHT_SHIFTER -> {
                 env.put("ROLLOUTS_TABLE", rollouts.getTableName());
+                env.put("LATE_RAISE_WINDOW_SECONDS", String.valueOf(LATE_RAISE_WINDOW.toSeconds()));
                 env.put("ASSIGNMENTS_TABLE", assignments.getTableName());
                 config.cacheTable().ifPresent(table -> env.put("CACHE_TABLE", table));
                 config.cachePurgeWebhook().ifPresent(url -> env.put("CACHE_PURGE_WEBHOOK", url));

@@ -113,7 +113,7 @@ public final class LocalRollout implements AutoCloseable {
         dynalite.createRolloutsTable(rolloutsTable);
         dynalite.createTable(cacheTable, "pk", null);
         this.controllerDynamo = AwsClients.build(DynamoDbClient.builder(), dynalite.endpoint(), Region.US_EAST_1,
-                o -> AwsClients.NO_SDK_RETRIES.andThen(c -> c.addExecutionInterceptor(backends.dynamoDb())).accept(o));
+                o -> AwsClients.CONTROLLER_CALLS.andThen(c -> c.addExecutionInterceptor(backends.dynamoDb())).accept(o));
         this.dynamo = AwsClients.build(DynamoDbClient.builder(), dynalite.endpoint(), Region.US_EAST_1);
         DynamoDbRolloutStore rollouts = new DynamoDbRolloutStore(controllerDynamo, rolloutsTable);
         DynamoDbLedger ledger = new DynamoDbLedger(controllerDynamo, rolloutsTable);

@@ -26,10 +26,11 @@ public final class AwsClients {
     /**
      * For clients of the controller's functions: the SDK does not retry, so a transient failure fails the action
      * and its one retry owner (the state machine's Retry, Lambda's async retries) runs the idempotent action again,
-     * where the execution history shows it.
+     * where the execution history shows it; and a call takes at most 5 s, so an action ends well inside its function's
+     * timeout instead of being killed between a write and the check that would undo it.
      */
-    public static final Consumer<ClientOverrideConfiguration.Builder> NO_SDK_RETRIES =
-            o -> o.retryStrategy(AwsRetryStrategy.doNotRetry());
+    public static final Consumer<ClientOverrideConfiguration.Builder> CONTROLLER_CALLS =
+            o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()).apiCallTimeout(Duration.ofSeconds(5));
 
     private AwsClients() {
     }

@@ -43,7 +43,7 @@ final class DependencyFactory {
     /** The rollout's ledger in the rollouts table, the same one the weight shifter writes; no SDK retries. */
     VerdictLog verdictLog() {
         String table = required("ROLLOUTS_TABLE");
-        DynamoDbClient dynamo = AwsClients.build(DynamoDbClient.builder(), "dynamodb", env, AwsClients.NO_SDK_RETRIES);
+        DynamoDbClient dynamo = AwsClients.build(DynamoDbClient.builder(), "dynamodb", env, AwsClients.CONTROLLER_CALLS);
         return VerdictLog.ledger(new LedgerNotes(new DynamoDbRolloutStore(dynamo, table), new DynamoDbLedger(dynamo, table),
                 Clock.systemUTC()));
     }

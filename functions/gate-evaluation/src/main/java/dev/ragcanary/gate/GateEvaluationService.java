@@ -15,6 +15,7 @@ import dev.ragcanary.core.rollout.StageLadder;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -41,6 +42,10 @@ public final class GateEvaluationService {
 
     public Result evaluate(GateEvaluationInput in) {
         RolloutRequest plan = in.plan();
+        Optional<Result> earlier = verdictLog.recorded(plan, in.step());
+        if (earlier.isPresent()) {
+            return earlier.get();
+        }
         Stage stage = in.stage();
         LiveMetrics live = null;
         Map<String, Map<String, IndexFingerprint>> fingerprints = probeFingerprints(in);

@@ -176,6 +176,39 @@ class GateEvaluationHandlerTest {
     }
 
     @Test
+    void aRetriedLookReturnsTheVerdictItsFirstAttemptRecordedWithoutJudgingAgain() {
+        GateEvaluationService.Result first = new GateEvaluationService.Result(new dev.ragcanary.core.gate.Verdict("one",
+                0.01, Decision.EXTEND, "recorded by the first attempt", 0, List.of()), "rollouts/r/gate/one/look-1.json");
+        GateEvaluationHandler retried = new GateEvaluationHandler(new GateEvaluationService(metrics, store,
+                GateEngine.standard(), new VerdictLog() {
+                    @Override
+                    public void record(dev.ragcanary.core.rollout.RolloutRequest plan, dev.ragcanary.core.gate.Verdict v,
+                                       String key, dev.ragcanary.core.traffic.Step step) {
+                        throw new AssertionError("a retried look must not record again");
+                    }
+
+                    @Override
+                    public java.util.Optional<GateEvaluationService.Result> recorded(
+                            dev.ragcanary.core.rollout.RolloutRequest plan, dev.ragcanary.core.traffic.Step step) {
+                        return java.util.Optional.of(first);
+                    }
+                }), new ControllerMetrics(metricLines::add, Clock.systemUTC()));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+        try {
+            retried.handleRequest(new ByteArrayInputStream(Json.compact(event("stage-one-first-look"))
+                    .getBytes(StandardCharsets.UTF_8)), out, null);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+
+        assertThat(Json.parse("out", out.toString(StandardCharsets.UTF_8)).path("verdict").path("reason").asText())
+                .isEqualTo("recorded by the first attempt");
+        assertThat(metrics.queries).as("no second judgement").isEmpty();
+        assertThat(store.objects).isEmpty();
+    }
+
+    @Test
     void aThrottledMetricsSourceFailsTheTaskWithoutArchivingAnything() {
         metrics.throttled = true;
         assertThatThrownBy(() -> invoke(event("stage-one-first-look")))

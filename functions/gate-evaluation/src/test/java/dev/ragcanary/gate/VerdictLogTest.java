@@ -55,6 +55,9 @@ class VerdictLogTest {
         assertThat(verdict.get("decision").asText()).isEqualTo("ROLLBACK");
         assertThat(verdict.get("rules").get(0).get("rule").asText()).isEqualTo("live.latency.p95.ratio");
         assertThat(verdict.get("rules").get(0).get("observed").asDouble()).isEqualTo(1.48);
+        assertThat(log.recorded(plan, new Step(look.token(), 3))).as("what a retried look answers with")
+                .contains(new GateEvaluationService.Result(ROLLBACK, "rollouts/x/gate/one/look-1.json"));
+        assertThat(log.recorded(plan, Step.first("another look"))).isEmpty();
     }
 
     @Test

@@ -28,16 +28,31 @@ public final class DependencyFactory {
     private DependencyFactory() {
     }
 
-    /** The SDK does not retry ({@link AwsClients#NO_SDK_RETRIES}). */
+    /** The SDK does not retry ({@link AwsClients#CONTROLLER_CALLS}). */
     public static WeightShifter weightShifter(Map<String, String> env) {
         String rolloutsTable = required(env, "ROLLOUTS_TABLE");
-        DynamoDbClient dynamo = AwsClients.build(DynamoDbClient.builder(), "dynamodb", env, AwsClients.NO_SDK_RETRIES);
+        DynamoDbClient dynamo = AwsClients.build(DynamoDbClient.builder(), "dynamodb", env, AwsClients.CONTROLLER_CALLS);
         LambdaAliasControl aliases = new LambdaAliasControl(region -> AwsClients.build(LambdaClient.builder(),
-                AwsClients.endpoint("lambda", env), Region.of(region), AwsClients.NO_SDK_RETRIES));
+                AwsClients.endpoint("lambda", env), Region.of(region), AwsClients.CONTROLLER_CALLS));
         return new WeightShifter(aliases, aliases, new DynamoDbRolloutStore(dynamo, rolloutsTable),
-                new DynamoDbLedger(dynamo, rolloutsTable), cachePurger(env, dynamo), Clock.systemUTC());
+                new DynamoDbLedger(dynamo, rolloutsTable), cachePurger(env, dynamo), Clock.systemUTC(),
+                lateRaiseWindow(env));
     }
 
+
+    /**
+     * {@code LATE_RAISE_WINDOW_SECONDS}, which the stack sets to this function's timeout plus a margin: how long after a
+     * rollback a shift that read the rollout ACTIVE may still be running. Unset (a local invocation): 45 s, the stack's
+     * value.
+     */
+    static Duration lateRaiseWindow(Map<String, String> env) {
+        String seconds = env.getOrDefault("LATE_RAISE_WINDOW_SECONDS", "45");
+        if (!seconds.matches("\\d{1,4}")) {
+            throw new IllegalStateException("environment variable LATE_RAISE_WINDOW_SECONDS must be a number of seconds"
+                    + " (the stack sets it to the weight shifter's timeout plus a margin) but was " + seconds);
+        }
+        return Duration.ofSeconds(Long.parseLong(seconds));
+    }
 
     static CachePurger cachePurger(Map<String, String> env, DynamoDbClient dynamo) {
         List<CachePurger> purgers = new ArrayList<>();

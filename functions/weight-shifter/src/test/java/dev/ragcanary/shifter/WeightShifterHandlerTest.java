@@ -242,6 +242,7 @@ class WeightShifterHandlerTest {
     void theFactoryWiresTheHandlerToTheTablesNamedInTheEnvironment() throws IOException {
         WeightShifterHandler fromEnvironment = new WeightShifterHandler(DependencyFactory.weightShifter(Map.of(
                 "ROLLOUTS_TABLE", "rollouts",
+                "LATE_RAISE_WINDOW_SECONDS", "45",
                 "RAG_CANARY_ENDPOINT_DYNAMODB", DYNAMO.dynalite().endpoint().toString(),
                 "RAG_CANARY_ENDPOINT_LAMBDA", "http://127.0.0.1:9")), new ControllerMetrics(metricLines::add, Clock.systemUTC()));
         ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -15,12 +15,22 @@ import java.util.Set;
  * Used by the weight shifter, the gate (every verdict) and the operator commands.
  */
 public final class LedgerNotes {
+    /**
+     * The note the request with {@code step}'s token wrote, if it did: a retried request answers with what it
+     * recorded the first time instead of deciding again.
+     */
+    public Optional<LedgerEntry> recorded(RolloutRequest plan, Step step) {
+        return commits.entryOf(WeightShifter.owned(store, plan), step);
+    }
+
     /** Notes about a running rollout: moot once it ended, so they are not written after it. */
     private static final Set<Type> WHILE_ACTIVE = Set.of(Type.VERDICT, Type.APPROVAL, Type.ABORT_REQUESTED);
 
+    private final RolloutStore store;
     private final RolloutCommits commits;
 
     public LedgerNotes(RolloutStore store, Ledger ledger, Clock clock) {
+        this.store = store;
         this.commits = new RolloutCommits(store, ledger, clock);
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.ragcanary.core.rollout.RolloutRequest;
 import dev.ragcanary.core.traffic.LedgerEntry.Type;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -86,11 +87,27 @@ final class RolloutCommits {
 
     /** Whether the request with {@code step}'s token already wrote an entry of this rollout. */
     private boolean committed(RolloutState current, Step step) {
+        return entryOf(current, step).isPresent();
+    }
+
+    /** The entry the request with {@code step}'s token wrote, if it did. */
+    Optional<LedgerEntry> entryOf(RolloutState current, Step step) {
         LedgerEntry last = current.lastEntry();
         if (last != null && step.token().equals(last.token())) {
-            return true;
+            return Optional.of(last);
         }
-        return ledger.entries(current.rolloutId()).stream().anyMatch(e -> step.token().equals(e.token()));
+        return ledger.entries(current.rolloutId()).stream().filter(e -> step.token().equals(e.token())).findFirst();
+    }
+
+    /** When the rollout's last transition of {@code type} was committed (the state's own last entry, or the ledger's). */
+    Instant lastTransitionAt(RolloutState state, Type type) {
+        if (state.lastEntry() != null && state.lastEntry().type() == type) {
+            return state.lastEntry().at();
+        }
+        return ledger.complete(state.rolloutId(), Optional.of(state)).stream().filter(e -> e.type() == type)
+                .reduce((first, second) -> second).map(LedgerEntry::at)
+                .orElseThrow(() -> new IllegalStateException("rollout " + state.rolloutId() + " has no " + type
+                        + " entry"));
     }
 
     Optional<RolloutState> read(RolloutRequest plan) {

@@ -8,7 +8,10 @@ import dev.ragcanary.core.rollout.Stage;
 import dev.ragcanary.core.rollout.StageLadder;
 import dev.ragcanary.core.traffic.LedgerEntry.Type;
 import dev.ragcanary.core.traffic.RolloutCommits.Change;
+import dev.ragcanary.core.ports.TransientFailureException;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,16 +48,32 @@ public final class WeightShifter {
     private final Clock clock;
     private final RolloutCommits commits;
     private final LedgerNotes notes;
+    private final Duration lateRaiseWindow;
 
+    /**
+     * @param lateRaiseWindow how long after a rollback a shift or promotion that read the rollout ACTIVE before it may
+     *                        still be running (the weight shifter function's timeout, with a margin): the lock is
+     *                        released only after it, so no such late raise can outlive the release unfenced
+     */
     public WeightShifter(AliasControl aliases, FunctionVersions versions, RolloutStore store, Ledger ledger,
-                         CachePurger purger, Clock clock) {
+                         CachePurger purger, Clock clock, Duration lateRaiseWindow) {
         this.aliases = aliases;
         this.versions = versions;
         this.store = store;
         this.purger = purger;
         this.clock = clock;
+        this.lateRaiseWindow = lateRaiseWindow;
         this.commits = new RolloutCommits(store, ledger, clock);
         this.notes = new LedgerNotes(store, ledger, clock);
+    }
+
+    /**
+     * With no late-raise window: for runs in which no invocation is killed between its alias write and its fence (in
+     * process, where a late raise always runs its fence to the end).
+     */
+    public WeightShifter(AliasControl aliases, FunctionVersions versions, RolloutStore store, Ledger ledger,
+                         CachePurger purger, Clock clock) {
+        this(aliases, versions, store, ledger, purger, clock, Duration.ZERO);
     }
 
     /**
@@ -138,7 +157,8 @@ public final class WeightShifter {
     public RolloutState promote(RolloutRequest plan, String executionArn, Step step) {
         RolloutState found = owned(plan);
         if (found.status() == RolloutStatus.PROMOTED) {
-            return found;
+            // A retry whose first attempt committed may have lost its reply before the purge.
+            return purgeStaleControlCache(plan, found, step);
         }
         RolloutState before = driving(plan, executionArn, "promotion");
         Map<String, Double> full = regionWeights(plan.regions(), 1.0);
@@ -147,6 +167,11 @@ public final class WeightShifter {
                 current -> Optional.of(new Change(current.withStage("full", 1.0, full)
                         .withStatus(RolloutStatus.PROMOTED, current.epoch()), Type.PROMOTED,
                         "alias points at version " + current.canaryVersion(), null)));
+        return purgeStaleControlCache(plan, promoted, step);
+    }
+
+    /** The control's answers are stale once the canary serves everyone; a failed purge is recorded, never thrown. */
+    private RolloutState purgeStaleControlCache(RolloutRequest plan, RolloutState promoted, Step step) {
         try {
             purger.purge(plan.cachePrefixes().control());
             return promoted;
@@ -189,13 +214,26 @@ public final class WeightShifter {
                 failed.put(region, e);
             }
         }
-        purger.purge(current.canaryCachePrefix());
+        try {
+            purger.purge(current.canaryCachePrefix());
+        } catch (RuntimeException purgeFailed) {
+            current = notes.record(plan, Type.INCOMPLETE, "rolled back, but the canary's cache prefix "
+                    + current.canaryCachePrefix() + " could not be purged: " + purgeFailed.getMessage(), null,
+                    step.then("purge"));
+        }
         if (!failed.isEmpty()) {
+            String where = failed.keySet() + ": " + failed.values().iterator().next().getMessage();
             IllegalStateException error = new IllegalStateException("rollback of " + plan.rolloutId()
                     + " is recorded (epoch " + current.epoch() + ", routers send every key to the control) but the"
-                    + " alias could not be reset in " + failed.keySet() + ": "
-                    + failed.values().iterator().next().getMessage() + "; run rollback again");
+                    + " alias could not be reset in " + where + "; run rollback again");
             failed.values().forEach(error::addSuppressed);
+            try {
+                notes.record(plan, Type.INCOMPLETE, LockKeptException.REASON_PREFIX + "the alias could not be reset"
+                        + " in " + where + "; the rollback is retried, or fix the alias and free the lock with"
+                        + " ./canary release " + plan.rolloutId() + " --reason TEXT", null, step.then("lock-kept"));
+            } catch (RuntimeException noteFailed) {
+                error.addSuppressed(noteFailed);
+            }
             throw error;
         }
         return current;
@@ -257,6 +295,10 @@ public final class WeightShifter {
             throw new CanaryStillRoutedException("rollout " + plan.rolloutId() + " still routes " + current.weight()
                     + " to the canary; promote or roll back before releasing");
         }
+        if (current.status() == RolloutStatus.ROLLED_BACK) {
+            awaitLateRaises(plan, current);
+            takeBackLateRaises(plan, current);
+        }
         List<String> unsettled = unsettledRegions(plan, current);
         if (!unsettled.isEmpty()) {
             String why = LockKeptException.REASON_PREFIX + String.join("; ", unsettled) + "; once the alias is right, free it with"
@@ -275,6 +317,35 @@ public final class WeightShifter {
     /** Appends a verdict, approval or other note to the rollout's ledger; see {@link LedgerNotes#record}. */
     public RolloutState record(RolloutRequest plan, Type type, String reason, JsonNode detail, Step step) {
         return notes.record(plan, type, reason, detail, step);
+    }
+
+    /**
+     * Refuses (as a transient failure, for the retry owner to try again later) until the late-raise window after the
+     * rollback has passed: a shift or promotion that read the rollout ACTIVE could still write the alias until then,
+     * and if it were killed before its fence, only the release's own look at the alias would catch that write.
+     */
+    private void awaitLateRaises(RolloutRequest plan, RolloutState rolledBack) {
+        Instant safe = commits.lastTransitionAt(rolledBack, Type.ROLLED_BACK).plus(lateRaiseWindow);
+        if (clock.instant().isBefore(safe)) {
+            throw new TransientFailureException("rollout " + plan.rolloutId() + " was rolled back less than "
+                    + lateRaiseWindow.toSeconds() + " s ago; its lock is released from " + safe + " on, when no shift"
+                    + " that read it ACTIVE can still be running");
+        }
+    }
+
+    /** Lowers any canary weight a late raise left after the rollback, so the release finds weight 0 where it can. */
+    private void takeBackLateRaises(RolloutRequest plan, RolloutState rolledBack) {
+        for (String region : plan.regions()) {
+            try {
+                AliasState alias = aliases.read(region, rolledBack.functionName(), rolledBack.alias());
+                if (alias.functionVersion().equals(rolledBack.canaryVersion())
+                        || alias.weightOf(rolledBack.canaryVersion()) > 0) {
+                    lower(region, rolledBack.functionName(), rolledBack.alias(), rolledBack.controlVersion(), Map.of());
+                }
+            } catch (AliasControl.StaleRevisionException | IllegalStateException notNow) {
+                // The verification below names the region and keeps the lock.
+            }
+        }
     }
 
     /** Regions whose alias is not where the rollout's status says it must be, each with what it routes. */
@@ -313,6 +384,13 @@ public final class WeightShifter {
             }, decide);
         } catch (RolloutFencedException e) {
             throw fenced(plan, before, commits.read(plan).orElse(null), e);
+        } catch (RuntimeException commitFailed) {
+            // E.g. the item now belongs to another rollout: whatever failed, a raise the rollout no longer backs goes.
+            Optional<RolloutState> now = commits.read(plan);
+            if (now.isPresent() && stillDriving(now.get(), before)) {
+                throw commitFailed;
+            }
+            throw fenced(plan, before, now.orElse(null), commitFailed);
         }
     }
 

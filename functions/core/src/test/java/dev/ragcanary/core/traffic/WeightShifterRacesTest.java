@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ragcanary.core.rollout.RolloutRequest;
 import dev.ragcanary.core.traffic.LedgerEntry.Type;
+import dev.ragcanary.core.ports.TransientFailureException;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.HashSet;
@@ -134,6 +136,7 @@ class WeightShifterRacesTest {
         assertThatThrownBy(() -> shifter.cleanUpAfterStoppedExecution(plan, OWNER, "execution TIMED_OUT", step()))
                 .hasMessageContaining("could not be reset in [us-east-1]");
 
+        aliases.updateFailures.add(new IllegalStateException("AccessDeniedException: still not authorized"));
         assertThatThrownBy(() -> shifter.release(plan, "operator", step()))
                 .isInstanceOf(LockKeptException.class)
                 .hasMessageContaining("us-east-1 routes version 41 + {42=0.1}")
@@ -147,6 +150,46 @@ class WeightShifterRacesTest {
         RolloutState released = shifter.release(plan, "operator", step());
         assertThat(released.status()).isEqualTo(RolloutStatus.RELEASED);
         assertThat(released.lockKept()).isFalse();
+    }
+
+    @Test
+    void theLockIsReleasedOnlyOnceNoShiftThatReadTheRolloutActiveCanStillRunAndAfterTakingBackWhatOneRaised() {
+        StickyRouterTest.MutableClock clock = new StickyRouterTest.MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+        WeightShifter guarded = new WeightShifter(aliases, (region, fn, v) -> true, store, ledger, prefix -> 0, clock,
+                Duration.ofSeconds(45));
+        guarded.start(plan, OWNER, step());
+        guarded.shift(plan, "ten", OWNER, step());
+        guarded.rollback(plan, "gate said ROLLBACK", step());
+        // A shift that read ACTIVE before the rollback raised the alias and was killed before its fence.
+        aliases.alias("us-east-1", "41", Map.of("42", 0.1));
+
+        clock.advance(Duration.ofSeconds(44));
+        assertThatThrownBy(() -> guarded.release(plan, "after rollback", step()))
+                .isInstanceOf(TransientFailureException.class).hasMessageContaining("rolled back less than 45 s ago");
+        clock.advance(Duration.ofSeconds(1));
+        RolloutState released = guarded.release(plan, "after rollback", step());
+
+        assertThat(released.status()).isEqualTo(RolloutStatus.RELEASED);
+        assertThat(aliases.in("us-east-1").additionalVersionWeights()).isEmpty();
+        assertThat(aliases.in("eu-west-1").additionalVersionWeights()).isEmpty();
+    }
+
+    @Test
+    void aRollbackThatCannotResetARegionFlagsTheLockAndAFailedPurgeDoesNotStopIt() {
+        WeightShifter failingPurge = new WeightShifter(aliases, (region, fn, v) -> true, store, ledger, prefix -> {
+            throw new IllegalStateException("cache table unreachable");
+        }, Clock.systemUTC());
+        failingPurge.start(plan, OWNER, step());
+        failingPurge.shift(plan, "one", OWNER, step());
+        aliases.updateFailures.add(new IllegalStateException("AccessDeniedException: not authorized"));
+
+        assertThatThrownBy(() -> failingPurge.rollback(plan, "gate", step())).hasMessageContaining("could not be reset");
+
+        RolloutState state = store.read("rag-answer", "live").orElseThrow();
+        assertThat(state.status()).isEqualTo(RolloutStatus.ROLLED_BACK);
+        assertThat(state.lockKept()).isTrue();
+        assertThat(ledger.entries(plan.rolloutId())).extracting(LedgerEntry::reason).anyMatch(
+                r -> r != null && r.contains("canary's cache prefix v2-cnr: could not be purged"));
     }
 
     @Test

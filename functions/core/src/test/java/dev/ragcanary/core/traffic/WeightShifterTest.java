@@ -286,10 +286,12 @@ class WeightShifterTest {
         assertThat(aliases.in("eu-west-1").additionalVersionWeights()).isEmpty();
         assertThat(store.read("rag-answer", "live").orElseThrow().status()).isEqualTo(RolloutStatus.ROLLED_BACK);
 
+        assertThat(store.read("rag-answer", "live").orElseThrow().lockKept()).as("flagged while it cannot finish").isTrue();
+
         shifter.rollback(plan, "gate", step());
         assertThat(aliases.in("us-east-1").additionalVersionWeights()).isEmpty();
         assertThat(ledger.entries(plan.rolloutId())).extracting(LedgerEntry::type)
-                .containsExactly(Type.STARTED, Type.WEIGHT_SET, Type.ROLLED_BACK);
+                .containsExactly(Type.STARTED, Type.WEIGHT_SET, Type.ROLLED_BACK, Type.INCOMPLETE);
     }
 
     @Test
