@@ -92,6 +92,16 @@ class StateMachineDefinitionsTest {
         assertThat(lambdaTasks).isGreaterThan(10);
     }
 
+    /** The rollback path waits out the late-raise window before it releases, rather than retrying until it has passed. */
+    @Test
+    void theRollbackPathWaitsTheLateRaiseWindowBeforeReleasing() throws IOException {
+        JsonNode states = TemplateJson.MAPPER.readTree(Files.readString(
+                SynthesizedController.STATE_MACHINES.resolve(ControllerStack.ROLLOUT_ASL))).path("States");
+        JsonNode wait = states.path("Let any late shift end");
+        assertThat(wait.path("Seconds").asLong()).isEqualTo(ControllerStack.LATE_RAISE_WINDOW.toSeconds());
+        assertThat(wait.path("Next").asText()).isEqualTo("Release the rollout lock after rolling back");
+    }
+
     /** Placeholders found with a deliberately broad pattern, not AslDefinition's, so a name it misses shows up here. */
     private void assertSubstitutionsMatchFile(String machine, String file) throws IOException {
         Set<String> placeholders = new TreeSet<>();

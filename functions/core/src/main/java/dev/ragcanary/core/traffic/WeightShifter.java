@@ -157,7 +157,8 @@ public final class WeightShifter {
     public RolloutState promote(RolloutRequest plan, String executionArn, Step step) {
         RolloutState found = owned(plan);
         if (found.status() == RolloutStatus.PROMOTED) {
-            // A retry whose first attempt committed may have lost its reply before the purge.
+            // A retry whose first attempt committed may have lost its reply before the ledger copy and the purge.
+            commits.copyLastEntry(found);
             return purgeStaleControlCache(plan, found, step);
         }
         RolloutState before = driving(plan, executionArn, "promotion");
@@ -289,6 +290,7 @@ public final class WeightShifter {
     public RolloutState release(RolloutRequest plan, String reason, Step step) {
         RolloutState current = owned(plan);
         if (current.status() == RolloutStatus.RELEASED) {
+            commits.copyLastEntry(current);
             return current;
         }
         if (current.status() == RolloutStatus.ACTIVE && current.weight() > 0) {
@@ -385,13 +387,18 @@ public final class WeightShifter {
         } catch (RolloutFencedException e) {
             throw fenced(plan, before, commits.read(plan).orElse(null), e);
         } catch (RuntimeException commitFailed) {
-            // E.g. the item now belongs to another rollout: whatever failed, a raise the rollout no longer backs goes.
+            // E.g. the item now belongs to another rollout: whatever failed, a raise the rollout no longer backs goes,
+            // unless the failure came after this very commit took effect (a lost reply): then the raise stands.
             Optional<RolloutState> now = commits.read(plan);
-            if (now.isPresent() && stillDriving(now.get(), before)) {
+            if (now.isPresent() && (stillDriving(now.get(), before) || committedBy(now.get(), step))) {
                 throw commitFailed;
             }
             throw fenced(plan, before, now.orElse(null), commitFailed);
         }
+    }
+
+    private static boolean committedBy(RolloutState current, Step step) {
+        return current.lastEntry() != null && step.token().equals(current.lastEntry().token());
     }
 
     private static boolean stillDriving(RolloutState current, RolloutState before) {

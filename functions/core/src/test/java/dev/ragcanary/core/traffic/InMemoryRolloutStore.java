@@ -10,6 +10,8 @@ final class InMemoryRolloutStore implements RolloutStore {
     volatile RuntimeException failReads;
     /** Runs before each conditional update: lets a test commit another writer's change "concurrently". */
     volatile Runnable beforeUpdate = () -> { };
+    /** Thrown once after the next update took effect: its reply was lost. */
+    volatile RuntimeException lostReply;
 
     @Override
     public Optional<RolloutState> read(String functionName, String alias) {
@@ -39,7 +41,13 @@ final class InMemoryRolloutStore implements RolloutStore {
         Runnable hook = beforeUpdate;
         beforeUpdate = () -> { };
         hook.run();
-        return conditionalUpdate(next);
+        RolloutState stored = conditionalUpdate(next);
+        RuntimeException lost = lostReply;
+        lostReply = null;
+        if (lost != null) {
+            throw lost;
+        }
+        return stored;
     }
 
     private synchronized RolloutState conditionalUpdate(RolloutState next) {

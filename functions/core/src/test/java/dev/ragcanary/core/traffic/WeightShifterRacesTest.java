@@ -97,6 +97,24 @@ class WeightShifterRacesTest {
     }
 
     @Test
+    void aPromotionWhoseCommitReplyWasLostStandsAndItsRetryFinishesIt() {
+        shifter.start(plan, OWNER, step());
+        shifter.shift(plan, "fifty", OWNER, step());
+        Step promote = step();
+        store.lostReply = new IllegalStateException("Read timed out (the write took effect)");
+
+        assertThatThrownBy(() -> shifter.promote(plan, OWNER, promote)).hasMessageContaining("Read timed out");
+        RolloutState retried = shifter.promote(plan, OWNER, new Step(promote.token(), 2));
+
+        assertThat(retried.status()).isEqualTo(RolloutStatus.PROMOTED);
+        for (String region : plan.regions()) {
+            assertThat(aliases.in(region).functionVersion()).as(region).isEqualTo("42");
+        }
+        assertThat(ledger.entries(plan.rolloutId())).extracting(LedgerEntry::type)
+                .containsExactly(Type.STARTED, Type.WEIGHT_SET, Type.PROMOTED);
+    }
+
+    @Test
     void theStopAfterThePromotionIsRecordedAndTheLockReleased() {
         shifter.start(plan, OWNER, step());
         shifter.promote(plan, OWNER, step());
