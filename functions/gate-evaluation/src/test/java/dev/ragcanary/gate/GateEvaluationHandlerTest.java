@@ -10,12 +10,15 @@ import dev.ragcanary.core.gate.Evidence;
 import dev.ragcanary.core.gate.EvidenceParser;
 import dev.ragcanary.core.gate.GateEngine;
 import dev.ragcanary.core.gate.LiveMetrics;
+import dev.ragcanary.core.gate.Verdict;
 import dev.ragcanary.core.json.InvalidInputException;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.metrics.ControllerMetrics;
 import dev.ragcanary.core.ports.MetricsSource;
 import dev.ragcanary.core.ports.TransientFailureException;
 import dev.ragcanary.core.rag.IndexFingerprint;
+import dev.ragcanary.core.rollout.RolloutRequest;
+import dev.ragcanary.core.traffic.Step;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -29,6 +32,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -177,20 +181,19 @@ class GateEvaluationHandlerTest {
 
     @Test
     void aRetriedLookReturnsTheVerdictItsFirstAttemptRecordedWithoutJudgingAgain() {
-        GateEvaluationService.Result first = new GateEvaluationService.Result(new dev.ragcanary.core.gate.Verdict("one",
+        GateEvaluationService.Result first = new GateEvaluationService.Result(new Verdict("one",
                 0.01, Decision.EXTEND, "recorded by the first attempt", 0, List.of()), "rollouts/r/gate/one/look-1.json");
         GateEvaluationHandler retried = new GateEvaluationHandler(new GateEvaluationService(metrics, store,
                 GateEngine.standard(), new VerdictLog() {
                     @Override
-                    public void record(dev.ragcanary.core.rollout.RolloutRequest plan, dev.ragcanary.core.gate.Verdict v,
-                                       String key, dev.ragcanary.core.traffic.Step step) {
+                    public void record(RolloutRequest plan, Verdict v,
+                                       String key, Step step) {
                         throw new AssertionError("a retried look must not record again");
                     }
 
                     @Override
-                    public java.util.Optional<GateEvaluationService.Result> recorded(
-                            dev.ragcanary.core.rollout.RolloutRequest plan, dev.ragcanary.core.traffic.Step step) {
-                        return java.util.Optional.of(first);
+                    public Optional<GateEvaluationService.Result> recorded(RolloutRequest plan, Step step) {
+                        return Optional.of(first);
                     }
                 }), new ControllerMetrics(metricLines::add, Clock.systemUTC()));
         ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -2,8 +2,10 @@ package dev.ragcanary.local.faults;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -45,7 +47,7 @@ public final class FaultInjector {
     private final ThreadLocal<Invocation> current = new ThreadLocal<>();
     private final Map<String, Integer> invocationsByContext = new HashMap<>();
     private final List<Point> recorded = new ArrayList<>();
-    private final java.util.Set<Point> tookEffect = new java.util.HashSet<>();
+    private final Set<Point> tookEffect = new HashSet<>();
     private Fault fault;
     private boolean faultFired;
     private final List<Interleaving> interleavings = new ArrayList<>();

@@ -9,10 +9,12 @@ import dev.ragcanary.local.faults.FaultInjector.Point;
 import dev.ragcanary.testsupport.Dynalite;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -65,7 +67,7 @@ public final class FaultMatrix {
     private final int lanes;
     private final AtomicInteger ids = new AtomicInteger();
     /** Each flow's end with no fault, from its recording run. */
-    private final Map<String, SafetyInvariants.End> flowEnds = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, SafetyInvariants.End> flowEnds = new ConcurrentHashMap<>();
 
     /** @param lanes cases run at once (each a node runner and its handlers) */
     public FaultMatrix(ProjectLayout layout, int lanes) {
@@ -122,7 +124,7 @@ public final class FaultMatrix {
             }
             flowEnds.put(flow.name(), result.verdict().end());
             List<Point> points = rollout.faults.recorded();
-            Set<Point> tookEffect = new java.util.HashSet<>();
+            Set<Point> tookEffect = new HashSet<>();
             points.stream().filter(rollout.faults::tookEffect).forEach(tookEffect::add);
             return new Recording(points, tookEffect, List.copyOf(rollout.primaryStates),
                     List.copyOf(rollout.secondStates));

@@ -5,9 +5,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.local.faults.FaultMatrix.Row;
 import dev.ragcanary.local.faults.SafetyInvariants.End;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The fault matrix's answer: per call × fault kind (and per group of stops and interleavings) how many cases ended
@@ -45,8 +47,8 @@ public record FaultReport(List<Row> rows) {
 
     /** The table: one line per group, with the number of cases per end. */
     public String table() {
-        Map<String, List<Row>> byGroup = new java.util.TreeMap<>();
-        rows.forEach(r -> byGroup.computeIfAbsent(r.group(), g -> new java.util.ArrayList<>()).add(r));
+        Map<String, List<Row>> byGroup = new TreeMap<>();
+        rows.forEach(r -> byGroup.computeIfAbsent(r.group(), g -> new ArrayList<>()).add(r));
         int width = Math.max(40, byGroup.keySet().stream().mapToInt(String::length).max().orElse(0));
         String format = "%-" + width + "s %6s %9s %11s %12s %8s %7s %12s%n";
         StringBuilder out = new StringBuilder();

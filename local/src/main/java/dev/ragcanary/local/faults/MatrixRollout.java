@@ -31,7 +31,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Phaser;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -81,13 +84,13 @@ final class MatrixRollout implements AutoCloseable {
     private final Map<String, List<String>> entries = new HashMap<>();
     private final AtomicReference<LocalRollout.Run> primary = new AtomicReference<>();
     /** Invocations still running: a stopped execution's Lambda may outlive it, and the check waits for it. */
-    private final java.util.concurrent.Phaser inFlight = new java.util.concurrent.Phaser(1);
+    private final Phaser inFlight = new Phaser(1);
     private LocalExecution.AbortOn abortOn;
     private boolean abortSecond;
     private boolean cleanupDeliveredTwice;
     /** States entered by the primary and by a second execution, as "machine/state". */
-    final List<String> primaryStates = new java.util.concurrent.CopyOnWriteArrayList<>();
-    final List<String> secondStates = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final List<String> primaryStates = new CopyOnWriteArrayList<>();
+    final List<String> secondStates = new CopyOnWriteArrayList<>();
 
     MatrixRollout(ProjectLayout layout, Dynalite dynalite, LocalRunner runner, String caseId, Flow flow) {
         this.layout = layout;
@@ -233,7 +236,7 @@ final class MatrixRollout implements AutoCloseable {
             inFlight.awaitAdvanceInterruptibly(inFlight.arrive(), 30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (java.util.concurrent.TimeoutException e) {
+        } catch (TimeoutException e) {
             throw new IllegalStateException("an invocation was still running 30 s after the rollout ended", e);
         }
     }

@@ -16,6 +16,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Stream;
 
 /**
  * Moves a rollout through its lifecycle on the Lambda alias: start, shift, promote, rollback, release.
@@ -358,7 +360,7 @@ public final class WeightShifter {
             boolean settled = promoted
                     ? matches(alias, state.canaryVersion(), Map.of())
                     : !alias.functionVersion().equals(state.canaryVersion()) && alias.weightOf(state.canaryVersion()) == 0;
-            return settled ? java.util.stream.Stream.<String>empty() : java.util.stream.Stream.of(region + " routes "
+            return settled ? Stream.<String>empty() : Stream.of(region + " routes "
                     + describe(alias.functionVersion(), alias.additionalVersionWeights()));
         }).toList();
     }
@@ -368,7 +370,7 @@ public final class WeightShifter {
      * its epoch moved at any point, the canary weight is put back to 0 and the raise fails as fenced.
      */
     private RolloutState raiseFenced(RolloutRequest plan, RolloutState before, Step step, Runnable raises,
-                                     java.util.function.Function<RolloutState, Optional<Change>> decide) {
+                                     Function<RolloutState, Optional<Change>> decide) {
         try {
             raises.run();
         } catch (RuntimeException raiseFailed) {
