@@ -99,8 +99,10 @@ public final class ReleaseCommand implements Callable<Integer> {
             }
             RolloutRequest plan = RolloutRequestParser.parse(owner.input());
             LambdaAliasControl aliases = new LambdaAliasControl(lambdas::in);
-            // A release moves no weight and purges no cache: it only frees the lock once the aliases verify.
-            WeightShifter shifter = new WeightShifter(aliases, aliases, store, ledger, CachePurger.NONE, Clock.systemUTC());
+            // A release purges no cache. It frees the lock once the aliases verify, taking back a rolled-back canary's
+            // weight first, and not before a shift that read the rollout ACTIVE can no longer be running.
+            WeightShifter shifter = new WeightShifter(aliases, aliases, store, ledger, CachePurger.NONE, Clock.systemUTC(),
+                    WeightShifter.LATE_RAISE_WINDOW);
             Step step = Step.first("cli/release/" + UUID.randomUUID());
             RolloutState released = release(shifter, plan, step);
             LedgerEntry entry = released.lastEntry();

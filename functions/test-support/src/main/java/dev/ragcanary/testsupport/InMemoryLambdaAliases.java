@@ -22,6 +22,7 @@ public final class InMemoryLambdaAliases implements AliasControl, FunctionVersio
     private final Map<String, AliasState> aliases = new ConcurrentHashMap<>();
     private final Set<String> versions = ConcurrentHashMap.newKeySet();
     private final AtomicLong revisions = new AtomicLong();
+    private final Set<String> denied = ConcurrentHashMap.newKeySet();
 
     /** Publishes versions of a function in a region. */
     public InMemoryLambdaAliases publish(String region, String functionName, String... publishedVersions) {
@@ -37,6 +38,12 @@ public final class InMemoryLambdaAliases implements AliasControl, FunctionVersio
         return this;
     }
 
+    /** From now on, UpdateAlias in {@code region} is denied (the caller's role lacks the permission there). */
+    public InMemoryLambdaAliases denyUpdates(String region) {
+        denied.add(region);
+        return this;
+    }
+
     @Override
     public AliasState read(String region, String functionName, String alias) {
         AliasState state = aliases.get(key(region, functionName, alias));
@@ -49,6 +56,10 @@ public final class InMemoryLambdaAliases implements AliasControl, FunctionVersio
     @Override
     public synchronized AliasState update(String region, String functionName, String alias, String functionVersion,
                                           Map<String, Double> additionalVersionWeights, String expectedRevisionId) {
+        if (denied.contains(region)) {
+            throw new IllegalStateException("AccessDeniedException: not authorized to perform lambda:UpdateAlias on "
+                    + functionName + ":" + alias + " in " + region);
+        }
         AliasState current = read(region, functionName, alias);
         if (!current.revisionId().equals(expectedRevisionId)) {
             throw new StaleRevisionException("alias " + functionName + ":" + alias + " in " + region

@@ -42,11 +42,12 @@ public final class DependencyFactory {
 
     /**
      * {@code LATE_RAISE_WINDOW_SECONDS}, which the stack sets to this function's timeout plus a margin: how long after a
-     * rollback a shift that read the rollout ACTIVE may still be running. Unset (a local invocation): 45 s, the stack's
-     * value.
+     * rollback a shift that read the rollout ACTIVE may still be running. Unset (a local invocation):
+     * {@link WeightShifter#LATE_RAISE_WINDOW}.
      */
     static Duration lateRaiseWindow(Map<String, String> env) {
-        String seconds = env.getOrDefault("LATE_RAISE_WINDOW_SECONDS", "45");
+        String seconds = env.getOrDefault("LATE_RAISE_WINDOW_SECONDS",
+                String.valueOf(WeightShifter.LATE_RAISE_WINDOW.toSeconds()));
         if (!seconds.matches("\\d{1,4}")) {
             throw new IllegalStateException("environment variable LATE_RAISE_WINDOW_SECONDS must be a number of seconds"
                     + " (the stack sets it to the weight shifter's timeout plus a margin) but was " + seconds);

@@ -39,6 +39,11 @@ import java.util.stream.Stream;
  * </ul>
  */
 public final class WeightShifter {
+    /**
+     * The late-raise window of the deployed weight shifter: its 30 s function timeout and a 15 s margin. The stack sets
+     * the function's {@code LATE_RAISE_WINDOW_SECONDS} from its timeout (and checks this value against it).
+     */
+    public static final Duration LATE_RAISE_WINDOW = Duration.ofSeconds(45);
     private static final double WEIGHT_TOLERANCE = 1e-9;
     /** Writes of a lowering tried before giving up when other writers keep changing the alias. */
     private static final int LOWERING_ATTEMPTS = 3;
