@@ -402,6 +402,25 @@ class OperatorCommandsTest {
     }
 
     @Test
+    void releaseRightAfterARollbackIsRefusedUntilTheLateRaiseWindowHasPassed() throws Exception {
+        Rollout rollout = atStageOne("release-soon-v42", "release-soon-fn");
+        new WeightShifter(rollout.aliases(), rollout.aliases(), new DynamoDbRolloutStore(DYNAMO.client(), TABLE),
+                new DynamoDbLedger(DYNAMO.client(), TABLE), CachePurger.NONE, Clock.systemUTC())
+                .rollback(rollout.plan(), "gate ROLLBACK at stage one", Step.first("rollback"));
+        sfn.then(SfnStub.ok(describe(ownerName(rollout.id()), "FAILED", rollout.startInput())));
+        List<LedgerEntry> before = ledgerOf(rollout.id(), rollout.function());
+
+        CliRun run = CliRun.withEnv(env(), "release", rollout.id(), "--reason", "alias fixed by hand");
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("refused, nothing changed: rollout release-soon-v42 was rolled back less than 45 s ago")
+                .contains("run ./canary release release-soon-v42 again then").doesNotContain("\tat ");
+        assertThat(lambda.requests()).as("no alias is read or written before the window has passed").isEmpty();
+        assertThat(stateOf(rollout.function()).status()).isEqualTo(RolloutStatus.ROLLED_BACK);
+        assertThat(ledgerOf(rollout.id(), rollout.function())).isEqualTo(before);
+    }
+
+    @Test
     void releasingTwiceChangesNothingTheSecondTime() throws Exception {
         Rollout rollout = atStageOne("release-twice-v42", "release-twice-fn").rolledBack();
         sfn.then(SfnStub.ok(describe(ownerName(rollout.id()), "FAILED", rollout.startInput())));

@@ -9,6 +9,7 @@ import dev.ragcanary.core.rollout.RolloutRequest;
 import dev.ragcanary.core.rollout.RolloutRequestParser;
 import dev.ragcanary.core.traffic.CachePurger;
 import dev.ragcanary.core.traffic.CanaryStillRoutedException;
+import dev.ragcanary.core.traffic.LateRaiseWindowException;
 import dev.ragcanary.core.traffic.LedgerEntry;
 import dev.ragcanary.core.traffic.LockKeptException;
 import dev.ragcanary.core.traffic.RolloutState;
@@ -132,11 +133,14 @@ public final class ReleaseCommand implements Callable<Integer> {
                     step);
         } catch (LockKeptException kept) {
             throw new UsageProblem("refused, " + kept.getMessage() + " (recorded in the ledger)");
+        } catch (LateRaiseWindowException tooSoon) {
+            throw new UsageProblem("refused, nothing changed: " + tooSoon.getMessage() + "; run ./canary release "
+                    + rolloutId + " again then");
         } catch (CanaryStillRoutedException routed) {
             throw new UsageProblem("refused: " + routed.getMessage() + ". Its execution has ended without rolling"
-                    + " back, and release never moves weight: roll the canary back first (invoke the weight shifter"
-                    + " with action rollback and this rollout's start input, as in events/weight-shifter/rollback.json),"
-                    + " then run ./canary release " + rolloutId + " again");
+                    + " back, and release does not roll back an ACTIVE rollout: roll the canary back first (invoke the"
+                    + " weight shifter with action rollback and this rollout's start input, as in"
+                    + " events/weight-shifter/rollback.json), then run ./canary release " + rolloutId + " again");
         } catch (IllegalStateException refused) {
             throw new UsageProblem("refused: " + refused.getMessage());
         } catch (RolloutStore.ConcurrentUpdateException busy) {

@@ -9,6 +9,7 @@ import static dev.ragcanary.dynamodb.Attr.strings;
 import static dev.ragcanary.dynamodb.Attr.text;
 
 import dev.ragcanary.core.traffic.RolloutState;
+import dev.ragcanary.core.traffic.RolloutStateReader;
 import dev.ragcanary.core.traffic.RolloutStatus;
 import dev.ragcanary.core.traffic.RolloutStore;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
@@ -32,6 +34,11 @@ import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
  */
 public final class DynamoDbRolloutStore implements RolloutStore {
     static final String STATE_SK = "STATE";
+    /** Every attribute {@link #toItem} writes but the keys and {@code lastEntry}: what a router reads. */
+    static final List<String> ROUTING_ATTRIBUTES = List.of("rolloutId", "functionName", "alias", "controlVersion",
+            "canaryVersion", "stage", "weight", "epoch", "status", "regions", "regionWeights", "trustedTenants",
+            "stickyKeyAttribute", "stickySource", "stickyHours", "canaryCachePrefix", "ledgerSequence", "revision",
+            "ownerExecutionArn");
 
     private final DynamoDbClient dynamo;
     private final String table;
@@ -47,8 +54,26 @@ public final class DynamoDbRolloutStore implements RolloutStore {
 
     @Override
     public Optional<RolloutState> read(String functionName, String alias) {
-        Map<String, AttributeValue> item = dynamo.getItem(GetItemRequest.builder().tableName(table).consistentRead(true)
-                .key(Map.of("pk", s(pk(functionName, alias)), "sk", s(STATE_SK))).build()).item();
+        return read(functionName, alias, request -> { });
+    }
+
+    /**
+     * Reads the state without its {@code lastEntry} (a verdict's detail can be kilobytes): a router re-reads the
+     * state every few seconds on its request path and never needs the ledger. Read-only, so no state loses its entry.
+     */
+    public RolloutStateReader routingReader() {
+        Map<String, String> names = new LinkedHashMap<>();
+        ROUTING_ATTRIBUTES.forEach(attribute -> names.put("#" + attribute, attribute));
+        String projection = String.join(", ", names.keySet());
+        return (functionName, alias) -> read(functionName, alias,
+                request -> request.projectionExpression(projection).expressionAttributeNames(names));
+    }
+
+    private Optional<RolloutState> read(String functionName, String alias, Consumer<GetItemRequest.Builder> projection) {
+        GetItemRequest.Builder request = GetItemRequest.builder().tableName(table).consistentRead(true)
+                .key(Map.of("pk", s(pk(functionName, alias)), "sk", s(STATE_SK)));
+        projection.accept(request);
+        Map<String, AttributeValue> item = dynamo.getItem(request.build()).item();
         return item == null || item.isEmpty() ? Optional.empty() : Optional.of(fromItem(item));
     }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.traffic.LedgerEntry;
 import dev.ragcanary.core.traffic.RolloutState;
+import dev.ragcanary.core.traffic.RolloutStateReader;
 import dev.ragcanary.core.traffic.RolloutStatus;
 import dev.ragcanary.core.traffic.RolloutStore;
 import dev.ragcanary.testsupport.DynaliteExtension;
@@ -13,6 +14,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -51,6 +53,22 @@ class DynamoDbRolloutStoreTest {
         assertThat(read.regionWeights().keySet()).containsExactly("us-east-1", "eu-west-1");
         assertThat(DYNAMO.client().getItem(b -> b.tableName("rollouts").key(Map.of(
                 "pk", Attr.s("ALIAS#fn-roundtrip#live"), "sk", Attr.s("STATE")))).item()).containsKey("epoch");
+    }
+
+    @Test
+    void theRoutingReaderReadsEveryFieldButTheLastEntry() {
+        RolloutState stored = store.acquire(state("fn-routing", "r1", OWNER));
+        RolloutStateReader routing = new DynamoDbRolloutStore(DYNAMO.client(), "rollouts").routingReader();
+
+        RolloutState routed = routing.read("fn-routing", "live").orElseThrow();
+
+        assertThat(routed.lastEntry()).isNull();
+        assertThat(routed).usingRecursiveComparison().ignoringFields("lastEntry").isEqualTo(stored);
+        assertThat(routed.regionWeights().keySet()).containsExactly("us-east-1", "eu-west-1");
+        assertThat(DynamoDbRolloutStore.toItem(stored).keySet()).as("the routing projection names every state attribute")
+                .containsExactlyInAnyOrderElementsOf(Stream.concat(Stream.of("pk", "sk", "lastEntry"),
+                        DynamoDbRolloutStore.ROUTING_ATTRIBUTES.stream()).toList());
+        assertThat(routing.read("fn-never-rolled-out", "live")).isEmpty();
     }
 
     @Test

@@ -64,9 +64,10 @@ class StickyRoutingOnDynamoDbTest {
                 """.formatted(function, function));
     }
 
+    /** Reads the state as the deployed router does ({@link DynamoDbRolloutStore#routingReader()}). */
     private StickyRouter router(String function) {
-        return new StickyRouter(new StickyRouter.Settings(function, "live", "us-east-1", STATE_CACHE, 0), rollouts,
-                assignments, clock, () -> 1);
+        return new StickyRouter(new StickyRouter.Settings(function, "live", "us-east-1", STATE_CACHE, 0),
+                rollouts.routingReader(), assignments, clock, () -> 1);
     }
 
     private static RouteRequest user(String key) {

@@ -43,7 +43,7 @@ public final class DependencyFactory {
         String region = env.get("AWS_REGION");
         StickyRouter router = new StickyRouter(
                 new StickyRouter.Settings(function, alias, region, Duration.ofSeconds(cacheSeconds), shadowRate),
-                new DynamoDbRolloutStore(dynamo, rollouts), new DynamoDbAssignmentStore(dynamo, assignments),
+                new DynamoDbRolloutStore(dynamo, rollouts).routingReader(), new DynamoDbAssignmentStore(dynamo, assignments),
                 Clock.systemUTC(), () -> ThreadLocalRandom.current().nextDouble());
         Telemetry telemetry = new Telemetry(System.out::println, function, alias, region == null ? "local" : region);
         return new TrafficRouter(router, new LambdaVersionInvoker(lambda, function), telemetry, mode, Clock.systemUTC());

@@ -41,7 +41,7 @@ public final class FaultInjector {
      * Another writer at a point: {@code action} runs just before the call ({@code before}) or just after it took
      * effect, on the calling thread, so the interleaving is exact and repeatable.
      */
-    public record Interleaving(Point point, boolean before, String label, Runnable action) {
+    public record Interleaving(Point point, boolean before, Runnable action) {
     }
 
     private final ThreadLocal<Invocation> current = new ThreadLocal<>();

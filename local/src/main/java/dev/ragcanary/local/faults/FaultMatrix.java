@@ -174,7 +174,7 @@ public final class FaultMatrix {
 
     private Case stopAt(Point point, boolean before, String label) {
         return new Case(nextId(), Flow.HEALTHY, "interleaving", label, false, rollout -> rollout.faults.interleave(
-                new Interleaving(point, before, label, () -> {
+                new Interleaving(point, before, () -> {
                     rollout.stopPrimary();
                     rollout.cleanUpPrimary("ABORTED");
                 })));
@@ -190,7 +190,7 @@ public final class FaultMatrix {
         return new Case(nextId(), Flow.HEALTHY, "interleaving", label, false, rollout -> {
             rollout.timeOutTask("weight-shifter shift ten");
             rollout.faults.pause(lateWrite);
-            rollout.faults.interleave(new Interleaving(resumeAfter, false, label, () -> rollout.faults.resume(lateWrite)));
+            rollout.faults.interleave(new Interleaving(resumeAfter, false, () -> rollout.faults.resume(lateWrite)));
         });
     }
 

@@ -17,13 +17,11 @@ final class FaultyControlPlane implements AliasControl, FunctionVersions {
 
     private final FaultInjector faults;
     private final Map<String, AliasState> aliases = new TreeMap<>();
-    private final String canaryVersion;
     private int revisions;
 
     /** Every region's alias starts on {@code controlVersion} with no routing; both versions are published. */
-    FaultyControlPlane(FaultInjector faults, Iterable<String> regions, String controlVersion, String canaryVersion) {
+    FaultyControlPlane(FaultInjector faults, Iterable<String> regions, String controlVersion) {
         this.faults = faults;
-        this.canaryVersion = canaryVersion;
         regions.forEach(region -> aliases.put(region, new AliasState(controlVersion, Map.of(), nextRevision())));
     }
 
@@ -66,10 +64,6 @@ final class FaultyControlPlane implements AliasControl, FunctionVersions {
     /** The alias in every region now, read without passing a call point. */
     synchronized Map<String, AliasState> aliases() {
         return Map.copyOf(aliases);
-    }
-
-    String canaryVersion() {
-        return canaryVersion;
     }
 
     private static RuntimeException failure(FaultKind kind, String call) {

@@ -96,7 +96,7 @@ final class MatrixRollout implements AutoCloseable {
         this.layout = layout;
         this.caseId = caseId;
         this.flow = flow;
-        this.controlPlane = new FaultyControlPlane(faults, StartInputs.REGIONS, StartInputs.CONTROL, StartInputs.CANARY);
+        this.controlPlane = new FaultyControlPlane(faults, StartInputs.REGIONS, StartInputs.CONTROL);
         JsonNode probeSet;
         try {
             probeSet = Json.MAPPER.readTree(Files.readString(layout.root().resolve("events/probes/gold.json")));
@@ -140,7 +140,7 @@ final class MatrixRollout implements AutoCloseable {
         primary.get().abort("stopped by the fault matrix");
     }
 
-    record Result(Verdict verdict, String executionStatus, boolean faultFired, List<String> cleanupFailures) {
+    record Result(Verdict verdict, String executionStatus, boolean faultFired) {
     }
 
     Result run() {
@@ -165,12 +165,11 @@ final class MatrixRollout implements AutoCloseable {
         primary.set(local.start(input, startSecondAtStageOne, abortSecond ? LocalExecution.Options.FAST
                 : LocalExecution.Options.FAST.withAbortOn(abortOn)));
         RolloutOutcome outcome = primary.get().await();
-        List<String> cleanupFailures = new ArrayList<>(outcome.cleanupFailures());
         if (cleanupDeliveredTwice) {
-            cleanupFailures.addAll(primary.get().cleanUp(outcome.execution().status()));
+            primary.get().cleanUp(outcome.execution().status());
         }
         if (second.get() != null) {
-            cleanupFailures.addAll(second.get().await().cleanupFailures());
+            second.get().await();
         }
         awaitLateTasks();
         awaitInvocationsStillRunning();
@@ -178,7 +177,7 @@ final class MatrixRollout implements AutoCloseable {
         var state = local.rolloutState(caseId, "live");
         Verdict verdict = SafetyInvariants.check(rolloutId, StartInputs.CONTROL, StartInputs.CANARY,
                 controlPlane.aliases(), state, local.ledger(rolloutId, state));
-        return new Result(verdict, outcome.execution().status(), faults.faultFired(), cleanupFailures);
+        return new Result(verdict, outcome.execution().status(), faults.faultFired());
     }
 
     private static RolloutListener recording(List<String> states) {

@@ -20,17 +20,15 @@ public final class LedgerNotes {
      * recorded the first time instead of deciding again.
      */
     public Optional<LedgerEntry> recorded(RolloutRequest plan, Step step) {
-        return commits.entryOf(WeightShifter.owned(store, plan), step);
+        return commits.entryOf(plan, step);
     }
 
     /** Notes about a running rollout: moot once it ended, so they are not written after it. */
     private static final Set<Type> WHILE_ACTIVE = Set.of(Type.VERDICT, Type.APPROVAL, Type.ABORT_REQUESTED);
 
-    private final RolloutStore store;
     private final RolloutCommits commits;
 
     public LedgerNotes(RolloutStore store, Ledger ledger, Clock clock) {
-        this.store = store;
         this.commits = new RolloutCommits(store, ledger, clock);
     }
 

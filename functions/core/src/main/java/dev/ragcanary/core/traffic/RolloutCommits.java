@@ -5,6 +5,7 @@ import dev.ragcanary.core.rollout.RolloutRequest;
 import dev.ragcanary.core.traffic.LedgerEntry.Type;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -52,10 +53,11 @@ final class RolloutCommits {
     RolloutState commit(RolloutRequest plan, Step step, Consumer<RolloutState> guard,
                         Function<RolloutState, Optional<Change>> decide) {
         for (int attempt = 1; ; attempt++) {
-            RolloutState current = WeightShifter.owned(store, plan);
+            RolloutState current = owned(plan);
             guard.accept(current);
-            copyLastEntry(current);
-            if (committed(current, step)) {
+            List<LedgerEntry> written = ledger.entries(current.rolloutId());
+            copyLastEntryUnlessWritten(current, written);
+            if (entryOf(current, step, written).isPresent()) {
                 return current;
             }
             Optional<Change> change = decide.apply(current);
@@ -78,25 +80,32 @@ final class RolloutCommits {
         }
     }
 
-    /** Writes the state's last entry to the ledger if it is not there yet. */
+    /** Writes the state's last entry to the ledger (a conditional put: a no-op when it is there already). */
     void copyLastEntry(RolloutState state) {
         if (state.lastEntry() != null) {
             ledger.append(state.lastEntry());
         }
     }
 
-    /** Whether the request with {@code step}'s token already wrote an entry of this rollout. */
-    private boolean committed(RolloutState current, Step step) {
-        return entryOf(current, step).isPresent();
+    private void copyLastEntryUnlessWritten(RolloutState state, List<LedgerEntry> written) {
+        LedgerEntry last = state.lastEntry();
+        if (last != null && written.stream().noneMatch(e -> e.sequence() == last.sequence())) {
+            ledger.append(last);
+        }
     }
 
     /** The entry the request with {@code step}'s token wrote, if it did. */
-    Optional<LedgerEntry> entryOf(RolloutState current, Step step) {
+    Optional<LedgerEntry> entryOf(RolloutRequest plan, Step step) {
+        RolloutState current = owned(plan);
+        return entryOf(current, step, ledger.entries(current.rolloutId()));
+    }
+
+    private static Optional<LedgerEntry> entryOf(RolloutState current, Step step, List<LedgerEntry> written) {
         LedgerEntry last = current.lastEntry();
         if (last != null && step.token().equals(last.token())) {
             return Optional.of(last);
         }
-        return ledger.entries(current.rolloutId()).stream().filter(e -> step.token().equals(e.token())).findFirst();
+        return written.stream().filter(e -> step.token().equals(e.token())).findFirst();
     }
 
     /** When the rollout's last transition of {@code type} was committed (the state's own last entry, or the ledger's). */
@@ -112,5 +121,18 @@ final class RolloutCommits {
 
     Optional<RolloutState> read(RolloutRequest plan) {
         return store.read(plan.target().functionName(), plan.target().alias());
+    }
+
+    /** The state item of the plan's alias, refusing when another rollout holds it. */
+    RolloutState owned(RolloutRequest plan) {
+        String fn = plan.target().functionName();
+        String alias = plan.target().alias();
+        RolloutState state = read(plan).orElseThrow(() -> new IllegalStateException(
+                "no rollout on " + fn + ":" + alias + "; run the start action for " + plan.rolloutId() + " first"));
+        if (!state.rolloutId().equals(plan.rolloutId())) {
+            throw new IllegalStateException("rollout " + plan.rolloutId() + " does not hold " + fn + ":" + alias
+                    + "; its state belongs to rollout " + state.rolloutId() + " (" + state.status() + ")");
+        }
+        return state;
     }
 }

@@ -1,15 +1,10 @@
 package dev.ragcanary.core.traffic;
 
-import java.util.Optional;
-
 /**
  * The per-(function, alias) rollout state item, which is also the lock that allows one rollout per alias at a time.
  * Writes are conditional so two controllers (or a retried Step Functions task) can never overwrite each other.
  */
-public interface RolloutStore {
-
-    /** The state item for the alias, whatever its status; empty if no rollout ever ran on it. */
-    Optional<RolloutState> read(String functionName, String alias);
+public interface RolloutStore extends RolloutStateReader {
 
     /**
      * Takes the lock by writing {@code initial} if the alias has no state item or its rollout released the lock.

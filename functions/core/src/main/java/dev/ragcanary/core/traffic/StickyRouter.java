@@ -26,7 +26,7 @@ public final class StickyRouter {
     private final String functionName;
     private final String alias;
     private final String region;
-    private final RolloutStore rollouts;
+    private final RolloutStateReader rollouts;
     private final AssignmentStore assignments;
     private final Clock clock;
     private final Duration stateCacheTtl;
@@ -53,7 +53,7 @@ public final class StickyRouter {
     }
 
     /** @param random uniform 0..1 source for shadow sampling */
-    public StickyRouter(Settings settings, RolloutStore rollouts, AssignmentStore assignments, Clock clock,
+    public StickyRouter(Settings settings, RolloutStateReader rollouts, AssignmentStore assignments, Clock clock,
                         DoubleSupplier random) {
         this.functionName = settings.functionName();
         this.alias = settings.alias();

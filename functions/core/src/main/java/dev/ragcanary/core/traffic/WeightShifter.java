@@ -8,7 +8,6 @@ import dev.ragcanary.core.rollout.Stage;
 import dev.ragcanary.core.rollout.StageLadder;
 import dev.ragcanary.core.traffic.LedgerEntry.Type;
 import dev.ragcanary.core.traffic.RolloutCommits.Change;
-import dev.ragcanary.core.ports.TransientFailureException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.stream.Stream;
 
@@ -162,7 +162,7 @@ public final class WeightShifter {
      * control cache (a failed purge is recorded, never undoes the promotion).
      */
     public RolloutState promote(RolloutRequest plan, String executionArn, Step step) {
-        RolloutState found = owned(plan);
+        RolloutState found = commits.owned(plan);
         if (found.status() == RolloutStatus.PROMOTED) {
             // A retry whose first attempt committed may have lost its reply before the ledger copy and the purge.
             commits.copyLastEntry(found);
@@ -213,15 +213,9 @@ public final class WeightShifter {
         if (current.status() != RolloutStatus.ROLLED_BACK) {
             return current;
         }
-        // A region that cannot be reset must not stop the others, nor keep routers sending keys to the canary.
-        Map<String, RuntimeException> failed = new LinkedHashMap<>();
-        for (String region : plan.regions()) {
-            try {
-                lower(region, current.functionName(), current.alias(), current.controlVersion(), Map.of());
-            } catch (RuntimeException e) {
-                failed.put(region, e);
-            }
-        }
+        RolloutState rolledBack = current;
+        Map<String, RuntimeException> failed = inEveryRegion(plan, region -> lower(region, rolledBack.functionName(),
+                rolledBack.alias(), rolledBack.controlVersion(), Map.of()));
         try {
             purger.purge(current.canaryCachePrefix());
         } catch (RuntimeException purgeFailed) {
@@ -236,9 +230,8 @@ public final class WeightShifter {
                     + " alias could not be reset in " + where + "; run rollback again");
             failed.values().forEach(error::addSuppressed);
             try {
-                notes.record(plan, Type.INCOMPLETE, LockKeptException.REASON_PREFIX + "the alias could not be reset"
-                        + " in " + where + "; the rollback is retried, or fix the alias and free the lock with"
-                        + " ./canary release " + plan.rolloutId() + " --reason TEXT", null, step.then("lock-kept"));
+                recordLockKept(plan, "the alias could not be reset in " + where + "; the rollback is retried, or fix"
+                        + " the alias", step);
             } catch (RuntimeException noteFailed) {
                 error.addSuppressed(noteFailed);
             }
@@ -295,7 +288,7 @@ public final class WeightShifter {
      * not verify, the lock is kept, the ledger says so, and {@link LockKeptException} names the region.
      */
     public RolloutState release(RolloutRequest plan, String reason, Step step) {
-        RolloutState current = owned(plan);
+        RolloutState current = commits.owned(plan);
         if (current.status() == RolloutStatus.RELEASED) {
             commits.copyLastEntry(current);
             return current;
@@ -306,14 +299,13 @@ public final class WeightShifter {
         }
         if (current.status() == RolloutStatus.ROLLED_BACK) {
             awaitLateRaises(plan, current);
-            takeBackLateRaises(plan, current);
+            // Takes back what a late raise left; a region that still refuses is named by the check below.
+            inEveryRegion(plan, region -> takeCanaryOut(region, current));
         }
         List<String> unsettled = unsettledRegions(plan, current);
         if (!unsettled.isEmpty()) {
-            String why = LockKeptException.REASON_PREFIX + String.join("; ", unsettled) + "; once the alias is right, free it with"
-                    + " ./canary release " + plan.rolloutId() + " --reason TEXT";
-            notes.record(plan, Type.INCOMPLETE, why, null, step.then("lock-kept"));
-            throw new LockKeptException(why);
+            throw new LockKeptException(recordLockKept(plan, String.join("; ", unsettled) + "; once the alias is right",
+                    step));
         }
         String because = "lock released after " + current.status()
                 + (reason == null || reason.isBlank() ? "" : ": " + reason);
@@ -336,25 +328,36 @@ public final class WeightShifter {
     private void awaitLateRaises(RolloutRequest plan, RolloutState rolledBack) {
         Instant safe = commits.lastTransitionAt(rolledBack, Type.ROLLED_BACK).plus(lateRaiseWindow);
         if (clock.instant().isBefore(safe)) {
-            throw new TransientFailureException("rollout " + plan.rolloutId() + " was rolled back less than "
+            throw new LateRaiseWindowException("rollout " + plan.rolloutId() + " was rolled back less than "
                     + lateRaiseWindow.toSeconds() + " s ago; its lock is released from " + safe + " on, when no shift"
                     + " that read it ACTIVE can still be running");
         }
     }
 
-    /** Lowers any canary weight a late raise left after the rollback, so the release finds weight 0 where it can. */
-    private void takeBackLateRaises(RolloutRequest plan, RolloutState rolledBack) {
+    /**
+     * Applies {@code change} to every region's alias; a region that fails does not stop the others (a lowering left
+     * undone in one region must not leave the canary's weight up in the next).
+     *
+     * @return the regions that failed, with why
+     */
+    private static Map<String, RuntimeException> inEveryRegion(RolloutRequest plan, Consumer<String> change) {
+        Map<String, RuntimeException> failed = new LinkedHashMap<>();
         for (String region : plan.regions()) {
             try {
-                AliasState alias = aliases.read(region, rolledBack.functionName(), rolledBack.alias());
-                if (alias.functionVersion().equals(rolledBack.canaryVersion())
-                        || alias.weightOf(rolledBack.canaryVersion()) > 0) {
-                    lower(region, rolledBack.functionName(), rolledBack.alias(), rolledBack.controlVersion(), Map.of());
-                }
-            } catch (AliasControl.StaleRevisionException | IllegalStateException notNow) {
-                // The verification below names the region and keeps the lock.
+                change.accept(region);
+            } catch (RuntimeException e) {
+                failed.put(region, e);
             }
         }
+        return failed;
+    }
+
+    /** Records that the lock stays held, and why, in the words {@link RolloutState#lockKept()} recognises. */
+    private String recordLockKept(RolloutRequest plan, String why, Step step) {
+        String reason = LockKeptException.REASON_PREFIX + why + ", free it with ./canary release " + plan.rolloutId()
+                + " --reason TEXT";
+        notes.record(plan, Type.INCOMPLETE, reason, null, step.then("lock-kept"));
+        return reason;
     }
 
     /** Regions whose alias is not where the rollout's status says it must be, each with what it routes. */
@@ -378,29 +381,19 @@ public final class WeightShifter {
                                      Function<RolloutState, Optional<Change>> decide) {
         try {
             raises.run();
-        } catch (RuntimeException raiseFailed) {
-            Optional<RolloutState> now = commits.read(plan);
-            if (now.isPresent() && stillDriving(now.get(), before)) {
-                throw raiseFailed;
-            }
-            throw fenced(plan, before, now.orElse(null), raiseFailed);
-        }
-        try {
             return commits.commit(plan, step, current -> {
                 if (!stillDriving(current, before)) {
                     throw new RolloutFencedException(fencedMessage(plan, before, current));
                 }
             }, decide);
-        } catch (RolloutFencedException e) {
-            throw fenced(plan, before, commits.read(plan).orElse(null), e);
-        } catch (RuntimeException commitFailed) {
-            // E.g. the item now belongs to another rollout: whatever failed, a raise the rollout no longer backs goes,
-            // unless the failure came after this very commit took effect (a lost reply): then the raise stands.
+        } catch (RuntimeException failed) {
+            // Whatever failed (a raise, the commit, a fence, the item now held by another rollout), a raise the
+            // rollout no longer backs goes; unless this very commit took effect and only its reply was lost.
             Optional<RolloutState> now = commits.read(plan);
             if (now.isPresent() && (stillDriving(now.get(), before) || committedBy(now.get(), step))) {
-                throw commitFailed;
+                throw failed;
             }
-            throw fenced(plan, before, now.orElse(null), commitFailed);
+            throw fenced(plan, before, now.orElse(null), failed);
         }
     }
 
@@ -417,11 +410,7 @@ public final class WeightShifter {
         RolloutFencedException fenced = new RolloutFencedException(fencedMessage(plan, before, now)
                 + "; its canary weight is back at 0");
         fenced.addSuppressed(cause);
-        try {
-            putCanaryWeightBack(plan, before);
-        } catch (RuntimeException couldNotLower) {
-            fenced.addSuppressed(couldNotLower);
-        }
+        inEveryRegion(plan, region -> takeCanaryOut(region, before)).values().forEach(fenced::addSuppressed);
         return fenced;
     }
 
@@ -431,23 +420,21 @@ public final class WeightShifter {
                 ? "epoch " + now.epoch() + " " + now.status() : "held by rollout " + now.rolloutId()) + ")";
     }
 
-    /** Takes this rollout's canary out of every region's alias, leaving whatever else the alias routes. */
-    private void putCanaryWeightBack(RolloutRequest plan, RolloutState before) {
-        for (String region : plan.regions()) {
-            AliasState alias = aliases.read(region, before.functionName(), before.alias());
-            if (alias.functionVersion().equals(before.canaryVersion())) {
-                lower(region, before.functionName(), before.alias(), before.controlVersion(), Map.of());
-            } else if (alias.weightOf(before.canaryVersion()) > 0) {
-                Map<String, Double> others = new LinkedHashMap<>(alias.additionalVersionWeights());
-                others.remove(before.canaryVersion());
-                lower(region, before.functionName(), before.alias(), alias.functionVersion(), others);
-            }
+    /** Takes the rollout's canary out of the region's alias, leaving whatever else the alias routes. */
+    private void takeCanaryOut(String region, RolloutState state) {
+        AliasState alias = aliases.read(region, state.functionName(), state.alias());
+        if (alias.functionVersion().equals(state.canaryVersion())) {
+            lower(region, state.functionName(), state.alias(), state.controlVersion(), Map.of());
+        } else if (alias.weightOf(state.canaryVersion()) > 0) {
+            Map<String, Double> others = new LinkedHashMap<>(alias.additionalVersionWeights());
+            others.remove(state.canaryVersion());
+            lower(region, state.functionName(), state.alias(), alias.functionVersion(), others);
         }
     }
 
     /** The plan's state if this execution may raise its weight: owned by it (or no owner recorded) and ACTIVE. */
     private RolloutState driving(RolloutRequest plan, String executionArn, String what) {
-        RolloutState current = owned(plan);
+        RolloutState current = commits.owned(plan);
         if (current.status() != RolloutStatus.ACTIVE) {
             throw new RolloutFencedException("rollout " + plan.rolloutId() + " is " + current.status() + " (epoch "
                     + current.epoch() + "); refusing the " + what);
@@ -457,23 +444,6 @@ public final class WeightShifter {
                     + current.ownerExecutionArn() + ", not " + executionArn + "; refusing the " + what);
         }
         return current;
-    }
-
-    private RolloutState owned(RolloutRequest plan) {
-        return owned(store, plan);
-    }
-
-    /** The state item of the plan's alias, refusing when another rollout holds it. */
-    static RolloutState owned(RolloutStore store, RolloutRequest plan) {
-        String fn = plan.target().functionName();
-        String alias = plan.target().alias();
-        RolloutState state = store.read(fn, alias).orElseThrow(() -> new IllegalStateException(
-                "no rollout on " + fn + ":" + alias + "; run the start action for " + plan.rolloutId() + " first"));
-        if (!state.rolloutId().equals(plan.rolloutId())) {
-            throw new IllegalStateException("rollout " + plan.rolloutId() + " does not hold " + fn + ":" + alias
-                    + "; its state belongs to rollout " + state.rolloutId() + " (" + state.status() + ")");
-        }
-        return state;
     }
 
     private void clearStrayCanaryWeight(RolloutRequest plan) {

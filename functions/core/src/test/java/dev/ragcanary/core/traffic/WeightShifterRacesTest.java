@@ -178,18 +178,26 @@ class WeightShifterRacesTest {
         guarded.start(plan, OWNER, step());
         guarded.shift(plan, "ten", OWNER, step());
         guarded.rollback(plan, "gate said ROLLBACK", step());
-        // A shift that read ACTIVE before the rollback raised the alias and was killed before its fence.
-        aliases.alias("us-east-1", "41", Map.of("42", 0.1));
+        // A promotion that read ACTIVE before the rollback pointed us-east-1 at the canary and was killed before its
+        // fence; meanwhile an operator pointed eu-west-1 at an older version by hand.
+        aliases.alias("us-east-1", "42", Map.of());
+        aliases.alias("eu-west-1", "40", Map.of());
+        List<LedgerEntry> rolledBack = ledger.entries(plan.rolloutId());
 
         clock.advance(Duration.ofSeconds(44));
         assertThatThrownBy(() -> guarded.release(plan, "after rollback", step()))
-                .isInstanceOf(TransientFailureException.class).hasMessageContaining("rolled back less than 45 s ago");
+                .isInstanceOf(LateRaiseWindowException.class).isInstanceOf(TransientFailureException.class)
+                .hasMessageContaining("rolled back less than 45 s ago");
+        assertThat(aliases.in("us-east-1").functionVersion()).as("nothing changes inside the window").isEqualTo("42");
+        assertThat(ledger.entries(plan.rolloutId())).isEqualTo(rolledBack);
         clock.advance(Duration.ofSeconds(1));
         RolloutState released = guarded.release(plan, "after rollback", step());
 
         assertThat(released.status()).isEqualTo(RolloutStatus.RELEASED);
+        assertThat(aliases.in("us-east-1").functionVersion()).isEqualTo("41");
         assertThat(aliases.in("us-east-1").additionalVersionWeights()).isEmpty();
-        assertThat(aliases.in("eu-west-1").additionalVersionWeights()).isEmpty();
+        assertThat(aliases.in("eu-west-1").functionVersion()).as("release takes out the canary, nothing else")
+                .isEqualTo("40");
     }
 
     @Test
