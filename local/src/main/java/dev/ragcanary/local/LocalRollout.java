@@ -9,6 +9,7 @@ import dev.ragcanary.core.evidence.LocalFolderEvidenceStore;
 import dev.ragcanary.core.gate.GateEngine;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.metrics.ControllerMetrics;
+import dev.ragcanary.core.ops.ExecutionInputs;
 import dev.ragcanary.core.ports.AliasControl.AliasState;
 import dev.ragcanary.core.ports.EvidenceStore;
 import dev.ragcanary.core.probe.ReplayOptions;
@@ -119,8 +120,8 @@ public final class LocalRollout implements AutoCloseable {
         DynamoDbLedger ledger = new DynamoDbLedger(controllerDynamo, rolloutsTable);
         LocalBackends.Invocations wrap = backends.invocations();
         this.weightShifter = wrap.around("weight-shifter", new WeightShifterHandler(new WeightShifter(backends.aliases(),
-                backends.versions(), rollouts, ledger, new DynamoDbCachePurger(controllerDynamo, cacheTable),
-                Clock.systemUTC()), NO_METRICS));
+                backends.versions(), rollouts, ledger, new DynamoDbCachePurger(controllerDynamo, cacheTable,
+                Clock.systemUTC()), Clock.systemUTC()), NO_METRICS, NO_LOOKUP));
         this.endpoint = LocalLambdaEndpoint.start()
                 .register("weight-shifter", weightShifter)
                 .register("probe-replay", wrap.around("probe-replay", probeReplay(backends)))
@@ -148,6 +149,8 @@ public final class LocalRollout implements AutoCloseable {
 
     /** CloudWatch metric lines have no reader locally and would interleave with the rehearsal's progress. */
     private static final ControllerMetrics NO_METRICS = new ControllerMetrics(line -> { }, Clock.systemUTC());
+    /** The local status events always carry the execution's input, so the cleanup never has to read it by ARN. */
+    private static final ExecutionInputs NO_LOOKUP = executionArn -> Optional.empty();
 
     /** Starts dynalite, creates the tables, builds the fleet and the handlers; evidence goes to a temporary folder. */
     public static LocalRollout open(ProjectLayout layout, Scenario scenario) {

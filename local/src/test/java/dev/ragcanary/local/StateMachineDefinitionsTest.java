@@ -25,7 +25,7 @@ class StateMachineDefinitionsTest {
     private static final ProjectLayout LAYOUT = ProjectLayout.find();
     private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([^}]*)}");
     private static final String ROLL_BACK = "Roll back the canary to weight zero";
-    private static final String PROMOTE = "Promote the canary and purge the stale caches";
+    private static final String PROMOTE = "Promote the canary";
     private static final String OWNER_CHECK = "Does another execution own this rollout?";
     private static final String JOIN = "Wait for the running rollout";
 

@@ -1,7 +1,8 @@
 package dev.ragcanary.dynamodb;
 
 import dev.ragcanary.core.traffic.CachePurger;
-import java.util.ArrayList;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,26 +13,34 @@ import software.amazon.awssdk.services.dynamodb.model.DeleteRequest;
 import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
 import software.amazon.awssdk.services.dynamodb.model.KeyType;
 import software.amazon.awssdk.services.dynamodb.model.ScanRequest;
+import software.amazon.awssdk.services.dynamodb.model.ScanResponse;
 import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
 
 /**
  * Purges a DynamoDB-backed answer cache whose partition key values start with the variant's prefix (e.g.
- * {@code v2-cnr:<hash>}): a paginated scan for those keys, then batch deletes of 25, retrying unprocessed items.
+ * {@code v2-cnr:<hash>}): scan pages for those keys, each followed by batch deletes of 25 (retrying unprocessed items),
+ * until the scan ends or the deadline passes; the resume token is the scan's LastEvaluatedKey. The prefix is the start
+ * of the partition key, which a Query cannot select by, so a scan it is: a cache that wants a cheaper purge keys a
+ * secondary index by variant prefix, which this purger does not assume.
  */
 public final class DynamoDbCachePurger implements CachePurger {
     private static final int BATCH = 25;
     private static final int MAX_UNPROCESSED_ROUNDS = 10;
+    /** Keys examined per scan page: small enough that a page and its deletes fit in a few seconds. */
+    static final int SCAN_PAGE_ITEMS = 1000;
 
     private final DynamoDbClient dynamo;
     private final String table;
+    private final Clock clock;
 
-    public DynamoDbCachePurger(DynamoDbClient dynamo, String table) {
+    public DynamoDbCachePurger(DynamoDbClient dynamo, String table, Clock clock) {
         this.dynamo = dynamo;
         this.table = table;
+        this.clock = clock;
     }
 
     @Override
-    public long purge(String prefix) {
+    public PurgePage purge(String prefix, String resumeAfter, Instant deadline) {
         List<KeySchemaElement> keySchema = dynamo.describeTable(b -> b.tableName(table)).table().keySchema();
         String partitionKey = keySchema.stream().filter(k -> k.keyType() == KeyType.HASH).findFirst()
                 .orElseThrow().attributeName();
@@ -41,22 +50,29 @@ public final class DynamoDbCachePurger implements CachePurger {
             names.put("#k" + i, keyNames.get(i));
         }
         String partitionAlias = "#k" + keyNames.indexOf(partitionKey);
-        ScanRequest scan = ScanRequest.builder().tableName(table)
-                .filterExpression("begins_with(" + partitionAlias + ", :prefix)")
-                .projectionExpression(String.join(", ", names.keySet()))
-                .expressionAttributeNames(names)
-                .expressionAttributeValues(Map.of(":prefix", AttributeValue.fromS(prefix)))
-                .build();
+        Map<String, AttributeValue> startKey = resumeAfter == null ? null : ResumeToken.decode(resumeAfter);
         long deleted = 0;
-        List<WriteRequest> batch = new ArrayList<>(BATCH);
-        for (Map<String, AttributeValue> key : dynamo.scanPaginator(scan).items()) {
-            batch.add(WriteRequest.builder().deleteRequest(DeleteRequest.builder().key(key).build()).build());
-            if (batch.size() == BATCH) {
-                deleted += delete(batch);
-                batch = new ArrayList<>(BATCH);
-            }
-        }
-        if (!batch.isEmpty()) {
+        do {
+            ScanResponse page = dynamo.scan(ScanRequest.builder().tableName(table)
+                    .filterExpression("begins_with(" + partitionAlias + ", :prefix)")
+                    .projectionExpression(String.join(", ", names.keySet()))
+                    .expressionAttributeNames(names)
+                    .expressionAttributeValues(Map.of(":prefix", AttributeValue.fromS(prefix)))
+                    .limit(SCAN_PAGE_ITEMS)
+                    .exclusiveStartKey(startKey)
+                    .build());
+            deleted += deleteAll(page.items());
+            startKey = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
+        } while (startKey != null && clock.instant().isBefore(deadline));
+        return new PurgePage(deleted, startKey == null ? null : ResumeToken.encode(startKey));
+    }
+
+    private long deleteAll(List<Map<String, AttributeValue>> keys) {
+        long deleted = 0;
+        for (int from = 0; from < keys.size(); from += BATCH) {
+            List<WriteRequest> batch = keys.subList(from, Math.min(keys.size(), from + BATCH)).stream()
+                    .map(key -> WriteRequest.builder().deleteRequest(DeleteRequest.builder().key(key).build()).build())
+                    .toList();
             deleted += delete(batch);
         }
         return deleted;

@@ -24,6 +24,7 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
 
 /**
  * {@link RolloutStore} on the rollouts table: one item per alias at pk={@code ALIAS#<function>#<alias>},
@@ -109,11 +110,43 @@ public final class DynamoDbRolloutStore implements RolloutStore {
                     .build());
             return stored;
         } catch (ConditionalCheckFailedException changed) {
-            throw new ConcurrentUpdateException("state of " + next.functionName() + ":" + next.alias()
-                    + " changed since revision " + next.revision() + " was read (another controller or a retried"
-                    + " task wrote it); read it again before retrying");
+            throw concurrentUpdate(next);
         }
     }
+
+    private static ConcurrentUpdateException concurrentUpdate(RolloutState next) {
+        return new ConcurrentUpdateException("state of " + next.functionName() + ":" + next.alias()
+                + " changed since revision " + next.revision() + " was read (another controller or a retried"
+                + " task wrote it); read it again before retrying");
+    }
+
+    /**
+     * An UpdateItem that sets only the ledger head and the revision, conditioned on the revision and rollout id: it names
+     * {@link #NOTE_ATTRIBUTES} and nothing else. The gate's role may run exactly this on the state item (its IAM policy
+     * allows UpdateItem naming these attributes and no other write to it), so the gate can record verdicts but never
+     * move the weight, the status or the lock.
+     */
+    @Override
+    public RolloutState appendNote(RolloutState next) {
+        RolloutState stored = next.withRevision(next.revision() + 1);
+        try {
+            dynamo.updateItem(UpdateItemRequest.builder().tableName(table)
+                    .key(Map.of("pk", s(pk(next.functionName(), next.alias())), "sk", s(STATE_SK)))
+                    .updateExpression("SET ledgerSequence = :sequence, lastEntry = :entry, revision = :next")
+                    .conditionExpression("revision = :expected AND rolloutId = :id")
+                    .expressionAttributeValues(Map.of(":sequence", n(stored.ledgerSequence()),
+                            ":entry", AttributeValue.fromM(DynamoDbLedger.attributes(stored.lastEntry())),
+                            ":next", n(stored.revision()), ":expected", n(next.revision()), ":id", s(next.rolloutId())))
+                    .build());
+            return stored;
+        } catch (ConditionalCheckFailedException changed) {
+            throw concurrentUpdate(next);
+        }
+    }
+
+    /** The attributes a note's UpdateItem names, keys included: the gate policy's {@code dynamodb:Attributes}. */
+    public static final List<String> NOTE_ATTRIBUTES = List.of("pk", "sk", "ledgerSequence", "lastEntry", "revision",
+            "rolloutId");
 
     static Map<String, AttributeValue> toItem(RolloutState state) {
         Map<String, AttributeValue> item = new HashMap<>();

@@ -3,6 +3,7 @@ package dev.ragcanary.dynamodb;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ragcanary.aws.AwsClients;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.traffic.LedgerEntry;
 import dev.ragcanary.core.traffic.RolloutState;
@@ -10,14 +11,26 @@ import dev.ragcanary.core.traffic.RolloutStateReader;
 import dev.ragcanary.core.traffic.RolloutStatus;
 import dev.ragcanary.core.traffic.RolloutStore;
 import dev.ragcanary.testsupport.DynaliteExtension;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
 
 class DynamoDbRolloutStoreTest {
     @RegisterExtension
@@ -38,7 +51,7 @@ class DynamoDbRolloutStoreTest {
         regions.put("eu-west-1", 0.0);
         return new RolloutState(rolloutId, function, "live", "41", "42", "five", 0.05, 1, RolloutStatus.ACTIVE, regions,
                 List.of("acme-internal"), "x-tenant-id", "header", 24, "v2-cnr:", 2, 0, ownerExecutionArn,
-                new LedgerEntry(rolloutId, 2, java.time.Instant.parse("2026-01-01T00:00:00Z"), LedgerEntry.Type.VERDICT,
+                new LedgerEntry(rolloutId, 2, Instant.parse("2026-01-01T00:00:00Z"), LedgerEntry.Type.VERDICT,
                         "five", 0.05, 1, "PROMOTE at five", Json.parse("detail", "{\"decision\":\"PROMOTE\",\"n\":400}"),
                         "exec/Evaluate the gate/2026-01-01T00:00:00Z", 2));
     }
@@ -135,5 +148,45 @@ class DynamoDbRolloutStoreTest {
                 .isInstanceOf(RolloutStore.ConcurrentUpdateException.class)
                 .hasMessageContaining("changed since revision 1");
         assertThat(store.read("fn-stale", "live").orElseThrow().stage()).isEqualTo("ten");
+    }
+
+    @Test
+    void aNoteWritesOnlyTheLedgerHeadAndNamesOnlyTheAttributesTheGateMayUpdate() {
+        List<UpdateItemRequest> updates = new ArrayList<>();
+        DynamoDbClient recording = AwsClients.build(DynamoDbClient.builder(), DYNAMO.dynalite().endpoint(),
+                Region.US_EAST_1, o -> o.addExecutionInterceptor(new ExecutionInterceptor() {
+                    @Override
+                    public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
+                        if (context.request() instanceof UpdateItemRequest update) {
+                            updates.add(update);
+                        }
+                    }
+                }));
+        RolloutStore noting = new DynamoDbRolloutStore(recording, "rollouts");
+        RolloutState read = noting.acquire(state("fn-note", "r1"));
+        LedgerEntry verdict = new LedgerEntry("r1", 3, Instant.parse("2026-01-01T00:05:00Z"), LedgerEntry.Type.VERDICT,
+                "five", 0.05, 1, "EXTEND at five", null, "exec/Evaluate the gate/2026-01-01T00:05:00Z", 1);
+
+        RolloutState noted = noting.appendNote(read.withStage("full", 1.0, Map.of("us-east-1", 1.0))
+                .withLastEntry(verdict));
+
+        RolloutState stored = noting.read("fn-note", "live").orElseThrow();
+        assertThat(stored.lastEntry()).isEqualTo(verdict);
+        assertThat(stored.ledgerSequence()).isEqualTo(3);
+        assertThat(stored.revision()).isEqualTo(noted.revision()).isEqualTo(2);
+        assertThat(stored).as("nothing but the ledger head and revision is written").usingRecursiveComparison()
+                .ignoringFields("lastEntry", "ledgerSequence", "revision").isEqualTo(read);
+        UpdateItemRequest update = updates.get(0);
+        Set<String> named = new TreeSet<>(update.key().keySet());
+        Matcher names = Pattern.compile("(?<![:#\\w])[A-Za-z]\\w*").matcher(update.updateExpression() + " "
+                + update.conditionExpression());
+        while (names.find()) {
+            named.add(names.group());
+        }
+        named.removeAll(Set.of("SET", "AND"));
+        assertThat(named).containsExactlyInAnyOrderElementsOf(DynamoDbRolloutStore.NOTE_ATTRIBUTES);
+        assertThatThrownBy(() -> noting.appendNote(read.withLastEntry(verdict)))
+                .isInstanceOf(RolloutStore.ConcurrentUpdateException.class);
+        recording.close();
     }
 }

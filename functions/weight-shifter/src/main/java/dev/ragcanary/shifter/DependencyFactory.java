@@ -1,6 +1,8 @@
 package dev.ragcanary.shifter;
 
+import dev.ragcanary.adapters.sfn.StepFunctionsExecutionInputs;
 import dev.ragcanary.aws.AwsClients;
+import dev.ragcanary.core.ops.ExecutionInputs;
 import dev.ragcanary.core.traffic.CachePurger;
 import dev.ragcanary.core.traffic.WeightShifter;
 import dev.ragcanary.dynamodb.DynamoDbCachePurger;
@@ -18,6 +20,7 @@ import java.util.Map;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.lambda.LambdaClient;
+import software.amazon.awssdk.services.sfn.SfnClient;
 
 /**
  * The one place the weight shifter's clients and adapters are built, from the environment: {@code ROLLOUTS_TABLE}
@@ -39,6 +42,11 @@ public final class DependencyFactory {
                 lateRaiseWindow(env));
     }
 
+    /** Reads a rollout execution's start input by its ARN (DescribeExecution), for status events that leave it out. */
+    public static ExecutionInputs executionInputs(Map<String, String> env) {
+        return new StepFunctionsExecutionInputs(AwsClients.build(SfnClient.builder(), "states", env,
+                AwsClients.CONTROLLER_CALLS));
+    }
 
     /**
      * {@code LATE_RAISE_WINDOW_SECONDS}, which the stack sets to this function's timeout plus a margin: how long after a
@@ -59,7 +67,7 @@ public final class DependencyFactory {
         List<CachePurger> purgers = new ArrayList<>();
         String table = env.get("CACHE_TABLE");
         if (table != null && !table.isBlank()) {
-            purgers.add(new DynamoDbCachePurger(dynamo, table));
+            purgers.add(new DynamoDbCachePurger(dynamo, table, Clock.systemUTC()));
         }
         String webhook = env.get("CACHE_PURGE_WEBHOOK");
         if (webhook != null && !webhook.isBlank()) {

@@ -5,6 +5,7 @@ import dev.ragcanary.core.json.InvalidInputException;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.json.JsonObject;
 import dev.ragcanary.core.json.Problem;
+import dev.ragcanary.core.ops.ExecutionInputs;
 import dev.ragcanary.core.rollout.RolloutRequest;
 import dev.ragcanary.core.rollout.RolloutRequestParser;
 import dev.ragcanary.core.traffic.Step;
@@ -26,26 +27,33 @@ import java.util.Set;
  *                     state entry) with the execution ARN; for a cleanup, the stopped execution and its status; a
  *                     request without either is its own single attempt
  * @param succeeded    for a cleanup, whether the execution SUCCEEDED (then nothing is ever rolled back)
+ * @param resumeAfter  for a purge, where the previous page stopped (null: the first page)
+ * @param pages        for a purge, how many pages were purged before this one
  */
 record ShifterInput(Action action, RolloutRequest rollout, String stage, String reason, String executionArn, Step step,
-                    boolean succeeded) {
+                    boolean succeeded, String resumeAfter, long pages) {
     /**
-     * The state machine's actions (APPROVAL records a person's answer in the ledger), plus CLEAN_UP (a stopped
-     * execution) and IGNORE (an event with nothing to do).
+     * The state machine's actions (APPROVAL records a person's answer in the ledger; PURGE purges a page of the cache
+     * the rollout's end made stale; PURGE_FAILED records a purge that gave up), plus CLEAN_UP (a stopped execution) and
+     * IGNORE (an event with nothing to do).
      */
-    enum Action { VALIDATE, START, SHIFT, PROMOTE, ROLLBACK, RELEASE, APPROVAL, CLEAN_UP, IGNORE }
+    enum Action { VALIDATE, START, SHIFT, PROMOTE, ROLLBACK, RELEASE, APPROVAL, PURGE, PURGE_FAILED, CLEAN_UP, IGNORE }
 
     static final String STATUS_CHANGE = "Step Functions Execution Status Change";
     /** The ends of an execution the cleanup finishes: every one, a success included (its release may have failed). */
     static final Set<String> ENDED = Set.of("SUCCEEDED", "ABORTED", "TIMED_OUT", "FAILED");
     private static final Set<String> FIELDS = Set.of("action", "rollout", "stage", "reason", "executionArn", "answer",
-            "step");
+            "step", "resumeAfter", "pages");
     private static final Set<String> ACTIONS = Set.of("validate", "start", "shift", "promote", "rollback", "release",
-            "approval");
+            "approval", "purge", "purge-failed");
 
-    static ShifterInput parse(JsonNode root) {
+    /**
+     * @param executionInputs reads the start input of an execution whose status event left it out (AWS leaves input
+     *                        and output out of the event when together they are too large for it)
+     */
+    static ShifterInput parse(JsonNode root, ExecutionInputs executionInputs) {
         if (root.isObject() && STATUS_CHANGE.equals(root.path("detail-type").asText())) {
-            return fromStatusChange(root.path("detail"));
+            return fromStatusChange(root.path("detail"), executionInputs);
         }
         List<Problem> problems = new ArrayList<>();
         JsonObject doc = JsonObject.of(root, "$", problems, FIELDS);
@@ -65,11 +73,13 @@ record ShifterInput(Action action, RolloutRequest rollout, String stage, String 
             rollout = RolloutRequestParser.parseNested(doc.raw("rollout"), "$.rollout", problems);
         }
         Step step = Step.read(doc);
+        String resumeAfter = doc.text("resumeAfter", null);
+        Long pages = doc.integer("pages", 0L, 0, Long.MAX_VALUE);
         if (!problems.isEmpty()) {
             throw new InvalidInputException("weight shifter input", problems);
         }
-        return new ShifterInput(Action.valueOf(action.toUpperCase(Locale.ROOT)), rollout, stage, reason,
-                doc.text("executionArn", null), step, false);
+        return new ShifterInput(Action.valueOf(action.toUpperCase(Locale.ROOT).replace('-', '_')), rollout, stage,
+                reason, doc.text("executionArn", null), step, false, resumeAfter, pages);
     }
 
     /** "approved by alice at stage fifty" from the person's answer {"approved": true|false, "by": "alice"}. */
@@ -87,19 +97,23 @@ record ShifterInput(Action action, RolloutRequest rollout, String stage, String 
                 + (stage == null ? "" : " at stage " + stage);
     }
 
-    private static ShifterInput fromStatusChange(JsonNode detail) {
+    private static ShifterInput fromStatusChange(JsonNode detail, ExecutionInputs executionInputs) {
         String status = detail.path("status").asText();
         String executionArn = detail.path("executionArn").asText(null);
         if (!ENDED.contains(status)) {
-            return new ShifterInput(Action.IGNORE, null, null, "execution status " + status, executionArn, null, false);
+            return new ShifterInput(Action.IGNORE, null, null, "execution status " + status, executionArn, null, false,
+                    null, 0);
         }
+        String startInput = detail.path("input").isTextual() ? detail.path("input").asText()
+                : executionArn == null ? null : executionInputs.startInput(executionArn).orElse(null);
         List<Problem> problems = new ArrayList<>();
         RolloutRequest rollout = null;
-        if (!detail.path("input").isTextual()) {
-            problems.add(new Problem("$.detail.input", "expected the execution's start input as text"));
+        if (startInput == null) {
+            problems.add(new Problem("$.detail.input", "the event carries no start input and no execution "
+                    + (executionArn == null ? "ARN to read it by" : executionArn + " exists to read it from")));
         } else {
             try {
-                JsonNode input = Json.parse("execution input", detail.path("input").asText());
+                JsonNode input = Json.parse("execution input", startInput);
                 rollout = RolloutRequestParser.parseNested(input.has("rollout") ? input.get("rollout") : input, "$.detail.input", problems);
             } catch (InvalidInputException notJson) {
                 problems.addAll(notJson.problems());
@@ -108,13 +122,13 @@ record ShifterInput(Action action, RolloutRequest rollout, String stage, String 
         if (!problems.isEmpty()) {
             // An execution whose input never validated never took the lock or touched an alias: nothing to undo.
             return new ShifterInput(Action.IGNORE, null, null, "execution " + status + " with an invalid start input ("
-                    + problems.get(0) + "); nothing to roll back", executionArn, null, false);
+                    + problems.get(0) + "); nothing to roll back", executionArn, null, false, null, 0);
         }
         String cause = detail.path("cause").asText("");
         // One cleanup per ended execution, however often EventBridge delivers the event or Lambda retries it.
         Step step = Step.first("cleanup/" + (executionArn == null ? "unnamed-execution" : executionArn) + "/" + status);
         return new ShifterInput(Action.CLEAN_UP, rollout, null, "execution " + status
                 + (executionArn == null ? "" : ": " + executionArn) + (cause.isBlank() ? "" : " (" + cause + ")"),
-                executionArn, step, "SUCCEEDED".equals(status));
+                executionArn, step, "SUCCEEDED".equals(status), null, 0);
     }
 }

@@ -9,6 +9,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 
 /**
@@ -27,8 +28,9 @@ public final class WebhookCachePurger implements CachePurger {
         this.webhook = webhook;
     }
 
+    /** One call purges the whole prefix, bounded by the request timeout; there is nothing to resume. */
     @Override
-    public long purge(String prefix) {
+    public PurgePage purge(String prefix, String resumeAfter, Instant deadline) {
         HttpRequest request = HttpRequest.newBuilder(webhook).timeout(TIMEOUT)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(Json.compact(Map.of("prefix", prefix))))
@@ -46,7 +48,7 @@ public final class WebhookCachePurger implements CachePurger {
             throw new IllegalStateException("cache purge webhook " + webhook + " answered " + response.statusCode()
                     + " for prefix " + prefix + ": " + abbreviate(response.body()));
         }
-        return purgedCount(response.body());
+        return new PurgePage(purgedCount(response.body()), null);
     }
 
     private static long purgedCount(String body) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.ragcanary.aws.TransientFailures;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.metrics.ControllerMetrics;
+import dev.ragcanary.core.ops.ExecutionInputs;
 import dev.ragcanary.core.traffic.LedgerEntry;
 import dev.ragcanary.core.traffic.RolloutState;
 import dev.ragcanary.core.traffic.WeightShifter;
@@ -13,39 +14,61 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * Lambda entry point of the weight shifter: {@code {"action", "rollout", "stage", "reason", "executionArn", "answer"}}
  * -> the rollout state, with {@code ownerExecutionArn} ({@code start} records the caller as the owner, or returns the
  * owner that already holds the rollout); {@code answer} is a person's {@code {"approved", "by"}} for action
- * {@code approval}; {@code validate} -> {@code {"plan": ...}}; an EventBridge execution status change -> the end of
+ * {@code approval}; {@code validate} -> {@code {"plan": ...}}; {@code purge} (with {@code resumeAfter}, {@code pages})
+ * -> one page of the stale cache purge, {@code {"prefix", "complete", "resumeAfter", "removed", "pages"}}; an EventBridge execution status change -> the end of
  * that execution's rollout, if that execution owns it: a rollback and release after ABORTED, TIMED_OUT or FAILED, the
- * release a SUCCEEDED execution could not do.
+ * release a SUCCEEDED execution could not do (an event without the execution's input, which AWS leaves out of large
+ * events, has it read by the execution ARN).
  */
 public final class WeightShifterHandler implements RequestStreamHandler {
+    /** Left of the invocation's time when a purge stops taking new pages: one page and the reply fit in it. */
+    static final Duration PURGE_MARGIN = Duration.ofSeconds(10);
+    private static final Duration UNTIMED_PURGE = Duration.ofSeconds(20);
     private final WeightShifter shifter;
     private final ControllerMetrics metrics;
+    private final ExecutionInputs executionInputs;
 
     public WeightShifterHandler() {
-        this(DependencyFactory.weightShifter(System.getenv()), ControllerMetrics.toStandardOutput());
+        this(DependencyFactory.weightShifter(System.getenv()), ControllerMetrics.toStandardOutput(),
+                DependencyFactory.executionInputs(System.getenv()));
     }
 
-    public WeightShifterHandler(WeightShifter shifter, ControllerMetrics metrics) {
+    public WeightShifterHandler(WeightShifter shifter, ControllerMetrics metrics, ExecutionInputs executionInputs) {
         this.shifter = shifter;
         this.metrics = metrics;
+        this.executionInputs = executionInputs;
     }
 
     /** Transient failures leave under one error name, which the state machine retries; see {@link TransientFailures}. */
     @Override
     public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
         JsonNode request = Json.parse("weight shifter input", new String(input.readAllBytes(), StandardCharsets.UTF_8));
-        Object result = TransientFailures.reportingTransient(() -> handle(request));
+        Instant purgeDeadline = purgeDeadline(context);
+        Object result = TransientFailures.reportingTransient(() -> handle(request, purgeDeadline));
         Json.MAPPER.writeValue(output, result);
     }
 
-    Object handle(JsonNode request) {
-        ShifterInput in = ShifterInput.parse(request);
+    /**
+     * When a purge page stops: the invocation's remaining time less {@link #PURGE_MARGIN} for the page in flight and
+     * the reply ({@link #UNTIMED_PURGE} without a Lambda context, e.g. a test).
+     */
+    private static Instant purgeDeadline(Context context) {
+        Duration budget = context == null ? UNTIMED_PURGE
+                : Duration.ofMillis(context.getRemainingTimeInMillis()).minus(PURGE_MARGIN);
+        return Instant.now().plus(budget.isNegative() ? Duration.ZERO : budget);
+    }
+
+    Object handle(JsonNode request, Instant purgeDeadline) {
+        ShifterInput in = ShifterInput.parse(request, executionInputs);
         return switch (in.action()) {
             case VALIDATE -> Map.of("plan", in.rollout());
             case START -> shifter.start(in.rollout(), in.executionArn(), in.step()).summary();
@@ -55,11 +78,28 @@ public final class WeightShifterHandler implements RequestStreamHandler {
             case RELEASE -> shifter.release(in.rollout(), in.reason(), in.step()).summary();
             case APPROVAL -> shifter.record(in.rollout(), LedgerEntry.Type.APPROVAL, in.reason(), null, in.step())
                     .summary();
+            case PURGE -> purged(shifter.purgeStaleCache(in.rollout(), in.resumeAfter(), purgeDeadline), in.pages());
+            case PURGE_FAILED -> {
+                metrics.cachePurgeUnfinished(in.rollout().target().functionName());
+                yield shifter.recordUnfinishedPurge(in.rollout(), in.reason(), in.step()).summary();
+            }
             case CLEAN_UP -> weightChanged(in.succeeded()
                     ? shifter.finishAfterSucceededExecution(in.rollout(), in.executionArn(), in.reason(), in.step())
-                    : shifter.cleanUpAfterStoppedExecution(in.rollout(), in.executionArn(), in.reason(), in.step()));
+                    : shifter.cleanUpAfterStoppedExecution(in.rollout(), in.executionArn(), in.reason(), in.step(),
+                    purgeDeadline));
             case IGNORE -> Map.of("ignored", in.reason());
         };
+    }
+
+    /** What the state machine loops on: {@code complete}, else the next page starts at {@code resumeAfter}. */
+    private static Map<String, Object> purged(WeightShifter.StaleCachePurge purge, long pagesBefore) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("prefix", purge.prefix());
+        out.put("complete", purge.page().complete());
+        out.put("resumeAfter", purge.page().resumeAfter());
+        out.put("removed", purge.page().removed());
+        out.put("pages", pagesBefore + 1);
+        return out;
     }
 
     /** The dashboard's canary weight per stage comes from here (docs/metrics.md). */

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.time.Instant;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -48,7 +49,7 @@ class WebhookCachePurgerTest {
 
     @Test
     void postsThePrefixAndReadsTheCount() {
-        assertThat(purger.purge("v2-cnr:")).isEqualTo(17);
+        assertThat(purger.purge("v2-cnr:", null, Instant.now()).removed()).isEqualTo(17);
         assertThat(bodies).singleElement().satisfies(b -> {
             assertThat(b).startsWith("POST ");
             assertThat(Json.parse("body", b.substring(5))).isEqualTo(Json.parse("expected", "{\"prefix\":\"v2-cnr:\"}"));
@@ -58,14 +59,14 @@ class WebhookCachePurgerTest {
     @Test
     void aReplyWithoutACountIsUnknown() {
         reply = "ok";
-        assertThat(purger.purge("v2-cnr:")).isEqualTo(-1);
+        assertThat(purger.purge("v2-cnr:", null, Instant.now()).removed()).isEqualTo(-1);
     }
 
     @Test
     void aFailedPurgeFailsWithTheStatusAndBody() {
         status = 503;
         reply = "cache cluster unavailable";
-        assertThatThrownBy(() -> purger.purge("v2-cnr:"))
+        assertThatThrownBy(() -> purger.purge("v2-cnr:", null, Instant.now()))
                 .hasMessageContaining("answered 503 for prefix v2-cnr:: cache cluster unavailable");
     }
 }

@@ -22,8 +22,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -37,11 +39,14 @@ class WeightShifterHandlerTest {
     private final DynamoDbLedger ledger = new DynamoDbLedger(DYNAMO.client(), "rollouts");
     private final List<String> purged = new ArrayList<>();
     private final List<String> metricLines = new ArrayList<>();
+    /** What DescribeExecution answers, by execution ARN. */
+    private final Map<String, String> startInputs = new HashMap<>();
     private final WeightShifterHandler handler = new WeightShifterHandler(new WeightShifter(lambda, lambda,
-            new DynamoDbRolloutStore(DYNAMO.client(), "rollouts"), ledger, prefix -> {
+            new DynamoDbRolloutStore(DYNAMO.client(), "rollouts"), ledger, (prefix, resumeAfter, deadline) -> {
                 purged.add(prefix);
-                return 0;
-            }, Clock.systemUTC()), new ControllerMetrics(metricLines::add, Clock.systemUTC()));
+                return new CachePurger.PurgePage(0, null);
+            }, Clock.systemUTC()), new ControllerMetrics(metricLines::add, Clock.systemUTC()),
+            arn -> Optional.ofNullable(startInputs.get(arn)));
 
     private JsonNode run(String json) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -88,6 +93,10 @@ class WeightShifterHandlerTest {
         assertThat(rolledBack.path("epoch").asLong()).isEqualTo(2);
         assertThat(rolledBack.path("weight").asDouble()).isZero();
         assertThat(lambda.read("us-east-1", "rag-answer", "a1").additionalVersionWeights()).isEmpty();
+        assertThat(purged).isEmpty();
+        JsonNode purge = run(onAlias(Events.load("weight-shifter/purge.json"), "a1"));
+        assertThat(purge).isEqualTo(Json.parse("purge", "{\"prefix\": \"v2-cnr:\", \"complete\": true,"
+                + " \"removed\": 0, \"pages\": 1}"));
         assertThat(purged).containsExactly("v2-cnr:");
 
         assertThat(run(onAlias(Events.load("weight-shifter/release.json"), "a1")).path("status").asText())
@@ -132,7 +141,39 @@ class WeightShifterHandlerTest {
         assertThat(promoted.path("status").asText()).isEqualTo("PROMOTED");
         assertThat(promoted.path("weight").asDouble()).isEqualTo(1.0);
         assertThat(lambda.read("eu-west-1", "rag-answer", "a2").functionVersion()).isEqualTo("42");
+        assertThat(purged).isEmpty();
+        run(onAlias(Events.load("weight-shifter/purge.json"), "a2").replace(rollout, "\"rolloutId\": \"promote-test\""));
         assertThat(purged).containsExactly("v1:");
+    }
+
+    @Test
+    void aStatusEventWithoutTheInputHasItReadByTheExecutionArn() throws IOException {
+        alias("a8");
+        run(Events.load("weight-shifter/start.json").replace("\"rolloutId\": \"rag-answer-live-v42\"",
+                "\"rolloutId\": \"large-input\"").replace("\"alias\": \"live\"", "\"alias\": \"a8\""));
+        lambda.update("us-east-1", "rag-answer", "a8", "41", Map.of("42", 0.05),
+                lambda.read("us-east-1", "rag-answer", "a8").revisionId());
+        JsonNode event = Json.parse("event", Events.load("weight-shifter/execution-failed-input-left-out.json"));
+        String executionArn = event.path("detail").path("executionArn").asText();
+        assertThat(event.path("detail").path("input").isNull()).as("AWS leaves a large input out").isTrue();
+        startInputs.put(executionArn, Json.parse("input", Json.parse("aborted", Events.load(
+                "weight-shifter/execution-aborted.json")).path("detail").path("input").asText()).toString()
+                .replace("rag-answer-live-v42", "large-input").replace("\"alias\":\"live\"", "\"alias\":\"a8\""));
+
+        JsonNode out = run(event.toString());
+
+        assertThat(out.path("status").asText()).isEqualTo("RELEASED");
+        assertThat(lambda.read("us-east-1", "rag-answer", "a8").additionalVersionWeights()).isEmpty();
+        assertThat(ledger.entries("large-input")).extracting(LedgerEntry::type).containsExactly(
+                LedgerEntry.Type.STARTED, LedgerEntry.Type.ROLLED_BACK, LedgerEntry.Type.RELEASED);
+    }
+
+    @Test
+    void aStatusEventWithoutTheInputOfAnExecutionThatDoesNotExistIsIgnoredWithTheReason() throws IOException {
+        JsonNode out = run(Events.load("weight-shifter/execution-failed-input-left-out.json"));
+
+        assertThat(out.path("ignored").asText()).contains("carries no start input and no execution arn:aws:states:")
+                .contains("nothing to roll back");
     }
 
     @Test
@@ -244,7 +285,8 @@ class WeightShifterHandlerTest {
                 "ROLLOUTS_TABLE", "rollouts",
                 "LATE_RAISE_WINDOW_SECONDS", "45",
                 "RAG_CANARY_ENDPOINT_DYNAMODB", DYNAMO.dynalite().endpoint().toString(),
-                "RAG_CANARY_ENDPOINT_LAMBDA", "http://127.0.0.1:9")), new ControllerMetrics(metricLines::add, Clock.systemUTC()));
+                "RAG_CANARY_ENDPOINT_LAMBDA", "http://127.0.0.1:9")), new ControllerMetrics(metricLines::add, Clock.systemUTC()),
+                arn -> Optional.empty());
         ByteArrayOutputStream out = new ByteArrayOutputStream();
 
         fromEnvironment.handleRequest(new ByteArrayInputStream(Events.load("weight-shifter/validate.json")

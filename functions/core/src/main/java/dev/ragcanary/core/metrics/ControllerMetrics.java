@@ -35,6 +35,11 @@ public final class ControllerMetrics {
         emit(dimensions("FunctionName", functionName, "Stage", stage), "Percent", Map.of("CanaryWeight", weight * 100.0));
     }
 
+    /** One count per stale cache purge that gave up (the alarm on it tells someone to finish it). */
+    public void cachePurgeUnfinished(String functionName) {
+        emit(dimensions("FunctionName", functionName), "Count", Map.of("CachePurgesUnfinished", 1.0));
+    }
+
     /** One count per verdict, and the probe summary's ΔS median and coverage per variant. */
     public void verdict(String functionName, Verdict verdict, ProbeSummary probes) {
         emit(dimensions("FunctionName", functionName, "Stage", verdict.stage(), "Decision", verdict.decision().name()),

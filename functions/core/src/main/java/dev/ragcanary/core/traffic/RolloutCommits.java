@@ -35,10 +35,18 @@ final class RolloutCommits {
         this.clock = clock;
     }
 
-    /** A change to commit: the next state and the ledger entry that says why. */
-    record Change(RolloutState next, Type type, String reason, JsonNode detail) {
+    /**
+     * A change to commit: the next state and the ledger entry that says why.
+     *
+     * @param noteOnly the change adds a ledger entry and nothing else ({@link RolloutStore#appendNote})
+     */
+    record Change(RolloutState next, Type type, String reason, JsonNode detail, boolean noteOnly) {
+        Change(RolloutState next, Type type, String reason, JsonNode detail) {
+            this(next, type, reason, detail, false);
+        }
+
         static Change note(RolloutState current, Type type, String reason, JsonNode detail) {
-            return new Change(current, type, reason, detail);
+            return new Change(current, type, reason, detail, true);
         }
     }
 
@@ -69,7 +77,8 @@ final class RolloutCommits {
                     change.get().type(), next.stage(), next.weight(), next.epoch(), change.get().reason(),
                     change.get().detail(), step.token(), step.attempt());
             try {
-                RolloutState stored = store.update(next.withRevision(current.revision()).withLastEntry(entry));
+                RolloutState committed = next.withRevision(current.revision()).withLastEntry(entry);
+                RolloutState stored = change.get().noteOnly() ? store.appendNote(committed) : store.update(committed);
                 copyLastEntry(stored);
                 return stored;
             } catch (RolloutStore.ConcurrentUpdateException conflict) {

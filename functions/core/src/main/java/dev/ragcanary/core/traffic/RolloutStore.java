@@ -24,6 +24,17 @@ public interface RolloutStore extends RolloutStateReader {
      */
     RolloutState update(RolloutState next);
 
+    /**
+     * Commits a note: like {@link #update}, but only {@code next}'s ledger head (its ledger sequence and last entry) is
+     * written, so a writer that may only add notes (the gate's verdicts) needs no right to change the rest of the state.
+     * A store that has no such rights to grant simply updates.
+     *
+     * @throws ConcurrentUpdateException if someone else wrote the item since it was read
+     */
+    default RolloutState appendNote(RolloutState next) {
+        return update(next);
+    }
+
     /** Another rollout holds the alias. The message names it so an operator knows what to finish or roll back. */
     class RolloutLockedException extends RuntimeException {
         private final String activeRolloutId;

@@ -158,41 +158,66 @@ public final class WeightShifter {
     }
 
     /**
-     * Points the alias at the canary in every region and clears routing, commits PROMOTED, then purges the stale
-     * control cache (a failed purge is recorded, never undoes the promotion).
+     * Points the alias at the canary in every region and clears routing, then commits PROMOTED. The control's cache,
+     * stale now, is purged afterwards in its own bounded steps ({@link #purgeStaleCache}), so a large cache can never
+     * fail a promotion that passed every gate.
      */
     public RolloutState promote(RolloutRequest plan, String executionArn, Step step) {
         RolloutState found = commits.owned(plan);
         if (found.status() == RolloutStatus.PROMOTED) {
-            // A retry whose first attempt committed may have lost its reply before the ledger copy and the purge.
+            // A retry whose first attempt committed may have lost its reply before the ledger copy.
             commits.copyLastEntry(found);
-            return purgeStaleControlCache(plan, found, step);
+            return found;
         }
         RolloutState before = driving(plan, executionArn, "promotion");
         Map<String, Double> full = regionWeights(plan.regions(), 1.0);
-        RolloutState promoted = raiseFenced(plan, before, step,
+        return raiseFenced(plan, before, step,
                 () -> plan.regions().forEach(region -> raise(region, before, before.canaryVersion(), Map.of())),
                 current -> Optional.of(new Change(current.withStage("full", 1.0, full)
                         .withStatus(RolloutStatus.PROMOTED, current.epoch()), Type.PROMOTED,
                         "alias points at version " + current.canaryVersion(), null)));
-        return purgeStaleControlCache(plan, promoted, step);
-    }
-
-    /** The control's answers are stale once the canary serves everyone; a failed purge is recorded, never thrown. */
-    private RolloutState purgeStaleControlCache(RolloutRequest plan, RolloutState promoted, Step step) {
-        try {
-            purger.purge(plan.cachePrefixes().control());
-            return promoted;
-        } catch (RuntimeException purgeFailed) {
-            return notes.record(plan, Type.INCOMPLETE, "promoted, but the control's cache prefix "
-                    + plan.cachePrefixes().control() + " could not be purged: " + purgeFailed.getMessage()
-                    + "; purge it before the old answers are served again", null, step.then("purge"));
-        }
     }
 
     /**
-     * Canary weight 0 in every region, epoch + 1 (voids every canary assignment), canary cache prefix purged, ledger
-     * entry with {@code reason}. The state is committed first: a shift still in flight then finds it and takes its
+     * One bounded page of purging the cache the rollout's end made stale: the control's prefix after a promotion (the
+     * canary now answers everyone), the canary's after a rollback (its answers must not be served again). Nothing is
+     * stale while the rollout runs, or once it is released. Idempotent; the caller loops with {@code resumeAfter}
+     * until the page is complete, and retries a failed page.
+     */
+    public StaleCachePurge purgeStaleCache(RolloutRequest plan, String resumeAfter, Instant deadline) {
+        String prefix = commits.read(plan).filter(state -> state.rolloutId().equals(plan.rolloutId()))
+                .map(state -> staleCachePrefix(plan, state)).orElse(null);
+        return new StaleCachePurge(prefix, prefix == null ? new CachePurger.PurgePage(0, null)
+                : purger.purge(prefix, resumeAfter, deadline));
+    }
+
+    /**
+     * Records that the stale cache was not purged (its retries ran out, or it took too many pages): the promotion or
+     * rollback stands, and the ledger says what is left to delete.
+     */
+    public RolloutState recordUnfinishedPurge(RolloutRequest plan, String why, Step step) {
+        RolloutState found = commits.owned(plan);
+        String prefix = staleCachePrefix(plan, found);
+        String end = found.status() == RolloutStatus.PROMOTED ? "promoted" : "rolled back";
+        return prefix == null ? found : notes.record(plan, Type.INCOMPLETE, end + ", but the cache prefix " + prefix + " could not be purged: " + why + "; delete its entries before"
+                + " they are served again", null, step);
+    }
+
+    /** @param prefix the stale cache prefix, null when nothing is stale */
+    public record StaleCachePurge(String prefix, CachePurger.PurgePage page) {
+    }
+
+    private static String staleCachePrefix(RolloutRequest plan, RolloutState state) {
+        return switch (state.status()) {
+            case PROMOTED -> plan.cachePrefixes().control();
+            case ROLLED_BACK -> state.canaryCachePrefix();
+            default -> null;
+        };
+    }
+
+    /**
+     * Canary weight 0 in every region, epoch + 1 (voids every canary assignment), ledger entry with {@code reason}; the
+     * canary's cache is purged afterwards ({@link #purgeStaleCache}). The state is committed first: a shift still in flight then finds it and takes its
      * weight back. When this rollout never took the lock, the canary's weight is still cleared from any alias that
      * carries it, unless another rollout holds the lock (then nothing is touched). A promoted or released rollout is
      * left alone: a promotion is undone only by an explicit revert, and a released alias may belong to the next rollout.
@@ -216,13 +241,6 @@ public final class WeightShifter {
         RolloutState rolledBack = current;
         Map<String, RuntimeException> failed = inEveryRegion(plan, region -> lower(region, rolledBack.functionName(),
                 rolledBack.alias(), rolledBack.controlVersion(), Map.of()));
-        try {
-            purger.purge(current.canaryCachePrefix());
-        } catch (RuntimeException purgeFailed) {
-            current = notes.record(plan, Type.INCOMPLETE, "rolled back, but the canary's cache prefix "
-                    + current.canaryCachePrefix() + " could not be purged: " + purgeFailed.getMessage(), null,
-                    step.then("purge"));
-        }
         if (!failed.isEmpty()) {
             String where = failed.keySet() + ": " + failed.values().iterator().next().getMessage();
             IllegalStateException error = new IllegalStateException("rollback of " + plan.rolloutId()
@@ -245,9 +263,11 @@ public final class WeightShifter {
      * the rollout ({@code executionArn} is not its owner) leaves it alone. A promoted rollout stays promoted: the
      * ledger records that archive and release did not finish, and the lock is released. Anything else is rolled back,
      * then released. When no owner is recorded, or the event names no execution, it acts: leaving canary weight up is
-     * the worse mistake.
+     * the worse mistake. Before the release, the stale cache gets one page of purging, bounded by {@code purgeDeadline};
+     * what it leaves is recorded in the ledger.
      */
-    public RolloutState cleanUpAfterStoppedExecution(RolloutRequest plan, String executionArn, String reason, Step step) {
+    public RolloutState cleanUpAfterStoppedExecution(RolloutRequest plan, String executionArn, String reason, Step step,
+                                                     Instant purgeDeadline) {
         Optional<RolloutState> found = commits.read(plan);
         boolean ours = found.isPresent() && found.get().rolloutId().equals(plan.rolloutId());
         if (ours && found.get().ownedByAnotherExecutionThan(executionArn)) {
@@ -256,11 +276,30 @@ public final class WeightShifter {
         if (ours && found.get().status() == RolloutStatus.PROMOTED) {
             notes.record(plan, Type.INCOMPLETE, reason + " after the promotion; the promotion stands, the execution"
                     + " did not finish archiving and releasing", null, step.then("note"));
+            purgeOnePage(plan, purgeDeadline, step.then("purge"));
             return release(plan, reason, step.then("release"));
         }
         RolloutState rolledBack = rollback(plan, reason, step.then("rollback"));
-        return rolledBack.status() == RolloutStatus.ROLLED_BACK && ours
-                ? release(plan, reason, step.then("release")) : rolledBack;
+        if (rolledBack.status() != RolloutStatus.ROLLED_BACK || !ours) {
+            return rolledBack;
+        }
+        purgeOnePage(plan, purgeDeadline, step.then("purge"));
+        return release(plan, reason, step.then("release"));
+    }
+
+    /** A cleanup has no loop to resume a purge in: one page, and a ledger note when that does not finish it. */
+    private void purgeOnePage(RolloutRequest plan, Instant deadline, Step step) {
+        String unfinished;
+        try {
+            StaleCachePurge purge = purgeStaleCache(plan, null, deadline);
+            if (purge.page().complete()) {
+                return;
+            }
+            unfinished = "the execution ended before the purge did (one page purged during its cleanup)";
+        } catch (RuntimeException failed) {
+            unfinished = failed.getMessage();
+        }
+        recordUnfinishedPurge(plan, unfinished, step);
     }
 
     /**

@@ -29,11 +29,12 @@ class WeightShifterTest {
     private final InMemoryLedger ledger = new InMemoryLedger();
     private final List<String> purged = new ArrayList<>();
     private final WeightShifter shifter = new WeightShifter(aliases, (region, fn, v) -> publishedVersions.contains(v),
-            store, ledger, prefix -> {
+            store, ledger, (prefix, resumeAfter, deadline) -> {
                 purged.add(prefix);
-                return 3;
+                return new CachePurger.PurgePage(3, null);
             }, Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC));
 
+    private static final Instant PURGE_DEADLINE = Instant.parse("2026-01-01T00:00:20Z");
     private int steps;
 
     /** A new request: each call is its own client token. */
@@ -86,7 +87,7 @@ class WeightShifterTest {
         shifter.shift(plan, "one", OWNER, step());
         shifter.start(plan, JOINER, step());
 
-        RolloutState after = shifter.cleanUpAfterStoppedExecution(plan, JOINER, "execution ABORTED: " + JOINER, step());
+        RolloutState after = shifter.cleanUpAfterStoppedExecution(plan, JOINER, "execution ABORTED: " + JOINER, step(), PURGE_DEADLINE);
 
         assertThat(after.status()).isEqualTo(RolloutStatus.ACTIVE);
         assertThat(after.weight()).isEqualTo(0.01);
@@ -101,7 +102,7 @@ class WeightShifterTest {
         shifter.start(plan, OWNER, step());
         shifter.shift(plan, "one", OWNER, step());
 
-        RolloutState after = shifter.cleanUpAfterStoppedExecution(plan, OWNER, "execution ABORTED: " + OWNER, step());
+        RolloutState after = shifter.cleanUpAfterStoppedExecution(plan, OWNER, "execution ABORTED: " + OWNER, step(), PURGE_DEADLINE);
 
         assertThat(after.status()).isEqualTo(RolloutStatus.RELEASED);
         assertThat(ledger.entries(plan.rolloutId())).extracting(LedgerEntry::type)
@@ -115,7 +116,7 @@ class WeightShifterTest {
         shifter.start(plan, null, step());
         shifter.shift(plan, "one", OWNER, step());
 
-        RolloutState after = shifter.cleanUpAfterStoppedExecution(plan, JOINER, "execution FAILED: " + JOINER, step());
+        RolloutState after = shifter.cleanUpAfterStoppedExecution(plan, JOINER, "execution FAILED: " + JOINER, step(), PURGE_DEADLINE);
 
         assertThat(after.ownerExecutionArn()).isNull();
         assertThat(after.status()).isEqualTo(RolloutStatus.RELEASED);
@@ -253,7 +254,7 @@ class WeightShifterTest {
     }
 
     @Test
-    void rollbackZeroesEveryRegionBumpsTheEpochPurgesTheCanaryPrefixAndRecordsTheReason() {
+    void rollbackZeroesEveryRegionBumpsTheEpochAndRecordsTheReasonThenTheCanaryPrefixIsTheStaleCache() {
         shifter.start(plan, OWNER, step());
         shifter.shift(plan, "twentyfive", OWNER, step());
 
@@ -268,6 +269,8 @@ class WeightShifterTest {
         assertThat(rolledBack.epoch()).isEqualTo(2);
         assertThat(rolledBack.weight()).isZero();
         assertThat(rolledBack.regionWeights().values()).containsOnly(0.0);
+        assertThat(purged).as("the purge is its own step").isEmpty();
+        assertThat(shifter.purgeStaleCache(plan, null, PURGE_DEADLINE).prefix()).isEqualTo("v2-cnr:");
         assertThat(purged).containsExactly("v2-cnr:");
         LedgerEntry last = ledger.entries(plan.rolloutId()).get(2);
         assertThat(last.type()).isEqualTo(Type.ROLLED_BACK);
@@ -321,7 +324,7 @@ class WeightShifterTest {
     }
 
     @Test
-    void promotePointsTheAliasAtTheCanaryClearsRoutingAndPurgesTheControlCache() {
+    void promotePointsTheAliasAtTheCanaryClearsRoutingThenTheControlPrefixIsTheStaleCache() {
         shifter.start(plan, OWNER, step());
         shifter.shift(plan, "fifty", OWNER, step());
 
@@ -333,7 +336,9 @@ class WeightShifterTest {
         assertThat(aliases.in("eu-west-1").additionalVersionWeights()).isEmpty();
         assertThat(promoted.status()).isEqualTo(RolloutStatus.PROMOTED);
         assertThat(promoted.weight()).isEqualTo(1.0);
-        assertThat(purged).contains("v1:");
+        assertThat(purged).as("the purge is its own step").isEmpty();
+        assertThat(shifter.purgeStaleCache(plan, null, PURGE_DEADLINE).prefix()).isEqualTo("v1:");
+        assertThat(purged).containsExactly("v1:");
         assertThat(ledger.entries(plan.rolloutId())).extracting(LedgerEntry::type)
                 .containsExactly(Type.STARTED, Type.WEIGHT_SET, Type.PROMOTED);
     }
