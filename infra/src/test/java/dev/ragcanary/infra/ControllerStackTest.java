@@ -388,6 +388,90 @@ class ControllerStackTest {
     }
 
     @Test
+    void topicPolicyLetsCloudWatchPublishForEveryAlarmThatNotifiesTheTopicAndNoOther() {
+        String topic = json.logicalId("AWS::SNS::Topic", "NotificationsTopic");
+        Set<String> notifying = json.ofType("AWS::CloudWatch::Alarm").entrySet().stream()
+                .filter(e -> e.getValue().at("/Properties/AlarmActions").toString().contains("\"" + topic + "\""))
+                .map(Map.Entry::getKey).collect(Collectors.toSet());
+        assertThat(notifying).hasSize(3).anyMatch(id -> id.startsWith("NotificationsRolloutExecutionsFailed"))
+                .anyMatch(id -> id.startsWith("NotificationsCleanupUndeliveredAlarm"))
+                .anyMatch(id -> id.startsWith("NotificationsCleanupFailedAlarm"));
+
+        JsonNode publish = topicPolicyStatement("cloudwatch.amazonaws.com");
+        assertThat(publish.path("Effect").asText()).isEqualTo("Allow");
+        assertThat(actions(publish)).containsExactly("sns:Publish");
+        assertThat(publish.at("/Resource/Ref").asText()).isEqualTo(topic);
+        assertThat(sourceArns(publish.at("/Condition/ArnEquals/aws:SourceArn"))).isEqualTo(notifying);
+        assertThat(publish.at("/Condition/StringEquals/aws:SourceAccount").asText())
+                .isEqualTo(SynthesizedController.ACCOUNT);
+    }
+
+    @Test
+    void topicPolicyLetsEventBridgePublishOnlyForTheRulesThatTargetTheTopic() {
+        String topic = json.logicalId("AWS::SNS::Topic", "NotificationsTopic");
+        Set<String> targeting = json.ofType("AWS::Events::Rule").entrySet().stream()
+                .filter(e -> e.getValue().at("/Properties/Targets").toString().contains("{\"Ref\":\"" + topic + "\"}"))
+                .map(Map.Entry::getKey).collect(Collectors.toSet());
+        assertThat(targeting).singleElement(STRING).startsWith("NotificationsRolloutOutcome");
+
+        JsonNode publish = topicPolicyStatement("events.amazonaws.com");
+        assertThat(actions(publish)).containsExactly("sns:Publish");
+        assertThat(sourceArns(publish.at("/Condition/ArnEquals/aws:SourceArn"))).isEqualTo(targeting);
+    }
+
+    @Test
+    void aCleanupEventEventBridgeCannotDeliverGoesToAnEncryptedQueueOnlyTheCleanupRuleMayWrite() {
+        String rule = json.logicalId("AWS::Events::Rule", "NotificationsRolloutEndCleanup");
+        JsonNode target = json.one("AWS::Events::Rule", rule).at("/Properties/Targets/0");
+        String queue = target.at("/DeadLetterConfig/Arn/Fn::GetAtt/0").asText();
+        assertThat(queue).startsWith("NotificationsCleanupUndelivered");
+        assertThat(target.at("/RetryPolicy/MaximumRetryAttempts").asInt()).isEqualTo(8);
+        assertEncryptedTlsOnlyQueue(queue, "prod-canary-cleanup-undelivered");
+
+        List<JsonNode> allows = queuePolicyStatements(queue).stream()
+                .filter(s -> s.path("Effect").asText().equals("Allow")).toList();
+        assertThat(allows).singleElement().satisfies(allow -> {
+            assertThat(allow.at("/Principal/Service").asText()).isEqualTo("events.amazonaws.com");
+            assertThat(actions(allow)).containsExactly("sqs:SendMessage");
+            assertThat(allow.at("/Condition/ArnEquals/aws:SourceArn/Fn::GetAtt/0").asText()).isEqualTo(rule);
+        });
+    }
+
+    @Test
+    void aCleanupTheWeightShifterKeepsFailingGoesToAnEncryptedQueueAfterLambdasRetries() {
+        Map<String, JsonNode> configs = json.ofType("AWS::Lambda::EventInvokeConfig");
+        assertThat(configs).hasSize(1);
+        JsonNode config = configs.values().iterator().next().path("Properties");
+        assertThat(config.at("/FunctionName/Ref").asText()).startsWith("WeightShifter");
+        // The qualifier is the live alias the cleanup rule invokes (its ARN's eighth field).
+        assertThat(config.at("/Qualifier/Fn::Select/1/Fn::Split/1/Ref").asText()).startsWith("WeightShifterLive");
+        assertThat(config.path("MaximumRetryAttempts").asInt())
+                .isEqualTo(ControllerNotifications.CLEANUP_FUNCTION_RETRIES);
+        String queue = config.at("/DestinationConfig/OnFailure/Destination/Fn::GetAtt/0").asText();
+        assertThat(queue).startsWith("NotificationsCleanupFailed");
+        assertEncryptedTlsOnlyQueue(queue, "prod-canary-cleanup-failed");
+        // Lambda sends the failure record with the function's own role.
+        JsonNode send = statement(json.statementsOf("WeightShifterRole"), "sqs:SendMessage");
+        assertThat(resources(send)).containsExactly("<" + queue + ".Arn>");
+    }
+
+    @Test
+    void eachCleanupQueueRaisesAnAlarmToTheTopicOnItsFirstMessage() {
+        String topic = json.logicalId("AWS::SNS::Topic", "NotificationsTopic");
+        for (String queue : List.of("NotificationsCleanupUndelivered", "NotificationsCleanupFailed")) {
+            String queueId = json.logicalId("AWS::SQS::Queue", queue);
+            JsonNode alarm = json.one("AWS::CloudWatch::Alarm", queue + "Alarm").path("Properties");
+            assertThat(alarm.path("MetricName").asText()).isEqualTo("ApproximateNumberOfMessagesVisible");
+            assertThat(alarm.path("Namespace").asText()).isEqualTo("AWS/SQS");
+            assertThat(alarm.at("/Dimensions/0/Value/Fn::GetAtt").toString()).contains(queueId, "QueueName");
+            assertThat(alarm.path("Threshold").asInt()).isEqualTo(1);
+            assertThat(alarm.path("ComparisonOperator").asText()).isEqualTo("GreaterThanOrEqualToThreshold");
+            assertThat(alarm.path("EvaluationPeriods").asInt()).isEqualTo(1);
+            assertThat(alarm.at("/AlarmActions/0/Ref").asText()).isEqualTo(topic);
+        }
+    }
+
+    @Test
     void dashboardShowsEveryRolloutPanelFromTheRagCanaryNamespace() {
         JsonNode dashboard = json.one("AWS::CloudWatch::Dashboard", "Dashboard");
         String body = TemplateJson.render(dashboard.at("/Properties/DashboardBody"));
@@ -412,6 +496,48 @@ class ControllerStackTest {
                     .containsPattern("(?m)^\\| `" + java.util.regex.Pattern.quote(metric.namespace()) + "` \\| `"
                             + metric.name() + "` \\| \\w+ \\| " + String.join(", ", metric.dimensions()) + " \\|");
         }
+    }
+
+    /** The notification topic policy's one statement for {@code service}. */
+    private static JsonNode topicPolicyStatement(String service) {
+        List<JsonNode> found = new java.util.ArrayList<>();
+        json.one("AWS::SNS::TopicPolicy", "NotificationsTopicPolicy").at("/Properties/PolicyDocument/Statement")
+                .forEach(s -> {
+                    if (s.at("/Principal/Service").asText().equals(service)) {
+                        found.add(s);
+                    }
+                });
+        assertThat(found).as("topic policy statements for " + service).hasSize(1);
+        return found.get(0);
+    }
+
+    /** Logical ids named by an {@code aws:SourceArn} condition value (one GetAtt or a list of them). */
+    private static Set<String> sourceArns(JsonNode value) {
+        Set<String> ids = new java.util.TreeSet<>();
+        for (JsonNode arn : value.isArray() ? value : TemplateJson.MAPPER.createArrayNode().add(value)) {
+            assertThat(arn.at("/Fn::GetAtt/1").asText()).isEqualTo("Arn");
+            ids.add(arn.at("/Fn::GetAtt/0").asText());
+        }
+        return ids;
+    }
+
+    private static void assertEncryptedTlsOnlyQueue(String queue, String name) {
+        JsonNode properties = json.one("AWS::SQS::Queue", queue).path("Properties");
+        assertThat(properties.path("QueueName").asText()).isEqualTo(name);
+        assertThat(properties.path("SqsManagedSseEnabled").asBoolean()).isTrue();
+        assertThat(properties.path("MessageRetentionPeriod").asInt()).isEqualTo(14 * 24 * 3600);
+        assertThat(queuePolicyStatements(queue)).anySatisfy(deny -> {
+            assertThat(deny.path("Effect").asText()).isEqualTo("Deny");
+            assertThat(deny.at("/Condition/Bool/aws:SecureTransport").asText()).isEqualTo("false");
+        });
+    }
+
+    private static List<JsonNode> queuePolicyStatements(String queue) {
+        List<JsonNode> statements = new java.util.ArrayList<>();
+        json.ofType("AWS::SQS::QueuePolicy").values().stream()
+                .filter(p -> p.at("/Properties/Queues/0/Ref").asText().equals(queue))
+                .forEach(p -> p.at("/Properties/PolicyDocument/Statement").forEach(statements::add));
+        return statements;
     }
 
     private static Map<String, String> environment(ControllerFunction function) {
