@@ -43,7 +43,7 @@ class ControllerStackTest {
 
     @Test
     void tablesAreOnDemandWithPointInTimeRecoveryAndDeletionProtection() {
-        assertThat(json.ofType("AWS::DynamoDB::Table")).hasSize(3);
+        assertThat(json.ofType("AWS::DynamoDB::Table")).hasSize(2);
         for (JsonNode table : json.ofType("AWS::DynamoDB::Table").values()) {
             JsonNode properties = table.path("Properties");
             assertThat(properties.path("BillingMode").asText()).isEqualTo("PAY_PER_REQUEST");
@@ -64,10 +64,19 @@ class ControllerStackTest {
                 "TableName", "prod-canary-rollouts",
                 "KeySchema", List.of(Map.of("AttributeName", "pk", "KeyType", "HASH"),
                         Map.of("AttributeName", "sk", "KeyType", "RANGE"))));
-        template.hasResourceProperties("AWS::DynamoDB::Table", Map.of(
-                "TableName", "prod-canary-evidence",
-                "KeySchema", List.of(Map.of("AttributeName", "rolloutId", "KeyType", "HASH"),
-                        Map.of("AttributeName", "sk", "KeyType", "RANGE"))));
+    }
+
+    @Test
+    void thereIsNoEvidenceIndexTableNorAnyNameOrGrantOfIt() {
+        assertThat(json.ofType("AWS::DynamoDB::Table").values())
+                .extracting(table -> table.at("/Properties/TableName").asText())
+                .containsExactlyInAnyOrder("prod-canary-assignments", "prod-canary-rollouts");
+        for (ControllerFunction function : List.of(ControllerFunction.WEIGHT_SHIFTER, ControllerFunction.PROBE_REPLAY,
+                ControllerFunction.GATE_EVALUATION, ControllerFunction.TRAFFIC_ROUTER)) {
+            assertThat(environment(function)).doesNotContainKey("EVIDENCE_TABLE");
+        }
+        assertThat(json.allStatements()).allSatisfy(statement ->
+                assertThat(resources(statement)).noneMatch(resource -> resource.startsWith("<EvidenceIndex")));
     }
 
     @Test
@@ -131,16 +140,15 @@ class ControllerStackTest {
     @Test
     void functionsGetTheTableBucketAndLogGroupNamesTheyUse() {
         assertThat(environment(ControllerFunction.WEIGHT_SHIFTER)).containsOnlyKeys("ROLLOUTS_TABLE",
-                "ASSIGNMENTS_TABLE", "CACHE_TABLE", "CACHE_PURGE_WEBHOOK", "LATE_RAISE_WINDOW_SECONDS");
+                "CACHE_TABLE", "CACHE_PURGE_WEBHOOK", "LATE_RAISE_WINDOW_SECONDS");
         assertThat(Integer.parseInt(environment(ControllerFunction.WEIGHT_SHIFTER).get("LATE_RAISE_WINDOW_SECONDS")))
                 .as("no shift that read a rollout ACTIVE outlives the window before its lock is released")
                 .isGreaterThan(ControllerFunction.WEIGHT_SHIFTER.timeout().toSeconds().intValue());
         assertThat(environment(ControllerFunction.WEIGHT_SHIFTER)).containsEntry("CACHE_TABLE", "rag-answer-cache")
                 .containsEntry("CACHE_PURGE_WEBHOOK", "https://cache.example.com/purge");
-        assertThat(environment(ControllerFunction.PROBE_REPLAY)).containsOnlyKeys("EVIDENCE_BUCKET",
-                "EVIDENCE_TABLE");
+        assertThat(environment(ControllerFunction.PROBE_REPLAY)).containsOnlyKeys("EVIDENCE_BUCKET");
         assertThat(environment(ControllerFunction.GATE_EVALUATION)).containsOnlyKeys(
-                "EVIDENCE_BUCKET", "EVIDENCE_TABLE", "METRICS_NAMESPACE", "ROUTER_METRICS_NAMESPACE",
+                "EVIDENCE_BUCKET", "METRICS_NAMESPACE", "ROUTER_METRICS_NAMESPACE",
                 "TELEMETRY_LOG_GROUP", "ROLLOUTS_TABLE");
         assertThat(environment(ControllerFunction.TRAFFIC_ROUTER)).containsOnlyKeys("TARGET_FUNCTION",
                 "TARGET_ALIAS", "ROLLOUTS_TABLE", "ASSIGNMENTS_TABLE", "STATE_CACHE_SECONDS");
@@ -152,12 +160,30 @@ class ControllerStackTest {
     }
 
     @Test
-    void weightShifterMayReadAndUpdateOnlyTheTargetAliases() {
+    void weightShifterMayReadAndUpdateOnlyTheConfiguredAliasesOfTheTargetsInEveryRegion() {
         List<JsonNode> statements = lambdaStatements("WeightShifterRole");
-        assertThat(statements).hasSize(1);
-        assertThat(actions(statements.get(0)))
-                .containsExactlyInAnyOrder("lambda:GetAlias", "lambda:UpdateAlias", "lambda:GetFunctionConfiguration");
-        assertThat(resources(statements.get(0))).containsExactlyInAnyOrderElementsOf(TARGET_ARNS);
+        assertThat(statements).hasSize(2);
+        JsonNode aliases = statement(statements, "lambda:UpdateAlias");
+        assertThat(actions(aliases)).containsExactlyInAnyOrder("lambda:GetAlias", "lambda:UpdateAlias");
+        // The function ARN is the resource AWS authorizes these actions on; the alias ARN names the alias.
+        assertThat(resources(aliases)).containsExactlyInAnyOrder(
+                "arn:aws:lambda:us-east-1:123456789012:function:rag-answer",
+                "arn:aws:lambda:us-east-1:123456789012:function:rag-answer:live",
+                "arn:aws:lambda:eu-west-2:123456789012:function:rag-answer",
+                "arn:aws:lambda:eu-west-2:123456789012:function:rag-answer:live",
+                "arn:aws:lambda:eu-west-1:123456789012:function:rag-answer-eu",
+                "arn:aws:lambda:eu-west-1:123456789012:function:rag-answer-eu:live");
+        JsonNode versions = statement(statements, "lambda:GetFunctionConfiguration");
+        assertThat(actions(versions)).containsExactly("lambda:GetFunctionConfiguration");
+        assertThat(resources(versions)).containsExactlyInAnyOrderElementsOf(TARGET_ARNS);
+    }
+
+    @Test
+    void weightShifterHasNoAccessToTheAssignmentsTable() {
+        String assignments = json.logicalId("AWS::DynamoDB::Table", "Assignments");
+        assertThat(json.statementsOf("WeightShifterRole")).allSatisfy(statement ->
+                assertThat(resources(statement)).noneMatch(resource -> resource.contains(assignments)));
+        assertThat(environment(ControllerFunction.WEIGHT_SHIFTER)).doesNotContainKey("ASSIGNMENTS_TABLE");
     }
 
     @Test
@@ -202,13 +228,32 @@ class ControllerStackTest {
     }
 
     @Test
-    void gateWritesVerdictsToTheRolloutsLedgerAndNothingElseThere() {
-        List<JsonNode> onRollouts = json.statementsOf("GateEvaluationRole").stream()
-                .filter(s -> resources(s).stream().anyMatch(r -> r.startsWith("<Rollouts"))).toList();
-        assertThat(onRollouts).hasSize(1);
-        assertThat(actions(onRollouts.get(0))).containsExactlyInAnyOrder("dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem");
-        assertThat(resources(onRollouts.get(0))).allSatisfy(resource -> assertThat(resource).startsWith("<Rollouts"));
+    void gateReadsTheRolloutAndPutsOnlyLedgerEntries() {
+        List<JsonNode> onRollouts = gateRolloutStatements();
+        assertThat(onRollouts).flatExtracting(TemplateJson::actions).containsExactlyInAnyOrder(
+                "dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem");
+        JsonNode read = statement(onRollouts, "dynamodb:GetItem");
+        assertThat(actions(read)).containsExactlyInAnyOrder("dynamodb:GetItem", "dynamodb:Query");
+        assertThat(read.has("Condition")).isFalse();
+        JsonNode put = statement(onRollouts, "dynamodb:PutItem");
+        assertThat(actions(put)).containsExactly("dynamodb:PutItem");
+        assertThat(put.path("Condition")).isEqualTo(TemplateJson.json(Map.of(
+                "ForAllValues:StringLike", Map.of("dynamodb:LeadingKeys", List.of("ROLLOUT#*")))));
         assertThat(environment(ControllerFunction.GATE_EVALUATION).get("ROLLOUTS_TABLE")).startsWith("<Rollouts");
+    }
+
+    @Test
+    void gateMayOnlyAdvanceTheLedgerHeadOfTheStateItemNeverTakeReleaseOrRewriteTheLock() {
+        JsonNode update = statement(gateRolloutStatements(), "dynamodb:UpdateItem");
+        assertThat(actions(update)).containsExactly("dynamodb:UpdateItem");
+        assertThat(update.path("Condition")).isEqualTo(TemplateJson.json(Map.of(
+                "ForAllValues:StringLike", Map.of("dynamodb:LeadingKeys", List.of("ALIAS#*")),
+                "ForAllValues:StringEquals", Map.of("dynamodb:Attributes",
+                        List.of("pk", "sk", "ledgerSequence", "lastEntry", "revision")),
+                "StringEquals", Map.of("dynamodb:ReturnValues", "NONE"))));
+        assertThat(json.statementsOf("GateEvaluationRole")).flatExtracting(TemplateJson::actions)
+                .noneMatch(action -> action.matches("dynamodb:(DeleteItem|BatchWriteItem|BatchGetItem|Scan|"
+                        + "TransactWriteItems|PartiQL.*|\\*)"));
     }
 
     @Test
@@ -551,6 +596,16 @@ class ControllerStackTest {
         return json.statementsOf(role).stream()
                 .filter(s -> actions(s).stream().anyMatch(a -> a.startsWith("lambda:")))
                 .toList();
+    }
+
+    /** The gate's statements on the rollouts table, each on the table itself and nothing else. */
+    private static List<JsonNode> gateRolloutStatements() {
+        String rollouts = json.logicalId("AWS::DynamoDB::Table", "Rollouts");
+        List<JsonNode> onRollouts = json.statementsOf("GateEvaluationRole").stream()
+                .filter(s -> resources(s).stream().anyMatch(r -> r.contains(rollouts))).toList();
+        assertThat(onRollouts).hasSize(3).allSatisfy(statement ->
+                assertThat(resources(statement)).containsExactly("<" + rollouts + ".Arn>"));
+        return onRollouts;
     }
 
     private static JsonNode statement(List<JsonNode> statements, String action) {
