@@ -18,6 +18,10 @@ import software.constructs.Construct;
  *
  * <p>A retried action starts a new execution with the same file, hence the same rolloutId; the weight shifter's
  * start joins the rollout already holding the alias lock instead of starting a second one (docs/deploy.md).
+ *
+ * <p>The action gives up after CodePipeline's Step Functions action timeout (7 days, an account quota; the pipeline
+ * cannot set it, TimeoutInMinutes is for manual approvals only). The execution keeps running and finishes the
+ * rollout; only the pipeline's view of it ends (docs/deploy.md, "Limits").
  */
 public class CanaryRolloutStage extends Construct {
     /** Execution names are this prefix plus CodePipeline's action execution id. */

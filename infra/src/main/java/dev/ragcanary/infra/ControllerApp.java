@@ -54,7 +54,8 @@ public final class ControllerApp {
         NagSuppressionsForStacks.apply(controller);
         if (isSet(app, EXAMPLE_PIPELINE)) {
             NagSuppressionsForStacks.apply(
-                    new ExamplePipelineStack(app, "RagCanaryPipeline", props, controller.rolloutMachine()));
+                    new ExamplePipelineStack(app, "RagCanaryPipeline", props, controller.rolloutMachine(),
+                            config.targetFunctions()));
         }
         if (isSet(app, NAG)) {
             Aspects.of(app).add(AwsSolutionsChecks.Builder.create().verbose(true).build());

@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
  *                            (nothing else); names are resolved in every region of {@code regions}
  * @param routedFunction      the target function name the traffic router fronts (default: the first target's name)
  * @param routedAlias         the alias of that function users call through the router
+ * @param targetAliases       the aliases of the target functions a rollout may shift (default: {@code routedAlias})
  * @param regions             regions the rollout may touch, pilot first; empty means the stack's own region
  * @param tablePrefix         prefix of the DynamoDB table names
  * @param dashboard           whether to create the CloudWatch dashboard
@@ -29,7 +30,7 @@ import java.util.regex.Pattern;
  * @param cachePurgeWebhook   optional https URL a rollback calls to purge the canary cache prefix
  */
 public record ControllerConfig(String stackName, List<String> targetFunctions, String routedFunction,
-                               String routedAlias, List<String> regions, String tablePrefix,
+                               String routedAlias, List<String> targetAliases, List<String> regions, String tablePrefix,
                                boolean dashboard, Optional<String> notificationEmail,
                                Optional<String> notificationTopicArn, boolean deletionProtection,
                                boolean demoTarget, boolean demoCanary, Optional<String> cacheTable,
@@ -39,6 +40,7 @@ public record ControllerConfig(String stackName, List<String> targetFunctions, S
     public static final String TARGET_FUNCTIONS = "targetFunctions";
     public static final String ROUTED_FUNCTION = "routedFunction";
     public static final String ROUTED_ALIAS = "routedAlias";
+    public static final String TARGET_ALIASES = "targetAliases";
     public static final String REGIONS = "regions";
     public static final String TABLE_PREFIX = "tablePrefix";
     public static final String DASHBOARD = "dashboard";
@@ -68,6 +70,7 @@ public record ControllerConfig(String stackName, List<String> targetFunctions, S
 
     public ControllerConfig {
         targetFunctions = List.copyOf(targetFunctions);
+        targetAliases = List.copyOf(targetAliases);
         regions = List.copyOf(regions);
     }
 
@@ -110,6 +113,16 @@ public record ControllerConfig(String stackName, List<String> targetFunctions, S
             problems.add("context '" + ROUTED_ALIAS + "': '" + routedAlias
                     + "' is not an alias name (1-128 of A-Z a-z 0-9 _ -, not only digits)");
         }
+        List<String> targetAliases = readList(context, TARGET_ALIASES, problems);
+        for (String alias : targetAliases) {
+            if (!ALIAS.matcher(alias).matches()) {
+                problems.add("context '" + TARGET_ALIASES + "': '" + alias
+                        + "' is not an alias name (1-128 of A-Z a-z 0-9 _ -, not only digits)");
+            }
+        }
+        if (targetAliases.isEmpty()) {
+            targetAliases = List.of(routedAlias);
+        }
         List<String> regions = readList(context, REGIONS, problems);
         for (String region : regions) {
             if (!REGION.matcher(region).matches()) {
@@ -150,7 +163,7 @@ public record ControllerConfig(String stackName, List<String> targetFunctions, S
         if (!problems.isEmpty()) {
             throw new InvalidConfigurationException(problems);
         }
-        return new ControllerConfig(stackName, targets, routedFunction, routedAlias, regions, prefix, dashboard, email, topic, deletionProtection, demoTarget,
+        return new ControllerConfig(stackName, targets, routedFunction, routedAlias, targetAliases, regions, prefix, dashboard, email, topic, deletionProtection, demoTarget,
                 demoCanary, cacheTable, webhook);
     }
 

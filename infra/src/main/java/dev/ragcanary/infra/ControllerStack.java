@@ -68,7 +68,6 @@ public class ControllerStack extends Stack {
     private final RemovalPolicy dataRemoval;
     private final Table assignments;
     private final Table rollouts;
-    private final Table evidenceIndex;
     private final Bucket evidence;
     private final List<String> targetArns;
     private final Map<ControllerFunction, Alias> functions = new EnumMap<>(ControllerFunction.class);
@@ -88,7 +87,6 @@ public class ControllerStack extends Stack {
 
         assignments = table("Assignments", "assignments", "pk", null, "expiresAt");
         rollouts = table("Rollouts", "rollouts", "pk", "sk", null);
-        evidenceIndex = table("EvidenceIndex", "evidence", "rolloutId", "sk", null);
         evidence = evidenceBucket();
 
         if (config.demoTarget()) {
@@ -217,17 +215,12 @@ public class ControllerStack extends Stack {
             case WEIGHT_SHIFTER -> {
                 env.put("ROLLOUTS_TABLE", rollouts.getTableName());
                 env.put("LATE_RAISE_WINDOW_SECONDS", String.valueOf(LATE_RAISE_WINDOW.toSeconds()));
-                env.put("ASSIGNMENTS_TABLE", assignments.getTableName());
                 config.cacheTable().ifPresent(table -> env.put("CACHE_TABLE", table));
                 config.cachePurgeWebhook().ifPresent(url -> env.put("CACHE_PURGE_WEBHOOK", url));
             }
-            case PROBE_REPLAY -> {
-                env.put("EVIDENCE_BUCKET", evidence.getBucketName());
-                env.put("EVIDENCE_TABLE", evidenceIndex.getTableName());
-            }
+            case PROBE_REPLAY -> env.put("EVIDENCE_BUCKET", evidence.getBucketName());
             case GATE_EVALUATION -> {
                 env.put("EVIDENCE_BUCKET", evidence.getBucketName());
-                env.put("EVIDENCE_TABLE", evidenceIndex.getTableName());
                 env.put("METRICS_NAMESPACE", ControllerDashboard.NAMESPACE);
                 env.put("ROUTER_METRICS_NAMESPACE", ControllerDashboard.ROUTER_NAMESPACE);
                 env.put("TELEMETRY_LOG_GROUP", telemetryLogGroupName());
@@ -249,9 +242,12 @@ public class ControllerStack extends Stack {
         IGrantable shifter = functions.get(ControllerFunction.WEIGHT_SHIFTER);
         // GetFunctionConfiguration checks that the canary version exists; GetFunction is not granted: it would also
         // hand out a download URL of the function's code.
-        addToRole(shifter, targets("lambda:GetAlias", "lambda:UpdateAlias", "lambda:GetFunctionConfiguration"));
+        addToRole(shifter, targets("lambda:GetFunctionConfiguration"));
+        addToRole(shifter, PolicyStatement.Builder.create()
+                .actions(List.of("lambda:GetAlias", "lambda:UpdateAlias"))
+                .resources(targetAliasArns())
+                .build());
         rollouts.grantReadWriteData(shifter);
-        assignments.grantReadWriteData(shifter);
         // The purge reads the cache's key schema, scans for the canary prefix and deletes those items in batches.
         config.cacheTable().ifPresent(table -> addToRole(shifter, PolicyStatement.Builder.create()
                 .actions(List.of("dynamodb:DescribeTable", "dynamodb:Scan", "dynamodb:BatchWriteItem"))
@@ -263,7 +259,6 @@ public class ControllerStack extends Stack {
         addToRole(replay, targets("lambda:InvokeFunction"));
         addToRole(replay, objects(PROBE_SETS_PREFIX, "s3:GetObject"));
         addToRole(replay, objects(EVIDENCE_PREFIX, "s3:PutObject"));
-        evidenceIndex.grantReadWriteData(replay);
 
         IGrantable gate = functions.get(ControllerFunction.GATE_EVALUATION);
         // GetMetricData has no resource-level permissions: AWS requires "*".
@@ -281,10 +276,7 @@ public class ControllerStack extends Stack {
         addToRole(gate, PolicyStatement.Builder.create()
                 .actions(List.of("logs:GetQueryResults", "logs:StopQuery")).resources(List.of("*")).build());
         addToRole(gate, objects(EVIDENCE_PREFIX, "s3:GetObject", "s3:PutObject"));
-        evidenceIndex.grantReadWriteData(gate);
-        // Every verdict goes into the rollout's ledger: read the state item, query the ledger, put the entry and
-        // the state's new sequence number.
-        rollouts.grant(gate, "dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem");
+        grantVerdictLedger(gate);
 
         IGrantable router = functions.get(ControllerFunction.TRAFFIC_ROUTER);
         addToRole(router, PolicyStatement.Builder.create().actions(List.of("lambda:InvokeFunction"))
@@ -292,6 +284,38 @@ public class ControllerStack extends Stack {
         assignments.grantReadWriteData(router);
         rollouts.grantReadData(router);
     }
+
+    /**
+     * Every verdict goes into the rollout's ledger, and the gate may write nothing else there. It reads the state item
+     * and queries the ledger; it puts only ledger entries (partition {@code ROLLOUT#<rolloutId>}); on the state item
+     * (partition {@code ALIAS#<function>#<alias>}) it may only advance the ledger head with an UpdateItem that names
+     * {@link #GATE_STATE_ATTRIBUTES} and returns nothing, so it can neither take, release nor rewrite the lock or
+     * the weights. No DeleteItem, no batch writes.
+     */
+    private void grantVerdictLedger(IGrantable gate) {
+        String table = rollouts.getTableArn();
+        addToRole(gate, PolicyStatement.Builder.create()
+                .actions(List.of("dynamodb:GetItem", "dynamodb:Query")).resources(List.of(table)).build());
+        addToRole(gate, PolicyStatement.Builder.create()
+                .actions(List.of("dynamodb:PutItem")).resources(List.of(table))
+                .conditions(Map.of("ForAllValues:StringLike", Map.of("dynamodb:LeadingKeys", List.of("ROLLOUT#*"))))
+                .build());
+        addToRole(gate, PolicyStatement.Builder.create()
+                .actions(List.of("dynamodb:UpdateItem")).resources(List.of(table))
+                .conditions(Map.of(
+                        "ForAllValues:StringLike", Map.of("dynamodb:LeadingKeys", List.of("ALIAS#*")),
+                        "ForAllValues:StringEquals", Map.of("dynamodb:Attributes", GATE_STATE_ATTRIBUTES),
+                        "StringEquals", Map.of("dynamodb:ReturnValues", "NONE")))
+                .build());
+    }
+
+    /**
+     * Every attribute the gate's state-item UpdateItem names, as {@code dynamodb:Attributes} counts them: the key
+     * ({@code pk}, {@code sk}; DynamoDB requires the key attributes in the list), the attributes it sets
+     * ({@code ledgerSequence}, {@code lastEntry}, {@code revision}) and those its condition reads
+     * ({@code revision}, {@code attribute_exists(pk)}).
+     */
+    static final List<String> GATE_STATE_ATTRIBUTES = List.of("pk", "sk", "ledgerSequence", "lastEntry", "revision");
 
     private static void addToRole(IGrantable grantee, PolicyStatement statement) {
         grantee.getGrantPrincipal().addToPrincipalPolicy(statement);
@@ -327,20 +351,41 @@ public class ControllerStack extends Stack {
         return config.regions().isEmpty() ? List.of(getRegion()) : config.regions();
     }
 
-    /** Each target function (every configured region for a bare name) and {@code :*} for its versions and aliases. */
-    private List<String> targetFunctionArns() {
+    /**
+     * GetAlias/UpdateAlias: each target function (in every region for a bare name) and its configured aliases.
+     * AWS documents these two actions on the function resource, so the unqualified ARN must be listed and IAM cannot
+     * narrow them to one alias of it (docs/deploy.md); the alias ARNs say which aliases are meant and hold if Lambda
+     * authorizes against the qualified ARN. No version or other qualifier ({@code :*}).
+     */
+    private List<String> targetAliasArns() {
+        List<String> arns = new ArrayList<>();
+        for (String function : unqualifiedTargetArns()) {
+            arns.add(function);
+            config.targetAliases().forEach(alias -> arns.add(function + ":" + alias));
+        }
+        return arns;
+    }
+
+    /** Each target function's unqualified ARN: every configured region for a bare name, the ARN as given otherwise. */
+    private List<String> unqualifiedTargetArns() {
         List<String> regions = rolloutRegions();
         List<String> arns = new ArrayList<>();
         for (String target : config.targetFunctions()) {
-            List<String> functionArns = target.startsWith("arn:") ? List.of(target) : regions.stream()
+            arns.addAll(target.startsWith("arn:") ? List.of(target) : regions.stream()
                     .map(region -> formatArn(ArnComponents.builder().service("lambda").region(region)
                             .resource("function").resourceName(target)
                             .arnFormat(ArnFormat.COLON_RESOURCE_NAME).build()))
-                    .toList();
-            for (String arn : functionArns) {
-                arns.add(arn);
-                arns.add(arn + ":*");
-            }
+                    .toList());
+        }
+        return arns;
+    }
+
+    /** Each target function (every configured region for a bare name) and {@code :*} for its versions and aliases. */
+    private List<String> targetFunctionArns() {
+        List<String> arns = new ArrayList<>();
+        for (String arn : unqualifiedTargetArns()) {
+            arns.add(arn);
+            arns.add(arn + ":*");
         }
         return arns;
     }

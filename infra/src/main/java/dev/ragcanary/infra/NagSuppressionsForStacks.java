@@ -45,6 +45,13 @@ public final class NagSuppressionsForStacks {
                 "logs:StartQuery on the router's telemetry log group (log-group:<name>:* is the log group's own ARN "
                         + "form) in each region of the rollout.",
                 regex("/^Resource::arn:<AWS::Partition>:logs:.*:log-group:\\/rag-canary\\/.*\\/router-telemetry:\\*$/g")));
+        IConstruct notifications = controller.getNode().findChild("Notifications");
+        for (String queue : List.of("CleanupUndelivered", "CleanupFailed")) {
+            NagSuppressions.addResourceSuppressions(notifications.getNode().findChild(queue), List.of(suppression(
+                    "AwsSolutions-SQS3", "This queue is itself a dead-letter queue (of the cleanup rule's EventBridge "
+                            + "target, or of the weight shifter's asynchronous invocations), which cdk-nag cannot see "
+                            + "because neither is an SQS redrive policy. An alarm fires on its first message.")), true);
+        }
         suppress(controller, "StageMachine", suppression("AwsSolutions-IAM5", MACHINE_LOGS_AND_XRAY, "Resource::*"));
         List<Object> rolloutWildcards = new ArrayList<>(List.of("Resource::*"));
         rolloutWildcards.add(regex("/^Resource::<Evidence[0-9A-F]+\\.Arn>\\/archive\\/\\*$/g"));

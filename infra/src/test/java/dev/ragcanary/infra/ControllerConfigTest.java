@@ -21,6 +21,7 @@ class ControllerConfigTest {
         assertThat(config.regions()).containsExactly("us-east-1", "eu-west-1");
         assertThat(config.routedFunction()).isEqualTo("rag-answer");
         assertThat(config.routedAlias()).isEqualTo("live");
+        assertThat(config.targetAliases()).as("the routed alias, when none are named").containsExactly("live");
         assertThat(config.stackName()).isEqualTo("RagCanaryController");
         assertThat(config.tablePrefix()).isEqualTo("rag-canary");
         assertThat(config.dashboard()).isTrue();
@@ -59,6 +60,13 @@ class ControllerConfigTest {
                 "routedFunction", "rag-b", "routedAlias", "prod")));
         assertThat(config.routedFunction()).isEqualTo("rag-b");
         assertThat(config.routedAlias()).isEqualTo("prod");
+        assertThat(config.targetAliases()).as("the routed alias, when none are named").containsExactly("prod");
+    }
+
+    @Test
+    void theAliasesARolloutMayShiftAreListedWithTargetAliases() {
+        assertThat(ControllerConfig.fromContext(context(Map.of("targetFunctions", "rag-a",
+                "targetAliases", "live,beta"))).targetAliases()).containsExactly("live", "beta");
     }
 
     @Test
@@ -90,6 +98,7 @@ class ControllerConfigTest {
         values.put("stackName", "9lives");
         values.put("routedFunction", "other-function");
         values.put("routedAlias", "42");
+        values.put("targetAliases", "live,7");
         values.put("cachePurgeWebhook", "http://cache.example.com/purge");
         InvalidConfigurationException error = (InvalidConfigurationException) org.assertj.core.api.Assertions
                 .catchThrowable(() -> ControllerConfig.fromContext(context(values)));
@@ -109,8 +118,9 @@ class ControllerConfigTest {
                 "context 'cachePurgeWebhook': 'http://cache.example.com/purge' must be an https:// URL",
                 "context 'stackName': '9lives' must start with a letter and hold only letters, digits and '-' (at most 128)",
                 "context 'routedFunction': 'other-function' is not one of the target functions [rag answer, rag]",
-                "context 'routedAlias': '42' is not an alias name (1-128 of A-Z a-z 0-9 _ -, not only digits)");
-        assertThat(error.getMessage()).startsWith("rag-canary stack configuration is invalid (14 problems):");
+                "context 'routedAlias': '42' is not an alias name (1-128 of A-Z a-z 0-9 _ -, not only digits)",
+                "context 'targetAliases': '7' is not an alias name (1-128 of A-Z a-z 0-9 _ -, not only digits)");
+        assertThat(error.getMessage()).startsWith("rag-canary stack configuration is invalid (15 problems):");
     }
 
     @Test

@@ -43,7 +43,7 @@ class ControllerStackTest {
 
     @Test
     void tablesAreOnDemandWithPointInTimeRecoveryAndDeletionProtection() {
-        assertThat(json.ofType("AWS::DynamoDB::Table")).hasSize(3);
+        assertThat(json.ofType("AWS::DynamoDB::Table")).hasSize(2);
         for (JsonNode table : json.ofType("AWS::DynamoDB::Table").values()) {
             JsonNode properties = table.path("Properties");
             assertThat(properties.path("BillingMode").asText()).isEqualTo("PAY_PER_REQUEST");
@@ -64,10 +64,19 @@ class ControllerStackTest {
                 "TableName", "prod-canary-rollouts",
                 "KeySchema", List.of(Map.of("AttributeName", "pk", "KeyType", "HASH"),
                         Map.of("AttributeName", "sk", "KeyType", "RANGE"))));
-        template.hasResourceProperties("AWS::DynamoDB::Table", Map.of(
-                "TableName", "prod-canary-evidence",
-                "KeySchema", List.of(Map.of("AttributeName", "rolloutId", "KeyType", "HASH"),
-                        Map.of("AttributeName", "sk", "KeyType", "RANGE"))));
+    }
+
+    @Test
+    void thereIsNoEvidenceIndexTableNorAnyNameOrGrantOfIt() {
+        assertThat(json.ofType("AWS::DynamoDB::Table").values())
+                .extracting(table -> table.at("/Properties/TableName").asText())
+                .containsExactlyInAnyOrder("prod-canary-assignments", "prod-canary-rollouts");
+        for (ControllerFunction function : List.of(ControllerFunction.WEIGHT_SHIFTER, ControllerFunction.PROBE_REPLAY,
+                ControllerFunction.GATE_EVALUATION, ControllerFunction.TRAFFIC_ROUTER)) {
+            assertThat(environment(function)).doesNotContainKey("EVIDENCE_TABLE");
+        }
+        assertThat(json.allStatements()).allSatisfy(statement ->
+                assertThat(resources(statement)).noneMatch(resource -> resource.startsWith("<EvidenceIndex")));
     }
 
     @Test
@@ -131,16 +140,15 @@ class ControllerStackTest {
     @Test
     void functionsGetTheTableBucketAndLogGroupNamesTheyUse() {
         assertThat(environment(ControllerFunction.WEIGHT_SHIFTER)).containsOnlyKeys("ROLLOUTS_TABLE",
-                "ASSIGNMENTS_TABLE", "CACHE_TABLE", "CACHE_PURGE_WEBHOOK", "LATE_RAISE_WINDOW_SECONDS");
+                "CACHE_TABLE", "CACHE_PURGE_WEBHOOK", "LATE_RAISE_WINDOW_SECONDS");
         assertThat(Integer.parseInt(environment(ControllerFunction.WEIGHT_SHIFTER).get("LATE_RAISE_WINDOW_SECONDS")))
                 .as("no shift that read a rollout ACTIVE outlives the window before its lock is released")
                 .isGreaterThan(ControllerFunction.WEIGHT_SHIFTER.timeout().toSeconds().intValue());
         assertThat(environment(ControllerFunction.WEIGHT_SHIFTER)).containsEntry("CACHE_TABLE", "rag-answer-cache")
                 .containsEntry("CACHE_PURGE_WEBHOOK", "https://cache.example.com/purge");
-        assertThat(environment(ControllerFunction.PROBE_REPLAY)).containsOnlyKeys("EVIDENCE_BUCKET",
-                "EVIDENCE_TABLE");
+        assertThat(environment(ControllerFunction.PROBE_REPLAY)).containsOnlyKeys("EVIDENCE_BUCKET");
         assertThat(environment(ControllerFunction.GATE_EVALUATION)).containsOnlyKeys(
-                "EVIDENCE_BUCKET", "EVIDENCE_TABLE", "METRICS_NAMESPACE", "ROUTER_METRICS_NAMESPACE",
+                "EVIDENCE_BUCKET", "METRICS_NAMESPACE", "ROUTER_METRICS_NAMESPACE",
                 "TELEMETRY_LOG_GROUP", "ROLLOUTS_TABLE");
         assertThat(environment(ControllerFunction.TRAFFIC_ROUTER)).containsOnlyKeys("TARGET_FUNCTION",
                 "TARGET_ALIAS", "ROLLOUTS_TABLE", "ASSIGNMENTS_TABLE", "STATE_CACHE_SECONDS");
@@ -152,12 +160,30 @@ class ControllerStackTest {
     }
 
     @Test
-    void weightShifterMayReadAndUpdateOnlyTheTargetAliases() {
+    void weightShifterMayReadAndUpdateOnlyTheConfiguredAliasesOfTheTargetsInEveryRegion() {
         List<JsonNode> statements = lambdaStatements("WeightShifterRole");
-        assertThat(statements).hasSize(1);
-        assertThat(actions(statements.get(0)))
-                .containsExactlyInAnyOrder("lambda:GetAlias", "lambda:UpdateAlias", "lambda:GetFunctionConfiguration");
-        assertThat(resources(statements.get(0))).containsExactlyInAnyOrderElementsOf(TARGET_ARNS);
+        assertThat(statements).hasSize(2);
+        JsonNode aliases = statement(statements, "lambda:UpdateAlias");
+        assertThat(actions(aliases)).containsExactlyInAnyOrder("lambda:GetAlias", "lambda:UpdateAlias");
+        // The function ARN is the resource AWS authorizes these actions on; the alias ARN names the alias.
+        assertThat(resources(aliases)).containsExactlyInAnyOrder(
+                "arn:aws:lambda:us-east-1:123456789012:function:rag-answer",
+                "arn:aws:lambda:us-east-1:123456789012:function:rag-answer:live",
+                "arn:aws:lambda:eu-west-2:123456789012:function:rag-answer",
+                "arn:aws:lambda:eu-west-2:123456789012:function:rag-answer:live",
+                "arn:aws:lambda:eu-west-1:123456789012:function:rag-answer-eu",
+                "arn:aws:lambda:eu-west-1:123456789012:function:rag-answer-eu:live");
+        JsonNode versions = statement(statements, "lambda:GetFunctionConfiguration");
+        assertThat(actions(versions)).containsExactly("lambda:GetFunctionConfiguration");
+        assertThat(resources(versions)).containsExactlyInAnyOrderElementsOf(TARGET_ARNS);
+    }
+
+    @Test
+    void weightShifterHasNoAccessToTheAssignmentsTable() {
+        String assignments = json.logicalId("AWS::DynamoDB::Table", "Assignments");
+        assertThat(json.statementsOf("WeightShifterRole")).allSatisfy(statement ->
+                assertThat(resources(statement)).noneMatch(resource -> resource.contains(assignments)));
+        assertThat(environment(ControllerFunction.WEIGHT_SHIFTER)).doesNotContainKey("ASSIGNMENTS_TABLE");
     }
 
     @Test
@@ -202,13 +228,32 @@ class ControllerStackTest {
     }
 
     @Test
-    void gateWritesVerdictsToTheRolloutsLedgerAndNothingElseThere() {
-        List<JsonNode> onRollouts = json.statementsOf("GateEvaluationRole").stream()
-                .filter(s -> resources(s).stream().anyMatch(r -> r.startsWith("<Rollouts"))).toList();
-        assertThat(onRollouts).hasSize(1);
-        assertThat(actions(onRollouts.get(0))).containsExactlyInAnyOrder("dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem");
-        assertThat(resources(onRollouts.get(0))).allSatisfy(resource -> assertThat(resource).startsWith("<Rollouts"));
+    void gateReadsTheRolloutAndPutsOnlyLedgerEntries() {
+        List<JsonNode> onRollouts = gateRolloutStatements();
+        assertThat(onRollouts).flatExtracting(TemplateJson::actions).containsExactlyInAnyOrder(
+                "dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem");
+        JsonNode read = statement(onRollouts, "dynamodb:GetItem");
+        assertThat(actions(read)).containsExactlyInAnyOrder("dynamodb:GetItem", "dynamodb:Query");
+        assertThat(read.has("Condition")).isFalse();
+        JsonNode put = statement(onRollouts, "dynamodb:PutItem");
+        assertThat(actions(put)).containsExactly("dynamodb:PutItem");
+        assertThat(put.path("Condition")).isEqualTo(TemplateJson.json(Map.of(
+                "ForAllValues:StringLike", Map.of("dynamodb:LeadingKeys", List.of("ROLLOUT#*")))));
         assertThat(environment(ControllerFunction.GATE_EVALUATION).get("ROLLOUTS_TABLE")).startsWith("<Rollouts");
+    }
+
+    @Test
+    void gateMayOnlyAdvanceTheLedgerHeadOfTheStateItemNeverTakeReleaseOrRewriteTheLock() {
+        JsonNode update = statement(gateRolloutStatements(), "dynamodb:UpdateItem");
+        assertThat(actions(update)).containsExactly("dynamodb:UpdateItem");
+        assertThat(update.path("Condition")).isEqualTo(TemplateJson.json(Map.of(
+                "ForAllValues:StringLike", Map.of("dynamodb:LeadingKeys", List.of("ALIAS#*")),
+                "ForAllValues:StringEquals", Map.of("dynamodb:Attributes",
+                        List.of("pk", "sk", "ledgerSequence", "lastEntry", "revision")),
+                "StringEquals", Map.of("dynamodb:ReturnValues", "NONE"))));
+        assertThat(json.statementsOf("GateEvaluationRole")).flatExtracting(TemplateJson::actions)
+                .noneMatch(action -> action.matches("dynamodb:(DeleteItem|BatchWriteItem|BatchGetItem|Scan|"
+                        + "TransactWriteItems|PartiQL.*|\\*)"));
     }
 
     @Test
@@ -388,6 +433,90 @@ class ControllerStackTest {
     }
 
     @Test
+    void topicPolicyLetsCloudWatchPublishForEveryAlarmThatNotifiesTheTopicAndNoOther() {
+        String topic = json.logicalId("AWS::SNS::Topic", "NotificationsTopic");
+        Set<String> notifying = json.ofType("AWS::CloudWatch::Alarm").entrySet().stream()
+                .filter(e -> e.getValue().at("/Properties/AlarmActions").toString().contains("\"" + topic + "\""))
+                .map(Map.Entry::getKey).collect(Collectors.toSet());
+        assertThat(notifying).hasSize(3).anyMatch(id -> id.startsWith("NotificationsRolloutExecutionsFailed"))
+                .anyMatch(id -> id.startsWith("NotificationsCleanupUndeliveredAlarm"))
+                .anyMatch(id -> id.startsWith("NotificationsCleanupFailedAlarm"));
+
+        JsonNode publish = topicPolicyStatement("cloudwatch.amazonaws.com");
+        assertThat(publish.path("Effect").asText()).isEqualTo("Allow");
+        assertThat(actions(publish)).containsExactly("sns:Publish");
+        assertThat(publish.at("/Resource/Ref").asText()).isEqualTo(topic);
+        assertThat(sourceArns(publish.at("/Condition/ArnEquals/aws:SourceArn"))).isEqualTo(notifying);
+        assertThat(publish.at("/Condition/StringEquals/aws:SourceAccount").asText())
+                .isEqualTo(SynthesizedController.ACCOUNT);
+    }
+
+    @Test
+    void topicPolicyLetsEventBridgePublishOnlyForTheRulesThatTargetTheTopic() {
+        String topic = json.logicalId("AWS::SNS::Topic", "NotificationsTopic");
+        Set<String> targeting = json.ofType("AWS::Events::Rule").entrySet().stream()
+                .filter(e -> e.getValue().at("/Properties/Targets").toString().contains("{\"Ref\":\"" + topic + "\"}"))
+                .map(Map.Entry::getKey).collect(Collectors.toSet());
+        assertThat(targeting).singleElement(STRING).startsWith("NotificationsRolloutOutcome");
+
+        JsonNode publish = topicPolicyStatement("events.amazonaws.com");
+        assertThat(actions(publish)).containsExactly("sns:Publish");
+        assertThat(sourceArns(publish.at("/Condition/ArnEquals/aws:SourceArn"))).isEqualTo(targeting);
+    }
+
+    @Test
+    void aCleanupEventEventBridgeCannotDeliverGoesToAnEncryptedQueueOnlyTheCleanupRuleMayWrite() {
+        String rule = json.logicalId("AWS::Events::Rule", "NotificationsRolloutEndCleanup");
+        JsonNode target = json.one("AWS::Events::Rule", rule).at("/Properties/Targets/0");
+        String queue = target.at("/DeadLetterConfig/Arn/Fn::GetAtt/0").asText();
+        assertThat(queue).startsWith("NotificationsCleanupUndelivered");
+        assertThat(target.at("/RetryPolicy/MaximumRetryAttempts").asInt()).isEqualTo(8);
+        assertEncryptedTlsOnlyQueue(queue, "prod-canary-cleanup-undelivered");
+
+        List<JsonNode> allows = queuePolicyStatements(queue).stream()
+                .filter(s -> s.path("Effect").asText().equals("Allow")).toList();
+        assertThat(allows).singleElement().satisfies(allow -> {
+            assertThat(allow.at("/Principal/Service").asText()).isEqualTo("events.amazonaws.com");
+            assertThat(actions(allow)).containsExactly("sqs:SendMessage");
+            assertThat(allow.at("/Condition/ArnEquals/aws:SourceArn/Fn::GetAtt/0").asText()).isEqualTo(rule);
+        });
+    }
+
+    @Test
+    void aCleanupTheWeightShifterKeepsFailingGoesToAnEncryptedQueueAfterLambdasRetries() {
+        Map<String, JsonNode> configs = json.ofType("AWS::Lambda::EventInvokeConfig");
+        assertThat(configs).hasSize(1);
+        JsonNode config = configs.values().iterator().next().path("Properties");
+        assertThat(config.at("/FunctionName/Ref").asText()).startsWith("WeightShifter");
+        // The qualifier is the live alias the cleanup rule invokes (its ARN's eighth field).
+        assertThat(config.at("/Qualifier/Fn::Select/1/Fn::Split/1/Ref").asText()).startsWith("WeightShifterLive");
+        assertThat(config.path("MaximumRetryAttempts").asInt())
+                .isEqualTo(ControllerNotifications.CLEANUP_FUNCTION_RETRIES);
+        String queue = config.at("/DestinationConfig/OnFailure/Destination/Fn::GetAtt/0").asText();
+        assertThat(queue).startsWith("NotificationsCleanupFailed");
+        assertEncryptedTlsOnlyQueue(queue, "prod-canary-cleanup-failed");
+        // Lambda sends the failure record with the function's own role.
+        JsonNode send = statement(json.statementsOf("WeightShifterRole"), "sqs:SendMessage");
+        assertThat(resources(send)).containsExactly("<" + queue + ".Arn>");
+    }
+
+    @Test
+    void eachCleanupQueueRaisesAnAlarmToTheTopicOnItsFirstMessage() {
+        String topic = json.logicalId("AWS::SNS::Topic", "NotificationsTopic");
+        for (String queue : List.of("NotificationsCleanupUndelivered", "NotificationsCleanupFailed")) {
+            String queueId = json.logicalId("AWS::SQS::Queue", queue);
+            JsonNode alarm = json.one("AWS::CloudWatch::Alarm", queue + "Alarm").path("Properties");
+            assertThat(alarm.path("MetricName").asText()).isEqualTo("ApproximateNumberOfMessagesVisible");
+            assertThat(alarm.path("Namespace").asText()).isEqualTo("AWS/SQS");
+            assertThat(alarm.at("/Dimensions/0/Value/Fn::GetAtt").toString()).contains(queueId, "QueueName");
+            assertThat(alarm.path("Threshold").asInt()).isEqualTo(1);
+            assertThat(alarm.path("ComparisonOperator").asText()).isEqualTo("GreaterThanOrEqualToThreshold");
+            assertThat(alarm.path("EvaluationPeriods").asInt()).isEqualTo(1);
+            assertThat(alarm.at("/AlarmActions/0/Ref").asText()).isEqualTo(topic);
+        }
+    }
+
+    @Test
     void dashboardShowsEveryRolloutPanelFromTheRagCanaryNamespace() {
         JsonNode dashboard = json.one("AWS::CloudWatch::Dashboard", "Dashboard");
         String body = TemplateJson.render(dashboard.at("/Properties/DashboardBody"));
@@ -414,6 +543,48 @@ class ControllerStackTest {
         }
     }
 
+    /** The notification topic policy's one statement for {@code service}. */
+    private static JsonNode topicPolicyStatement(String service) {
+        List<JsonNode> found = new java.util.ArrayList<>();
+        json.one("AWS::SNS::TopicPolicy", "NotificationsTopicPolicy").at("/Properties/PolicyDocument/Statement")
+                .forEach(s -> {
+                    if (s.at("/Principal/Service").asText().equals(service)) {
+                        found.add(s);
+                    }
+                });
+        assertThat(found).as("topic policy statements for " + service).hasSize(1);
+        return found.get(0);
+    }
+
+    /** Logical ids named by an {@code aws:SourceArn} condition value (one GetAtt or a list of them). */
+    private static Set<String> sourceArns(JsonNode value) {
+        Set<String> ids = new java.util.TreeSet<>();
+        for (JsonNode arn : value.isArray() ? value : TemplateJson.MAPPER.createArrayNode().add(value)) {
+            assertThat(arn.at("/Fn::GetAtt/1").asText()).isEqualTo("Arn");
+            ids.add(arn.at("/Fn::GetAtt/0").asText());
+        }
+        return ids;
+    }
+
+    private static void assertEncryptedTlsOnlyQueue(String queue, String name) {
+        JsonNode properties = json.one("AWS::SQS::Queue", queue).path("Properties");
+        assertThat(properties.path("QueueName").asText()).isEqualTo(name);
+        assertThat(properties.path("SqsManagedSseEnabled").asBoolean()).isTrue();
+        assertThat(properties.path("MessageRetentionPeriod").asInt()).isEqualTo(14 * 24 * 3600);
+        assertThat(queuePolicyStatements(queue)).anySatisfy(deny -> {
+            assertThat(deny.path("Effect").asText()).isEqualTo("Deny");
+            assertThat(deny.at("/Condition/Bool/aws:SecureTransport").asText()).isEqualTo("false");
+        });
+    }
+
+    private static List<JsonNode> queuePolicyStatements(String queue) {
+        List<JsonNode> statements = new java.util.ArrayList<>();
+        json.ofType("AWS::SQS::QueuePolicy").values().stream()
+                .filter(p -> p.at("/Properties/Queues/0/Ref").asText().equals(queue))
+                .forEach(p -> p.at("/Properties/PolicyDocument/Statement").forEach(statements::add));
+        return statements;
+    }
+
     private static Map<String, String> environment(ControllerFunction function) {
         JsonNode variables = json.one("AWS::Lambda::Function", function.id()).at("/Properties/Environment/Variables");
         Map<String, String> environment = new java.util.TreeMap<>();
@@ -425,6 +596,16 @@ class ControllerStackTest {
         return json.statementsOf(role).stream()
                 .filter(s -> actions(s).stream().anyMatch(a -> a.startsWith("lambda:")))
                 .toList();
+    }
+
+    /** The gate's statements on the rollouts table, each on the table itself and nothing else. */
+    private static List<JsonNode> gateRolloutStatements() {
+        String rollouts = json.logicalId("AWS::DynamoDB::Table", "Rollouts");
+        List<JsonNode> onRollouts = json.statementsOf("GateEvaluationRole").stream()
+                .filter(s -> resources(s).stream().anyMatch(r -> r.contains(rollouts))).toList();
+        assertThat(onRollouts).hasSize(3).allSatisfy(statement ->
+                assertThat(resources(statement)).containsExactly("<" + rollouts + ".Arn>"));
+        return onRollouts;
     }
 
     private static JsonNode statement(List<JsonNode> statements, String action) {

@@ -61,7 +61,8 @@ final class SynthesizedController {
         ControllerConfig config = ControllerConfig.fromContext(key -> app.getNode().tryGetContext(key));
         controller = new ControllerStack(app, "Controller", props, config, FunctionCode.folder(standInJars()),
                 STATE_MACHINES);
-        pipeline = new ExamplePipelineStack(app, "Pipeline", props, controller.rolloutMachine());
+        pipeline = new ExamplePipelineStack(app, "Pipeline", props, controller.rolloutMachine(),
+                config.targetFunctions());
         NagSuppressionsForStacks.apply(controller);
         NagSuppressionsForStacks.apply(pipeline);
         template = Template.fromStack(controller);

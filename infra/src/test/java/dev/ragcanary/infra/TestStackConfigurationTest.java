@@ -17,7 +17,7 @@ class TestStackConfigurationTest {
 
     @Test
     void tablesAndLogsCanBeDeletedWithTheStack() {
-        assertThat(json.ofType("AWS::DynamoDB::Table")).hasSize(3);
+        assertThat(json.ofType("AWS::DynamoDB::Table")).hasSize(2);
         assertThat(json.ofType("AWS::Logs::LogGroup")).isNotEmpty();
         for (JsonNode table : json.ofType("AWS::DynamoDB::Table").values()) {
             assertThat(table.at("/Properties/DeletionProtectionEnabled").asBoolean()).isFalse();
@@ -77,6 +77,6 @@ class TestStackConfigurationTest {
                 .filter(s -> TemplateJson.actions(s).contains("lambda:UpdateAlias")).findFirst().orElseThrow();
         assertThat(TemplateJson.resources(shifter)).containsExactly(
                 "arn:aws:lambda:us-east-1:123456789012:function:rag-canary-sample-target",
-                "arn:aws:lambda:us-east-1:123456789012:function:rag-canary-sample-target:*");
+                "arn:aws:lambda:us-east-1:123456789012:function:rag-canary-sample-target:" + DemoTarget.ALIAS);
     }
 }
