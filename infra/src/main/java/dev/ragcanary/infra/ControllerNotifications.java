@@ -1,6 +1,7 @@
 package dev.ragcanary.infra;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import software.amazon.awscdk.ArnComponents;
@@ -12,6 +13,7 @@ import software.amazon.awscdk.services.cloudwatch.Alarm;
 import software.amazon.awscdk.services.cloudwatch.ComparisonOperator;
 import software.amazon.awscdk.services.cloudwatch.IMetric;
 import software.amazon.awscdk.services.cloudwatch.MathExpression;
+import software.amazon.awscdk.services.cloudwatch.Metric;
 import software.amazon.awscdk.services.cloudwatch.MetricOptions;
 import software.amazon.awscdk.services.cloudwatch.TreatMissingData;
 import software.amazon.awscdk.services.cloudwatch.actions.SnsAction;
@@ -68,11 +70,13 @@ public class ControllerNotifications extends Construct {
     private final ITopic topic;
     private final LogGroup stageTransitions;
     private final String namePrefix;
+    private final List<String> targetFunctionNames;
     private final List<Alarm> alarms = new ArrayList<>();
 
     public ControllerNotifications(Construct scope, String id, ControllerConfig config) {
         super(scope, id);
         namePrefix = config.tablePrefix();
+        targetFunctionNames = config.targetFunctions().stream().map(ControllerConfig::functionName).toList();
         topic = config.notificationTopicArn()
                 .map(arn -> Topic.fromTopicArn(this, "Topic", arn))
                 .orElseGet(this::encryptedTopic);
@@ -166,7 +170,37 @@ public class ControllerNotifications extends Construct {
                 .comparisonOperator(ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD)
                 .treatMissingData(TreatMissingData.NOT_BREACHING)
                 .build());
+        if (!targetFunctionNames.isEmpty()) {
+            notifyTopic(Alarm.Builder.create(this, "CachePurgesUnfinished")
+                    .alarmName(namePrefix + "-cache-purges-unfinished")
+                    .alarmDescription("A rollout's stale cache could not be purged (the ledger names the prefix); the"
+                            + " promotion or rollback stands, but old answers may be served until the prefix is purged")
+                    .metric(cachePurgesUnfinished())
+                    .threshold(1)
+                    .evaluationPeriods(1)
+                    .comparisonOperator(ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD)
+                    .treatMissingData(TreatMissingData.NOT_BREACHING)
+                    .build());
+        }
         allowAlarmsToPublish();
+    }
+
+    /**
+     * The weight shifter's {@code CachePurgesUnfinished} count (docs/metrics.md), summed over the target functions:
+     * the metric is per function, and an alarm's math may read up to 10 metrics.
+     */
+    private MathExpression cachePurgesUnfinished() {
+        Map<String, IMetric> perFunction = new LinkedHashMap<>();
+        for (String function : targetFunctionNames) {
+            perFunction.put("f" + perFunction.size(), Metric.Builder.create()
+                    .namespace(ControllerDashboard.NAMESPACE).metricName("CachePurgesUnfinished")
+                    .dimensionsMap(Map.of("FunctionName", function)).statistic("Sum").build());
+        }
+        return MathExpression.Builder.create()
+                .expression("SUM(FILL(METRICS(), 0))")
+                .usingMetrics(perFunction)
+                .period(Duration.minutes(5))
+                .build();
     }
 
     /** A queue that keeps what could not be processed for 14 days (SQS's maximum), encrypted, TLS only. */

@@ -20,6 +20,7 @@ import software.amazon.awscdk.services.dynamodb.BillingMode;
 import software.amazon.awscdk.services.dynamodb.PointInTimeRecoverySpecification;
 import software.amazon.awscdk.services.dynamodb.Table;
 import software.amazon.awscdk.services.iam.IGrantable;
+import software.amazon.awscdk.services.iam.IRole;
 import software.amazon.awscdk.services.iam.Policy;
 import software.amazon.awscdk.services.iam.PolicyStatement;
 import software.amazon.awscdk.services.iam.Role;
@@ -105,7 +106,9 @@ public class ControllerStack extends Stack {
         substitutions.add("StageStateMachineArn", stageMachine.getStateMachineArn(), this::grantRunStageMachine);
         rolloutMachine = stateMachine("RolloutMachine", AslDefinition.load(stateMachines.resolve(ROLLOUT_ASL)),
                 substitutions);
-        grantDescribeOwnExecutions(rolloutMachine);
+        grantDescribeExecutions(rolloutMachine, rolloutMachine.getRole(), "DescribeOwnExecutions");
+        grantDescribeExecutions(rolloutMachine, functions.get(ControllerFunction.WEIGHT_SHIFTER).getRole(),
+                "CleanupReadsStartInputs");
         notifications.watch(rolloutMachine, stageMachine, functions.get(ControllerFunction.WEIGHT_SHIFTER));
         if (config.dashboard()) {
             new ControllerDashboard(this, "Dashboard", config.tablePrefix(), rolloutMachine,
@@ -313,9 +316,10 @@ public class ControllerStack extends Stack {
      * Every attribute the gate's state-item UpdateItem names, as {@code dynamodb:Attributes} counts them: the key
      * ({@code pk}, {@code sk}; DynamoDB requires the key attributes in the list), the attributes it sets
      * ({@code ledgerSequence}, {@code lastEntry}, {@code revision}) and those its condition reads
-     * ({@code revision}, {@code attribute_exists(pk)}).
+     * ({@code revision}, {@code rolloutId}): {@code DynamoDbRolloutStore.NOTE_ATTRIBUTES}.
      */
-    static final List<String> GATE_STATE_ATTRIBUTES = List.of("pk", "sk", "ledgerSequence", "lastEntry", "revision");
+    static final List<String> GATE_STATE_ATTRIBUTES = List.of("pk", "sk", "ledgerSequence", "lastEntry", "revision",
+            "rolloutId");
 
     private static void addToRole(IGrantable grantee, PolicyStatement statement) {
         grantee.getGrantPrincipal().addToPrincipalPolicy(statement);
@@ -428,9 +432,14 @@ public class ControllerStack extends Stack {
      * executions only. A policy of its own rather than the role's default policy: the machine depends on that one, and
      * this one names the machine, which would be a cycle.
      */
-    private void grantDescribeOwnExecutions(StateMachine machine) {
-        Policy.Builder.create(machine, "DescribeOwnExecutions")
-                .roles(List.of(machine.getRole()))
+    /**
+     * DescribeExecution on {@code machine}'s executions: the rollout machine's join loop, and the cleanup, which reads
+     * a start input its status event left out. A policy of its own, so the weight shifter (which the machine's
+     * definition names) does not depend on the machine.
+     */
+    private void grantDescribeExecutions(StateMachine machine, IRole role, String id) {
+        Policy.Builder.create(machine, id)
+                .roles(List.of(role))
                 .statements(List.of(PolicyStatement.Builder.create()
                         .actions(List.of("states:DescribeExecution"))
                         .resources(List.of(formatArn(ArnComponents.builder().service("states").resource("execution")

@@ -249,7 +249,7 @@ class ControllerStackTest {
         assertThat(update.path("Condition")).isEqualTo(TemplateJson.json(Map.of(
                 "ForAllValues:StringLike", Map.of("dynamodb:LeadingKeys", List.of("ALIAS#*")),
                 "ForAllValues:StringEquals", Map.of("dynamodb:Attributes",
-                        List.of("pk", "sk", "ledgerSequence", "lastEntry", "revision")),
+                        List.of("pk", "sk", "ledgerSequence", "lastEntry", "revision", "rolloutId")),
                 "StringEquals", Map.of("dynamodb:ReturnValues", "NONE"))));
         assertThat(json.statementsOf("GateEvaluationRole")).flatExtracting(TemplateJson::actions)
                 .noneMatch(action -> action.matches("dynamodb:(DeleteItem|BatchWriteItem|BatchGetItem|Scan|"
@@ -316,21 +316,26 @@ class ControllerStackTest {
     }
 
     @Test
-    void rolloutMachineMayOnlyDescribeItsOwnExecutionsToJoinARunningRollout() {
+    void onlyTheRolloutMachineAndTheCleanupMayDescribeTheRolloutMachinesExecutions() {
         String rolloutMachine = json.logicalId("AWS::StepFunctions::StateMachine", "RolloutMachine");
-        List<JsonNode> ownExecutions = json.statementsOf("RolloutMachineRole").stream()
-                .filter(s -> resources(s).toString().contains("<" + rolloutMachine + ".Name>")).toList();
-
-        assertThat(ownExecutions).hasSize(1);
-        assertThat(actions(ownExecutions.get(0))).containsExactly("states:DescribeExecution");
-        assertThat(resources(ownExecutions.get(0))).containsExactly("arn:aws:states:us-east-1:123456789012:execution:<"
-                + rolloutMachine + ".Name>:*");
+        for (String role : List.of("RolloutMachineRole", "WeightShifterRole")) {
+            List<JsonNode> executions = json.statementsOf(role).stream()
+                    .filter(s -> resources(s).toString().contains("<" + rolloutMachine + ".Name>")).toList();
+            assertThat(executions).as(role).hasSize(1);
+            assertThat(actions(executions.get(0))).containsExactly("states:DescribeExecution");
+            assertThat(resources(executions.get(0))).containsExactly("arn:aws:states:us-east-1:123456789012:execution:<"
+                    + rolloutMachine + ".Name>:*");
+        }
         assertThat(json.allStatements()).filteredOn(s -> resources(s).toString().contains(rolloutMachine + ".Name"))
-                .hasSize(1);
-        // The policy names the machine, so the machine must not wait for it (CloudFormation would refuse the cycle).
-        String policy = json.logicalId("AWS::IAM::Policy", "RolloutMachineDescribeOwnExecutions");
+                .hasSize(2);
+        // The policies name the machine, so neither the machine nor the function its definition names may wait for
+        // them (CloudFormation would refuse the cycle).
+        String own = json.logicalId("AWS::IAM::Policy", "RolloutMachineDescribeOwnExecutions");
+        String cleanup = json.logicalId("AWS::IAM::Policy", "RolloutMachineCleanupReadsStartInputs");
         assertThat(TemplateJson.strings(json.one("AWS::StepFunctions::StateMachine", "RolloutMachine").path("DependsOn")))
-                .isNotEmpty().doesNotContain(policy);
+                .isNotEmpty().doesNotContain(own, cleanup);
+        assertThat(TemplateJson.strings(json.one("AWS::Lambda::Function", "WeightShifter").path("DependsOn")))
+                .doesNotContain(own, cleanup);
     }
 
     @Test
@@ -438,9 +443,10 @@ class ControllerStackTest {
         Set<String> notifying = json.ofType("AWS::CloudWatch::Alarm").entrySet().stream()
                 .filter(e -> e.getValue().at("/Properties/AlarmActions").toString().contains("\"" + topic + "\""))
                 .map(Map.Entry::getKey).collect(Collectors.toSet());
-        assertThat(notifying).hasSize(3).anyMatch(id -> id.startsWith("NotificationsRolloutExecutionsFailed"))
+        assertThat(notifying).hasSize(4).anyMatch(id -> id.startsWith("NotificationsRolloutExecutionsFailed"))
                 .anyMatch(id -> id.startsWith("NotificationsCleanupUndeliveredAlarm"))
-                .anyMatch(id -> id.startsWith("NotificationsCleanupFailedAlarm"));
+                .anyMatch(id -> id.startsWith("NotificationsCleanupFailedAlarm"))
+                .anyMatch(id -> id.startsWith("NotificationsCachePurgesUnfinished"));
 
         JsonNode publish = topicPolicyStatement("cloudwatch.amazonaws.com");
         assertThat(publish.path("Effect").asText()).isEqualTo("Allow");
@@ -514,6 +520,25 @@ class ControllerStackTest {
             assertThat(alarm.path("EvaluationPeriods").asInt()).isEqualTo(1);
             assertThat(alarm.at("/AlarmActions/0/Ref").asText()).isEqualTo(topic);
         }
+    }
+
+    @Test
+    void anUnfinishedCachePurgeOfAnyTargetRaisesTheAlarmToTheTopic() {
+        JsonNode alarm = json.one("AWS::CloudWatch::Alarm", "NotificationsCachePurgesUnfinished").path("Properties");
+        assertThat(alarm.at("/AlarmActions/0/Ref").asText()).startsWith("NotificationsTopic");
+        assertThat(alarm.path("Threshold").asInt()).isEqualTo(1);
+        Set<String> functions = new java.util.TreeSet<>();
+        for (JsonNode metric : alarm.path("Metrics")) {
+            if (metric.has("MetricStat")) {
+                assertThat(metric.at("/MetricStat/Metric/Namespace").asText()).isEqualTo("RagCanary");
+                assertThat(metric.at("/MetricStat/Metric/MetricName").asText()).isEqualTo("CachePurgesUnfinished");
+                assertThat(metric.at("/MetricStat/Stat").asText()).isEqualTo("Sum");
+                functions.add(metric.at("/MetricStat/Metric/Dimensions/0/Value").asText());
+            } else {
+                assertThat(metric.path("Expression").asText()).isEqualTo("SUM(FILL(METRICS(), 0))");
+            }
+        }
+        assertThat(functions).containsExactly("rag-answer", "rag-answer-eu");
     }
 
     @Test

@@ -24,6 +24,7 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
 import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
 
 /**
@@ -137,6 +138,7 @@ public final class DynamoDbRolloutStore implements RolloutStore {
                     .expressionAttributeValues(Map.of(":sequence", n(stored.ledgerSequence()),
                             ":entry", AttributeValue.fromM(DynamoDbLedger.attributes(stored.lastEntry())),
                             ":next", n(stored.revision()), ":expected", n(next.revision()), ":id", s(next.rolloutId())))
+                    .returnValues(ReturnValue.NONE)
                     .build());
             return stored;
         } catch (ConditionalCheckFailedException changed) {
