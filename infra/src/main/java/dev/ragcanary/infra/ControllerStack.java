@@ -218,6 +218,8 @@ public class ControllerStack extends Stack {
             case WEIGHT_SHIFTER -> {
                 env.put("ROLLOUTS_TABLE", rollouts.getTableName());
                 env.put("LATE_RAISE_WINDOW_SECONDS", String.valueOf(LATE_RAISE_WINDOW.toSeconds()));
+                // IAM authorizes UpdateAlias on the function, whatever the alias: the weight shifter refuses the rest.
+                env.put("TARGET_ALIASES", String.join(",", config.targetAliases()));
                 config.cacheTable().ifPresent(table -> env.put("CACHE_TABLE", table));
                 config.cachePurgeWebhook().ifPresent(url -> env.put("CACHE_PURGE_WEBHOOK", url));
             }

@@ -140,7 +140,9 @@ class ControllerStackTest {
     @Test
     void functionsGetTheTableBucketAndLogGroupNamesTheyUse() {
         assertThat(environment(ControllerFunction.WEIGHT_SHIFTER)).containsOnlyKeys("ROLLOUTS_TABLE",
-                "CACHE_TABLE", "CACHE_PURGE_WEBHOOK", "LATE_RAISE_WINDOW_SECONDS");
+                "CACHE_TABLE", "CACHE_PURGE_WEBHOOK", "LATE_RAISE_WINDOW_SECONDS", "TARGET_ALIASES");
+        assertThat(environment(ControllerFunction.WEIGHT_SHIFTER)).as("IAM cannot limit UpdateAlias to an alias")
+                .containsEntry("TARGET_ALIASES", "live");
         assertThat(Integer.parseInt(environment(ControllerFunction.WEIGHT_SHIFTER).get("LATE_RAISE_WINDOW_SECONDS")))
                 .as("no shift that read a rollout ACTIVE outlives the window before its lock is released")
                 .isGreaterThan(ControllerFunction.WEIGHT_SHIFTER.timeout().toSeconds().intValue());

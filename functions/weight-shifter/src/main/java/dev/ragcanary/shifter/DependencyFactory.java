@@ -14,9 +14,11 @@ import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-
+import java.util.Set;
+import java.util.stream.Collectors;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.lambda.LambdaClient;
@@ -40,6 +42,12 @@ public final class DependencyFactory {
         return new WeightShifter(aliases, aliases, new DynamoDbRolloutStore(dynamo, rolloutsTable),
                 new DynamoDbLedger(dynamo, rolloutsTable), cachePurger(env, dynamo), Clock.systemUTC(),
                 lateRaiseWindow(env));
+    }
+
+    /** {@code TARGET_ALIASES}, comma separated: the aliases a rollout may shift; unset (a local run): any. */
+    public static Set<String> targetAliases(Map<String, String> env) {
+        return Arrays.stream(env.getOrDefault("TARGET_ALIASES", "").split(",")).map(String::trim)
+                .filter(alias -> !alias.isEmpty()).collect(Collectors.toSet());
     }
 
     /** Reads a rollout execution's start input by its ARN (DescribeExecution), for status events that leave it out. */

@@ -4,7 +4,9 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ragcanary.aws.TransientFailures;
+import dev.ragcanary.core.json.InvalidInputException;
 import dev.ragcanary.core.json.Json;
+import dev.ragcanary.core.json.Problem;
 import dev.ragcanary.core.metrics.ControllerMetrics;
 import dev.ragcanary.core.ops.ExecutionInputs;
 import dev.ragcanary.core.traffic.LedgerEntry;
@@ -17,7 +19,10 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Lambda entry point of the weight shifter: {@code {"action", "rollout", "stage", "reason", "executionArn", "answer"}}
@@ -36,16 +41,23 @@ public final class WeightShifterHandler implements RequestStreamHandler {
     private final WeightShifter shifter;
     private final ControllerMetrics metrics;
     private final ExecutionInputs executionInputs;
+    private final Set<String> targetAliases;
 
     public WeightShifterHandler() {
         this(DependencyFactory.weightShifter(System.getenv()), ControllerMetrics.toStandardOutput(),
-                DependencyFactory.executionInputs(System.getenv()));
+                DependencyFactory.executionInputs(System.getenv()), DependencyFactory.targetAliases(System.getenv()));
     }
 
-    public WeightShifterHandler(WeightShifter shifter, ControllerMetrics metrics, ExecutionInputs executionInputs) {
+    /**
+     * @param targetAliases the aliases a rollout may shift (the stack's {@code targetAliases}); empty: any. IAM
+     *                      authorizes UpdateAlias per function, not per alias, so this is where the limit holds.
+     */
+    public WeightShifterHandler(WeightShifter shifter, ControllerMetrics metrics, ExecutionInputs executionInputs,
+                                Set<String> targetAliases) {
         this.shifter = shifter;
         this.metrics = metrics;
         this.executionInputs = executionInputs;
+        this.targetAliases = Set.copyOf(targetAliases);
     }
 
     /** Transient failures leave under one error name, which the state machine retries; see {@link TransientFailures}. */
@@ -69,6 +81,12 @@ public final class WeightShifterHandler implements RequestStreamHandler {
 
     Object handle(JsonNode request, Instant purgeDeadline) {
         ShifterInput in = ShifterInput.parse(request, executionInputs);
+        if ((in.action() == ShifterInput.Action.VALIDATE || in.action() == ShifterInput.Action.START)
+                && !targetAliases.isEmpty() && !targetAliases.contains(in.rollout().target().alias())) {
+            throw new InvalidInputException("weight shifter input", List.of(new Problem("$.rollout.target.alias",
+                    "this controller may shift only the aliases " + new TreeSet<>(targetAliases) + " (the stack's"
+                            + " targetAliases), not " + in.rollout().target().alias())));
+        }
         return switch (in.action()) {
             case VALIDATE -> Map.of("plan", in.rollout());
             case START -> shifter.start(in.rollout(), in.executionArn(), in.step()).summary();

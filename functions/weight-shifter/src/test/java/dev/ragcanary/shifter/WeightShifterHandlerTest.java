@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ragcanary.core.json.InvalidInputException;
 import dev.ragcanary.core.json.Json;
-import dev.ragcanary.core.metrics.ControllerMetrics;
 import dev.ragcanary.core.json.Problem;
+import dev.ragcanary.core.metrics.ControllerMetrics;
 import dev.ragcanary.core.traffic.CachePurger;
 import dev.ragcanary.core.traffic.LedgerEntry;
 import dev.ragcanary.core.traffic.WeightShifter;
@@ -26,6 +26,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -46,7 +47,7 @@ class WeightShifterHandlerTest {
                 purged.add(prefix);
                 return new CachePurger.PurgePage(0, null);
             }, Clock.systemUTC()), new ControllerMetrics(metricLines::add, Clock.systemUTC()),
-            arn -> Optional.ofNullable(startInputs.get(arn)));
+            arn -> Optional.ofNullable(startInputs.get(arn)), Set.of());
 
     private JsonNode run(String json) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -110,6 +111,26 @@ class WeightShifterHandlerTest {
         assertThat(ledger.entries("rag-answer-live-v42").get(2).reason())
                 .startsWith("gate ROLLBACK at stage one: p95 warm latency ratio 1.41 > 1.25")
                 .contains("execution arn:aws:states:us-east-1:123456789012:execution:rag-canary-rollout");
+    }
+
+    @Test
+    void aRolloutOfAnAliasTheStackDoesNotListIsRefusedBeforeAnythingChanges() throws IOException {
+        alias("a9");
+        WeightShifterHandler limited = new WeightShifterHandler(new WeightShifter(lambda, lambda,
+                new DynamoDbRolloutStore(DYNAMO.client(), "rollouts"), ledger, CachePurger.NONE, Clock.systemUTC()),
+                new ControllerMetrics(metricLines::add, Clock.systemUTC()), arn -> Optional.empty(),
+                DependencyFactory.targetAliases(Map.of("TARGET_ALIASES", "live,staging")));
+        String start = onAlias(Events.load("weight-shifter/start.json"), "a9").replace("rag-answer-live-v42", "a9-test");
+
+        for (String event : List.of(start, start.replace("\"action\": \"start\"", "\"action\": \"validate\""))) {
+            assertThatThrownBy(() -> limited.handleRequest(new ByteArrayInputStream(event.getBytes(StandardCharsets.UTF_8)),
+                    new ByteArrayOutputStream(), null))
+                    .isInstanceOf(InvalidInputException.class)
+                    .hasMessageContaining("$.rollout.target.alias")
+                    .hasMessageContaining("only the aliases [live, staging]");
+        }
+        assertThat(ledger.entries("a9-test")).isEmpty();
+        assertThat(new DynamoDbRolloutStore(DYNAMO.client(), "rollouts").read("rag-answer", "a9")).isEmpty();
     }
 
     @Test
@@ -286,7 +307,7 @@ class WeightShifterHandlerTest {
                 "LATE_RAISE_WINDOW_SECONDS", "45",
                 "RAG_CANARY_ENDPOINT_DYNAMODB", DYNAMO.dynalite().endpoint().toString(),
                 "RAG_CANARY_ENDPOINT_LAMBDA", "http://127.0.0.1:9")), new ControllerMetrics(metricLines::add, Clock.systemUTC()),
-                arn -> Optional.empty());
+                arn -> Optional.empty(), DependencyFactory.targetAliases(Map.of("TARGET_ALIASES", "live, a7")));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
 
         fromEnvironment.handleRequest(new ByteArrayInputStream(Events.load("weight-shifter/validate.json")
