@@ -5,6 +5,7 @@ import dev.ragcanary.cli.ops.AbortCommand;
 import dev.ragcanary.cli.ops.ApproveCommand;
 import dev.ragcanary.cli.ops.HistoryCommand;
 import dev.ragcanary.cli.ops.ReleaseCommand;
+import dev.ragcanary.cli.ops.RevertCommand;
 import dev.ragcanary.cli.ops.StartCommand;
 import dev.ragcanary.cli.ops.StatusCommand;
 import dev.ragcanary.cli.rehearse.RehearseCommand;
@@ -21,7 +22,7 @@ import software.amazon.awssdk.core.exception.SdkException;
         description = "Canary releases for RAG services on AWS Lambda.",
         subcommands = {JudgeCommand.class, ValidateCommand.class, BucketCommand.class, ProbesCommand.class, ReplayCommand.class,
                 BenchCommand.class, StartCommand.class, StatusCommand.class, ApproveCommand.class, AbortCommand.class,
-                ReleaseCommand.class, HistoryCommand.class, InvokeCommand.class, RehearseCommand.class,
+                ReleaseCommand.class, RevertCommand.class, HistoryCommand.class, InvokeCommand.class, RehearseCommand.class,
                 FaultsCommand.class, CommandLine.HelpCommand.class})
 public final class CanaryCli {
     public static final int EXIT_OK = 0;

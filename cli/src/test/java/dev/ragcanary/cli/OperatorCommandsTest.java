@@ -463,6 +463,68 @@ class OperatorCommandsTest {
         assertThat(stateOf(rollout.function()).status()).isEqualTo(RolloutStatus.ROLLED_BACK);
     }
 
+    /** A rollout promoted to version 42 and released five minutes ago; Lambda serves each region's alias on 42. */
+    Rollout promotedAndReleased(String rolloutId, String function) throws Exception {
+        Rollout rollout = atStageOne(rolloutId, function);
+        rollout.shifter().promote(rollout.plan(), EXECUTION + ownerName(rolloutId), Step.first("promote"));
+        rollout.shifter().release(rollout.plan(), "promoted", Step.first("release"));
+        sfn.then(SfnStub.ok(describe(ownerName(rolloutId), "SUCCEEDED", rollout.startInput())));
+        Map<String, String> versions = new HashMap<>(Map.of("us-east-1", "42", "eu-west-1", "42"));
+        lambda.otherwise(request -> {
+            Matcher signed = SIGNED_REGION.matcher(request.header("Authorization"));
+            String region = signed.find() ? signed.group(1) : "unsigned";
+            if (request.path().endsWith("/configuration")) {
+                return StubAwsServer.Response.json(200, "{\"FunctionName\":\"" + function + "\",\"Version\":\"41\"}");
+            }
+            if ("PUT".equals(request.method())) {
+                versions.put(region, Json.parse("update", request.body()).path("FunctionVersion").asText());
+            }
+            return StubAwsServer.Response.json(200, "{\"FunctionVersion\":\"" + versions.get(region) + "\",\"Name\":"
+                    + "\"live\",\"RevisionId\":\"rev-" + region + "-" + versions.get(region) + "\",\"RoutingConfig\":"
+                    + "{\"AdditionalVersionWeights\":{}}}");
+        });
+        return rollout;
+    }
+
+    @Test
+    void revertPutsEveryRegionsAliasBackOnThePreviousVersionAndRecordsWhoAndWhy() throws Exception {
+        Rollout rollout = promotedAndReleased("revert-ok-v42", "revert-ok-fn");
+        long epoch = stateOf(rollout.function()).epoch();
+
+        CliRun run = CliRun.withEnv(env(), "revert", rollout.id(), "--reason", "answers cite the wrong runbook");
+
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.out()).contains("reverted rollout revert-ok-v42 on revert-ok-fn:live: the alias serves version 41"
+                + " again in us-east-1, eu-west-1").contains("purge the prefixes v2-cnr: and v1: yourself");
+        assertThat(lambda.requests()).filteredOn(request -> "PUT".equals(request.method()))
+                .extracting(request -> Json.parse("update", request.body()).path("FunctionVersion").asText())
+                .containsExactly("41", "41");
+        RolloutState state = stateOf(rollout.function());
+        assertThat(state.status()).isEqualTo(RolloutStatus.RELEASED);
+        assertThat(state.epoch()).isEqualTo(epoch + 1);
+        List<LedgerEntry> ledger = ledgerOf(rollout.id(), rollout.function());
+        LedgerEntry reverted = ledger.get(ledger.size() - 2);
+        assertThat(reverted.type()).isEqualTo(LedgerEntry.Type.REVERTED);
+        assertThat(reverted.reason()).isEqualTo("alias back on version 41 (was 42): operator revert by ana: answers"
+                + " cite the wrong runbook");
+        assertThat(reverted.token()).startsWith("cli/revert/");
+    }
+
+    @Test
+    void revertOfARolloutThatWasNotPromotedIsRefusedWithNothingChanged() throws Exception {
+        Rollout rollout = atStageOne("revert-active-v42", "revert-active-fn").rolledBack();
+        sfn.then(SfnStub.ok(describe(ownerName(rollout.id()), "FAILED", rollout.startInput())));
+        List<LedgerEntry> before = ledgerOf(rollout.id(), rollout.function());
+
+        CliRun run = CliRun.withEnv(env(), "revert", rollout.id(), "--reason", "undo");
+
+        assertThat(run.exitCode()).isEqualTo(2);
+        assertThat(run.err()).contains("refused, nothing changed: rollout revert-active-v42 is ROLLED_BACK; only a"
+                + " promoted rollout whose lock was released can be reverted").doesNotContain("\tat ");
+        assertThat(lambda.requests()).isEmpty();
+        assertThat(ledgerOf(rollout.id(), rollout.function())).isEqualTo(before);
+    }
+
     @Test
     void statusShowsAKeptLockAndTheCommandThatFreesIt() throws Exception {
         Rollout rollout = atStageOne("status-kept-v42", "status-kept-fn").rolledBack();

@@ -92,7 +92,7 @@ public final class ReleaseCommand implements Callable<Integer> {
                         state.functionName(), state.alias());
                 return CanaryCli.EXIT_OK;
             }
-            Execution owner = owningExecution(state, new StepFunctionsRolloutExecutions(sfn, arn));
+            Execution owner = owningExecution(state, new StepFunctionsRolloutExecutions(sfn, arn), "release");
             if (owner.running()) {
                 throw new UsageProblem("refused: rollout " + rolloutId + " is still driven by execution "
                         + owner.executionArn() + " (RUNNING), which releases the lock itself when it ends; wait for it,"
@@ -120,11 +120,15 @@ public final class ReleaseCommand implements Callable<Integer> {
         }
     }
 
-    /** The execution that took the lock (recorded in the state), else the one named after the rollout. */
-    private Execution owningExecution(RolloutState state, StepFunctionsRolloutExecutions executions) {
-        String owner = state.ownerExecutionArn() != null ? state.ownerExecutionArn() : executions.executionArn(rolloutId);
+    /**
+     * The execution that took the lock (recorded in the state), else the one named after the rollout: its input is the
+     * rollout's plan, which release and revert need to know the regions.
+     */
+    static Execution owningExecution(RolloutState state, StepFunctionsRolloutExecutions executions, String command) {
+        String owner = state.ownerExecutionArn() != null ? state.ownerExecutionArn()
+                : executions.executionArn(state.rolloutId());
         return executions.describeByArn(owner).orElseThrow(() -> new UsageProblem("refused: no execution " + owner
-                + "; release needs the rollout's plan from that execution's input to know its regions"));
+                + "; " + command + " needs the rollout's plan from that execution's input to know its regions"));
     }
 
     private RolloutState release(WeightShifter shifter, RolloutRequest plan, Step step) {

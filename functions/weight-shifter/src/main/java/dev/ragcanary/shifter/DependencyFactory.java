@@ -71,7 +71,8 @@ public final class DependencyFactory {
         return Duration.ofSeconds(Long.parseLong(seconds));
     }
 
-    static CachePurger cachePurger(Map<String, String> env, DynamoDbClient dynamo) {
+    /** The purgers {@code CACHE_TABLE} and {@code CACHE_PURGE_WEBHOOK} name (the stack sets them; {@code ./canary revert} passes its options). */
+    public static CachePurger cachePurger(Map<String, String> env, DynamoDbClient dynamo) {
         List<CachePurger> purgers = new ArrayList<>();
         String table = env.get("CACHE_TABLE");
         if (table != null && !table.isBlank()) {

@@ -18,6 +18,8 @@ public record LedgerEntry(String rolloutId, long sequence, Instant at, Type type
 
     public enum Type {
         STARTED, WEIGHT_SET, VERDICT, APPROVAL, PROMOTED, ROLLED_BACK, RELEASED,
+        /** An operator put the alias back on the version a released promotion replaced ({@code ./canary revert}). */
+        REVERTED,
         /** An operator asked to stop the rollout ({@code ./canary abort --reason}). */
         ABORT_REQUESTED,
         /** A step that could not finish and what it leaves to do (e.g. the lock kept for {@code ./canary release}). */
@@ -25,7 +27,8 @@ public record LedgerEntry(String rolloutId, long sequence, Instant at, Type type
 
         /** Whether entries of this type change the rollout's status, stage or weight (the others are notes). */
         public boolean isTransition() {
-            return this == STARTED || this == WEIGHT_SET || this == PROMOTED || this == ROLLED_BACK || this == RELEASED;
+            return this == STARTED || this == WEIGHT_SET || this == PROMOTED || this == ROLLED_BACK || this == RELEASED
+                    || this == REVERTED;
         }
     }
 }

@@ -118,6 +118,13 @@ final class RolloutCommits {
     }
 
     /** When the rollout's last transition of {@code type} was committed (the state's own last entry, or the ledger's). */
+    /** The newest entry that changed the state's status, stage or weight. */
+    LedgerEntry lastTransition(RolloutState state) {
+        return ledger.complete(state.rolloutId(), Optional.of(state)).stream().filter(e -> e.type().isTransition())
+                .reduce((first, second) -> second)
+                .orElseThrow(() -> new IllegalStateException("rollout " + state.rolloutId() + " has no transition"));
+    }
+
     Instant lastTransitionAt(RolloutState state, Type type) {
         if (state.lastEntry() != null && state.lastEntry().type() == type) {
             return state.lastEntry().at();

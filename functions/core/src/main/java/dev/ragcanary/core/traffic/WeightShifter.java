@@ -45,6 +45,8 @@ public final class WeightShifter {
      */
     public static final Duration LATE_RAISE_WINDOW = Duration.ofSeconds(45);
     private static final double WEIGHT_TOLERANCE = 1e-9;
+    /** How long one page of a revert's purge may run before the next starts. */
+    private static final Duration PURGE_PAGE = Duration.ofSeconds(20);
     /** Writes of a lowering tried before giving up when other writers keep changing the alias. */
     private static final int LOWERING_ATTEMPTS = 3;
 
@@ -216,6 +218,89 @@ public final class WeightShifter {
     }
 
     /**
+     * Undoes a released promotion with one alias change per region: the alias goes back on the version the promotion
+     * replaced, with no routing, and the epoch moves so sticky users move together. The rollout takes its lock back
+     * for the change (status ROLLED_BACK, a {@link Type#REVERTED} entry), purges both of its cache prefixes (the
+     * promoted version answered under both) and releases the lock. Refused, with nothing changed, when another
+     * rollout has taken the alias since, the rollout did not end promoted, the promotion is older than
+     * {@code window}, the previous version is gone in a region, or a region's alias no longer serves the promoted
+     * version alone. A retried revert (same {@code step}) finishes what the first one started.
+     */
+    public RolloutState revert(RolloutRequest plan, String reason, Duration window, Step step) {
+        if (commits.entryOf(plan, step).isEmpty()) {
+            refuseRevertUnlessLive(plan, commits.owned(plan), window);
+        }
+        RolloutState reverted = commits.commit(plan, step, state -> { }, state -> state.status() == RolloutStatus.RELEASED
+                ? Optional.of(new Change(state.withStage("reverted", 0.0, regionWeights(plan.regions(), 0.0))
+                        .withStatus(RolloutStatus.ROLLED_BACK, state.epoch() + 1), Type.REVERTED,
+                        "alias back on version " + state.controlVersion() + " (was " + state.canaryVersion() + "): "
+                                + reason, null))
+                : Optional.empty());
+        if (reverted.status() == RolloutStatus.RELEASED) {
+            return reverted;
+        }
+        Map<String, RuntimeException> failed = inEveryRegion(plan, region -> lower(region, reverted.functionName(),
+                reverted.alias(), reverted.controlVersion(), Map.of()));
+        if (!failed.isEmpty()) {
+            throw new LockKeptException(recordLockKept(plan, "the revert could not set the alias in "
+                    + failed.keySet() + ": " + failed.values().iterator().next().getMessage() + "; run the revert again",
+                    step.then("note")));
+        }
+        for (String prefix : List.of(reverted.canaryCachePrefix(), plan.cachePrefixes().control())) {
+            purgeAll(plan, prefix, step.then("purge " + prefix));
+        }
+        return release(plan, "reverted", step.then("release"));
+    }
+
+    private void refuseRevertUnlessLive(RolloutRequest plan, RolloutState found, Duration window) {
+        LedgerEntry last = commits.lastTransition(found);
+        if (found.status() != RolloutStatus.RELEASED || found.weight() < 1.0) {
+            throw new RevertRefusedException("rollout " + plan.rolloutId() + " is " + found.status()
+                    + (found.status() == RolloutStatus.RELEASED ? " after a rollback" : "")
+                    + "; only a promoted rollout whose lock was released can be reverted");
+        }
+        Instant promotedAt = commits.lastTransitionAt(found, Type.PROMOTED);
+        if (clock.instant().isAfter(promotedAt.plus(window))) {
+            throw new RevertRefusedException("rollout " + plan.rolloutId() + " was promoted at " + promotedAt
+                    + ", more than " + window.toHours() + " h ago (the revert window); roll out version "
+                    + found.controlVersion() + " as a new canary instead");
+        }
+        List<String> problems = plan.regions().stream().flatMap(region -> {
+            if (!versions.exists(region, found.functionName(), found.controlVersion())) {
+                return Stream.of(region + ": version " + found.controlVersion() + " no longer exists");
+            }
+            AliasState alias = aliases.read(region, found.functionName(), found.alias());
+            return matches(alias, found.canaryVersion(), Map.of()) ? Stream.<String>empty()
+                    : Stream.of(region + ": the alias routes " + describe(alias.functionVersion(),
+                    alias.additionalVersionWeights()) + ", not the promoted version " + found.canaryVersion() + " alone");
+        }).toList();
+        if (!problems.isEmpty() || last.type() != Type.RELEASED) {
+            throw new RevertRefusedException("rollout " + plan.rolloutId() + " cannot be reverted: "
+                    + (problems.isEmpty() ? "its last step was " + last.type() : String.join("; ", problems)));
+        }
+    }
+
+    /** A revert is an operator's command with no deadline: the purge runs page after page to the end. */
+    private void purgeAll(RolloutRequest plan, String prefix, Step step) {
+        try {
+            String resumeAfter = null;
+            do {
+                resumeAfter = purger.purge(prefix, resumeAfter, clock.instant().plus(PURGE_PAGE)).resumeAfter();
+            } while (resumeAfter != null);
+        } catch (RuntimeException failed) {
+            notes.record(plan, Type.INCOMPLETE, "reverted, but the cache prefix " + prefix + " could not be purged: "
+                    + failed.getMessage() + "; delete its entries before they are served again", null, step);
+        }
+    }
+
+    /** Refused before anything changed, with why. */
+    public static final class RevertRefusedException extends RuntimeException {
+        public RevertRefusedException(String message) {
+            super(message);
+        }
+    }
+
+    /**
      * Canary weight 0 in every region, epoch + 1 (voids every canary assignment), ledger entry with {@code reason}; the
      * canary's cache is purged afterwards ({@link #purgeStaleCache}). The state is committed first: a shift still in flight then finds it and takes its
      * weight back. When this rollout never took the lock, the canary's weight is still cleared from any alias that
@@ -336,7 +421,8 @@ public final class WeightShifter {
             throw new CanaryStillRoutedException("rollout " + plan.rolloutId() + " still routes " + current.weight()
                     + " to the canary; promote or roll back before releasing");
         }
-        if (current.status() == RolloutStatus.ROLLED_BACK) {
+        if (current.status() == RolloutStatus.ROLLED_BACK && commits.lastTransition(current).type() != Type.REVERTED) {
+            // A revert follows a released rollout, which no shift can still be raising.
             awaitLateRaises(plan, current);
             // Takes back what a late raise left; a region that still refuses is named by the check below.
             inEveryRegion(plan, region -> takeCanaryOut(region, current));
