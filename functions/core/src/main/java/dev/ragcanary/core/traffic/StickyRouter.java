@@ -4,6 +4,7 @@ import dev.ragcanary.core.bucket.StickyBucket;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.DoubleSupplier;
@@ -90,8 +91,8 @@ public final class StickyRouter {
         }
 
         String asked = request.header(RouteRequest.EXPERIMENT_HEADER);
-        String tenant = request.tenant(key);
-        boolean trusted = tenant != null && state.trustedTenants().contains(tenant);
+        // Trust comes only from the verified tenant: a sticky key or a header is whatever the client sent.
+        boolean trusted = request.tenant() != null && state.trustedTenants().contains(request.tenant());
         boolean ignored = false;
         if (asked != null) {
             Variant wanted = Variant.fromLabel(asked);
@@ -132,8 +133,27 @@ public final class StickyRouter {
      * Routes a request whose front door could not read it (say, a malformed event or headers) as a fallback with
      * reason {@link RouteDecision.Reason#UNPARSEABLE}.
      */
-    public RouteDecision routeUnparseable(boolean warmPing) {
-        return fallback(state().state().orElse(null), RouteDecision.Reason.UNPARSEABLE, warmPing);
+    public RouteDecision routeUnparseable() {
+        return fallback(state().state().orElse(null), RouteDecision.Reason.UNPARSEABLE, false);
+    }
+
+    /**
+     * Where a warm-up ping goes: every version a user's request can reach now, so none of them meets users cold.
+     * That is the control and the canary while a rollout is active (the canary too in the shadow stage, which
+     * mirrors to it), the control after a rollback, else the alias. Never counted, never assigned; when the store
+     * is unavailable, the last state seen decides.
+     */
+    public List<RouteDecision> warmUp() {
+        RolloutState state = state().state().orElse(null);
+        RouteDecision.Reason reason = RouteDecision.Reason.WARM_UP;
+        if (state == null || state.status() == RolloutStatus.PROMOTED || state.status() == RolloutStatus.RELEASED) {
+            return List.of(decision(state, Variant.ALIAS, reason, null, -1, true, false, false));
+        }
+        if (state.status() == RolloutStatus.ROLLED_BACK) {
+            return List.of(decision(state, Variant.CONTROL, reason, null, -1, true, false, false));
+        }
+        return List.of(decision(state, Variant.CONTROL, reason, null, -1, true, false, false),
+                decision(state, Variant.CANARY, reason, null, -1, true, false, false));
     }
 
     /**
