@@ -61,7 +61,7 @@ public final class TrafficRouter {
         if (identity.required() && event.caller().isEmpty()) {
             return refuseWithoutIdentity(event);
         }
-        RouteRequest request = new RouteRequest(event.headers(), event::bodyJson, event.caller().tenant(), false);
+        RouteRequest request = new RouteRequest(event.headers(), event::bodyJson, event.caller().tenant());
         RouteDecision decision = event.malformed() ? router.routeUnparseable() : router.route(request);
         return serve(event, decision, started, routerCold);
     }

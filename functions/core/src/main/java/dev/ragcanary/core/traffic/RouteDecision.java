@@ -31,8 +31,6 @@ public record RouteDecision(Variant variant, String qualifier, Reason reason, St
         ASSIGNED,
         /** Bucketed now and this router's write won. */
         NEWLY_ASSIGNED,
-        /** Bucketed now and not written: a warm-up ping never pins a key. */
-        BUCKETED,
         /** Bucketed now but another router wrote first; its assignment is used. */
         LOST_RACE,
         /** A trusted tenant asked for a variant with {@code x-exp}. */

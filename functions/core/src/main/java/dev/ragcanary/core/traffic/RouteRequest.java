@@ -14,9 +14,8 @@ import java.util.function.Supplier;
  *                 throws {@link UnparseableRequestException} when the body is not JSON
  * @param tenant   the caller's tenant as the front door verified it (an authorizer's claim, or a header only the
  *                 front door sets), null when unknown; never a value the client chose, since it decides trust
- * @param warmPing a warm-up ping from a source the stack controls (never a client's header): routed, never counted
  */
-public record RouteRequest(Map<String, String> headers, Supplier<JsonNode> body, String tenant, boolean warmPing) {
+public record RouteRequest(Map<String, String> headers, Supplier<JsonNode> body, String tenant) {
     public static final String EXPERIMENT_HEADER = "x-exp";
     /**
      * The longest sticky key (UTF-8 bytes) the router keys an assignment by: with the function name and alias it
@@ -26,7 +25,7 @@ public record RouteRequest(Map<String, String> headers, Supplier<JsonNode> body,
 
     /** A user's request with no verified tenant. */
     public RouteRequest(Map<String, String> headers, Supplier<JsonNode> body) {
-        this(headers, body, null, false);
+        this(headers, body, null);
     }
 
     public String header(String name) {

@@ -68,17 +68,16 @@ public final class StickyRouter {
     }
 
     public RouteDecision route(RouteRequest request) {
-        boolean warm = request.warmPing();
         CachedState snapshot = state();
         RolloutState state = snapshot.state().orElse(null);
         if (snapshot.unavailable()) {
-            return fallback(state, RouteDecision.Reason.STORE_UNAVAILABLE, warm);
+            return fallback(state, RouteDecision.Reason.STORE_UNAVAILABLE);
         }
         if (state == null || state.status() == RolloutStatus.PROMOTED || state.status() == RolloutStatus.RELEASED) {
-            return decision(state, Variant.ALIAS, RouteDecision.Reason.NO_ACTIVE_ROLLOUT, null, -1, warm, false, false);
+            return decision(state, Variant.ALIAS, RouteDecision.Reason.NO_ACTIVE_ROLLOUT, null, -1, false, false, false);
         }
         if (state.status() == RolloutStatus.ROLLED_BACK) {
-            return decision(state, Variant.CONTROL, RouteDecision.Reason.ROLLED_BACK, null, -1, warm, false, false);
+            return decision(state, Variant.CONTROL, RouteDecision.Reason.ROLLED_BACK, null, -1, false, false, false);
         }
         double weight = region == null ? state.weight() : state.regionWeights().getOrDefault(region, 0.0);
         boolean shadowStage = state.weight() == 0 && !RolloutState.START_STAGE.equals(state.stage());
@@ -87,7 +86,7 @@ public final class StickyRouter {
         try {
             key = request.stickyKey(state.stickyKeyAttribute(), state.stickySource());
         } catch (RouteRequest.UnparseableRequestException unparseable) {
-            return fallback(state, RouteDecision.Reason.UNPARSEABLE, warm);
+            return fallback(state, RouteDecision.Reason.UNPARSEABLE);
         }
 
         String asked = request.header(RouteRequest.EXPERIMENT_HEADER);
@@ -97,35 +96,31 @@ public final class StickyRouter {
         if (asked != null) {
             Variant wanted = Variant.fromLabel(asked);
             if (trusted && (wanted == Variant.CONTROL || wanted == Variant.CANARY && weight > 0)) {
-                return decision(state, wanted, RouteDecision.Reason.TRUSTED_EXPERIMENT, key, -1, warm, mirror, false);
+                return decision(state, wanted, RouteDecision.Reason.TRUSTED_EXPERIMENT, key, -1, false, mirror, false);
             }
             ignored = true;
         } else if (trusted && weight >= TRUSTED_TENANTS_FROM_WEIGHT) {
-            return decision(state, Variant.CANARY, RouteDecision.Reason.TRUSTED_TENANT, key, -1, warm, mirror, false);
+            return decision(state, Variant.CANARY, RouteDecision.Reason.TRUSTED_TENANT, key, -1, false, mirror, false);
         }
         if (key == null) {
-            return decision(state, Variant.ALIAS, RouteDecision.Reason.UNKEYED, null, -1, warm, mirror, ignored);
+            return decision(state, Variant.ALIAS, RouteDecision.Reason.UNKEYED, null, -1, false, mirror, ignored);
         }
         int bucket = StickyBucket.bucket(state.rolloutId(), key);
         Instant now = clock.instant();
         try {
             Optional<Assignment> stored = assignments.get(functionName, alias, key);
             if (stored.isPresent() && stored.get().validFor(state, weight, now)) {
-                return decision(state, stored.get().variant(), RouteDecision.Reason.ASSIGNED, key, bucket, warm, mirror, ignored);
+                return decision(state, stored.get().variant(), RouteDecision.Reason.ASSIGNED, key, bucket, false, mirror, ignored);
             }
             Variant variant = StickyBucket.isCanary(bucket, weight) ? Variant.CANARY : Variant.CONTROL;
-            if (warm) {
-                // A ping is not a user: the key's first real request makes its assignment, at that moment's weight.
-                return decision(state, variant, RouteDecision.Reason.BUCKETED, key, bucket, true, mirror, ignored);
-            }
             Assignment candidate = new Assignment(key, state.rolloutId(), state.epoch(), variant,
                     state.qualifierOf(variant), weight, now.plus(Duration.ofHours(state.stickyHours())));
             AssignmentStore.Claim claim = assignments.claim(functionName, alias, candidate, now);
             RouteDecision.Reason reason = claim.written()
                     ? RouteDecision.Reason.NEWLY_ASSIGNED : RouteDecision.Reason.LOST_RACE;
-            return decision(state, claim.assignment().variant(), reason, key, bucket, warm, mirror, ignored);
+            return decision(state, claim.assignment().variant(), reason, key, bucket, false, mirror, ignored);
         } catch (RuntimeException storeDown) {
-            return fallback(state, RouteDecision.Reason.STORE_UNAVAILABLE, warm);
+            return fallback(state, RouteDecision.Reason.STORE_UNAVAILABLE);
         }
     }
 
@@ -134,7 +129,7 @@ public final class StickyRouter {
      * reason {@link RouteDecision.Reason#UNPARSEABLE}.
      */
     public RouteDecision routeUnparseable() {
-        return fallback(state().state().orElse(null), RouteDecision.Reason.UNPARSEABLE, false);
+        return fallback(state().state().orElse(null), RouteDecision.Reason.UNPARSEABLE);
     }
 
     /**
@@ -158,7 +153,7 @@ public final class StickyRouter {
 
     /**
      * Requests routed as a fallback (a store was unavailable or the request unparseable) since this router was
-     * created; warm-up pings are never counted.
+     * created; warm-up pings are never fallbacks.
      */
     public long fallbackCount() {
         return fallbacks.sum();
@@ -178,13 +173,11 @@ public final class StickyRouter {
      * rolled back, keeps everyone on the control; once promoted or released (or before any state was seen) the alias
      * is the truth.
      */
-    private RouteDecision fallback(RolloutState state, RouteDecision.Reason reason, boolean warm) {
-        if (!warm) {
-            fallbacks.increment();
-        }
+    private RouteDecision fallback(RolloutState state, RouteDecision.Reason reason) {
+        fallbacks.increment();
         boolean controlServes = state != null
                 && (state.status() == RolloutStatus.ACTIVE || state.status() == RolloutStatus.ROLLED_BACK);
-        return decision(state, controlServes ? Variant.CONTROL : Variant.ALIAS, reason, null, -1, warm, false, false);
+        return decision(state, controlServes ? Variant.CONTROL : Variant.ALIAS, reason, null, -1, false, false, false);
     }
 
     private RouteDecision decision(RolloutState state, Variant variant, RouteDecision.Reason reason, String key,

@@ -49,11 +49,7 @@ class StickyRouterTest {
     private static RouteRequest fromVerifiedTenant(String tenant, String... pairs) {
         Map<String, String> headers = map(pairs);
         headers.put("x-tenant-id", tenant);
-        return new RouteRequest(headers, () -> null, tenant, false);
-    }
-
-    private static RouteRequest warmPing(String... pairs) {
-        return new RouteRequest(map(pairs), () -> null, null, true);
+        return new RouteRequest(headers, () -> null, tenant);
     }
 
     private static Map<String, String> map(String... pairs) {
@@ -208,7 +204,7 @@ class StickyRouterTest {
 
         RouteDecision claimedByHeader = router.route(headers("x-tenant-id", "acme-internal", "x-exp", "canary"));
         RouteDecision claimedBesideItsOwnTenant = router.route(
-                new RouteRequest(map("x-tenant-id", "acme-internal", "x-exp", "canary"), () -> null, stranger, false));
+                new RouteRequest(map("x-tenant-id", "acme-internal", "x-exp", "canary"), () -> null, stranger));
 
         assertThat(claimedByHeader.reason()).isNotIn(Reason.TRUSTED_EXPERIMENT, Reason.TRUSTED_TENANT);
         assertThat(claimedByHeader.experimentIgnored()).isTrue();
@@ -229,45 +225,6 @@ class StickyRouterTest {
         assertThat(atFive.variant()).isEqualTo(Variant.CANARY);
         assertThat(atFive.reason()).isEqualTo(Reason.TRUSTED_TENANT);
         assertThat(optedOut.variant()).isEqualTo(Variant.CONTROL);
-    }
-
-    @Test
-    void warmPingsAreRoutedByBucketButNeverWriteAnAssignment() {
-        active("five", 0.05);
-
-        RouteDecision ping = router.route(warmPing("x-tenant-id", tenant(true, 0.05)));
-
-        assertThat(ping.variant()).isEqualTo(Variant.CANARY);
-        assertThat(ping.warmPing()).isTrue();
-        assertThat(ping.reason()).isEqualTo(Reason.BUCKETED);
-        assertThat(assignments.items).isEmpty();
-    }
-
-    @Test
-    void aWarmPingFollowsAnExistingAssignment() {
-        RolloutState state = active("five", 0.05);
-        String key = tenant(false, 0.05);
-        Assignment pinned = new Assignment(key, state.rolloutId(), state.epoch(), Variant.CANARY, "42", 0.05,
-                clock.instant().plusSeconds(3600));
-        assignments.items.put("rag-answer#live#" + key, pinned);
-
-        RouteDecision ping = router.route(warmPing("x-tenant-id", key));
-
-        assertThat(ping.variant()).isEqualTo(Variant.CANARY);
-        assertThat(ping.reason()).isEqualTo(Reason.ASSIGNED);
-        assertThat(assignments.items).containsExactly(Map.entry("rag-answer#live#" + key, pinned));
-    }
-
-    @Test
-    void aWarmPingDuringAnOutageIsRoutedButNotCountedAsAFallback() {
-        active("fifty", 0.50);
-        assignments.fail = new IllegalStateException("connection refused");
-
-        RouteDecision ping = router.route(warmPing("x-tenant-id", tenant(true, 0.50)));
-
-        assertThat(ping.variant()).isEqualTo(Variant.CONTROL);
-        assertThat(ping.fallback()).isTrue();
-        assertThat(router.fallbackCount()).isZero();
     }
 
     @Test
