@@ -26,15 +26,17 @@ import java.util.regex.Pattern;
  * @param deletionProtection  production switch: table deletion protection and retained data; off for test stacks
  * @param demoTarget          also deploy the sample RAG target (a published version and an alias) as a target
  * @param demoCanary          publish the demo target's canary configuration as its next version (the alias stays)
- * @param cacheTable          optional DynamoDB answer cache (in the stack's region) whose canary prefix a rollback purges
- * @param cachePurgeWebhook   optional https URL a rollback calls to purge the canary cache prefix
+ * @param cacheTable          optional DynamoDB answer cache (in the stack's region) whose stale prefix the end of a
+ *                            rollout purges (the canary's after a rollback, the control's after a promotion)
+ * @param cachePurgeWebhook   optional https URL the end of a rollout calls with the stale prefix to purge
+ * @param routerIdentity      where the router reads caller identity, its HTTP API front door and warm-up schedule
  */
 public record ControllerConfig(String stackName, List<String> targetFunctions, String routedFunction,
                                String routedAlias, List<String> targetAliases, List<String> regions, String tablePrefix,
                                boolean dashboard, Optional<String> notificationEmail,
                                Optional<String> notificationTopicArn, boolean deletionProtection,
                                boolean demoTarget, boolean demoCanary, Optional<String> cacheTable,
-                               Optional<String> cachePurgeWebhook) {
+                               Optional<String> cachePurgeWebhook, RouterIdentityConfig routerIdentity) {
 
     public static final String STACK_NAME = "stackName";
     public static final String TARGET_FUNCTIONS = "targetFunctions";
@@ -160,11 +162,12 @@ public record ControllerConfig(String stackName, List<String> targetFunctions, S
         }
         boolean dashboard = readSwitch(context, DASHBOARD, true, problems);
         boolean deletionProtection = readSwitch(context, DELETION_PROTECTION, true, problems);
+        RouterIdentityConfig routerIdentity = RouterIdentityConfig.fromContext(context, demoTarget, problems);
         if (!problems.isEmpty()) {
             throw new InvalidConfigurationException(problems);
         }
-        return new ControllerConfig(stackName, targets, routedFunction, routedAlias, targetAliases, regions, prefix, dashboard, email, topic, deletionProtection, demoTarget,
-                demoCanary, cacheTable, webhook);
+        return new ControllerConfig(stackName, targets, routedFunction, routedAlias, targetAliases, regions, prefix,
+                dashboard, email, topic, deletionProtection, demoTarget, demoCanary, cacheTable, webhook, routerIdentity);
     }
 
     /** The function name of a target given as a name or an ARN (arn:partition:lambda:region:account:function:NAME). */
@@ -173,12 +176,12 @@ public record ControllerConfig(String stackName, List<String> targetFunctions, S
         return target.startsWith("arn:") && parts.length > 6 ? parts[6] : target;
     }
 
-    private static Optional<String> readString(Function<String, Object> context, String key) {
+    static Optional<String> readString(Function<String, Object> context, String key) {
         Object value = context.apply(key);
         return value == null || value.toString().isBlank() ? Optional.empty() : Optional.of(value.toString().trim());
     }
 
-    private static List<String> readList(Function<String, Object> context, String key, List<String> problems) {
+    static List<String> readList(Function<String, Object> context, String key, List<String> problems) {
         Object value = context.apply(key);
         if (value == null) {
             return List.of();
@@ -207,7 +210,7 @@ public record ControllerConfig(String stackName, List<String> targetFunctions, S
         return List.of();
     }
 
-    private static boolean readSwitch(Function<String, Object> context, String key, boolean defaultValue,
+    static boolean readSwitch(Function<String, Object> context, String key, boolean defaultValue,
                                       List<String> problems) {
         Object value = context.apply(key);
         if (value == null) {

@@ -119,10 +119,15 @@ public class ControllerStack extends Stack {
         CfnOutput.Builder.create(this, "EvidenceBucketName").value(evidence.getBucketName()).build();
         Alias router = functions.get(ControllerFunction.TRAFFIC_ROUTER);
         CfnOutput.Builder.create(this, "RouterFunctionArn").value(router.getFunctionArn()).build();
-        // The router's front door: callers sign with SigV4 (lambda:InvokeFunctionUrl); put API Gateway or
-        // CloudFront in front for public traffic.
+        // Service callers sign with SigV4 (lambda:InvokeFunctionUrl; the router takes their account as tenant);
+        // public traffic comes through the JWT-authorized front door.
         FunctionUrl url = router.addFunctionUrl(FunctionUrlOptions.builder().authType(FunctionUrlAuthType.AWS_IAM).build());
         CfnOutput.Builder.create(this, "RouterUrl").value(url.getUrl()).build();
+        RouterIdentityConfig identity = config.routerIdentity();
+        identity.httpApi().ifPresent(api -> new RouterFrontDoor(this, "FrontDoor", router, identity, api, dataRemoval));
+        if (identity.warmPingMinutes() > 0) {
+            new RouterWarmUp(this, "RouterWarmUp", router, identity.warmPingMinutes());
+        }
     }
 
     public StateMachine rolloutMachine() {
@@ -237,6 +242,7 @@ public class ControllerStack extends Stack {
                 env.put("ROLLOUTS_TABLE", rollouts.getTableName());
                 env.put("ASSIGNMENTS_TABLE", assignments.getTableName());
                 env.put("STATE_CACHE_SECONDS", "5");
+                env.putAll(config.routerIdentity().routerEnvironment());
             }
             default -> throw new IllegalArgumentException("not a controller function: " + function);
         }

@@ -153,7 +153,8 @@ class ControllerStackTest {
                 "EVIDENCE_BUCKET", "METRICS_NAMESPACE", "ROUTER_METRICS_NAMESPACE",
                 "TELEMETRY_LOG_GROUP", "ROLLOUTS_TABLE");
         assertThat(environment(ControllerFunction.TRAFFIC_ROUTER)).containsOnlyKeys("TARGET_FUNCTION",
-                "TARGET_ALIAS", "ROLLOUTS_TABLE", "ASSIGNMENTS_TABLE", "STATE_CACHE_SECONDS");
+                "TARGET_ALIAS", "ROLLOUTS_TABLE", "ASSIGNMENTS_TABLE", "STATE_CACHE_SECONDS", "IDENTITY_SOURCE",
+                "IDENTITY_REQUIRED", "TENANT_CLAIM", "USER_CLAIM", "TENANT_HEADER", "USER_HEADER");
         assertThat(environment(ControllerFunction.TRAFFIC_ROUTER)).containsEntry("TARGET_FUNCTION", "rag-answer")
                 .containsEntry("TARGET_ALIAS", "live");
         assertThat(environment(ControllerFunction.WEIGHT_SHIFTER).get("ROLLOUTS_TABLE")).startsWith("<Rollouts");

@@ -20,6 +20,11 @@ class NagFindingsTest {
     }
 
     @Test
+    void productionWithTheHttpApiFrontDoorHasNoUnsuppressedFinding() {
+        assertThat(findings(SynthesizedController.productionWithFrontDoor().controller)).isEmpty();
+    }
+
+    @Test
     void testStackConfigurationHasNoUnsuppressedFinding() {
         assertThat(findings(SynthesizedController.testStack().controller)).isEmpty();
     }

@@ -43,7 +43,11 @@ final class SynthesizedController {
             ControllerConfig.DASHBOARD, "false",
             ControllerConfig.NOTIFICATION_TOPIC_ARN, "arn:aws:sns:us-east-1:123456789012:team-alerts");
 
+    /** Production with its own identity provider in front of the router, other claim and header names. */
+    static final Map<String, Object> PRODUCTION_WITH_FRONT_DOOR = withFrontDoor();
+
     private static SynthesizedController production;
+    private static SynthesizedController productionWithFrontDoor;
     private static SynthesizedController testStack;
 
     final App app;
@@ -74,6 +78,25 @@ final class SynthesizedController {
             production = new SynthesizedController(PRODUCTION);
         }
         return production;
+    }
+
+    static synchronized SynthesizedController productionWithFrontDoor() {
+        if (productionWithFrontDoor == null) {
+            productionWithFrontDoor = new SynthesizedController(PRODUCTION_WITH_FRONT_DOOR);
+        }
+        return productionWithFrontDoor;
+    }
+
+    private static Map<String, Object> withFrontDoor() {
+        Map<String, Object> context = new java.util.HashMap<>(PRODUCTION);
+        context.put(RouterIdentityConfig.FRONT_DOOR, "true");
+        context.put(RouterIdentityConfig.JWT_ISSUER, "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Example1");
+        context.put(RouterIdentityConfig.JWT_AUDIENCE, "4example7clientid0000000000,batch-client");
+        context.put(RouterIdentityConfig.TENANT_CLAIM, "org_id");
+        context.put(RouterIdentityConfig.USER_HEADER, "x-rag-user");
+        context.put(RouterIdentityConfig.FRONT_DOOR_RATE_LIMIT, "200");
+        context.put(RouterIdentityConfig.WARM_PING_MINUTES, "0");
+        return Map.copyOf(context);
     }
 
     static synchronized SynthesizedController testStack() {

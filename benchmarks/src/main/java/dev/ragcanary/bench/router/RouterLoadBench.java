@@ -11,6 +11,7 @@ import dev.ragcanary.dynamodb.DynamoDbAssignmentStore;
 import dev.ragcanary.dynamodb.DynamoDbRolloutStore;
 import dev.ragcanary.lambda.LambdaVersionInvoker;
 import dev.ragcanary.router.DownstreamPayload;
+import dev.ragcanary.router.IdentitySettings;
 import dev.ragcanary.router.Telemetry;
 import dev.ragcanary.router.TrafficRouter;
 import dev.ragcanary.testsupport.Dynalite;
@@ -67,7 +68,9 @@ public final class RouterLoadBench {
                         new DynamoDbAssignmentStore(dynalite.client(), "assignments"), Clock.systemUTC(), () -> 1);
                 TrafficRouter router = new TrafficRouter(sticky, invoker(functionEndpoint),
                         new Telemetry(line -> { }, BenchRollouts.FUNCTION, BenchRollouts.ALIAS, "local"),
-                        DownstreamPayload.EVENT, Clock.systemUTC());
+                        // The bench's events carry x-tenant-id as a front door without an authorizer would set it.
+                        DownstreamPayload.EVENT, IdentitySettings.fromEnvironment(Map.of("IDENTITY_SOURCE", "header")),
+                        Clock.systemUTC());
                 return () -> router.handle(event("tenant-" + ThreadLocalRandom.current().nextInt(users)));
             };
 

@@ -18,7 +18,9 @@ import software.amazon.awssdk.services.lambda.LambdaClient;
  * The one place the router's clients and adapters are built, from the environment: {@code TARGET_FUNCTION} and
  * {@code TARGET_ALIAS} (what is routed), {@code ROLLOUTS_TABLE}, {@code ASSIGNMENTS_TABLE}, and optionally
  * {@code STATE_CACHE_SECONDS} (default 5), {@code SHADOW_SAMPLE_RATE} (default 0.05), {@code DOWNSTREAM_PAYLOAD}
- * ({@code event} or {@code body}, default event), plus {@code RAG_CANARY_ENDPOINT_<SERVICE>} for local runs.
+ * ({@code event} or {@code body}, default event), the caller identity settings ({@link IdentitySettings#fromEnvironment}:
+ * from the authorizer context and required unless set otherwise), plus {@code RAG_CANARY_ENDPOINT_<SERVICE>} for local
+ * runs.
  */
 public final class DependencyFactory {
     private DependencyFactory() {
@@ -46,7 +48,8 @@ public final class DependencyFactory {
                 new DynamoDbRolloutStore(dynamo, rollouts).routingReader(), new DynamoDbAssignmentStore(dynamo, assignments),
                 Clock.systemUTC(), () -> ThreadLocalRandom.current().nextDouble());
         Telemetry telemetry = new Telemetry(System.out::println, function, alias, region == null ? "local" : region);
-        return new TrafficRouter(router, new LambdaVersionInvoker(lambda, function), telemetry, mode, Clock.systemUTC());
+        return new TrafficRouter(router, new LambdaVersionInvoker(lambda, function), telemetry, mode,
+                IdentitySettings.fromEnvironment(env), Clock.systemUTC());
     }
 
     private static String required(Map<String, String> env, String name, String what) {

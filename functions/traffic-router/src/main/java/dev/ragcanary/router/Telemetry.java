@@ -53,6 +53,19 @@ public final class Telemetry {
         sink.accept(Json.compact(line(o)));
     }
 
+    /** A request the router answered itself without invoking anything: logged, no metrics, no version. */
+    void refused(Instant at, String route, int status, String reason) {
+        ObjectNode line = Json.MAPPER.createObjectNode();
+        line.put("ts", at.toString());
+        line.put("function", functionName);
+        line.put("alias", alias);
+        line.put("route", route);
+        line.put("region", region);
+        line.put("status", status);
+        line.put("refused", reason);
+        sink.accept(Json.compact(line));
+    }
+
     ObjectNode line(Observation o) {
         ObjectNode line = Json.MAPPER.createObjectNode();
         line.put("ts", o.at().toString());

@@ -1,6 +1,7 @@
 package dev.ragcanary.router;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.traffic.RolloutState;
@@ -21,39 +22,76 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * The router as a library: takes an HTTP request in the API Gateway HTTP API v2 / Function URL event format (any
  * front door can build one), resolves the variant, invokes that version by qualifier, returns its response unchanged
  * plus an {@code x-exp} header naming the variant, and writes one telemetry line. Routing never fails a request: one
- * the router cannot read is still invoked (as a fallback, reason UNPARSEABLE) and logged.
+ * the router cannot read is still invoked (as a fallback, reason UNPARSEABLE) and logged. The only request it refuses
+ * is one without the caller's identity when the identity settings require one (401).
  */
 public final class TrafficRouter {
     private final StickyRouter router;
     private final VersionInvoker invoker;
     private final Telemetry telemetry;
     private final DownstreamPayload payloadMode;
+    private final IdentitySettings identity;
     private final Clock clock;
     private final AtomicBoolean coldStart = new AtomicBoolean(true);
 
+    /** @param identity where the caller's identity comes from, and whether a request needs one */
     public TrafficRouter(StickyRouter router, VersionInvoker invoker, Telemetry telemetry,
-                         DownstreamPayload payloadMode, Clock clock) {
+                         DownstreamPayload payloadMode, IdentitySettings identity, Clock clock) {
         this.router = router;
         this.invoker = invoker;
         this.telemetry = telemetry;
         this.payloadMode = payloadMode;
+        this.identity = identity;
         this.clock = clock;
     }
 
     /**
-     * Routes one request; returns an HTTP API v2 response object.
+     * Routes one request; returns an HTTP API v2 response object. A warm-up ping ({@link WarmPing}) goes to every
+     * version users can reach now and returns what each answered.
      *
      * @param received the event; null, or anything but an object, for input that was not an event
      */
     public ObjectNode handle(JsonNode received) {
         long started = System.nanoTime();
         boolean routerCold = coldStart.getAndSet(false);
-        HttpEvent event = HttpEvent.read(received);
-        RouteRequest request = new RouteRequest(event.headers(), event::bodyJson);
-        RouteDecision decision = event.malformed()
-                ? router.routeUnparseable(request.warmPing()) : router.route(request);
-        Optional<RolloutState> state = router.currentState();
+        if (WarmPing.matches(received)) {
+            return warmUp(WarmPing.event(received), started, routerCold);
+        }
+        HttpEvent event = HttpEvent.read(received, identity);
+        if (identity.required() && event.caller().isEmpty()) {
+            return refuseWithoutIdentity(event);
+        }
+        RouteRequest request = new RouteRequest(event.headers(), event::bodyJson, event.caller().tenant());
+        RouteDecision decision = event.malformed() ? router.routeUnparseable() : router.route(request);
+        return serve(event, decision, started, routerCold);
+    }
 
+    private ObjectNode warmUp(HttpEvent ping, long started, boolean routerCold) {
+        ObjectNode answer = Json.MAPPER.createObjectNode();
+        answer.put("source", WarmPing.SOURCE);
+        ArrayNode warmed = answer.putArray("warmed");
+        for (RouteDecision target : router.warmUp()) {
+            ObjectNode response = serve(ping, target, started, routerCold);
+            warmed.addObject().put("qualifier", target.qualifier()).put("variant", target.variant().label())
+                    .put("statusCode", response.path("statusCode").asInt());
+        }
+        return answer;
+    }
+
+    /** 401 naming where the identity was expected; logged, never invoked, never counted. */
+    private ObjectNode refuseWithoutIdentity(HttpEvent event) {
+        ObjectNode response = Json.MAPPER.createObjectNode();
+        response.put("statusCode", 401);
+        response.putObject("headers").put("content-type", "application/json");
+        response.put("body", Json.compact(Map.of("message", "the router needs the caller's identity",
+                "expected", identity.expected())));
+        telemetry.refused(clock.instant(), event.route(), 401, "NO_IDENTITY");
+        return response;
+    }
+
+    /** Invokes the decided version, writes the telemetry line and returns the function's response. */
+    private ObjectNode serve(HttpEvent event, RouteDecision decision, long started, boolean routerCold) {
+        Optional<RolloutState> state = router.currentState();
         byte[] payload = downstreamPayload(event, decision, false);
         long invokeStarted = System.nanoTime();
         VersionInvoker.Invocation invocation;

@@ -126,12 +126,26 @@ class TrafficRouterHandlerTest {
     }
 
     private TrafficRouterHandler handler(String function, RolloutStore rolloutStore, AssignmentStore assignmentStore,
-                                         Duration stateCache, double shadowRate, DownstreamPayload mode) {
+                                         Duration stateCache, double shadowRate, DownstreamPayload mode,
+                                         IdentitySettings identity) {
         StickyRouter router = new StickyRouter(
                 new StickyRouter.Settings(function, "live", "us-east-1", stateCache, shadowRate),
                 rolloutStore, assignmentStore, Clock.systemUTC(), () -> 0.0);
         return new TrafficRouterHandler(new TrafficRouter(router, invoker,
-                new Telemetry(lines::add, function, "live", "us-east-1"), mode, Clock.systemUTC()));
+                new Telemetry(lines::add, function, "live", "us-east-1"), mode, identity, Clock.systemUTC()));
+    }
+
+    private TrafficRouterHandler handler(String function, RolloutStore rolloutStore, AssignmentStore assignmentStore,
+                                         Duration stateCache, double shadowRate, DownstreamPayload mode) {
+        return handler(function, rolloutStore, assignmentStore, stateCache, shadowRate, mode,
+                IdentitySettings.fromAuthorizer());
+    }
+
+    /** A router behind a front door that does not require an identity. */
+    private TrafficRouterHandler handlerWithoutRequiredIdentity(String function) {
+        return handler(function, rollouts, new DynamoDbAssignmentStore(DYNAMO.client(), "assignments"),
+                Duration.ofSeconds(5), 0, DownstreamPayload.EVENT, new IdentitySettings(IdentitySettings.Source.AUTHORIZER,
+                        "tenant_id", "sub", "x-tenant-id", "x-user-id", false));
     }
 
     private TrafficRouterHandler handler(String function, DynamoDbClient dynamo, double shadowRate, DownstreamPayload mode) {
@@ -248,33 +262,105 @@ class TrafficRouterHandlerTest {
     }
 
     @Test
-    void warmPingsAreRoutedButCarryNoMetrics() throws IOException {
+    void theSchedulesWarmPingReachesControlAndCanaryWithXWarmAndIsNeverCountedOrAssigned() throws IOException {
         rolloutWithTenant7OnCanary("rag-warm");
 
-        run(handler("rag-warm"), event("warm-ping.json"));
+        JsonNode answer = run(handler("rag-warm"), event("warm-ping.json"));
 
-        assertThat(invoker.calls).hasSize(1);
-        assertThat(lastLine().path("warm_ping").asBoolean()).isTrue();
-        assertThat(lastLine().has("_aws")).isFalse();
-        assertThat(lastLine().has("Requests")).isFalse();
+        assertThat(invoker.calls).containsExactly("41", "42");
+        assertThat(invoker.payloads).allSatisfy(payload -> {
+            assertThat(payload.path("headers").path("x-warm").asText()).isEqualTo("true");
+            assertThat(payload.path("rawPath").asText()).isEqualTo(WarmPing.PATH);
+        });
+        assertThat(answer.path("warmed").findValuesAsText("qualifier")).containsExactly("41", "42");
+        assertThat(lines).hasSize(2).allSatisfy(text -> {
+            JsonNode line = Json.parse("line", text);
+            assertThat(line.path("warm_ping").asBoolean()).isTrue();
+            assertThat(line.path("routing").path("reason").asText()).isEqualTo("WARM_UP");
+            assertThat(line.has("_aws")).isFalse();
+            assertThat(line.has("Requests")).isFalse();
+        });
+        assertThat(DYNAMO.client().scanPaginator(b -> b.tableName("assignments")).items().stream()
+                .filter(i -> i.get("pk").s().startsWith("rag-warm#"))).isEmpty();
     }
 
     @Test
-    void aKeyedWarmPingIsRoutedByItsBucketButNeverWritesAnAssignment() throws IOException {
-        rolloutWithTenant7OnCanary("rag-warm-keyed");
-        TrafficRouterHandler handler = handler("rag-warm-keyed");
-        DynamoDbAssignmentStore stored = new DynamoDbAssignmentStore(DYNAMO.client(), "assignments");
+    void aClientsIdentityHeadersExpAndWarmAreIgnoredTheVerifiedClaimsDecide() throws IOException {
+        rolloutWithTenant7OnCanary("rag-spoof");
+        RolloutState state = rollouts.read("rag-spoof", "live").orElseThrow();
+        double tenant7OnControl = StickyBucket.bucket(state.rolloutId(), "tenant-7") / 10_000.0;
+        rollouts.update(state.withStage("five", tenant7OnControl, Map.of("us-east-1", tenant7OnControl)));
 
-        run(handler, keyedEvent(e -> headersOf(e).put("x-warm", "true")));
+        run(handler("rag-spoof"), event("spoofed-identity.json"));
+
+        assertThat(invoker.calls).as("tenant-7's own bucket, not acme-internal's trust").containsExactly("41");
+        JsonNode line = lastLine();
+        assertThat(line.path("routing").path("reason").asText()).isEqualTo("NEWLY_ASSIGNED");
+        assertThat(line.path("routing").path("exp_ignored").asBoolean()).isTrue();
+        assertThat(line.path("warm_ping").asBoolean()).isFalse();
+        assertThat(line.path("Requests").asInt()).as("counted for the gate").isEqualTo(1);
+        JsonNode downstream = invoker.payloads.get(0).path("headers");
+        assertThat(downstream.path("x-tenant-id").asText()).isEqualTo("tenant-7");
+        assertThat(downstream.path("x-user-id").asText()).isEqualTo("7c1e5a90-2b3d-4f6a-8e9f-0a1b2c3d4e57");
+        assertThat(downstream.has("x-warm")).isFalse();
+        DynamoDbAssignmentStore stored = new DynamoDbAssignmentStore(DYNAMO.client(), "assignments");
+        assertThat(stored.get("rag-spoof", "live", "tenant-7")).isPresent();
+        assertThat(stored.get("rag-spoof", "live", "acme-internal")).isEmpty();
+    }
+
+    @Test
+    void anIamCallerIsItsAccountAsTenantAndItsArnAsUser() throws IOException {
+        rolloutWithTenant7OnCanary("rag-iam");
+
+        run(handler("rag-iam"), event("iam-caller.json"));
+
+        JsonNode downstream = invoker.payloads.get(0).path("headers");
+        assertThat(downstream.path("x-tenant-id").asText()).isEqualTo("111122223333");
+        assertThat(downstream.path("x-user-id").asText())
+                .isEqualTo("arn:aws:sts::111122223333:assumed-role/rag-batch-answers/batch-answers");
+        assertThat(lastLine().path("routing").path("reason").asText()).isEqualTo("NEWLY_ASSIGNED");
+        assertThat(new DynamoDbAssignmentStore(DYNAMO.client(), "assignments").get("rag-iam", "live", "111122223333"))
+                .isPresent();
+    }
+
+    @Test
+    void aRequestWithoutTheCallersIdentityIsRefusedWith401NamingWhereItWasExpected() throws IOException {
+        rolloutWithTenant7OnCanary("rag-anonymous");
+        TrafficRouterHandler handler = handler("rag-anonymous");
+
+        JsonNode noAuthorizer = run(handler, keyedEvent(e -> ((ObjectNode) e.get("requestContext")).remove("authorizer")));
+        JsonNode notAnEvent = run(handler, "[\"x-tenant-id\", \"acme-internal\"]");
+
+        for (JsonNode response : List.of(noAuthorizer, notAnEvent)) {
+            assertThat(response.path("statusCode").asInt()).isEqualTo(401);
+            assertThat(Json.parse("body", response.path("body").asText()).path("expected").asText())
+                    .isEqualTo("requestContext.authorizer.jwt.claims.tenant_id or .sub, or requestContext.authorizer.iam");
+        }
+        assertThat(invoker.calls).isEmpty();
+        assertThat(lines).hasSize(2).allSatisfy(text -> {
+            JsonNode line = Json.parse("line", text);
+            assertThat(line.path("refused").asText()).isEqualTo("NO_IDENTITY");
+            assertThat(line.path("status").asInt()).isEqualTo(401);
+            assertThat(line.has("_aws")).isFalse();
+        });
+    }
+
+    @Test
+    void behindAFrontDoorWithoutAnAuthorizerTheIdentityIsTheHeaderItSets() throws IOException {
+        rolloutWithTenant7OnCanary("rag-header-identity");
+        IdentitySettings fromHeaders = IdentitySettings.fromEnvironment(Map.of("IDENTITY_SOURCE", "header",
+                "TENANT_HEADER", "X-Verified-Tenant"));
+        TrafficRouterHandler handler = handler("rag-header-identity", rollouts,
+                new DynamoDbAssignmentStore(DYNAMO.client(), "assignments"), Duration.ofSeconds(5), 0,
+                DownstreamPayload.EVENT, fromHeaders);
+
+        run(handler, keyedEvent(e -> headersOf(e).put("x-verified-tenant", "acme-internal").put("x-exp", "canary")));
+        JsonNode refused = run(handler, keyedEvent(e -> headersOf(e).put("x-tenant-id", "acme-internal")));
 
         assertThat(invoker.calls).containsExactly("42");
-        assertThat(lastLine().path("routing").path("reason").asText()).isEqualTo("BUCKETED");
-        assertThat(lastLine().has("_aws")).isFalse();
-        assertThat(stored.get("rag-warm-keyed", "live", "tenant-7")).isEmpty();
-
-        run(handler, event("keyed.json"));
-        assertThat(lastLine().path("routing").path("reason").asText()).isEqualTo("NEWLY_ASSIGNED");
-        assertThat(stored.get("rag-warm-keyed", "live", "tenant-7")).isPresent();
+        assertThat(lines.get(0)).contains("\"reason\":\"TRUSTED_EXPERIMENT\"");
+        assertThat(refused.path("statusCode").asInt()).isEqualTo(401);
+        assertThat(refused.path("body").asText()).contains("header x-verified-tenant or x-user-id, set by the front door");
     }
 
     @Test
@@ -449,7 +535,7 @@ class TrafficRouterHandlerTest {
     void nullFieldsInTheEventAreTreatedAsAbsent() throws IOException {
         rolloutWithTenant7OnCanary("rag-nulls");
 
-        JsonNode response = run(handler("rag-nulls"), keyedEvent(e -> List.of("headers", "body", "isBase64Encoded",
+        JsonNode response = run(handlerWithoutRequiredIdentity("rag-nulls"), keyedEvent(e -> List.of("headers", "body", "isBase64Encoded",
                 "rawPath", "routeKey", "requestContext").forEach(e::putNull)));
 
         assertThat(response.path("statusCode").asInt()).isEqualTo(200);
@@ -462,7 +548,7 @@ class TrafficRouterHandlerTest {
     @Test
     void anEventThatIsNotAJsonObjectIsUnparseableYetInvokedAndLogged() throws IOException {
         rolloutWithTenant7OnCanary("rag-not-an-event");
-        TrafficRouterHandler handler = handler("rag-not-an-event");
+        TrafficRouterHandler handler = handlerWithoutRequiredIdentity("rag-not-an-event");
 
         for (String event : List.of("[\"x-tenant-id\", \"tenant-7\"]", "{\"headers\": {", "")) {
             assertThat(run(handler, event).path("statusCode").asInt()).as(event).isEqualTo(200);
@@ -521,5 +607,17 @@ class TrafficRouterHandlerTest {
     void theFactoryNamesMissingSettings() {
         assertThatThrownBy(() -> DependencyFactory.trafficRouter(Map.of("TARGET_FUNCTION", "rag-answer")))
                 .hasMessageContaining("TARGET_ALIAS is not set");
+    }
+
+    @Test
+    void identitySettingsNameTheVariableThatIsWrong() {
+        assertThatThrownBy(() -> IdentitySettings.fromEnvironment(Map.of("IDENTITY_SOURCE", "x-tenant-id")))
+                .hasMessage("IDENTITY_SOURCE must be authorizer or header, not 'x-tenant-id'");
+        assertThatThrownBy(() -> IdentitySettings.fromEnvironment(Map.of("TENANT_CLAIM", "custom:tenant")))
+                .hasMessageStartingWith("TENANT_CLAIM 'custom:tenant' must match");
+        assertThatThrownBy(() -> IdentitySettings.fromEnvironment(Map.of("USER_HEADER", "x-tenant-id")))
+                .hasMessage("TENANT_HEADER and USER_HEADER must differ, both are x-tenant-id");
+        assertThatThrownBy(() -> IdentitySettings.fromEnvironment(Map.of("IDENTITY_REQUIRED", "yes")))
+                .hasMessage("IDENTITY_REQUIRED must be true or false, not 'yes'");
     }
 }

@@ -6,7 +6,7 @@ package dev.ragcanary.core.traffic;
  * @param qualifier      version number (control/canary) or alias name to invoke
  * @param stickyKey      the key read from the request, null if unkeyed
  * @param bucket         the key's bucket (0..9999), -1 if unkeyed or not bucketed
- * @param warmPing       an {@code x-warm: true} request: routed, never counted in metrics
+ * @param warmPing       a warm-up ping from the stack's schedule: routed, never counted in metrics
  * @param mirrorToCanary shadow stage: also send this request to {@code canaryQualifier} asynchronously
  * @param experimentIgnored the client sent {@code x-exp} but its tenant is not trusted
  */
@@ -31,8 +31,6 @@ public record RouteDecision(Variant variant, String qualifier, Reason reason, St
         ASSIGNED,
         /** Bucketed now and this router's write won. */
         NEWLY_ASSIGNED,
-        /** Bucketed now and not written: a warm-up ping never pins a key. */
-        BUCKETED,
         /** Bucketed now but another router wrote first; its assignment is used. */
         LOST_RACE,
         /** A trusted tenant asked for a variant with {@code x-exp}. */
@@ -44,6 +42,8 @@ public record RouteDecision(Variant variant, String qualifier, Reason reason, St
         /** A store was unavailable. */
         STORE_UNAVAILABLE,
         /** The request could not be read: a malformed event, headers or body, or a sticky key too long to store. */
-        UNPARSEABLE
+        UNPARSEABLE,
+        /** A warm-up ping from the stack's schedule, sent to every version users can reach now. */
+        WARM_UP
     }
 }

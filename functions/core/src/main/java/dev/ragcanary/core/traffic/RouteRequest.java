@@ -9,19 +9,24 @@ import java.util.function.Supplier;
 /**
  * What the router needs from one incoming request, independent of the front door.
  *
- * @param headers header name (lower case) -> value
- * @param body    the JSON body, parsed only when the sticky key is read from it: null when the request has none;
- *                throws {@link UnparseableRequestException} when the body is not JSON
+ * @param headers  header name (lower case) -> value
+ * @param body     the JSON body, parsed only when the sticky key is read from it: null when the request has none;
+ *                 throws {@link UnparseableRequestException} when the body is not JSON
+ * @param tenant   the caller's tenant as the front door verified it (an authorizer's claim, or a header only the
+ *                 front door sets), null when unknown; never a value the client chose, since it decides trust
  */
-public record RouteRequest(Map<String, String> headers, Supplier<JsonNode> body) {
+public record RouteRequest(Map<String, String> headers, Supplier<JsonNode> body, String tenant) {
     public static final String EXPERIMENT_HEADER = "x-exp";
-    public static final String WARM_HEADER = "x-warm";
-    public static final String TENANT_HEADER = "x-tenant-id";
     /**
      * The longest sticky key (UTF-8 bytes) the router keys an assignment by: with the function name and alias it
      * must fit the assignment store's key (DynamoDB partition keys stop at 2048 bytes).
      */
     public static final int MAX_STICKY_KEY_BYTES = 1024;
+
+    /** A user's request with no verified tenant. */
+    public RouteRequest(Map<String, String> headers, Supplier<JsonNode> body) {
+        this(headers, body, null);
+    }
 
     public String header(String name) {
         return headers.get(name.toLowerCase(Locale.ROOT));
@@ -55,16 +60,6 @@ public record RouteRequest(Map<String, String> headers, Supplier<JsonNode> body)
             throw new UnparseableRequestException("the sticky key is longer than " + MAX_STICKY_KEY_BYTES + " bytes");
         }
         return value;
-    }
-
-    /** The tenant whose trust is checked for {@code x-exp}: {@code x-tenant-id} if sent, else the sticky key. */
-    public String tenant(String stickyKey) {
-        String tenant = header(TENANT_HEADER);
-        return tenant == null || tenant.isBlank() ? stickyKey : tenant;
-    }
-
-    public boolean warmPing() {
-        return "true".equalsIgnoreCase(header(WARM_HEADER));
     }
 
     /** The request cannot be read well enough to route it by the rollout. */

@@ -4,6 +4,7 @@ import dev.ragcanary.core.bucket.StickyBucket;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.DoubleSupplier;
@@ -67,17 +68,16 @@ public final class StickyRouter {
     }
 
     public RouteDecision route(RouteRequest request) {
-        boolean warm = request.warmPing();
         CachedState snapshot = state();
         RolloutState state = snapshot.state().orElse(null);
         if (snapshot.unavailable()) {
-            return fallback(state, RouteDecision.Reason.STORE_UNAVAILABLE, warm);
+            return fallback(state, RouteDecision.Reason.STORE_UNAVAILABLE);
         }
         if (state == null || state.status() == RolloutStatus.PROMOTED || state.status() == RolloutStatus.RELEASED) {
-            return decision(state, Variant.ALIAS, RouteDecision.Reason.NO_ACTIVE_ROLLOUT, null, -1, warm, false, false);
+            return decision(state, Variant.ALIAS, RouteDecision.Reason.NO_ACTIVE_ROLLOUT, null, -1, false, false, false);
         }
         if (state.status() == RolloutStatus.ROLLED_BACK) {
-            return decision(state, Variant.CONTROL, RouteDecision.Reason.ROLLED_BACK, null, -1, warm, false, false);
+            return decision(state, Variant.CONTROL, RouteDecision.Reason.ROLLED_BACK, null, -1, false, false, false);
         }
         double weight = region == null ? state.weight() : state.regionWeights().getOrDefault(region, 0.0);
         boolean shadowStage = state.weight() == 0 && !RolloutState.START_STAGE.equals(state.stage());
@@ -86,45 +86,41 @@ public final class StickyRouter {
         try {
             key = request.stickyKey(state.stickyKeyAttribute(), state.stickySource());
         } catch (RouteRequest.UnparseableRequestException unparseable) {
-            return fallback(state, RouteDecision.Reason.UNPARSEABLE, warm);
+            return fallback(state, RouteDecision.Reason.UNPARSEABLE);
         }
 
         String asked = request.header(RouteRequest.EXPERIMENT_HEADER);
-        String tenant = request.tenant(key);
-        boolean trusted = tenant != null && state.trustedTenants().contains(tenant);
+        // Trust comes only from the verified tenant: a sticky key or a header is whatever the client sent.
+        boolean trusted = request.tenant() != null && state.trustedTenants().contains(request.tenant());
         boolean ignored = false;
         if (asked != null) {
             Variant wanted = Variant.fromLabel(asked);
             if (trusted && (wanted == Variant.CONTROL || wanted == Variant.CANARY && weight > 0)) {
-                return decision(state, wanted, RouteDecision.Reason.TRUSTED_EXPERIMENT, key, -1, warm, mirror, false);
+                return decision(state, wanted, RouteDecision.Reason.TRUSTED_EXPERIMENT, key, -1, false, mirror, false);
             }
             ignored = true;
         } else if (trusted && weight >= TRUSTED_TENANTS_FROM_WEIGHT) {
-            return decision(state, Variant.CANARY, RouteDecision.Reason.TRUSTED_TENANT, key, -1, warm, mirror, false);
+            return decision(state, Variant.CANARY, RouteDecision.Reason.TRUSTED_TENANT, key, -1, false, mirror, false);
         }
         if (key == null) {
-            return decision(state, Variant.ALIAS, RouteDecision.Reason.UNKEYED, null, -1, warm, mirror, ignored);
+            return decision(state, Variant.ALIAS, RouteDecision.Reason.UNKEYED, null, -1, false, mirror, ignored);
         }
         int bucket = StickyBucket.bucket(state.rolloutId(), key);
         Instant now = clock.instant();
         try {
             Optional<Assignment> stored = assignments.get(functionName, alias, key);
             if (stored.isPresent() && stored.get().validFor(state, weight, now)) {
-                return decision(state, stored.get().variant(), RouteDecision.Reason.ASSIGNED, key, bucket, warm, mirror, ignored);
+                return decision(state, stored.get().variant(), RouteDecision.Reason.ASSIGNED, key, bucket, false, mirror, ignored);
             }
             Variant variant = StickyBucket.isCanary(bucket, weight) ? Variant.CANARY : Variant.CONTROL;
-            if (warm) {
-                // A ping is not a user: the key's first real request makes its assignment, at that moment's weight.
-                return decision(state, variant, RouteDecision.Reason.BUCKETED, key, bucket, true, mirror, ignored);
-            }
             Assignment candidate = new Assignment(key, state.rolloutId(), state.epoch(), variant,
                     state.qualifierOf(variant), weight, now.plus(Duration.ofHours(state.stickyHours())));
             AssignmentStore.Claim claim = assignments.claim(functionName, alias, candidate, now);
             RouteDecision.Reason reason = claim.written()
                     ? RouteDecision.Reason.NEWLY_ASSIGNED : RouteDecision.Reason.LOST_RACE;
-            return decision(state, claim.assignment().variant(), reason, key, bucket, warm, mirror, ignored);
+            return decision(state, claim.assignment().variant(), reason, key, bucket, false, mirror, ignored);
         } catch (RuntimeException storeDown) {
-            return fallback(state, RouteDecision.Reason.STORE_UNAVAILABLE, warm);
+            return fallback(state, RouteDecision.Reason.STORE_UNAVAILABLE);
         }
     }
 
@@ -132,13 +128,32 @@ public final class StickyRouter {
      * Routes a request whose front door could not read it (say, a malformed event or headers) as a fallback with
      * reason {@link RouteDecision.Reason#UNPARSEABLE}.
      */
-    public RouteDecision routeUnparseable(boolean warmPing) {
-        return fallback(state().state().orElse(null), RouteDecision.Reason.UNPARSEABLE, warmPing);
+    public RouteDecision routeUnparseable() {
+        return fallback(state().state().orElse(null), RouteDecision.Reason.UNPARSEABLE);
+    }
+
+    /**
+     * Where a warm-up ping goes: every version a user's request can reach now, so none of them meets users cold.
+     * That is the control and the canary while a rollout is active (the canary too in the shadow stage, which
+     * mirrors to it), the control after a rollback, else the alias. Never counted, never assigned; when the store
+     * is unavailable, the last state seen decides.
+     */
+    public List<RouteDecision> warmUp() {
+        RolloutState state = state().state().orElse(null);
+        RouteDecision.Reason reason = RouteDecision.Reason.WARM_UP;
+        if (state == null || state.status() == RolloutStatus.PROMOTED || state.status() == RolloutStatus.RELEASED) {
+            return List.of(decision(state, Variant.ALIAS, reason, null, -1, true, false, false));
+        }
+        if (state.status() == RolloutStatus.ROLLED_BACK) {
+            return List.of(decision(state, Variant.CONTROL, reason, null, -1, true, false, false));
+        }
+        return List.of(decision(state, Variant.CONTROL, reason, null, -1, true, false, false),
+                decision(state, Variant.CANARY, reason, null, -1, true, false, false));
     }
 
     /**
      * Requests routed as a fallback (a store was unavailable or the request unparseable) since this router was
-     * created; warm-up pings are never counted.
+     * created; warm-up pings are never fallbacks.
      */
     public long fallbackCount() {
         return fallbacks.sum();
@@ -158,13 +173,11 @@ public final class StickyRouter {
      * rolled back, keeps everyone on the control; once promoted or released (or before any state was seen) the alias
      * is the truth.
      */
-    private RouteDecision fallback(RolloutState state, RouteDecision.Reason reason, boolean warm) {
-        if (!warm) {
-            fallbacks.increment();
-        }
+    private RouteDecision fallback(RolloutState state, RouteDecision.Reason reason) {
+        fallbacks.increment();
         boolean controlServes = state != null
                 && (state.status() == RolloutStatus.ACTIVE || state.status() == RolloutStatus.ROLLED_BACK);
-        return decision(state, controlServes ? Variant.CONTROL : Variant.ALIAS, reason, null, -1, warm, false, false);
+        return decision(state, controlServes ? Variant.CONTROL : Variant.ALIAS, reason, null, -1, false, false, false);
     }
 
     private RouteDecision decision(RolloutState state, Variant variant, RouteDecision.Reason reason, String key,

@@ -42,11 +42,22 @@ class StickyRouterTest {
     }
 
     private static RouteRequest headers(String... pairs) {
+        return new RouteRequest(map(pairs), () -> null);
+    }
+
+    /** A request from {@code tenant} as its front door verified it, keyed by that tenant. */
+    private static RouteRequest fromVerifiedTenant(String tenant, String... pairs) {
+        Map<String, String> headers = map(pairs);
+        headers.put("x-tenant-id", tenant);
+        return new RouteRequest(headers, () -> null, tenant);
+    }
+
+    private static Map<String, String> map(String... pairs) {
         Map<String, String> map = new HashMap<>();
         for (int i = 0; i < pairs.length; i += 2) {
             map.put(pairs[i], pairs[i + 1]);
         }
-        return new RouteRequest(map, () -> null);
+        return map;
     }
 
     /** A tenant whose bucket puts it on the canary at {@code weight} (or off it when {@code canary} is false). */
@@ -177,8 +188,8 @@ class StickyRouterTest {
         active("five", 0.05);
         String stranger = tenant(false, 0.05);
 
-        RouteDecision trusted = router.route(headers("x-tenant-id", "acme-internal", "x-exp", "canary"));
-        RouteDecision untrusted = router.route(headers("x-tenant-id", stranger, "x-exp", "canary"));
+        RouteDecision trusted = router.route(fromVerifiedTenant("acme-internal", "x-exp", "canary"));
+        RouteDecision untrusted = router.route(fromVerifiedTenant(stranger, "x-exp", "canary"));
 
         assertThat(trusted.variant()).isEqualTo(Variant.CANARY);
         assertThat(trusted.reason()).isEqualTo(Reason.TRUSTED_EXPERIMENT);
@@ -187,14 +198,29 @@ class StickyRouterTest {
     }
 
     @Test
+    void aTrustedTenantNamedOnlyByTheClientIsNotTrusted() {
+        active("five", 0.05);
+        String stranger = tenant(false, 0.05);
+
+        RouteDecision claimedByHeader = router.route(headers("x-tenant-id", "acme-internal", "x-exp", "canary"));
+        RouteDecision claimedBesideItsOwnTenant = router.route(
+                new RouteRequest(map("x-tenant-id", "acme-internal", "x-exp", "canary"), () -> null, stranger));
+
+        assertThat(claimedByHeader.reason()).isNotIn(Reason.TRUSTED_EXPERIMENT, Reason.TRUSTED_TENANT);
+        assertThat(claimedByHeader.experimentIgnored()).isTrue();
+        assertThat(claimedBesideItsOwnTenant.reason()).isNotIn(Reason.TRUSTED_EXPERIMENT, Reason.TRUSTED_TENANT);
+        assertThat(claimedBesideItsOwnTenant.experimentIgnored()).isTrue();
+    }
+
+    @Test
     void trustedTenantsJoinTheCanaryFromStageFiveUnlessTheyAskForTheControl() {
         active("one", 0.01);
-        assertThat(router.route(headers("x-tenant-id", "acme-internal")).reason()).isNotEqualTo(Reason.TRUSTED_TENANT);
+        assertThat(router.route(fromVerifiedTenant("acme-internal")).reason()).isNotEqualTo(Reason.TRUSTED_TENANT);
 
         active("five", 0.05);
         clock.advance(Duration.ofSeconds(5));
-        RouteDecision atFive = router.route(headers("x-tenant-id", "acme-internal"));
-        RouteDecision optedOut = router.route(headers("x-tenant-id", "acme-internal", "x-exp", "control"));
+        RouteDecision atFive = router.route(fromVerifiedTenant("acme-internal"));
+        RouteDecision optedOut = router.route(fromVerifiedTenant("acme-internal", "x-exp", "control"));
 
         assertThat(atFive.variant()).isEqualTo(Variant.CANARY);
         assertThat(atFive.reason()).isEqualTo(Reason.TRUSTED_TENANT);
@@ -202,41 +228,33 @@ class StickyRouterTest {
     }
 
     @Test
-    void warmPingsAreRoutedByBucketButNeverWriteAnAssignment() {
+    void aClientsXWarmHeaderIsAnOrdinaryCountedRequest() {
         active("five", 0.05);
 
-        RouteDecision ping = router.route(headers("x-tenant-id", tenant(true, 0.05), "x-warm", "true"));
+        RouteDecision decision = router.route(headers("x-tenant-id", tenant(true, 0.05), "x-warm", "true"));
 
-        assertThat(ping.variant()).isEqualTo(Variant.CANARY);
-        assertThat(ping.warmPing()).isTrue();
-        assertThat(ping.reason()).isEqualTo(Reason.BUCKETED);
+        assertThat(decision.warmPing()).isFalse();
+        assertThat(decision.reason()).isEqualTo(Reason.NEWLY_ASSIGNED);
+        assertThat(assignments.items).hasSize(1);
+    }
+
+    @Test
+    void aWarmUpReachesTheControlAndTheCanaryWhileARolloutIsActiveElseTheAliasOrAfterARollbackTheControl() {
+        assertThat(router.warmUp()).extracting(RouteDecision::qualifier).containsExactly("live");
+
+        active("shadow", 0);
+        clock.advance(Duration.ofSeconds(5));
+        assertThat(router.warmUp()).extracting(RouteDecision::qualifier).containsExactly("41", "42");
+        assertThat(router.warmUp()).allSatisfy(ping -> {
+            assertThat(ping.warmPing()).isTrue();
+            assertThat(ping.reason()).isEqualTo(Reason.WARM_UP);
+            assertThat(ping.mirrorToCanary()).isFalse();
+        });
+
+        rollouts.put(rollouts.read("rag-answer", "live").orElseThrow().withStatus(RolloutStatus.ROLLED_BACK, 2));
+        clock.advance(Duration.ofSeconds(5));
+        assertThat(router.warmUp()).extracting(RouteDecision::qualifier).containsExactly("41");
         assertThat(assignments.items).isEmpty();
-    }
-
-    @Test
-    void aWarmPingFollowsAnExistingAssignment() {
-        RolloutState state = active("five", 0.05);
-        String key = tenant(false, 0.05);
-        Assignment pinned = new Assignment(key, state.rolloutId(), state.epoch(), Variant.CANARY, "42", 0.05,
-                clock.instant().plusSeconds(3600));
-        assignments.items.put("rag-answer#live#" + key, pinned);
-
-        RouteDecision ping = router.route(headers("x-tenant-id", key, "x-warm", "true"));
-
-        assertThat(ping.variant()).isEqualTo(Variant.CANARY);
-        assertThat(ping.reason()).isEqualTo(Reason.ASSIGNED);
-        assertThat(assignments.items).containsExactly(Map.entry("rag-answer#live#" + key, pinned));
-    }
-
-    @Test
-    void aWarmPingDuringAnOutageIsRoutedButNotCountedAsAFallback() {
-        active("fifty", 0.50);
-        assignments.fail = new IllegalStateException("connection refused");
-
-        RouteDecision ping = router.route(headers("x-tenant-id", tenant(true, 0.50), "x-warm", "true"));
-
-        assertThat(ping.variant()).isEqualTo(Variant.CONTROL);
-        assertThat(ping.fallback()).isTrue();
         assertThat(router.fallbackCount()).isZero();
     }
 
