@@ -128,7 +128,8 @@ public final class LocalRollout implements AutoCloseable {
                 .register("probe-replay", wrap.around("probe-replay", probeReplay(backends)))
                 .register("gate-evaluation", wrap.around("gate-evaluation", new GateEvaluationHandler(
                         new GateEvaluationService(backends.metrics(), backends.evidence(), GateEngine.standard(),
-                                VerdictLog.ledger(new LedgerNotes(rollouts, ledger, Clock.systemUTC()))), NO_METRICS)))
+                                VerdictLog.ledger(new LedgerNotes(rollouts, ledger, Clock.systemUTC()))), NO_METRICS,
+                        Clock.systemUTC())))
                 .register("local-approvals", wrap.around("local-approvals", backends.approvals()))
                 .register("local-evidence-archive", wrap.around("local-evidence-archive",
                         LocalStandIns.evidenceArchive(backends.evidence())))

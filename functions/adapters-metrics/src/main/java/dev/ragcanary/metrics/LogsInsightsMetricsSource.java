@@ -4,14 +4,18 @@ import dev.ragcanary.core.gate.LiveMetrics;
 import dev.ragcanary.core.ports.MetricsSource;
 import dev.ragcanary.core.traffic.Sleeper;
 import dev.ragcanary.core.rag.IndexFingerprint;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Function;
+import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.cloudwatchlogs.CloudWatchLogsClient;
 import software.amazon.awssdk.services.cloudwatchlogs.model.GetQueryResultsRequest;
 import software.amazon.awssdk.services.cloudwatchlogs.model.GetQueryResultsResponse;
@@ -19,6 +23,7 @@ import software.amazon.awssdk.services.cloudwatchlogs.model.LimitExceededExcepti
 import software.amazon.awssdk.services.cloudwatchlogs.model.QueryStatus;
 import software.amazon.awssdk.services.cloudwatchlogs.model.ResultField;
 import software.amazon.awssdk.services.cloudwatchlogs.model.StartQueryRequest;
+import software.amazon.awssdk.services.cloudwatchlogs.model.StopQueryRequest;
 
 /**
  * Live metrics from the router's telemetry log lines (one JSON line per routed request), read with CloudWatch Logs
@@ -30,12 +35,17 @@ import software.amazon.awssdk.services.cloudwatchlogs.model.StartQueryRequest;
  *   errors per failure class, cache hits and misses, control/canary cache collisions;</li>
  *   <li>a warm latency histogram: {@code stats count(*) by version, cold_start, warm_ping, bucket} with
  *   {@code bucket = floor(ln(latency_ms.tfinal) * 100)}, i.e. 1 % wide log buckets, a few hundred rows per variant
- *   however many requests there were.</li>
+ *   however many requests there were;</li>
+ *   <li>index fingerprints: {@code stats count(*) by version, retrieval.INDEX_HASH, retrieval.metric, retrieval.analyzer}.</li>
  * </ol>
  *
- * The histogram is turned back into samples at bucket centres (every warm request up to {@link #SAMPLE_CAP} per variant,
- * evenly spaced order statistics beyond it), which is what the rank and order-statistic intervals need, at 1 %
- * resolution. Boolean fields are filtered here rather than in the query so "true", "1" and "false", "0" all work.
+ * Every query of every region is started before any is polled, so they run concurrently within the one deadline the
+ * caller gives. A query still running at the deadline, or when a sibling fails, is stopped ({@code StopQuery}): an
+ * abandoned query would keep counting against the account's concurrent-query quota until it ends on its own.
+ *
+ * <p>The histogram is turned back into samples at bucket centres (every warm request up to {@link #SAMPLE_CAP} per
+ * variant, evenly spaced order statistics beyond it), which is what the rank and order-statistic intervals need, at
+ * 1 % resolution. Boolean fields are filtered here rather than in the query so "true", "1" and "false", "0" all work.
  *
  * <p>Telemetry fields read: {@code function}, {@code alias}, {@code version} (the function version that served the
  * request), {@code cold_start}, {@code warm_ping}, {@code failure_class} (absent on success), {@code latency_ms.tfinal},
@@ -48,75 +58,101 @@ public final class LogsInsightsMetricsSource implements MetricsSource {
     static final int MAX_ROWS = 10_000;
     static final int BUCKETS_PER_UNIT_LOG = 100;
 
+    /** The three queries run per region. */
+    enum Kind {
+        COUNTS("counts"), LATENCY("latency histogram"), FINGERPRINTS("index fingerprints");
+
+        final String label;
+
+        Kind(String label) {
+            this.label = label;
+        }
+
+        String queryString(Query q) {
+            return switch (this) {
+                case COUNTS -> countsQuery(q);
+                case LATENCY -> latencyQuery(q);
+                case FINGERPRINTS -> fingerprintQuery(q);
+            };
+        }
+    }
+
+    /** A started query: what it asks, where, and the status it last reported. */
+    private static final class Started {
+        final Kind kind;
+        final String region;
+        final CloudWatchLogsClient client;
+        final String queryId;
+        String status = QueryStatus.SCHEDULED.toString();
+
+        Started(Kind kind, String region, CloudWatchLogsClient client, String queryId) {
+            this.kind = kind;
+            this.region = region;
+            this.client = client;
+            this.queryId = queryId;
+        }
+
+        String describe() {
+            return kind.label + " query " + queryId + " in " + region + " (" + status + ")";
+        }
+
+        boolean mayBeRunning() {
+            return status.equals(QueryStatus.SCHEDULED.toString()) || status.equals(QueryStatus.RUNNING.toString());
+        }
+    }
+
     private final Function<String, CloudWatchLogsClient> clientsByRegion;
     private final String logGroup;
     private final Duration pollInterval;
-    private final Duration timeout;
     private final Sleeper sleeper;
+    private final Clock clock;
 
     /**
      * @param clientsByRegion Logs client for a region (telemetry stays in the region that served it)
      * @param logGroup        the router's log group, the same name in every region
      */
     public LogsInsightsMetricsSource(Function<String, CloudWatchLogsClient> clientsByRegion, String logGroup,
-                                     Duration pollInterval, Duration timeout, Sleeper sleeper) {
+                                     Duration pollInterval, Sleeper sleeper, Clock clock) {
         this.clientsByRegion = clientsByRegion;
         this.logGroup = logGroup;
         this.pollInterval = pollInterval;
-        this.timeout = timeout;
         this.sleeper = sleeper;
+        this.clock = clock;
     }
 
     @Override
-    public LiveMetrics fetch(Query query) {
-        Tally control = new Tally();
-        Tally canary = new Tally();
-        long collisions = 0;
-        for (String region : query.regions()) {
-            CloudWatchLogsClient client = clientsByRegion.apply(region);
-            for (Map<String, String> row : run(client, region, countsQuery(query), query)) {
-                long n = Long.parseLong(row.getOrDefault("n", "0"));
-                if (isTrue(row.get("cache.collision"))) {
-                    collisions += n;
-                }
-                Tally t = tallyFor(row.get("version"), query, control, canary);
-                if (t != null && !isTrue(row.get("warm_ping"))) {
-                    t.count(n, row.get("failure_class"), row.get("cache.hit"));
+    public Reading read(Query query, Instant deadline) {
+        List<Started> started = new ArrayList<>();
+        Map<Started, List<Map<String, String>>> finished = new LinkedHashMap<>();
+        try {
+            for (String region : query.regions()) {
+                CloudWatchLogsClient client = clientsByRegion.apply(region);
+                for (Kind kind : Kind.values()) {
+                    started.add(new Started(kind, region, client, start(client, region, kind.queryString(query), query)));
                 }
             }
-            List<Map<String, String>> histogram = run(client, region, latencyQuery(query), query);
-            if (histogram.size() >= MAX_ROWS) {
-                throw new IllegalStateException("latency histogram in " + region + " reached the " + MAX_ROWS
-                        + "-row limit of Logs Insights; it may be incomplete");
-            }
-            for (Map<String, String> row : histogram) {
-                Tally t = tallyFor(row.get("version"), query, control, canary);
-                if (t != null && !isTrue(row.get("cold_start")) && !isTrue(row.get("warm_ping")) && row.get("bucket") != null) {
-                    t.latencyBuckets.merge((int) Double.parseDouble(row.get("bucket")), Long.parseLong(row.get("n")), Long::sum);
+            while (true) {
+                for (Started q : started) {
+                    if (!finished.containsKey(q)) {
+                        poll(q).ifPresent(rows -> finished.put(q, rows));
+                    }
                 }
+                if (finished.size() == started.size()) {
+                    return Reading.complete(live(query, finished), fingerprints(query, finished));
+                }
+                Duration left = Duration.between(clock.instant(), deadline);
+                if (left.isNegative() || left.isZero()) {
+                    return Reading.unfinished(stopUnfinished(started, finished));
+                }
+                sleeper.sleep(left.compareTo(pollInterval) < 0 ? left : pollInterval);
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw stopAfter(new IllegalStateException("interrupted while waiting for Logs Insights queries", e),
+                    started, finished);
+        } catch (RuntimeException e) {
+            throw stopAfter(e, started, finished);
         }
-        return new LiveMetrics(control.metrics(), canary.metrics(), collisions);
-    }
-
-    @Override
-    public Map<String, Map<String, IndexFingerprint>> fingerprints(Query query) {
-        Map<String, Map<String, IndexFingerprint>> byVariant = new TreeMap<>();
-        for (String region : query.regions()) {
-            Map<String, Map<IndexFingerprint, Long>> seen = new HashMap<>();
-            for (Map<String, String> row : run(clientsByRegion.apply(region), region, fingerprintQuery(query), query)) {
-                String variant = query.canaryVersion().equals(row.get("version")) ? "canary"
-                        : query.controlVersion().equals(row.get("version")) ? "control" : null;
-                if (variant != null && row.get("retrieval.INDEX_HASH") != null) {
-                    IndexFingerprint f = new IndexFingerprint(row.get("retrieval.INDEX_HASH"), row.get("retrieval.metric"),
-                            row.get("retrieval.analyzer"));
-                    seen.computeIfAbsent(variant, v -> new HashMap<>()).merge(f, Long.parseLong(row.get("n")), Long::sum);
-                }
-            }
-            seen.forEach((variant, counts) -> byVariant.computeIfAbsent(variant, v -> new TreeMap<>()).put(region,
-                    counts.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey()));
-        }
-        return byVariant;
     }
 
     static String fingerprintQuery(Query q) {
@@ -138,10 +174,9 @@ public final class LogsInsightsMetricsSource implements MetricsSource {
         return "filter function = " + quote(q.functionName()) + " and alias = " + quote(q.alias());
     }
 
-    private List<Map<String, String>> run(CloudWatchLogsClient client, String region, String queryString, Query q) {
-        String queryId;
+    private String start(CloudWatchLogsClient client, String region, String queryString, Query q) {
         try {
-            queryId = client.startQuery(StartQueryRequest.builder()
+            return client.startQuery(StartQueryRequest.builder()
                     .logGroupNames(logGroup)
                     .startTime(q.start().getEpochSecond())
                     .endTime(q.end().getEpochSecond())
@@ -151,27 +186,111 @@ public final class LogsInsightsMetricsSource implements MetricsSource {
         } catch (LimitExceededException e) {
             throw new ThrottledException("Logs Insights in " + region + " refused the query: " + e.awsErrorDetails().errorMessage());
         }
-        Instant deadline = Instant.now().plus(timeout);
-        while (true) {
-            GetQueryResultsResponse r = client.getQueryResults(GetQueryResultsRequest.builder().queryId(queryId).build());
-            QueryStatus status = r.status();
-            if (status == QueryStatus.COMPLETE) {
-                return rows(r.results());
-            }
-            if (status != QueryStatus.SCHEDULED && status != QueryStatus.RUNNING) {
-                throw new IllegalStateException("Logs Insights query " + queryId + " in " + region + " ended " + r.statusAsString());
-            }
-            if (Instant.now().isAfter(deadline)) {
-                throw new IllegalStateException("Logs Insights query " + queryId + " in " + region + " still "
-                        + r.statusAsString() + " after " + timeout.toSeconds() + " s");
-            }
-            try {
-                sleeper.sleep(pollInterval);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for Logs Insights query " + queryId, e);
+    }
+
+    /** One GetQueryResults: the rows once complete, empty while scheduled or running, an error once it ended otherwise. */
+    private static Optional<List<Map<String, String>>> poll(Started q) {
+        GetQueryResultsResponse r = q.client.getQueryResults(GetQueryResultsRequest.builder().queryId(q.queryId).build());
+        q.status = r.statusAsString();
+        if (r.status() == QueryStatus.COMPLETE) {
+            return Optional.of(rows(r.results()));
+        }
+        if (r.status() != QueryStatus.SCHEDULED && r.status() != QueryStatus.RUNNING) {
+            throw new IllegalStateException("Logs Insights " + q.kind.label + " query " + q.queryId + " in " + q.region
+                    + " ended " + r.statusAsString());
+        }
+        return Optional.empty();
+    }
+
+    /** Stops every query not finished at the deadline; what each was doing, and a stop that failed, name it. */
+    private static List<String> stopUnfinished(List<Started> started, Map<Started, ?> finished) {
+        List<String> unfinished = new ArrayList<>();
+        for (Started q : started) {
+            if (!finished.containsKey(q)) {
+                try {
+                    stop(q);
+                    unfinished.add(q.describe());
+                } catch (SdkException e) {
+                    unfinished.add(q.describe() + ", not stopped: " + e.getMessage());
+                }
             }
         }
+        return unfinished;
+    }
+
+    /** Stops the siblings of a failure still running; a stop that fails too is added to it, never hides it. */
+    private static RuntimeException stopAfter(RuntimeException failure, List<Started> started, Map<Started, ?> finished) {
+        for (Started q : started) {
+            if (!finished.containsKey(q) && q.mayBeRunning()) {
+                try {
+                    stop(q);
+                } catch (SdkException e) {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        return failure;
+    }
+
+    /** StopQuery answers an error for a query that already ended (it may end between our poll and the stop). */
+    private static void stop(Started q) {
+        q.client.stopQuery(StopQueryRequest.builder().queryId(q.queryId).build());
+    }
+
+    private static LiveMetrics live(Query query, Map<Started, List<Map<String, String>>> finished) {
+        Tally control = new Tally();
+        Tally canary = new Tally();
+        long collisions = 0;
+        for (Map.Entry<Started, List<Map<String, String>>> result : finished.entrySet()) {
+            if (result.getKey().kind == Kind.COUNTS) {
+                for (Map<String, String> row : result.getValue()) {
+                    long n = Long.parseLong(row.getOrDefault("n", "0"));
+                    if (isTrue(row.get("cache.collision"))) {
+                        collisions += n;
+                    }
+                    Tally t = tallyFor(row.get("version"), query, control, canary);
+                    if (t != null && !isTrue(row.get("warm_ping"))) {
+                        t.count(n, row.get("failure_class"), row.get("cache.hit"));
+                    }
+                }
+            } else if (result.getKey().kind == Kind.LATENCY) {
+                if (result.getValue().size() >= MAX_ROWS) {
+                    throw new IllegalStateException("latency histogram in " + result.getKey().region + " reached the "
+                            + MAX_ROWS + "-row limit of Logs Insights; it may be incomplete");
+                }
+                for (Map<String, String> row : result.getValue()) {
+                    Tally t = tallyFor(row.get("version"), query, control, canary);
+                    if (t != null && !isTrue(row.get("cold_start")) && !isTrue(row.get("warm_ping")) && row.get("bucket") != null) {
+                        t.latencyBuckets.merge((int) Double.parseDouble(row.get("bucket")), Long.parseLong(row.get("n")), Long::sum);
+                    }
+                }
+            }
+        }
+        return new LiveMetrics(control.metrics(), canary.metrics(), collisions);
+    }
+
+    /** Per variant and region, the most frequent fingerprint its responses reported. */
+    private static Map<String, Map<String, IndexFingerprint>> fingerprints(Query query,
+                                                                         Map<Started, List<Map<String, String>>> finished) {
+        Map<String, Map<String, IndexFingerprint>> byVariant = new TreeMap<>();
+        finished.forEach((q, rows) -> {
+            if (q.kind != Kind.FINGERPRINTS) {
+                return;
+            }
+            Map<String, Map<IndexFingerprint, Long>> seen = new HashMap<>();
+            for (Map<String, String> row : rows) {
+                String variant = query.canaryVersion().equals(row.get("version")) ? "canary"
+                        : query.controlVersion().equals(row.get("version")) ? "control" : null;
+                if (variant != null && row.get("retrieval.INDEX_HASH") != null) {
+                    IndexFingerprint f = new IndexFingerprint(row.get("retrieval.INDEX_HASH"), row.get("retrieval.metric"),
+                            row.get("retrieval.analyzer"));
+                    seen.computeIfAbsent(variant, v -> new HashMap<>()).merge(f, Long.parseLong(row.get("n")), Long::sum);
+                }
+            }
+            seen.forEach((variant, counts) -> byVariant.computeIfAbsent(variant, v -> new TreeMap<>()).put(q.region,
+                    counts.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey()));
+        });
+        return byVariant;
     }
 
     private static List<Map<String, String>> rows(List<List<ResultField>> results) {

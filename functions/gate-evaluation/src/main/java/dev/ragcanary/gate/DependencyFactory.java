@@ -48,12 +48,17 @@ final class DependencyFactory {
                 Clock.systemUTC()));
     }
 
-    /** Logs Insights in each region the stage covers; a query usually completes in a few seconds. */
+    /**
+     * Logs Insights in each region the stage covers; a query usually completes in a few seconds. Calls take at most 5 s
+     * and are not retried by the SDK, so none outlasts the gate's deadline by more than that; a refused query is
+     * retried by the state machine.
+     */
     MetricsSource metricsSource() {
         String logGroup = required("TELEMETRY_LOG_GROUP");
         return new LogsInsightsMetricsSource(region -> logsClients.computeIfAbsent(region,
-                r -> AwsClients.build(CloudWatchLogsClient.builder(), "logs", env, Region.of(r))),
-                logGroup, Duration.ofSeconds(1), Duration.ofSeconds(90), Sleeper.REAL);
+                r -> AwsClients.build(CloudWatchLogsClient.builder(), AwsClients.endpoint("logs", env), Region.of(r),
+                        AwsClients.CONTROLLER_CALLS)),
+                logGroup, Duration.ofSeconds(1), Sleeper.REAL, Clock.systemUTC());
     }
 
     /** Evidence bundles go to the evidence bucket, next to the probe replay's detail. */

@@ -3,7 +3,6 @@ package dev.ragcanary.gate;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ragcanary.core.gate.Evidence;
 import dev.ragcanary.core.gate.GateEngine;
-import dev.ragcanary.core.gate.LiveMetrics;
 import dev.ragcanary.core.gate.Verdict;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.ports.EvidenceStore;
@@ -12,6 +11,7 @@ import dev.ragcanary.core.rag.IndexFingerprint;
 import dev.ragcanary.core.rollout.RolloutRequest;
 import dev.ragcanary.core.rollout.Stage;
 import dev.ragcanary.core.rollout.StageLadder;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,25 +40,32 @@ public final class GateEvaluationService {
     public record Result(Verdict verdict, String evidenceKey) {
     }
 
-    public Result evaluate(GateEvaluationInput in) {
+    /**
+     * @param deadline when the live metrics must have been read, leaving time to archive the evidence and record the
+     *                 verdict; what is not read by then makes the verdict EXTEND (HOLD once extensions are spent)
+     */
+    public Result evaluate(GateEvaluationInput in, Instant deadline) {
         RolloutRequest plan = in.plan();
         Optional<Result> earlier = verdictLog.recorded(plan, in.step());
         if (earlier.isPresent()) {
             return earlier.get();
         }
         Stage stage = in.stage();
-        LiveMetrics live = null;
+        MetricsSource.Reading reading = MetricsSource.Reading.complete(null, Map.of());
         Map<String, Map<String, IndexFingerprint>> fingerprints = probeFingerprints(in);
         if (!stage.isShadow() && !stage.isFull()) {
             MetricsSource.Query query = new MetricsSource.Query(plan.target().functionName(), plan.target().alias(),
                     in.controlVersion(), plan.target().canaryVersion(), regions(plan, stage), in.windowStart(), in.windowEnd());
-            live = metrics.fetch(query);
-            metrics.fingerprints(query).forEach((variant, byRegion) ->
+            reading = metrics.read(query, deadline);
+            reading.fingerprints().forEach((variant, byRegion) ->
                     fingerprints.computeIfAbsent(variant, v -> new TreeMap<>()).putAll(byRegion));
         }
-        Evidence evidence = new Evidence(description(in), stage.name(), stage.weight(), in.extensions(), in.probes(), live,
-                fingerprints, plan.expectedIndex(), plan.thresholds());
-        Verdict verdict = engine.evaluate(stage, plan.thresholds(), evidence);
+        String unread = String.join("; ", reading.unfinished());
+        Evidence evidence = new Evidence(description(in) + (reading.isComplete() ? "" : "; live metrics not read in time: "
+                + unread), stage.name(), stage.weight(), in.extensions(), in.probes(), reading.live(), fingerprints,
+                plan.expectedIndex(), plan.thresholds());
+        Verdict verdict = reading.isComplete() ? engine.evaluate(stage, plan.thresholds(), evidence)
+                : engine.liveMetricsUnread(stage, plan.thresholds(), in.extensions(), unread);
         String key = evidenceKey(plan.rolloutId(), stage.name(), in.purpose(), in.extensions());
         evidenceStore.put(key, Json.pretty(evidence));
         verdictLog.record(plan, verdict, key, in.step());

@@ -3,6 +3,7 @@ package dev.ragcanary.gate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.amazonaws.services.lambda.runtime.Context;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ragcanary.core.gate.Decision;
@@ -28,6 +29,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -38,6 +40,9 @@ import org.junit.jupiter.api.Test;
 
 class GateEvaluationHandlerTest {
     private static final IndexFingerprint INDEX = new IndexFingerprint("0x9a77", "cosine", "bilstem");
+    private static final Instant NOW = Instant.parse("2025-08-27T06:31:00Z");
+    /** The gate function's 120 s, less what the runtime took to start the handler. */
+    private static final Context LAMBDA = new RemainingTimeContext(119_000);
 
     private final RecordingMetrics metrics = new RecordingMetrics();
     private final InMemoryEvidenceStore store = new InMemoryEvidenceStore();
@@ -45,7 +50,8 @@ class GateEvaluationHandlerTest {
     private final List<String> metricLines = new ArrayList<>();
     private final GateEvaluationHandler handler = new GateEvaluationHandler(new GateEvaluationService(metrics, store,
             GateEngine.standard(), (plan, verdict, key, step) -> loggedVerdicts.add(plan.rolloutId() + " " + verdict.stage() + " "
-                    + verdict.decision() + " " + key)), new ControllerMetrics(metricLines::add, Clock.systemUTC()));
+                    + verdict.decision() + " " + key)), new ControllerMetrics(metricLines::add, Clock.systemUTC()),
+            Clock.fixed(NOW, ZoneOffset.UTC));
 
     @Test
     void stageOneJudgesThePilotRegionsWindowAndArchivesReJudgeableEvidence() {
@@ -195,12 +201,12 @@ class GateEvaluationHandlerTest {
                     public Optional<GateEvaluationService.Result> recorded(RolloutRequest plan, Step step) {
                         return Optional.of(first);
                     }
-                }), new ControllerMetrics(metricLines::add, Clock.systemUTC()));
+                }), new ControllerMetrics(metricLines::add, Clock.systemUTC()), Clock.fixed(NOW, ZoneOffset.UTC));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
 
         try {
             retried.handleRequest(new ByteArrayInputStream(Json.compact(event("stage-one-first-look"))
-                    .getBytes(StandardCharsets.UTF_8)), out, null);
+                    .getBytes(StandardCharsets.UTF_8)), out, LAMBDA);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -209,6 +215,29 @@ class GateEvaluationHandlerTest {
                 .isEqualTo("recorded by the first attempt");
         assertThat(metrics.queries).as("no second judgement").isEmpty();
         assertThat(store.objects).isEmpty();
+    }
+
+    @Test
+    void theLiveMetricsMustBeReadWhileTheFunctionHasTimeLeftToRecordTheVerdict() {
+        invoke(event("stage-one-first-look"));
+
+        assertThat(metrics.deadlines).containsExactly(NOW.plusSeconds(119).minus(GateEvaluationHandler.VERDICT_MARGIN));
+    }
+
+    @Test
+    void queriesUnfinishedAtTheDeadlineBakeAgainNamingThemAndTheEvidenceSaysSo() {
+        metrics.unfinished = List.of("latency histogram query q-7 in us-east-1 (Running)");
+
+        JsonNode out = invoke(event("stage-one-first-look"));
+
+        JsonNode verdict = out.get("verdict");
+        assertThat(verdict.get("decision").asText()).isEqualTo("EXTEND");
+        assertThat(verdict.get("reason").asText()).isEqualTo("bake again (extension 1 of 3): live metrics not read in time: "
+                + "latency histogram query q-7 in us-east-1 (Running)");
+        Evidence archived = EvidenceParser.parse(store.get(out.get("evidenceKey").asText()).orElseThrow());
+        assertThat(archived.live()).isNull();
+        assertThat(archived.description()).endsWith("live metrics not read in time: latency histogram query q-7 in us-east-1 (Running)");
+        assertThat(loggedVerdicts).singleElement().asString().contains("EXTEND");
     }
 
     @Test
@@ -224,7 +253,7 @@ class GateEvaluationHandlerTest {
     private JsonNode invoke(JsonNode input) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
-            handler.handleRequest(new ByteArrayInputStream(Json.compact(input).getBytes(StandardCharsets.UTF_8)), out, null);
+            handler.handleRequest(new ByteArrayInputStream(Json.compact(input).getBytes(StandardCharsets.UTF_8)), out, LAMBDA);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -252,23 +281,25 @@ class GateEvaluationHandlerTest {
         }
     }
 
-    /** Healthy traffic at 1 % (canary as fast and as reliable as the control), recording every query. */
+    /** Healthy traffic at 1 % (canary as fast and as reliable as the control), recording every query and deadline. */
     private static final class RecordingMetrics implements MetricsSource {
         final List<Query> queries = new ArrayList<>();
+        final List<Instant> deadlines = new ArrayList<>();
         boolean throttled;
+        List<String> unfinished = List.of();
 
         @Override
-        public LiveMetrics fetch(Query query) {
+        public Reading read(Query query, Instant deadline) {
             if (throttled) {
                 throw new ThrottledException("Logs Insights in us-east-1 refused the query: concurrency limit");
             }
             queries.add(query);
-            return new LiveMetrics(variant(1, 3_000_000, 10_000), variant(2, 30_000, 3_000), 0);
-        }
-
-        @Override
-        public Map<String, Map<String, IndexFingerprint>> fingerprints(Query query) {
-            return Map.of("control", Map.of("us-east-1", INDEX), "canary", Map.of("us-east-1", INDEX));
+            deadlines.add(deadline);
+            if (!unfinished.isEmpty()) {
+                return Reading.unfinished(unfinished);
+            }
+            return Reading.complete(new LiveMetrics(variant(1, 3_000_000, 10_000), variant(2, 30_000, 3_000), 0),
+                    Map.of("control", Map.of("us-east-1", INDEX), "canary", Map.of("us-east-1", INDEX)));
         }
 
         private static LiveMetrics.VariantMetrics variant(long seed, long requests, int warmSamples) {

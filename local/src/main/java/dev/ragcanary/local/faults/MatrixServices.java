@@ -13,6 +13,7 @@ import dev.ragcanary.core.ports.ProbeTarget;
 import dev.ragcanary.core.rag.IndexFingerprint;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -50,7 +51,7 @@ final class MatrixServices {
     static MetricsSource metrics(Traffic traffic, FaultInjector faults) {
         return new MetricsSource() {
             @Override
-            public LiveMetrics fetch(Query query) {
+            public Reading read(Query query, Instant deadline) {
                 FaultInjector.Point point = faults.before(QUERY_METRICS, kind -> failure(kind));
                 boolean pilotOnly = query.regions().size() == 1;
                 long windowSeconds = Duration.between(query.start(), query.end()).toSeconds();
@@ -59,15 +60,10 @@ final class MatrixServices {
                 long requests = thin ? 200 : 200_000;
                 double canaryErrors = traffic == Traffic.CANARY_ERRORS_FROM_TEN && !pilotOnly ? 0.05 : 0.001;
                 LiveMetrics metrics = new LiveMetrics(variant(requests, 0.001), variant(requests, canaryErrors), 0);
-                faults.after(point, kind -> failure(kind));
-                return metrics;
-            }
-
-            @Override
-            public Map<String, Map<String, IndexFingerprint>> fingerprints(Query query) {
                 Map<String, IndexFingerprint> everywhere = new HashMap<>();
                 query.regions().forEach(region -> everywhere.put(region, INDEX));
-                return Map.of("control", everywhere, "canary", everywhere);
+                faults.after(point, kind -> failure(kind));
+                return Reading.complete(metrics, Map.of("control", everywhere, "canary", everywhere));
             }
         };
     }

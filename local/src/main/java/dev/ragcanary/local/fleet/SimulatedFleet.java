@@ -13,6 +13,7 @@ import dev.ragcanary.sample.SampleRag;
 import dev.ragcanary.sample.SampleRagConfig;
 import dev.ragcanary.sample.SampleRagTarget;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -139,8 +140,9 @@ public final class SimulatedFleet implements AliasControl, FunctionVersions, Met
 
     // ---- MetricsSource ----
 
+    /** Reads instantly, so always complete. */
     @Override
-    public synchronized LiveMetrics fetch(Query query) {
+    public synchronized Reading read(Query query, Instant deadline) {
         double seconds = Math.max(0, Duration.between(query.start(), query.end()).toMillis() / 1000.0);
         long controlRequests = 0;
         long canaryRequests = 0;
@@ -151,8 +153,8 @@ public final class SimulatedFleet implements AliasControl, FunctionVersions, Met
             controlRequests += requests - onCanary;
         }
         Random random = new Random(scenario.seed() ^ query.start().getEpochSecond() ^ query.regions().hashCode());
-        return new LiveMetrics(variantMetrics(scenario.control(), controlRequests, random),
-                variantMetrics(scenario.canary(), canaryRequests, random), cacheCollisions(query, seconds));
+        return Reading.complete(new LiveMetrics(variantMetrics(scenario.control(), controlRequests, random),
+                variantMetrics(scenario.canary(), canaryRequests, random), cacheCollisions(query, seconds)), fingerprints(query));
     }
 
     /** Collisions between the variants' cache invalidations, once the canary's weight reaches the scenario's mark. */
@@ -229,8 +231,7 @@ public final class SimulatedFleet implements AliasControl, FunctionVersions, Met
     // ---- index fingerprints and probes ----
 
     /** What each version's responses report as their index in the query's regions. */
-    @Override
-    public Map<String, Map<String, IndexFingerprint>> fingerprints(Query query) {
+    private Map<String, Map<String, IndexFingerprint>> fingerprints(Query query) {
         Map<String, Map<String, IndexFingerprint>> out = new LinkedHashMap<>();
         out.put("control", fingerprints(controlRag, scenario.control(), query.regions()));
         out.put("canary", fingerprints(canaryRag, scenario.canary(), query.regions()));

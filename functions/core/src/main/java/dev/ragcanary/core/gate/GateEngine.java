@@ -77,6 +77,21 @@ public final class GateEngine {
         return decide(stage, thresholds, evidence.extensions(), results);
     }
 
+    /**
+     * The verdict when the live metrics could not be read before the gate's deadline: nothing was measured, so neither
+     * a promotion nor a rollback. Bake again while extensions remain, then HOLD for a person whatever the
+     * insufficient-traffic policy (the canary was not judged short of traffic, only unread). {@code unread} names
+     * what did not finish.
+     */
+    public Verdict liveMetricsUnread(Stage stage, Thresholds thresholds, int extensions, String unread) {
+        if (extensions < thresholds.maxExtensions()) {
+            return new Verdict(stage.name(), stage.weight(), Decision.EXTEND, "bake again (extension " + (extensions + 1)
+                    + " of " + thresholds.maxExtensions() + "): live metrics not read in time: " + unread, extensions, List.of());
+        }
+        return new Verdict(stage.name(), stage.weight(), Decision.HOLD, "live metrics still not read in time after "
+                + extensions + " extensions, a person decides: " + unread, extensions, List.of());
+    }
+
     private static Verdict decide(Stage stage, Thresholds thresholds, int extensions, List<RuleResult> results) {
         List<RuleResult> failed = results.stream().filter(r -> r.outcome() == Outcome.FAIL)
                 .sorted((a, b) -> Boolean.compare(b.hardStop(), a.hardStop())).toList();

@@ -13,14 +13,32 @@ import java.util.Map;
  */
 public interface MetricsSource {
 
-    LiveMetrics fetch(Query query);
+    /**
+     * The window's live metrics and index fingerprints, read by {@code deadline}; what has not finished by then is
+     * abandoned and named in the reading instead, so the gate can bake again rather than run out of time.
+     */
+    Reading read(Query query, Instant deadline);
 
     /**
-     * Per variant ("control", "canary"), per region, the index fingerprint its responses reported in the window (the
-     * most frequent one when several appear). Empty when the source cannot tell, which the gate treats as missing.
+     * @param live         per variant, summed over the query's regions; null when unfinished
+     * @param fingerprints per variant ("control", "canary"), per region, the index fingerprint its responses reported
+     *                     in the window (the most frequent one when several appear); empty when the source cannot tell,
+     *                     which the gate treats as missing
+     * @param unfinished   what did not finish by the deadline, e.g. "latency histogram in eu-west-1 (Running)"
      */
-    default Map<String, Map<String, IndexFingerprint>> fingerprints(Query query) {
-        return Map.of();
+    record Reading(LiveMetrics live, Map<String, Map<String, IndexFingerprint>> fingerprints, List<String> unfinished) {
+
+        public static Reading complete(LiveMetrics live, Map<String, Map<String, IndexFingerprint>> fingerprints) {
+            return new Reading(live, fingerprints, List.of());
+        }
+
+        public static Reading unfinished(List<String> unfinished) {
+            return new Reading(null, Map.of(), List.copyOf(unfinished));
+        }
+
+        public boolean isComplete() {
+            return unfinished.isEmpty();
+        }
     }
 
     /** The metrics backend asked us to slow down (too many concurrent queries); safe to retry with backoff. */

@@ -161,6 +161,21 @@ class GateEngineTest {
         });
     }
 
+    @Test
+    void unreadLiveMetricsBakeAgainThenHoldNeverRollBack() {
+        int max = Thresholds.DEFAULTS.maxExtensions();
+        String unread = "latency histogram in eu-west-1 (Running)";
+
+        Verdict first = gate.liveMetricsUnread(stage("ten"), withPolicy(InsufficientTraffic.ROLLBACK), 0, unread);
+        Verdict spent = gate.liveMetricsUnread(stage("ten"), withPolicy(InsufficientTraffic.ROLLBACK), max, unread);
+
+        assertThat(first.decision()).isEqualTo(Decision.EXTEND);
+        assertThat(first.reason()).isEqualTo("bake again (extension 1 of " + max + "): live metrics not read in time: " + unread);
+        assertThat(spent.decision()).as("not measured is not short of traffic: a person decides").isEqualTo(Decision.HOLD);
+        assertThat(spent.reason()).endsWith(unread);
+        assertThat(first.rules()).as("no rule was judged").isEmpty();
+    }
+
     private Verdict judge(String stageName, Evidence evidence) {
         return gate.evaluate(stage(stageName), Thresholds.DEFAULTS, evidence);
     }
