@@ -8,8 +8,11 @@ import dev.ragcanary.core.json.InvalidInputException;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.metrics.ControllerMetrics;
 import dev.ragcanary.core.json.Problem;
+import dev.ragcanary.core.ports.AliasControl;
 import dev.ragcanary.core.traffic.CachePurger;
+import dev.ragcanary.core.traffic.FunctionVersions.VersionConfiguration;
 import dev.ragcanary.core.traffic.LedgerEntry;
+import dev.ragcanary.core.traffic.PreflightFailedException;
 import dev.ragcanary.core.traffic.WeightShifter;
 import dev.ragcanary.dynamodb.DynamoDbLedger;
 import dev.ragcanary.dynamodb.DynamoDbRolloutStore;
@@ -217,6 +220,27 @@ class WeightShifterHandlerTest {
                 "\\\"canaryVersion\\\": \\\"$LATEST\\\""));
 
         assertThat(out.path("ignored").asText()).contains("invalid start input").contains("nothing to roll back");
+    }
+
+    @Test
+    void aStartWhoseCanaryIsNotReadyInARegionTakesNoLockWritesNoLedgerAndLeavesTheAlias() {
+        alias("a8");
+        lambda.configure("eu-west-1", "rag-answer", new VersionConfiguration("42", "Pending", "InProgress",
+                InMemoryLambdaAliases.ROLE, null));
+        String start = onAlias(Events.load("weight-shifter/start.json"), "a8").replace("rag-answer-live-v42",
+                "preflight-refused");
+
+        assertThatThrownBy(() -> run(start))
+                .as("not transient: the state machine's start task does not retry it, it refuses the rollout")
+                .isExactlyInstanceOf(PreflightFailedException.class)
+                .hasMessageContaining("$.target.canaryVersion: in eu-west-1, canary version 42: State is Pending,"
+                        + " expected Active")
+                .hasMessageContaining("LastUpdateStatus is InProgress, expected Successful");
+        assertThat(new DynamoDbRolloutStore(DYNAMO.client(), "rollouts").read("rag-answer", "a8")).as("no lock")
+                .isEmpty();
+        assertThat(ledger.entries("preflight-refused")).as("no ledger entry").isEmpty();
+        assertThat(lambda.read("eu-west-1", "rag-answer", "a8")).as("no alias change").extracting(AliasControl.AliasState::functionVersion, AliasControl.AliasState::additionalVersionWeights)
+                .containsExactly("41", Map.of());
     }
 
     @Test

@@ -49,7 +49,7 @@ public final class WeightShifter {
     private static final int LOWERING_ATTEMPTS = 3;
 
     private final AliasControl aliases;
-    private final FunctionVersions versions;
+    private final VersionPreflight preflight;
     private final RolloutStore store;
     private final CachePurger purger;
     private final Clock clock;
@@ -65,7 +65,7 @@ public final class WeightShifter {
     public WeightShifter(AliasControl aliases, FunctionVersions versions, RolloutStore store, Ledger ledger,
                          CachePurger purger, Clock clock, Duration lateRaiseWindow) {
         this.aliases = aliases;
-        this.versions = versions;
+        this.preflight = new VersionPreflight(aliases, versions);
         this.store = store;
         this.purger = purger;
         this.clock = clock;
@@ -85,15 +85,15 @@ public final class WeightShifter {
 
     /**
      * Takes the alias lock for {@code executionArn} (the rollout machine execution that will drive the alias; recorded
-     * as the owner) and records the alias's current version as the control. Refuses when the alias already splits
-     * traffic, already points at the canary, or the canary version is missing in a listed region. Starting the same
+     * as the owner) and records the alias's current version in each region as that region's control. Refuses, before
+     * anything changes, when the alias or the versions in any listed region fail the {@link VersionPreflight} (naming
+     * every problem in a {@link PreflightFailedException}). Starting the same
      * rollout id again while it holds the lock changes nothing and returns the held state with its owner: a caller that
      * is not the owner joins the rollout (waits for the owner's outcome) instead of driving the alias a second time.
      */
     public RolloutState start(RolloutRequest plan, String executionArn, Step step) {
         String fn = plan.target().functionName();
         String alias = plan.target().alias();
-        String canary = plan.target().canaryVersion();
         Optional<RolloutState> existing = commits.read(plan);
         if (existing.isPresent() && existing.get().status().holdsLock()) {
             RolloutState held = existing.get();
@@ -107,29 +107,10 @@ public final class WeightShifter {
             throw new IllegalStateException("rollout " + plan.rolloutId() + " already finished on " + fn + ":" + alias
                     + "; start a new rollout with another rolloutId");
         }
-        String control = null;
-        for (String region : plan.regions()) {
-            AliasState current = aliases.read(region, fn, alias);
-            if (current.functionVersion().equals(canary)) {
-                throw new IllegalStateException("alias " + fn + ":" + alias + " in " + region
-                        + " already points at canary version " + canary + "; nothing to roll out");
-            }
-            if (current.additionalVersionWeights().values().stream().anyMatch(w -> w > 0)) {
-                throw new IllegalStateException("alias " + fn + ":" + alias + " in " + region + " already routes "
-                        + current.additionalVersionWeights() + " besides version " + current.functionVersion()
-                        + "; finish or roll back that split before starting a rollout");
-            }
-            if (!versions.exists(region, fn, canary)) {
-                throw new IllegalStateException("canary version " + canary + " of " + fn + " does not exist in "
-                        + region + "; publish it first");
-            }
-            if (control == null) {
-                control = current.functionVersion();
-            }
-        }
+        Map<String, String> controlVersions = preflight.controlVersions(plan);
         // The previous rollout's newest entry may still ride only in the item this start replaces.
         existing.ifPresent(commits::copyLastEntry);
-        RolloutState stored = store.acquire(RolloutState.initial(plan, control, executionArn, step, clock.instant()));
+        RolloutState stored = store.acquire(RolloutState.initial(plan, controlVersions, executionArn, step, clock.instant()));
         commits.copyLastEntry(stored);
         return stored;
     }
@@ -150,7 +131,7 @@ public final class WeightShifter {
         RolloutState before = driving(plan, executionArn, "shift to stage " + stageName);
         Map<String, Double> regionWeights = regionWeights(plan.regions(), stage.weight());
         return raiseFenced(plan, before, step, () -> regionWeights.forEach((region, weight) ->
-                        raise(region, before, before.controlVersion(), canaryWeights(before, weight))),
+                        raise(region, before, before.controlVersionIn(region), canaryWeights(before, region, weight))),
                 current -> current.stage().equals(stageName) && sameWeight(current.weight(), stage.weight())
                         ? Optional.empty()
                         : Optional.of(new Change(current.withStage(stageName, stage.weight(), regionWeights),
@@ -171,7 +152,7 @@ public final class WeightShifter {
         RolloutState before = driving(plan, executionArn, "promotion");
         Map<String, Double> full = regionWeights(plan.regions(), 1.0);
         RolloutState promoted = raiseFenced(plan, before, step,
-                () -> plan.regions().forEach(region -> raise(region, before, before.canaryVersion(), Map.of())),
+                () -> plan.regions().forEach(region -> raise(region, before, before.canaryVersionIn(region), Map.of())),
                 current -> Optional.of(new Change(current.withStage("full", 1.0, full)
                         .withStatus(RolloutStatus.PROMOTED, current.epoch()), Type.PROMOTED,
                         "alias points at version " + current.canaryVersion(), null)));
@@ -215,7 +196,7 @@ public final class WeightShifter {
         }
         RolloutState rolledBack = current;
         Map<String, RuntimeException> failed = inEveryRegion(plan, region -> lower(region, rolledBack.functionName(),
-                rolledBack.alias(), rolledBack.controlVersion(), Map.of()));
+                rolledBack.alias(), rolledBack.controlVersionIn(region), Map.of()));
         try {
             purger.purge(current.canaryCachePrefix());
         } catch (RuntimeException purgeFailed) {
@@ -365,9 +346,10 @@ public final class WeightShifter {
         boolean promoted = state.status() == RolloutStatus.PROMOTED;
         return plan.regions().stream().flatMap(region -> {
             AliasState alias = aliases.read(region, state.functionName(), state.alias());
+            String canary = state.canaryVersionIn(region);
             boolean settled = promoted
-                    ? matches(alias, state.canaryVersion(), Map.of())
-                    : !alias.functionVersion().equals(state.canaryVersion()) && alias.weightOf(state.canaryVersion()) == 0;
+                    ? matches(alias, canary, Map.of())
+                    : !alias.functionVersion().equals(canary) && alias.weightOf(canary) == 0;
             return settled ? Stream.<String>empty() : Stream.of(region + " routes "
                     + describe(alias.functionVersion(), alias.additionalVersionWeights()));
         }).toList();
@@ -423,11 +405,12 @@ public final class WeightShifter {
     /** Takes the rollout's canary out of the region's alias, leaving whatever else the alias routes. */
     private void takeCanaryOut(String region, RolloutState state) {
         AliasState alias = aliases.read(region, state.functionName(), state.alias());
-        if (alias.functionVersion().equals(state.canaryVersion())) {
-            lower(region, state.functionName(), state.alias(), state.controlVersion(), Map.of());
-        } else if (alias.weightOf(state.canaryVersion()) > 0) {
+        String canary = state.canaryVersionIn(region);
+        if (alias.functionVersion().equals(canary)) {
+            lower(region, state.functionName(), state.alias(), state.controlVersionIn(region), Map.of());
+        } else if (alias.weightOf(canary) > 0) {
             Map<String, Double> others = new LinkedHashMap<>(alias.additionalVersionWeights());
-            others.remove(state.canaryVersion());
+            others.remove(canary);
             lower(region, state.functionName(), state.alias(), alias.functionVersion(), others);
         }
     }
@@ -447,10 +430,9 @@ public final class WeightShifter {
     }
 
     private void clearStrayCanaryWeight(RolloutRequest plan) {
-        String canary = plan.target().canaryVersion();
         for (String region : plan.regions()) {
             AliasState current = aliases.read(region, plan.target().functionName(), plan.target().alias());
-            if (current.weightOf(canary) > 0) {
+            if (current.weightOf(plan.target().canaryVersionIn(region)) > 0) {
                 lower(region, plan.target().functionName(), plan.target().alias(), current.functionVersion(), Map.of());
             }
         }
@@ -460,7 +442,8 @@ public final class WeightShifter {
         return new RolloutState(plan.rolloutId(), plan.target().functionName(), plan.target().alias(), null,
                 plan.target().canaryVersion(), RolloutState.START_STAGE, 0.0, 0, RolloutStatus.RELEASED,
                 regionWeights(plan.regions(), 0.0), plan.trustedTenants(), plan.sticky().keyAttribute(),
-                plan.sticky().source(), plan.sticky().hours(), plan.cachePrefixes().canary(), 0, 0, null, null);
+                plan.sticky().source(), plan.sticky().hours(), plan.cachePrefixes().canary(), 0, 0, null, null, Map.of(),
+                Map.of());
     }
 
     static Map<String, Double> regionWeights(List<String> regions, double weight) {
@@ -472,8 +455,8 @@ public final class WeightShifter {
         return out;
     }
 
-    private static Map<String, Double> canaryWeights(RolloutState state, double weight) {
-        return weight > 0 ? Map.of(state.canaryVersion(), weight) : Map.of();
+    private static Map<String, Double> canaryWeights(RolloutState state, String region, double weight) {
+        return weight > 0 ? Map.of(state.canaryVersionIn(region), weight) : Map.of();
     }
 
     /**
