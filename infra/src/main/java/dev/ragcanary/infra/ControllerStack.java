@@ -217,6 +217,8 @@ public class ControllerStack extends Stack {
             case WEIGHT_SHIFTER -> {
                 env.put("ROLLOUTS_TABLE", rollouts.getTableName());
                 env.put("LATE_RAISE_WINDOW_SECONDS", String.valueOf(LATE_RAISE_WINDOW.toSeconds()));
+                // Validation refuses a probe set the probe replay may not read (its s3:GetObject grant below).
+                env.put("PROBE_SET_LOCATIONS", "s3://" + evidence.getBucketName() + "/" + PROBE_SETS_PREFIX);
                 env.put("ASSIGNMENTS_TABLE", assignments.getTableName());
                 config.cacheTable().ifPresent(table -> env.put("CACHE_TABLE", table));
                 config.cachePurgeWebhook().ifPresent(url -> env.put("CACHE_PURGE_WEBHOOK", url));

@@ -131,7 +131,8 @@ class ControllerStackTest {
     @Test
     void functionsGetTheTableBucketAndLogGroupNamesTheyUse() {
         assertThat(environment(ControllerFunction.WEIGHT_SHIFTER)).containsOnlyKeys("ROLLOUTS_TABLE",
-                "ASSIGNMENTS_TABLE", "CACHE_TABLE", "CACHE_PURGE_WEBHOOK", "LATE_RAISE_WINDOW_SECONDS");
+                "ASSIGNMENTS_TABLE", "CACHE_TABLE", "CACHE_PURGE_WEBHOOK", "LATE_RAISE_WINDOW_SECONDS",
+                "PROBE_SET_LOCATIONS");
         assertThat(Integer.parseInt(environment(ControllerFunction.WEIGHT_SHIFTER).get("LATE_RAISE_WINDOW_SECONDS")))
                 .as("no shift that read a rollout ACTIVE outlives the window before its lock is released")
                 .isGreaterThan(ControllerFunction.WEIGHT_SHIFTER.timeout().toSeconds().intValue());
@@ -227,6 +228,16 @@ class ControllerStackTest {
                         assertThat(resource).startsWith("<" + evidence + ".Arn>/"));
             }
         }
+    }
+
+    @Test
+    void theWeightShifterAcceptsProbeSetsOnlyWhereTheProbeReplayMayReadThem() {
+        String evidence = json.logicalId("AWS::S3::Bucket", "Evidence");
+
+        assertThat(environment(ControllerFunction.WEIGHT_SHIFTER))
+                .containsEntry("PROBE_SET_LOCATIONS", "s3://<" + evidence + ">/" + ControllerStack.PROBE_SETS_PREFIX);
+        assertThat(objectGrants("ProbeReplayRole")).filteredOn(grant -> grant.startsWith("s3:GetObject"))
+                .containsExactly("s3:GetObject " + ControllerStack.PROBE_SETS_PREFIX + "*");
     }
 
     @Test

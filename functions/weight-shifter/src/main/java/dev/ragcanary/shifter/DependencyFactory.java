@@ -1,6 +1,7 @@
 package dev.ragcanary.shifter;
 
 import dev.ragcanary.aws.AwsClients;
+import dev.ragcanary.core.rollout.ProbeSetLocations;
 import dev.ragcanary.core.traffic.CachePurger;
 import dev.ragcanary.core.traffic.WeightShifter;
 import dev.ragcanary.dynamodb.DynamoDbCachePurger;
@@ -21,7 +22,8 @@ import software.amazon.awssdk.services.lambda.LambdaClient;
 
 /**
  * The one place the weight shifter's clients and adapters are built, from the environment: {@code ROLLOUTS_TABLE}
- * (required), {@code CACHE_TABLE} and {@code CACHE_PURGE_WEBHOOK} (optional purge targets), and the
+ * (required), {@code CACHE_TABLE} and {@code CACHE_PURGE_WEBHOOK} (optional purge targets), {@code
+ * PROBE_SET_LOCATIONS} (where probe sets may lie), and the
  * {@code RAG_CANARY_ENDPOINT_<SERVICE>} overrides for local runs.
  */
 public final class DependencyFactory {
@@ -39,6 +41,13 @@ public final class DependencyFactory {
                 lateRaiseWindow(env));
     }
 
+    /**
+     * {@code PROBE_SET_LOCATIONS}: the {@code s3://bucket/prefix/} locations the stack lets the probe replay read.
+     * Unset (a local invocation): anywhere.
+     */
+    static ProbeSetLocations probeSetLocations(Map<String, String> env) {
+        return ProbeSetLocations.parse(env.get("PROBE_SET_LOCATIONS"));
+    }
 
     /**
      * {@code LATE_RAISE_WINDOW_SECONDS}, which the stack sets to this function's timeout plus a margin: how long after a

@@ -4,8 +4,11 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ragcanary.aws.TransientFailures;
+import dev.ragcanary.core.json.InvalidInputException;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.metrics.ControllerMetrics;
+import dev.ragcanary.core.rollout.ProbeSetLocations;
+import dev.ragcanary.core.rollout.RolloutRequest;
 import dev.ragcanary.core.traffic.LedgerEntry;
 import dev.ragcanary.core.traffic.RolloutState;
 import dev.ragcanary.core.traffic.WeightShifter;
@@ -13,6 +16,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -26,14 +30,23 @@ import java.util.Map;
 public final class WeightShifterHandler implements RequestStreamHandler {
     private final WeightShifter shifter;
     private final ControllerMetrics metrics;
+    private final ProbeSetLocations probeSetLocations;
 
     public WeightShifterHandler() {
-        this(DependencyFactory.weightShifter(System.getenv()), ControllerMetrics.toStandardOutput());
+        this(DependencyFactory.weightShifter(System.getenv()), ControllerMetrics.toStandardOutput(),
+                DependencyFactory.probeSetLocations(System.getenv()));
     }
 
+    /** Probe sets may lie anywhere: for runs where no stack grant applies. */
     public WeightShifterHandler(WeightShifter shifter, ControllerMetrics metrics) {
+        this(shifter, metrics, ProbeSetLocations.ANYWHERE);
+    }
+
+    /** @param probeSetLocations where the probe replay may read probe sets; validate and start refuse any other */
+    public WeightShifterHandler(WeightShifter shifter, ControllerMetrics metrics, ProbeSetLocations probeSetLocations) {
         this.shifter = shifter;
         this.metrics = metrics;
+        this.probeSetLocations = probeSetLocations;
     }
 
     /** Transient failures leave under one error name, which the state machine retries; see {@link TransientFailures}. */
@@ -47,8 +60,8 @@ public final class WeightShifterHandler implements RequestStreamHandler {
     Object handle(JsonNode request) {
         ShifterInput in = ShifterInput.parse(request);
         return switch (in.action()) {
-            case VALIDATE -> Map.of("plan", in.rollout());
-            case START -> shifter.start(in.rollout(), in.executionArn(), in.step()).summary();
+            case VALIDATE -> Map.of("plan", readableProbeSet(in.rollout()));
+            case START -> shifter.start(readableProbeSet(in.rollout()), in.executionArn(), in.step()).summary();
             case SHIFT -> weightChanged(shifter.shift(in.rollout(), in.stage(), in.executionArn(), in.step()));
             case PROMOTE -> weightChanged(shifter.promote(in.rollout(), in.executionArn(), in.step()));
             case ROLLBACK -> weightChanged(shifter.rollback(in.rollout(), rollbackReason(in), in.step()));
@@ -60,6 +73,14 @@ public final class WeightShifterHandler implements RequestStreamHandler {
                     : shifter.cleanUpAfterStoppedExecution(in.rollout(), in.executionArn(), in.reason(), in.step()));
             case IGNORE -> Map.of("ignored", in.reason());
         };
+    }
+
+    /** {@code plan}, unless its probe set lies where the probe replay may not read it. */
+    private RolloutRequest readableProbeSet(RolloutRequest plan) {
+        probeSetLocations.problem(plan, "$.rollout.probeSet").ifPresent(problem -> {
+            throw new InvalidInputException("weight shifter input", List.of(problem));
+        });
+        return plan;
     }
 
     /** The dashboard's canary weight per stage comes from here (docs/metrics.md). */

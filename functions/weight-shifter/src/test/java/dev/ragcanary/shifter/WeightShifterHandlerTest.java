@@ -244,6 +244,27 @@ class WeightShifterHandlerTest {
     }
 
     @Test
+    void aProbeSetWhereTheProbeReplayMayNotReadIsRefusedAtValidationAndStart() throws IOException {
+        WeightShifterHandler deployed = new WeightShifterHandler(new WeightShifter(lambda, lambda,
+                new DynamoDbRolloutStore(DYNAMO.client(), "rollouts"), ledger, CachePurger.NONE, Clock.systemUTC()),
+                new ControllerMetrics(metricLines::add, Clock.systemUTC()), DependencyFactory.probeSetLocations(Map.of(
+                        "PROBE_SET_LOCATIONS", "s3://rag-canary-evidence-1a2b/probe-sets/")));
+        alias("a9");
+        String elsewhere = onAlias(Events.load("weight-shifter/start.json"), "a9");
+
+        for (String action : List.of("validate", "start")) {
+            assertThatThrownBy(() -> deployed.handle(Json.parse("in", elsewhere.replace("\"action\": \"start\"",
+                    "\"action\": \"" + action + "\""))))
+                    .isInstanceOf(InvalidInputException.class)
+                    .hasMessageContaining("$.rollout.probeSet: s3://rag-canary-probes/gold/rag-answer.json is outside"
+                            + " what this stack lets the probe replay read (s3://rag-canary-evidence-1a2b/probe-sets/)");
+        }
+        assertThat(new DynamoDbRolloutStore(DYNAMO.client(), "rollouts").read("rag-answer", "a9")).isEmpty();
+        assertThat(deployed.handle(Json.parse("in", elsewhere.replace("s3://rag-canary-probes/gold/",
+                "s3://rag-canary-evidence-1a2b/probe-sets/")))).isNotNull();
+    }
+
+    @Test
     void badInputNamesEveryProblemAndChangesNothing() {
         String bad = """
                 {"action": "jump", "stage": "one",

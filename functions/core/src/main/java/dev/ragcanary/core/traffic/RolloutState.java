@@ -61,8 +61,8 @@ public record RolloutState(
     public RolloutState {
         regionWeights = Collections.unmodifiableMap(new LinkedHashMap<>(regionWeights));
         trustedTenants = List.copyOf(trustedTenants);
-        controlVersions = controlVersions == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(controlVersions));
-        canaryVersions = canaryVersions == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(canaryVersions));
+        controlVersions = byRegion(controlVersions);
+        canaryVersions = byRegion(canaryVersions);
     }
 
     /**
@@ -99,6 +99,10 @@ public record RolloutState(
         Map<String, String> controlVersions = new LinkedHashMap<>();
         plan.regions().forEach(r -> controlVersions.put(r, controlVersion));
         return initial(plan, controlVersions, ownerExecutionArn, step, at);
+    }
+
+    private static Map<String, String> byRegion(Map<String, String> versions) {
+        return versions == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(versions));
     }
 
     /** The version the alias pointed at in {@code region} when the rollout started. */

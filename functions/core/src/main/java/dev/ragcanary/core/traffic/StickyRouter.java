@@ -177,8 +177,8 @@ public final class StickyRouter {
         if (state == null) {
             return new RouteDecision(variant, alias, reason, null, 0, key, bucket, warm, false, null, ignored);
         }
-        return new RouteDecision(variant, state.qualifierOf(variant, region), reason, state.rolloutId(), state.epoch(), key,
-                bucket, warm, mirror, mirror ? state.qualifierOf(Variant.CANARY, region) : null, ignored);
+        return new RouteDecision(variant, state.qualifierOf(variant, region), reason, state.rolloutId(), state.epoch(),
+                key, bucket, warm, mirror, mirror ? state.qualifierOf(Variant.CANARY, region) : null, ignored);
     }
 
     private CachedState state() {

@@ -58,8 +58,8 @@ final class VersionPreflight {
             Optional<VersionConfiguration> canaryConfig = checked(problems, canaryPath(target, region), region,
                     "canary version " + canary, target.functionName(), canary);
             if (controlConfig.isPresent() && canaryConfig.isPresent()) {
-                compare(problems, canaryPath(target, region), region, canary, control, "Role",
-                        canaryConfig.get().role(), controlConfig.get().role(), "the same execution role on both versions");
+                compare(problems, canaryPath(target, region), region, canary, control, "Role", canaryConfig.get().role(),
+                        controlConfig.get().role(), "the same execution role on both versions");
                 compare(problems, canaryPath(target, region), region, canary, control, "DeadLetterConfig.TargetArn",
                         canaryConfig.get().deadLetterTarget(), controlConfig.get().deadLetterTarget(),
                         "the same dead-letter queue on both versions, or none on either");

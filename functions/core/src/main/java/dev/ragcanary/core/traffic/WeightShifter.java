@@ -110,7 +110,8 @@ public final class WeightShifter {
         Map<String, String> controlVersions = preflight.controlVersions(plan);
         // The previous rollout's newest entry may still ride only in the item this start replaces.
         existing.ifPresent(commits::copyLastEntry);
-        RolloutState stored = store.acquire(RolloutState.initial(plan, controlVersions, executionArn, step, clock.instant()));
+        RolloutState stored = store.acquire(RolloutState.initial(plan, controlVersions, executionArn, step,
+                clock.instant()));
         commits.copyLastEntry(stored);
         return stored;
     }
