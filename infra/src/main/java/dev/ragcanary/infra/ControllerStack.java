@@ -225,6 +225,8 @@ public class ControllerStack extends Stack {
                 env.put("LATE_RAISE_WINDOW_SECONDS", String.valueOf(LATE_RAISE_WINDOW.toSeconds()));
                 // IAM authorizes UpdateAlias on the function, whatever the alias: the weight shifter refuses the rest.
                 env.put("TARGET_ALIASES", String.join(",", config.targetAliases()));
+                // Validation refuses a probe set the probe replay may not read (its s3:GetObject grant below).
+                env.put("PROBE_SET_LOCATIONS", "s3://" + evidence.getBucketName() + "/" + PROBE_SETS_PREFIX);
                 config.cacheTable().ifPresent(table -> env.put("CACHE_TABLE", table));
                 config.cachePurgeWebhook().ifPresent(url -> env.put("CACHE_PURGE_WEBHOOK", url));
             }

@@ -140,7 +140,8 @@ class ControllerStackTest {
     @Test
     void functionsGetTheTableBucketAndLogGroupNamesTheyUse() {
         assertThat(environment(ControllerFunction.WEIGHT_SHIFTER)).containsOnlyKeys("ROLLOUTS_TABLE",
-                "CACHE_TABLE", "CACHE_PURGE_WEBHOOK", "LATE_RAISE_WINDOW_SECONDS", "TARGET_ALIASES");
+                "CACHE_TABLE", "CACHE_PURGE_WEBHOOK", "LATE_RAISE_WINDOW_SECONDS", "TARGET_ALIASES",
+                "PROBE_SET_LOCATIONS");
         assertThat(environment(ControllerFunction.WEIGHT_SHIFTER)).as("IAM cannot limit UpdateAlias to an alias")
                 .containsEntry("TARGET_ALIASES", "live");
         assertThat(Integer.parseInt(environment(ControllerFunction.WEIGHT_SHIFTER).get("LATE_RAISE_WINDOW_SECONDS")))
@@ -275,6 +276,16 @@ class ControllerStackTest {
                         assertThat(resource).startsWith("<" + evidence + ".Arn>/"));
             }
         }
+    }
+
+    @Test
+    void theWeightShifterAcceptsProbeSetsOnlyWhereTheProbeReplayMayReadThem() {
+        String evidence = json.logicalId("AWS::S3::Bucket", "Evidence");
+
+        assertThat(environment(ControllerFunction.WEIGHT_SHIFTER))
+                .containsEntry("PROBE_SET_LOCATIONS", "s3://<" + evidence + ">/" + ControllerStack.PROBE_SETS_PREFIX);
+        assertThat(objectGrants("ProbeReplayRole")).filteredOn(grant -> grant.startsWith("s3:GetObject"))
+                .containsExactly("s3:GetObject " + ControllerStack.PROBE_SETS_PREFIX + "*");
     }
 
     @Test

@@ -30,6 +30,7 @@ import dev.ragcanary.local.fleet.Scenario;
 import dev.ragcanary.local.fleet.SimulatedFleet;
 import dev.ragcanary.replay.ProbeReplayHandler;
 import dev.ragcanary.s3.ProbeSetLoader;
+import dev.ragcanary.shifter.StackLimits;
 import dev.ragcanary.shifter.WeightShifterHandler;
 import dev.ragcanary.testsupport.Dynalite;
 import java.io.ByteArrayInputStream;
@@ -45,7 +46,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -122,7 +122,7 @@ public final class LocalRollout implements AutoCloseable {
         LocalBackends.Invocations wrap = backends.invocations();
         this.weightShifter = wrap.around("weight-shifter", new WeightShifterHandler(new WeightShifter(backends.aliases(),
                 backends.versions(), rollouts, ledger, new DynamoDbCachePurger(controllerDynamo, cacheTable,
-                Clock.systemUTC()), Clock.systemUTC()), NO_METRICS, NO_LOOKUP, Set.of()));
+                Clock.systemUTC()), Clock.systemUTC()), NO_METRICS, NO_LOOKUP, StackLimits.NONE));
         this.endpoint = LocalLambdaEndpoint.start()
                 .register("weight-shifter", weightShifter)
                 .register("probe-replay", wrap.around("probe-replay", probeReplay(backends)))

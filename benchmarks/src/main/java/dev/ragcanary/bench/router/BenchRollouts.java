@@ -23,7 +23,7 @@ final class BenchRollouts {
     static RolloutState active() {
         return new RolloutState("rag-answer-live-v42", FUNCTION, ALIAS, "41", "42", "twentyfive", 0.25, 1,
                 RolloutStatus.ACTIVE, Map.of("us-east-1", 0.25), List.of("acme-internal"), "x-tenant-id", "header", 24,
-                "v2-cnr:", 5, 0, null, null);
+                "v2-cnr:", 5, 0, null, null, Map.of(), Map.of());
     }
 
     /** A store that always answers {@code state} from memory (the state cache makes reads rare anyway). */

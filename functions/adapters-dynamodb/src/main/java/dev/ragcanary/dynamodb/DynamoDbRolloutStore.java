@@ -40,7 +40,7 @@ public final class DynamoDbRolloutStore implements RolloutStore {
     static final List<String> ROUTING_ATTRIBUTES = List.of("rolloutId", "functionName", "alias", "controlVersion",
             "canaryVersion", "stage", "weight", "epoch", "status", "regions", "regionWeights", "trustedTenants",
             "stickyKeyAttribute", "stickySource", "stickyHours", "canaryCachePrefix", "ledgerSequence", "revision",
-            "ownerExecutionArn");
+            "ownerExecutionArn", "controlVersions", "canaryVersions");
 
     private final DynamoDbClient dynamo;
     private final String table;
@@ -159,6 +159,8 @@ public final class DynamoDbRolloutStore implements RolloutStore {
         item.put("alias", s(state.alias()));
         item.put("controlVersion", s(state.controlVersion()));
         item.put("canaryVersion", s(state.canaryVersion()));
+        putVersions(item, "controlVersions", state.controlVersions());
+        putVersions(item, "canaryVersions", state.canaryVersions());
         item.put("stage", s(state.stage()));
         item.put("weight", n(state.weight()));
         item.put("epoch", n(state.epoch()));
@@ -194,6 +196,25 @@ public final class DynamoDbRolloutStore implements RolloutStore {
                 stringList(item, "trustedTenants"), text(item, "stickyKeyAttribute"), text(item, "stickySource"),
                 longOf(item, "stickyHours"), text(item, "canaryCachePrefix"), longOf(item, "ledgerSequence"),
                 longOf(item, "revision"), text(item, "ownerExecutionArn"),
-                item.containsKey("lastEntry") ? DynamoDbLedger.fromItem(item.get("lastEntry").m()) : null);
+                item.containsKey("lastEntry") ? DynamoDbLedger.fromItem(item.get("lastEntry").m()) : null,
+                versions(item, "controlVersions", regions), versions(item, "canaryVersions", regions));
+    }
+
+    /** Region -> version, as a map attribute; none when empty (items written before keep one version everywhere). */
+    private static void putVersions(Map<String, AttributeValue> item, String name, Map<String, String> versions) {
+        if (!versions.isEmpty()) {
+            Map<String, AttributeValue> byRegion = new HashMap<>();
+            versions.forEach((region, version) -> byRegion.put(region, s(version)));
+            item.put(name, AttributeValue.fromM(byRegion));
+        }
+    }
+
+    private static Map<String, String> versions(Map<String, AttributeValue> item, String name, List<String> regions) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (item.containsKey(name)) {
+            Map<String, AttributeValue> byRegion = item.get(name).m();
+            regions.stream().filter(byRegion::containsKey).forEach(r -> out.put(r, byRegion.get(r).s()));
+        }
+        return out;
     }
 }

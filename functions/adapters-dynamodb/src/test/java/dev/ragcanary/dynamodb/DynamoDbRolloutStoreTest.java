@@ -53,7 +53,8 @@ class DynamoDbRolloutStoreTest {
                 List.of("acme-internal"), "x-tenant-id", "header", 24, "v2-cnr:", 2, 0, ownerExecutionArn,
                 new LedgerEntry(rolloutId, 2, Instant.parse("2026-01-01T00:00:00Z"), LedgerEntry.Type.VERDICT,
                         "five", 0.05, 1, "PROMOTE at five", Json.parse("detail", "{\"decision\":\"PROMOTE\",\"n\":400}"),
-                        "exec/Evaluate the gate/2026-01-01T00:00:00Z", 2));
+                        "exec/Evaluate the gate/2026-01-01T00:00:00Z", 2),
+                Map.of("us-east-1", "41", "eu-west-1", "15"), Map.of("us-east-1", "42", "eu-west-1", "17"));
     }
 
     @Test

@@ -3,11 +3,13 @@ package dev.ragcanary.lambda;
 import dev.ragcanary.core.ports.AliasControl;
 import dev.ragcanary.core.traffic.FunctionVersions;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.lambda.model.AliasRoutingConfiguration;
 import software.amazon.awssdk.services.lambda.model.GetAliasResponse;
+import software.amazon.awssdk.services.lambda.model.GetFunctionConfigurationResponse;
 import software.amazon.awssdk.services.lambda.model.LambdaException;
 import software.amazon.awssdk.services.lambda.model.PreconditionFailedException;
 import software.amazon.awssdk.services.lambda.model.ResourceConflictException;
@@ -17,7 +19,8 @@ import software.amazon.awssdk.services.lambda.model.UpdateAliasResponse;
 
 /**
  * {@link AliasControl} on the Lambda API (GetAlias / UpdateAlias with RoutingConfig.AdditionalVersionWeights and
- * RevisionId), one client per region. One API call per method; retries and verification are the domain's.
+ * RevisionId) and {@link FunctionVersions} (GetFunctionConfiguration with the version as qualifier), one client per
+ * region. One API call per method; retries and verification are the domain's.
  *
  * <p>Errors become outcomes the weight shifter acts on: PreconditionFailedException (RevisionId mismatch) and
  * ResourceConflictException (another update in progress) are a {@link StaleRevisionException} (it re-reads: a
@@ -63,12 +66,15 @@ public final class LambdaAliasControl implements AliasControl, FunctionVersions 
     }
 
     @Override
-    public boolean exists(String region, String functionName, String version) {
+    public Optional<VersionConfiguration> configuration(String region, String functionName, String version) {
         try {
-            lambda(region).getFunctionConfiguration(b -> b.functionName(functionName).qualifier(version));
-            return true;
+            GetFunctionConfigurationResponse response = lambda(region).getFunctionConfiguration(b -> b
+                    .functionName(functionName).qualifier(version));
+            return Optional.of(new VersionConfiguration(response.version(), response.stateAsString(),
+                    response.lastUpdateStatusAsString(), response.role(),
+                    response.deadLetterConfig() == null ? null : response.deadLetterConfig().targetArn()));
         } catch (ResourceNotFoundException missing) {
-            return false;
+            return Optional.empty();
         } catch (TooManyRequestsException e) {
             throw new ThrottledException("GetFunctionConfiguration " + functionName + ":" + version + " in " + region
                     + " throttled: " + e.awsErrorDetails().errorMessage());

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.ports.AliasControl;
 import dev.ragcanary.core.ports.AliasControl.AliasState;
+import dev.ragcanary.core.traffic.FunctionVersions.VersionConfiguration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -106,15 +107,53 @@ class LambdaAliasControlTest {
                 .hasMessageContaining("Function not found");
     }
 
-    @Test
-    void aVersionExistsWhenItsConfigurationCanBeRead() {
-        stub.respond(200, "{\"FunctionName\":\"rag-answer\",\"Version\":\"42\"}");
-        stub.error(404, "ResourceNotFoundException", "Function not found: arn:aws:lambda:us-east-1:123456789012:function:rag-answer:43");
+    /** A GetFunctionConfiguration answer as Lambda sends it, for one version. */
+    private static String configuration(String version, String state, String lastUpdateStatus, String extra) {
+        return """
+                {"FunctionName":"rag-answer","FunctionArn":"arn:aws:lambda:us-east-1:123456789012:function:rag-answer:%s",
+                 "Runtime":"java21","Role":"arn:aws:iam::123456789012:role/rag-answer-role",
+                 "Handler":"dev.ragcanary.sample.Handler::handleRequest","CodeSize":48213344,"Description":"",
+                 "Timeout":30,"MemorySize":1024,"LastModified":"2026-01-05T10:12:44.000+0000",
+                 "CodeSha256":"j5Cq0X7cXmB3yC1dF1Qp2m9tW8wZrJ6b6y1bJ3bLr0o=","Version":"%s",
+                 "TracingConfig":{"Mode":"PassThrough"},"RevisionId":"6d7f2f1c-1c1e-4b2f-9f0e-2f5c1b2d3e4f",
+                 "State":"%s","LastUpdateStatus":"%s","PackageType":"Zip","Architectures":["arm64"],
+                 "EphemeralStorage":{"Size":512},"SnapStart":{"ApplyOn":"None","OptimizationStatus":"Off"}%s}"""
+                .formatted(version, version, state, lastUpdateStatus, extra);
+    }
 
-        assertThat(aliases.exists("us-east-1", "rag-answer", "42")).isTrue();
-        assertThat(aliases.exists("us-east-1", "rag-answer", "43")).isFalse();
-        assertThat(stub.requests.get(0).method()).isEqualTo("GET");
-        assertThat(stub.requests.get(0).pathAndQuery())
-                .isEqualTo("/2015-03-31/functions/rag-answer/configuration?Qualifier=42");
+    @Test
+    void aVersionsConfigurationIsOneGetFunctionConfigurationCallWithTheVersionAsQualifier() {
+        stub.respond(200, configuration("42", "Active", "Successful",
+                ",\"DeadLetterConfig\":{\"TargetArn\":\"arn:aws:sqs:us-east-1:123456789012:rag-answer-dlq\"}"));
+
+        assertThat(aliases.configuration("us-east-1", "rag-answer", "42")).contains(new VersionConfiguration("42",
+                "Active", "Successful", "arn:aws:iam::123456789012:role/rag-answer-role",
+                "arn:aws:sqs:us-east-1:123456789012:rag-answer-dlq"));
+        assertThat(stub.requests).singleElement().satisfies(r -> {
+            assertThat(r.method()).isEqualTo("GET");
+            assertThat(r.pathAndQuery()).isEqualTo("/2015-03-31/functions/rag-answer/configuration?Qualifier=42");
+        });
+    }
+
+    @Test
+    void aPendingVersionAndLatestAreReportedAsLambdaSaysThem() {
+        stub.respond(200, configuration("43", "Pending", "InProgress",
+                ",\"StateReason\":\"The function is being created.\",\"StateReasonCode\":\"Creating\""));
+        stub.respond(200, configuration("$LATEST", "Active", "Successful", ""));
+
+        assertThat(aliases.configuration("us-east-1", "rag-answer", "43")).contains(new VersionConfiguration("43",
+                "Pending", "InProgress", "arn:aws:iam::123456789012:role/rag-answer-role", null));
+        assertThat(aliases.configuration("us-east-1", "rag-answer", "$LATEST")).hasValueSatisfying(c ->
+                assertThat(c.version()).isEqualTo(VersionConfiguration.LATEST));
+        assertThat(stub.requests.get(1).pathAndQuery())
+                .isEqualTo("/2015-03-31/functions/rag-answer/configuration?Qualifier=%24LATEST");
+    }
+
+    @Test
+    void aVersionThatDoesNotExistHasNoConfiguration() {
+        stub.error(404, "ResourceNotFoundException",
+                "Function not found: arn:aws:lambda:us-east-1:123456789012:function:rag-answer:44");
+
+        assertThat(aliases.configuration("us-east-1", "rag-answer", "44")).isEmpty();
     }
 }

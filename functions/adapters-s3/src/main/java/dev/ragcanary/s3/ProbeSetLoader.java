@@ -14,6 +14,7 @@ import java.util.function.Supplier;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 
 /** Loads and validates a probe set from {@code s3://bucket/key} or a local path (the start input's probeSet). */
 public final class ProbeSetLoader {
@@ -24,7 +25,10 @@ public final class ProbeSetLoader {
         this.s3 = s3;
     }
 
-    /** @throws InvalidInputException when the location is missing or the probe set has problems */
+    /**
+     * @throws InvalidInputException when the location is missing (S3's 404, or its 403 to a role that may not list
+     *                               the bucket, named as missing or not readable) or the probe set has problems
+     */
     public ProbeSet load(String location) {
         return ProbeSetParser.parse(read(location));
     }
@@ -42,6 +46,12 @@ public final class ProbeSetLoader {
                 return s3.get().getObjectAsBytes(r -> r.bucket(bucket).key(key)).asUtf8String();
             } catch (NoSuchKeyException | NoSuchBucketException e) {
                 throw notFound(location, "no such object");
+            } catch (S3Exception e) {
+                if (e.statusCode() == S3AccessDeniedException.FORBIDDEN) {
+                    throw new InvalidInputException("probe set location",
+                            List.of(new Problem("$.probeSet", S3AccessDeniedException.message(bucket, key, e))));
+                }
+                throw e;
             }
         }
         try {

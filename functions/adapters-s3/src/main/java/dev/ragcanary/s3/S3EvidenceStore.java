@@ -5,8 +5,12 @@ import java.util.Optional;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 
-/** Evidence in the evidence bucket (EVIDENCE_BUCKET): one JSON object per key. */
+/**
+ * Evidence in the evidence bucket (EVIDENCE_BUCKET): one JSON object per key. A read S3 answers with 403 is a
+ * {@link S3AccessDeniedException} (missing, or not readable: the roles may not list the bucket).
+ */
 public final class S3EvidenceStore implements EvidenceStore {
     private final S3Client s3;
     private final String bucket;
@@ -28,6 +32,8 @@ public final class S3EvidenceStore implements EvidenceStore {
             return Optional.of(s3.getObjectAsBytes(r -> r.bucket(bucket).key(key)).asUtf8String());
         } catch (NoSuchKeyException e) {
             return Optional.empty();
+        } catch (S3Exception e) {
+            throw e.statusCode() == S3AccessDeniedException.FORBIDDEN ? new S3AccessDeniedException(bucket, key, e) : e;
         }
     }
 }

@@ -49,6 +49,18 @@ class ProbeSetLoaderTest {
     }
 
     @Test
+    void aMissingObjectThatS3AnswersWith403IsReportedAsMissingOrNotReadableNeverAsAGenericFailure() {
+        // Without s3:ListBucket on the bucket, S3 answers a GetObject of a missing key with 403 AccessDenied.
+        stub.then(S3EvidenceStoreTest.xml(403, S3EvidenceStoreTest.ACCESS_DENIED));
+
+        assertThatThrownBy(() -> loader.load("s3://probe-sets/gold/missing.json"))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("$.probeSet: no access to bucket probe-sets: s3://probe-sets/gold/missing.json"
+                        + " is missing, or the role lacks s3:GetObject on it (S3 answers 403 AccessDenied, not"
+                        + " NoSuchKey, to a role that may not list the bucket)");
+    }
+
+    @Test
     void anInvalidSetReportsItsProblems() {
         stub.then(new StubAwsServer.Response(200, Map.of(), "{\"probes\": []}"));
         assertThatThrownBy(() -> loader.load("s3://probe-sets/empty.json"))

@@ -79,6 +79,17 @@ class S3EvidenceStoreTest {
     }
 
     @Test
+    void aGetAnswered403SaysTheObjectIsMissingOrNotReadable() {
+        stub.then(xml(403, ACCESS_DENIED));
+
+        assertThatThrownBy(() -> store.get("rollouts/r1/missing.json"))
+                .isInstanceOf(S3AccessDeniedException.class)
+                .hasMessage("no access to bucket evidence-bucket: s3://evidence-bucket/rollouts/r1/missing.json is"
+                        + " missing, or the role lacks s3:GetObject on it (S3 answers 403 AccessDenied, not NoSuchKey,"
+                        + " to a role that may not list the bucket): Access Denied");
+    }
+
+    @Test
     void otherErrorsPropagate() {
         stub.then(xml(403, ACCESS_DENIED));
         assertThatThrownBy(() -> store.put("k.json", "{}"))

@@ -91,7 +91,9 @@ public final class ProbeReplayHandler implements RequestStreamHandler {
                 + ("stage".equals(purpose) ? "" : purpose + "-") + KEY_TIME.format(deps.clock().instant()) + ".json";
         ProbeReplayService service = new ProbeReplayService(deps.targets().apply(plan.target().functionName()),
                 deps.embedder(), deps.evidence(), deps.options());
-        return service.replay(new ProbeReplayService.Request(probes, controlVersion, plan.target().canaryVersion(),
+        // The control version is the pilot region's (the state's), so the canary is too.
+        String canaryVersion = plan.target().canaryVersionIn(plan.pilotRegion());
+        return service.replay(new ProbeReplayService.Request(probes, controlVersion, canaryVersion,
                 plan.thresholds(), evidenceKey)).summary();
     }
 }

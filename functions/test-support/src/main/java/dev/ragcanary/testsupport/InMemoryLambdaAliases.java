@@ -4,6 +4,7 @@ import dev.ragcanary.core.ports.AliasControl;
 import dev.ragcanary.core.traffic.FunctionVersions;
 import java.util.HashSet;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -20,15 +21,23 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class InMemoryLambdaAliases implements AliasControl, FunctionVersions {
     private final Map<String, AliasState> aliases = new ConcurrentHashMap<>();
-    private final Set<String> versions = ConcurrentHashMap.newKeySet();
+    /** The execution role every version published here runs with, unless {@link #configure} says otherwise. */
+    public static final String ROLE = "arn:aws:iam::123456789012:role/rag-answer";
+    private final Map<String, VersionConfiguration> versions = new ConcurrentHashMap<>();
     private final AtomicLong revisions = new AtomicLong();
     private final Set<String> denied = ConcurrentHashMap.newKeySet();
 
-    /** Publishes versions of a function in a region. */
+    /** Publishes versions of a function in a region, Active, with {@link #ROLE} and no dead-letter queue. */
     public InMemoryLambdaAliases publish(String region, String functionName, String... publishedVersions) {
         for (String version : publishedVersions) {
-            versions.add(region + "/" + functionName + ":" + version);
+            configure(region, functionName, VersionConfiguration.ready(version, ROLE, null));
         }
+        return this;
+    }
+
+    /** Sets what GetFunctionConfiguration answers for {@code configuration.version()} (e.g. a Pending version). */
+    public InMemoryLambdaAliases configure(String region, String functionName, VersionConfiguration configuration) {
+        versions.put(region + "/" + functionName + ":" + configuration.version(), configuration);
         return this;
     }
 
@@ -68,7 +77,7 @@ public final class InMemoryLambdaAliases implements AliasControl, FunctionVersio
         Set<String> named = new HashSet<>(additionalVersionWeights.keySet());
         named.add(functionVersion);
         for (String version : named) {
-            if (!exists(region, functionName, version)) {
+            if (configuration(region, functionName, version).isEmpty()) {
                 throw new IllegalStateException("version " + version + " of " + functionName + " not found in " + region);
             }
         }
@@ -78,8 +87,8 @@ public final class InMemoryLambdaAliases implements AliasControl, FunctionVersio
     }
 
     @Override
-    public boolean exists(String region, String functionName, String version) {
-        return versions.contains(region + "/" + functionName + ":" + version);
+    public Optional<VersionConfiguration> configuration(String region, String functionName, String version) {
+        return Optional.ofNullable(versions.get(region + "/" + functionName + ":" + version));
     }
 
     private String nextRevision() {

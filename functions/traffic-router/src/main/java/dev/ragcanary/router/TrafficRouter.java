@@ -107,7 +107,7 @@ public final class TrafficRouter {
 
         String version = invocation.executedVersion() != null ? invocation.executedVersion()
                 : decision.variant() == Variant.ALIAS ? null : decision.qualifier();
-        String variant = variantLabel(decision, version, state);
+        String variant = variantLabel(decision, version, state, router.region());
         ObjectNode response = response(invocation, variant);
         JsonNode rag = ragBody(invocation, response);
         String failureClass = failureClass(invocation, response, rag);
@@ -218,15 +218,16 @@ public final class TrafficRouter {
         return invocation.functionError() == null ? "Http" + invocation.statusCode() : invocation.functionError();
     }
 
-    private static String variantLabel(RouteDecision decision, String version, Optional<RolloutState> state) {
+    private static String variantLabel(RouteDecision decision, String version, Optional<RolloutState> state,
+                                       String region) {
         if (decision.variant() != Variant.ALIAS) {
             return decision.variant().label();
         }
         if (version != null && state.isPresent()) {
-            if (version.equals(state.get().canaryVersion())) {
+            if (version.equals(state.get().qualifierOf(Variant.CANARY, region))) {
                 return Variant.CANARY.label();
             }
-            if (version.equals(state.get().controlVersion())) {
+            if (version.equals(state.get().qualifierOf(Variant.CONTROL, region))) {
                 return Variant.CONTROL.label();
             }
         }

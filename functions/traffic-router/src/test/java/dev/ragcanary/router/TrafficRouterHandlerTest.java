@@ -94,7 +94,8 @@ class TrafficRouterHandlerTest {
         double weight = Math.min(0.99, (bucket + 1) / 10_000.0);
         rollouts.acquire(new RolloutState(rolloutId, function, "live", "41", "42", "fifty", weight, 1,
                 RolloutStatus.ACTIVE, Map.of("us-east-1", weight), List.of("acme-internal"), keyAttribute, keySource,
-                24, "v2-cnr:", 2, 0, null, null));
+                24, "v2-cnr:", 2, 0, null, null, Map.of(),
+                Map.of()));
     }
 
     /** The rollouts table until {@link #down} is set, then a DynamoDB outage for every read. */
@@ -394,7 +395,8 @@ class TrafficRouterHandlerTest {
     @Test
     void theShadowStageMirrorsToTheCanaryWhileTheUserGetsTheControl() throws IOException {
         rollouts.acquire(new RolloutState("rag-shadow-v42", "rag-shadow", "live", "41", "42", "shadow", 0, 1,
-                RolloutStatus.ACTIVE, Map.of("us-east-1", 0.0), List.of(), "x-tenant-id", "header", 24, "v2-cnr:", 2, 0, null, null));
+                RolloutStatus.ACTIVE, Map.of("us-east-1", 0.0), List.of(), "x-tenant-id", "header", 24, "v2-cnr:", 2, 0, null, null, Map.of(),
+                Map.of()));
 
         JsonNode response = run(handler("rag-shadow", DYNAMO.client(), 1.0, DownstreamPayload.EVENT), event("keyed.json"));
 

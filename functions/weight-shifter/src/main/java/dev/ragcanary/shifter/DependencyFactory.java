@@ -3,6 +3,7 @@ package dev.ragcanary.shifter;
 import dev.ragcanary.adapters.sfn.StepFunctionsExecutionInputs;
 import dev.ragcanary.aws.AwsClients;
 import dev.ragcanary.core.ops.ExecutionInputs;
+import dev.ragcanary.core.rollout.ProbeSetLocations;
 import dev.ragcanary.core.traffic.CachePurger;
 import dev.ragcanary.core.traffic.WeightShifter;
 import dev.ragcanary.dynamodb.DynamoDbCachePurger;
@@ -26,7 +27,8 @@ import software.amazon.awssdk.services.sfn.SfnClient;
 
 /**
  * The one place the weight shifter's clients and adapters are built, from the environment: {@code ROLLOUTS_TABLE}
- * (required), {@code CACHE_TABLE} and {@code CACHE_PURGE_WEBHOOK} (optional purge targets), and the
+ * (required), {@code CACHE_TABLE} and {@code CACHE_PURGE_WEBHOOK} (optional purge targets), {@code
+ * PROBE_SET_LOCATIONS} (where probe sets may lie), and the
  * {@code RAG_CANARY_ENDPOINT_<SERVICE>} overrides for local runs.
  */
 public final class DependencyFactory {
@@ -44,10 +46,11 @@ public final class DependencyFactory {
                 lateRaiseWindow(env));
     }
 
-    /** {@code TARGET_ALIASES}, comma separated: the aliases a rollout may shift; unset (a local run): any. */
-    public static Set<String> targetAliases(Map<String, String> env) {
-        return Arrays.stream(env.getOrDefault("TARGET_ALIASES", "").split(",")).map(String::trim)
+    /** {@code TARGET_ALIASES} (comma separated) and {@code PROBE_SET_LOCATIONS}, which the stack sets; unset: none. */
+    public static StackLimits stackLimits(Map<String, String> env) {
+        Set<String> aliases = Arrays.stream(env.getOrDefault("TARGET_ALIASES", "").split(",")).map(String::trim)
                 .filter(alias -> !alias.isEmpty()).collect(Collectors.toSet());
+        return new StackLimits(aliases, ProbeSetLocations.parse(env.get("PROBE_SET_LOCATIONS")));
     }
 
     /** Reads a rollout execution's start input by its ARN (DescribeExecution), for status events that leave it out. */

@@ -9,6 +9,7 @@ import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.json.Problem;
 import dev.ragcanary.core.metrics.ControllerMetrics;
 import dev.ragcanary.core.ops.ExecutionInputs;
+import dev.ragcanary.core.rollout.RolloutRequest;
 import dev.ragcanary.core.traffic.LedgerEntry;
 import dev.ragcanary.core.traffic.RolloutState;
 import dev.ragcanary.core.traffic.WeightShifter;
@@ -21,8 +22,6 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * Lambda entry point of the weight shifter: {@code {"action", "rollout", "stage", "reason", "executionArn", "answer"}}
@@ -41,23 +40,20 @@ public final class WeightShifterHandler implements RequestStreamHandler {
     private final WeightShifter shifter;
     private final ControllerMetrics metrics;
     private final ExecutionInputs executionInputs;
-    private final Set<String> targetAliases;
+    private final StackLimits limits;
 
     public WeightShifterHandler() {
         this(DependencyFactory.weightShifter(System.getenv()), ControllerMetrics.toStandardOutput(),
-                DependencyFactory.executionInputs(System.getenv()), DependencyFactory.targetAliases(System.getenv()));
+                DependencyFactory.executionInputs(System.getenv()), DependencyFactory.stackLimits(System.getenv()));
     }
 
-    /**
-     * @param targetAliases the aliases a rollout may shift (the stack's {@code targetAliases}); empty: any. IAM
-     *                      authorizes UpdateAlias per function, not per alias, so this is where the limit holds.
-     */
+    /** @param limits what the stack lets a rollout touch; validate and start refuse the rest */
     public WeightShifterHandler(WeightShifter shifter, ControllerMetrics metrics, ExecutionInputs executionInputs,
-                                Set<String> targetAliases) {
+                                StackLimits limits) {
         this.shifter = shifter;
         this.metrics = metrics;
         this.executionInputs = executionInputs;
-        this.targetAliases = Set.copyOf(targetAliases);
+        this.limits = limits;
     }
 
     /** Transient failures leave under one error name, which the state machine retries; see {@link TransientFailures}. */
@@ -81,15 +77,9 @@ public final class WeightShifterHandler implements RequestStreamHandler {
 
     Object handle(JsonNode request, Instant purgeDeadline) {
         ShifterInput in = ShifterInput.parse(request, executionInputs);
-        if ((in.action() == ShifterInput.Action.VALIDATE || in.action() == ShifterInput.Action.START)
-                && !targetAliases.isEmpty() && !targetAliases.contains(in.rollout().target().alias())) {
-            throw new InvalidInputException("weight shifter input", List.of(new Problem("$.rollout.target.alias",
-                    "this controller may shift only the aliases " + new TreeSet<>(targetAliases) + " (the stack's"
-                            + " targetAliases), not " + in.rollout().target().alias())));
-        }
         return switch (in.action()) {
-            case VALIDATE -> Map.of("plan", in.rollout());
-            case START -> shifter.start(in.rollout(), in.executionArn(), in.step()).summary();
+            case VALIDATE -> Map.of("plan", withinLimits(in.rollout()));
+            case START -> shifter.start(withinLimits(in.rollout()), in.executionArn(), in.step()).summary();
             case SHIFT -> weightChanged(shifter.shift(in.rollout(), in.stage(), in.executionArn(), in.step()));
             case PROMOTE -> weightChanged(shifter.promote(in.rollout(), in.executionArn(), in.step()));
             case ROLLBACK -> weightChanged(shifter.rollback(in.rollout(), rollbackReason(in), in.step()));
@@ -118,6 +108,15 @@ public final class WeightShifterHandler implements RequestStreamHandler {
         out.put("removed", purge.page().removed());
         out.put("pages", pagesBefore + 1);
         return out;
+    }
+
+    /** {@code plan}, unless it reaches outside what the stack lets a rollout touch (every problem at once). */
+    private RolloutRequest withinLimits(RolloutRequest plan) {
+        List<Problem> problems = limits.problems(plan);
+        if (!problems.isEmpty()) {
+            throw new InvalidInputException("weight shifter input", problems);
+        }
+        return plan;
     }
 
     /** The dashboard's canary weight per stage comes from here (docs/metrics.md). */

@@ -8,8 +8,11 @@ import dev.ragcanary.core.json.InvalidInputException;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.json.Problem;
 import dev.ragcanary.core.metrics.ControllerMetrics;
+import dev.ragcanary.core.ports.AliasControl;
 import dev.ragcanary.core.traffic.CachePurger;
+import dev.ragcanary.core.traffic.FunctionVersions.VersionConfiguration;
 import dev.ragcanary.core.traffic.LedgerEntry;
+import dev.ragcanary.core.traffic.PreflightFailedException;
 import dev.ragcanary.core.traffic.WeightShifter;
 import dev.ragcanary.dynamodb.DynamoDbLedger;
 import dev.ragcanary.dynamodb.DynamoDbRolloutStore;
@@ -21,12 +24,12 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -47,7 +50,7 @@ class WeightShifterHandlerTest {
                 purged.add(prefix);
                 return new CachePurger.PurgePage(0, null);
             }, Clock.systemUTC()), new ControllerMetrics(metricLines::add, Clock.systemUTC()),
-            arn -> Optional.ofNullable(startInputs.get(arn)), Set.of());
+            arn -> Optional.ofNullable(startInputs.get(arn)), StackLimits.NONE);
 
     private JsonNode run(String json) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -114,23 +117,25 @@ class WeightShifterHandlerTest {
     }
 
     @Test
-    void aRolloutOfAnAliasTheStackDoesNotListIsRefusedBeforeAnythingChanges() throws IOException {
-        alias("a9");
+    void aRolloutOfAnAliasTheStackDoesNotListIsRefusedBeforeAnythingChangesWithEveryOtherLimitItBreaks() throws IOException {
+        alias("a10");
         WeightShifterHandler limited = new WeightShifterHandler(new WeightShifter(lambda, lambda,
                 new DynamoDbRolloutStore(DYNAMO.client(), "rollouts"), ledger, CachePurger.NONE, Clock.systemUTC()),
                 new ControllerMetrics(metricLines::add, Clock.systemUTC()), arn -> Optional.empty(),
-                DependencyFactory.targetAliases(Map.of("TARGET_ALIASES", "live,staging")));
-        String start = onAlias(Events.load("weight-shifter/start.json"), "a9").replace("rag-answer-live-v42", "a9-test");
+                DependencyFactory.stackLimits(Map.of("TARGET_ALIASES", "live,staging",
+                        "PROBE_SET_LOCATIONS", "s3://rag-canary-evidence-1a2b/probe-sets/")));
+        String start = onAlias(Events.load("weight-shifter/start.json"), "a10").replace("rag-answer-live-v42", "a10-test");
 
         for (String event : List.of(start, start.replace("\"action\": \"start\"", "\"action\": \"validate\""))) {
             assertThatThrownBy(() -> limited.handleRequest(new ByteArrayInputStream(event.getBytes(StandardCharsets.UTF_8)),
                     new ByteArrayOutputStream(), null))
                     .isInstanceOf(InvalidInputException.class)
-                    .hasMessageContaining("$.rollout.target.alias")
+                    .satisfies(e -> assertThat(((InvalidInputException) e).problems()).extracting(Problem::path)
+                            .containsExactly("$.rollout.target.alias", "$.rollout.probeSet"))
                     .hasMessageContaining("only the aliases [live, staging]");
         }
-        assertThat(ledger.entries("a9-test")).isEmpty();
-        assertThat(new DynamoDbRolloutStore(DYNAMO.client(), "rollouts").read("rag-answer", "a9")).isEmpty();
+        assertThat(ledger.entries("a10-test")).isEmpty();
+        assertThat(new DynamoDbRolloutStore(DYNAMO.client(), "rollouts").read("rag-answer", "a10")).isEmpty();
     }
 
     @Test
@@ -282,6 +287,48 @@ class WeightShifterHandlerTest {
     }
 
     @Test
+    void aStartWhoseCanaryIsNotReadyInARegionTakesNoLockWritesNoLedgerAndLeavesTheAlias() {
+        alias("a8");
+        lambda.configure("eu-west-1", "rag-answer", new VersionConfiguration("42", "Pending", "InProgress",
+                InMemoryLambdaAliases.ROLE, null));
+        String start = onAlias(Events.load("weight-shifter/start.json"), "a8").replace("rag-answer-live-v42",
+                "preflight-refused");
+
+        assertThatThrownBy(() -> run(start))
+                .as("not transient: the state machine's start task does not retry it, it refuses the rollout")
+                .isExactlyInstanceOf(PreflightFailedException.class)
+                .hasMessageContaining("$.target.canaryVersion: in eu-west-1, canary version 42: State is Pending,"
+                        + " expected Active")
+                .hasMessageContaining("LastUpdateStatus is InProgress, expected Successful");
+        assertThat(new DynamoDbRolloutStore(DYNAMO.client(), "rollouts").read("rag-answer", "a8")).as("no lock")
+                .isEmpty();
+        assertThat(ledger.entries("preflight-refused")).as("no ledger entry").isEmpty();
+        assertThat(lambda.read("eu-west-1", "rag-answer", "a8")).as("no alias change").extracting(AliasControl.AliasState::functionVersion, AliasControl.AliasState::additionalVersionWeights)
+                .containsExactly("41", Map.of());
+    }
+
+    @Test
+    void aProbeSetWhereTheProbeReplayMayNotReadIsRefusedAtValidationAndStart() throws IOException {
+        WeightShifterHandler deployed = new WeightShifterHandler(new WeightShifter(lambda, lambda,
+                new DynamoDbRolloutStore(DYNAMO.client(), "rollouts"), ledger, CachePurger.NONE, Clock.systemUTC()),
+                new ControllerMetrics(metricLines::add, Clock.systemUTC()), arn -> Optional.empty(),
+                DependencyFactory.stackLimits(Map.of("PROBE_SET_LOCATIONS", "s3://rag-canary-evidence-1a2b/probe-sets/")));
+        alias("a9");
+        String elsewhere = onAlias(Events.load("weight-shifter/start.json"), "a9");
+
+        for (String action : List.of("validate", "start")) {
+            assertThatThrownBy(() -> deployed.handle(Json.parse("in", elsewhere.replace("\"action\": \"start\"",
+                    "\"action\": \"" + action + "\"")), Instant.now()))
+                    .isInstanceOf(InvalidInputException.class)
+                    .hasMessageContaining("$.rollout.probeSet: s3://rag-canary-probes/gold/rag-answer.json is outside"
+                            + " what this stack lets the probe replay read (s3://rag-canary-evidence-1a2b/probe-sets/)");
+        }
+        assertThat(new DynamoDbRolloutStore(DYNAMO.client(), "rollouts").read("rag-answer", "a9")).isEmpty();
+        assertThat(deployed.handle(Json.parse("in", elsewhere.replace("s3://rag-canary-probes/gold/",
+                "s3://rag-canary-evidence-1a2b/probe-sets/")), Instant.now())).isNotNull();
+    }
+
+    @Test
     void badInputNamesEveryProblemAndChangesNothing() {
         String bad = """
                 {"action": "jump", "stage": "one",
@@ -307,7 +354,7 @@ class WeightShifterHandlerTest {
                 "LATE_RAISE_WINDOW_SECONDS", "45",
                 "RAG_CANARY_ENDPOINT_DYNAMODB", DYNAMO.dynalite().endpoint().toString(),
                 "RAG_CANARY_ENDPOINT_LAMBDA", "http://127.0.0.1:9")), new ControllerMetrics(metricLines::add, Clock.systemUTC()),
-                arn -> Optional.empty(), DependencyFactory.targetAliases(Map.of("TARGET_ALIASES", "live, a7")));
+                arn -> Optional.empty(), DependencyFactory.stackLimits(Map.of("TARGET_ALIASES", "live, a7")));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
 
         fromEnvironment.handleRequest(new ByteArrayInputStream(Events.load("weight-shifter/validate.json")

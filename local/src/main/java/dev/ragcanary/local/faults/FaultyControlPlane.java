@@ -3,6 +3,7 @@ package dev.ragcanary.local.faults;
 import dev.ragcanary.core.ports.AliasControl;
 import dev.ragcanary.core.traffic.FunctionVersions;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -53,12 +54,13 @@ final class FaultyControlPlane implements AliasControl, FunctionVersions {
         return next;
     }
 
+    /** Every version asked for is published and ready, with one execution role. */
     @Override
-    public boolean exists(String region, String functionName, String version) {
+    public Optional<VersionConfiguration> configuration(String region, String functionName, String version) {
         FaultInjector.Point point = faults.before(GET_FUNCTION_CONFIGURATION,
                 kind -> failure(kind, GET_FUNCTION_CONFIGURATION));
         faults.after(point, kind -> failure(kind, GET_FUNCTION_CONFIGURATION));
-        return true;
+        return Optional.of(VersionConfiguration.ready(version, "arn:aws:iam::123456789012:role/rag-answer", null));
     }
 
     /** The alias in every region now, read without passing a call point. */

@@ -19,6 +19,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 
 /**
@@ -29,6 +30,8 @@ import java.util.Random;
  * region's canary weight.
  */
 public final class SimulatedFleet implements AliasControl, FunctionVersions, MetricsSource {
+    /** The execution role both versions run with: the same, as a weighted alias requires. */
+    private static final String ROLE = "arn:aws:iam::123456789012:role/rag-answer";
     /** Raw warm-latency samples kept per variant and window; a uniform subsample beyond this (the judge's input size). */
     static final int MAX_LATENCY_SAMPLES = 20_000;
     private static final double Z95 = 1.6448536;
@@ -132,10 +135,12 @@ public final class SimulatedFleet implements AliasControl, FunctionVersions, Met
 
     // ---- FunctionVersions ----
 
+    /** The two versions of the scenario, published and ready in every region of the fleet. */
     @Override
-    public boolean exists(String region, String functionName, String version) {
-        return regions.contains(region)
+    public Optional<VersionConfiguration> configuration(String region, String functionName, String version) {
+        boolean published = regions.contains(region)
                 && (Scenario.CONTROL_VERSION.equals(version) || Scenario.CANARY_VERSION.equals(version));
+        return published ? Optional.of(VersionConfiguration.ready(version, ROLE, null)) : Optional.empty();
     }
 
     // ---- MetricsSource ----

@@ -44,7 +44,7 @@ class SafetyInvariantsTest {
         LedgerEntry last = ledger.get(ledger.size() - 1);
         return Optional.of(new RolloutState(ROLLOUT, "rag-answer", "live", "41", "42", "one", 0.0, epoch, status,
                 Map.of("us-east-1", 0.0, "eu-west-1", 0.0), List.of(), "x-user", "header", 24, "v42:", last.sequence(),
-                last.sequence(), "exec", last));
+                last.sequence(), "exec", last, Map.of(), Map.of()));
     }
 
     private static Verdict check(Map<String, AliasState> aliases, Optional<RolloutState> state, List<LedgerEntry> ledger) {

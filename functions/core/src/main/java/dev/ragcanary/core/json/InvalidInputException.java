@@ -8,7 +8,12 @@ public class InvalidInputException extends RuntimeException {
     private final List<Problem> problems;
 
     public InvalidInputException(String what, List<Problem> problems) {
-        super(what + " is invalid (" + problems.size() + " problem" + (problems.size() == 1 ? "" : "s") + "):\n"
+        this(problems, what + " is invalid");
+    }
+
+    /** @param headline what was refused, followed in the message by the number of problems and each problem */
+    protected InvalidInputException(List<Problem> problems, String headline) {
+        super(headline + " (" + problems.size() + " problem" + (problems.size() == 1 ? "" : "s") + "):\n"
                 + problems.stream().map(p -> "  - " + p).collect(Collectors.joining("\n")));
         this.problems = List.copyOf(problems);
     }

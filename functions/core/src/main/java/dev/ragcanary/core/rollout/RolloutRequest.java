@@ -2,6 +2,7 @@ package dev.ragcanary.core.rollout;
 
 import dev.ragcanary.core.rag.IndexFingerprint;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -27,13 +28,24 @@ public record RolloutRequest(
         long approvalTimeoutSeconds) {
 
     /**
-     * The function whose alias is shifted; control version is read from the alias at start.
+     * The function whose alias is shifted; the control version is read from the alias in each region at start.
      *
-     * @param functionName the bare function name, however the start input spelled it (name, partial or full ARN):
-     *                     the one identity the lock, state, assignments, router and metrics use
-     * @param account      the account an ARN (or {@code account}) named, or null: the stack's own account
+     * @param functionName   the bare function name, however the start input spelled it (name, partial or full ARN):
+     *                       the one identity the lock, state, assignments, router and metrics use
+     * @param account        the account an ARN (or {@code account}) named, or null: the stack's own account
+     * @param canaryVersion  the canary version in every region {@code canaryVersions} does not name
+     * @param canaryVersions region -> canary version where it differs (versions are numbered per region)
      */
-    public record Target(String functionName, String account, String alias, String canaryVersion) {
+    public record Target(String functionName, String account, String alias, String canaryVersion,
+                         Map<String, String> canaryVersions) {
+        public Target {
+            canaryVersions = canaryVersions == null ? Map.of() : Map.copyOf(canaryVersions);
+        }
+
+        /** The canary version published in {@code region}. */
+        public String canaryVersionIn(String region) {
+            return canaryVersions.getOrDefault(region, canaryVersion);
+        }
     }
 
     /**

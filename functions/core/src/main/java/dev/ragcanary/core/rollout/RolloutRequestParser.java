@@ -9,7 +9,9 @@ import dev.ragcanary.core.rag.IndexFingerprint;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -48,7 +50,8 @@ public final class RolloutRequestParser {
         List<Problem> problems = new ArrayList<>();
         JsonObject doc = JsonObject.of(root, "$", problems, TOP_FIELDS);
 
-        JsonObject targetObj = doc.object("target", true, Set.of("functionName", "account", "alias", "canaryVersion"));
+        JsonObject targetObj = doc.object("target", true, Set.of("functionName", "account", "alias", "canaryVersion",
+                "canaryVersions"));
         String[] arnRegion = new String[1];
         RolloutRequest.Target target = targetObj == null ? null : target(targetObj, arnRegion);
 
@@ -80,6 +83,11 @@ public final class RolloutRequestParser {
             }
         }
         duplicates(doc, "regions", regions);
+        if (target != null) {
+            target.canaryVersions().keySet().stream().filter(region -> !regions.contains(region)).forEach(region ->
+                    targetObj.problem("canaryVersions." + region, "names a region that is not one of the rollout's"
+                            + " regions " + regions));
+        }
         if (arnRegion[0] != null && !regions.isEmpty() && !regions.contains(arnRegion[0])) {
             doc.problem("target.functionName", "names a function in " + arnRegion[0] + ", which is not one of the"
                     + " rollout's regions " + regions);
@@ -166,19 +174,37 @@ public final class RolloutRequestParser {
         if (alias != null && !ALIAS.matcher(alias).matches()) {
             o.problem("alias", "expected an alias name (letters, digits, '-', '_'; not all digits) but was \"" + alias + "\"");
         }
-        String canaryVersion = null;
-        JsonNode raw = o.raw("canaryVersion");
-        if (raw != null && raw.isIntegralNumber()) {
-            canaryVersion = raw.asText();
-        } else {
-            canaryVersion = o.requiredText("canaryVersion");
+        String canaryVersion = version(o, "canaryVersion", o.raw("canaryVersion"));
+        Map<String, String> canaryVersions = new LinkedHashMap<>();
+        o.map("canaryVersions").forEach((region, raw) -> {
+            String field = "canaryVersions." + region;
+            if (!REGION.matcher(region).matches()) {
+                o.problem(field, "expected an AWS region such as eu-west-1 as the key but was \"" + region + "\"");
+            }
+            String version = version(o, field, raw);
+            if (version != null) {
+                canaryVersions.put(region, version);
+            }
+        });
+        return new RolloutRequest.Target(functionName, account, alias, canaryVersion, canaryVersions);
+    }
+
+    /** A published version number, given as a string or an integer; null (with a problem) for anything else. */
+    private static String version(JsonObject o, String field, JsonNode raw) {
+        if (raw == null || raw.isNull()) {
+            o.problem(field, "required text is missing");
+            return null;
         }
-        if ("$LATEST".equals(canaryVersion)) {
-            o.problem("canaryVersion", "must be a published version number; $LATEST changes under the rollout and cannot carry alias weight");
-        } else if (canaryVersion != null && !VERSION.matcher(canaryVersion).matches()) {
-            o.problem("canaryVersion", "expected a published version number such as \"42\" but was \"" + canaryVersion + "\"");
+        String version = raw.isIntegralNumber() || raw.isTextual() ? raw.asText() : null;
+        if ("$LATEST".equals(version)) {
+            o.problem(field, "must be a published version number; $LATEST changes under the rollout and cannot carry"
+                    + " alias weight");
+        } else if (version == null || !VERSION.matcher(version).matches()) {
+            o.problem(field, "expected a published version number such as \"42\" but was "
+                    + (version == null ? JsonObject.describe(raw) : "\"" + version + "\""));
+            return null;
         }
-        return new RolloutRequest.Target(functionName, account, alias, canaryVersion);
+        return version;
     }
 
     private static RolloutRequest.Sticky sticky(JsonObject o) {

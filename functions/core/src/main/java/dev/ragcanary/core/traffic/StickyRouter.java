@@ -114,7 +114,7 @@ public final class StickyRouter {
             }
             Variant variant = StickyBucket.isCanary(bucket, weight) ? Variant.CANARY : Variant.CONTROL;
             Assignment candidate = new Assignment(key, state.rolloutId(), state.epoch(), variant,
-                    state.qualifierOf(variant), weight, now.plus(Duration.ofHours(state.stickyHours())));
+                    state.qualifierOf(variant, region), weight, now.plus(Duration.ofHours(state.stickyHours())));
             AssignmentStore.Claim claim = assignments.claim(functionName, alias, candidate, now);
             RouteDecision.Reason reason = claim.written()
                     ? RouteDecision.Reason.NEWLY_ASSIGNED : RouteDecision.Reason.LOST_RACE;
@@ -159,6 +159,11 @@ public final class StickyRouter {
         return fallbacks.sum();
     }
 
+    /** The region this router runs in (its versions are that region's), or null outside AWS. */
+    public String region() {
+        return region;
+    }
+
     /**
      * The rollout state the last {@link #route} decided with (empty before the first). Never reads the store, so a
      * caller labelling the request it just routed sees the same state and adds no store read to the request.
@@ -185,8 +190,8 @@ public final class StickyRouter {
         if (state == null) {
             return new RouteDecision(variant, alias, reason, null, 0, key, bucket, warm, false, null, ignored);
         }
-        return new RouteDecision(variant, state.qualifierOf(variant), reason, state.rolloutId(), state.epoch(), key,
-                bucket, warm, mirror, mirror ? state.canaryVersion() : null, ignored);
+        return new RouteDecision(variant, state.qualifierOf(variant, region), reason, state.rolloutId(), state.epoch(),
+                key, bucket, warm, mirror, mirror ? state.qualifierOf(Variant.CANARY, region) : null, ignored);
     }
 
     private CachedState state() {

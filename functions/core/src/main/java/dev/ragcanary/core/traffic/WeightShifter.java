@@ -51,6 +51,7 @@ public final class WeightShifter {
     private static final int LOWERING_ATTEMPTS = 3;
 
     private final AliasControl aliases;
+    private final VersionPreflight preflight;
     private final FunctionVersions versions;
     private final RolloutStore store;
     private final CachePurger purger;
@@ -67,6 +68,7 @@ public final class WeightShifter {
     public WeightShifter(AliasControl aliases, FunctionVersions versions, RolloutStore store, Ledger ledger,
                          CachePurger purger, Clock clock, Duration lateRaiseWindow) {
         this.aliases = aliases;
+        this.preflight = new VersionPreflight(aliases, versions);
         this.versions = versions;
         this.store = store;
         this.purger = purger;
@@ -87,15 +89,15 @@ public final class WeightShifter {
 
     /**
      * Takes the alias lock for {@code executionArn} (the rollout machine execution that will drive the alias; recorded
-     * as the owner) and records the alias's current version as the control. Refuses when the alias already splits
-     * traffic, already points at the canary, or the canary version is missing in a listed region. Starting the same
+     * as the owner) and records the alias's current version in each region as that region's control. Refuses, before
+     * anything changes, when the alias or the versions in any listed region fail the {@link VersionPreflight} (naming
+     * every problem in a {@link PreflightFailedException}). Starting the same
      * rollout id again while it holds the lock changes nothing and returns the held state with its owner: a caller that
      * is not the owner joins the rollout (waits for the owner's outcome) instead of driving the alias a second time.
      */
     public RolloutState start(RolloutRequest plan, String executionArn, Step step) {
         String fn = plan.target().functionName();
         String alias = plan.target().alias();
-        String canary = plan.target().canaryVersion();
         Optional<RolloutState> existing = commits.read(plan);
         if (existing.isPresent() && existing.get().status().holdsLock()) {
             RolloutState held = existing.get();
@@ -109,29 +111,11 @@ public final class WeightShifter {
             throw new IllegalStateException("rollout " + plan.rolloutId() + " already finished on " + fn + ":" + alias
                     + "; start a new rollout with another rolloutId");
         }
-        String control = null;
-        for (String region : plan.regions()) {
-            AliasState current = aliases.read(region, fn, alias);
-            if (current.functionVersion().equals(canary)) {
-                throw new IllegalStateException("alias " + fn + ":" + alias + " in " + region
-                        + " already points at canary version " + canary + "; nothing to roll out");
-            }
-            if (current.additionalVersionWeights().values().stream().anyMatch(w -> w > 0)) {
-                throw new IllegalStateException("alias " + fn + ":" + alias + " in " + region + " already routes "
-                        + current.additionalVersionWeights() + " besides version " + current.functionVersion()
-                        + "; finish or roll back that split before starting a rollout");
-            }
-            if (!versions.exists(region, fn, canary)) {
-                throw new IllegalStateException("canary version " + canary + " of " + fn + " does not exist in "
-                        + region + "; publish it first");
-            }
-            if (control == null) {
-                control = current.functionVersion();
-            }
-        }
+        Map<String, String> controlVersions = preflight.controlVersions(plan);
         // The previous rollout's newest entry may still ride only in the item this start replaces.
         existing.ifPresent(commits::copyLastEntry);
-        RolloutState stored = store.acquire(RolloutState.initial(plan, control, executionArn, step, clock.instant()));
+        RolloutState stored = store.acquire(RolloutState.initial(plan, controlVersions, executionArn, step,
+                clock.instant()));
         commits.copyLastEntry(stored);
         return stored;
     }
@@ -152,7 +136,7 @@ public final class WeightShifter {
         RolloutState before = driving(plan, executionArn, "shift to stage " + stageName);
         Map<String, Double> regionWeights = regionWeights(plan.regions(), stage.weight());
         return raiseFenced(plan, before, step, () -> regionWeights.forEach((region, weight) ->
-                        raise(region, before, before.controlVersion(), canaryWeights(before, weight))),
+                        raise(region, before, before.controlVersionIn(region), canaryWeights(before, region, weight))),
                 current -> current.stage().equals(stageName) && sameWeight(current.weight(), stage.weight())
                         ? Optional.empty()
                         : Optional.of(new Change(current.withStage(stageName, stage.weight(), regionWeights),
@@ -174,7 +158,7 @@ public final class WeightShifter {
         RolloutState before = driving(plan, executionArn, "promotion");
         Map<String, Double> full = regionWeights(plan.regions(), 1.0);
         return raiseFenced(plan, before, step,
-                () -> plan.regions().forEach(region -> raise(region, before, before.canaryVersion(), Map.of())),
+                () -> plan.regions().forEach(region -> raise(region, before, before.canaryVersionIn(region), Map.of())),
                 current -> Optional.of(new Change(current.withStage("full", 1.0, full)
                         .withStatus(RolloutStatus.PROMOTED, current.epoch()), Type.PROMOTED,
                         "alias points at version " + current.canaryVersion(), null)));
@@ -240,7 +224,7 @@ public final class WeightShifter {
             return reverted;
         }
         Map<String, RuntimeException> failed = inEveryRegion(plan, region -> lower(region, reverted.functionName(),
-                reverted.alias(), reverted.controlVersion(), Map.of()));
+                reverted.alias(), reverted.controlVersionIn(region), Map.of()));
         if (!failed.isEmpty()) {
             throw new LockKeptException(recordLockKept(plan, "the revert could not set the alias in "
                     + failed.keySet() + ": " + failed.values().iterator().next().getMessage() + "; run the revert again",
@@ -266,13 +250,15 @@ public final class WeightShifter {
                     + found.controlVersion() + " as a new canary instead");
         }
         List<String> problems = plan.regions().stream().flatMap(region -> {
-            if (!versions.exists(region, found.functionName(), found.controlVersion())) {
-                return Stream.of(region + ": version " + found.controlVersion() + " no longer exists");
+            String previous = found.controlVersionIn(region);
+            if (versions.configuration(region, found.functionName(), previous).isEmpty()) {
+                return Stream.of(region + ": version " + previous + " no longer exists");
             }
+            String promoted = found.canaryVersionIn(region);
             AliasState alias = aliases.read(region, found.functionName(), found.alias());
-            return matches(alias, found.canaryVersion(), Map.of()) ? Stream.<String>empty()
+            return matches(alias, promoted, Map.of()) ? Stream.<String>empty()
                     : Stream.of(region + ": the alias routes " + describe(alias.functionVersion(),
-                    alias.additionalVersionWeights()) + ", not the promoted version " + found.canaryVersion() + " alone");
+                    alias.additionalVersionWeights()) + ", not the promoted version " + promoted + " alone");
         }).toList();
         if (!problems.isEmpty() || last.type() != Type.RELEASED) {
             throw new RevertRefusedException("rollout " + plan.rolloutId() + " cannot be reverted: "
@@ -325,7 +311,7 @@ public final class WeightShifter {
         }
         RolloutState rolledBack = current;
         Map<String, RuntimeException> failed = inEveryRegion(plan, region -> lower(region, rolledBack.functionName(),
-                rolledBack.alias(), rolledBack.controlVersion(), Map.of()));
+                rolledBack.alias(), rolledBack.controlVersionIn(region), Map.of()));
         if (!failed.isEmpty()) {
             String where = failed.keySet() + ": " + failed.values().iterator().next().getMessage();
             IllegalStateException error = new IllegalStateException("rollback of " + plan.rolloutId()
@@ -490,9 +476,10 @@ public final class WeightShifter {
         boolean promoted = state.status() == RolloutStatus.PROMOTED;
         return plan.regions().stream().flatMap(region -> {
             AliasState alias = aliases.read(region, state.functionName(), state.alias());
+            String canary = state.canaryVersionIn(region);
             boolean settled = promoted
-                    ? matches(alias, state.canaryVersion(), Map.of())
-                    : !alias.functionVersion().equals(state.canaryVersion()) && alias.weightOf(state.canaryVersion()) == 0;
+                    ? matches(alias, canary, Map.of())
+                    : !alias.functionVersion().equals(canary) && alias.weightOf(canary) == 0;
             return settled ? Stream.<String>empty() : Stream.of(region + " routes "
                     + describe(alias.functionVersion(), alias.additionalVersionWeights()));
         }).toList();
@@ -548,11 +535,12 @@ public final class WeightShifter {
     /** Takes the rollout's canary out of the region's alias, leaving whatever else the alias routes. */
     private void takeCanaryOut(String region, RolloutState state) {
         AliasState alias = aliases.read(region, state.functionName(), state.alias());
-        if (alias.functionVersion().equals(state.canaryVersion())) {
-            lower(region, state.functionName(), state.alias(), state.controlVersion(), Map.of());
-        } else if (alias.weightOf(state.canaryVersion()) > 0) {
+        String canary = state.canaryVersionIn(region);
+        if (alias.functionVersion().equals(canary)) {
+            lower(region, state.functionName(), state.alias(), state.controlVersionIn(region), Map.of());
+        } else if (alias.weightOf(canary) > 0) {
             Map<String, Double> others = new LinkedHashMap<>(alias.additionalVersionWeights());
-            others.remove(state.canaryVersion());
+            others.remove(canary);
             lower(region, state.functionName(), state.alias(), alias.functionVersion(), others);
         }
     }
@@ -572,10 +560,9 @@ public final class WeightShifter {
     }
 
     private void clearStrayCanaryWeight(RolloutRequest plan) {
-        String canary = plan.target().canaryVersion();
         for (String region : plan.regions()) {
             AliasState current = aliases.read(region, plan.target().functionName(), plan.target().alias());
-            if (current.weightOf(canary) > 0) {
+            if (current.weightOf(plan.target().canaryVersionIn(region)) > 0) {
                 lower(region, plan.target().functionName(), plan.target().alias(), current.functionVersion(), Map.of());
             }
         }
@@ -585,7 +572,8 @@ public final class WeightShifter {
         return new RolloutState(plan.rolloutId(), plan.target().functionName(), plan.target().alias(), null,
                 plan.target().canaryVersion(), RolloutState.START_STAGE, 0.0, 0, RolloutStatus.RELEASED,
                 regionWeights(plan.regions(), 0.0), plan.trustedTenants(), plan.sticky().keyAttribute(),
-                plan.sticky().source(), plan.sticky().hours(), plan.cachePrefixes().canary(), 0, 0, null, null);
+                plan.sticky().source(), plan.sticky().hours(), plan.cachePrefixes().canary(), 0, 0, null, null, Map.of(),
+                Map.of());
     }
 
     static Map<String, Double> regionWeights(List<String> regions, double weight) {
@@ -597,8 +585,8 @@ public final class WeightShifter {
         return out;
     }
 
-    private static Map<String, Double> canaryWeights(RolloutState state, double weight) {
-        return weight > 0 ? Map.of(state.canaryVersion(), weight) : Map.of();
+    private static Map<String, Double> canaryWeights(RolloutState state, String region, double weight) {
+        return weight > 0 ? Map.of(state.canaryVersionIn(region), weight) : Map.of();
     }
 
     /**

@@ -8,6 +8,7 @@ import dev.ragcanary.core.json.InvalidInputException;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.json.Problem;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class RolloutRequestParserTest {
@@ -17,7 +18,7 @@ class RolloutRequestParserTest {
         RolloutRequest plan = RolloutRequestParser.parse(RepoFiles.read("events/start-rollout.json"));
 
         assertThat(plan.rolloutId()).isEqualTo("rag-answer-live-v42");
-        assertThat(plan.target()).isEqualTo(new RolloutRequest.Target("rag-answer", null, "live", "42"));
+        assertThat(plan.target()).isEqualTo(new RolloutRequest.Target("rag-answer", null, "live", "42", Map.of()));
         assertThat(plan.sticky()).isEqualTo(new RolloutRequest.Sticky("x-tenant-id", "header", 24));
         assertThat(plan.trustedTenants()).containsExactly("acme-internal", "qa-tenant");
         assertThat(plan.regions()).containsExactly("us-east-1", "eu-west-1");
@@ -85,6 +86,29 @@ class RolloutRequestParserTest {
         assertThat(plan.thresholds().coverageMin()).isEqualTo(0.70);
         assertThat(plan.target().canaryVersion()).isEqualTo("7");
         assertThat(plan.rolloutId()).isEqualTo("rag-answer-live-v7");
+    }
+
+    @Test
+    void canaryVersionsMapsTheCanaryPerRegionAndCanaryVersionCoversTheRest() {
+        RolloutRequest plan = RolloutRequestParser.parse(RepoFiles.read(
+                "functions/core/src/test/resources/start-inputs/valid/per-region-versions.json"));
+
+        assertThat(plan.regions()).map(plan.target()::canaryVersionIn).containsExactly("42", "17", "9");
+        assertThat(plan.rolloutId()).isEqualTo("rag-answer-live-v42");
+        assertThat(RolloutRequestParser.parse(Json.compact(plan))).isEqualTo(plan);
+    }
+
+    @Test
+    void aCanaryVersionForAnotherRegionOrNoPublishedVersionIsRefused() {
+        assertThat(problemsOf("schema-canary-versions-wrong.json")).extracting(Problem::toString).containsExactlyInAnyOrder(
+                "$.target.canaryVersions.eu-west-1: must be a published version number; $LATEST changes under the"
+                        + " rollout and cannot carry alias weight",
+                "$.target.canaryVersions.Europe: expected an AWS region such as eu-west-1 as the key but was \"Europe\"",
+                "$.target.canaryVersions.Europe: names a region that is not one of the rollout's regions"
+                        + " [us-east-1, eu-west-1]");
+        assertThat(problemsOf("semantic-canary-version-for-an-unlisted-region.json")).extracting(Problem::toString)
+                .containsExactly("$.target.canaryVersions.ap-south-1: names a region that is not one of the rollout's"
+                        + " regions [us-east-1, eu-west-1]");
     }
 
     @Test

@@ -21,6 +21,20 @@ final class Plans {
                 """);
     }
 
+    /** {@link #twoRegions()} with the canary published as version 17 in eu-west-1. */
+    static RolloutRequest perRegionVersions() {
+        return RolloutRequestParser.parse("""
+                {"rolloutId": "rag-answer-live-v42",
+                 "target": {"functionName": "rag-answer", "alias": "live", "canaryVersion": "42",
+                            "canaryVersions": {"eu-west-1": "17"}},
+                 "sticky": {"keyAttribute": "x-tenant-id", "source": "header", "hours": 24},
+                 "expectedIndex": {"INDEX_HASH": "0x9a77", "metric": "cosine", "analyzer": "bilstem"},
+                 "cachePrefixes": {"control": "v1:", "canary": "v2-cnr:"},
+                 "probeSet": "s3://rag-canary-probes/gold/rag-answer.json",
+                 "regions": ["us-east-1", "eu-west-1"]}
+                """);
+    }
+
     static RolloutRequest other() {
         return RolloutRequestParser.parse("""
                 {"rolloutId": "rag-answer-live-v43",

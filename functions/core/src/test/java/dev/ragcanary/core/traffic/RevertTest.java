@@ -10,10 +10,8 @@ import dev.ragcanary.core.traffic.WeightShifter.RevertRefusedException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -26,13 +24,14 @@ class RevertTest {
     private final FakeAliasControl aliases = new FakeAliasControl()
             .alias("us-east-1", "41", Map.of())
             .alias("eu-west-1", "41", Map.of());
-    private final Set<String> published = new HashSet<>(Set.of("41", "42"));
+    private final FakeFunctionVersions published = new FakeFunctionVersions()
+            .publish("us-east-1", "41", "42").publish("eu-west-1", "41", "42");
     private final InMemoryRolloutStore store = new InMemoryRolloutStore();
     private final InMemoryLedger ledger = new InMemoryLedger();
     private final List<String> purged = new ArrayList<>();
     private final StickyRouterTest.MutableClock clock =
             new StickyRouterTest.MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
-    private final WeightShifter shifter = new WeightShifter(aliases, (region, fn, v) -> published.contains(v), store,
+    private final WeightShifter shifter = new WeightShifter(aliases, published, store,
             ledger, (prefix, resumeAfter, deadline) -> {
                 purged.add(prefix);
                 return new PurgePage(1, null);
@@ -95,11 +94,11 @@ class RevertTest {
     void refusedWithNothingChangedWhenThePreviousVersionIsGoneOrAnAliasMovedOrThePromotionIsTooOld() {
         List<LedgerEntry> before = ledger.entries(plan.rolloutId());
 
-        published.remove("41");
+        published.remove("us-east-1", "41").remove("eu-west-1", "41");
         assertThatThrownBy(() -> shifter.revert(plan, "r", WINDOW, step())).isInstanceOf(RevertRefusedException.class)
                 .hasMessageContaining("us-east-1: version 41 no longer exists")
                 .hasMessageContaining("eu-west-1: version 41 no longer exists");
-        published.add("41");
+        published.publish("us-east-1", "41").publish("eu-west-1", "41");
 
         aliases.alias("eu-west-1", "42", Map.of("43", 0.1));
         assertThatThrownBy(() -> shifter.revert(plan, "r", WINDOW, step()))
@@ -118,7 +117,7 @@ class RevertTest {
     @Test
     void refusedWhenAnotherRolloutHasTakenTheAliasSince() {
         RolloutRequest next = Plans.other();
-        published.add("43");
+        published.publish("us-east-1", "43").publish("eu-west-1", "43");
         shifter.start(next, "arn:aws:states:us-east-1:123456789012:execution:rag-canary-rollout:v43", step());
 
         assertThatThrownBy(() -> shifter.revert(plan, "r", WINDOW, step())).hasMessageContaining(next.rolloutId());

@@ -30,7 +30,8 @@ class StaleCachePurgeTest {
     private int steps;
 
     private WeightShifter shifter(CachePurger purger) {
-        return new WeightShifter(aliases, (region, fn, v) -> true, store, ledger, purger,
+        return new WeightShifter(aliases, new FakeFunctionVersions().publish("us-east-1", "41", "42")
+                .publish("eu-west-1", "41", "42"), store, ledger, purger,
                 Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC));
     }
 

@@ -38,7 +38,8 @@ class StickyRouterTest {
     private void activeKeyedByBodyField(String field) {
         RolloutState state = Plans.initialState(Plans.twoRegions(), "41");
         rollouts.put(new RolloutState(state.rolloutId(), state.functionName(), state.alias(), "41", "42", "five", 0.05,
-                1, RolloutStatus.ACTIVE, Map.of(), state.trustedTenants(), field, "body", 24, "v2-cnr:", 1, 1, null, null));
+                1, RolloutStatus.ACTIVE, Map.of(), state.trustedTenants(), field, "body", 24, "v2-cnr:", 1, 1, null, null,
+                Map.of(), Map.of()));
     }
 
     private static RouteRequest headers(String... pairs) {
@@ -74,6 +75,24 @@ class StickyRouterTest {
         assertThat(decision.variant()).isEqualTo(Variant.ALIAS);
         assertThat(decision.qualifier()).isEqualTo("live");
         assertThat(decision.reason()).isEqualTo(Reason.NO_ACTIVE_ROLLOUT);
+    }
+
+    @Test
+    void aRouterInvokesTheVersionsOfItsOwnRegion() {
+        Map<String, String> controls = new java.util.LinkedHashMap<>();
+        controls.put("us-east-1", "41");
+        controls.put("eu-west-1", "15");
+        rollouts.put(RolloutState.initial(Plans.perRegionVersions(), controls, null, Step.first("start"), clock.instant())
+                .withStage("ten", 0.10, Map.of("us-east-1", 0.10, "eu-west-1", 0.10)));
+        StickyRouter inEurope = new StickyRouter(new StickyRouter.Settings("rag-answer", "live", "eu-west-1",
+                Duration.ofSeconds(5), 0.10), rollouts, assignments, clock, () -> nextRandom);
+
+        RouteDecision canary = inEurope.route(headers("x-tenant-id", tenant(true, 0.10)));
+        RouteDecision control = inEurope.route(headers("x-tenant-id", tenant(false, 0.10)));
+
+        assertThat(canary.variant()).isEqualTo(Variant.CANARY);
+        assertThat(canary.qualifier()).isEqualTo("17");
+        assertThat(control.qualifier()).isEqualTo("15");
     }
 
     @Test

@@ -10,10 +10,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
@@ -27,10 +25,11 @@ class WeightShifterRacesTest {
     private final FakeAliasControl aliases = new FakeAliasControl()
             .alias("us-east-1", "41", Map.of())
             .alias("eu-west-1", "41", Map.of());
-    private final Set<String> published = new HashSet<>(Set.of("41", "42", "43"));
+    private final FakeFunctionVersions published = new FakeFunctionVersions()
+            .publish("us-east-1", "41", "42", "43").publish("eu-west-1", "41", "42", "43");
     private final InMemoryRolloutStore store = new InMemoryRolloutStore();
     private final InMemoryLedger ledger = new InMemoryLedger();
-    private final WeightShifter shifter = new WeightShifter(aliases, (region, fn, v) -> published.contains(v), store,
+    private final WeightShifter shifter = new WeightShifter(aliases, published, store,
             ledger, CachePurger.NONE, Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC));
 
     private static final Instant PURGE_DEADLINE = Instant.parse("2026-01-01T00:00:20Z");
@@ -174,7 +173,7 @@ class WeightShifterRacesTest {
     @Test
     void theLockIsReleasedOnlyOnceNoShiftThatReadTheRolloutActiveCanStillRunAndAfterTakingBackWhatOneRaised() {
         StickyRouterTest.MutableClock clock = new StickyRouterTest.MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
-        WeightShifter guarded = new WeightShifter(aliases, (region, fn, v) -> true, store, ledger, CachePurger.NONE, clock,
+        WeightShifter guarded = new WeightShifter(aliases, published, store, ledger, CachePurger.NONE, clock,
                 Duration.ofSeconds(45));
         guarded.start(plan, OWNER, step());
         guarded.shift(plan, "ten", OWNER, step());

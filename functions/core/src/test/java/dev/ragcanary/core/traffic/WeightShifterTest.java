@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ragcanary.core.ports.AliasControl;
 import dev.ragcanary.core.rollout.RolloutRequest;
+import dev.ragcanary.core.traffic.FunctionVersions.VersionConfiguration;
 import dev.ragcanary.core.traffic.LedgerEntry.Type;
 import java.time.Clock;
 import java.time.Instant;
@@ -12,7 +13,6 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class WeightShifterTest {
@@ -24,11 +24,12 @@ class WeightShifterTest {
     private final FakeAliasControl aliases = new FakeAliasControl()
             .alias("us-east-1", "41", Map.of())
             .alias("eu-west-1", "41", Map.of());
-    private final Set<String> publishedVersions = new java.util.HashSet<>(Set.of("41", "42", "43"));
+    private final FakeFunctionVersions versions = new FakeFunctionVersions()
+            .publish("us-east-1", "41", "42", "43").publish("eu-west-1", "41", "42", "43");
     private final InMemoryRolloutStore store = new InMemoryRolloutStore();
     private final InMemoryLedger ledger = new InMemoryLedger();
     private final List<String> purged = new ArrayList<>();
-    private final WeightShifter shifter = new WeightShifter(aliases, (region, fn, v) -> publishedVersions.contains(v),
+    private final WeightShifter shifter = new WeightShifter(aliases, versions,
             store, ledger, (prefix, resumeAfter, deadline) -> {
                 purged.add(prefix);
                 return new CachePurger.PurgePage(3, null);
@@ -144,11 +145,99 @@ class WeightShifterTest {
 
     @Test
     void startIsRefusedWhenTheCanaryVersionIsMissing() {
-        publishedVersions.remove("42");
+        versions.remove("us-east-1", "42");
 
         assertThatThrownBy(() -> shifter.start(plan, OWNER, step()))
-                .hasMessageContaining("canary version 42 of rag-answer does not exist in us-east-1");
+                .isInstanceOf(PreflightFailedException.class)
+                .hasMessageContaining("$.target.canaryVersion: in us-east-1, canary version 42: not found");
         assertThat(store.read("rag-answer", "live")).isEmpty();
+    }
+
+    @Test
+    void aFailedPreflightNamesEveryProblemInEveryRegionAndChangesNothing() {
+        versions.configure("us-east-1", new VersionConfiguration("42", "Pending", "InProgress",
+                FakeFunctionVersions.ROLE, null));
+        versions.configure("eu-west-1", VersionConfiguration.ready("42", "arn:aws:iam::123456789012:role/other",
+                "arn:aws:sqs:eu-west-1:123456789012:rag-answer-dlq"));
+        versions.configure("eu-west-1", new VersionConfiguration("41", "Inactive", "Successful",
+                FakeFunctionVersions.ROLE, null));
+
+        assertThatThrownBy(() -> shifter.start(plan, OWNER, step()))
+                .isInstanceOf(PreflightFailedException.class)
+                .hasMessageStartingWith("rollout rag-answer-live-v42 cannot start: nothing was changed")
+                .satisfies(e -> assertThat(((PreflightFailedException) e).problems()).extracting(Object::toString)
+                        .containsExactly(
+                                "$.target.canaryVersion: in us-east-1, canary version 42: State is Pending, expected"
+                                        + " Active (Lambda invokes a version only while it is Active)",
+                                "$.target.canaryVersion: in us-east-1, canary version 42: LastUpdateStatus is"
+                                        + " InProgress, expected Successful",
+                                "$.target.alias: in eu-west-1, control version 41 (live points at it): State is"
+                                        + " Inactive, expected Active (Lambda invokes a version only while it is"
+                                        + " Active)",
+                                "$.target.canaryVersion: in eu-west-1, canary version 42: Role is"
+                                        + " arn:aws:iam::123456789012:role/other, expected " + FakeFunctionVersions.ROLE
+                                        + " as on control version 41 (a weighted alias needs the same execution role"
+                                        + " on both versions)",
+                                "$.target.canaryVersion: in eu-west-1, canary version 42: DeadLetterConfig.TargetArn"
+                                        + " is arn:aws:sqs:eu-west-1:123456789012:rag-answer-dlq, expected none as on"
+                                        + " control version 41 (a weighted alias needs the same dead-letter queue on"
+                                        + " both versions, or none on either)"));
+        assertThat(store.read("rag-answer", "live")).as("no lock").isEmpty();
+        assertThat(ledger.entries(plan.rolloutId())).as("no ledger entry").isEmpty();
+        assertThat(aliases.updates).as("no alias change").isEmpty();
+    }
+
+    @Test
+    void anAliasOnLatestIsRefusedBecauseAWeightedAliasNeedsTwoPublishedVersions() {
+        aliases.alias("us-east-1", "$LATEST", Map.of());
+        versions.configure("us-east-1", VersionConfiguration.ready("$LATEST", FakeFunctionVersions.ROLE, null));
+
+        assertThatThrownBy(() -> shifter.start(plan, OWNER, step()))
+                .isInstanceOf(PreflightFailedException.class)
+                .hasMessageContaining("$.target.alias: in us-east-1, control version $LATEST (live points at it):"
+                        + " Version is $LATEST, expected a published version");
+        assertThat(store.read("rag-answer", "live")).isEmpty();
+    }
+
+    @Test
+    void eachRegionRunsItsOwnCanaryAndControlVersionsFromStartToRollback() {
+        RolloutRequest perRegion = Plans.perRegionVersions();
+        aliases.alias("eu-west-1", "15", Map.of());
+        versions.publish("eu-west-1", "15", "17");
+
+        RolloutState started = shifter.start(perRegion, OWNER, step());
+        assertThat(started.controlVersions()).containsExactly(Map.entry("us-east-1", "41"), Map.entry("eu-west-1", "15"));
+        assertThat(started.canaryVersions()).containsExactly(Map.entry("us-east-1", "42"), Map.entry("eu-west-1", "17"));
+
+        shifter.shift(perRegion, "ten", OWNER, step());
+        assertThat(aliases.in("us-east-1")).extracting(AliasControl.AliasState::functionVersion,
+                AliasControl.AliasState::additionalVersionWeights).containsExactly("41", Map.of("42", 0.10));
+        assertThat(aliases.in("eu-west-1")).extracting(AliasControl.AliasState::functionVersion,
+                AliasControl.AliasState::additionalVersionWeights).containsExactly("15", Map.of("17", 0.10));
+
+        // A late promotion raised eu-west-1 to its canary: the rollback takes it back to that region's control.
+        aliases.alias("eu-west-1", "17", Map.of());
+        shifter.rollback(perRegion, "gate said ROLLBACK", step());
+        assertThat(aliases.in("us-east-1")).extracting(AliasControl.AliasState::functionVersion,
+                AliasControl.AliasState::additionalVersionWeights).containsExactly("41", Map.of());
+        assertThat(aliases.in("eu-west-1")).extracting(AliasControl.AliasState::functionVersion,
+                AliasControl.AliasState::additionalVersionWeights).containsExactly("15", Map.of());
+        assertThat(shifter.release(perRegion, "after rollback", step()).status()).isEqualTo(RolloutStatus.RELEASED);
+    }
+
+    @Test
+    void aPromotionPointsEachRegionAtItsOwnCanary() {
+        RolloutRequest perRegion = Plans.perRegionVersions();
+        aliases.alias("eu-west-1", "15", Map.of());
+        versions.publish("eu-west-1", "15", "17");
+        shifter.start(perRegion, OWNER, step());
+        shifter.shift(perRegion, "fifty", OWNER, step());
+
+        shifter.promote(perRegion, OWNER, step());
+
+        assertThat(aliases.in("us-east-1").functionVersion()).isEqualTo("42");
+        assertThat(aliases.in("eu-west-1").functionVersion()).isEqualTo("17");
+        assertThat(shifter.release(perRegion, "promoted", step()).status()).isEqualTo(RolloutStatus.RELEASED);
     }
 
     @Test
