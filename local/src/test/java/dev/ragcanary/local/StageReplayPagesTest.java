@@ -2,27 +2,27 @@ package dev.ragcanary.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.amazonaws.services.lambda.runtime.ClientContext;
-import com.amazonaws.services.lambda.runtime.CognitoIdentity;
 import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.LambdaLogger;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ragcanary.core.evidence.LocalFolderEvidenceStore;
 import dev.ragcanary.core.json.Json;
-import dev.ragcanary.core.ports.Embedder;
 import dev.ragcanary.core.ports.ProbeTarget;
 import dev.ragcanary.core.probe.ProbeSetParser;
 import dev.ragcanary.core.probe.ReplayBudget;
 import dev.ragcanary.core.probe.ReplayOptions;
+import dev.ragcanary.embeddings.MiniLmEmbedder;
 import dev.ragcanary.replay.ProbeReplayHandler;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -44,6 +44,7 @@ class StageReplayPagesTest {
     /** The gold probe set: 52 questions × 3 paraphrases × 2 seeds × 2 variants. */
     private static final int PLANNED = 52 * 12;
     private static final String KEY = "rollouts/rag-answer-live-v42/probes/five/20260301T101530.000Z.json";
+    private static final MiniLmEmbedder EMBEDDER = new MiniLmEmbedder();
     private static LocalRunner runner;
 
     @TempDir
@@ -118,18 +119,18 @@ class StageReplayPagesTest {
     /** The real handler; each invocation starts with time for {@code callsPerPage} calls beyond the reserve. */
     private RequestStreamHandler pagedReplay(int callsPerPage) {
         ProbeReplayHandler replay = new ProbeReplayHandler(new ProbeReplayHandler.Dependencies(
-                functionName -> this::answerFromTheTargetSection, new WordsEmbedder(),
+                functionName -> this::answerFromTheTargetSection, EMBEDDER,
                 new LocalFolderEvidenceStore(evidenceDir), location -> ProbeSetParser.parse(gold()), ONE_AT_A_TIME,
                 Clock.fixed(Instant.parse("2026-03-01T10:15:30Z"), ZoneOffset.UTC)));
         return (in, out, context) -> {
             byte[] payload = in.readAllBytes();
             replayInputs.add(Json.parse("replay input", new String(payload, StandardCharsets.UTF_8)));
             remainingMs.set(ReplayBudget.reserve(ONE_AT_A_TIME).toMillis() + callsPerPage * 1000L);
-            replay.handleRequest(new java.io.ByteArrayInputStream(payload), out, new RemainingTime(context, remainingMs));
+            replay.handleRequest(new ByteArrayInputStream(payload), out, withRemainingTime(context, remainingMs));
         };
     }
 
-    private ProbeTarget.Invocation answerFromTheTargetSection(String version, JsonNode payload, java.time.Duration timeout) {
+    private ProbeTarget.Invocation answerFromTheTargetSection(String version, JsonNode payload, Duration timeout) {
         remainingMs.addAndGet(-1000);
         ObjectNode response = Json.MAPPER.createObjectNode().put("answer", payload.get("question").asText());
         response.putArray("retrieved").addObject().put("sectionId", "s-" + payload.get("probeId").asText())
@@ -166,80 +167,10 @@ class StageReplayPagesTest {
         }
     }
 
-    /** Bag of words hashed into 64 dimensions: fast, and the same text always gives the same vector. */
-    private static final class WordsEmbedder implements Embedder {
-        @Override
-        public String modelId() {
-            return "words-64";
-        }
-
-        @Override
-        public float[] embed(String text) {
-            float[] v = new float[64];
-            for (String w : text.toLowerCase().split("[^a-z0-9]+")) {
-                if (!w.isEmpty()) {
-                    v[Math.floorMod(w.hashCode(), 64)] += 1;
-                }
-            }
-            return v;
-        }
-    }
-
-    /** The local endpoint's context with the invocation's remaining time taken from a fake clock. */
-    private record RemainingTime(Context local, AtomicLong remainingMs) implements Context {
-        @Override
-        public int getRemainingTimeInMillis() {
-            return (int) remainingMs.get();
-        }
-
-        @Override
-        public String getAwsRequestId() {
-            return local.getAwsRequestId();
-        }
-
-        @Override
-        public String getLogGroupName() {
-            return local.getLogGroupName();
-        }
-
-        @Override
-        public String getLogStreamName() {
-            return local.getLogStreamName();
-        }
-
-        @Override
-        public String getFunctionName() {
-            return local.getFunctionName();
-        }
-
-        @Override
-        public String getFunctionVersion() {
-            return local.getFunctionVersion();
-        }
-
-        @Override
-        public String getInvokedFunctionArn() {
-            return local.getInvokedFunctionArn();
-        }
-
-        @Override
-        public CognitoIdentity getIdentity() {
-            return local.getIdentity();
-        }
-
-        @Override
-        public ClientContext getClientContext() {
-            return local.getClientContext();
-        }
-
-        @Override
-        public int getMemoryLimitInMB() {
-            return local.getMemoryLimitInMB();
-        }
-
-        @Override
-        public LambdaLogger getLogger() {
-            return local.getLogger();
-        }
+    /** The local endpoint's context, with the invocation's remaining time read from the fake clock. */
+    private static Context withRemainingTime(Context local, AtomicLong remainingMs) {
+        return (Context) Proxy.newProxyInstance(Context.class.getClassLoader(), new Class<?>[] {Context.class},
+                (proxy, method, args) -> method.getName().equals("getRemainingTimeInMillis")
+                        ? (Object) (int) remainingMs.get() : method.invoke(local, args));
     }
 }

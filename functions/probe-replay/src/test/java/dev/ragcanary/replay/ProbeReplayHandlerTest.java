@@ -3,10 +3,7 @@ package dev.ragcanary.replay;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.amazonaws.services.lambda.runtime.ClientContext;
-import com.amazonaws.services.lambda.runtime.CognitoIdentity;
 import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.LambdaLogger;
 import dev.ragcanary.core.evidence.LocalFolderEvidenceStore;
 import dev.ragcanary.core.gate.ProbeSummary;
 import dev.ragcanary.core.json.InvalidInputException;
@@ -25,6 +22,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,6 +46,7 @@ class ProbeReplayHandlerTest {
     @TempDir
     Path evidenceDir;
 
+    private static final long FIFTEEN_MINUTES = 900_000;
     private static final ReplayOptions OPTIONS = ReplayOptions.DEFAULTS.withConcurrency(4);
     private static final SampleRagTarget TARGET = new SampleRagTarget(Map.of(
             "41", new SampleRag(SampleRagConfig.DEFAULTS),
@@ -56,7 +55,7 @@ class ProbeReplayHandlerTest {
     private final List<String> functionsTargeted = new ArrayList<>();
     private final List<String> probeSetsLoaded = new ArrayList<>();
     /** The invocation's remaining time; each call to the target takes a second of it. */
-    private final AtomicLong remainingMs = new AtomicLong(InvocationTime.FIFTEEN_MINUTES);
+    private final AtomicLong remainingMs = new AtomicLong(FIFTEEN_MINUTES);
     private final AtomicInteger targetCalls = new AtomicInteger();
 
     private ProbeReplayHandler handler() {
@@ -87,7 +86,7 @@ class ProbeReplayHandlerTest {
     private String invoke(String event) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (InputStream in = Files.newInputStream(EVENTS.resolve(event))) {
-            handler().handleRequest(in, out, new InvocationTime(remainingMs::get));
+            handler().handleRequest(in, out, remainingTime(remainingMs::get));
         }
         return out.toString(StandardCharsets.UTF_8);
     }
@@ -134,7 +133,7 @@ class ProbeReplayHandlerTest {
                 + "\"rollout\": {\"target\": {\"functionName\": \"rag-answer\"}}}").getBytes(StandardCharsets.UTF_8);
 
         assertThatThrownBy(() -> handler().handleRequest(new java.io.ByteArrayInputStream(input), new ByteArrayOutputStream(),
-                new InvocationTime(remainingMs::get)))
+                remainingTime(remainingMs::get)))
                 .isInstanceOf(InvalidInputException.class)
                 .extracting(e -> ((InvalidInputException) e).problems().stream().map(Problem::path).toList()).asList()
                 .contains("$.rollout.target.alias", "$.rollout.regions");
@@ -157,7 +156,7 @@ class ProbeReplayHandlerTest {
         assertThat(remainingMs.get()).isGreaterThan(reserve - 4_000);
         assertThat(first.summary().incomplete().reason()).startsWith("page 1 ran out of time (");
 
-        remainingMs.set(InvocationTime.FIFTEEN_MINUTES);
+        remainingMs.set(FIFTEEN_MINUTES);
         String output = invoke("stage-five-page-2.json");
         ProbeReplayHandler.Page second = Json.MAPPER.readValue(output, ProbeReplayHandler.Page.class);
 
@@ -179,13 +178,13 @@ class ProbeReplayHandlerTest {
                 .getBytes(StandardCharsets.UTF_8);
 
         assertThatThrownBy(() -> handler().handleRequest(new java.io.ByteArrayInputStream(input), new ByteArrayOutputStream(),
-                new InvocationTime(remainingMs::get)))
+                remainingTime(remainingMs::get)))
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("$.continuation.page: must be between 2 and 3 but was 4");
         byte[] otherRollout = new String(input, StandardCharsets.UTF_8).replace("\"page\": 4", "\"page\": 2")
                 .getBytes(StandardCharsets.UTF_8);
         assertThatThrownBy(() -> handler().handleRequest(new java.io.ByteArrayInputStream(otherRollout),
-                new ByteArrayOutputStream(), new InvocationTime(remainingMs::get)))
+                new ByteArrayOutputStream(), remainingTime(remainingMs::get)))
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("$.continuation.evidenceKey: must be a replay of this rollout, stage and purpose"
                         + " (rollouts/rag-answer-live-v42/probes/five/*.json)");
@@ -200,68 +199,14 @@ class ProbeReplayHandlerTest {
         }
     }
 
-    /** Lambda's context as the handler reads it: the remaining time of the invocation. */
-    static final class InvocationTime implements Context {
-        static final long FIFTEEN_MINUTES = 900_000;
-        private final LongSupplier remainingMs;
-
-        InvocationTime(LongSupplier remainingMs) {
-            this.remainingMs = remainingMs;
-        }
-
-        @Override
-        public int getRemainingTimeInMillis() {
-            return (int) remainingMs.getAsLong();
-        }
-
-        @Override
-        public String getAwsRequestId() {
-            return "test-request";
-        }
-
-        @Override
-        public String getLogGroupName() {
-            return "/aws/lambda/probe-replay";
-        }
-
-        @Override
-        public String getLogStreamName() {
-            return "test";
-        }
-
-        @Override
-        public String getFunctionName() {
-            return "probe-replay";
-        }
-
-        @Override
-        public String getFunctionVersion() {
-            return "$LATEST";
-        }
-
-        @Override
-        public String getInvokedFunctionArn() {
-            return "arn:aws:lambda:us-east-1:123456789012:function:probe-replay";
-        }
-
-        @Override
-        public CognitoIdentity getIdentity() {
-            return null;
-        }
-
-        @Override
-        public ClientContext getClientContext() {
-            return null;
-        }
-
-        @Override
-        public int getMemoryLimitInMB() {
-            return 3008;
-        }
-
-        @Override
-        public LambdaLogger getLogger() {
-            return null;
-        }
+    /** Lambda's context as far as the handler reads it: the invocation's remaining time. */
+    private static Context remainingTime(LongSupplier remainingMs) {
+        return (Context) Proxy.newProxyInstance(Context.class.getClassLoader(), new Class<?>[] {Context.class},
+                (proxy, method, args) -> {
+                    if (!method.getName().equals("getRemainingTimeInMillis")) {
+                        throw new UnsupportedOperationException("the handler reads only the remaining time, not " + method);
+                    }
+                    return (int) remainingMs.getAsLong();
+                });
     }
 }
