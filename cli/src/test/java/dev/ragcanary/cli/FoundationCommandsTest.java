@@ -22,7 +22,8 @@ class FoundationCommandsTest {
             "index-mismatch-regions, 3, ROLLBACK, index.fingerprint.regionParity",
             "cache-collision, 3, ROLLBACK, live.cache.prefixCollisions",
             "lambda-flips-fifty, 3, ROLLBACK, quality.lambda.flipsPerQuestion",
-            "too-few-samples, 4, EXTEND, ''"})
+            "too-few-samples, 4, EXTEND, ''",
+            "incomplete-replay-stage-five, 4, HOLD, probe replay incomplete"})
     void judgeGivesEachEvidenceBundleItsDocumentedDecision(String bundle, int exit, String decision, String failingRule) throws Exception {
         CliRun run = CliRun.of("judge", "events/evidence/" + bundle + ".json");
 

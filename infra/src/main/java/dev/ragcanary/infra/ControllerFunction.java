@@ -14,9 +14,12 @@ public enum ControllerFunction {
     WEIGHT_SHIFTER("WeightShifter", "weight-shifter", "weight-shifter.jar",
             "dev.ragcanary.shifter.WeightShifterHandler", 512, Duration.seconds(30),
             "Shifts the canary weight on the target alias and records rollout state and ledger"),
-    /** Replays up to 2,400 invocations and embeds every answer in process (MiniLM): CPU and memory bound. */
+    /**
+     * Replays up to 2,400 invocations and embeds every answer in process (MiniLM): CPU and memory bound. Lambda's
+     * longest timeout, 900 s: a page stops starting calls before it and the stage machine runs the next page.
+     */
     PROBE_REPLAY("ProbeReplay", "probe-replay", "probe-replay.jar",
-            "dev.ragcanary.replay.ProbeReplayHandler", 3008, Duration.minutes(10),
+            "dev.ragcanary.replay.ProbeReplayHandler", 3008, Duration.minutes(15),
             "Replays the gold probe set against control and canary and scores ΔS, coverage and λ"),
     /** Reads metrics and the probe summary, runs the judge: moderate CPU, bounded by metric queries. */
     GATE_EVALUATION("GateEvaluation", "gate-evaluation", "gate-evaluation.jar",

@@ -271,7 +271,8 @@ public class ControllerStack extends Stack {
         IGrantable replay = functions.get(ControllerFunction.PROBE_REPLAY);
         addToRole(replay, targets("lambda:InvokeFunction"));
         addToRole(replay, objects(PROBE_SETS_PREFIX, "s3:GetObject"));
-        addToRole(replay, objects(EVIDENCE_PREFIX, "s3:PutObject"));
+        // A later page of a replay reads back what the earlier pages stored.
+        addToRole(replay, objects(EVIDENCE_PREFIX, "s3:GetObject", "s3:PutObject"));
 
         IGrantable gate = functions.get(ControllerFunction.GATE_EVALUATION);
         // GetMetricData has no resource-level permissions: AWS requires "*".

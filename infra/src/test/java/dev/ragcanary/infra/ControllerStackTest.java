@@ -5,6 +5,8 @@ import static dev.ragcanary.infra.TemplateJson.resources;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.InstanceOfAssertFactories.STRING;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -116,6 +118,16 @@ class ControllerStackTest {
             assertThat(json.one("AWS::Logs::LogGroup", logGroup).at("/Properties/RetentionInDays").asInt())
                     .isEqualTo(30);
         }
+    }
+
+    /** A page of the probe replay has all of Lambda's 900 s; the state machine's Task waits longer than that. */
+    @Test
+    void probeReplayRunsLambdasLongestTimeoutUnderALongerTask() throws IOException {
+        assertThat(json.one("AWS::Lambda::Function", ControllerFunction.PROBE_REPLAY.id()).at("/Properties/Timeout").asInt())
+                .isEqualTo(900);
+        JsonNode replay = TemplateJson.MAPPER.readTree(Files.readString(SynthesizedController.STATE_MACHINES
+                .resolve(ControllerStack.STAGE_ASL))).at("/States/Replay the gold probes against both versions");
+        assertThat(replay.path("TimeoutSeconds").asInt()).isEqualTo(960);
     }
 
     @Test
@@ -291,7 +303,7 @@ class ControllerStackTest {
     @Test
     void evidenceObjectsAreReachableOnlyUnderTheirPrefixes() {
         assertThat(objectGrants("ProbeReplayRole")).containsExactlyInAnyOrder(
-                "s3:GetObject probe-sets/*", "s3:PutObject rollouts/*");
+                "s3:GetObject probe-sets/*", "s3:GetObject rollouts/*", "s3:PutObject rollouts/*");
         assertThat(objectGrants("GateEvaluationRole")).containsExactlyInAnyOrder(
                 "s3:GetObject rollouts/*", "s3:PutObject rollouts/*");
         assertThat(objectGrants("RolloutMachineRole")).containsExactly("s3:PutObject archive/*");

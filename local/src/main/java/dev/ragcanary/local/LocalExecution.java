@@ -92,11 +92,27 @@ public final class LocalExecution {
     public static LocalExecution startRollout(LocalRunner runner, ProjectLayout layout, URI endpoint,
                                               String executionName, JsonNode input, Options options,
                                               ExecutionListener listener) {
+        return start("rollout", runner, layout, endpoint, executionName, input, options, listener);
+    }
+
+    /**
+     * Starts one execution of the stage machine on its own, as the rollout machine's {@code startExecution.sync:2}
+     * would (the input names the starting execution in {@code AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID}).
+     */
+    public static LocalExecution startStage(LocalRunner runner, ProjectLayout layout, URI endpoint,
+                                            String executionName, JsonNode input, Options options,
+                                            ExecutionListener listener) {
+        return start("stage", runner, layout, endpoint, executionName, input, options, listener);
+    }
+
+    private static LocalExecution start(String root, LocalRunner runner, ProjectLayout layout, URI endpoint,
+                                        String executionName, JsonNode input, Options options,
+                                        ExecutionListener listener) {
         ObjectNode config = Json.MAPPER.createObjectNode();
         ObjectNode machines = config.putObject("machines");
         machines.put("rollout", layout.rolloutMachine().toString());
         machines.put("stage", layout.stageMachine().toString());
-        config.put("root", "rollout");
+        config.put("root", root);
         config.put("executionName", executionName);
         config.put("endpoint", endpoint.toString());
         config.put("clockStart", options.clockStart().toString());

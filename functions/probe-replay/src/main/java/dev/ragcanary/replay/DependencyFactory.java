@@ -9,6 +9,7 @@ import dev.ragcanary.embeddings.MiniLmEmbedder;
 import dev.ragcanary.s3.ProbeSetLoader;
 import dev.ragcanary.s3.S3Clients;
 import dev.ragcanary.s3.S3EvidenceStore;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
@@ -19,7 +20,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 /**
  * The one place the probe replay function builds its clients and adapters, from the environment:
  * EVIDENCE_BUCKET (required), PROBE_CONCURRENCY (16), PROBE_TIMEOUT_MS (10000), PROBE_MAX_ATTEMPTS (4),
- * EMBEDDER ({@code minilm} or {@code bedrock}), BEDROCK_EMBEDDING_MODEL, plus RAG_CANARY_ENDPOINT_* for local runs.
+ * PROBE_MAX_PAGES (3, invocations one replay may take), EMBEDDER ({@code minilm} or {@code bedrock}), BEDROCK_EMBEDDING_MODEL, plus RAG_CANARY_ENDPOINT_* for local runs.
  */
 final class DependencyFactory {
     private final Map<String, String> env;
@@ -45,7 +46,7 @@ final class DependencyFactory {
                 evidence,
                 new ProbeSetLoader(() -> s3)::load,
                 options(),
-                java.time.Clock.systemUTC());
+                Clock.systemUTC());
     }
 
     private Embedder embedder() {
@@ -63,7 +64,8 @@ final class DependencyFactory {
                 (int) number("PROBE_CONCURRENCY", d.concurrency()),
                 Duration.ofMillis(number("PROBE_TIMEOUT_MS", d.callTimeout().toMillis())),
                 (int) number("PROBE_MAX_ATTEMPTS", d.maxAttempts()),
-                d.backoff());
+                d.backoff(),
+                (int) number("PROBE_MAX_PAGES", d.maxPages()));
     }
 
     private long number(String name, long fallback) {

@@ -14,6 +14,8 @@ import dev.ragcanary.core.ports.EvidenceStore;
 import dev.ragcanary.core.ports.ProbeTarget;
 import dev.ragcanary.core.probe.ProbeReplayService;
 import dev.ragcanary.core.probe.ProbeSet;
+import dev.ragcanary.core.probe.ReplayBudget;
+import dev.ragcanary.core.probe.ReplayContinuation;
 import dev.ragcanary.core.probe.ReplayOptions;
 import dev.ragcanary.core.rollout.RolloutRequest;
 import dev.ragcanary.core.rollout.RolloutRequestParser;
@@ -30,11 +32,15 @@ import java.util.Set;
 import java.util.function.Function;
 
 /**
- * Probe replay for one stage: {@code {"rollout": <start input or plan>, "stage": "five", "controlVersion": "41"}} in,
- * a {@link ProbeSummary} out (full detail in the evidence store under its {@code evidenceKey}).
+ * Probe replay for one stage, in pages: {@code {"rollout": <start input or plan>, "stage": "five", "controlVersion":
+ * "41", "continuation": null}} in, {@code {"complete", "continuation", "summary": <ProbeSummary>}} out (full detail
+ * in the evidence store under the summary's {@code evidenceKey}). A page starts calls only while the invocation's
+ * remaining time allows; when calls are left it returns a continuation, which the stage machine passes back in for
+ * the next page, until the replay is complete or out of pages (the summary is then marked incomplete).
  */
 public final class ProbeReplayHandler implements RequestStreamHandler {
-    private static final Set<String> FIELDS = Set.of("rollout", "stage", "controlVersion", "purpose");
+    private static final Set<String> FIELDS = Set.of("rollout", "stage", "controlVersion", "purpose", "continuation");
+    private static final Set<String> CONTINUATION_FIELDS = Set.of("evidenceKey", "page");
     private static final DateTimeFormatter KEY_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'")
             .withZone(java.time.ZoneOffset.UTC);
 
@@ -46,6 +52,16 @@ public final class ProbeReplayHandler implements RequestStreamHandler {
      */
     public record Dependencies(Function<String, ProbeTarget> targets, Embedder embedder, EvidenceStore evidence,
                                Function<String, ProbeSet> probeSets, ReplayOptions options, Clock clock) {
+    }
+
+    /**
+     * One page's answer to the stage machine.
+     *
+     * @param complete     every planned call was measured
+     * @param continuation the next page's input, absent when there is none (complete, or out of pages)
+     * @param summary      everything measured so far, for the gate; marked incomplete when not complete
+     */
+    public record Page(boolean complete, ReplayContinuation continuation, ProbeSummary summary) {
     }
 
     private final Dependencies deps;
@@ -62,16 +78,21 @@ public final class ProbeReplayHandler implements RequestStreamHandler {
     @Override
     public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
         JsonNode request = Json.parse("probe replay input", new String(input.readAllBytes(), StandardCharsets.UTF_8));
-        ProbeSummary summary = TransientFailures.reportingTransient(() -> handle(request));
-        output.write(Json.compact(summary).getBytes(StandardCharsets.UTF_8));
+        ReplayBudget budget = ReplayBudget.ofRemainingTime(context::getRemainingTimeInMillis, deps.options());
+        Page page = TransientFailures.reportingTransient(() -> handle(request, budget));
+        output.write(Json.compact(page).getBytes(StandardCharsets.UTF_8));
     }
 
-    ProbeSummary handle(JsonNode input) {
+    Page handle(JsonNode input, ReplayBudget budget) {
         List<Problem> problems = new ArrayList<>();
         JsonObject o = JsonObject.of(input, "$", problems, FIELDS);
         String stage = o.requiredText("stage");
         String controlVersion = o.requiredText("controlVersion");
         String purpose = o.choice("purpose", "stage", Set.of("stage", "promotion"));
+        JsonObject continuationInput = o.object("continuation", false, CONTINUATION_FIELDS);
+        String continuedKey = continuationInput == null ? null : continuationInput.requiredText("evidenceKey");
+        Long page = continuationInput == null ? Long.valueOf(1)
+                : continuationInput.integer("page", null, 2, deps.options().maxPages());
         RolloutRequest plan = null;
         if (!o.has("rollout")) {
             o.problem("rollout", "required object is missing");
@@ -85,15 +106,20 @@ public final class ProbeReplayHandler implements RequestStreamHandler {
             throw new InvalidInputException("probe replay input", List.of(new Problem("$.stage",
                     "names no stage of the plan: \"" + stage + "\"; stages are " + plan.stages().stream().map(Stage::name).toList())));
         }
-        ProbeSet probes = deps.probeSets().apply(plan.probeSet());
         // Like the gate's looks, the promotion window's replay is kept beside the stage's own.
-        String evidenceKey = "rollouts/" + plan.rolloutId() + "/probes/" + stage + "/"
-                + ("stage".equals(purpose) ? "" : purpose + "-") + KEY_TIME.format(deps.clock().instant()) + ".json";
+        String keyPrefix = "rollouts/" + plan.rolloutId() + "/probes/" + stage + "/" + ("stage".equals(purpose) ? "" : purpose + "-");
+        if (continuedKey != null && !(continuedKey.startsWith(keyPrefix) && continuedKey.endsWith(".json"))) {
+            throw new InvalidInputException("probe replay input", List.of(new Problem("$.continuation.evidenceKey",
+                    "must be a replay of this rollout, stage and purpose (" + keyPrefix + "*.json) but was \"" + continuedKey + "\"")));
+        }
+        String evidenceKey = continuedKey != null ? continuedKey : keyPrefix + KEY_TIME.format(deps.clock().instant()) + ".json";
+        ProbeSet probes = deps.probeSets().apply(plan.probeSet());
         ProbeReplayService service = new ProbeReplayService(deps.targets().apply(plan.target().functionName()),
                 deps.embedder(), deps.evidence(), deps.options());
         // The control version is the pilot region's (the state's), so the canary is too.
         String canaryVersion = plan.target().canaryVersionIn(plan.pilotRegion());
-        return service.replay(new ProbeReplayService.Request(probes, controlVersion, canaryVersion,
-                plan.thresholds(), evidenceKey)).summary();
+        ProbeReplayService.Result result = service.replay(new ProbeReplayService.Request(probes, controlVersion,
+                canaryVersion, plan.thresholds(), evidenceKey), page.intValue(), budget);
+        return new Page(result.complete(), result.continuation(), result.summary());
     }
 }

@@ -17,10 +17,11 @@ class DependencyFactoryTest {
     @Test
     void replayOptionsComeFromTheEnvironment() {
         Map<String, String> env = new java.util.HashMap<>(LOCAL);
-        env.putAll(Map.of("PROBE_CONCURRENCY", "24", "PROBE_TIMEOUT_MS", "2500", "PROBE_MAX_ATTEMPTS", "6"));
+        env.putAll(Map.of("PROBE_CONCURRENCY", "24", "PROBE_TIMEOUT_MS", "2500", "PROBE_MAX_ATTEMPTS", "6",
+                "PROBE_MAX_PAGES", "5"));
 
         assertThat(new DependencyFactory(env).options())
-                .isEqualTo(new ReplayOptions(24, Duration.ofMillis(2500), 6, ReplayOptions.DEFAULTS.backoff()));
+                .isEqualTo(new ReplayOptions(24, Duration.ofMillis(2500), 6, ReplayOptions.DEFAULTS.backoff(), 5));
         assertThat(new DependencyFactory(LOCAL).options()).isEqualTo(ReplayOptions.DEFAULTS);
     }
 

@@ -3,12 +3,16 @@ package dev.ragcanary.replay;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.amazonaws.services.lambda.runtime.Context;
 import dev.ragcanary.core.evidence.LocalFolderEvidenceStore;
 import dev.ragcanary.core.gate.ProbeSummary;
 import dev.ragcanary.core.json.InvalidInputException;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.json.Problem;
+import dev.ragcanary.core.ports.ProbeTarget;
 import dev.ragcanary.core.probe.ProbeSetParser;
+import dev.ragcanary.core.probe.ReplayBudget;
+import dev.ragcanary.core.probe.ReplayContinuation;
 import dev.ragcanary.core.probe.ReplayOptions;
 import dev.ragcanary.embeddings.MiniLmEmbedder;
 import dev.ragcanary.sample.SampleRag;
@@ -18,6 +22,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,6 +32,9 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,17 +46,28 @@ class ProbeReplayHandlerTest {
     @TempDir
     Path evidenceDir;
 
+    private static final long FIFTEEN_MINUTES = 900_000;
+    private static final ReplayOptions OPTIONS = ReplayOptions.DEFAULTS.withConcurrency(4);
+    private static final SampleRagTarget TARGET = new SampleRagTarget(Map.of(
+            "41", new SampleRag(SampleRagConfig.DEFAULTS),
+            "42", new SampleRag(SampleRagConfig.DEFAULTS.with("analyzer", "whitespace"))));
+
     private final List<String> functionsTargeted = new ArrayList<>();
     private final List<String> probeSetsLoaded = new ArrayList<>();
+    /** The invocation's remaining time; each call to the target takes a second of it. */
+    private final AtomicLong remainingMs = new AtomicLong(FIFTEEN_MINUTES);
+    private final AtomicInteger targetCalls = new AtomicInteger();
 
     private ProbeReplayHandler handler() {
-        SampleRagTarget target = new SampleRagTarget(Map.of(
-                "41", new SampleRag(SampleRagConfig.DEFAULTS),
-                "42", new SampleRag(SampleRagConfig.DEFAULTS.with("analyzer", "whitespace"))));
+        ProbeTarget timed = (version, payload, timeout) -> {
+            remainingMs.addAndGet(-1000);
+            targetCalls.incrementAndGet();
+            return TARGET.invoke(version, payload, timeout);
+        };
         return new ProbeReplayHandler(new ProbeReplayHandler.Dependencies(
                 fn -> {
                     functionsTargeted.add(fn);
-                    return target;
+                    return timed;
                 },
                 EMBEDDER,
                 new LocalFolderEvidenceStore(evidenceDir),
@@ -60,14 +79,14 @@ class ProbeReplayHandlerTest {
                         throw new UncheckedIOException(e);
                     }
                 },
-                ReplayOptions.DEFAULTS.withConcurrency(4),
+                OPTIONS,
                 Clock.fixed(Instant.parse("2026-03-01T10:15:30Z"), ZoneOffset.UTC)));
     }
 
     private String invoke(String event) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (InputStream in = Files.newInputStream(EVENTS.resolve(event))) {
-            handler().handleRequest(in, out, null);
+            handler().handleRequest(in, out, remainingTime(remainingMs::get));
         }
         return out.toString(StandardCharsets.UTF_8);
     }
@@ -75,8 +94,12 @@ class ProbeReplayHandlerTest {
     @Test
     void replaysTheStageAndReturnsASmallSummary() throws IOException {
         String output = invoke("stage-five.json");
-        ProbeSummary summary = Json.MAPPER.readValue(output, ProbeSummary.class);
+        ProbeReplayHandler.Page page = Json.MAPPER.readValue(output, ProbeReplayHandler.Page.class);
+        ProbeSummary summary = page.summary();
 
+        assertThat(page.complete()).isTrue();
+        assertThat(Json.parse("output", output).has("continuation")).as("the stage machine's Choice tests IsPresent").isFalse();
+        assertThat(summary.incomplete()).isNull();
         assertThat(functionsTargeted).containsExactly("rag-answer");
         assertThat(probeSetsLoaded).containsExactly("s3://rag-canary-probes/gold.json");
         assertThat(summary.evidenceKey()).isEqualTo("rollouts/rag-answer-live-v42/probes/five/20260301T101530.000Z.json");
@@ -109,10 +132,81 @@ class ProbeReplayHandlerTest {
         byte[] input = ("{\"stage\": \"five\", \"controlVersion\": \"41\", "
                 + "\"rollout\": {\"target\": {\"functionName\": \"rag-answer\"}}}").getBytes(StandardCharsets.UTF_8);
 
-        assertThatThrownBy(() -> handler().handleRequest(new java.io.ByteArrayInputStream(input), new ByteArrayOutputStream(), null))
+        assertThatThrownBy(() -> handler().handleRequest(new java.io.ByteArrayInputStream(input), new ByteArrayOutputStream(),
+                remainingTime(remainingMs::get)))
                 .isInstanceOf(InvalidInputException.class)
                 .extracting(e -> ((InvalidInputException) e).problems().stream().map(Problem::path).toList()).asList()
                 .contains("$.rollout.target.alias", "$.rollout.regions");
         assertThat(functionsTargeted).isEmpty();
+    }
+
+    @Test
+    void aPageStopsBeforeLambdasTimeoutAndTheNextPageFinishesTheReplayUnderTheSameKey() throws IOException {
+        long reserve = ReplayBudget.reserve(OPTIONS).toMillis();
+        remainingMs.set(reserve + 300_000);   // five minutes of one-second calls beyond what the reserve keeps back
+
+        ProbeReplayHandler.Page first = Json.MAPPER.readValue(invoke("stage-five.json"), ProbeReplayHandler.Page.class);
+
+        String key = "rollouts/rag-answer-live-v42/probes/five/20260301T101530.000Z.json";
+        assertThat(first.complete()).isFalse();
+        assertThat(first.continuation()).isEqualTo(new ReplayContinuation(key, 2));
+        assertThat(first.summary().incomplete().planned()).isEqualTo(52 * 12);
+        // Calls already running when the budget ran out still finish: at most one per thread beyond it.
+        assertThat(first.summary().incomplete().measured()).isEqualTo(targetCalls.get()).isBetween(300, 300 + 3);
+        assertThat(remainingMs.get()).isGreaterThan(reserve - 4_000);
+        assertThat(first.summary().incomplete().reason()).startsWith("page 1 ran out of time (");
+
+        remainingMs.set(FIFTEEN_MINUTES);
+        String output = invoke("stage-five-page-2.json");
+        ProbeReplayHandler.Page second = Json.MAPPER.readValue(output, ProbeReplayHandler.Page.class);
+
+        assertThat(targetCalls.get()).as("no call made twice").isEqualTo(52 * 12);
+        assertThat(second.complete()).isTrue();
+        assertThat(second.continuation()).isNull();
+        assertThat(second.summary().evidenceKey()).isEqualTo(key);
+        assertThat(second.summary().questions()).isEqualTo(52);
+        assertThat(second.summary().control().calls() + second.summary().canary().calls()).isEqualTo(52 * 12);
+        assertThat(Json.parse("detail", Files.readString(evidenceDir.resolve(key))).get("calls")).hasSize(52 * 12);
+        assertThat(functionsTargeted).containsExactly("rag-answer", "rag-answer");
+    }
+
+    @Test
+    void aContinuationOfAnotherReplayOrPastTheLastPageIsRefusedBeforeAnyCall() {
+        byte[] input = ("{\"stage\": \"five\", \"controlVersion\": \"41\", \"rollout\": "
+                + Json.compact(Json.parse("event", readEvent("stage-five.json")).get("rollout"))
+                + ", \"continuation\": {\"evidenceKey\": \"rollouts/another-rollout/probes/five/x.json\", \"page\": 4}}")
+                .getBytes(StandardCharsets.UTF_8);
+
+        assertThatThrownBy(() -> handler().handleRequest(new java.io.ByteArrayInputStream(input), new ByteArrayOutputStream(),
+                remainingTime(remainingMs::get)))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("$.continuation.page: must be between 2 and 3 but was 4");
+        byte[] otherRollout = new String(input, StandardCharsets.UTF_8).replace("\"page\": 4", "\"page\": 2")
+                .getBytes(StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> handler().handleRequest(new java.io.ByteArrayInputStream(otherRollout),
+                new ByteArrayOutputStream(), remainingTime(remainingMs::get)))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("$.continuation.evidenceKey: must be a replay of this rollout, stage and purpose"
+                        + " (rollouts/rag-answer-live-v42/probes/five/*.json)");
+        assertThat(targetCalls).hasValue(0);
+    }
+
+    private static String readEvent(String name) {
+        try {
+            return Files.readString(EVENTS.resolve(name));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Lambda's context as far as the handler reads it: the invocation's remaining time. */
+    private static Context remainingTime(LongSupplier remainingMs) {
+        return (Context) Proxy.newProxyInstance(Context.class.getClassLoader(), new Class<?>[] {Context.class},
+                (proxy, method, args) -> {
+                    if (!method.getName().equals("getRemainingTimeInMillis")) {
+                        throw new UnsupportedOperationException("the handler reads only the remaining time, not " + method);
+                    }
+                    return (int) remainingMs.getAsLong();
+                });
     }
 }

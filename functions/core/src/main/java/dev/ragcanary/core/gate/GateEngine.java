@@ -16,7 +16,8 @@ import java.util.stream.Collectors;
  * Turns (stage, thresholds, evidence) into a verdict. Pure: no clock, no I/O. Every rule is evaluated every time and
  * reported; the decision is ROLLBACK if any rule fails, EXTEND while a rule lacks samples or confident evidence and
  * extensions remain (live rules spread their error budget over those looks, so judging again stays valid),
- * then the rollout's insufficient-traffic policy, and PROMOTE only when every applicable rule passed.
+ * then the rollout's insufficient-traffic policy (HOLD when only an incomplete probe replay is missing), and PROMOTE
+ * only when every applicable rule passed.
  */
 public final class GateEngine {
     /** Hard stops that are extra rules at their stage. */
@@ -74,7 +75,11 @@ public final class GateEngine {
         for (Rule rule : extraRules.getOrDefault(stage.hardStop(), List.of())) {
             results.add(rule.evaluate(context).asHardStop());
         }
-        return decide(stage, thresholds, evidence.extensions(), results);
+        ProbeSummary.Incomplete incomplete = evidence.probes() == null ? null : evidence.probes().incomplete();
+        if (incomplete != null) {
+            results.replaceAll(ProbeRules::onIncompleteReplay);
+        }
+        return decide(stage, thresholds, evidence.extensions(), results, incomplete);
     }
 
     /**
@@ -92,7 +97,12 @@ public final class GateEngine {
                 + extensions + " extensions, a person decides: " + unread, extensions, List.of());
     }
 
-    private static Verdict decide(Stage stage, Thresholds thresholds, int extensions, List<RuleResult> results) {
+    /**
+     * An incomplete probe replay never rolls back by itself: the probe rules it leaves undecided extend the stage, and
+     * once the extensions are spent a person decides (HOLD), whatever the insufficient-traffic policy says.
+     */
+    private static Verdict decide(Stage stage, Thresholds thresholds, int extensions, List<RuleResult> results,
+                                  ProbeSummary.Incomplete incomplete) {
         List<RuleResult> failed = results.stream().filter(r -> r.outcome() == Outcome.FAIL)
                 .sorted((a, b) -> Boolean.compare(b.hardStop(), a.hardStop())).toList();
         List<RuleResult> lacking = results.stream().filter(r -> r.outcome() == Outcome.INSUFFICIENT).toList();
@@ -105,7 +115,12 @@ public final class GateEngine {
         } else if (!lacking.isEmpty() && extensions < thresholds.maxExtensions()) {
             decision = Decision.EXTEND;
             reason = "bake again (extension " + (extensions + 1) + " of " + thresholds.maxExtensions()
-                    + "): not enough evidence yet for " + names(lacking);
+                    + "): not enough evidence yet for " + names(lacking)
+                    + (incomplete == null ? "" : "; " + ProbeRules.REPLAY_INCOMPLETE + ": " + incomplete.reason());
+        } else if (!lacking.isEmpty() && incomplete != null && lacking.stream().allMatch(ProbeRules::isProbeRule)) {
+            decision = Decision.HOLD;
+            reason = ProbeRules.REPLAY_INCOMPLETE + " after " + extensions + " extensions, a person decides: "
+                    + incomplete.reason() + "; not decided: " + names(lacking);
         } else if (!lacking.isEmpty()) {
             decision = thresholds.onInsufficientTraffic() == InsufficientTraffic.HOLD ? Decision.HOLD : Decision.ROLLBACK;
             reason = "not enough traffic to judge after " + extensions + " extensions: " + explain(lacking);

@@ -3,6 +3,7 @@ package dev.ragcanary.core.gate;
 import dev.ragcanary.core.probe.LambdaState;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /** Rules judged from the gold probe replay (docs/design.md: ΔS, coverage, λ). No probe results is never a pass. */
@@ -15,7 +16,27 @@ final class ProbeRules {
     static final String TOPIC_COVERAGE = "quality.coverage.perTopic";
     static final String FLIPS = "quality.lambda.flipsPerQuestion";
 
+    /** Aggregates over the calls measured: the rest of a replay could move them either way. */
+    private static final Set<String> AGGREGATES = Set.of(DELTA_S, COVERAGE, SHADOW_DELTA_S, TOPIC_COVERAGE);
+    /** Counts of what went wrong: the rest of a replay can only add to them, so a count that fails already stands. */
+    private static final Set<String> COUNTS = Set.of(LAMBDA, SCHEMA, FLIPS);
+    static final String REPLAY_INCOMPLETE = "probe replay incomplete";
+
     private ProbeRules() {
+    }
+
+    /**
+     * A rule judged on a replay that ran out of time: a probe count that already fails stands (a failure in what was
+     * measured), every other probe finding waits for a complete replay; other rules are returned as they are.
+     */
+    static RuleResult onIncompleteReplay(RuleResult r) {
+        boolean decided = r.outcome() == Outcome.PASS || r.outcome() == Outcome.FAIL;
+        boolean stands = COUNTS.contains(r.rule()) && r.outcome() == Outcome.FAIL;
+        return isProbeRule(r) && decided && !stands ? r.undecided(REPLAY_INCOMPLETE) : r;
+    }
+
+    static boolean isProbeRule(RuleResult r) {
+        return AGGREGATES.contains(r.rule()) || COUNTS.contains(r.rule());
     }
 
     static RuleResult deltaSMedian(GateContext c) {

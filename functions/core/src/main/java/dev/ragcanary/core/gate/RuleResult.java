@@ -42,6 +42,12 @@ public record RuleResult(
         return new RuleResult(rule, description, outcome, true, observed, limit, comparator, samples, note, interval);
     }
 
+    /** The same finding, not yet decided ({@code why} says what it waits for); what was observed is kept. */
+    public RuleResult undecided(String why) {
+        return new RuleResult(rule, description, Outcome.INSUFFICIENT, hardStop, observed, limit, comparator, samples,
+                note == null ? why : why + "; " + note, interval);
+    }
+
     /** "live.latency.p95.ratio: observed 1.41 [1.3, 1.52], limit <= 1.25 (samples {canary=2100, control=40000})". */
     public String explain() {
         StringBuilder sb = new StringBuilder(rule).append(": observed ").append(format(observed));

@@ -1,6 +1,7 @@
 package dev.ragcanary.core.probe;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ragcanary.core.gate.ProbeSummary;
@@ -11,23 +12,28 @@ import dev.ragcanary.core.ports.ProbeTarget;
 import dev.ragcanary.core.rollout.Thresholds;
 import dev.ragcanary.core.traffic.Sleeper;
 import dev.ragcanary.core.stats.Percentiles;
-import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.stream.Collectors;
 
 /**
  * Replays a gold probe set against the control and canary versions and scores it: every question × each of its three
  * paraphrases × two seeds × two variants. One bad call (error, timeout, throttled past its retries, a response that
  * breaks the data contract) is recorded against its probe and never stops the replay. The full per-call detail goes
- * to the evidence store; the returned {@link ProbeSummary} is the small digest the gate reads.
+ * to the evidence store; the returned {@link ProbeSummary} is the small digest the gate reads. A replay that needs more
+ * time than one invocation has runs in pages ({@link ReplayBudget}, {@link ReplayContinuation}).
  */
 public final class ProbeReplayService {
     public static final String CONTROL = "control";
@@ -56,26 +62,68 @@ public final class ProbeReplayService {
         this.sleeper = sleeper;
     }
 
-    /** What to replay, against which versions, and where its detail goes. */
+    /** What to replay, against which versions, and where its detail goes (the same key on every page). */
     public record Request(ProbeSet probes, String controlVersion, String canaryVersion, Thresholds thresholds,
                           String evidenceKey) {
     }
 
-    /** The summary for the gate and the detail that was stored under its evidence key. */
-    public record Result(ProbeSummary summary, ReplayDetail detail) {
+    /**
+     * The summary for the gate and the detail stored under its evidence key, both over every call measured so far.
+     *
+     * @param continuation where the next page goes on, or null when the replay is complete or out of pages
+     */
+    public record Result(ProbeSummary summary, ReplayDetail detail, ReplayContinuation continuation) {
+        public boolean complete() {
+            return summary.incomplete() == null;
+        }
     }
 
+    /** The whole replay in one page, however long it takes (the command line, benchmarks). */
     public Result replay(Request request) {
+        return replay(request, 1, ReplayBudget.UNLIMITED);
+    }
+
+    /**
+     * One page of a replay: page 1 starts afresh; a later page reads what the earlier ones stored under the request's
+     * evidence key and measures only the calls still missing. Calls start while {@code budget} allows; the page then
+     * stores every call measured so far and, when some are missing, returns a continuation (or, on the last page
+     * {@link ReplayOptions#maxPages()} allows, a summary marked incomplete that the gate cannot pass).
+     */
+    public Result replay(Request request, int page, ReplayBudget budget) {
+        if (page < 1 || page > options.maxPages()) {
+            throw new IllegalArgumentException("page must be from 1 to " + options.maxPages() + " but was " + page);
+        }
+        List<Task> planned = plan(request);
+        Map<String, ReplayDetail.Call> measured = page == 1 ? new HashMap<>() : earlierCalls(request, planned);
         Map<String, float[]> embeddings = new ConcurrentHashMap<>();
-        List<ReplayDetail.Call> calls = runAll(request, text -> embeddings.computeIfAbsent(text, embedder::embed));
-        ProbeSummary.VariantProbes control = summarise(request, calls, CONTROL);
-        ProbeSummary.VariantProbes canary = summarise(request, calls, CANARY);
-        ProbeSummary summary = new ProbeSummary(request.evidenceKey(), request.probes().probes().size(), control, canary);
+        List<Task> missing = planned.stream().filter(t -> !measured.containsKey(t.key())).toList();
+        for (ReplayDetail.Call call : runAll(missing, budget, text -> embeddings.computeIfAbsent(text, embedder::embed))) {
+            measured.put(key(call), call);
+        }
+        List<ReplayDetail.Call> calls = planned.stream().map(t -> measured.get(t.key())).filter(Objects::nonNull).toList();
+        Set<String> wholeQuestions = wholeQuestions(planned, measured.keySet());
+        ProbeSummary.VariantProbes control = summarise(request, calls, CONTROL, wholeQuestions);
+        ProbeSummary.VariantProbes canary = summarise(request, calls, CANARY, wholeQuestions);
+        boolean complete = calls.size() == planned.size();
+        ReplayContinuation continuation = complete || page == options.maxPages()
+                ? null : new ReplayContinuation(request.evidenceKey(), page + 1);
+        ProbeSummary.Incomplete incomplete = complete ? null : new ProbeSummary.Incomplete(calls.size(), planned.size(),
+                incompleteReason(page, calls.size(), planned.size(), wholeQuestions.size(), request, continuation));
+        ProbeSummary summary = new ProbeSummary(request.evidenceKey(), wholeQuestions.size(), control, canary, incomplete);
         ReplayDetail detail = new ReplayDetail(request.evidenceKey(), request.probes().name(), embedder.modelId(),
                 request.controlVersion(), request.canaryVersion(), options, summary,
                 LambdaClassifier.flips(control.lambda(), canary.lambda()), embeddings.size(), calls);
         evidence.put(request.evidenceKey(), Json.compact(detail));
-        return new Result(summary, detail);
+        return new Result(summary, detail, continuation);
+    }
+
+    private String incompleteReason(int page, int measured, int planned, int wholeQuestions, Request request,
+                                    ReplayContinuation continuation) {
+        String progress = measured + " of " + planned + " probe calls measured, " + wholeQuestions + " of "
+                + request.probes().probes().size() + " questions whole";
+        return continuation != null
+                ? "page " + page + " ran out of time (" + progress + "); page " + continuation.page() + " goes on"
+                : "the replay ran out of time on its last page (" + page + " of " + options.maxPages() + "): " + progress;
     }
 
     private interface EmbeddingCache {
@@ -83,20 +131,62 @@ public final class ProbeReplayService {
     }
 
     private record Task(String variant, String version, Probe probe, int paraphrase, int seed) {
+        String key() {
+            return ProbeReplayService.key(variant, probe.id(), paraphrase, seed);
+        }
     }
 
-    private List<ReplayDetail.Call> runAll(Request request, EmbeddingCache cache) {
+    private static String key(String variant, String questionId, int paraphrase, int seed) {
+        return variant + "#" + questionId + "#" + paraphrase + "#" + seed;
+    }
+
+    private static String key(ReplayDetail.Call call) {
+        return key(call.variant(), call.questionId(), call.paraphrase(), call.seed());
+    }
+
+    /**
+     * Every call the probe set asks for, question by question with both variants side by side, so a page that runs
+     * out of time leaves whole questions measured on both variants rather than one variant measured alone.
+     */
+    private static List<Task> plan(Request request) {
         List<Task> tasks = new ArrayList<>();
-        for (String variant : List.of(CONTROL, CANARY)) {
-            String version = variant.equals(CONTROL) ? request.controlVersion() : request.canaryVersion();
-            for (Probe probe : request.probes().probes()) {
-                for (int p = 0; p < probe.paraphrases().size(); p++) {
-                    for (int seed : SEEDS) {
-                        tasks.add(new Task(variant, version, probe, p, seed));
-                    }
+        for (Probe probe : request.probes().probes()) {
+            for (int p = 0; p < probe.paraphrases().size(); p++) {
+                for (int seed : SEEDS) {
+                    tasks.add(new Task(CONTROL, request.controlVersion(), probe, p, seed));
+                    tasks.add(new Task(CANARY, request.canaryVersion(), probe, p, seed));
                 }
             }
         }
+        return tasks;
+    }
+
+    /** The calls earlier pages stored under the request's key that this probe set still asks for. */
+    private Map<String, ReplayDetail.Call> earlierCalls(Request request, List<Task> planned) {
+        String stored = evidence.get(request.evidenceKey()).orElseThrow(() -> new IllegalStateException(
+                "a later page of the replay found nothing under its evidence key " + request.evidenceKey()));
+        List<ReplayDetail.Call> calls = Json.MAPPER.convertValue(Json.parse("probe replay detail", stored).path("calls"),
+                new TypeReference<List<ReplayDetail.Call>>() {
+                });
+        Set<String> plannedKeys = planned.stream().map(Task::key).collect(Collectors.toSet());
+        Map<String, ReplayDetail.Call> byKey = new HashMap<>();
+        for (ReplayDetail.Call call : calls == null ? List.<ReplayDetail.Call>of() : calls) {
+            if (plannedKeys.contains(key(call))) {
+                byKey.put(key(call), call);
+            }
+        }
+        return byKey;
+    }
+
+    private static Set<String> wholeQuestions(List<Task> planned, Set<String> measured) {
+        Set<String> partial = planned.stream().filter(t -> !measured.contains(t.key())).map(t -> t.probe().id())
+                .collect(Collectors.toSet());
+        return planned.stream().map(t -> t.probe().id()).filter(id -> !partial.contains(id))
+                .collect(Collectors.toCollection(LinkedHashSet::new));
+    }
+
+    /** Runs the tasks at the configured concurrency; a task that finds the budget spent is left for the next page. */
+    private List<ReplayDetail.Call> runAll(List<Task> tasks, ReplayBudget budget, EmbeddingCache cache) {
         ExecutorService pool = Executors.newFixedThreadPool(options.concurrency(), r -> {
             Thread t = new Thread(r, "probe-replay");
             t.setDaemon(true);
@@ -105,11 +195,14 @@ public final class ProbeReplayService {
         try {
             List<Future<ReplayDetail.Call>> futures = new ArrayList<>(tasks.size());
             for (Task task : tasks) {
-                futures.add(pool.submit(() -> call(task, cache)));
+                futures.add(pool.submit(() -> budget.allowsAnotherCall() ? call(task, cache) : null));
             }
             List<ReplayDetail.Call> out = new ArrayList<>(tasks.size());
             for (Future<ReplayDetail.Call> f : futures) {
-                out.add(f.get());
+                ReplayDetail.Call call = f.get();
+                if (call != null) {
+                    out.add(call);
+                }
             }
             return out;
         } catch (InterruptedException e) {
@@ -141,7 +234,7 @@ public final class ProbeReplayService {
                     if (attempts >= options.maxAttempts()) {
                         return failed(t, latency, attempts, "429:Throttled");
                     }
-                    sleeper.sleep(options.backoff().multipliedBy(1L << (attempts - 1)));
+                    sleeper.sleep(options.backoffAfter(attempts));
                 }
             }
             latency = inv.latencyMs();
@@ -186,7 +279,9 @@ public final class ProbeReplayService {
                 attempts, null, violations, null, null, null, List.of(), null, null);
     }
 
-    private static ProbeSummary.VariantProbes summarise(Request request, List<ReplayDetail.Call> all, String variant) {
+    /** Aggregates over every call measured; λ only over the questions measured whole. */
+    private static ProbeSummary.VariantProbes summarise(Request request, List<ReplayDetail.Call> all, String variant,
+                                                        Set<String> wholeQuestions) {
         List<ReplayDetail.Call> calls = all.stream().filter(c -> c.variant().equals(variant)).toList();
         List<ReplayDetail.Call> scored = calls.stream().filter(ReplayDetail.Call::scored).toList();
         double[] deltaS = scored.stream().mapToDouble(ReplayDetail.Call::deltaS).sorted().toArray();
@@ -206,6 +301,9 @@ public final class ProbeReplayService {
         Thresholds th = request.thresholds();
         Map<String, List<LambdaState>> lambda = new TreeMap<>();
         for (Probe probe : request.probes().probes()) {
+            if (!wholeQuestions.contains(probe.id())) {
+                continue;
+            }
             List<LambdaState> states = new ArrayList<>();
             for (int p = 0; p < probe.paraphrases().size(); p++) {
                 SeedOutcome first = outcome(byKey.get(probe.id() + "#" + p + "#" + SEEDS.get(0)));

@@ -5,9 +5,10 @@ import dev.ragcanary.core.rag.IndexFingerprint;
 import java.util.List;
 
 /**
- * Everything one replay observed, written to the evidence store (the summary handed to the gate is a digest of it).
+ * Everything one replay observed, written to the evidence store (the summary handed to the gate is a digest of it);
+ * each page of a replay that runs in pages rewrites it with every call measured so far.
  *
- * @param embeddingsComputed distinct texts embedded (each text is embedded once per run)
+ * @param embeddingsComputed distinct texts embedded by the page that wrote this (each text once per page)
  */
 public record ReplayDetail(
         String evidenceKey,

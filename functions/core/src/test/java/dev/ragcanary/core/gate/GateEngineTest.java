@@ -91,6 +91,66 @@ class GateEngineTest {
     }
 
     @Test
+    void anIncompleteProbeReplayExtendsWithItsReasonAndNeverRollsBackForThatAlone() {
+        Verdict healthy = judge("one", evidence(incomplete(probes(0.30, 0.80, 0)), healthyLive()));
+        assertThat(healthy.decision()).as("complete, this evidence promotes").isEqualTo(Decision.EXTEND);
+        assertThat(healthy.reason()).isEqualTo("bake again (extension 1 of 3): not enough evidence yet for"
+                + " quality.deltaS.median (probe replay incomplete; control median 0.31), quality.coverage.mean (probe"
+                + " replay incomplete), quality.lambda.convergent (probe replay incomplete); probe replay incomplete: " + STOPPED);
+        RuleResult deltaS = rule(healthy, "quality.deltaS.median");
+        assertThat(deltaS.outcome()).isEqualTo(Outcome.INSUFFICIENT);
+        assertThat(deltaS.observed()).as("what was measured is still reported").isEqualTo(0.30);
+
+        // A median over part of the probes is not the probe set's median: no rollback on it either.
+        Verdict drifting = judge("one", evidence(incomplete(probes(0.52, 0.80, 0)), healthyLive()));
+        assertThat(judge("one", evidence(probes(0.52, 0.80, 0), healthyLive())).decision()).isEqualTo(Decision.ROLLBACK);
+        assertThat(drifting.decision()).isEqualTo(Decision.EXTEND);
+        assertThat(drifting.failed()).isEmpty();
+    }
+
+    @Test
+    void anIncompleteProbeReplayHoldsForAPersonOnceTheExtensionsAreSpent() {
+        Verdict verdict = judge("one", withExtensions(evidence(incomplete(probes(0.52, 0.80, 0)), healthyLive()), 3));
+
+        assertThat(Thresholds.DEFAULTS.onInsufficientTraffic()).isEqualTo(InsufficientTraffic.ROLLBACK);
+        assertThat(verdict.decision()).isEqualTo(Decision.HOLD);
+        assertThat(verdict.reason()).isEqualTo("probe replay incomplete after 3 extensions, a person decides: " + STOPPED
+                + "; not decided: quality.deltaS.median (probe replay incomplete; control median 0.31), quality.coverage.mean"
+                + " (probe replay incomplete), quality.lambda.convergent (probe replay incomplete)");
+    }
+
+    @Test
+    void aFailureInWhatAnIncompleteReplayMeasuredStillRollsBack() {
+        Verdict violations = judge("shadow", evidence(incomplete(probes(0.30, 0.80, 3)), null));
+        assertThat(violations.decision()).isEqualTo(Decision.ROLLBACK);
+        assertThat(violations.failed()).extracting(RuleResult::rule).containsExactly("shadow.schema.violations");
+
+        LiveMetrics.VariantMetrics newClass = new LiveMetrics.VariantMetrics(50, 3, Map.of("5xx:RerankerOOM", 3L),
+                null, 400.0, 40L, 30, 20);
+        Verdict live = judge("one", evidence(incomplete(probes(0.30, 0.80, 0)), live(metrics(20_000, 20, 400.0), newClass, 0)));
+        assertThat(live.decision()).isEqualTo(Decision.ROLLBACK);
+        assertThat(live.failed()).extracting(RuleResult::rule).contains("live.errors.newFailureClass");
+
+        ProbeSummary p = probes(0.30, 0.80, 0);
+        ProbeSummary.VariantProbes chaotic = new ProbeSummary.VariantProbes(p.canary().deltaS(), p.canary().coverage(),
+                Map.of("q1", CONVERGENT, "q2", List.of(LambdaState.CONVERGENT, LambdaState.CHAOTIC, LambdaState.CONVERGENT)),
+                0, 1, 12);
+        Verdict lambda = judge("one", evidence(incomplete(new ProbeSummary("k", 2, p.control(), chaotic)), healthyLive()));
+        assertThat(lambda.decision()).isEqualTo(Decision.ROLLBACK);
+        assertThat(lambda.failed()).extracting(RuleResult::rule).containsExactly("quality.lambda.convergent");
+    }
+
+    @Test
+    void aStageShortOfTrafficKeepsItsInsufficientTrafficPolicyWhenTheReplayIsIncompleteToo() {
+        Evidence thin = evidence(incomplete(probes(0.30, 0.80, 0)), live(metrics(20_000, 20, 400.0), metrics(150, 0, 400.0), 0));
+
+        Verdict exhausted = judge("one", withExtensions(thin, 3));
+
+        assertThat(exhausted.decision()).isEqualTo(Decision.ROLLBACK);
+        assertThat(exhausted.reason()).startsWith("not enough traffic to judge after 3 extensions");
+    }
+
+    @Test
     void newFailureClassFailsOnFewRequestsOnceItReachesItsCount() {
         LiveMetrics.VariantMetrics once = new LiveMetrics.VariantMetrics(50, 1, Map.of("5xx:RerankerOOM", 1L),
                 null, 400.0, 40L, 30, 20);
@@ -202,6 +262,14 @@ class GateEngineTest {
         return new Thresholds(d.deltaSMedianMax(), d.coverageMin(), d.latencyP95RatioMax(), d.errorRateRatioMax(), d.errorRateFloor(),
                 d.cacheHitDropMaxPoints(), d.shadowDeltaSMedianStop(), d.maxFlippedParaphrases(), d.lambdaDeltaSTolerance(),
                 d.lambdaDeltaSMax(), d.minWarmLatencySamples(), d.minRequests(), d.maxExtensions(), d.promotionWindowSeconds(), policy);
+    }
+
+    private static final String STOPPED = "the replay ran out of time on its last page (3 of 3): 1000 of 2400 probe calls"
+            + " measured, 80 of 200 questions whole";
+
+    private static ProbeSummary incomplete(ProbeSummary p) {
+        return new ProbeSummary(p.evidenceKey(), p.questions(), p.control(), p.canary(),
+                new ProbeSummary.Incomplete(1000, 2400, STOPPED));
     }
 
     static ProbeSummary probes(double canaryDeltaS, double canaryCoverage, int schemaViolations) {

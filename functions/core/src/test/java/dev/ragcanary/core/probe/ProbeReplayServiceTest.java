@@ -1,6 +1,7 @@
 package dev.ragcanary.core.probe;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -19,12 +20,13 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 class ProbeReplayServiceTest {
-    private static final ReplayOptions OPTIONS = new ReplayOptions(4, Duration.ofSeconds(1), 3, Duration.ofMillis(100));
+    private static final ReplayOptions OPTIONS = new ReplayOptions(4, Duration.ofSeconds(1), 3, Duration.ofMillis(100), 3);
 
     /** Bag of words hashed into 64 dimensions: same words, same vector; counts how often each text is embedded. */
     static final class WordEmbedder implements Embedder {
@@ -273,5 +275,99 @@ class ProbeReplayServiceTest {
         byte[] json = Json.compact(s).getBytes(StandardCharsets.UTF_8);
         assertThat(s.canary().lambda()).hasSize(200);
         assertThat(json.length).isLessThan(32 * 1024);
+    }
+
+    // Paging: a fake clock where each call takes one second of the invocation's remaining time; one call at a time,
+    // so a budget of n seconds beyond the reserve is exactly n calls.
+    private static final ReplayOptions ONE_AT_A_TIME = OPTIONS.withConcurrency(1);
+    private static final String KEY = "rollouts/r-v42/probes/five/20260301T101530.000Z.json";
+    private final AtomicLong remainingMs = new AtomicLong();
+    private final ScriptedTarget timedTarget = new ScriptedTarget((v, p) -> {
+        remainingMs.addAndGet(-1000);
+        return echo(p);
+    });
+
+    /** A fresh invocation with time for {@code calls} one-second calls before the reserve. */
+    private ReplayBudget budgetFor(int calls) {
+        remainingMs.set(ReplayBudget.reserve(ONE_AT_A_TIME).toMillis() + calls * 1000L);
+        return ReplayBudget.ofRemainingTime(remainingMs::get, ONE_AT_A_TIME);
+    }
+
+    private ProbeReplayService.Result page(int page, ReplayBudget budget) {
+        return new ProbeReplayService(timedTarget, embedder, evidence, ONE_AT_A_TIME, sleeps::add)
+                .replay(new ProbeReplayService.Request(probes(2), "41", "42", Thresholds.DEFAULTS, KEY), page, budget);
+    }
+
+    @Test
+    void aPageStopsStartingCallsBeforeItsBudgetIsSpentAndMarksWhatItMeasuredIncomplete() {
+        ProbeReplayService.Result first = page(1, budgetFor(14));
+
+        assertThat(timedTarget.calls).hasSize(14);
+        assertThat(remainingMs.get()).isGreaterThanOrEqualTo(ReplayBudget.reserve(ONE_AT_A_TIME).toMillis());
+        assertThat(first.complete()).isFalse();
+        assertThat(first.continuation()).isEqualTo(new ReplayContinuation(KEY, 2));
+        ProbeSummary.Incomplete incomplete = first.summary().incomplete();
+        assertThat(incomplete.measured()).isEqualTo(14);
+        assertThat(incomplete.planned()).isEqualTo(24);
+        assertThat(incomplete.reason()).isEqualTo("page 1 ran out of time (14 of 24 probe calls measured, 1 of 2"
+                + " questions whole); page 2 goes on");
+        // Both variants side by side: q0 is measured whole on both, q1 only partly, so only q0 has λ states.
+        assertThat(first.summary().questions()).isEqualTo(1);
+        assertThat(first.summary().control().lambda()).containsOnlyKeys("q0");
+        assertThat(first.summary().canary().lambda()).containsOnlyKeys("q0");
+        assertThat(first.summary().control().calls() + first.summary().canary().calls()).isEqualTo(14);
+        assertThat(Json.parse("evidence", evidence.docs.get(KEY)).get("calls")).hasSize(14);
+    }
+
+    @Test
+    void theNextPageMeasuresOnlyWhatIsMissingAndEndsWithTheSummaryOfAOnePageReplay() {
+        page(1, budgetFor(14));
+        List<String> firstPageCalls = List.copyOf(timedTarget.calls);
+        timedTarget.calls.clear();
+
+        ProbeReplayService.Result second = page(2, budgetFor(100));
+
+        assertThat(timedTarget.calls).hasSize(10).doesNotContainAnyElementsOf(firstPageCalls);
+        assertThat(second.complete()).isTrue();
+        assertThat(second.continuation()).isNull();
+        assertThat(second.detail().calls()).hasSize(24);
+        ProbeSummary onePage = new ProbeReplayService(timedTarget, embedder, new MemoryEvidence(), ONE_AT_A_TIME, sleeps::add)
+                .replay(new ProbeReplayService.Request(probes(2), "41", "42", Thresholds.DEFAULTS, KEY)).summary();
+        assertThat(second.summary()).isEqualTo(onePage);
+    }
+
+    @Test
+    void aRetriedPageCountsEveryCallOnce() {
+        page(1, budgetFor(14));
+        page(2, budgetFor(5));   // its reply is lost after it stored 19 calls: the state machine runs page 2 again
+
+        ProbeReplayService.Result retried = page(2, budgetFor(100));
+
+        assertThat(timedTarget.calls).hasSize(24).doesNotHaveDuplicates();
+        assertThat(retried.complete()).isTrue();
+        assertThat(retried.summary().control().calls()).isEqualTo(12);
+        assertThat(retried.summary().canary().calls()).isEqualTo(12);
+        assertThat(retried.detail().calls()).extracting(c -> c.variant() + c.questionId() + c.paraphrase() + c.seed())
+                .hasSize(24).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void theLastPageReturnsWhatWasMeasuredMarkedIncompleteAndNoContinuation() {
+        page(1, budgetFor(14));
+        page(2, budgetFor(0));
+
+        ProbeReplayService.Result last = page(3, budgetFor(5));
+
+        assertThat(last.continuation()).isNull();
+        assertThat(last.summary().incomplete()).isEqualTo(new ProbeSummary.Incomplete(19, 24,
+                "the replay ran out of time on its last page (3 of 3): 19 of 24 probe calls measured, 1 of 2 questions whole"));
+        assertThat(Json.parse("evidence", evidence.docs.get(KEY)).at("/summary/incomplete/measured").asInt()).isEqualTo(19);
+    }
+
+    @Test
+    void aLaterPageWithNothingStoredUnderItsKeyFailsRatherThanStartingOver() {
+        assertThatThrownBy(() -> page(2, budgetFor(100)))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining(KEY);
+        assertThat(timedTarget.calls).isEmpty();
     }
 }
