@@ -296,8 +296,10 @@ class ControllerStackTest {
 
         assertThat(environment(ControllerFunction.WEIGHT_SHIFTER))
                 .containsEntry("PROBE_SET_LOCATIONS", "s3://<" + evidence + ">/" + ControllerStack.PROBE_SETS_PREFIX);
+        // Besides the probe sets it reads back only its own earlier pages, under the evidence prefix.
         assertThat(objectGrants("ProbeReplayRole")).filteredOn(grant -> grant.startsWith("s3:GetObject"))
-                .containsExactly("s3:GetObject " + ControllerStack.PROBE_SETS_PREFIX + "*");
+                .containsExactlyInAnyOrder("s3:GetObject " + ControllerStack.PROBE_SETS_PREFIX + "*",
+                        "s3:GetObject " + ControllerStack.EVIDENCE_PREFIX + "*");
     }
 
     @Test
