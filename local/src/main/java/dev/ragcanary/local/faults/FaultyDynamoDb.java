@@ -10,6 +10,7 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.GetItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.PutItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
+import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
 
 /**
  * Makes every DynamoDB call of the handlers a fault-matrix call point, named by operation and by the item it touches
@@ -52,6 +53,8 @@ final class FaultyDynamoDb implements ExecutionInterceptor {
             pkValue = get.key().get("pk");
         } else if (request instanceof PutItemRequest put) {
             pkValue = put.item().get("pk");
+        } else if (request instanceof UpdateItemRequest update) {
+            pkValue = update.key().get("pk");
         } else if (request instanceof QueryRequest query) {
             pkValue = query.expressionAttributeValues().get(":pk");
         }
