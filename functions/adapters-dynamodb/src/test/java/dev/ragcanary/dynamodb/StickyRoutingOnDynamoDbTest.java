@@ -6,19 +6,17 @@ import dev.ragcanary.core.rollout.RolloutRequest;
 import dev.ragcanary.core.rollout.RolloutRequestParser;
 import dev.ragcanary.core.traffic.CachePurger;
 import dev.ragcanary.core.traffic.RolloutState;
-import dev.ragcanary.core.traffic.Step;
 import dev.ragcanary.core.traffic.RouteDecision;
 import dev.ragcanary.core.traffic.RouteRequest;
+import dev.ragcanary.core.traffic.Step;
 import dev.ragcanary.core.traffic.StickyRouter;
 import dev.ragcanary.core.traffic.Variant;
 import dev.ragcanary.core.traffic.WeightShifter;
 import dev.ragcanary.testsupport.DynaliteExtension;
 import dev.ragcanary.testsupport.InMemoryLambdaAliases;
-import java.time.Clock;
+import dev.ragcanary.testsupport.SteppedClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -174,33 +172,5 @@ class StickyRoutingOnDynamoDbTest {
             Thread.sleep(10);
         }
         assertThat(counter.sum()).as("requests routed in this phase").isGreaterThanOrEqualTo(atLeast);
-    }
-
-    /** Moves only when the test says so, for every router at once. */
-    private static final class SteppedClock extends Clock {
-        private volatile Instant now;
-
-        SteppedClock(Instant now) {
-            this.now = now;
-        }
-
-        void advance(Duration duration) {
-            now = now.plus(duration);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
     }
 }

@@ -9,11 +9,9 @@ import dev.ragcanary.core.gate.LiveMetrics;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.ports.MetricsSource;
 import dev.ragcanary.core.rag.IndexFingerprint;
-import java.time.Clock;
+import dev.ragcanary.testsupport.SteppedClock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
@@ -49,7 +47,7 @@ class LogsInsightsMetricsSourceTest {
     /** queryId → the error StartQuery answers instead of starting it. */
     private final Map<String, String> refused = new HashMap<>();
     private String stopAnswer = "{\"success\":true}";
-    private final SteppingClock clock = new SteppingClock(Instant.parse("2025-08-27T06:31:00Z"));
+    private final SteppedClock clock = new SteppedClock(Instant.parse("2025-08-27T06:31:00Z"));
 
     private StubLogsServer stub;
     private final Map<String, CloudWatchLogsClient> clients = new HashMap<>();
@@ -276,33 +274,5 @@ class LogsInsightsMetricsSourceTest {
                     .append(fieldValues[i + 1]).append("\"}");
         }
         return sb.append(']').toString();
-    }
-
-    /** Time that passes only when the source sleeps. */
-    private static final class SteppingClock extends Clock {
-        private Instant now;
-
-        SteppingClock(Instant now) {
-            this.now = now;
-        }
-
-        void advance(Duration duration) {
-            now = now.plus(duration);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            throw new UnsupportedOperationException();
-        }
     }
 }
