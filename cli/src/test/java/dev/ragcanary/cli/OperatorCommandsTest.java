@@ -507,7 +507,13 @@ class OperatorCommandsTest {
         assertThat(reverted.type()).isEqualTo(LedgerEntry.Type.REVERTED);
         assertThat(reverted.reason()).isEqualTo("alias back on version 41 (was 42): operator revert by ana: answers"
                 + " cite the wrong runbook");
-        assertThat(reverted.token()).startsWith("cli/revert/");
+        assertThat(reverted.token()).isEqualTo("cli/revert/revert-ok-v42");
+
+        sfn.then(SfnStub.ok(describe(ownerName(rollout.id()), "SUCCEEDED", rollout.startInput())));
+        CliRun again = CliRun.withEnv(env(), "revert", rollout.id(), "--reason", "answers cite the wrong runbook");
+        assertThat(again.exitCode()).as(again.err()).isZero();
+        assertThat(again.out()).contains("was already reverted: the alias serves version 41; nothing to do");
+        assertThat(ledgerOf(rollout.id(), rollout.function())).isEqualTo(ledger);
     }
 
     @Test

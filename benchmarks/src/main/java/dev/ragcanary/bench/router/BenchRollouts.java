@@ -2,7 +2,7 @@ package dev.ragcanary.bench.router;
 
 import dev.ragcanary.core.traffic.RolloutState;
 import dev.ragcanary.core.traffic.RolloutStatus;
-import dev.ragcanary.core.traffic.RolloutStore;
+import dev.ragcanary.core.traffic.RolloutStateReader;
 import dev.ragcanary.core.traffic.RouteRequest;
 import dev.ragcanary.core.traffic.StickyRouter;
 import java.time.Duration;
@@ -27,23 +27,8 @@ final class BenchRollouts {
     }
 
     /** A store that always answers {@code state} from memory (the state cache makes reads rare anyway). */
-    static RolloutStore fixed(RolloutState state) {
-        return new RolloutStore() {
-            @Override
-            public Optional<RolloutState> read(String functionName, String alias) {
-                return Optional.of(state);
-            }
-
-            @Override
-            public RolloutState acquire(RolloutState initial) {
-                throw new UnsupportedOperationException("benchmark state is fixed");
-            }
-
-            @Override
-            public RolloutState update(RolloutState next) {
-                throw new UnsupportedOperationException("benchmark state is fixed");
-            }
-        };
+    static RolloutStateReader fixed(RolloutState state) {
+        return (functionName, alias) -> Optional.of(state);
     }
 
     static RouteRequest[] requests(int users) {

@@ -10,6 +10,7 @@ import dev.ragcanary.core.rollout.RolloutRequestParser;
 import dev.ragcanary.core.traffic.LedgerEntry;
 import dev.ragcanary.core.traffic.LockKeptException;
 import dev.ragcanary.core.traffic.RolloutState;
+import dev.ragcanary.core.traffic.RolloutStatus;
 import dev.ragcanary.core.traffic.RolloutStore;
 import dev.ragcanary.core.traffic.Step;
 import dev.ragcanary.core.traffic.WeightShifter;
@@ -25,7 +26,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -110,8 +110,17 @@ public final class RevertCommand implements Callable<Integer> {
             WeightShifter shifter = new WeightShifter(aliases, aliases, store, ledger,
                     DependencyFactory.cachePurger(cacheSettings(), dynamo), Clock.systemUTC(),
                     WeightShifter.LATE_RAISE_WINDOW);
-            Step step = Step.first("cli/revert/" + UUID.randomUUID());
+            // One token per rollout: running the command again finishes a revert that stopped half way (the
+            // error says to), and after a finished one changes nothing.
+            Step step = Step.first("cli/revert/" + rolloutId);
+            boolean finishedBefore = state.status() == RolloutStatus.RELEASED && ledger.entries(rolloutId).stream()
+                    .anyMatch(e -> e.type() == LedgerEntry.Type.REVERTED);
             RolloutState reverted = revert(shifter, plan, step);
+            if (finishedBefore) {
+                out.printf("rollout %s was already reverted: the alias serves version %s; nothing to do%n", rolloutId,
+                        reverted.controlVersion());
+                return CanaryCli.EXIT_OK;
+            }
             List<LedgerEntry> entries = ledger.entries(rolloutId);
             out.printf("reverted rollout %s on %s:%s: the alias serves version %s again in %s (epoch %d); lock released%n",
                     rolloutId, reverted.functionName(), reverted.alias(), reverted.controlVersion(),

@@ -22,7 +22,7 @@ import dev.ragcanary.core.rollout.Stage;
 import dev.ragcanary.core.stats.Percentiles;
 import dev.ragcanary.core.traffic.LedgerEntry;
 import dev.ragcanary.core.traffic.RolloutState;
-import dev.ragcanary.core.traffic.RolloutStore;
+import dev.ragcanary.core.traffic.RolloutStateReader;
 import dev.ragcanary.dynamodb.DynamoDbAssignmentStore;
 import dev.ragcanary.local.ExecutionEvent;
 import dev.ragcanary.local.ExecutionResult;
@@ -251,23 +251,8 @@ public final class Rehearsal {
     }
 
     /** The router only reads the rollout state; the weight shifter is its only writer. */
-    private static RolloutStore readOnly(LocalRollout local) {
-        return new RolloutStore() {
-            @Override
-            public Optional<RolloutState> read(String functionName, String alias) {
-                return local.rolloutState(functionName, alias);
-            }
-
-            @Override
-            public RolloutState acquire(RolloutState initial) {
-                throw new UnsupportedOperationException("simulated users never take the rollout lock");
-            }
-
-            @Override
-            public RolloutState update(RolloutState next) {
-                throw new UnsupportedOperationException("simulated users never write the rollout state");
-            }
-        };
+    private static RolloutStateReader readOnly(LocalRollout local) {
+        return local::rolloutState;
     }
 
     /**

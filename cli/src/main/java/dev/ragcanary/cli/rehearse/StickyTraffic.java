@@ -5,7 +5,7 @@ import dev.ragcanary.cli.rehearse.RehearsalReport.Traffic;
 import dev.ragcanary.core.traffic.AssignmentStore;
 import dev.ragcanary.core.traffic.RolloutState;
 import dev.ragcanary.core.traffic.RolloutStatus;
-import dev.ragcanary.core.traffic.RolloutStore;
+import dev.ragcanary.core.traffic.RolloutStateReader;
 import dev.ragcanary.core.traffic.RouteDecision;
 import dev.ragcanary.core.traffic.RouteRequest;
 import dev.ragcanary.core.traffic.StickyRouter;
@@ -54,7 +54,7 @@ public final class StickyTraffic {
      * @param region the region the users are in (the pilot region sees every stage's weight)
      * @param users  how many distinct sticky users send requests
      */
-    public StickyTraffic(String functionName, String alias, String region, RolloutStore rollouts,
+    public StickyTraffic(String functionName, String alias, String region, RolloutStateReader rollouts,
                          AssignmentStore assignments, String keyAttribute, String keySource, Duration stickiness,
                          int users, long seed) {
         this.clock = new VirtualClock(Instant.EPOCH);

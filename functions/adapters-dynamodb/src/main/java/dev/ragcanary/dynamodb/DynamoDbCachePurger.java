@@ -61,21 +61,34 @@ public final class DynamoDbCachePurger implements CachePurger {
                     .limit(SCAN_PAGE_ITEMS)
                     .exclusiveStartKey(startKey)
                     .build());
-            deleted += deleteAll(page.items());
+            Deleted batches = deleteAll(page.items(), deadline);
+            deleted += batches.count();
+            if (!batches.all()) {
+                // Stopped inside the page: the next call scans it again, and finds gone what was deleted.
+                return new PurgePage(deleted, ResumeToken.encode(startKey));
+            }
             startKey = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
         } while (startKey != null && clock.instant().isBefore(deadline));
         return new PurgePage(deleted, startKey == null ? null : ResumeToken.encode(startKey));
     }
 
-    private long deleteAll(List<Map<String, AttributeValue>> keys) {
+    /** @param all whether every key was deleted, or the deadline stopped the deletes first */
+    private record Deleted(long count, boolean all) {
+    }
+
+    /** Deletes in batches of 25, the first one always, the others only while the deadline has not passed. */
+    private Deleted deleteAll(List<Map<String, AttributeValue>> keys, Instant deadline) {
         long deleted = 0;
         for (int from = 0; from < keys.size(); from += BATCH) {
+            if (from > 0 && !clock.instant().isBefore(deadline)) {
+                return new Deleted(deleted, false);
+            }
             List<WriteRequest> batch = keys.subList(from, Math.min(keys.size(), from + BATCH)).stream()
                     .map(key -> WriteRequest.builder().deleteRequest(DeleteRequest.builder().key(key).build()).build())
                     .toList();
             deleted += delete(batch);
         }
-        return deleted;
+        return new Deleted(deleted, true);
     }
 
     private int delete(List<WriteRequest> batch) {

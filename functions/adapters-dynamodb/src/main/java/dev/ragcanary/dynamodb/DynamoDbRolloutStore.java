@@ -81,13 +81,28 @@ public final class DynamoDbRolloutStore implements RolloutStore {
 
     @Override
     public RolloutState acquire(RolloutState initial) {
+        return acquire(initial, null);
+    }
+
+    @Override
+    public RolloutState acquireReplacing(RolloutState initial, RolloutState replaced) {
+        return acquire(initial, replaced);
+    }
+
+    private RolloutState acquire(RolloutState initial, RolloutState replaced) {
         RolloutState stored = initial.withRevision(1);
+        Map<String, AttributeValue> values = new HashMap<>(Map.of(":released", s(RolloutStatus.RELEASED.name()),
+                ":id", s(initial.rolloutId())));
+        String released = "#status = :released AND rolloutId <> :id";
+        if (replaced != null) {
+            values.put(":replaced", n(replaced.revision()));
+            released += " AND revision = :replaced";
+        }
         try {
             dynamo.putItem(PutItemRequest.builder().tableName(table).item(toItem(stored))
-                    .conditionExpression("attribute_not_exists(pk) OR (#status = :released AND rolloutId <> :id)")
+                    .conditionExpression("attribute_not_exists(pk) OR (" + released + ")")
                     .expressionAttributeNames(Map.of("#status", "status"))
-                    .expressionAttributeValues(Map.of(":released", s(RolloutStatus.RELEASED.name()),
-                            ":id", s(initial.rolloutId())))
+                    .expressionAttributeValues(values)
                     .build());
             return stored;
         } catch (ConditionalCheckFailedException held) {
@@ -96,6 +111,11 @@ public final class DynamoDbRolloutStore implements RolloutStore {
                             + " disappeared while the lock was being taken; retry"));
             if (current.rolloutId().equals(initial.rolloutId())) {
                 return current;
+            }
+            if (current.status() == RolloutStatus.RELEASED) {
+                throw new ConcurrentUpdateException("the released state of " + initial.functionName() + ":"
+                        + initial.alias() + " changed since it was read (revision " + current.revision() + ", was "
+                        + (replaced == null ? "none" : replaced.revision()) + "); read it again before starting");
             }
             throw new RolloutLockedException(initial.functionName(), initial.alias(), current.rolloutId(), current.status());
         }

@@ -16,10 +16,17 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
  * ExclusiveStartKey. Key attributes are strings, numbers or binary; nothing else can be a key.
  */
 final class ResumeToken {
+    /** A purge that stopped inside its first scan page starts that scan again. */
+    private static final String FROM_THE_START = "start";
+
     private ResumeToken() {
     }
 
+    /** @param key a LastEvaluatedKey, or null for the start of the scan */
     static String encode(Map<String, AttributeValue> key) {
+        if (key == null) {
+            return FROM_THE_START;
+        }
         ObjectNode json = Json.MAPPER.createObjectNode();
         key.forEach((name, value) -> {
             ObjectNode typed = json.putObject(name);
@@ -37,7 +44,11 @@ final class ResumeToken {
                 .encodeToString(Json.compact(json).getBytes(StandardCharsets.UTF_8));
     }
 
+    /** @return the ExclusiveStartKey, null for the start of the scan */
     static Map<String, AttributeValue> decode(String token) {
+        if (FROM_THE_START.equals(token)) {
+            return null;
+        }
         JsonNode json;
         try {
             json = Json.MAPPER.readTree(new String(Base64.getUrlDecoder().decode(token), StandardCharsets.UTF_8));

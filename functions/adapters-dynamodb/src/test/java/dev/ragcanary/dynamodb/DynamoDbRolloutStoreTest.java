@@ -190,4 +190,20 @@ class DynamoDbRolloutStoreTest {
                 .isInstanceOf(RolloutStore.ConcurrentUpdateException.class);
         recording.close();
     }
+
+    @Test
+    void aStartFromAReleasedStateThatChangedSinceItWasReadWritesNothingAndSaysToReadAgain() {
+        RolloutState first = store.acquire(state("fn-replace", "r1"));
+        RolloutState released = store.update(first.withStatus(RolloutStatus.RELEASED, 1));
+        RolloutState reverted = store.update(released.withStatus(RolloutStatus.ROLLED_BACK, 2));
+        store.update(reverted.withStatus(RolloutStatus.RELEASED, 2));
+
+        assertThatThrownBy(() -> store.acquireReplacing(state("fn-replace", "r2"), released))
+                .isInstanceOf(RolloutStore.ConcurrentUpdateException.class)
+                .hasMessageContaining("changed since it was read");
+        assertThat(store.read("fn-replace", "live").orElseThrow().rolloutId()).isEqualTo("r1");
+
+        RolloutState fresh = store.read("fn-replace", "live").orElseThrow();
+        assertThat(store.acquireReplacing(state("fn-replace", "r2"), fresh).rolloutId()).isEqualTo("r2");
+    }
 }

@@ -121,6 +121,11 @@ class TrafficRouterHandlerTest {
         }
 
         @Override
+        public RolloutState acquireReplacing(RolloutState initial, RolloutState replaced) {
+            return table.acquireReplacing(initial, replaced);
+        }
+
+        @Override
         public RolloutState update(RolloutState next) {
             return table.update(next);
         }

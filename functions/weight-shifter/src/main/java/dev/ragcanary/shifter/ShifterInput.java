@@ -27,11 +27,13 @@ import java.util.Set;
  *                     state entry) with the execution ARN; for a cleanup, the stopped execution and its status; a
  *                     request without either is its own single attempt
  * @param succeeded    for a cleanup, whether the execution SUCCEEDED (then nothing is ever rolled back)
+ * @param prefix       for a purge, the prefix the first page purged (null: the first page, which reads it from the
+ *                     state)
  * @param resumeAfter  for a purge, where the previous page stopped (null: the first page)
  * @param pages        for a purge, how many pages were purged before this one
  */
 record ShifterInput(Action action, RolloutRequest rollout, String stage, String reason, String executionArn, Step step,
-                    boolean succeeded, String resumeAfter, long pages) {
+                    boolean succeeded, String prefix, String resumeAfter, long pages) {
     /**
      * The state machine's actions (APPROVAL records a person's answer in the ledger; PURGE purges a page of the cache
      * the rollout's end made stale; PURGE_FAILED records a purge that gave up), plus CLEAN_UP (a stopped execution) and
@@ -43,7 +45,7 @@ record ShifterInput(Action action, RolloutRequest rollout, String stage, String 
     /** The ends of an execution the cleanup finishes: every one, a success included (its release may have failed). */
     static final Set<String> ENDED = Set.of("SUCCEEDED", "ABORTED", "TIMED_OUT", "FAILED");
     private static final Set<String> FIELDS = Set.of("action", "rollout", "stage", "reason", "executionArn", "answer",
-            "step", "resumeAfter", "pages");
+            "step", "prefix", "resumeAfter", "pages");
     private static final Set<String> ACTIONS = Set.of("validate", "start", "shift", "promote", "rollback", "release",
             "approval", "purge", "purge-failed");
 
@@ -73,13 +75,14 @@ record ShifterInput(Action action, RolloutRequest rollout, String stage, String 
             rollout = RolloutRequestParser.parseNested(doc.raw("rollout"), "$.rollout", problems);
         }
         Step step = Step.read(doc);
+        String prefix = doc.text("prefix", null);
         String resumeAfter = doc.text("resumeAfter", null);
         Long pages = doc.integer("pages", 0L, 0, Long.MAX_VALUE);
         if (!problems.isEmpty()) {
             throw new InvalidInputException("weight shifter input", problems);
         }
         return new ShifterInput(Action.valueOf(action.toUpperCase(Locale.ROOT).replace('-', '_')), rollout, stage,
-                reason, doc.text("executionArn", null), step, false, resumeAfter, pages);
+                reason, doc.text("executionArn", null), step, false, prefix, resumeAfter, pages);
     }
 
     /** "approved by alice at stage fifty" from the person's answer {"approved": true|false, "by": "alice"}. */
@@ -102,7 +105,7 @@ record ShifterInput(Action action, RolloutRequest rollout, String stage, String 
         String executionArn = detail.path("executionArn").asText(null);
         if (!ENDED.contains(status)) {
             return new ShifterInput(Action.IGNORE, null, null, "execution status " + status, executionArn, null, false,
-                    null, 0);
+                    null, null, 0);
         }
         String startInput = detail.path("input").isTextual() ? detail.path("input").asText()
                 : executionArn == null ? null : executionInputs.startInput(executionArn).orElse(null);
@@ -122,13 +125,13 @@ record ShifterInput(Action action, RolloutRequest rollout, String stage, String 
         if (!problems.isEmpty()) {
             // An execution whose input never validated never took the lock or touched an alias: nothing to undo.
             return new ShifterInput(Action.IGNORE, null, null, "execution " + status + " with an invalid start input ("
-                    + problems.get(0) + "); nothing to roll back", executionArn, null, false, null, 0);
+                    + problems.get(0) + "); nothing to roll back", executionArn, null, false, null, null, 0);
         }
         String cause = detail.path("cause").asText("");
         // One cleanup per ended execution, however often EventBridge delivers the event or Lambda retries it.
         Step step = Step.first("cleanup/" + (executionArn == null ? "unnamed-execution" : executionArn) + "/" + status);
         return new ShifterInput(Action.CLEAN_UP, rollout, null, "execution " + status
                 + (executionArn == null ? "" : ": " + executionArn) + (cause.isBlank() ? "" : " (" + cause + ")"),
-                executionArn, step, "SUCCEEDED".equals(status), null, 0);
+                executionArn, step, "SUCCEEDED".equals(status), null, null, 0);
     }
 }

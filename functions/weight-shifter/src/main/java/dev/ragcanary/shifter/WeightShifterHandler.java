@@ -27,7 +27,7 @@ import java.util.Map;
  * Lambda entry point of the weight shifter: {@code {"action", "rollout", "stage", "reason", "executionArn", "answer"}}
  * -> the rollout state, with {@code ownerExecutionArn} ({@code start} records the caller as the owner, or returns the
  * owner that already holds the rollout); {@code answer} is a person's {@code {"approved", "by"}} for action
- * {@code approval}; {@code validate} -> {@code {"plan": ...}}; {@code purge} (with {@code resumeAfter}, {@code pages})
+ * {@code approval}; {@code validate} -> {@code {"plan": ...}}; {@code purge} (with {@code prefix}, {@code resumeAfter}, {@code pages})
  * -> one page of the stale cache purge, {@code {"prefix", "complete", "resumeAfter", "removed", "pages"}}; an EventBridge execution status change -> the end of
  * that execution's rollout, if that execution owns it: a rollback and release after ABORTED, TIMED_OUT or FAILED, the
  * release a SUCCEEDED execution could not do (an event without the execution's input, which AWS leaves out of large
@@ -86,7 +86,8 @@ public final class WeightShifterHandler implements RequestStreamHandler {
             case RELEASE -> shifter.release(in.rollout(), in.reason(), in.step()).summary();
             case APPROVAL -> shifter.record(in.rollout(), LedgerEntry.Type.APPROVAL, in.reason(), null, in.step())
                     .summary();
-            case PURGE -> purged(shifter.purgeStaleCache(in.rollout(), in.resumeAfter(), purgeDeadline), in.pages());
+            case PURGE -> purged(shifter.purgeStaleCache(in.rollout(), in.prefix(), in.resumeAfter(), purgeDeadline),
+                    in.pages());
             case PURGE_FAILED -> {
                 metrics.cachePurgeUnfinished(in.rollout().target().functionName());
                 yield shifter.recordUnfinishedPurge(in.rollout(), in.reason(), in.step()).summary();
@@ -94,7 +95,7 @@ public final class WeightShifterHandler implements RequestStreamHandler {
             case CLEAN_UP -> weightChanged(in.succeeded()
                     ? shifter.finishAfterSucceededExecution(in.rollout(), in.executionArn(), in.reason(), in.step())
                     : shifter.cleanUpAfterStoppedExecution(in.rollout(), in.executionArn(), in.reason(), in.step(),
-                    purgeDeadline));
+                    purgeDeadline, () -> metrics.cachePurgeUnfinished(in.rollout().target().functionName())));
             case IGNORE -> Map.of("ignored", in.reason());
         };
     }

@@ -17,6 +17,13 @@ public interface RolloutStore extends RolloutStateReader {
     RolloutState acquire(RolloutState initial);
 
     /**
+     * {@link #acquire}, from the released item {@code replaced} as read: if that item changed since (an operator's
+     * revert took the lock back and moved the alias), nothing is written and {@link ConcurrentUpdateException} says
+     * to read it again, so a start never records a control version the alias no longer serves.
+     */
+    RolloutState acquireReplacing(RolloutState initial, RolloutState replaced);
+
+    /**
      * Replaces the state if it is still at {@code next.revision()} (the revision the caller read) and returns it with
      * the revision incremented.
      *

@@ -114,8 +114,9 @@ public final class WeightShifter {
         Map<String, String> controlVersions = preflight.controlVersions(plan);
         // The previous rollout's newest entry may still ride only in the item this start replaces.
         existing.ifPresent(commits::copyLastEntry);
-        RolloutState stored = store.acquire(RolloutState.initial(plan, controlVersions, executionArn, step,
-                clock.instant()));
+        RolloutState initial = RolloutState.initial(plan, controlVersions, executionArn, step, clock.instant());
+        RolloutState stored = existing.isPresent() ? store.acquireReplacing(initial, existing.get())
+                : store.acquire(initial);
         commits.copyLastEntry(stored);
         return stored;
     }
@@ -169,12 +170,16 @@ public final class WeightShifter {
      * canary now answers everyone), the canary's after a rollback (its answers must not be served again). Nothing is
      * stale while the rollout runs, or once it is released. Idempotent; the caller loops with {@code resumeAfter}
      * until the page is complete, and retries a failed page.
+     *
+     * @param prefix the prefix the first page named, for every later page (whatever the state becomes meanwhile, e.g.
+     *               released by an operator); null for the first page, which reads it from the state
      */
-    public StaleCachePurge purgeStaleCache(RolloutRequest plan, String resumeAfter, Instant deadline) {
-        String prefix = commits.read(plan).filter(state -> state.rolloutId().equals(plan.rolloutId()))
+    public StaleCachePurge purgeStaleCache(RolloutRequest plan, String prefix, String resumeAfter, Instant deadline) {
+        String stale = prefix != null ? prefix : commits.read(plan)
+                .filter(state -> state.rolloutId().equals(plan.rolloutId()))
                 .map(state -> staleCachePrefix(plan, state)).orElse(null);
-        return new StaleCachePurge(prefix, prefix == null ? new CachePurger.PurgePage(0, null)
-                : purger.purge(prefix, resumeAfter, deadline));
+        return new StaleCachePurge(stale, stale == null ? new CachePurger.PurgePage(0, null)
+                : purger.purge(stale, resumeAfter, deadline));
     }
 
     /**
@@ -244,6 +249,13 @@ public final class WeightShifter {
                     + "; only a promoted rollout whose lock was released can be reverted");
         }
         Instant promotedAt = commits.lastTransitionAt(found, Type.PROMOTED);
+        if (clock.instant().isBefore(promotedAt.plus(lateRaiseWindow))) {
+            // A promotion whose reply was lost may still be writing the alias; the release after a revert does not
+            // wait for it, so the revert waits instead.
+            throw new RevertRefusedException("rollout " + plan.rolloutId() + " was promoted less than "
+                    + lateRaiseWindow.toSeconds() + " s ago; run the revert again from " + promotedAt.plus(lateRaiseWindow)
+                    + " on, when no promotion that may have lost its reply can still be running");
+        }
         if (clock.instant().isAfter(promotedAt.plus(window))) {
             throw new RevertRefusedException("rollout " + plan.rolloutId() + " was promoted at " + promotedAt
                     + ", more than " + window.toHours() + " h ago (the revert window); roll out version "
@@ -335,10 +347,10 @@ public final class WeightShifter {
      * ledger records that archive and release did not finish, and the lock is released. Anything else is rolled back,
      * then released. When no owner is recorded, or the event names no execution, it acts: leaving canary weight up is
      * the worse mistake. Before the release, the stale cache gets one page of purging, bounded by {@code purgeDeadline};
-     * what it leaves is recorded in the ledger.
+     * what it leaves is recorded in the ledger and told to {@code unfinishedPurge} (the alarm's metric).
      */
     public RolloutState cleanUpAfterStoppedExecution(RolloutRequest plan, String executionArn, String reason, Step step,
-                                                     Instant purgeDeadline) {
+                                                     Instant purgeDeadline, Runnable unfinishedPurge) {
         Optional<RolloutState> found = commits.read(plan);
         boolean ours = found.isPresent() && found.get().rolloutId().equals(plan.rolloutId());
         if (ours && found.get().ownedByAnotherExecutionThan(executionArn)) {
@@ -347,22 +359,22 @@ public final class WeightShifter {
         if (ours && found.get().status() == RolloutStatus.PROMOTED) {
             notes.record(plan, Type.INCOMPLETE, reason + " after the promotion; the promotion stands, the execution"
                     + " did not finish archiving and releasing", null, step.then("note"));
-            purgeOnePage(plan, purgeDeadline, step.then("purge"));
+            purgeOnePage(plan, purgeDeadline, step.then("purge"), unfinishedPurge);
             return release(plan, reason, step.then("release"));
         }
         RolloutState rolledBack = rollback(plan, reason, step.then("rollback"));
         if (rolledBack.status() != RolloutStatus.ROLLED_BACK || !ours) {
             return rolledBack;
         }
-        purgeOnePage(plan, purgeDeadline, step.then("purge"));
+        purgeOnePage(plan, purgeDeadline, step.then("purge"), unfinishedPurge);
         return release(plan, reason, step.then("release"));
     }
 
     /** A cleanup has no loop to resume a purge in: one page, and a ledger note when that does not finish it. */
-    private void purgeOnePage(RolloutRequest plan, Instant deadline, Step step) {
+    private void purgeOnePage(RolloutRequest plan, Instant deadline, Step step, Runnable unfinishedPurge) {
         String unfinished;
         try {
-            StaleCachePurge purge = purgeStaleCache(plan, null, deadline);
+            StaleCachePurge purge = purgeStaleCache(plan, null, null, deadline);
             if (purge.page().complete()) {
                 return;
             }
@@ -370,6 +382,7 @@ public final class WeightShifter {
         } catch (RuntimeException failed) {
             unfinished = failed.getMessage();
         }
+        unfinishedPurge.run();
         recordUnfinishedPurge(plan, unfinished, step);
     }
 
@@ -408,7 +421,7 @@ public final class WeightShifter {
                     + " to the canary; promote or roll back before releasing");
         }
         if (current.status() == RolloutStatus.ROLLED_BACK && commits.lastTransition(current).type() != Type.REVERTED) {
-            // A revert follows a released rollout, which no shift can still be raising.
+            // A revert starts only after the late-raise window of the promotion it undoes (see revert).
             awaitLateRaises(plan, current);
             // Takes back what a late raise left; a region that still refuses is named by the check below.
             inEveryRegion(plan, region -> takeCanaryOut(region, current));

@@ -10,6 +10,8 @@ final class InMemoryRolloutStore implements RolloutStore {
     volatile RuntimeException failReads;
     /** Runs before each conditional update: lets a test commit another writer's change "concurrently". */
     volatile Runnable beforeUpdate = () -> { };
+    /** Runs once before the next acquire takes effect: another writer getting in between a read and the lock. */
+    volatile Runnable beforeAcquire = () -> { };
     /** Thrown once after the next update took effect: its reply was lost. */
     volatile RuntimeException lostReply;
 
@@ -23,6 +25,18 @@ final class InMemoryRolloutStore implements RolloutStore {
 
     @Override
     public synchronized RolloutState acquire(RolloutState initial) {
+        return acquire(initial, null);
+    }
+
+    @Override
+    public synchronized RolloutState acquireReplacing(RolloutState initial, RolloutState replaced) {
+        return acquire(initial, replaced);
+    }
+
+    private RolloutState acquire(RolloutState initial, RolloutState replaced) {
+        Runnable hook = beforeAcquire;
+        beforeAcquire = () -> { };
+        hook.run();
         String key = initial.functionName() + "#" + initial.alias();
         RolloutState held = items.get(key);
         if (held != null && held.status().holdsLock()) {
@@ -30,6 +44,9 @@ final class InMemoryRolloutStore implements RolloutStore {
                 return held;
             }
             throw new RolloutLockedException(initial.functionName(), initial.alias(), held.rolloutId(), held.status());
+        }
+        if (held != null && replaced != null && held.revision() != replaced.revision()) {
+            throw new ConcurrentUpdateException("released state changed since it was read");
         }
         RolloutState stored = initial.withRevision(1);
         items.put(key, stored);

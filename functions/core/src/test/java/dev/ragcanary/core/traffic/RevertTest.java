@@ -49,11 +49,24 @@ class RevertTest {
         shifter.promote(plan, OWNER, step());
         shifter.release(plan, "promoted", step());
         purged.clear();
-        clock.advance(Duration.ofHours(3));
+    }
+
+    @Test
+    void aRevertRightAfterThePromotionWaitsUntilNoPromotionThatLostItsReplyCanStillRun() {
+        List<LedgerEntry> before = ledger.entries(plan.rolloutId());
+
+        assertThatThrownBy(() -> shifter.revert(plan, "r", WINDOW, step())).isInstanceOf(RevertRefusedException.class)
+                .hasMessageContaining("promoted less than 45 s ago; run the revert again from");
+        assertThat(ledger.entries(plan.rolloutId())).isEqualTo(before);
+
+        clock.advance(Duration.ofSeconds(45));
+        assertThat(shifter.revert(plan, "r", WINDOW, step()).status()).isEqualTo(RolloutStatus.RELEASED);
+        assertThat(aliases.in("us-east-1").functionVersion()).isEqualTo("41");
     }
 
     @Test
     void theAliasGoesBackOnThePreviousVersionEverywhereTheEpochMovesBothPrefixesArePurgedAndTheLockIsFreedAgain() {
+        clock.advance(Duration.ofHours(3));
         long epoch = store.read("rag-answer", "live").orElseThrow().epoch();
 
         RolloutState after = shifter.revert(plan, "operator revert by ana: answers cite the wrong runbook", WINDOW, step());
@@ -74,6 +87,7 @@ class RevertTest {
 
     @Test
     void aRetriedRevertFinishesWhatTheFirstStartedAndWritesNothingTwice() {
+        clock.advance(Duration.ofHours(3));
         Step revert = step();
         aliases.updateFailures.add(new IllegalStateException("AccessDeniedException: lambda:UpdateAlias"));
         assertThatThrownBy(() -> shifter.revert(plan, "wrong runbook", WINDOW, revert))
@@ -92,6 +106,7 @@ class RevertTest {
 
     @Test
     void refusedWithNothingChangedWhenThePreviousVersionIsGoneOrAnAliasMovedOrThePromotionIsTooOld() {
+        clock.advance(Duration.ofHours(3));
         List<LedgerEntry> before = ledger.entries(plan.rolloutId());
 
         published.remove("us-east-1", "41").remove("eu-west-1", "41");
@@ -116,11 +131,29 @@ class RevertTest {
 
     @Test
     void refusedWhenAnotherRolloutHasTakenTheAliasSince() {
+        clock.advance(Duration.ofHours(3));
         RolloutRequest next = Plans.other();
         published.publish("us-east-1", "43").publish("eu-west-1", "43");
         shifter.start(next, "arn:aws:states:us-east-1:123456789012:execution:rag-canary-rollout:v43", step());
 
         assertThatThrownBy(() -> shifter.revert(plan, "r", WINDOW, step())).hasMessageContaining(next.rolloutId());
         assertThat(aliases.in("us-east-1").functionVersion()).isEqualTo("42");
+    }
+
+    @Test
+    void aStartThatReadTheReleasedStateBeforeARevertRecordsTheRevertedVersionAsItsControl() {
+        clock.advance(Duration.ofHours(3));
+        RolloutRequest next = Plans.other();
+        published.publish("us-east-1", "43").publish("eu-west-1", "43");
+        String nextOwner = "arn:aws:states:us-east-1:123456789012:execution:rag-canary-rollout:v43";
+        store.beforeAcquire = () -> shifter.revert(plan, "wrong runbook", WINDOW, step());
+
+        assertThatThrownBy(() -> shifter.start(next, nextOwner, step()))
+                .isInstanceOf(RolloutStore.ConcurrentUpdateException.class);
+        RolloutState started = shifter.start(next, nextOwner, step());
+
+        assertThat(aliases.in("us-east-1").functionVersion()).isEqualTo("41");
+        assertThat(started.controlVersionIn("us-east-1")).as("the version the alias serves after the revert")
+                .isEqualTo("41");
     }
 }

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** The cache a rollout's end makes stale is purged in bounded, resumable pages that never undo the end. */
@@ -46,7 +47,7 @@ class StaleCachePurgeTest {
         shifter.start(plan, OWNER, step());
         shifter.shift(plan, "ten", OWNER, step());
 
-        WeightShifter.StaleCachePurge purge = shifter.purgeStaleCache(plan, null, DEADLINE);
+        WeightShifter.StaleCachePurge purge = shifter.purgeStaleCache(plan, null, null, DEADLINE);
 
         assertThat(purge.prefix()).isNull();
         assertThat(purge.page().complete()).isTrue();
@@ -54,7 +55,7 @@ class StaleCachePurgeTest {
     }
 
     @Test
-    void afterAPromotionTheControlsCacheIsPurgedPageByPageFromWhereEachPageStopped() {
+    void afterAPromotionTheControlsCacheIsPurgedPageByPageFromWhereEachPageStoppedEvenIfTheLockIsReleasedMeanwhile() {
         WeightShifter shifter = shifter(cache);
         cache.put("v1:a", "v1:b", "v1:c", "v1:d", "v1:e", "v2-cnr:a");
         shifter.start(plan, OWNER, step());
@@ -62,16 +63,21 @@ class StaleCachePurgeTest {
         shifter.promote(plan, OWNER, step());
 
         List<PurgePage> pages = new ArrayList<>();
+        String prefix = null;
         String resumeAfter = null;
         do {
-            PurgePage page = shifter.purgeStaleCache(plan, resumeAfter, DEADLINE).page();
-            pages.add(page);
-            resumeAfter = page.resumeAfter();
+            WeightShifter.StaleCachePurge purge = shifter.purgeStaleCache(plan, prefix, resumeAfter, DEADLINE);
+            pages.add(purge.page());
+            prefix = purge.prefix();
+            resumeAfter = purge.page().resumeAfter();
+            if (pages.size() == 1) {
+                shifter.release(plan, "an operator's release between two pages", step());
+            }
         } while (resumeAfter != null);
 
         assertThat(pages).extracting(PurgePage::removed).containsExactly(2L, 2L, 1L);
         assertThat(cache.keys).containsExactly("v2-cnr:a");
-        assertThat(store.read("rag-answer", "live").orElseThrow().status()).isEqualTo(RolloutStatus.PROMOTED);
+        assertThat(store.read("rag-answer", "live").orElseThrow().status()).isEqualTo(RolloutStatus.RELEASED);
     }
 
     @Test
@@ -82,7 +88,7 @@ class StaleCachePurgeTest {
         shifter.start(plan, OWNER, step());
         shifter.shift(plan, "fifty", OWNER, step());
         shifter.promote(plan, OWNER, step());
-        assertThatThrownBy(() -> shifter.purgeStaleCache(plan, null, DEADLINE)).hasMessage("cache table unreachable");
+        assertThatThrownBy(() -> shifter.purgeStaleCache(plan, null, null, DEADLINE)).hasMessage("cache table unreachable");
 
         Step recording = step();
         shifter.recordUnfinishedPurge(plan, "States.TaskFailed: cache table unreachable", recording);
@@ -105,9 +111,13 @@ class StaleCachePurgeTest {
         shifter.start(plan, OWNER, step());
         shifter.shift(plan, "ten", OWNER, step());
 
-        RolloutState after = shifter.cleanUpAfterStoppedExecution(plan, OWNER, "execution ABORTED", step(), DEADLINE);
+        AtomicInteger unfinished = new AtomicInteger();
+
+        RolloutState after = shifter.cleanUpAfterStoppedExecution(plan, OWNER, "execution ABORTED", step(), DEADLINE,
+                unfinished::incrementAndGet);
 
         assertThat(after.status()).isEqualTo(RolloutStatus.RELEASED);
+        assertThat(unfinished).as("the alarm's metric").hasValue(1);
         assertThat(cache.keys).containsExactly("v1:a", "v2-cnr:c");
         assertThat(ledger.entries(plan.rolloutId())).extracting(LedgerEntry::type).containsExactly(Type.STARTED,
                 Type.WEIGHT_SET, Type.ROLLED_BACK, Type.INCOMPLETE, Type.RELEASED);
@@ -123,9 +133,13 @@ class StaleCachePurgeTest {
         shifter.start(plan, OWNER, step());
         shifter.shift(plan, "ten", OWNER, step());
 
-        RolloutState after = shifter.cleanUpAfterStoppedExecution(plan, OWNER, "execution FAILED", step(), DEADLINE);
+        AtomicInteger unfinished = new AtomicInteger();
+
+        RolloutState after = shifter.cleanUpAfterStoppedExecution(plan, OWNER, "execution FAILED", step(), DEADLINE,
+                unfinished::incrementAndGet);
 
         assertThat(after.status()).isEqualTo(RolloutStatus.RELEASED);
+        assertThat(unfinished).hasValue(1);
         assertThat(aliases.in("us-east-1").additionalVersionWeights()).isEmpty();
         assertThat(ledger.entries(plan.rolloutId()).get(3).reason()).contains("AccessDeniedException: dynamodb:Scan");
     }

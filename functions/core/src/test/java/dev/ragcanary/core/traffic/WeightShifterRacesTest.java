@@ -44,7 +44,7 @@ class WeightShifterRacesTest {
         AtomicBoolean cleanedUp = new AtomicBoolean();
         aliases.beforeUpdate = () -> {
             if (cleanedUp.compareAndSet(false, true)) {
-                shifter.cleanUpAfterStoppedExecution(plan, OWNER, "execution ABORTED", step(), PURGE_DEADLINE);
+                shifter.cleanUpAfterStoppedExecution(plan, OWNER, "execution ABORTED", step(), PURGE_DEADLINE, () -> { });
             }
         };
     }
@@ -72,7 +72,7 @@ class WeightShifterRacesTest {
         shifter.shift(plan, "one", OWNER, step());
         shifter.promote(plan, OWNER, step());
 
-        shifter.cleanUpAfterStoppedExecution(plan, OWNER, "execution ABORTED during Archive the probe results", step(), PURGE_DEADLINE);
+        shifter.cleanUpAfterStoppedExecution(plan, OWNER, "execution ABORTED during Archive the probe results", step(), PURGE_DEADLINE, () -> { });
 
         assertThat(aliases.in("us-east-1").functionVersion()).isEqualTo("42");
         assertThat(aliases.in("eu-west-1").functionVersion()).isEqualTo("42");
@@ -119,7 +119,7 @@ class WeightShifterRacesTest {
         shifter.start(plan, OWNER, step());
         shifter.promote(plan, OWNER, step());
 
-        RolloutState after = shifter.cleanUpAfterStoppedExecution(plan, OWNER, "execution ABORTED", step(), PURGE_DEADLINE);
+        RolloutState after = shifter.cleanUpAfterStoppedExecution(plan, OWNER, "execution ABORTED", step(), PURGE_DEADLINE, () -> { });
 
         assertThat(after.status()).isEqualTo(RolloutStatus.RELEASED);
         List<LedgerEntry> entries = ledger.entries(plan.rolloutId());
@@ -151,7 +151,7 @@ class WeightShifterRacesTest {
         shifter.start(plan, OWNER, step());
         shifter.shift(plan, "ten", OWNER, step());
         aliases.updateFailures.add(new IllegalStateException("AccessDeniedException: not authorized"));
-        assertThatThrownBy(() -> shifter.cleanUpAfterStoppedExecution(plan, OWNER, "execution TIMED_OUT", step(), PURGE_DEADLINE))
+        assertThatThrownBy(() -> shifter.cleanUpAfterStoppedExecution(plan, OWNER, "execution TIMED_OUT", step(), PURGE_DEADLINE, () -> { }))
                 .hasMessageContaining("could not be reset in [us-east-1]");
 
         aliases.updateFailures.add(new IllegalStateException("AccessDeniedException: still not authorized"));
@@ -218,7 +218,7 @@ class WeightShifterRacesTest {
         shifter.start(plan, OWNER, step());
         shifter.shift(plan, "one", OWNER, step());
 
-        shifter.cleanUpAfterStoppedExecution(plan, OWNER, "execution ABORTED", step(), PURGE_DEADLINE);
+        shifter.cleanUpAfterStoppedExecution(plan, OWNER, "execution ABORTED", step(), PURGE_DEADLINE, () -> { });
 
         assertThat(store.read("rag-answer", "live").orElseThrow().status()).isEqualTo(RolloutStatus.RELEASED);
         assertThat(shifter.start(Plans.other(), "arn:aws:states:us-east-1:123456789012:execution:rag-canary-rollout:v43", step())

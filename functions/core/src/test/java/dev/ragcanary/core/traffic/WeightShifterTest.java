@@ -88,7 +88,7 @@ class WeightShifterTest {
         shifter.shift(plan, "one", OWNER, step());
         shifter.start(plan, JOINER, step());
 
-        RolloutState after = shifter.cleanUpAfterStoppedExecution(plan, JOINER, "execution ABORTED: " + JOINER, step(), PURGE_DEADLINE);
+        RolloutState after = shifter.cleanUpAfterStoppedExecution(plan, JOINER, "execution ABORTED: " + JOINER, step(), PURGE_DEADLINE, () -> { });
 
         assertThat(after.status()).isEqualTo(RolloutStatus.ACTIVE);
         assertThat(after.weight()).isEqualTo(0.01);
@@ -103,7 +103,7 @@ class WeightShifterTest {
         shifter.start(plan, OWNER, step());
         shifter.shift(plan, "one", OWNER, step());
 
-        RolloutState after = shifter.cleanUpAfterStoppedExecution(plan, OWNER, "execution ABORTED: " + OWNER, step(), PURGE_DEADLINE);
+        RolloutState after = shifter.cleanUpAfterStoppedExecution(plan, OWNER, "execution ABORTED: " + OWNER, step(), PURGE_DEADLINE, () -> { });
 
         assertThat(after.status()).isEqualTo(RolloutStatus.RELEASED);
         assertThat(ledger.entries(plan.rolloutId())).extracting(LedgerEntry::type)
@@ -117,7 +117,7 @@ class WeightShifterTest {
         shifter.start(plan, null, step());
         shifter.shift(plan, "one", OWNER, step());
 
-        RolloutState after = shifter.cleanUpAfterStoppedExecution(plan, JOINER, "execution FAILED: " + JOINER, step(), PURGE_DEADLINE);
+        RolloutState after = shifter.cleanUpAfterStoppedExecution(plan, JOINER, "execution FAILED: " + JOINER, step(), PURGE_DEADLINE, () -> { });
 
         assertThat(after.ownerExecutionArn()).isNull();
         assertThat(after.status()).isEqualTo(RolloutStatus.RELEASED);
@@ -359,7 +359,7 @@ class WeightShifterTest {
         assertThat(rolledBack.weight()).isZero();
         assertThat(rolledBack.regionWeights().values()).containsOnly(0.0);
         assertThat(purged).as("the purge is its own step").isEmpty();
-        assertThat(shifter.purgeStaleCache(plan, null, PURGE_DEADLINE).prefix()).isEqualTo("v2-cnr:");
+        assertThat(shifter.purgeStaleCache(plan, null, null, PURGE_DEADLINE).prefix()).isEqualTo("v2-cnr:");
         assertThat(purged).containsExactly("v2-cnr:");
         LedgerEntry last = ledger.entries(plan.rolloutId()).get(2);
         assertThat(last.type()).isEqualTo(Type.ROLLED_BACK);
@@ -426,7 +426,7 @@ class WeightShifterTest {
         assertThat(promoted.status()).isEqualTo(RolloutStatus.PROMOTED);
         assertThat(promoted.weight()).isEqualTo(1.0);
         assertThat(purged).as("the purge is its own step").isEmpty();
-        assertThat(shifter.purgeStaleCache(plan, null, PURGE_DEADLINE).prefix()).isEqualTo("v1:");
+        assertThat(shifter.purgeStaleCache(plan, null, null, PURGE_DEADLINE).prefix()).isEqualTo("v1:");
         assertThat(purged).containsExactly("v1:");
         assertThat(ledger.entries(plan.rolloutId())).extracting(LedgerEntry::type)
                 .containsExactly(Type.STARTED, Type.WEIGHT_SET, Type.PROMOTED);
