@@ -48,7 +48,8 @@ import software.amazon.awssdk.services.cloudwatchlogs.model.StopQueryRequest;
  * 1 % resolution. Boolean fields are filtered here rather than in the query so "true", "1" and "false", "0" all work.
  *
  * <p>Telemetry fields read: {@code function}, {@code alias}, {@code version} (the function version that served the
- * request), {@code cold_start}, {@code warm_ping}, {@code failure_class} (absent on success), {@code latency_ms.tfinal},
+ * request, numbered in its region: a row is control or canary by the versions of the region its query ran in),
+ * {@code cold_start}, {@code warm_ping}, {@code failure_class} (absent on success), {@code latency_ms.tfinal},
  * {@code cache.hit}, {@code cache.collision}, and {@code retrieval.INDEX_HASH}, {@code retrieval.metric},
  * {@code retrieval.analyzer} for fingerprints.
  */
@@ -248,7 +249,7 @@ public final class LogsInsightsMetricsSource implements MetricsSource {
                     if (isTrue(row.get("cache.collision"))) {
                         collisions += n;
                     }
-                    Tally t = tallyFor(row.get("version"), query, control, canary);
+                    Tally t = tallyFor(row.get("version"), query, result.getKey().region, control, canary);
                     if (t != null && !isTrue(row.get("warm_ping"))) {
                         t.count(n, row.get("failure_class"), row.get("cache.hit"));
                     }
@@ -259,7 +260,7 @@ public final class LogsInsightsMetricsSource implements MetricsSource {
                             + MAX_ROWS + "-row limit of Logs Insights; it may be incomplete");
                 }
                 for (Map<String, String> row : result.getValue()) {
-                    Tally t = tallyFor(row.get("version"), query, control, canary);
+                    Tally t = tallyFor(row.get("version"), query, result.getKey().region, control, canary);
                     if (t != null && !isTrue(row.get("cold_start")) && !isTrue(row.get("warm_ping")) && row.get("bucket") != null) {
                         t.latencyBuckets.merge((int) Double.parseDouble(row.get("bucket")), Long.parseLong(row.get("n")), Long::sum);
                     }
@@ -279,8 +280,7 @@ public final class LogsInsightsMetricsSource implements MetricsSource {
             }
             Map<String, Map<IndexFingerprint, Long>> seen = new HashMap<>();
             for (Map<String, String> row : rows) {
-                String variant = query.canaryVersion().equals(row.get("version")) ? "canary"
-                        : query.controlVersion().equals(row.get("version")) ? "control" : null;
+                String variant = variantOf(row.get("version"), query, q.region);
                 if (variant != null && row.get("retrieval.INDEX_HASH") != null) {
                     IndexFingerprint f = new IndexFingerprint(row.get("retrieval.INDEX_HASH"), row.get("retrieval.metric"),
                             row.get("retrieval.analyzer"));
@@ -303,11 +303,20 @@ public final class LogsInsightsMetricsSource implements MetricsSource {
         return rows;
     }
 
-    private static Tally tallyFor(String version, Query q, Tally control, Tally canary) {
-        if (q.canaryVersion().equals(version)) {
-            return canary;
+    private static Tally tallyFor(String version, Query q, String region, Tally control, Tally canary) {
+        String variant = variantOf(version, q, region);
+        return variant == null ? null : variant.equals("canary") ? canary : control;
+    }
+
+    /**
+     * "canary", "control" or null (another version) for a row of {@code region}'s telemetry, by that region's versions:
+     * the router logs the version it ran there, and Lambda numbers versions per region.
+     */
+    private static String variantOf(String version, Query q, String region) {
+        if (q.canaryVersionIn(region).equals(version)) {
+            return "canary";
         }
-        return q.controlVersion().equals(version) ? control : null;
+        return q.controlVersionIn(region).equals(version) ? "control" : null;
     }
 
     private static boolean isTrue(String value) {

@@ -34,9 +34,10 @@ import software.amazon.awssdk.services.cloudwatchlogs.model.MalformedQueryExcept
 class LogsInsightsMetricsSourceTest {
     private static final Instant START = Instant.parse("2025-08-27T06:00:00Z");
     private static final Instant END = Instant.parse("2025-08-27T06:30:00Z");
-    private static final MetricsSource.Query QUERY = new MetricsSource.Query("rag-answer", "live", "41", "42",
-            List.of("us-east-1"), START, END);
-    private static final MetricsSource.Query TWO_REGIONS = new MetricsSource.Query("rag-answer", "live", "41", "42",
+    private static final MetricsSource.Query QUERY = new MetricsSource.Query("rag-answer", "live",
+            Map.of("us-east-1", "41"), Map.of("us-east-1", "42"), List.of("us-east-1"), START, END);
+    private static final MetricsSource.Query TWO_REGIONS = new MetricsSource.Query("rag-answer", "live",
+            Map.of("us-east-1", "41", "eu-west-1", "41"), Map.of("us-east-1", "42", "eu-west-1", "42"),
             List.of("us-east-1", "eu-west-1"), START, END);
     private static final String RUNNING = "{\"status\":\"Running\",\"results\":[]}";
     private static final String LIMIT = "{\"__type\":\"LimitExceededException\",\"message\":\"Account maximum query concurrency limit of [30] reached.\"}";
@@ -143,6 +144,33 @@ class LogsInsightsMetricsSourceTest {
         assertThat(reading.live().canary().requests()).isEqualTo(20);
         assertThat(reading.live().canary().warmLatencyMs()).hasSize(20);
         assertThat(reading.fingerprints().get("canary")).containsOnlyKeys("us-east-1", "eu-west-1");
+    }
+
+    @Test
+    void eachRegionsRowsAreLabelledByThatRegionsVersions() {
+        MetricsSource.Query numberedPerRegion = new MetricsSource.Query("rag-answer", "live",
+                Map.of("us-east-1", "41", "eu-west-1", "16"), Map.of("us-east-1", "42", "eu-west-1", "17"),
+                List.of("us-east-1", "eu-west-1"), START, END);
+        answer("counts-us-east-1", complete(row("version", "41", "n", "1000"), row("version", "42", "n", "100")));
+        answer("latency-us-east-1", complete(row("version", "41", "bucket", "600", "n", "1000"),
+                row("version", "42", "bucket", "600", "n", "100")));
+        answer("index-us-east-1", complete());
+        // eu-west-1 numbers the same code 16 and 17; its canary fails a fifth of its requests.
+        answer("counts-eu-west-1", complete(row("version", "16", "n", "500"), row("version", "17", "n", "40"),
+                row("version", "17", "failure_class", "5xx:RerankerOOM", "n", "10")));
+        answer("latency-eu-west-1", complete(row("version", "16", "bucket", "600", "n", "500"),
+                row("version", "17", "bucket", "700", "n", "40")));
+        answer("index-eu-west-1", complete(row("version", "17", "retrieval.INDEX_HASH", "0x9a77",
+                "retrieval.metric", "cosine", "retrieval.analyzer", "bilstem", "n", "50")));
+
+        MetricsSource.Reading reading = source.read(numberedPerRegion, clock.instant().plusSeconds(100));
+
+        assertThat(reading.live().canary().requests()).isEqualTo(150);
+        assertThat(reading.live().canary().failureClasses()).isEqualTo(Map.of("5xx:RerankerOOM", 10L));
+        assertThat(reading.live().canary().warmLatencyMs()).hasSize(140);
+        assertThat(reading.live().control().requests()).isEqualTo(1_500);
+        assertThat(reading.live().control().warmLatencyMs()).hasSize(1_500);
+        assertThat(reading.fingerprints()).isEqualTo(Map.of("canary", Map.of("eu-west-1", INDEX)));
     }
 
     @Test
