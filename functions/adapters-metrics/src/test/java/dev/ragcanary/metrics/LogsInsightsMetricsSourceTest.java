@@ -186,7 +186,8 @@ class LogsInsightsMetricsSourceTest {
         MetricsSource.Reading reading = source.read(TWO_REGIONS, deadline);
 
         assertThat(reading.isComplete()).isFalse();
-        assertThat(reading.unfinished()).containsExactly("latency histogram query latency-eu-west-1 in eu-west-1 (Running)");
+        assertThat(reading.unfinished()).containsExactly(
+                "latency histogram query latency-eu-west-1 in eu-west-1 (Running), stopped at the deadline");
         assertThat(reading.live()).isNull();
         assertThat(stub.calls("StopQuery")).extracting(c -> c.region() + " " + queryId(c))
                 .containsExactly("eu-west-1 latency-eu-west-1");
@@ -208,30 +209,44 @@ class LogsInsightsMetricsSourceTest {
     }
 
     @Test
-    void aConcurrencyLimitStopsTheQueriesAlreadyStartedAndIsReportedAsThrottling() {
-        refused.put("index-us-east-1", LIMIT);
+    void aConcurrencyLimitStopsTheQueriesAlreadyStartedAndLeavesTheReadingUnread() {
+        refused.put("index-eu-west-1", LIMIT);
 
-        assertThatThrownBy(() -> source.read(QUERY, clock.instant().plusSeconds(100)))
-                .isInstanceOf(MetricsSource.ThrottledException.class)
-                .hasMessageContaining("us-east-1")
-                .hasMessageContaining("concurrency limit of [30]");
-        assertThat(stub.calls("StopQuery")).extracting(LogsInsightsMetricsSourceTest::queryId)
-                .containsExactly("counts-us-east-1", "latency-us-east-1");
+        MetricsSource.Reading reading = source.read(TWO_REGIONS, clock.instant().plusSeconds(100));
+
+        assertThat(reading.isComplete()).isFalse();
+        assertThat(reading.live()).isNull();
+        assertThat(reading.unfinished()).containsExactly(
+                "index fingerprints query in eu-west-1 refused by Logs Insights: Account maximum query concurrency limit"
+                        + " of [30] reached.",
+                "counts query counts-us-east-1 in us-east-1 (Scheduled), stopped with it",
+                "latency histogram query latency-us-east-1 in us-east-1 (Scheduled), stopped with it",
+                "index fingerprints query index-us-east-1 in us-east-1 (Scheduled), stopped with it",
+                "counts query counts-eu-west-1 in eu-west-1 (Scheduled), stopped with it",
+                "latency histogram query latency-eu-west-1 in eu-west-1 (Scheduled), stopped with it");
+        assertThat(stub.calls("StopQuery")).hasSize(5);
         assertThat(stub.calls("GetQueryResults")).isEmpty();
     }
 
     @Test
-    void aFailedQueryStopsItsRunningSiblingsAndIsAnErrorNamingIt() {
-        answer("counts-us-east-1", RUNNING);
-        answer("latency-us-east-1", "{\"status\":\"Failed\",\"results\":[]}");
-        answer("index-us-east-1", complete());
+    void aQueryEndingFailedCancelledOrTimeoutStopsItsRunningSiblingsAndLeavesTheReadingUnread() {
+        for (String status : List.of("Failed", "Cancelled", "Timeout")) {
+            stub.calls.clear();
+            answer("counts-us-east-1", RUNNING);
+            answer("latency-us-east-1", "{\"status\":\"" + status + "\",\"results\":[]}");
+            answer("index-us-east-1", complete());
 
-        assertThatThrownBy(() -> source.read(QUERY, clock.instant().plusSeconds(100)))
-                .isInstanceOf(IllegalStateException.class)
-                .hasMessage("Logs Insights latency histogram query latency-us-east-1 in us-east-1 ended Failed");
-        assertThat(stub.calls("StopQuery")).extracting(LogsInsightsMetricsSourceTest::queryId)
-                .as("the failed query has ended; the others were not yet seen to end").containsExactly(
-                        "counts-us-east-1", "index-us-east-1");
+            MetricsSource.Reading reading = source.read(QUERY, clock.instant().plusSeconds(100));
+
+            assertThat(reading.isComplete()).isFalse();
+            assertThat(reading.unfinished()).as(status).containsExactly(
+                    "latency histogram query latency-us-east-1 in us-east-1 (" + status + ") ended without results",
+                    "counts query counts-us-east-1 in us-east-1 (Running), stopped with it",
+                    "index fingerprints query index-us-east-1 in us-east-1 (Scheduled), stopped with it");
+            assertThat(stub.calls("StopQuery")).extracting(LogsInsightsMetricsSourceTest::queryId)
+                    .as("the ended query is not stopped; the others were not yet seen to end").containsExactly(
+                            "counts-us-east-1", "index-us-east-1");
+        }
     }
 
     @Test

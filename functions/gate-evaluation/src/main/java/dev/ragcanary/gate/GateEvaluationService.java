@@ -70,7 +70,7 @@ public final class GateEvaluationService {
                     fingerprints.computeIfAbsent(variant, v -> new TreeMap<>()).putAll(byRegion));
         }
         String unread = String.join("; ", reading.unfinished());
-        Evidence evidence = new Evidence(description(in) + (reading.isComplete() ? "" : "; live metrics not read in time: "
+        Evidence evidence = new Evidence(description(in) + (reading.isComplete() ? "" : "; live metrics not read: "
                 + unread), stage.name(), stage.weight(), in.extensions(), in.probes(), reading.live(), fingerprints,
                 plan.expectedIndex(), plan.thresholds());
         Verdict verdict = reading.isComplete() ? engine.evaluate(stage, plan.thresholds(), evidence)

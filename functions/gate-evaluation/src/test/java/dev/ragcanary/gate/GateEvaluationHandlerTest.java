@@ -37,6 +37,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
+import software.amazon.awssdk.services.cloudwatchlogs.model.CloudWatchLogsException;
 
 class GateEvaluationHandlerTest {
     private static final IndexFingerprint INDEX = new IndexFingerprint("0x9a77", "cosine", "bilstem");
@@ -282,21 +284,21 @@ class GateEvaluationHandlerTest {
 
         JsonNode verdict = out.get("verdict");
         assertThat(verdict.get("decision").asText()).isEqualTo("EXTEND");
-        assertThat(verdict.get("reason").asText()).isEqualTo("bake again (extension 1 of 3): live metrics not read in time: "
+        assertThat(verdict.get("reason").asText()).isEqualTo("bake again (extension 1 of 3): live metrics not read: "
                 + "latency histogram query q-7 in us-east-1 (Running)");
         Evidence archived = EvidenceParser.parse(store.get(out.get("evidenceKey").asText()).orElseThrow());
         assertThat(archived.live()).isNull();
-        assertThat(archived.description()).endsWith("live metrics not read in time: latency histogram query q-7 in us-east-1 (Running)");
+        assertThat(archived.description()).endsWith("live metrics not read: latency histogram query q-7 in us-east-1 (Running)");
         assertThat(loggedVerdicts).singleElement().asString().contains("EXTEND");
     }
 
     @Test
-    void aThrottledMetricsSourceFailsTheTaskWithoutArchivingAnything() {
+    void aThrottledMetricsCallFailsTheTaskWithoutArchivingAnything() {
         metrics.throttled = true;
         assertThatThrownBy(() -> invoke(event("stage-one-first-look")))
                 .as("reported under the one transient error name the state machine retries")
                 .isExactlyInstanceOf(TransientFailureException.class)
-                .hasCauseInstanceOf(MetricsSource.ThrottledException.class);
+                .hasCauseInstanceOf(CloudWatchLogsException.class);
         assertThat(store.objects).isEmpty();
     }
 
@@ -341,7 +343,9 @@ class GateEvaluationHandlerTest {
         @Override
         public Reading read(Query query, Instant deadline) {
             if (throttled) {
-                throw new ThrottledException("Logs Insights in us-east-1 refused the query: concurrency limit");
+                throw CloudWatchLogsException.builder().statusCode(400).message("Rate exceeded")
+                        .awsErrorDetails(AwsErrorDetails.builder().errorCode("ThrottlingException")
+                                .errorMessage("Rate exceeded").build()).build();
             }
             queries.add(query);
             deadlines.add(deadline);

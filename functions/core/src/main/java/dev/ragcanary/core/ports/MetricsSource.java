@@ -41,13 +41,6 @@ public interface MetricsSource {
         }
     }
 
-    /** The metrics backend asked us to slow down (too many concurrent queries); safe to retry with backoff. */
-    class ThrottledException extends TransientFailureException {
-        public ThrottledException(String message) {
-            super(message);
-        }
-    }
-
     /**
      * @param controlVersions region -> the control version there, for every region of {@code regions}: Lambda numbers
      *                        versions per region, and each region's telemetry names the version that served it there
