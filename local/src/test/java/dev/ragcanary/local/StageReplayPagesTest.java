@@ -119,7 +119,7 @@ class StageReplayPagesTest {
     /** The real handler; each invocation starts with time for {@code callsPerPage} calls beyond the reserve. */
     private RequestStreamHandler pagedReplay(int callsPerPage) {
         ProbeReplayHandler replay = new ProbeReplayHandler(new ProbeReplayHandler.Dependencies(
-                functionName -> this::answerFromTheTargetSection, EMBEDDER,
+                (region, functionName) -> this::answerFromTheTargetSection, EMBEDDER,
                 new LocalFolderEvidenceStore(evidenceDir), location -> ProbeSetParser.parse(gold()), ONE_AT_A_TIME,
                 Clock.fixed(Instant.parse("2026-03-01T10:15:30Z"), ZoneOffset.UTC)));
         return (in, out, context) -> {
