@@ -99,7 +99,8 @@ class StageReplayPagesTest {
     /** Runs stage five with the replay given time for {@code callsPerPage} calls per invocation. */
     private ExecutionResult runStage(int callsPerPage) {
         try (LocalLambdaEndpoint endpoint = LocalLambdaEndpoint.start()
-                .register("weight-shifter", answering("{\"status\": \"ACTIVE\", \"controlVersion\": \"41\"}", null))
+                .register("weight-shifter", answering("{\"status\": \"ACTIVE\", \"controlVersion\": \"41\","
+                        + " \"controlVersions\": {\"us-east-1\": \"41\", \"us-west-2\": \"41\"}}", null))
                 .register("probe-replay", pagedReplay(callsPerPage))
                 .register("gate-evaluation", answering("{\"verdict\": {\"stage\": \"five\", \"decision\": \"PROMOTE\"},"
                         + " \"evidenceKey\": \"rollouts/rag-answer-live-v42/gate/five/look-1.json\"}", gateInputs))) {
