@@ -266,7 +266,7 @@ public final class LocalRollout implements AutoCloseable {
         ProbeSetLoader loader = new ProbeSetLoader(() -> {
             throw new IllegalStateException("the local rollout reads probe sets from files, not S3");
         });
-        return new ProbeReplayHandler(new ProbeReplayHandler.Dependencies(functionName -> backends.probeTarget(),
+        return new ProbeReplayHandler(new ProbeReplayHandler.Dependencies((region, functionName) -> backends.probeTarget(),
                 backends.embedder(), backends.evidence(), loader::load, ReplayOptions.DEFAULTS, Clock.systemUTC()));
     }
 

@@ -99,7 +99,8 @@ class StageReplayPagesTest {
     /** Runs stage five with the replay given time for {@code callsPerPage} calls per invocation. */
     private ExecutionResult runStage(int callsPerPage) {
         try (LocalLambdaEndpoint endpoint = LocalLambdaEndpoint.start()
-                .register("weight-shifter", answering("{\"status\": \"ACTIVE\", \"controlVersion\": \"41\"}", null))
+                .register("weight-shifter", answering("{\"status\": \"ACTIVE\", \"controlVersion\": \"41\","
+                        + " \"controlVersions\": {\"us-east-1\": \"41\", \"us-west-2\": \"41\"}}", null))
                 .register("probe-replay", pagedReplay(callsPerPage))
                 .register("gate-evaluation", answering("{\"verdict\": {\"stage\": \"five\", \"decision\": \"PROMOTE\"},"
                         + " \"evidenceKey\": \"rollouts/rag-answer-live-v42/gate/five/look-1.json\"}", gateInputs))) {
@@ -119,7 +120,7 @@ class StageReplayPagesTest {
     /** The real handler; each invocation starts with time for {@code callsPerPage} calls beyond the reserve. */
     private RequestStreamHandler pagedReplay(int callsPerPage) {
         ProbeReplayHandler replay = new ProbeReplayHandler(new ProbeReplayHandler.Dependencies(
-                functionName -> this::answerFromTheTargetSection, EMBEDDER,
+                (region, functionName) -> this::answerFromTheTargetSection, EMBEDDER,
                 new LocalFolderEvidenceStore(evidenceDir), location -> ProbeSetParser.parse(gold()), ONE_AT_A_TIME,
                 Clock.fixed(Instant.parse("2026-03-01T10:15:30Z"), ZoneOffset.UTC)));
         return (in, out, context) -> {

@@ -40,15 +40,18 @@ import software.amazon.awssdk.services.cloudwatchlogs.model.StopQueryRequest;
  * </ol>
  *
  * Every query of every region is started before any is polled, so they run concurrently within the one deadline the
- * caller gives. A query still running at the deadline, or when a sibling fails, is stopped ({@code StopQuery}): an
- * abandoned query would keep counting against the account's concurrent-query quota until it ends on its own.
+ * caller gives. A query still running at the deadline, or when a sibling is refused, ends unread or fails, is stopped
+ * ({@code StopQuery}): an abandoned query would keep counting against the account's concurrent-query quota until it
+ * ends on its own. A refused or unread query leaves the reading unfinished (naming it), never an error: Logs Insights
+ * trouble says nothing about the canary.
  *
  * <p>The histogram is turned back into samples at bucket centres (every warm request up to {@link #SAMPLE_CAP} per
  * variant, evenly spaced order statistics beyond it), which is what the rank and order-statistic intervals need, at
  * 1 % resolution. Boolean fields are filtered here rather than in the query so "true", "1" and "false", "0" all work.
  *
  * <p>Telemetry fields read: {@code function}, {@code alias}, {@code version} (the function version that served the
- * request), {@code cold_start}, {@code warm_ping}, {@code failure_class} (absent on success), {@code latency_ms.tfinal},
+ * request, numbered in its region: a row is control or canary by the versions of the region its query ran in),
+ * {@code cold_start}, {@code warm_ping}, {@code failure_class} (absent on success), {@code latency_ms.tfinal},
  * {@code cache.hit}, {@code cache.collision}, and {@code retrieval.INDEX_HASH}, {@code retrieval.metric},
  * {@code retrieval.analyzer} for fingerprints.
  */
@@ -99,6 +102,11 @@ public final class LogsInsightsMetricsSource implements MetricsSource {
         boolean mayBeRunning() {
             return status.equals(QueryStatus.SCHEDULED.toString()) || status.equals(QueryStatus.RUNNING.toString());
         }
+
+        /** Ended Failed, Cancelled, Timeout or Unknown: it will never have rows. */
+        boolean endedUnread() {
+            return !mayBeRunning() && !status.equals(QueryStatus.COMPLETE.toString());
+        }
     }
 
     private final Function<String, CloudWatchLogsClient> clientsByRegion;
@@ -128,13 +136,21 @@ public final class LogsInsightsMetricsSource implements MetricsSource {
             for (String region : query.regions()) {
                 CloudWatchLogsClient client = clientsByRegion.apply(region);
                 for (Kind kind : Kind.values()) {
-                    started.add(new Started(kind, region, client, start(client, region, kind.queryString(query), query)));
+                    try {
+                        started.add(new Started(kind, region, client, start(client, kind.queryString(query), query)));
+                    } catch (LimitExceededException e) {
+                        return abandoned(kind.label + " query in " + region + " refused by Logs Insights: "
+                                + e.awsErrorDetails().errorMessage(), started, finished);
+                    }
                 }
             }
             while (true) {
                 for (Started q : started) {
                     if (!finished.containsKey(q)) {
                         poll(q).ifPresent(rows -> finished.put(q, rows));
+                        if (q.endedUnread()) {
+                            return abandoned(q.describe() + " ended without results", started, finished);
+                        }
                     }
                 }
                 if (finished.size() == started.size()) {
@@ -142,7 +158,7 @@ public final class LogsInsightsMetricsSource implements MetricsSource {
                 }
                 Duration left = Duration.between(clock.instant(), deadline);
                 if (left.isNegative() || left.isZero()) {
-                    return Reading.unfinished(stopUnfinished(started, finished));
+                    return Reading.unfinished(stopUnfinished(started, finished, "at the deadline"));
                 }
                 sleeper.sleep(left.compareTo(pollInterval) < 0 ? left : pollInterval);
             }
@@ -174,42 +190,43 @@ public final class LogsInsightsMetricsSource implements MetricsSource {
         return "filter function = " + quote(q.functionName()) + " and alias = " + quote(q.alias());
     }
 
-    private String start(CloudWatchLogsClient client, String region, String queryString, Query q) {
-        try {
-            return client.startQuery(StartQueryRequest.builder()
-                    .logGroupNames(logGroup)
-                    .startTime(q.start().getEpochSecond())
-                    .endTime(q.end().getEpochSecond())
-                    .queryString(queryString)
-                    .limit(MAX_ROWS)
-                    .build()).queryId();
-        } catch (LimitExceededException e) {
-            throw new ThrottledException("Logs Insights in " + region + " refused the query: " + e.awsErrorDetails().errorMessage());
-        }
+    private String start(CloudWatchLogsClient client, String queryString, Query q) {
+        return client.startQuery(StartQueryRequest.builder()
+                .logGroupNames(logGroup)
+                .startTime(q.start().getEpochSecond())
+                .endTime(q.end().getEpochSecond())
+                .queryString(queryString)
+                .limit(MAX_ROWS)
+                .build()).queryId();
     }
 
-    /** One GetQueryResults: the rows once complete, empty while scheduled or running, an error once it ended otherwise. */
+    /** One GetQueryResults: the rows once complete, else empty (the status it reported is kept on {@code q}). */
     private static Optional<List<Map<String, String>>> poll(Started q) {
         GetQueryResultsResponse r = q.client.getQueryResults(GetQueryResultsRequest.builder().queryId(q.queryId).build());
         q.status = r.statusAsString();
-        if (r.status() == QueryStatus.COMPLETE) {
-            return Optional.of(rows(r.results()));
-        }
-        if (r.status() != QueryStatus.SCHEDULED && r.status() != QueryStatus.RUNNING) {
-            throw new IllegalStateException("Logs Insights " + q.kind.label + " query " + q.queryId + " in " + q.region
-                    + " ended " + r.statusAsString());
-        }
-        return Optional.empty();
+        return r.status() == QueryStatus.COMPLETE ? Optional.of(rows(r.results())) : Optional.empty();
     }
 
-    /** Stops every query not finished at the deadline; what each was doing, and a stop that failed, name it. */
-    private static List<String> stopUnfinished(List<Started> started, Map<Started, ?> finished) {
+    /**
+     * A query Logs Insights refused (the account's concurrent-query quota) or that ended Failed, Cancelled or Timeout
+     * says nothing about the canary: the reading is unread, naming {@code cause} and the siblings stopped with it, so
+     * the gate bakes again rather than rolls back. Waiting for the siblings would not make the reading whole.
+     */
+    private static Reading abandoned(String cause, List<Started> started, Map<Started, ?> finished) {
+        List<String> unread = new ArrayList<>();
+        unread.add(cause);
+        unread.addAll(stopUnfinished(started, finished, "with it"));
+        return Reading.unfinished(unread);
+    }
+
+    /** Stops every query that may still be running; what each was doing, and a stop that failed, name it. */
+    private static List<String> stopUnfinished(List<Started> started, Map<Started, ?> finished, String when) {
         List<String> unfinished = new ArrayList<>();
         for (Started q : started) {
-            if (!finished.containsKey(q)) {
+            if (!finished.containsKey(q) && q.mayBeRunning()) {
                 try {
                     stop(q);
-                    unfinished.add(q.describe());
+                    unfinished.add(q.describe() + ", stopped " + when);
                 } catch (SdkException e) {
                     unfinished.add(q.describe() + ", not stopped: " + e.getMessage());
                 }
@@ -248,7 +265,7 @@ public final class LogsInsightsMetricsSource implements MetricsSource {
                     if (isTrue(row.get("cache.collision"))) {
                         collisions += n;
                     }
-                    Tally t = tallyFor(row.get("version"), query, control, canary);
+                    Tally t = tallyFor(row.get("version"), query, result.getKey().region, control, canary);
                     if (t != null && !isTrue(row.get("warm_ping"))) {
                         t.count(n, row.get("failure_class"), row.get("cache.hit"));
                     }
@@ -259,7 +276,7 @@ public final class LogsInsightsMetricsSource implements MetricsSource {
                             + MAX_ROWS + "-row limit of Logs Insights; it may be incomplete");
                 }
                 for (Map<String, String> row : result.getValue()) {
-                    Tally t = tallyFor(row.get("version"), query, control, canary);
+                    Tally t = tallyFor(row.get("version"), query, result.getKey().region, control, canary);
                     if (t != null && !isTrue(row.get("cold_start")) && !isTrue(row.get("warm_ping")) && row.get("bucket") != null) {
                         t.latencyBuckets.merge((int) Double.parseDouble(row.get("bucket")), Long.parseLong(row.get("n")), Long::sum);
                     }
@@ -279,8 +296,7 @@ public final class LogsInsightsMetricsSource implements MetricsSource {
             }
             Map<String, Map<IndexFingerprint, Long>> seen = new HashMap<>();
             for (Map<String, String> row : rows) {
-                String variant = query.canaryVersion().equals(row.get("version")) ? "canary"
-                        : query.controlVersion().equals(row.get("version")) ? "control" : null;
+                String variant = variantOf(row.get("version"), query, q.region);
                 if (variant != null && row.get("retrieval.INDEX_HASH") != null) {
                     IndexFingerprint f = new IndexFingerprint(row.get("retrieval.INDEX_HASH"), row.get("retrieval.metric"),
                             row.get("retrieval.analyzer"));
@@ -303,11 +319,20 @@ public final class LogsInsightsMetricsSource implements MetricsSource {
         return rows;
     }
 
-    private static Tally tallyFor(String version, Query q, Tally control, Tally canary) {
-        if (q.canaryVersion().equals(version)) {
-            return canary;
+    private static Tally tallyFor(String version, Query q, String region, Tally control, Tally canary) {
+        String variant = variantOf(version, q, region);
+        return variant == null ? null : variant.equals("canary") ? canary : control;
+    }
+
+    /**
+     * "canary", "control" or null (another version) for a row of {@code region}'s telemetry, by that region's versions:
+     * the router logs the version it ran there, and Lambda numbers versions per region.
+     */
+    private static String variantOf(String version, Query q, String region) {
+        if (q.canaryVersionIn(region).equals(version)) {
+            return "canary";
         }
-        return q.controlVersion().equals(version) ? control : null;
+        return q.controlVersionIn(region).equals(version) ? "control" : null;
     }
 
     private static boolean isTrue(String value) {

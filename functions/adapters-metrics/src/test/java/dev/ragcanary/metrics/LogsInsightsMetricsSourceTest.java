@@ -34,9 +34,10 @@ import software.amazon.awssdk.services.cloudwatchlogs.model.MalformedQueryExcept
 class LogsInsightsMetricsSourceTest {
     private static final Instant START = Instant.parse("2025-08-27T06:00:00Z");
     private static final Instant END = Instant.parse("2025-08-27T06:30:00Z");
-    private static final MetricsSource.Query QUERY = new MetricsSource.Query("rag-answer", "live", "41", "42",
-            List.of("us-east-1"), START, END);
-    private static final MetricsSource.Query TWO_REGIONS = new MetricsSource.Query("rag-answer", "live", "41", "42",
+    private static final MetricsSource.Query QUERY = new MetricsSource.Query("rag-answer", "live",
+            Map.of("us-east-1", "41"), Map.of("us-east-1", "42"), List.of("us-east-1"), START, END);
+    private static final MetricsSource.Query TWO_REGIONS = new MetricsSource.Query("rag-answer", "live",
+            Map.of("us-east-1", "41", "eu-west-1", "41"), Map.of("us-east-1", "42", "eu-west-1", "42"),
             List.of("us-east-1", "eu-west-1"), START, END);
     private static final String RUNNING = "{\"status\":\"Running\",\"results\":[]}";
     private static final String LIMIT = "{\"__type\":\"LimitExceededException\",\"message\":\"Account maximum query concurrency limit of [30] reached.\"}";
@@ -146,6 +147,33 @@ class LogsInsightsMetricsSourceTest {
     }
 
     @Test
+    void eachRegionsRowsAreLabelledByThatRegionsVersions() {
+        MetricsSource.Query numberedPerRegion = new MetricsSource.Query("rag-answer", "live",
+                Map.of("us-east-1", "41", "eu-west-1", "16"), Map.of("us-east-1", "42", "eu-west-1", "17"),
+                List.of("us-east-1", "eu-west-1"), START, END);
+        answer("counts-us-east-1", complete(row("version", "41", "n", "1000"), row("version", "42", "n", "100")));
+        answer("latency-us-east-1", complete(row("version", "41", "bucket", "600", "n", "1000"),
+                row("version", "42", "bucket", "600", "n", "100")));
+        answer("index-us-east-1", complete());
+        // eu-west-1 numbers the same code 16 and 17; its canary fails a fifth of its requests.
+        answer("counts-eu-west-1", complete(row("version", "16", "n", "500"), row("version", "17", "n", "40"),
+                row("version", "17", "failure_class", "5xx:RerankerOOM", "n", "10")));
+        answer("latency-eu-west-1", complete(row("version", "16", "bucket", "600", "n", "500"),
+                row("version", "17", "bucket", "700", "n", "40")));
+        answer("index-eu-west-1", complete(row("version", "17", "retrieval.INDEX_HASH", "0x9a77",
+                "retrieval.metric", "cosine", "retrieval.analyzer", "bilstem", "n", "50")));
+
+        MetricsSource.Reading reading = source.read(numberedPerRegion, clock.instant().plusSeconds(100));
+
+        assertThat(reading.live().canary().requests()).isEqualTo(150);
+        assertThat(reading.live().canary().failureClasses()).isEqualTo(Map.of("5xx:RerankerOOM", 10L));
+        assertThat(reading.live().canary().warmLatencyMs()).hasSize(140);
+        assertThat(reading.live().control().requests()).isEqualTo(1_500);
+        assertThat(reading.live().control().warmLatencyMs()).hasSize(1_500);
+        assertThat(reading.fingerprints()).isEqualTo(Map.of("canary", Map.of("eu-west-1", INDEX)));
+    }
+
+    @Test
     void queriesStillRunningAtTheDeadlineAreStoppedAndNamed() {
         for (String region : TWO_REGIONS.regions()) {
             answer("counts-" + region, complete(row("version", "42", "n", "10")));
@@ -158,7 +186,8 @@ class LogsInsightsMetricsSourceTest {
         MetricsSource.Reading reading = source.read(TWO_REGIONS, deadline);
 
         assertThat(reading.isComplete()).isFalse();
-        assertThat(reading.unfinished()).containsExactly("latency histogram query latency-eu-west-1 in eu-west-1 (Running)");
+        assertThat(reading.unfinished()).containsExactly(
+                "latency histogram query latency-eu-west-1 in eu-west-1 (Running), stopped at the deadline");
         assertThat(reading.live()).isNull();
         assertThat(stub.calls("StopQuery")).extracting(c -> c.region() + " " + queryId(c))
                 .containsExactly("eu-west-1 latency-eu-west-1");
@@ -180,30 +209,44 @@ class LogsInsightsMetricsSourceTest {
     }
 
     @Test
-    void aConcurrencyLimitStopsTheQueriesAlreadyStartedAndIsReportedAsThrottling() {
-        refused.put("index-us-east-1", LIMIT);
+    void aConcurrencyLimitStopsTheQueriesAlreadyStartedAndLeavesTheReadingUnread() {
+        refused.put("index-eu-west-1", LIMIT);
 
-        assertThatThrownBy(() -> source.read(QUERY, clock.instant().plusSeconds(100)))
-                .isInstanceOf(MetricsSource.ThrottledException.class)
-                .hasMessageContaining("us-east-1")
-                .hasMessageContaining("concurrency limit of [30]");
-        assertThat(stub.calls("StopQuery")).extracting(LogsInsightsMetricsSourceTest::queryId)
-                .containsExactly("counts-us-east-1", "latency-us-east-1");
+        MetricsSource.Reading reading = source.read(TWO_REGIONS, clock.instant().plusSeconds(100));
+
+        assertThat(reading.isComplete()).isFalse();
+        assertThat(reading.live()).isNull();
+        assertThat(reading.unfinished()).containsExactly(
+                "index fingerprints query in eu-west-1 refused by Logs Insights: Account maximum query concurrency limit"
+                        + " of [30] reached.",
+                "counts query counts-us-east-1 in us-east-1 (Scheduled), stopped with it",
+                "latency histogram query latency-us-east-1 in us-east-1 (Scheduled), stopped with it",
+                "index fingerprints query index-us-east-1 in us-east-1 (Scheduled), stopped with it",
+                "counts query counts-eu-west-1 in eu-west-1 (Scheduled), stopped with it",
+                "latency histogram query latency-eu-west-1 in eu-west-1 (Scheduled), stopped with it");
+        assertThat(stub.calls("StopQuery")).hasSize(5);
         assertThat(stub.calls("GetQueryResults")).isEmpty();
     }
 
     @Test
-    void aFailedQueryStopsItsRunningSiblingsAndIsAnErrorNamingIt() {
-        answer("counts-us-east-1", RUNNING);
-        answer("latency-us-east-1", "{\"status\":\"Failed\",\"results\":[]}");
-        answer("index-us-east-1", complete());
+    void aQueryEndingFailedCancelledOrTimeoutStopsItsRunningSiblingsAndLeavesTheReadingUnread() {
+        for (String status : List.of("Failed", "Cancelled", "Timeout")) {
+            stub.calls.clear();
+            answer("counts-us-east-1", RUNNING);
+            answer("latency-us-east-1", "{\"status\":\"" + status + "\",\"results\":[]}");
+            answer("index-us-east-1", complete());
 
-        assertThatThrownBy(() -> source.read(QUERY, clock.instant().plusSeconds(100)))
-                .isInstanceOf(IllegalStateException.class)
-                .hasMessage("Logs Insights latency histogram query latency-us-east-1 in us-east-1 ended Failed");
-        assertThat(stub.calls("StopQuery")).extracting(LogsInsightsMetricsSourceTest::queryId)
-                .as("the failed query has ended; the others were not yet seen to end").containsExactly(
-                        "counts-us-east-1", "index-us-east-1");
+            MetricsSource.Reading reading = source.read(QUERY, clock.instant().plusSeconds(100));
+
+            assertThat(reading.isComplete()).isFalse();
+            assertThat(reading.unfinished()).as(status).containsExactly(
+                    "latency histogram query latency-us-east-1 in us-east-1 (" + status + ") ended without results",
+                    "counts query counts-us-east-1 in us-east-1 (Running), stopped with it",
+                    "index fingerprints query index-us-east-1 in us-east-1 (Scheduled), stopped with it");
+            assertThat(stub.calls("StopQuery")).extracting(LogsInsightsMetricsSourceTest::queryId)
+                    .as("the ended query is not stopped; the others were not yet seen to end").containsExactly(
+                            "counts-us-east-1", "index-us-east-1");
+        }
     }
 
     @Test

@@ -14,8 +14,8 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * Gate evaluation task: {@code {"rollout", "stage", "extensions", "controlVersion", "probes", "windowStart",
- * "windowEnd"}} in, {@code {"verdict", "evidenceKey"}} out. Bad input fails the task with every problem listed.
+ * Gate evaluation task: {@code {"rollout", "stage", "extensions", "controlVersion", "controlVersions", "probes",
+ * "windowStart", "windowEnd"}} in, {@code {"verdict", "evidenceKey"}} out. Bad input fails the task with every problem listed.
  */
 public final class GateEvaluationHandler implements RequestStreamHandler {
     /**

@@ -17,24 +17,34 @@ import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
  * The gate evaluation task's input from the stage state machine.
  *
  * @param extensions how many times this stage has already baked again (0 on the first look)
+ * @param controlVersion  the control version in the pilot region
+ * @param controlVersions region -> the control version there, for every region of the rollout (the weight shifter's
+ *                        state summary); empty when the state predates per-region versions: {@code controlVersion}
+ *                        everywhere
  * @param probes     the probe replay's summary; null when absent (the probe rules then lack samples, never pass)
  * @param windowStart start of the stage's whole bake window (every extension judges from the same start)
  * @param purpose    "stage" for the stage's own bake, "promotion" for the promotion window held at its weight
  * @param step       the request's client token: a retried look records its verdict once
  */
 public record GateEvaluationInput(RolloutRequest plan, Stage stage, int extensions, String controlVersion,
-                                  ProbeSummary probes, Instant windowStart, Instant windowEnd, String purpose,
-                                  Step step) {
+                                  Map<String, String> controlVersions, ProbeSummary probes, Instant windowStart,
+                                  Instant windowEnd, String purpose, Step step) {
 
-    static final Set<String> FIELDS = Set.of("rollout", "stage", "extensions", "controlVersion", "probes", "windowStart",
-            "windowEnd", "purpose", "executionArn", "step");
+    public GateEvaluationInput {
+        controlVersions = Map.copyOf(controlVersions);
+    }
+
+    static final Set<String> FIELDS = Set.of("rollout", "stage", "extensions", "controlVersion", "controlVersions",
+            "probes", "windowStart", "windowEnd", "purpose", "executionArn", "step");
     private static final ObjectReader PROBES = Json.MAPPER.readerFor(ProbeSummary.class)
             .with(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
@@ -59,6 +69,7 @@ public record GateEvaluationInput(RolloutRequest plan, Stage stage, int extensio
         }
         Long extensions = o.integer("extensions", 0L, 0, 1_000);
         String controlVersion = o.requiredText("controlVersion");
+        Map<String, String> controlVersions = controlVersions(o, plan);
         ProbeSummary probes = probes(o, problems);
         Instant start = instant(o, "windowStart");
         Instant end = instant(o, "windowEnd");
@@ -70,8 +81,31 @@ public record GateEvaluationInput(RolloutRequest plan, Stage stage, int extensio
         if (!problems.isEmpty()) {
             throw new InvalidInputException("gate evaluation input", problems);
         }
-        return new GateEvaluationInput(plan, stage, extensions.intValue(), controlVersion, probes, start, end, purpose,
-                step);
+        return new GateEvaluationInput(plan, stage, extensions.intValue(), controlVersion, controlVersions, probes,
+                start, end, purpose, step);
+    }
+
+    /** The control version in {@code region}. */
+    public String controlVersionIn(String region) {
+        return controlVersions.getOrDefault(region, controlVersion);
+    }
+
+    /** Region -> version text; when given, it must name every region of the rollout (a gap would judge by the pilot's). */
+    private static Map<String, String> controlVersions(JsonObject o, RolloutRequest plan) {
+        Map<String, String> versions = new LinkedHashMap<>();
+        o.map("controlVersions").forEach((region, version) -> {
+            if (version.isTextual() && !version.asText().isBlank()) {
+                versions.put(region, version.asText());
+            } else {
+                o.problem("controlVersions." + region, "expected a version such as \"41\" but found "
+                        + JsonObject.describe(version));
+            }
+        });
+        if (!versions.isEmpty() && plan != null) {
+            plan.regions().stream().filter(region -> !o.raw("controlVersions").has(region)).forEach(region ->
+                    o.problem("controlVersions", "has no version for region " + region + " of the rollout"));
+        }
+        return versions;
     }
 
     private static ProbeSummary probes(JsonObject o, List<Problem> problems) {

@@ -13,10 +13,12 @@ import dev.ragcanary.core.rollout.Stage;
 import dev.ragcanary.core.rollout.StageLadder;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * One gate look: live metrics for the stage's window (when the stage has users on both variants), index fingerprints
@@ -54,14 +56,21 @@ public final class GateEvaluationService {
         MetricsSource.Reading reading = MetricsSource.Reading.complete(null, Map.of());
         Map<String, Map<String, IndexFingerprint>> fingerprints = probeFingerprints(in);
         if (!stage.isShadow() && !stage.isFull()) {
+            List<String> regions = regions(plan, stage);
+            Map<String, String> controlVersions = new LinkedHashMap<>();
+            Map<String, String> canaryVersions = new LinkedHashMap<>();
+            regions.forEach(region -> {
+                controlVersions.put(region, in.controlVersionIn(region));
+                canaryVersions.put(region, plan.target().canaryVersionIn(region));
+            });
             MetricsSource.Query query = new MetricsSource.Query(plan.target().functionName(), plan.target().alias(),
-                    in.controlVersion(), plan.target().canaryVersion(), regions(plan, stage), in.windowStart(), in.windowEnd());
+                    controlVersions, canaryVersions, regions, in.windowStart(), in.windowEnd());
             reading = metrics.read(query, deadline);
             reading.fingerprints().forEach((variant, byRegion) ->
                     fingerprints.computeIfAbsent(variant, v -> new TreeMap<>()).putAll(byRegion));
         }
         String unread = String.join("; ", reading.unfinished());
-        Evidence evidence = new Evidence(description(in) + (reading.isComplete() ? "" : "; live metrics not read in time: "
+        Evidence evidence = new Evidence(description(in) + (reading.isComplete() ? "" : "; live metrics not read: "
                 + unread), stage.name(), stage.weight(), in.extensions(), in.probes(), reading.live(), fingerprints,
                 plan.expectedIndex(), plan.thresholds());
         Verdict verdict = reading.isComplete() ? engine.evaluate(stage, plan.thresholds(), evidence)
@@ -114,8 +123,14 @@ public final class GateEvaluationService {
     }
 
     private static String description(GateEvaluationInput in) {
-        return "gate evaluation of rollout " + in.plan().rolloutId() + " at stage " + in.stage().name() + " (look "
-                + (in.extensions() + 1) + "), control version " + in.controlVersion() + ", canary version "
-                + in.plan().target().canaryVersion() + ", window " + in.windowStart() + " to " + in.windowEnd();
+        RolloutRequest plan = in.plan();
+        boolean everywhereTheSame = plan.regions().stream().allMatch(r -> in.controlVersionIn(r).equals(in.controlVersion())
+                && plan.target().canaryVersionIn(r).equals(plan.target().canaryVersion()));
+        String versions = plan.regions().stream().map(r -> r + " " + in.controlVersionIn(r) + " -> "
+                + plan.target().canaryVersionIn(r)).collect(Collectors.joining(", "));
+        return "gate evaluation of rollout " + plan.rolloutId() + " at stage " + in.stage().name() + " (look "
+                + (in.extensions() + 1) + "), " + (everywhereTheSame ? "control version " + in.controlVersion()
+                + ", canary version " + plan.target().canaryVersion() : "control -> canary versions " + versions)
+                + ", window " + in.windowStart() + " to " + in.windowEnd();
     }
 }

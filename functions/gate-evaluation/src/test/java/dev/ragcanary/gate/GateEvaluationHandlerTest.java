@@ -37,6 +37,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
+import software.amazon.awssdk.services.cloudwatchlogs.model.CloudWatchLogsException;
 
 class GateEvaluationHandlerTest {
     private static final IndexFingerprint INDEX = new IndexFingerprint("0x9a77", "cosine", "bilstem");
@@ -57,8 +59,9 @@ class GateEvaluationHandlerTest {
     void stageOneJudgesThePilotRegionsWindowAndArchivesReJudgeableEvidence() {
         JsonNode out = invoke(event("stage-one-first-look"));
 
-        assertThat(metrics.queries).containsExactly(new MetricsSource.Query("rag-answer", "live", "41", "42",
-                List.of("us-east-1"), Instant.parse("2025-08-27T06:00:00Z"), Instant.parse("2025-08-27T06:30:00Z")));
+        assertThat(metrics.queries).containsExactly(new MetricsSource.Query("rag-answer", "live",
+                Map.of("us-east-1", "41"), Map.of("us-east-1", "42"), List.of("us-east-1"),
+                Instant.parse("2025-08-27T06:00:00Z"), Instant.parse("2025-08-27T06:30:00Z")));
         assertThat(out.get("evidenceKey").asText()).isEqualTo("rollouts/rag-answer-live-v42/gate/one/look-1.json");
         JsonNode verdict = out.get("verdict");
         assertThat(verdict.get("decision").asText()).as(verdict.get("reason").asText()).isEqualTo("PROMOTE");
@@ -92,6 +95,55 @@ class GateEvaluationHandlerTest {
         assertThat(GateEvaluationService.regions(GateEvaluationInput.parse(event("stage-five-third-look")).plan(),
                 GateEvaluationInput.parse(event("stage-five-third-look")).plan().stage("ten").orElseThrow()))
                 .containsExactly("us-east-1", "eu-west-1");
+    }
+
+    @Test
+    void eachRegionIsQueriedWithTheVersionsItRuns() {
+        ObjectNode input = (ObjectNode) event("stage-five-third-look");
+        input.put("stage", "ten");
+        // The state summary the stage's weight shift returned: the alias numbers the control differently per region.
+        input.putObject("controlVersions").put("us-east-1", "41").put("eu-west-1", "16");
+        ((ObjectNode) input.get("rollout").get("target")).putObject("canaryVersions").put("eu-west-1", "17");
+
+        JsonNode out = invoke(input);
+
+        assertThat(metrics.queries).singleElement().satisfies(q -> {
+            assertThat(q.regions()).containsExactly("us-east-1", "eu-west-1");
+            assertThat(q.controlVersions()).isEqualTo(Map.of("us-east-1", "41", "eu-west-1", "16"));
+            assertThat(q.canaryVersions()).isEqualTo(Map.of("us-east-1", "42", "eu-west-1", "17"));
+        });
+        Evidence archived = EvidenceParser.parse(store.get(out.get("evidenceKey").asText()).orElseThrow());
+        assertThat(archived.description()).contains("control -> canary versions us-east-1 41 -> 42, eu-west-1 16 -> 17");
+    }
+
+    @Test
+    void aPilotRegionNumberedDifferentlyIsQueriedWithItsOwnVersions() {
+        ObjectNode input = (ObjectNode) event("stage-one-first-look");
+        input.put("controlVersion", "7");
+        input.putObject("controlVersions").put("us-east-1", "7").put("eu-west-1", "41");
+        ((ObjectNode) input.get("rollout").get("target")).putObject("canaryVersions").put("us-east-1", "8");
+
+        invoke(input);
+
+        assertThat(metrics.queries).singleElement().satisfies(q -> {
+            assertThat(q.controlVersions()).isEqualTo(Map.of("us-east-1", "7"));
+            assertThat(q.canaryVersions()).isEqualTo(Map.of("us-east-1", "8"));
+        });
+    }
+
+    @Test
+    void controlVersionsThatLeaveOutARegionAreRefused() {
+        ObjectNode input = (ObjectNode) event("stage-one-first-look");
+        input.putObject("controlVersions").put("us-east-1", "41").put("eu-west-1", 16);
+
+        assertThatThrownBy(() -> invoke(input))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("$.controlVersions.eu-west-1: expected a version such as \"41\"");
+        input.putObject("controlVersions").put("us-east-1", "41");
+        assertThatThrownBy(() -> invoke(input))
+                .isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("$.controlVersions: has no version for region eu-west-1 of the rollout");
+        assertThat(metrics.queries).isEmpty();
     }
 
     @Test
@@ -232,21 +284,21 @@ class GateEvaluationHandlerTest {
 
         JsonNode verdict = out.get("verdict");
         assertThat(verdict.get("decision").asText()).isEqualTo("EXTEND");
-        assertThat(verdict.get("reason").asText()).isEqualTo("bake again (extension 1 of 3): live metrics not read in time: "
+        assertThat(verdict.get("reason").asText()).isEqualTo("bake again (extension 1 of 3): live metrics not read: "
                 + "latency histogram query q-7 in us-east-1 (Running)");
         Evidence archived = EvidenceParser.parse(store.get(out.get("evidenceKey").asText()).orElseThrow());
         assertThat(archived.live()).isNull();
-        assertThat(archived.description()).endsWith("live metrics not read in time: latency histogram query q-7 in us-east-1 (Running)");
+        assertThat(archived.description()).endsWith("live metrics not read: latency histogram query q-7 in us-east-1 (Running)");
         assertThat(loggedVerdicts).singleElement().asString().contains("EXTEND");
     }
 
     @Test
-    void aThrottledMetricsSourceFailsTheTaskWithoutArchivingAnything() {
+    void aThrottledMetricsCallFailsTheTaskWithoutArchivingAnything() {
         metrics.throttled = true;
         assertThatThrownBy(() -> invoke(event("stage-one-first-look")))
                 .as("reported under the one transient error name the state machine retries")
                 .isExactlyInstanceOf(TransientFailureException.class)
-                .hasCauseInstanceOf(MetricsSource.ThrottledException.class);
+                .hasCauseInstanceOf(CloudWatchLogsException.class);
         assertThat(store.objects).isEmpty();
     }
 
@@ -291,7 +343,9 @@ class GateEvaluationHandlerTest {
         @Override
         public Reading read(Query query, Instant deadline) {
             if (throttled) {
-                throw new ThrottledException("Logs Insights in us-east-1 refused the query: concurrency limit");
+                throw CloudWatchLogsException.builder().statusCode(400).message("Rate exceeded")
+                        .awsErrorDetails(AwsErrorDetails.builder().errorCode("ThrottlingException")
+                                .errorMessage("Rate exceeded").build()).build();
             }
             queries.add(query);
             deadlines.add(deadline);

@@ -12,7 +12,9 @@ import dev.ragcanary.s3.S3EvidenceStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.bedrockruntime.BedrockRuntimeClient;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -25,13 +27,11 @@ import software.amazon.awssdk.services.s3.S3Client;
 final class DependencyFactory {
     private final Map<String, String> env;
     private final S3Client s3;
-    private final LambdaClient lambda;
+    private final Map<String, LambdaClient> lambdaClients = new ConcurrentHashMap<>();
 
     DependencyFactory(Map<String, String> env) {
         this.env = env;
         this.s3 = S3Clients.fromEnv(env);
-        // The replay service retries throttled calls itself; SDK retries would multiply them and retry other errors.
-        this.lambda = AwsClients.build(LambdaClient.builder(), "lambda", env, o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()));
     }
 
     ProbeReplayHandler.Dependencies dependencies() {
@@ -41,12 +41,23 @@ final class DependencyFactory {
         }
         EvidenceStore evidence = new S3EvidenceStore(s3, bucket);
         return new ProbeReplayHandler.Dependencies(
-                functionName -> new LambdaProbeTarget(lambda, functionName),
+                probeTargets(),
                 embedder(),
                 evidence,
                 new ProbeSetLoader(() -> s3)::load,
                 options(),
                 Clock.systemUTC());
+    }
+
+    /**
+     * The target's versions in the region the replay names (the pilot's, whose version numbers it invokes), not the
+     * stack's own region. The replay service retries throttled calls itself; SDK retries would multiply them and retry
+     * other errors.
+     */
+    ProbeReplayHandler.ProbeTargets probeTargets() {
+        return (region, functionName) -> new LambdaProbeTarget(lambdaClients.computeIfAbsent(region,
+                r -> AwsClients.build(LambdaClient.builder(), AwsClients.endpoint("lambda", env), Region.of(r),
+                        o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))), functionName);
     }
 
     private Embedder embedder() {

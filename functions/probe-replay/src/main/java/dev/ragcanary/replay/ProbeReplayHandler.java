@@ -47,11 +47,17 @@ public final class ProbeReplayHandler implements RequestStreamHandler {
     /**
      * What the handler needs, built by {@link DependencyFactory} on Lambda and by hand in tests.
      *
-     * @param targets   the probe target for a function name
+     * @param targets   the probe target for a function in a region
      * @param probeSets loads and validates the probe set at a location (s3:// or a path)
      */
-    public record Dependencies(Function<String, ProbeTarget> targets, Embedder embedder, EvidenceStore evidence,
+    public record Dependencies(ProbeTargets targets, Embedder embedder, EvidenceStore evidence,
                                Function<String, ProbeSet> probeSets, ReplayOptions options, Clock clock) {
+    }
+
+    /** The probe target for {@code functionName} in {@code region}: Lambda numbers versions per region. */
+    @FunctionalInterface
+    public interface ProbeTargets {
+        ProbeTarget in(String region, String functionName);
     }
 
     /**
@@ -114,9 +120,9 @@ public final class ProbeReplayHandler implements RequestStreamHandler {
         }
         String evidenceKey = continuedKey != null ? continuedKey : keyPrefix + KEY_TIME.format(deps.clock().instant()) + ".json";
         ProbeSet probes = deps.probeSets().apply(plan.probeSet());
-        ProbeReplayService service = new ProbeReplayService(deps.targets().apply(plan.target().functionName()),
-                deps.embedder(), deps.evidence(), deps.options());
-        // The control version is the pilot region's (the state's), so the canary is too.
+        // The control version is the pilot region's (the state's), so the canary and the region invoked are too.
+        ProbeReplayService service = new ProbeReplayService(deps.targets().in(plan.pilotRegion(),
+                plan.target().functionName()), deps.embedder(), deps.evidence(), deps.options());
         String canaryVersion = plan.target().canaryVersionIn(plan.pilotRegion());
         ProbeReplayService.Result result = service.replay(new ProbeReplayService.Request(probes, controlVersion,
                 canaryVersion, plan.thresholds(), evidenceKey), page.intValue(), budget);

@@ -1,5 +1,7 @@
 package dev.ragcanary.replay;
 
+import java.io.ByteArrayInputStream;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -65,8 +67,8 @@ class ProbeReplayHandlerTest {
             return TARGET.invoke(version, payload, timeout);
         };
         return new ProbeReplayHandler(new ProbeReplayHandler.Dependencies(
-                fn -> {
-                    functionsTargeted.add(fn);
+                (region, fn) -> {
+                    functionsTargeted.add(fn + " in " + region);
                     return timed;
                 },
                 EMBEDDER,
@@ -100,7 +102,7 @@ class ProbeReplayHandlerTest {
         assertThat(page.complete()).isTrue();
         assertThat(Json.parse("output", output).has("continuation")).as("the stage machine's Choice tests IsPresent").isFalse();
         assertThat(summary.incomplete()).isNull();
-        assertThat(functionsTargeted).containsExactly("rag-answer");
+        assertThat(functionsTargeted).as("the pilot region's versions, invoked there").containsExactly("rag-answer in us-east-1");
         assertThat(probeSetsLoaded).containsExactly("s3://rag-canary-probes/gold.json");
         assertThat(summary.evidenceKey()).isEqualTo("rollouts/rag-answer-live-v42/probes/five/20260301T101530.000Z.json");
         assertThat(summary.questions()).isEqualTo(52);
@@ -109,6 +111,26 @@ class ProbeReplayHandlerTest {
         assertThat(output.getBytes(StandardCharsets.UTF_8).length).isLessThan(32 * 1024);
         String detail = Files.readString(evidenceDir.resolve(summary.evidenceKey()));
         assertThat(Json.parse("detail", detail).get("calls")).hasSize(52 * 6 * 2);
+    }
+
+    @Test
+    void aPilotRegionNumberingTheCanaryDifferentlyIsReplayedInThatRegionWithItsVersion() throws IOException {
+        ObjectNode input = (ObjectNode) Json.parse("event", Files.readString(EVENTS.resolve("stage-five.json")));
+        ObjectNode rollout = (ObjectNode) input.get("rollout");
+        rollout.putArray("regions").add("us-west-2").add("us-east-1");
+        ((ObjectNode) rollout.get("target")).putObject("canaryVersions").put("us-west-2", "17");
+        input.put("controlVersion", "16");
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+        handler().handleRequest(new ByteArrayInputStream(Json.compact(input).getBytes(StandardCharsets.UTF_8)), out,
+                remainingTime(remainingMs::get));
+
+        assertThat(functionsTargeted).containsExactly("rag-answer in us-west-2");
+        String key = Json.MAPPER.readValue(out.toString(StandardCharsets.UTF_8), ProbeReplayHandler.Page.class)
+                .summary().evidenceKey();
+        assertThat(Json.parse("detail", Files.readString(evidenceDir.resolve(key))).get("calls"))
+                .extracting(call -> call.get("variant").asText() + " " + call.get("version").asText()).containsOnly(
+                        "control 16", "canary 17");
     }
 
     @Test
@@ -167,7 +189,7 @@ class ProbeReplayHandlerTest {
         assertThat(second.summary().questions()).isEqualTo(52);
         assertThat(second.summary().control().calls() + second.summary().canary().calls()).isEqualTo(52 * 12);
         assertThat(Json.parse("detail", Files.readString(evidenceDir.resolve(key))).get("calls")).hasSize(52 * 12);
-        assertThat(functionsTargeted).containsExactly("rag-answer", "rag-answer");
+        assertThat(functionsTargeted).containsExactly("rag-answer in us-east-1", "rag-answer in us-east-1");
     }
 
     @Test

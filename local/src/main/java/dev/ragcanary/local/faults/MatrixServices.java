@@ -79,10 +79,9 @@ final class MatrixServices {
                 null, requests * 6 / 10, requests * 4 / 10);
     }
 
+    /** A refused query is an unread reading, not a failure; what fails the task is the SDK call itself. */
     private static RuntimeException failure(FaultKind kind) {
-        return kind == FaultKind.TRANSIENT
-                ? new MetricsSource.ThrottledException("Logs Insights refused the query: concurrency limit (injected)")
-                : AwsFailures.of(kind, "CloudWatchLogs", "LimitExceededException", QUERY_METRICS);
+        return AwsFailures.of(kind, "CloudWatchLogs", "ThrottlingException", QUERY_METRICS);
     }
 
     /** Both versions answer every probe with its target sections, from the index the start input expects. */

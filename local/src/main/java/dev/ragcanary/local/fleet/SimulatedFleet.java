@@ -153,7 +153,8 @@ public final class SimulatedFleet implements AliasControl, FunctionVersions, Met
         long canaryRequests = 0;
         for (String region : query.regions()) {
             long requests = Math.round(scenario.traffic().requestsPerSecond() * seconds);
-            long onCanary = Math.round(requests * canaryUserShare(aliasIn(region).weightOf(query.canaryVersion())));
+            long onCanary = Math.round(requests
+                    * canaryUserShare(aliasIn(region).weightOf(query.canaryVersionIn(region))));
             canaryRequests += onCanary;
             controlRequests += requests - onCanary;
         }
@@ -165,7 +166,8 @@ public final class SimulatedFleet implements AliasControl, FunctionVersions, Met
     /** Collisions between the variants' cache invalidations, once the canary's weight reaches the scenario's mark. */
     private long cacheCollisions(Query query, double seconds) {
         Double from = scenario.canary().cacheCollisionsFromWeight();
-        double weight = query.regions().stream().mapToDouble(r -> aliasIn(r).weightOf(query.canaryVersion())).max().orElse(0);
+        double weight = query.regions().stream().mapToDouble(r -> aliasIn(r).weightOf(query.canaryVersionIn(r)))
+                .max().orElse(0);
         return from == null || weight < from - 1e-9 ? 0 : Math.max(1, (long) Math.ceil(seconds / 3600));
     }
 

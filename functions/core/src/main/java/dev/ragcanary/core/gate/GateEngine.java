@@ -83,17 +83,17 @@ public final class GateEngine {
     }
 
     /**
-     * The verdict when the live metrics could not be read before the gate's deadline: nothing was measured, so neither
-     * a promotion nor a rollback. Bake again while extensions remain, then HOLD for a person whatever the
-     * insufficient-traffic policy (the canary was not judged short of traffic, only unread). {@code unread} names
-     * what did not finish.
+     * The verdict when the live metrics could not be read (the deadline came first, or the metrics backend refused or
+     * lost a query): nothing was measured, so neither a promotion nor a rollback. Bake again while extensions remain,
+     * then HOLD for a person whatever the insufficient-traffic policy (the canary was not judged short of traffic, only
+     * unread). {@code unread} names what was not read and why.
      */
     public Verdict liveMetricsUnread(Stage stage, Thresholds thresholds, int extensions, String unread) {
         if (extensions < thresholds.maxExtensions()) {
             return new Verdict(stage.name(), stage.weight(), Decision.EXTEND, "bake again (extension " + (extensions + 1)
-                    + " of " + thresholds.maxExtensions() + "): live metrics not read in time: " + unread, extensions, List.of());
+                    + " of " + thresholds.maxExtensions() + "): live metrics not read: " + unread, extensions, List.of());
         }
-        return new Verdict(stage.name(), stage.weight(), Decision.HOLD, "live metrics still not read in time after "
+        return new Verdict(stage.name(), stage.weight(), Decision.HOLD, "live metrics still not read after "
                 + extensions + " extensions, a person decides: " + unread, extensions, List.of());
     }
 

@@ -41,15 +41,32 @@ public interface MetricsSource {
         }
     }
 
-    /** The metrics backend asked us to slow down (too many concurrent queries); safe to retry with backoff. */
-    class ThrottledException extends TransientFailureException {
-        public ThrottledException(String message) {
-            super(message);
+    /**
+     * @param controlVersions region -> the control version there, for every region of {@code regions}: Lambda numbers
+     *                        versions per region, and each region's telemetry names the version that served it there
+     * @param canaryVersions  region -> the canary version there, for every region of {@code regions}
+     * @param regions         regions whose traffic counts (pilot only before stage ten)
+     */
+    record Query(String functionName, String alias, Map<String, String> controlVersions,
+                 Map<String, String> canaryVersions, List<String> regions, Instant start, Instant end) {
+        public Query {
+            controlVersions = Map.copyOf(controlVersions);
+            canaryVersions = Map.copyOf(canaryVersions);
+            regions = List.copyOf(regions);
+            for (String region : regions) {
+                if (!controlVersions.containsKey(region) || !canaryVersions.containsKey(region)) {
+                    throw new IllegalArgumentException("no control or canary version for region " + region
+                            + " (control versions " + controlVersions + ", canary versions " + canaryVersions + ")");
+                }
+            }
         }
-    }
 
-    /** @param regions regions whose traffic counts (pilot only before stage ten) */
-    record Query(String functionName, String alias, String controlVersion, String canaryVersion,
-                 List<String> regions, Instant start, Instant end) {
+        public String controlVersionIn(String region) {
+            return controlVersions.get(region);
+        }
+
+        public String canaryVersionIn(String region) {
+            return canaryVersions.get(region);
+        }
     }
 }

@@ -230,7 +230,7 @@ class GateEngineTest {
         Verdict spent = gate.liveMetricsUnread(stage("ten"), withPolicy(InsufficientTraffic.ROLLBACK), max, unread);
 
         assertThat(first.decision()).isEqualTo(Decision.EXTEND);
-        assertThat(first.reason()).isEqualTo("bake again (extension 1 of " + max + "): live metrics not read in time: " + unread);
+        assertThat(first.reason()).isEqualTo("bake again (extension 1 of " + max + "): live metrics not read: " + unread);
         assertThat(spent.decision()).as("not measured is not short of traffic: a person decides").isEqualTo(Decision.HOLD);
         assertThat(spent.reason()).endsWith(unread);
         assertThat(first.rules()).as("no rule was judged").isEmpty();
