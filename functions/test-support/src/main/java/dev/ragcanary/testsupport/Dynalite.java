@@ -19,6 +19,7 @@ import software.amazon.awssdk.services.dynamodb.model.CreateTableRequest;
 import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
 import software.amazon.awssdk.services.dynamodb.model.KeyType;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
+import software.amazon.awssdk.services.dynamodb.model.TableStatus;
 
 /**
  * A dynalite process (the DynamoDB API, from npm) on a free loopback port, for tests, benchmarks and local runs.
@@ -88,6 +89,26 @@ public final class Dynalite implements AutoCloseable {
                     .keySchema(key(partitionKey, KeyType.HASH), key(sortKey, KeyType.RANGE));
         }
         client.createTable(request.build());
+        awaitActive(name);
+    }
+
+    /**
+     * Even with {@code --createTableMs 0} dynalite marks a new table ACTIVE on its next tick, and answers item requests
+     * on a CREATING table with ResourceNotFoundException; so wait for ACTIVE (a few milliseconds).
+     */
+    private void awaitActive(String name) {
+        for (int attempt = 0; attempt < 500; attempt++) {
+            if (client.describeTable(b -> b.tableName(name)).table().tableStatus() == TableStatus.ACTIVE) {
+                return;
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for table " + name, e);
+            }
+        }
+        throw new IllegalStateException("dynalite table " + name + " is not ACTIVE after 5 s");
     }
 
     /** The rollouts table of the shared contract: {@code pk} (S) + {@code sk} (S), state items and ledger. */
