@@ -3,6 +3,7 @@ package dev.ragcanary.shifter;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ragcanary.aws.TransientFailures;
 import dev.ragcanary.core.json.InvalidInputException;
 import dev.ragcanary.core.json.Json;
@@ -19,7 +20,6 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -90,7 +90,7 @@ public final class WeightShifterHandler implements RequestStreamHandler {
                     in.pages());
             case PURGE_FAILED -> {
                 metrics.cachePurgeUnfinished(in.rollout().target().functionName());
-                yield shifter.recordUnfinishedPurge(in.rollout(), in.reason(), in.step()).summary();
+                yield shifter.recordUnfinishedPurge(in.rollout(), in.prefix(), in.reason(), in.step()).summary();
             }
             case CLEAN_UP -> weightChanged(in.succeeded()
                     ? shifter.finishAfterSucceededExecution(in.rollout(), in.executionArn(), in.reason(), in.step())
@@ -100,9 +100,12 @@ public final class WeightShifterHandler implements RequestStreamHandler {
         };
     }
 
-    /** What the state machine loops on: {@code complete}, else the next page starts at {@code resumeAfter}. */
-    private static Map<String, Object> purged(WeightShifter.StaleCachePurge purge, long pagesBefore) {
-        Map<String, Object> out = new LinkedHashMap<>();
+    /**
+     * What the state machine loops on: {@code complete}, else the next page starts at {@code resumeAfter} in
+     * {@code prefix}. Both are always present (null when there is none), so the machine's paths to them always resolve.
+     */
+    private static ObjectNode purged(WeightShifter.StaleCachePurge purge, long pagesBefore) {
+        ObjectNode out = Json.MAPPER.createObjectNode();
         out.put("prefix", purge.prefix());
         out.put("complete", purge.page().complete());
         out.put("resumeAfter", purge.page().resumeAfter());

@@ -100,7 +100,7 @@ class WeightShifterHandlerTest {
         assertThat(purged).isEmpty();
         JsonNode purge = run(onAlias(Events.load("weight-shifter/purge.json"), "a1"));
         assertThat(purge).isEqualTo(Json.parse("purge", "{\"prefix\": \"v2-cnr:\", \"complete\": true,"
-                + " \"removed\": 0, \"pages\": 1}"));
+                + " \"resumeAfter\": null, \"removed\": 0, \"pages\": 1}"));
         assertThat(purged).containsExactly("v2-cnr:");
 
         assertThat(run(onAlias(Events.load("weight-shifter/release.json"), "a1")).path("status").asText())

@@ -185,13 +185,15 @@ public final class WeightShifter {
     /**
      * Records that the stale cache was not purged (its retries ran out, or it took too many pages): the promotion or
      * rollback stands, and the ledger says what is left to delete.
+     *
+     * @param prefix the prefix the purge was deleting; null when it failed before its first page named one
      */
-    public RolloutState recordUnfinishedPurge(RolloutRequest plan, String why, Step step) {
+    public RolloutState recordUnfinishedPurge(RolloutRequest plan, String prefix, String why, Step step) {
         RolloutState found = commits.owned(plan);
-        String prefix = staleCachePrefix(plan, found);
+        String stale = prefix != null ? prefix : staleCachePrefix(plan, found);
         String end = found.status() == RolloutStatus.PROMOTED ? "promoted" : "rolled back";
-        return prefix == null ? found : notes.record(plan, Type.INCOMPLETE, end + ", but the cache prefix " + prefix + " could not be purged: " + why + "; delete its entries before"
-                + " they are served again", null, step);
+        return stale == null ? found : notes.record(plan, Type.INCOMPLETE, end + ", but the cache prefix " + stale
+                + " could not be purged: " + why + "; delete its entries before they are served again", null, step);
     }
 
     /** @param prefix the stale cache prefix, null when nothing is stale */
@@ -209,8 +211,8 @@ public final class WeightShifter {
     /**
      * Undoes a released promotion with one alias change per region: the alias goes back on the version the promotion
      * replaced, with no routing, and the epoch moves so sticky users move together. The rollout takes its lock back
-     * for the change (status ROLLED_BACK, a {@link Type#REVERTED} entry), purges both of its cache prefixes (the
-     * promoted version answered under both) and releases the lock. Refused, with nothing changed, when another
+     * for the change (status ROLLED_BACK, a {@link Type#REVERTED} entry), purges both of its cache prefixes (so no
+     * answer cached since the promotion is served again) and releases the lock. Refused, with nothing changed, when another
      * rollout has taken the alias since, the rollout did not end promoted, the promotion is older than
      * {@code window}, the previous version is gone in a region, or a region's alias no longer serves the promoted
      * version alone. A retried revert (same {@code step}) finishes what the first one started.
@@ -383,7 +385,7 @@ public final class WeightShifter {
             unfinished = failed.getMessage();
         }
         unfinishedPurge.run();
-        recordUnfinishedPurge(plan, unfinished, step);
+        recordUnfinishedPurge(plan, null, unfinished, step);
     }
 
     /**

@@ -91,8 +91,8 @@ class StaleCachePurgeTest {
         assertThatThrownBy(() -> shifter.purgeStaleCache(plan, null, null, DEADLINE)).hasMessage("cache table unreachable");
 
         Step recording = step();
-        shifter.recordUnfinishedPurge(plan, "States.TaskFailed: cache table unreachable", recording);
-        RolloutState after = shifter.recordUnfinishedPurge(plan, "States.TaskFailed: cache table unreachable",
+        shifter.recordUnfinishedPurge(plan, null, "States.TaskFailed: cache table unreachable", recording);
+        RolloutState after = shifter.recordUnfinishedPurge(plan, "v1:", "States.TaskFailed: cache table unreachable",
                 recording);
 
         assertThat(after.status()).isEqualTo(RolloutStatus.PROMOTED);
