@@ -96,7 +96,8 @@ public final class GateEngine {
             return new Verdict(full.name(), full.weight(), Decision.ROLLBACK, "after the promotion: " + explain(failed),
                     0, results);
         }
-        List<String> undecided = results.stream().filter(r -> r.outcome() != Outcome.PASS).map(RuleResult::rule).toList();
+        List<String> undecided = results.stream().filter(r -> r.outcome() == Outcome.INSUFFICIENT).map(RuleResult::rule)
+                .toList();
         return new Verdict(full.name(), full.weight(), Decision.PROMOTE, undecided.isEmpty()
                 ? "the promoted version held every live rule against the previous version's last figures"
                 : "no live rule failed after the promotion; not decided for lack of samples: " + undecided, 0, results);
