@@ -32,19 +32,24 @@ import java.util.Set;
  *                        everywhere
  * @param probes     the probe replay's summary; null when absent (the probe rules then lack samples, never pass)
  * @param windowStart start of the stage's whole bake window (every extension judges from the same start)
- * @param purpose    "stage" for the stage's own bake, "promotion" for the promotion window held at its weight
+ * @param purpose    "stage" for the stage's own bake, "promotion" for the promotion window held at its weight,
+ *                   "after-promotion" for the bake after the promotion to full
+ * @param baselineEvidenceKey for "after-promotion": the last stage look's evidence, whose control figures are the
+ *                   previous version's baseline
  * @param step       the request's client token: a retried look records its verdict once
  */
 public record GateEvaluationInput(RolloutRequest plan, Stage stage, int extensions, String controlVersion,
                                   Map<String, String> controlVersions, ProbeSummary probes, Instant windowStart,
-                                  Instant windowEnd, String purpose, Step step) {
+                                  Instant windowEnd, String purpose, String baselineEvidenceKey, Step step) {
+    public static final String AFTER_PROMOTION = "after-promotion";
+
 
     public GateEvaluationInput {
         controlVersions = Map.copyOf(controlVersions);
     }
 
     static final Set<String> FIELDS = Set.of("rollout", "stage", "extensions", "controlVersion", "controlVersions",
-            "probes", "windowStart", "windowEnd", "purpose", "executionArn", "step");
+            "probes", "windowStart", "windowEnd", "purpose", "baselineEvidenceKey", "executionArn", "step");
     private static final ObjectReader PROBES = Json.MAPPER.readerFor(ProbeSummary.class)
             .with(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
@@ -76,13 +81,18 @@ public record GateEvaluationInput(RolloutRequest plan, Stage stage, int extensio
         if (start != null && end != null && !start.isBefore(end)) {
             o.problem("windowEnd", "must be after windowStart (" + start + ")");
         }
-        String purpose = o.choice("purpose", "stage", Set.of("stage", "promotion"));
+        String purpose = o.choice("purpose", "stage", Set.of("stage", "promotion", AFTER_PROMOTION));
+        String baselineEvidenceKey = o.text("baselineEvidenceKey", null);
+        if (AFTER_PROMOTION.equals(purpose) && baselineEvidenceKey == null) {
+            o.problem("baselineEvidenceKey", "required for purpose " + AFTER_PROMOTION + ": the last stage look's"
+                    + " evidence, whose control figures are the baseline");
+        }
         Step step = Step.read(o);
         if (!problems.isEmpty()) {
             throw new InvalidInputException("gate evaluation input", problems);
         }
         return new GateEvaluationInput(plan, stage, extensions.intValue(), controlVersion, controlVersions, probes,
-                start, end, purpose, step);
+                start, end, purpose, baselineEvidenceKey, step);
     }
 
     /** The control version in {@code region}. */

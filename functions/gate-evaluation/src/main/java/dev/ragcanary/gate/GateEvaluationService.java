@@ -1,8 +1,11 @@
 package dev.ragcanary.gate;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.ragcanary.core.gate.Decision;
 import dev.ragcanary.core.gate.Evidence;
+import dev.ragcanary.core.gate.EvidenceParser;
 import dev.ragcanary.core.gate.GateEngine;
+import dev.ragcanary.core.gate.LiveMetrics;
 import dev.ragcanary.core.gate.Verdict;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.ports.EvidenceStore;
@@ -52,20 +55,14 @@ public final class GateEvaluationService {
         if (earlier.isPresent()) {
             return earlier.get();
         }
+        if (GateEvaluationInput.AFTER_PROMOTION.equals(in.purpose())) {
+            return afterPromotion(in, deadline);
+        }
         Stage stage = in.stage();
         MetricsSource.Reading reading = MetricsSource.Reading.complete(null, Map.of());
         Map<String, Map<String, IndexFingerprint>> fingerprints = probeFingerprints(in);
         if (!stage.isShadow() && !stage.isFull()) {
-            List<String> regions = regions(plan, stage);
-            Map<String, String> controlVersions = new LinkedHashMap<>();
-            Map<String, String> canaryVersions = new LinkedHashMap<>();
-            regions.forEach(region -> {
-                controlVersions.put(region, in.controlVersionIn(region));
-                canaryVersions.put(region, plan.target().canaryVersionIn(region));
-            });
-            MetricsSource.Query query = new MetricsSource.Query(plan.target().functionName(), plan.target().alias(),
-                    controlVersions, canaryVersions, regions, in.windowStart(), in.windowEnd());
-            reading = metrics.read(query, deadline);
+            reading = metrics.read(query(in, regions(plan, stage)), deadline);
             reading.fingerprints().forEach((variant, byRegion) ->
                     fingerprints.computeIfAbsent(variant, v -> new TreeMap<>()).putAll(byRegion));
         }
@@ -78,6 +75,47 @@ public final class GateEvaluationService {
         String key = evidenceKey(plan.rolloutId(), stage.name(), in.purpose(), in.extensions());
         evidenceStore.put(key, Json.pretty(evidence));
         verdictLog.record(plan, verdict, key, in.step());
+        return new Result(verdict, key);
+    }
+
+    /** The live metrics of {@code regions} over the look's window, each region by its own versions. */
+    private static MetricsSource.Query query(GateEvaluationInput in, List<String> regions) {
+        RolloutRequest plan = in.plan();
+        Map<String, String> controlVersions = new LinkedHashMap<>();
+        Map<String, String> canaryVersions = new LinkedHashMap<>();
+        regions.forEach(region -> {
+            controlVersions.put(region, in.controlVersionIn(region));
+            canaryVersions.put(region, plan.target().canaryVersionIn(region));
+        });
+        return new MetricsSource.Query(plan.target().functionName(), plan.target().alias(), controlVersions,
+                canaryVersions, regions, in.windowStart(), in.windowEnd());
+    }
+
+    /**
+     * The look after the promotion's bake ({@link GateEngine#judgeAfterPromotion}): the promoted version's traffic in
+     * every region since the promotion, against the control figures of the last stage look. A baseline that cannot be
+     * read, or metrics not read in time, leave the promotion standing with the reason: only a failed rule reverts.
+     */
+    private Result afterPromotion(GateEvaluationInput in, Instant deadline) {
+        RolloutRequest plan = in.plan();
+        Optional<Evidence> baseline = evidenceStore.get(in.baselineEvidenceKey()).map(EvidenceParser::parse)
+                .filter(last -> last.live() != null && last.live().control() != null);
+        MetricsSource.Reading reading = metrics.read(query(in, plan.regions()), deadline);
+        String key = evidenceKey(plan.rolloutId(), in.stage().name(), in.purpose(), in.extensions());
+        if (baseline.isEmpty() || !reading.isComplete() || reading.live() == null) {
+            String why = baseline.isEmpty() ? "no control figures in " + in.baselineEvidenceKey()
+                    : "live metrics not read: " + String.join("; ", reading.unfinished());
+            Verdict standing = new Verdict(in.stage().name(), in.stage().weight(), Decision.PROMOTE,
+                    "the promotion stands, not judged after it: " + why, 0, List.of());
+            return new Result(standing, key);
+        }
+        LiveMetrics live = new LiveMetrics(baseline.get().live().control(), reading.live().canary(),
+                reading.live().cachePrefixCollisions());
+        Evidence evidence = new Evidence(description(in) + "; the control is the previous version's figures from "
+                + in.baselineEvidenceKey(), in.stage().name(), in.stage().weight(), 0, null, live, Map.of(),
+                plan.expectedIndex(), plan.thresholds());
+        Verdict verdict = GateEngine.judgeAfterPromotion(in.stage(), plan.thresholds(), evidence);
+        evidenceStore.put(key, Json.pretty(evidence));
         return new Result(verdict, key);
     }
 

@@ -302,6 +302,43 @@ class GateEvaluationHandlerTest {
         assertThat(store.objects).isEmpty();
     }
 
+    @Test
+    void afterThePromotionThePromotedVersionIsJudgedAgainstTheLastLooksControlAndOnlyAFailedRuleReverts() {
+        String baseline = invoke(event("stage-one-first-look")).get("evidenceKey").asText();
+        ObjectNode after = (ObjectNode) event("stage-one-first-look");
+        after.put("stage", "full").put("purpose", "after-promotion").put("baselineEvidenceKey", baseline)
+                .put("windowStart", "2025-08-27T09:00:00Z").put("windowEnd", "2025-08-27T09:30:00Z");
+
+        JsonNode held = invoke(after);
+        metrics.canaryErrorsPerThousand = 10;
+        JsonNode failing = invoke(after);
+
+        assertThat(metrics.queries.get(1).regions()).as("every region").containsExactly("us-east-1", "eu-west-1");
+        assertThat(held.at("/verdict/decision").asText()).as(held.at("/verdict/reason").asText()).isEqualTo("PROMOTE");
+        assertThat(held.get("evidenceKey").asText())
+                .isEqualTo("rollouts/rag-answer-live-v42/gate/full/after-promotion-look-1.json");
+        Evidence judged = EvidenceParser.parse(store.get(held.get("evidenceKey").asText()).orElseThrow());
+        assertThat(judged.live().control().requests()).as("the baseline's control").isEqualTo(3_000_000);
+        assertThat(failing.at("/verdict/decision").asText()).isEqualTo("ROLLBACK");
+        assertThat(failing.at("/verdict/reason").asText()).startsWith("after the promotion: live.errors.rate.ratio");
+    }
+
+    @Test
+    void afterThePromotionWithoutABaselineThePromotionStandsAndSaysWhy() {
+        ObjectNode after = (ObjectNode) event("stage-one-first-look");
+        after.put("stage", "full").put("purpose", "after-promotion")
+                .put("baselineEvidenceKey", "rollouts/rag-answer-live-v42/gate/fifty/promotion-look-1.json");
+
+        JsonNode out = invoke(after);
+
+        assertThat(out.at("/verdict/decision").asText()).isEqualTo("PROMOTE");
+        assertThat(out.at("/verdict/reason").asText()).isEqualTo("the promotion stands, not judged after it: no control"
+                + " figures in rollouts/rag-answer-live-v42/gate/fifty/promotion-look-1.json");
+        after.remove("baselineEvidenceKey");
+        assertThatThrownBy(() -> invoke(after)).isInstanceOf(InvalidInputException.class)
+                .hasMessageContaining("$.baselineEvidenceKey");
+    }
+
     private JsonNode invoke(JsonNode input) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
@@ -339,6 +376,8 @@ class GateEvaluationHandlerTest {
         final List<Instant> deadlines = new ArrayList<>();
         boolean throttled;
         List<String> unfinished = List.of();
+        /** The canary's errors per 1,000 requests (the control's is 1). */
+        long canaryErrorsPerThousand = 1;
 
         @Override
         public Reading read(Query query, Instant deadline) {
@@ -352,14 +391,16 @@ class GateEvaluationHandlerTest {
             if (!unfinished.isEmpty()) {
                 return Reading.unfinished(unfinished);
             }
-            return Reading.complete(new LiveMetrics(variant(1, 3_000_000, 10_000), variant(2, 30_000, 3_000), 0),
+            return Reading.complete(new LiveMetrics(variant(1, 3_000_000, 10_000, 1),
+                    variant(2, 30_000, 3_000, canaryErrorsPerThousand), 0),
                     Map.of("control", Map.of("us-east-1", INDEX), "canary", Map.of("us-east-1", INDEX)));
         }
 
-        private static LiveMetrics.VariantMetrics variant(long seed, long requests, int warmSamples) {
+        private static LiveMetrics.VariantMetrics variant(long seed, long requests, int warmSamples, long errorsPerThousand) {
             SplittableRandom rng = new SplittableRandom(seed);
             List<Double> latency = Arrays.stream(new double[warmSamples]).map(x -> 400 * Math.exp(0.5 * rng.nextGaussian())).boxed().toList();
-            return new LiveMetrics.VariantMetrics(requests, requests / 1_000, Map.of("5xx:UpstreamTimeout", requests / 1_000),
+            long errors = requests * errorsPerThousand / 1_000;
+            return new LiveMetrics.VariantMetrics(requests, errors, Map.of("5xx:UpstreamTimeout", errors),
                     latency, null, null, requests * 6 / 10, requests * 4 / 10);
         }
     }

@@ -36,10 +36,13 @@ record ShifterInput(Action action, RolloutRequest rollout, String stage, String 
                     boolean succeeded, String prefix, String resumeAfter, long pages) {
     /**
      * The state machine's actions (APPROVAL records a person's answer in the ledger; PURGE purges a page of the cache
-     * the rollout's end made stale; PURGE_FAILED records a purge that gave up), plus CLEAN_UP (a stopped execution) and
-     * IGNORE (an event with nothing to do).
+     * the rollout's end made stale; PURGE_FAILED records a purge that gave up; REVERT_PROMOTION undoes a promotion
+     * its bake found failing), plus CLEAN_UP (a stopped execution) and IGNORE (an event with nothing to do).
      */
-    enum Action { VALIDATE, START, SHIFT, PROMOTE, ROLLBACK, RELEASE, APPROVAL, PURGE, PURGE_FAILED, CLEAN_UP, IGNORE }
+    enum Action {
+        VALIDATE, START, SHIFT, PROMOTE, ROLLBACK, RELEASE, APPROVAL, PURGE, PURGE_FAILED, REVERT_PROMOTION, CLEAN_UP,
+        IGNORE
+    }
 
     static final String STATUS_CHANGE = "Step Functions Execution Status Change";
     /** The ends of an execution the cleanup finishes: every one, a success included (its release may have failed). */
@@ -47,7 +50,7 @@ record ShifterInput(Action action, RolloutRequest rollout, String stage, String 
     private static final Set<String> FIELDS = Set.of("action", "rollout", "stage", "reason", "executionArn", "answer",
             "step", "prefix", "resumeAfter", "pages");
     private static final Set<String> ACTIONS = Set.of("validate", "start", "shift", "promote", "rollback", "release",
-            "approval", "purge", "purge-failed");
+            "approval", "purge", "purge-failed", "revert-promotion");
 
     /**
      * @param executionInputs reads the start input of an execution whose status event left it out (AWS leaves input

@@ -92,6 +92,9 @@ public final class WeightShifterHandler implements RequestStreamHandler {
                 metrics.cachePurgeUnfinished(in.rollout().target().functionName());
                 yield shifter.recordUnfinishedPurge(in.rollout(), in.prefix(), in.reason(), in.step()).summary();
             }
+            case REVERT_PROMOTION -> weightChanged(shifter.revertPromotion(in.rollout(), in.executionArn(),
+                    in.reason() == null || in.reason().isBlank() ? "the promoted version failed its bake" : in.reason(),
+                    in.step()));
             case CLEAN_UP -> weightChanged(in.succeeded()
                     ? shifter.finishAfterSucceededExecution(in.rollout(), in.executionArn(), in.reason(), in.step())
                     : shifter.cleanUpAfterStoppedExecution(in.rollout(), in.executionArn(), in.reason(), in.step(),

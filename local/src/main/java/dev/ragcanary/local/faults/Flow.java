@@ -40,7 +40,9 @@ record Flow(String name, Traffic traffic, ObjectNode thresholds, List<String> re
                     false),
             new Flow("second rollout on the alias", Traffic.HEALTHY, noOverrides(), List.of(), Second.OTHER_ROLLOUT,
                     false),
-            new Flow("invalid start input", Traffic.HEALTHY, noOverrides(), List.of(), Second.NONE, true));
+            new Flow("invalid start input", Traffic.HEALTHY, noOverrides(), List.of(), Second.NONE, true),
+            new Flow("reverted after the promotion", Traffic.CANARY_ERRORS_AFTER_PROMOTION, noOverrides(), List.of(),
+                    Second.NONE, false));
 
     private static ObjectNode noOverrides() {
         return Json.MAPPER.createObjectNode();

@@ -104,7 +104,9 @@ final class MatrixRollout implements AutoCloseable {
             throw new UncheckedIOException("cannot read the gold probe set", e);
         }
         LocalBackends backends = new LocalBackends(controlPlane, controlPlane,
-                MatrixServices.metrics(flow.traffic(), faults), MatrixServices.ragVersions(probeSet),
+                MatrixServices.metrics(flow.traffic(), faults, () -> StartInputs.CANARY.equals(
+                        controlPlane.aliases().get(StartInputs.REGIONS.get(0)).functionVersion())),
+                MatrixServices.ragVersions(probeSet),
                 MatrixServices.constantEmbedder(), MatrixServices.evidence(faults),
                 MatrixServices.approvals(flow.refusedApprovals()), new FaultyDynamoDb(faults),
                 LocalBackends.StageWatcher.NONE, this::around);

@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
 
 /**
  * The in-memory services a fault-matrix rollout runs against besides the control plane and DynamoDB: live metrics
@@ -42,13 +43,16 @@ final class MatrixServices {
         /** The pilot-only stage has too little traffic on its first look, enough once it baked again. */
         THIN_FIRST_LOOK,
         /** The pilot-only stage never has enough traffic: with onInsufficientTraffic HOLD, a person decides. */
-        THIN_AT_ONE
+        THIN_AT_ONE,
+        /** Healthy until the promotion; then the promoted version fails 5 % of requests: its bake reverts it. */
+        CANARY_ERRORS_AFTER_PROMOTION
     }
 
     private MatrixServices() {
     }
 
-    static MetricsSource metrics(Traffic traffic, FaultInjector faults) {
+    /** @param promoted whether the alias serves the canary to everyone (the traffic after the promotion) */
+    static MetricsSource metrics(Traffic traffic, FaultInjector faults, BooleanSupplier promoted) {
         return new MetricsSource() {
             @Override
             public Reading read(Query query, Instant deadline) {
@@ -58,7 +62,8 @@ final class MatrixServices {
                 boolean thin = traffic == Traffic.THIN_AT_ONE && pilotOnly
                         || traffic == Traffic.THIN_FIRST_LOOK && pilotOnly && windowSeconds < 2 * StartInputs.BAKE_SECONDS;
                 long requests = thin ? 200 : 200_000;
-                double canaryErrors = traffic == Traffic.CANARY_ERRORS_FROM_TEN && !pilotOnly ? 0.05 : 0.001;
+                double canaryErrors = traffic == Traffic.CANARY_ERRORS_FROM_TEN && !pilotOnly
+                        || traffic == Traffic.CANARY_ERRORS_AFTER_PROMOTION && promoted.getAsBoolean() ? 0.05 : 0.001;
                 LiveMetrics metrics = new LiveMetrics(variant(requests, 0.001), variant(requests, canaryErrors), 0);
                 Map<String, IndexFingerprint> everywhere = new HashMap<>();
                 query.regions().forEach(region -> everywhere.put(region, INDEX));

@@ -70,7 +70,8 @@ public final class SafetyInvariants {
             broken.add("the rollout ended but its state is still ACTIVE at stage " + s.stage() + " weight " + s.weight());
         }
         if (s.status() == RolloutStatus.RELEASED && transitions.size() >= 2
-                && !Set.of(Type.PROMOTED, Type.ROLLED_BACK).contains(transitions.get(transitions.size() - 2).type())) {
+                && !Set.of(Type.PROMOTED, Type.ROLLED_BACK, Type.REVERTED)
+                .contains(transitions.get(transitions.size() - 2).type())) {
             broken.add("the lock was released from " + transitions.get(transitions.size() - 2).type()
                     + ", neither promoted nor rolled back");
         }
@@ -137,13 +138,13 @@ public final class SafetyInvariants {
                         + lastTransition.type() + ")");
             }
         }
-        Type expected = switch (state.status()) {
+        Set<Type> expected = switch (state.status()) {
             case ACTIVE -> null;
-            case PROMOTED -> Type.PROMOTED;
-            case ROLLED_BACK -> Type.ROLLED_BACK;
-            case RELEASED -> Type.RELEASED;
+            case PROMOTED -> Set.of(Type.PROMOTED);
+            case ROLLED_BACK -> Set.of(Type.ROLLED_BACK, Type.REVERTED);
+            case RELEASED -> Set.of(Type.RELEASED);
         };
-        if (expected != null && (lastTransition == null || lastTransition.type() != expected)) {
+        if (expected != null && (lastTransition == null || !expected.contains(lastTransition.type()))) {
             broken.add("the state says " + state.status() + " but the ledger's last transition is "
                     + (lastTransition == null ? "none" : lastTransition.type()));
         }

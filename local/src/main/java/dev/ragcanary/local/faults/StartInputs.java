@@ -36,6 +36,7 @@ final class StartInputs {
         input.putArray("approvals").add("ten").add("full");
         ObjectNode merged = input.putObject("thresholds")
                 .put("promotionWindowSeconds", BAKE_SECONDS)
+                .put("postPromotionBakeSeconds", BAKE_SECONDS)
                 .put("maxExtensions", 1);
         merged.setAll(thresholds);
         return input;

@@ -153,8 +153,11 @@ public final class SimulatedFleet implements AliasControl, FunctionVersions, Met
         long canaryRequests = 0;
         for (String region : query.regions()) {
             long requests = Math.round(scenario.traffic().requestsPerSecond() * seconds);
-            long onCanary = Math.round(requests
-                    * canaryUserShare(aliasIn(region).weightOf(query.canaryVersionIn(region))));
+            AliasState alias = aliasIn(region);
+            String canary = query.canaryVersionIn(region);
+            // Once promoted, the alias serves the canary to everyone.
+            long onCanary = alias.functionVersion().equals(canary) ? requests
+                    : Math.round(requests * canaryUserShare(alias.weightOf(canary)));
             canaryRequests += onCanary;
             controlRequests += requests - onCanary;
         }

@@ -31,17 +31,18 @@ class MatrixRolloutTest {
 
     @Test
     void everyFlowEndsAsDesignedAndSafe() {
-        Map<String, End> expected = Map.of(
-                "healthy", End.PROMOTED,
-                "gate rolls back at ten", End.ROLLED_BACK,
-                "stage one bakes again", End.PROMOTED,
-                "stage one held, released", End.PROMOTED,
-                "stage one held, stopped", End.ROLLED_BACK,
-                "stage approval refused", End.ROLLED_BACK,
-                "promotion refused", End.ROLLED_BACK,
-                "same rollout started twice", End.PROMOTED,
-                "second rollout on the alias", End.PROMOTED,
-                "invalid start input", End.REFUSED);
+        Map<String, End> expected = Map.ofEntries(
+                Map.entry("healthy", End.PROMOTED),
+                Map.entry("reverted after the promotion", End.ROLLED_BACK),
+                Map.entry("gate rolls back at ten", End.ROLLED_BACK),
+                Map.entry("stage one bakes again", End.PROMOTED),
+                Map.entry("stage one held, released", End.PROMOTED),
+                Map.entry("stage one held, stopped", End.ROLLED_BACK),
+                Map.entry("stage approval refused", End.ROLLED_BACK),
+                Map.entry("promotion refused", End.ROLLED_BACK),
+                Map.entry("same rollout started twice", End.PROMOTED),
+                Map.entry("second rollout on the alias", End.PROMOTED),
+                Map.entry("invalid start input", End.REFUSED));
         int n = 0;
         for (Flow flow : Flow.ALL) {
             long started = System.nanoTime();

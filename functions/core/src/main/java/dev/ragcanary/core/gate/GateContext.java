@@ -3,11 +3,23 @@ package dev.ragcanary.core.gate;
 import dev.ragcanary.core.rollout.Stage;
 import dev.ragcanary.core.rollout.Thresholds;
 
-/** What a rule sees: the stage being judged, the limits in force and the evidence gathered. */
-public record GateContext(Stage stage, Thresholds thresholds, Evidence evidence) {
+/**
+ * What a rule sees: the stage being judged, the limits in force and the evidence gathered.
+ *
+ * @param controlFromBaseline the control side is the previous version's figures from an earlier look (the bake after
+ *                            the promotion, when no user is left on the control)
+ */
+public record GateContext(Stage stage, Thresholds thresholds, Evidence evidence, boolean controlFromBaseline) {
 
-    /** Live comparisons need users on both variants: none at weight 0 (shadow), no control at weight 1. */
+    public GateContext(Stage stage, Thresholds thresholds, Evidence evidence) {
+        this(stage, thresholds, evidence, false);
+    }
+
+    /**
+     * Live comparisons need figures for both variants: no user is on the canary at weight 0 (shadow), none on the
+     * control at weight 1, unless the control's figures come from the baseline.
+     */
     public boolean liveTrafficOnBothVariants() {
-        return !stage.isShadow() && !stage.isFull();
+        return controlFromBaseline || !stage.isShadow() && !stage.isFull();
     }
 }

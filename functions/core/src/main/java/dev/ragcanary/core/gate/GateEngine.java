@@ -83,6 +83,27 @@ public final class GateEngine {
     }
 
     /**
+     * The look after the promotion's bake: the live rules, with the promoted version's traffic since the promotion as
+     * the canary and the previous version's last figures (the control of the last stage's evidence) as the control.
+     * Only a failed rule reverts (ROLLBACK); too little traffic leaves the promotion standing (PROMOTE, the reason
+     * naming what was not decided): nothing measured speaks against the promoted version.
+     */
+    public static Verdict judgeAfterPromotion(Stage full, Thresholds thresholds, Evidence evidence) {
+        GateContext context = new GateContext(full, thresholds, evidence, true);
+        List<RuleResult> results = LIVE_RULES.stream().map(rule -> rule.evaluate(context)).toList();
+        List<RuleResult> failed = results.stream().filter(r -> r.outcome() == Outcome.FAIL).toList();
+        if (!failed.isEmpty()) {
+            return new Verdict(full.name(), full.weight(), Decision.ROLLBACK, "after the promotion: " + explain(failed),
+                    0, results);
+        }
+        List<String> undecided = results.stream().filter(r -> r.outcome() == Outcome.INSUFFICIENT).map(RuleResult::rule)
+                .toList();
+        return new Verdict(full.name(), full.weight(), Decision.PROMOTE, undecided.isEmpty()
+                ? "the promoted version held every live rule against the previous version's last figures"
+                : "no live rule failed after the promotion; not decided for lack of samples: " + undecided, 0, results);
+    }
+
+    /**
      * The verdict when the live metrics could not be read (the deadline came first, or the metrics backend refused or
      * lost a query): nothing was measured, so neither a promotion nor a rollback. Bake again while extensions remain,
      * then HOLD for a person whatever the insufficient-traffic policy (the canary was not judged short of traffic, only

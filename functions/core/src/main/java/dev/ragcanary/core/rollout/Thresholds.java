@@ -27,6 +27,9 @@ import java.util.Set;
  * @param errorRateCriticalRatio   error-rate ratio that fails fast (no minimum requests) once the interval lies above
  *                                 it; a stage's error rule passes once the interval lies below it
  * @param newFailureClassMinCount  occurrences of a class the control never shows before it fails the canary
+ * @param postPromotionBakeSeconds after the promotion, how long the promoted version serves everyone before its live
+ *                                 metrics are judged against the previous version's last figures (a failure reverts);
+ *                                 0: no bake
  */
 public record Thresholds(
         double deltaSMedianMax,
@@ -47,11 +50,12 @@ public record Thresholds(
         double judgeConfidence,
         double medianShiftTolerance,
         double errorRateCriticalRatio,
-        int newFailureClassMinCount) {
+        int newFailureClassMinCount,
+        long postPromotionBakeSeconds) {
 
     public static final Thresholds DEFAULTS = new Thresholds(
             0.45, 0.70, 1.25, 1.20, 0.001, 5.0, 0.60, 1, 0.05, 0.60, 200, 1000, 3, 3600,
-            InsufficientTraffic.ROLLBACK, 0.98, 1.25, 2.0, 3);
+            InsufficientTraffic.ROLLBACK, 0.98, 1.25, 2.0, 3, 1800);
 
     /** The limits without the judge's settings, which take their defaults. */
     public Thresholds(double deltaSMedianMax, double coverageMin, double latencyP95RatioMax, double errorRateRatioMax,
@@ -62,7 +66,8 @@ public record Thresholds(
         this(deltaSMedianMax, coverageMin, latencyP95RatioMax, errorRateRatioMax, errorRateFloor, cacheHitDropMaxPoints,
                 shadowDeltaSMedianStop, maxFlippedParaphrases, lambdaDeltaSTolerance, lambdaDeltaSMax, minWarmLatencySamples,
                 minRequests, maxExtensions, promotionWindowSeconds, onInsufficientTraffic, DEFAULTS.judgeConfidence,
-                DEFAULTS.medianShiftTolerance, DEFAULTS.errorRateCriticalRatio, DEFAULTS.newFailureClassMinCount);
+                DEFAULTS.medianShiftTolerance, DEFAULTS.errorRateCriticalRatio, DEFAULTS.newFailureClassMinCount,
+                DEFAULTS.postPromotionBakeSeconds);
     }
 
     public static final Set<String> FIELDS = Set.of(
@@ -70,7 +75,7 @@ public record Thresholds(
             "cacheHitDropMaxPoints", "shadowDeltaSMedianStop", "maxFlippedParaphrases", "lambdaDeltaSTolerance",
             "lambdaDeltaSMax", "minWarmLatencySamples", "minRequests", "maxExtensions", "promotionWindowSeconds",
             "onInsufficientTraffic", "judgeConfidence", "medianShiftTolerance", "errorRateCriticalRatio",
-            "newFailureClassMinCount");
+            "newFailureClassMinCount", "postPromotionBakeSeconds");
 
     /**
      * Reads a partial override from {@code o} on top of {@code base}; problems go to the object's problem list and
@@ -97,7 +102,8 @@ public record Thresholds(
                 or(o.number("judgeConfidence", base.judgeConfidence, 0.5, 0.9999), base.judgeConfidence),
                 or(o.number("medianShiftTolerance", base.medianShiftTolerance, 1, 100), base.medianShiftTolerance),
                 or(o.number("errorRateCriticalRatio", base.errorRateCriticalRatio, 1, 1000), base.errorRateCriticalRatio),
-                or(o.integer("newFailureClassMinCount", (long) base.newFailureClassMinCount, 1, 1_000_000), (long) base.newFailureClassMinCount).intValue());
+                or(o.integer("newFailureClassMinCount", (long) base.newFailureClassMinCount, 1, 1_000_000), (long) base.newFailureClassMinCount).intValue(),
+                or(o.integer("postPromotionBakeSeconds", base.postPromotionBakeSeconds, 0, 24 * 3600), base.postPromotionBakeSeconds));
     }
 
     private static <T> T or(T value, T fallback) {

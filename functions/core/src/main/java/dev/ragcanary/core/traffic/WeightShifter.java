@@ -221,13 +221,45 @@ public final class WeightShifter {
         if (commits.entryOf(plan, step).isEmpty()) {
             refuseRevertUnlessLive(plan, commits.owned(plan), window);
         }
-        RolloutState reverted = commits.commit(plan, step, state -> { }, state -> state.status() == RolloutStatus.RELEASED
+        RolloutState reverted = undoPromotion(plan, RolloutStatus.RELEASED, reason, step);
+        if (reverted.status() == RolloutStatus.RELEASED) {
+            return reverted;
+        }
+        for (String prefix : List.of(reverted.canaryCachePrefix(), plan.cachePrefixes().control())) {
+            purgeAll(plan, prefix, step.then("purge " + prefix));
+        }
+        return release(plan, "reverted", step.then("release"));
+    }
+
+    /**
+     * Reverts a promotion whose bake found a failing rule, while the execution that promoted still holds the lock: the
+     * same single alias change per region as {@link #revert}, from PROMOTED. The state machine then purges the
+     * promoted version's cache and releases the lock after the late-raise window. A retry (same {@code step})
+     * finishes what the first attempt started.
+     */
+    public RolloutState revertPromotion(RolloutRequest plan, String executionArn, String reason, Step step) {
+        RolloutState found = commits.owned(plan);
+        if (commits.entryOf(plan, step).isEmpty() && (found.status() != RolloutStatus.PROMOTED
+                || found.ownedByAnotherExecutionThan(executionArn))) {
+            throw new RevertRefusedException("rollout " + plan.rolloutId() + " is " + found.status() + (found
+                    .ownedByAnotherExecutionThan(executionArn) ? " and driven by " + found.ownerExecutionArn() : "")
+                    + "; only the execution that promoted it reverts it while it holds the lock");
+        }
+        return undoPromotion(plan, RolloutStatus.PROMOTED, reason, step);
+    }
+
+    /**
+     * Commits REVERTED from {@code from} (status ROLLED_BACK, epoch + 1, weight 0), then points every region's alias
+     * back at the version the promotion replaced. A region that cannot be set keeps the lock, flagged.
+     */
+    private RolloutState undoPromotion(RolloutRequest plan, RolloutStatus from, String reason, Step step) {
+        RolloutState reverted = commits.commit(plan, step, state -> { }, state -> state.status() == from
                 ? Optional.of(new Change(state.withStage("reverted", 0.0, regionWeights(plan.regions(), 0.0))
                         .withStatus(RolloutStatus.ROLLED_BACK, state.epoch() + 1), Type.REVERTED,
                         "alias back on version " + state.controlVersion() + " (was " + state.canaryVersion() + "): "
                                 + reason, null))
                 : Optional.empty());
-        if (reverted.status() == RolloutStatus.RELEASED) {
+        if (reverted.status() != RolloutStatus.ROLLED_BACK) {
             return reverted;
         }
         Map<String, RuntimeException> failed = inEveryRegion(plan, region -> lower(region, reverted.functionName(),
@@ -237,10 +269,7 @@ public final class WeightShifter {
                     + failed.keySet() + ": " + failed.values().iterator().next().getMessage() + "; run the revert again",
                     step.then("note")));
         }
-        for (String prefix : List.of(reverted.canaryCachePrefix(), plan.cachePrefixes().control())) {
-            purgeAll(plan, prefix, step.then("purge " + prefix));
-        }
-        return release(plan, "reverted", step.then("release"));
+        return reverted;
     }
 
     private void refuseRevertUnlessLive(RolloutRequest plan, RolloutState found, Duration window) {

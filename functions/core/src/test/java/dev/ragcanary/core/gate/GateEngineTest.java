@@ -208,6 +208,29 @@ class GateEngineTest {
     }
 
     @Test
+    void afterThePromotionTheLiveRulesCompareThePromotedVersionWithThePreviousVersionsLastFigures() {
+        LiveMetrics.VariantMetrics baseline = metrics(600_000, 600, 400.0);
+
+        Verdict held = GateEngine.judgeAfterPromotion(stage("full"), Thresholds.DEFAULTS,
+                evidence(null, live(baseline, metrics(600_000, 620, 405.0), 0)));
+        Verdict worse = GateEngine.judgeAfterPromotion(stage("full"), Thresholds.DEFAULTS,
+                evidence(null, live(baseline, metrics(600_000, 3_000, 405.0), 0)));
+        Verdict thin = GateEngine.judgeAfterPromotion(stage("full"), Thresholds.DEFAULTS,
+                evidence(null, live(baseline, metrics(50, 1, 900.0), 0)));
+
+        assertThat(held.decision()).isEqualTo(Decision.PROMOTE);
+        assertThat(held.reason()).isEqualTo("the promoted version held every live rule against the previous version's"
+                + " last figures");
+        assertThat(worse.decision()).isEqualTo(Decision.ROLLBACK);
+        assertThat(worse.reason()).startsWith("after the promotion: live.errors.rate.ratio");
+        assertThat(thin.decision()).as("too little traffic never reverts").isEqualTo(Decision.PROMOTE);
+        assertThat(thin.reason()).startsWith("no live rule failed after the promotion; not decided for lack of samples");
+        assertThat(held.rules()).extracting(RuleResult::rule).containsExactly("live.latency.p95.ratio",
+                "live.latency.median.shift", "live.errors.rate.ratio", "live.errors.rate.critical",
+                "live.errors.newFailureClass");
+    }
+
+    @Test
     void verdictJsonCarriesPassedForEveryRule() throws Exception {
         Verdict verdict = judge("one", evidence(probes(0.30, 0.80, 0), healthyLive()));
 

@@ -156,4 +156,29 @@ class RevertTest {
         assertThat(started.controlVersionIn("us-east-1")).as("the version the alias serves after the revert")
                 .isEqualTo("41");
     }
+
+    @Test
+    void theExecutionThatPromotedRevertsWhileItHoldsTheLockAndARetryWritesNothingTwice() {
+        RolloutRequest next = Plans.other();
+        published.publish("us-east-1", "43").publish("eu-west-1", "43");
+        shifter.start(next, OWNER, step());
+        shifter.shift(next, "fifty", OWNER, step());
+        shifter.promote(next, OWNER, step());
+        long epoch = store.read("rag-answer", "live").orElseThrow().epoch();
+        assertThatThrownBy(() -> shifter.revertPromotion(next, "arn:aws:states:us-east-1:123456789012:execution:x:y",
+                "bake failed", step())).isInstanceOf(RevertRefusedException.class).hasMessageContaining("driven by");
+
+        Step revert = step();
+        RolloutState reverted = shifter.revertPromotion(next, OWNER, "Rollout.Reverted: live.errors.rate.ratio", revert);
+        shifter.revertPromotion(next, OWNER, "Rollout.Reverted: live.errors.rate.ratio", revert);
+
+        assertThat(reverted.status()).isEqualTo(RolloutStatus.ROLLED_BACK);
+        assertThat(reverted.epoch()).isEqualTo(epoch + 1);
+        assertThat(aliases.in("us-east-1").functionVersion()).isEqualTo("42");
+        assertThat(aliases.in("eu-west-1").functionVersion()).isEqualTo("42");
+        assertThat(ledger.entries(next.rolloutId())).extracting(LedgerEntry::type).filteredOn(t -> t == Type.REVERTED)
+                .hasSize(1);
+        assertThat(shifter.purgeStaleCache(next, null, null, Instant.parse("2026-01-01T04:00:00Z")).prefix())
+                .as("the promoted version's cache").isEqualTo("v3-cnr:");
+    }
 }
