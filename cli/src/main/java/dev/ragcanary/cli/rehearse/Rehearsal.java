@@ -56,6 +56,9 @@ import java.util.stream.Collectors;
  * stage, and the report folder written at the end.
  */
 public final class Rehearsal {
+    /** The purpose of the stage run that bakes and judges the promoted version (statemachine/README.md). */
+    static final String AFTER_PROMOTION = "after-promotion";
+
     /** Distinct sticky users; they take turns sending requests all through the rollout. */
     static final int STICKY_USERS = 300;
     /** Real milliseconds per virtual second of a Wait: a 30-minute bake takes 0.9 s, so users see every stage. */
@@ -396,7 +399,8 @@ public final class Rehearsal {
             String decision = run.verdict != null ? run.verdict.path("decision").asText("none")
                     : "no verdict: stage execution " + run.endedWithout;
             out.printf("%-10s %-9s weight %6s  virtual %s - %s", run.stage,
-                    "promotion".equals(run.window) ? "(promo)" : run.extensions > 0 ? "(ext " + run.extensions + ")" : "",
+                    "promotion".equals(run.window) ? "(promo)" : AFTER_PROMOTION.equals(run.window) ? "(after)"
+                            : run.extensions > 0 ? "(ext " + run.extensions + ")" : "",
                     ReportHtml.percent(run.weight), ReportHtml.hours(run.start), ReportHtml.hours(run.end));
             if (run.traffic != null) {
                 out.printf("  users: control %d / canary %d", run.traffic.controlRequests(), run.traffic.canaryRequests());
@@ -471,7 +475,7 @@ public final class Rehearsal {
             String file = null;
             Optional<JsonNode> record = readEvidence(evidenceDir);
             if (record.isPresent()) {
-                file = stage + "-" + extensions + ("promotion".equals(window) ? "-promotion" : "") + ".json";
+                file = stage + "-" + extensions + ("stage".equals(window) ? "" : "-" + window) + ".json";
                 evidenceFiles.put(file, record.get());
                 file = ReportFolder.EVIDENCE_DIR + "/" + file;
                 try {

@@ -57,7 +57,8 @@ public record RehearsalReport(
     /**
      * One stage execution and its verdict.
      *
-     * @param window     {@code stage}, or {@code promotion} for the promotion window before full
+     * @param window     {@code stage}, {@code promotion} for the promotion window before full, or
+     *                   {@code after-promotion} for the bake after the promotion
      * @param extensions how many times the stage had baked before this run
      * @param decision   PROMOTE, ROLLBACK, EXTEND or HOLD; null when the stage ended without a verdict
      * @param evidenceFile the stage's evidence in the report folder (relative path), or null

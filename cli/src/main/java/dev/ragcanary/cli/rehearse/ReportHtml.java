@@ -101,6 +101,9 @@ public final class ReportHtml {
             if ("promotion".equals(run.window())) {
                 html.append(" (promotion window)");
             }
+            if (Rehearsal.AFTER_PROMOTION.equals(run.window())) {
+                html.append(" (bake after the promotion)");
+            }
             if (run.extensions() > 0) {
                 html.append(" (extension ").append(run.extensions()).append(')');
             }
