@@ -438,15 +438,10 @@ public class ControllerStack extends Stack {
     }
 
     /**
-     * The join loop: an execution of the rollout machine that finds its rollout owned by another execution describes
-     * that one until it ends ({@code aws-sdk:sfn:describeExecution}). DescribeExecution on this machine's own
-     * executions only. A policy of its own rather than the role's default policy: the machine depends on that one, and
-     * this one names the machine, which would be a cycle.
-     */
-    /**
-     * DescribeExecution on {@code machine}'s executions: the rollout machine's join loop, and the cleanup, which reads
-     * a start input its status event left out. A policy of its own, so the weight shifter (which the machine's
-     * definition names) does not depend on the machine.
+     * DescribeExecution on {@code machine}'s executions only: the rollout machine's join loop (an execution that finds
+     * its rollout owned by another describes that one until it ends), and the cleanup, which reads a start input its
+     * status event left out. A policy of its own rather than the role's default policy: the machine, and the weight
+     * shifter its definition names, depend on that one, and this one names the machine, which would be a cycle.
      */
     private void grantDescribeExecutions(StateMachine machine, IRole role, String id) {
         Policy.Builder.create(machine, id)

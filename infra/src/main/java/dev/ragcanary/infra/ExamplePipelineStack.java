@@ -50,10 +50,6 @@ public class ExamplePipelineStack extends Stack {
     static final String PIPELINE_EXECUTION_ID = "PIPELINE_EXECUTION_ID";
 
     /**
-     * @param targetFunctions names (in this stack's region) or ARNs of the functions the build may publish a version
-     *                        of; it publishes the one the template's {@code target.functionName} names
-     */
-    /**
      * jq filter the build applies to the template: the published version, and a rolloutId unique to the pipeline
      * execution (so a new run never meets a finished rollout, and a retried rollout stage, which reads the same
      * artifact, joins the running one). At most 80 characters, the start input's limit.
@@ -61,6 +57,10 @@ public class ExamplePipelineStack extends Stack {
     static final String START_INPUT_FILTER = "--arg version \"$VERSION\" --arg id \"v$VERSION-$" + PIPELINE_EXECUTION_ID
             + "\" '.target.canaryVersion = $version | .rolloutId = ($id | .[0:80])'";
 
+    /**
+     * @param targetFunctions names (in this stack's region) or ARNs of the functions the build may publish a version
+     *                        of; it publishes the one the template's {@code target.functionName} names
+     */
     public ExamplePipelineStack(Construct scope, String id, StackProps props, IStateMachine rolloutMachine,
                                 List<String> targetFunctions) {
         super(scope, id, props);

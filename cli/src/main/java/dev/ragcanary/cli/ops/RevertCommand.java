@@ -99,6 +99,12 @@ public final class RevertCommand implements Callable<Integer> {
                             ? "no rollout " + rolloutId + " in table " + table
                             : "refused: rollout " + rolloutId + " no longer holds its alias's state (another rollout"
                             + " has started there since); roll back or roll out the version you want instead"));
+            if (state.status() == RolloutStatus.RELEASED && ledger.entries(rolloutId).stream()
+                    .anyMatch(e -> e.type() == LedgerEntry.Type.REVERTED)) {
+                out.printf("rollout %s was already reverted: the alias serves version %s; nothing to do%n", rolloutId,
+                        state.controlVersion());
+                return CanaryCli.EXIT_OK;
+            }
             Execution owner = ReleaseCommand.owningExecution(state, new StepFunctionsRolloutExecutions(sfn, arn),
                     "revert");
             if (owner.running()) {
@@ -111,16 +117,9 @@ public final class RevertCommand implements Callable<Integer> {
                     DependencyFactory.cachePurger(cacheSettings(), dynamo), Clock.systemUTC(),
                     WeightShifter.LATE_RAISE_WINDOW);
             // One token per rollout: running the command again finishes a revert that stopped half way (the
-            // error says to), and after a finished one changes nothing.
+            // error says to).
             Step step = Step.first("cli/revert/" + rolloutId);
-            boolean finishedBefore = state.status() == RolloutStatus.RELEASED && ledger.entries(rolloutId).stream()
-                    .anyMatch(e -> e.type() == LedgerEntry.Type.REVERTED);
             RolloutState reverted = revert(shifter, plan, step);
-            if (finishedBefore) {
-                out.printf("rollout %s was already reverted: the alias serves version %s; nothing to do%n", rolloutId,
-                        reverted.controlVersion());
-                return CanaryCli.EXIT_OK;
-            }
             List<LedgerEntry> entries = ledger.entries(rolloutId);
             out.printf("reverted rollout %s on %s:%s: the alias serves version %s again in %s (epoch %d); lock released%n",
                     rolloutId, reverted.functionName(), reverted.alias(), reverted.controlVersion(),

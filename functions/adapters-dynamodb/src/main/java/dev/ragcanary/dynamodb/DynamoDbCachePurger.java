@@ -32,6 +32,8 @@ public final class DynamoDbCachePurger implements CachePurger {
     private final DynamoDbClient dynamo;
     private final String table;
     private final Clock clock;
+    /** The table's key attributes, read once: a purge takes many pages, a warm function many purges. */
+    private volatile KeyNames keys;
 
     public DynamoDbCachePurger(DynamoDbClient dynamo, String table, Clock clock) {
         this.dynamo = dynamo;
@@ -41,15 +43,9 @@ public final class DynamoDbCachePurger implements CachePurger {
 
     @Override
     public PurgePage purge(String prefix, String resumeAfter, Instant deadline) {
-        List<KeySchemaElement> keySchema = dynamo.describeTable(b -> b.tableName(table)).table().keySchema();
-        String partitionKey = keySchema.stream().filter(k -> k.keyType() == KeyType.HASH).findFirst()
-                .orElseThrow().attributeName();
-        List<String> keyNames = keySchema.stream().map(KeySchemaElement::attributeName).toList();
-        Map<String, String> names = new HashMap<>();
-        for (int i = 0; i < keyNames.size(); i++) {
-            names.put("#k" + i, keyNames.get(i));
-        }
-        String partitionAlias = "#k" + keyNames.indexOf(partitionKey);
+        KeyNames keys = keyNames();
+        Map<String, String> names = keys.names();
+        String partitionAlias = keys.partitionAlias();
         Map<String, AttributeValue> startKey = resumeAfter == null ? null : ResumeToken.decode(resumeAfter);
         long deleted = 0;
         do {
@@ -70,6 +66,27 @@ public final class DynamoDbCachePurger implements CachePurger {
             startKey = page.hasLastEvaluatedKey() && !page.lastEvaluatedKey().isEmpty() ? page.lastEvaluatedKey() : null;
         } while (startKey != null && clock.instant().isBefore(deadline));
         return new PurgePage(deleted, startKey == null ? null : ResumeToken.encode(startKey));
+    }
+
+    /** @param names {@code #k<i>} -> key attribute name; @param partitionAlias the partition key's {@code #k<i>} */
+    private record KeyNames(Map<String, String> names, String partitionAlias) {
+    }
+
+    private KeyNames keyNames() {
+        KeyNames known = keys;
+        if (known == null) {
+            List<KeySchemaElement> keySchema = dynamo.describeTable(b -> b.tableName(table)).table().keySchema();
+            String partitionKey = keySchema.stream().filter(k -> k.keyType() == KeyType.HASH).findFirst()
+                    .orElseThrow().attributeName();
+            List<String> keyNames = keySchema.stream().map(KeySchemaElement::attributeName).toList();
+            Map<String, String> names = new HashMap<>();
+            for (int i = 0; i < keyNames.size(); i++) {
+                names.put("#k" + i, keyNames.get(i));
+            }
+            known = new KeyNames(Map.copyOf(names), "#k" + keyNames.indexOf(partitionKey));
+            keys = known;
+        }
+        return known;
     }
 
     /** @param all whether every key was deleted, or the deadline stopped the deletes first */

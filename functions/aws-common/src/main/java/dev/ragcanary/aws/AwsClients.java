@@ -47,7 +47,14 @@ public final class AwsClients {
     /** Like {@link #build(AwsClientBuilder, String, Map)} but in {@code region}, for adapters that work across regions. */
     public static <B extends AwsClientBuilder<B, C> & AwsSyncClientBuilder<B, C>, C> C build(B builder, String service,
                                                                                              Map<String, String> env, Region region) {
-        return build(builder, endpoint(service, env), region);
+        return build(builder, service, env, region, overrides -> { });
+    }
+
+    /** Like {@link #build(AwsClientBuilder, String, Map, Region)}, with {@code overrides} (e.g. no SDK retries). */
+    public static <B extends AwsClientBuilder<B, C> & AwsSyncClientBuilder<B, C>, C> C build(
+            B builder, String service, Map<String, String> env, Region region,
+            Consumer<ClientOverrideConfiguration.Builder> overrides) {
+        return build(builder, endpoint(service, env), region, overrides);
     }
 
     /** Explicit endpoint (null = the service's AWS endpoint) and region; used by tests against local servers. */

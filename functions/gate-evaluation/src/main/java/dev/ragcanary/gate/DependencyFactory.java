@@ -56,7 +56,7 @@ final class DependencyFactory {
     MetricsSource metricsSource() {
         String logGroup = required("TELEMETRY_LOG_GROUP");
         return new LogsInsightsMetricsSource(region -> logsClients.computeIfAbsent(region,
-                r -> AwsClients.build(CloudWatchLogsClient.builder(), AwsClients.endpoint("logs", env), Region.of(r),
+                r -> AwsClients.build(CloudWatchLogsClient.builder(), "logs", env, Region.of(r),
                         AwsClients.CONTROLLER_CALLS)),
                 logGroup, Duration.ofSeconds(1), Sleeper.REAL, Clock.systemUTC());
     }

@@ -100,14 +100,14 @@ public final class GateEvaluationService {
         RolloutRequest plan = in.plan();
         Optional<Evidence> baseline = evidenceStore.get(in.baselineEvidenceKey()).map(EvidenceParser::parse)
                 .filter(last -> last.live() != null && last.live().control() != null);
-        MetricsSource.Reading reading = metrics.read(query(in, plan.regions()), deadline);
         String key = evidenceKey(plan.rolloutId(), in.stage().name(), in.purpose(), in.extensions());
-        if (baseline.isEmpty() || !reading.isComplete() || reading.live() == null) {
-            String why = baseline.isEmpty() ? "no control figures in " + in.baselineEvidenceKey()
-                    : "live metrics not read: " + String.join("; ", reading.unfinished());
-            Verdict standing = new Verdict(in.stage().name(), in.stage().weight(), Decision.PROMOTE,
-                    "the promotion stands, not judged after it: " + why, 0, List.of());
-            return new Result(standing, key);
+        if (baseline.isEmpty()) {
+            // Nothing to compare with: no reason to start the queries.
+            return standing(in, key, "no control figures in " + in.baselineEvidenceKey());
+        }
+        MetricsSource.Reading reading = metrics.read(query(in, plan.regions()), deadline);
+        if (!reading.isComplete() || reading.live() == null) {
+            return standing(in, key, "live metrics not read: " + String.join("; ", reading.unfinished()));
         }
         LiveMetrics live = new LiveMetrics(baseline.get().live().control(), reading.live().canary(),
                 reading.live().cachePrefixCollisions());
@@ -117,6 +117,11 @@ public final class GateEvaluationService {
         Verdict verdict = GateEngine.judgeAfterPromotion(in.stage(), plan.thresholds(), evidence);
         evidenceStore.put(key, Json.pretty(evidence));
         return new Result(verdict, key);
+    }
+
+    private static Result standing(GateEvaluationInput in, String key, String why) {
+        return new Result(new Verdict(in.stage().name(), in.stage().weight(), Decision.PROMOTE,
+                "the promotion stands, not judged after it: " + why, 0, List.of()), key);
     }
 
     /**

@@ -334,6 +334,7 @@ class GateEvaluationHandlerTest {
         assertThat(out.at("/verdict/decision").asText()).isEqualTo("PROMOTE");
         assertThat(out.at("/verdict/reason").asText()).isEqualTo("the promotion stands, not judged after it: no control"
                 + " figures in rollouts/rag-answer-live-v42/gate/fifty/promotion-look-1.json");
+        assertThat(metrics.queries).as("no query without a baseline to compare with").isEmpty();
         after.remove("baselineEvidenceKey");
         assertThatThrownBy(() -> invoke(after)).isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("$.baselineEvidenceKey");

@@ -56,7 +56,7 @@ final class DependencyFactory {
      */
     ProbeReplayHandler.ProbeTargets probeTargets() {
         return (region, functionName) -> new LambdaProbeTarget(lambdaClients.computeIfAbsent(region,
-                r -> AwsClients.build(LambdaClient.builder(), AwsClients.endpoint("lambda", env), Region.of(r),
+                r -> AwsClients.build(LambdaClient.builder(), "lambda", env, Region.of(r),
                         o -> o.retryStrategy(AwsRetryStrategy.doNotRetry()))), functionName);
     }
 

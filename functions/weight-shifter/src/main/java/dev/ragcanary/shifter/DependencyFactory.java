@@ -19,6 +19,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
@@ -39,8 +40,8 @@ public final class DependencyFactory {
     public static WeightShifter weightShifter(Map<String, String> env) {
         String rolloutsTable = required(env, "ROLLOUTS_TABLE");
         DynamoDbClient dynamo = AwsClients.build(DynamoDbClient.builder(), "dynamodb", env, AwsClients.CONTROLLER_CALLS);
-        LambdaAliasControl aliases = new LambdaAliasControl(region -> AwsClients.build(LambdaClient.builder(),
-                AwsClients.endpoint("lambda", env), Region.of(region), AwsClients.CONTROLLER_CALLS));
+        LambdaAliasControl aliases = new LambdaAliasControl(region -> AwsClients.build(LambdaClient.builder(), "lambda",
+                env, Region.of(region), AwsClients.CONTROLLER_CALLS));
         return new WeightShifter(aliases, aliases, new DynamoDbRolloutStore(dynamo, rolloutsTable),
                 new DynamoDbLedger(dynamo, rolloutsTable), cachePurger(env, dynamo), Clock.systemUTC(),
                 lateRaiseWindow(env));
@@ -53,10 +54,15 @@ public final class DependencyFactory {
         return new StackLimits(aliases, ProbeSetLocations.parse(env.get("PROBE_SET_LOCATIONS")));
     }
 
-    /** Reads a rollout execution's start input by its ARN (DescribeExecution), for status events that leave it out. */
+    /**
+     * Reads a rollout execution's start input by its ARN (DescribeExecution), for status events that leave it out. The
+     * client is built on first use: only such a cleanup needs it, so it stays off the function's cold start.
+     */
     public static ExecutionInputs executionInputs(Map<String, String> env) {
-        return new StepFunctionsExecutionInputs(AwsClients.build(SfnClient.builder(), "states", env,
-                AwsClients.CONTROLLER_CALLS));
+        AtomicReference<ExecutionInputs> built = new AtomicReference<>();
+        return executionArn -> built.updateAndGet(inputs -> inputs != null ? inputs : new StepFunctionsExecutionInputs(
+                AwsClients.build(SfnClient.builder(), "states", env, AwsClients.CONTROLLER_CALLS)))
+                .startInput(executionArn);
     }
 
     /**

@@ -288,10 +288,10 @@ class WeightShifterHandlerTest {
 
     @Test
     void aStartWhoseCanaryIsNotReadyInARegionTakesNoLockWritesNoLedgerAndLeavesTheAlias() {
-        alias("a8");
+        alias("a11");
         lambda.configure("eu-west-1", "rag-answer", new VersionConfiguration("42", "Pending", "InProgress",
                 InMemoryLambdaAliases.ROLE, null));
-        String start = onAlias(Events.load("weight-shifter/start.json"), "a8").replace("rag-answer-live-v42",
+        String start = onAlias(Events.load("weight-shifter/start.json"), "a11").replace("rag-answer-live-v42",
                 "preflight-refused");
 
         assertThatThrownBy(() -> run(start))
@@ -300,10 +300,10 @@ class WeightShifterHandlerTest {
                 .hasMessageContaining("$.target.canaryVersion: in eu-west-1, canary version 42: State is Pending,"
                         + " expected Active")
                 .hasMessageContaining("LastUpdateStatus is InProgress, expected Successful");
-        assertThat(new DynamoDbRolloutStore(DYNAMO.client(), "rollouts").read("rag-answer", "a8")).as("no lock")
+        assertThat(new DynamoDbRolloutStore(DYNAMO.client(), "rollouts").read("rag-answer", "a11")).as("no lock")
                 .isEmpty();
         assertThat(ledger.entries("preflight-refused")).as("no ledger entry").isEmpty();
-        assertThat(lambda.read("eu-west-1", "rag-answer", "a8")).as("no alias change").extracting(AliasControl.AliasState::functionVersion, AliasControl.AliasState::additionalVersionWeights)
+        assertThat(lambda.read("eu-west-1", "rag-answer", "a11")).as("no alias change").extracting(AliasControl.AliasState::functionVersion, AliasControl.AliasState::additionalVersionWeights)
                 .containsExactly("41", Map.of());
     }
 

@@ -105,7 +105,11 @@ final class RolloutCommits {
 
     /** The entry the request with {@code step}'s token wrote, if it did. */
     Optional<LedgerEntry> entryOf(RolloutRequest plan, Step step) {
-        RolloutState current = owned(plan);
+        return entryOf(owned(plan), step);
+    }
+
+    /** The entry the request with {@code step}'s token wrote to {@code current}'s rollout, if it did. */
+    Optional<LedgerEntry> entryOf(RolloutState current, Step step) {
         return entryOf(current, step, ledger.entries(current.rolloutId()));
     }
 
@@ -117,14 +121,20 @@ final class RolloutCommits {
         return written.stream().filter(e -> step.token().equals(e.token())).findFirst();
     }
 
-    /** When the rollout's last transition of {@code type} was committed (the state's own last entry, or the ledger's). */
-    /** The newest entry that changed the state's status, stage or weight. */
+    /**
+     * The newest entry that changed the state's status, stage or weight: the state's own last entry when it is one
+     * (no read), else the ledger's.
+     */
     LedgerEntry lastTransition(RolloutState state) {
+        if (state.lastEntry() != null && state.lastEntry().type().isTransition()) {
+            return state.lastEntry();
+        }
         return ledger.complete(state.rolloutId(), Optional.of(state)).stream().filter(e -> e.type().isTransition())
                 .reduce((first, second) -> second)
                 .orElseThrow(() -> new IllegalStateException("rollout " + state.rolloutId() + " has no transition"));
     }
 
+    /** When the rollout's last transition of {@code type} was committed (the state's own last entry, or the ledger's). */
     Instant lastTransitionAt(RolloutState state, Type type) {
         if (state.lastEntry() != null && state.lastEntry().type() == type) {
             return state.lastEntry().at();

@@ -212,14 +212,15 @@ public final class WeightShifter {
      * Undoes a released promotion with one alias change per region: the alias goes back on the version the promotion
      * replaced, with no routing, and the epoch moves so sticky users move together. The rollout takes its lock back
      * for the change (status ROLLED_BACK, a {@link Type#REVERTED} entry), purges both of its cache prefixes (so no
-     * answer cached since the promotion is served again) and releases the lock. Refused, with nothing changed, when another
-     * rollout has taken the alias since, the rollout did not end promoted, the promotion is older than
+     * answer cached since the promotion is served again) and releases the lock. Refused, with nothing changed, when
+     * another rollout has taken the alias since, the rollout did not end promoted, the promotion is older than
      * {@code window}, the previous version is gone in a region, or a region's alias no longer serves the promoted
      * version alone. A retried revert (same {@code step}) finishes what the first one started.
      */
     public RolloutState revert(RolloutRequest plan, String reason, Duration window, Step step) {
-        if (commits.entryOf(plan, step).isEmpty()) {
-            refuseRevertUnlessLive(plan, commits.owned(plan), window);
+        RolloutState found = commits.owned(plan);
+        if (commits.entryOf(found, step).isEmpty()) {
+            refuseRevertUnlessLive(plan, found, window);
         }
         RolloutState reverted = undoPromotion(plan, RolloutStatus.RELEASED, reason, step);
         if (reverted.status() == RolloutStatus.RELEASED) {
@@ -239,8 +240,8 @@ public final class WeightShifter {
      */
     public RolloutState revertPromotion(RolloutRequest plan, String executionArn, String reason, Step step) {
         RolloutState found = commits.owned(plan);
-        if (commits.entryOf(plan, step).isEmpty() && (found.status() != RolloutStatus.PROMOTED
-                || found.ownedByAnotherExecutionThan(executionArn))) {
+        if ((found.status() != RolloutStatus.PROMOTED || found.ownedByAnotherExecutionThan(executionArn))
+                && commits.entryOf(found, step).isEmpty()) {
             throw new RevertRefusedException("rollout " + plan.rolloutId() + " is " + found.status() + (found
                     .ownedByAnotherExecutionThan(executionArn) ? " and driven by " + found.ownerExecutionArn() : "")
                     + "; only the execution that promoted it reverts it while it holds the lock");
@@ -272,8 +273,8 @@ public final class WeightShifter {
         return reverted;
     }
 
+    /** A RELEASED state at weight 1 was released after its promotion: a rollback or revert leaves weight 0. */
     private void refuseRevertUnlessLive(RolloutRequest plan, RolloutState found, Duration window) {
-        LedgerEntry last = commits.lastTransition(found);
         if (found.status() != RolloutStatus.RELEASED || found.weight() < 1.0) {
             throw new RevertRefusedException("rollout " + plan.rolloutId() + " is " + found.status()
                     + (found.status() == RolloutStatus.RELEASED ? " after a rollback" : "")
@@ -303,9 +304,9 @@ public final class WeightShifter {
                     : Stream.of(region + ": the alias routes " + describe(alias.functionVersion(),
                     alias.additionalVersionWeights()) + ", not the promoted version " + promoted + " alone");
         }).toList();
-        if (!problems.isEmpty() || last.type() != Type.RELEASED) {
+        if (!problems.isEmpty()) {
             throw new RevertRefusedException("rollout " + plan.rolloutId() + " cannot be reverted: "
-                    + (problems.isEmpty() ? "its last step was " + last.type() : String.join("; ", problems)));
+                    + String.join("; ", problems));
         }
     }
 
@@ -331,8 +332,8 @@ public final class WeightShifter {
 
     /**
      * Canary weight 0 in every region, epoch + 1 (voids every canary assignment), ledger entry with {@code reason}; the
-     * canary's cache is purged afterwards ({@link #purgeStaleCache}). The state is committed first: a shift still in flight then finds it and takes its
-     * weight back. When this rollout never took the lock, the canary's weight is still cleared from any alias that
+     * canary's cache is purged afterwards ({@link #purgeStaleCache}). The state is committed first: a shift still in
+     * flight then finds it and takes its weight back. When this rollout never took the lock, the canary's weight is still cleared from any alias that
      * carries it, unless another rollout holds the lock (then nothing is touched). A promoted or released rollout is
      * left alone: a promotion is undone only by an explicit revert, and a released alias may belong to the next rollout.
      */
@@ -451,9 +452,10 @@ public final class WeightShifter {
             throw new CanaryStillRoutedException("rollout " + plan.rolloutId() + " still routes " + current.weight()
                     + " to the canary; promote or roll back before releasing");
         }
-        if (current.status() == RolloutStatus.ROLLED_BACK && commits.lastTransition(current).type() != Type.REVERTED) {
-            // A revert starts only after the late-raise window of the promotion it undoes (see revert).
-            awaitLateRaises(plan, current);
+        LedgerEntry rolledBack = current.status() == RolloutStatus.ROLLED_BACK ? commits.lastTransition(current) : null;
+        // A revert (the other way to ROLLED_BACK) starts only after the late-raise window of the promotion it undoes.
+        if (rolledBack != null && rolledBack.type() == Type.ROLLED_BACK) {
+            awaitLateRaises(plan, rolledBack);
             // Takes back what a late raise left; a region that still refuses is named by the check below.
             inEveryRegion(plan, region -> takeCanaryOut(region, current));
         }
@@ -480,8 +482,8 @@ public final class WeightShifter {
      * rollback has passed: a shift or promotion that read the rollout ACTIVE could still write the alias until then,
      * and if it were killed before its fence, only the release's own look at the alias would catch that write.
      */
-    private void awaitLateRaises(RolloutRequest plan, RolloutState rolledBack) {
-        Instant safe = commits.lastTransitionAt(rolledBack, Type.ROLLED_BACK).plus(lateRaiseWindow);
+    private void awaitLateRaises(RolloutRequest plan, LedgerEntry rolledBack) {
+        Instant safe = rolledBack.at().plus(lateRaiseWindow);
         if (clock.instant().isBefore(safe)) {
             throw new LateRaiseWindowException("rollout " + plan.rolloutId() + " was rolled back less than "
                     + lateRaiseWindow.toSeconds() + " s ago; its lock is released from " + safe + " on, when no shift"
