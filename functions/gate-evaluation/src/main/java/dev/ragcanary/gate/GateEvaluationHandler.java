@@ -3,6 +3,7 @@ package dev.ragcanary.gate;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import dev.ragcanary.aws.TransientFailures;
+import dev.ragcanary.core.json.Contract;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.metrics.ControllerMetrics;
 import java.io.IOException;
@@ -42,7 +43,7 @@ public final class GateEvaluationHandler implements RequestStreamHandler {
 
     @Override
     public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
-        GateEvaluationInput in = GateEvaluationInput.parse(Json.parse("gate evaluation input",
+        GateEvaluationInput in = GateEvaluationInput.parse(Contract.GATE_EVALUATION_INPUT.parse(
                 new String(input.readAllBytes(), StandardCharsets.UTF_8)));
         Instant deadline = clock.instant().plusMillis(context.getRemainingTimeInMillis()).minus(VERDICT_MARGIN);
         GateEvaluationService.Result result = TransientFailures.reportingTransient(() -> service.evaluate(in, deadline));

@@ -1,26 +1,22 @@
 package dev.ragcanary.gate;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectReader;
 import dev.ragcanary.core.gate.ProbeSummary;
+import dev.ragcanary.core.json.Contract;
 import dev.ragcanary.core.json.InvalidInputException;
 import dev.ragcanary.core.json.Json;
-import dev.ragcanary.core.json.JsonObject;
 import dev.ragcanary.core.json.Problem;
 import dev.ragcanary.core.rollout.RolloutRequest;
 import dev.ragcanary.core.rollout.RolloutRequestParser;
 import dev.ragcanary.core.rollout.Stage;
 import dev.ragcanary.core.traffic.Step;
-import java.io.IOException;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The gate evaluation task's input from the stage state machine.
@@ -48,51 +44,41 @@ public record GateEvaluationInput(RolloutRequest plan, Stage stage, int extensio
         controlVersions = Map.copyOf(controlVersions);
     }
 
-    static final Set<String> FIELDS = Set.of("rollout", "stage", "extensions", "controlVersion", "controlVersions",
-            "probes", "windowStart", "windowEnd", "purpose", "baselineEvidenceKey", "executionArn", "step");
-    private static final ObjectReader PROBES = Json.MAPPER.readerFor(ProbeSummary.class)
-            .with(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-
-    /** Reads and checks every field, reporting all problems at once with their JSON paths. */
+    /**
+     * Checks the input against schemas/gate-evaluation-input.schema.json and what a schema cannot say (a stage of the
+     * plan, the window's order, a version for every region), binds the plan as it is, and reports every problem at
+     * once with its JSON path.
+     */
     public static GateEvaluationInput parse(JsonNode root) {
-        List<Problem> problems = new ArrayList<>();
-        JsonObject o = JsonObject.of(root, "$", problems, FIELDS);
-        RolloutRequest plan = null;
-        if (!o.has("rollout")) {
-            o.problem("rollout", "required object is missing");
-        } else {
-            plan = RolloutRequestParser.parseNested(o.raw("rollout"), "$.rollout", problems);
+        List<Problem> problems = new ArrayList<>(Contract.GATE_EVALUATION_INPUT.problems(root));
+        RolloutRequest plan = root.path("rollout").isObject()
+                ? RolloutRequestParser.bindPlan(root.get("rollout"), "$.rollout", problems) : null;
+        String stageName = root.path("stage").asText(null);
+        Stage stage = plan == null || stageName == null ? null : plan.stage(stageName).orElse(null);
+        if (plan != null && stageName != null && stage == null) {
+            problems.add(new Problem("$.stage", "\"" + stageName + "\" is not a stage of this rollout ("
+                    + String.join(", ", plan.stages().stream().map(Stage::name).toList()) + ")"));
         }
-        String stageName = o.requiredText("stage");
-        Stage stage = null;
-        if (plan != null && stageName != null) {
-            stage = plan.stage(stageName).orElse(null);
-            if (stage == null) {
-                o.problem("stage", "\"" + stageName + "\" is not a stage of this rollout ("
-                        + String.join(", ", plan.stages().stream().map(Stage::name).toList()) + ")");
-            }
+        Map<String, String> controlVersions = new LinkedHashMap<>();
+        root.path("controlVersions").properties().forEach(e -> controlVersions.put(e.getKey(), e.getValue().asText()));
+        if (!controlVersions.isEmpty() && plan != null) {
+            plan.regions().stream().filter(region -> !controlVersions.containsKey(region)).forEach(region ->
+                    problems.add(new Problem("$.controlVersions", "has no version for region " + region
+                            + " of the rollout")));
         }
-        Long extensions = o.integer("extensions", 0L, 0, 1_000);
-        String controlVersion = o.requiredText("controlVersion");
-        Map<String, String> controlVersions = controlVersions(o, plan);
-        ProbeSummary probes = probes(o, problems);
-        Instant start = instant(o, "windowStart");
-        Instant end = instant(o, "windowEnd");
+        Instant start = instant(root.get("windowStart"));
+        Instant end = instant(root.get("windowEnd"));
         if (start != null && end != null && !start.isBefore(end)) {
-            o.problem("windowEnd", "must be after windowStart (" + start + ")");
+            problems.add(new Problem("$.windowEnd", "must be after windowStart (" + start + ")"));
         }
-        String purpose = o.choice("purpose", "stage", Set.of("stage", "promotion", AFTER_PROMOTION));
-        String baselineEvidenceKey = o.text("baselineEvidenceKey", null);
-        if (AFTER_PROMOTION.equals(purpose) && baselineEvidenceKey == null) {
-            o.problem("baselineEvidenceKey", "required for purpose " + AFTER_PROMOTION + ": the last stage look's"
-                    + " evidence, whose control figures are the baseline");
-        }
-        Step step = Step.read(o);
         if (!problems.isEmpty()) {
-            throw new InvalidInputException("gate evaluation input", problems);
+            throw new InvalidInputException(Contract.GATE_EVALUATION_INPUT.what(), problems);
         }
-        return new GateEvaluationInput(plan, stage, extensions.intValue(), controlVersion, controlVersions, probes,
-                start, end, purpose, baselineEvidenceKey, step);
+        return new GateEvaluationInput(plan, stage, root.path("extensions").asInt(0),
+                root.get("controlVersion").asText(), controlVersions,
+                root.has("probes") ? Json.MAPPER.convertValue(root.get("probes"), ProbeSummary.class) : null,
+                start, end, root.path("purpose").asText("stage"), root.path("baselineEvidenceKey").asText(null),
+                Step.of(root));
     }
 
     /** The control version in {@code region}. */
@@ -100,49 +86,11 @@ public record GateEvaluationInput(RolloutRequest plan, Stage stage, int extensio
         return controlVersions.getOrDefault(region, controlVersion);
     }
 
-    /** Region -> version text; when given, it must name every region of the rollout (a gap would judge by the pilot's). */
-    private static Map<String, String> controlVersions(JsonObject o, RolloutRequest plan) {
-        Map<String, String> versions = new LinkedHashMap<>();
-        o.map("controlVersions").forEach((region, version) -> {
-            if (version.isTextual() && !version.asText().isBlank()) {
-                versions.put(region, version.asText());
-            } else {
-                o.problem("controlVersions." + region, "expected a version such as \"41\" but found "
-                        + JsonObject.describe(version));
-            }
-        });
-        if (!versions.isEmpty() && plan != null) {
-            plan.regions().stream().filter(region -> !o.raw("controlVersions").has(region)).forEach(region ->
-                    o.problem("controlVersions", "has no version for region " + region + " of the rollout"));
-        }
-        return versions;
-    }
-
-    private static ProbeSummary probes(JsonObject o, List<Problem> problems) {
-        if (!o.has("probes")) {
-            return null;
-        }
+    /** The instant, or null when absent or not one (the schema reports that). */
+    private static Instant instant(JsonNode text) {
         try {
-            return PROBES.readValue(o.raw("probes"));
-        } catch (JsonMappingException e) {
-            StringBuilder path = new StringBuilder("$.probes");
-            e.getPath().forEach(ref -> path.append(ref.getFieldName() != null ? "." + ref.getFieldName() : "[" + ref.getIndex() + "]"));
-            problems.add(new Problem(path.toString(), e.getOriginalMessage().split("\n")[0]));
-        } catch (IOException e) {
-            problems.add(new Problem("$.probes", e.getMessage()));
-        }
-        return null;
-    }
-
-    private static Instant instant(JsonObject o, String field) {
-        String text = o.requiredText(field);
-        if (text == null) {
-            return null;
-        }
-        try {
-            return Instant.parse(text);
+            return text == null ? null : OffsetDateTime.parse(text.asText()).toInstant();
         } catch (DateTimeParseException e) {
-            o.problem(field, "expected an ISO-8601 instant such as 2025-08-27T06:30:00Z but found \"" + text + "\"");
             return null;
         }
     }

@@ -4,10 +4,10 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ragcanary.core.gate.ProbeSummary;
+import dev.ragcanary.core.json.Contract;
 import dev.ragcanary.core.json.InvalidInputException;
 import dev.ragcanary.aws.TransientFailures;
 import dev.ragcanary.core.json.Json;
-import dev.ragcanary.core.json.JsonObject;
 import dev.ragcanary.core.json.Problem;
 import dev.ragcanary.core.ports.Embedder;
 import dev.ragcanary.core.ports.EvidenceStore;
@@ -28,19 +28,16 @@ import java.time.Clock;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.function.Function;
 
 /**
- * Probe replay for one stage, in pages: {@code {"rollout": <start input or plan>, "stage": "five", "controlVersion":
+ * Probe replay for one stage, in pages: {@code {"rollout": <the plan>, "stage": "five", "controlVersion":
  * "41", "continuation": null}} in, {@code {"complete", "continuation", "summary": <ProbeSummary>}} out (full detail
  * in the evidence store under the summary's {@code evidenceKey}). A page starts calls only while the invocation's
  * remaining time allows; when calls are left it returns a continuation, which the stage machine passes back in for
  * the next page, until the replay is complete or out of pages (the summary is then marked incomplete).
  */
 public final class ProbeReplayHandler implements RequestStreamHandler {
-    private static final Set<String> FIELDS = Set.of("rollout", "stage", "controlVersion", "purpose", "continuation");
-    private static final Set<String> CONTINUATION_FIELDS = Set.of("evidenceKey", "page");
     private static final DateTimeFormatter KEY_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'")
             .withZone(java.time.ZoneOffset.UTC);
 
@@ -83,35 +80,33 @@ public final class ProbeReplayHandler implements RequestStreamHandler {
 
     @Override
     public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
-        JsonNode request = Json.parse("probe replay input", new String(input.readAllBytes(), StandardCharsets.UTF_8));
+        JsonNode request = Contract.PROBE_REPLAY_INPUT.parse(new String(input.readAllBytes(), StandardCharsets.UTF_8));
         ReplayBudget budget = ReplayBudget.ofRemainingTime(context::getRemainingTimeInMillis, deps.options());
         Page page = TransientFailures.reportingTransient(() -> handle(request, budget));
         output.write(Json.compact(page).getBytes(StandardCharsets.UTF_8));
     }
 
     Page handle(JsonNode input, ReplayBudget budget) {
-        List<Problem> problems = new ArrayList<>();
-        JsonObject o = JsonObject.of(input, "$", problems, FIELDS);
-        String stage = o.requiredText("stage");
-        String controlVersion = o.requiredText("controlVersion");
-        String purpose = o.choice("purpose", "stage", Set.of("stage", "promotion"));
-        JsonObject continuationInput = o.object("continuation", false, CONTINUATION_FIELDS);
-        String continuedKey = continuationInput == null ? null : continuationInput.requiredText("evidenceKey");
-        Long page = continuationInput == null ? Long.valueOf(1)
-                : continuationInput.integer("page", null, 2, deps.options().maxPages());
-        RolloutRequest plan = null;
-        if (!o.has("rollout")) {
-            o.problem("rollout", "required object is missing");
-        } else {
-            plan = RolloutRequestParser.parseNested(input.get("rollout"), "$.rollout", problems);
+        List<Problem> problems = new ArrayList<>(Contract.PROBE_REPLAY_INPUT.problems(input));
+        RolloutRequest plan = input.path("rollout").isObject()
+                ? RolloutRequestParser.bindPlan(input.get("rollout"), "$.rollout", problems) : null;
+        String stage = input.path("stage").asText();
+        if (plan != null && plan.stage(stage).isEmpty()) {
+            problems.add(new Problem("$.stage", "names no stage of the plan: \"" + stage + "\"; stages are "
+                    + plan.stages().stream().map(Stage::name).toList()));
+        }
+        JsonNode continuation = input.path("continuation");
+        int page = continuation.path("page").asInt(1);
+        if (page > deps.options().maxPages()) {
+            problems.add(new Problem("$.continuation.page", "must be at most " + deps.options().maxPages()
+                    + " (PROBE_MAX_PAGES) but was " + page));
         }
         if (!problems.isEmpty()) {
-            throw new InvalidInputException("probe replay input", problems);
+            throw new InvalidInputException(Contract.PROBE_REPLAY_INPUT.what(), problems);
         }
-        if (plan.stage(stage).isEmpty()) {
-            throw new InvalidInputException("probe replay input", List.of(new Problem("$.stage",
-                    "names no stage of the plan: \"" + stage + "\"; stages are " + plan.stages().stream().map(Stage::name).toList())));
-        }
+        String controlVersion = input.get("controlVersion").asText();
+        String purpose = input.path("purpose").asText("stage");
+        String continuedKey = continuation.path("evidenceKey").asText(null);
         // Like the gate's looks, the promotion window's replay is kept beside the stage's own.
         String keyPrefix = "rollouts/" + plan.rolloutId() + "/probes/" + stage + "/" + ("stage".equals(purpose) ? "" : purpose + "-");
         if (continuedKey != null && !(continuedKey.startsWith(keyPrefix) && continuedKey.endsWith(".json"))) {
@@ -125,7 +120,7 @@ public final class ProbeReplayHandler implements RequestStreamHandler {
                 plan.target().functionName()), deps.embedder(), deps.evidence(), deps.options());
         String canaryVersion = plan.target().canaryVersionIn(plan.pilotRegion());
         ProbeReplayService.Result result = service.replay(new ProbeReplayService.Request(probes, controlVersion,
-                canaryVersion, plan.thresholds(), evidenceKey), page.intValue(), budget);
+                canaryVersion, plan.thresholds(), evidenceKey), page, budget);
         return new Page(result.complete(), result.continuation(), result.summary());
     }
 }

@@ -1,9 +1,8 @@
 package dev.ragcanary.shifter;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.ragcanary.core.json.Contract;
 import dev.ragcanary.core.json.InvalidInputException;
-import dev.ragcanary.core.json.Json;
-import dev.ragcanary.core.json.JsonObject;
 import dev.ragcanary.core.json.Problem;
 import dev.ragcanary.core.ops.ExecutionInputs;
 import dev.ragcanary.core.rollout.RolloutRequest;
@@ -47,10 +46,6 @@ record ShifterInput(Action action, RolloutRequest rollout, String stage, String 
     static final String STATUS_CHANGE = "Step Functions Execution Status Change";
     /** The ends of an execution the cleanup finishes: every one, a success included (its release may have failed). */
     static final Set<String> ENDED = Set.of("SUCCEEDED", "ABORTED", "TIMED_OUT", "FAILED");
-    private static final Set<String> FIELDS = Set.of("action", "rollout", "stage", "reason", "executionArn", "answer",
-            "step", "prefix", "resumeAfter", "pages");
-    private static final Set<String> ACTIONS = Set.of("validate", "start", "shift", "promote", "rollback", "release",
-            "approval", "purge", "purge-failed", "revert-promotion");
 
     /**
      * @param executionInputs reads the start input of an execution whose status event left it out (AWS leaves input
@@ -58,72 +53,55 @@ record ShifterInput(Action action, RolloutRequest rollout, String stage, String 
      */
     static ShifterInput parse(JsonNode root, ExecutionInputs executionInputs) {
         if (root.isObject() && STATUS_CHANGE.equals(root.path("detail-type").asText())) {
-            return fromStatusChange(root.path("detail"), executionInputs);
+            return fromStatusChange(Contract.EXECUTION_STATUS_CHANGE.checked(root).get("detail"), executionInputs);
         }
-        List<Problem> problems = new ArrayList<>();
-        JsonObject doc = JsonObject.of(root, "$", problems, FIELDS);
-        String action = doc.has("action") ? doc.choice("action", null, ACTIONS) : doc.requiredText("action");
-        String stage = doc.text("stage", null);
-        if ("shift".equals(action) && stage == null) {
-            doc.problem("stage", "required for action shift: the name of the stage to shift to");
-        }
-        String reason = doc.text("reason", null);
-        if ("approval".equals(action)) {
-            reason = approvalReason(doc, stage);
-        }
+        List<Problem> problems = new ArrayList<>(Contract.WEIGHT_SHIFTER_INPUT.problems(root));
+        String action = root.path("action").asText();
         RolloutRequest rollout = null;
-        if (!doc.has("rollout")) {
-            doc.problem("rollout", "required object is missing: the start input or the plan");
-        } else {
-            rollout = RolloutRequestParser.parseNested(doc.raw("rollout"), "$.rollout", problems);
+        if (root.path("rollout").isObject()) {
+            // Only validate is given a start input; every later action is given the plan validate returned.
+            rollout = "validate".equals(action)
+                    ? RolloutRequestParser.parseNested(root.get("rollout"), "$.rollout", problems)
+                    : RolloutRequestParser.bindPlan(root.get("rollout"), "$.rollout", problems);
         }
-        Step step = Step.read(doc);
-        String prefix = doc.text("prefix", null);
-        String resumeAfter = doc.text("resumeAfter", null);
-        Long pages = doc.integer("pages", 0L, 0, Long.MAX_VALUE);
         if (!problems.isEmpty()) {
-            throw new InvalidInputException("weight shifter input", problems);
+            throw new InvalidInputException(Contract.WEIGHT_SHIFTER_INPUT.what(), problems);
         }
+        String stage = root.path("stage").asText(null);
+        String reason = "approval".equals(action) ? approvalReason(root.get("answer"), stage)
+                : root.path("reason").asText(null);
         return new ShifterInput(Action.valueOf(action.toUpperCase(Locale.ROOT).replace('-', '_')), rollout, stage,
-                reason, doc.text("executionArn", null), step, false, prefix, resumeAfter, pages);
+                reason, root.path("executionArn").asText(null), Step.of(root), false, root.path("prefix").asText(null),
+                root.path("resumeAfter").asText(null), root.path("pages").asLong(0));
     }
 
     /** "approved by alice at stage fifty" from the person's answer {"approved": true|false, "by": "alice"}. */
-    private static String approvalReason(JsonObject doc, String stage) {
-        JsonObject answer = doc.object("answer", true, Set.of("approved", "by"));
-        if (answer == null) {
-            return null;
-        }
-        Boolean approved = answer.bool("approved", null);
-        if (approved == null && !answer.has("approved")) {
-            answer.problem("approved", "required: true when the person approved, false when they refused");
-        }
-        String by = answer.text("by", "someone who gave no name");
-        return (Boolean.TRUE.equals(approved) ? "approved" : "refused") + " by " + by
-                + (stage == null ? "" : " at stage " + stage);
+    private static String approvalReason(JsonNode answer, String stage) {
+        return (answer.get("approved").asBoolean() ? "approved" : "refused") + " by "
+                + answer.path("by").asText("someone who gave no name") + (stage == null ? "" : " at stage " + stage);
     }
 
     private static ShifterInput fromStatusChange(JsonNode detail, ExecutionInputs executionInputs) {
-        String status = detail.path("status").asText();
-        String executionArn = detail.path("executionArn").asText(null);
+        String status = detail.get("status").asText();
+        String executionArn = detail.get("executionArn").asText();
         if (!ENDED.contains(status)) {
             return new ShifterInput(Action.IGNORE, null, null, "execution status " + status, executionArn, null, false,
                     null, null, 0);
         }
-        String startInput = detail.path("input").isTextual() ? detail.path("input").asText()
-                : executionArn == null ? null : executionInputs.startInput(executionArn).orElse(null);
+        // Without its start input the cleanup cannot know which rollout the execution drove: that is a failure (the
+        // on-failure destination and its alarm get it), never "nothing to do", since the rollout may be ACTIVE.
+        String startInput = detail.path("input").isTextual() ? detail.get("input").asText()
+                : executionInputs.startInput(executionArn).orElseThrow(() -> new IllegalStateException(
+                        "the status event of " + executionArn + " (" + status + ") carries no start input and no"
+                                + " execution with that ARN exists to read it from: which rollout it drove is unknown"));
         List<Problem> problems = new ArrayList<>();
         RolloutRequest rollout = null;
-        if (startInput == null) {
-            problems.add(new Problem("$.detail.input", "the event carries no start input and no execution "
-                    + (executionArn == null ? "ARN to read it by" : executionArn + " exists to read it from")));
-        } else {
-            try {
-                JsonNode input = Json.parse("execution input", startInput);
-                rollout = RolloutRequestParser.parseNested(input.has("rollout") ? input.get("rollout") : input, "$.detail.input", problems);
-            } catch (InvalidInputException notJson) {
-                problems.addAll(notJson.problems());
-            }
+        try {
+            JsonNode input = Contract.START_INPUT.parse(startInput);
+            rollout = RolloutRequestParser.parseNested(input, "$.detail.input", problems);
+        } catch (InvalidInputException notJson) {
+            notJson.problems().forEach(p -> problems.add(new Problem("$.detail.input" + p.path().substring(1),
+                    p.message())));
         }
         if (!problems.isEmpty()) {
             // An execution whose input never validated never took the lock or touched an alias: nothing to undo.
@@ -132,9 +110,9 @@ record ShifterInput(Action action, RolloutRequest rollout, String stage, String 
         }
         String cause = detail.path("cause").asText("");
         // One cleanup per ended execution, however often EventBridge delivers the event or Lambda retries it.
-        Step step = Step.first("cleanup/" + (executionArn == null ? "unnamed-execution" : executionArn) + "/" + status);
-        return new ShifterInput(Action.CLEAN_UP, rollout, null, "execution " + status
-                + (executionArn == null ? "" : ": " + executionArn) + (cause.isBlank() ? "" : " (" + cause + ")"),
-                executionArn, step, "SUCCEEDED".equals(status), null, null, 0);
+        Step step = Step.first("cleanup/" + executionArn + "/" + status);
+        return new ShifterInput(Action.CLEAN_UP, rollout, null, "execution " + status + ": " + executionArn
+                + (cause.isBlank() ? "" : " (" + cause + ")"), executionArn, step, "SUCCEEDED".equals(status), null,
+                null, 0);
     }
 }

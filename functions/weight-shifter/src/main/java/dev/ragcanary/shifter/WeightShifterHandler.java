@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ragcanary.aws.TransientFailures;
 import dev.ragcanary.core.json.InvalidInputException;
+import dev.ragcanary.core.json.Contract;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.json.Problem;
 import dev.ragcanary.core.metrics.ControllerMetrics;
@@ -59,7 +60,7 @@ public final class WeightShifterHandler implements RequestStreamHandler {
     /** Transient failures leave under one error name, which the state machine retries; see {@link TransientFailures}. */
     @Override
     public void handleRequest(InputStream input, OutputStream output, Context context) throws IOException {
-        JsonNode request = Json.parse("weight shifter input", new String(input.readAllBytes(), StandardCharsets.UTF_8));
+        JsonNode request = Contract.WEIGHT_SHIFTER_INPUT.parse(new String(input.readAllBytes(), StandardCharsets.UTF_8));
         Instant purgeDeadline = purgeDeadline(context);
         Object result = TransientFailures.reportingTransient(() -> handle(request, purgeDeadline));
         Json.MAPPER.writeValue(output, result);

@@ -3,6 +3,7 @@ package dev.ragcanary.core.json;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -14,6 +15,11 @@ public final class Json {
             .setSerializationInclusion(JsonInclude.Include.NON_NULL)
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
             .configure(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
+
+    private static final ObjectMapper STRICT_BINDING = MAPPER.copy()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES);
 
     private Json() {
     }
@@ -30,6 +36,25 @@ public final class Json {
             throw new InvalidInputException(what, List.of(new Problem("$",
                     "not valid JSON: " + e.getOriginalMessage() + " at line " + e.getLocation().getLineNr())));
         }
+    }
+
+    /**
+     * Binds a tree no schema checked to {@code type}: an unknown field, a missing record component (an optional one is
+     * written as null, never left out) or a wrong type is a problem at its path (under {@code path}), and null is
+     * returned when there are any.
+     */
+    public static <T> T bindStrictly(JsonNode node, Class<T> type, String path, List<Problem> problems) {
+        try {
+            return STRICT_BINDING.treeToValue(node, type);
+        } catch (JsonMappingException e) {
+            StringBuilder at = new StringBuilder(path);
+            e.getPath().forEach(ref -> at.append(ref.getFieldName() != null ? "." + ref.getFieldName()
+                    : "[" + ref.getIndex() + "]"));
+            problems.add(new Problem(at.toString(), e.getOriginalMessage().split("\n")[0]));
+        } catch (JsonProcessingException | IllegalArgumentException e) {
+            problems.add(new Problem(path, e.getMessage().split("\n")[0]));
+        }
+        return null;
     }
 
     public static String pretty(Object value) {

@@ -1,9 +1,9 @@
 package dev.ragcanary.core.rollout;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.ragcanary.core.json.Contract;
 import dev.ragcanary.core.json.InvalidInputException;
 import dev.ragcanary.core.json.Json;
-import dev.ragcanary.core.json.JsonObject;
 import dev.ragcanary.core.json.Problem;
 import dev.ragcanary.core.rag.IndexFingerprint;
 import java.util.ArrayList;
@@ -17,116 +17,37 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Parses and validates a start input (docs/design.md "Data contracts") into a {@link RolloutRequest}. Every problem is
- * collected with its JSON path and reported together; nothing is returned unless the whole document is valid.
- * {@code schemas/start-rollout.schema.json} describes the same document; tests keep the two in agreement.
+ * Turns a start input into a {@link RolloutRequest}: {@code schemas/start-rollout.schema.json} checks shape, types
+ * and ranges; this class adds the rules a schema cannot say (weights increasing, last weight 1, unique stage names, a
+ * stage not named after a default stage has a weight, approvals naming stages of the plan, cache prefixes not
+ * overlapping, the regions an ARN or {@code canaryVersions} names). Every problem of both kinds is reported at once;
+ * nothing is returned unless the whole document is valid.
  */
 public final class RolloutRequestParser {
-    static final Set<String> TOP_FIELDS = Set.of("rolloutId", "target", "sticky", "trustedTenants", "expectedIndex",
-            "cachePrefixes", "probeSet", "regions", "stages", "thresholds", "approvals", "approvalTimeoutSeconds");
-
-    /**
-     * The three spellings Lambda accepts for a function (name, partial ARN {@code 123456789012:function:name}, full
-     * ARN), without a qualifier; groups: region, account (full ARN), account (partial ARN), name.
-     */
+    /** Splits the three spellings the schema accepts; groups: region, account (full ARN), account (partial ARN), name. */
     private static final Pattern FUNCTION = Pattern.compile(
-            "(?:arn:aws[a-z-]*:lambda:([a-z0-9-]+):(\\d{12}):function:|(\\d{12}):function:)?([A-Za-z0-9_-]{1,64})");
-    private static final Pattern ALIAS = Pattern.compile("(?!\\d+$)[A-Za-z0-9_-]{1,128}");
-    private static final Pattern VERSION = Pattern.compile("[1-9]\\d{0,9}");
-    private static final Pattern ROLLOUT_ID = Pattern.compile("[A-Za-z0-9_-]{1,80}");
-    private static final Pattern STAGE_NAME = Pattern.compile("[a-z][a-z0-9-]{0,39}");
-    private static final Pattern REGION = Pattern.compile("[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\\d");
-    private static final Pattern PROBE_SET = Pattern.compile("s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/.+|[^:]+");
-    static final long MIN_STICKY_HOURS = 24;
+            "(?:arn:aws[a-z-]*:lambda:([a-z0-9-]+):(\\d{12}):function:|(\\d{12}):function:)?(.+)");
 
     private RolloutRequestParser() {
     }
 
     public static RolloutRequest parse(String json) {
-        return parse(Json.parse("start input", json));
+        return parse(Contract.START_INPUT.parse(json));
     }
 
     public static RolloutRequest parse(JsonNode root) {
-        List<Problem> problems = new ArrayList<>();
-        JsonObject doc = JsonObject.of(root, "$", problems, TOP_FIELDS);
-
-        JsonObject targetObj = doc.object("target", true, Set.of("functionName", "account", "alias", "canaryVersion",
-                "canaryVersions"));
-        String[] arnRegion = new String[1];
-        RolloutRequest.Target target = targetObj == null ? null : target(targetObj, arnRegion);
-
-        JsonObject stickyObj = doc.object("sticky", true, Set.of("keyAttribute", "source", "hours"));
-        RolloutRequest.Sticky sticky = stickyObj == null ? null : sticky(stickyObj);
-
-        List<String> trustedTenants = doc.textList("trustedTenants", false);
-        duplicates(doc, "trustedTenants", trustedTenants);
-
-        JsonObject indexObj = doc.object("expectedIndex", true, Set.of("INDEX_HASH", "metric", "analyzer"));
-        IndexFingerprint expectedIndex = indexObj == null ? null : new IndexFingerprint(
-                indexObj.requiredText("INDEX_HASH"), indexObj.requiredText("metric"), indexObj.requiredText("analyzer"));
-
-        JsonObject prefixObj = doc.object("cachePrefixes", true, Set.of("control", "canary"));
-        RolloutRequest.CachePrefixes prefixes = prefixObj == null ? null : cachePrefixes(prefixObj);
-
-        String probeSet = doc.requiredText("probeSet");
-        if (probeSet != null && !PROBE_SET.matcher(probeSet).matches()) {
-            doc.problem("probeSet", "expected s3://bucket/key or a local file path but was \"" + probeSet + "\"");
-        }
-
-        List<String> regions = doc.textList("regions", true);
-        if (doc.has("regions") && doc.raw("regions").isArray() && doc.raw("regions").isEmpty()) {
-            doc.problem("regions", "must list at least one region (the pilot region first)");
-        }
-        for (int i = 0; i < regions.size(); i++) {
-            if (!REGION.matcher(regions.get(i)).matches()) {
-                doc.problem("regions[" + i + "]", "expected an AWS region such as us-east-1 but was \"" + regions.get(i) + "\"");
-            }
-        }
-        duplicates(doc, "regions", regions);
-        if (target != null) {
-            target.canaryVersions().keySet().stream().filter(region -> !regions.contains(region)).forEach(region ->
-                    targetObj.problem("canaryVersions." + region, "names a region that is not one of the rollout's"
-                            + " regions " + regions));
-        }
-        if (arnRegion[0] != null && !regions.isEmpty() && !regions.contains(arnRegion[0])) {
-            doc.problem("target.functionName", "names a function in " + arnRegion[0] + ", which is not one of the"
-                    + " rollout's regions " + regions);
-        }
-
-        List<Stage> stages = doc.has("stages") ? stages(doc) : StageLadder.DEFAULT;
-
-        JsonObject thresholdsObj = doc.object("thresholds", false, Thresholds.FIELDS);
-        Thresholds thresholds = thresholdsObj == null ? Thresholds.DEFAULTS : Thresholds.read(thresholdsObj, Thresholds.DEFAULTS);
-
-        List<String> approvals = doc.textList("approvals", false);
-        Set<String> stageNames = new HashSet<>(stages.stream().map(Stage::name).toList());
-        for (int i = 0; i < approvals.size(); i++) {
-            if (!stageNames.contains(approvals.get(i))) {
-                doc.problem("approvals[" + i + "]", "names no stage of the plan: \"" + approvals.get(i)
-                        + "\"; stages are " + stages.stream().map(Stage::name).toList());
-            }
-        }
-        duplicates(doc, "approvals", approvals);
-        Long approvalTimeout = doc.integer("approvalTimeoutSeconds", 86_400L, 60, 7 * 86_400L);
-
-        String rolloutId = doc.text("rolloutId", null);
-        if (rolloutId != null && !ROLLOUT_ID.matcher(rolloutId).matches()) {
-            doc.problem("rolloutId", "expected 1-80 letters, digits, '-' or '_' (it names Step Functions executions) but was \"" + rolloutId + "\"");
-        }
-
+        List<Problem> problems = new ArrayList<>(Contract.START_INPUT.problems(root));
+        List<Stage> stages = root.has("stages") ? stages(root.get("stages"), problems) : StageLadder.DEFAULT;
+        crossFieldProblems(root, stages, problems);
         if (!problems.isEmpty()) {
-            throw new InvalidInputException("start input", problems);
+            throw new InvalidInputException(Contract.START_INPUT.what(), problems.stream().distinct().toList());
         }
-        if (rolloutId == null) {
-            rolloutId = defaultRolloutId(target);
-        }
-        return new RolloutRequest(rolloutId, target, sticky, trustedTenants, expectedIndex, prefixes, probeSet,
-                regions, stages, thresholds, approvals, approvalTimeout);
+        return bind(root, stages);
     }
 
     /**
-     * Parses a plan nested in another document (a handler's input) at {@code path}, e.g. {@code $.rollout}: its
-     * problems are added to {@code problems} under that path, and null is returned when there are any.
+     * A start input nested in another document at {@code path} (e.g. {@code $.startInput}): its problems go to
+     * {@code problems} under that path, and null is returned when there are any.
      */
     public static RolloutRequest parseNested(JsonNode node, String path, List<Problem> problems) {
         try {
@@ -137,141 +58,142 @@ public final class RolloutRequestParser {
         }
     }
 
+    /**
+     * The plan the validate step returned, bound as it is: a handler after the first trusts it (the state machine
+     * passes only validate's output) and only refuses one that does not bind, e.g. a hand-written event.
+     */
+    public static RolloutRequest bindPlan(JsonNode node, String path, List<Problem> problems) {
+        return Json.bindStrictly(node, RolloutRequest.class, path, problems);
+    }
+
     /** Same target and canary version give the same id, so a retried pipeline start joins the first one. */
     static String defaultRolloutId(RolloutRequest.Target target) {
-        String fn = target.functionName().substring(target.functionName().lastIndexOf(':') + 1);
-        String id = fn + "-" + target.alias() + "-v" + target.canaryVersion();
+        String id = target.functionName() + "-" + target.alias() + "-v" + target.canaryVersion();
         return id.length() <= 80 ? id : id.substring(0, 80);
     }
 
-    /**
-     * The target in its one normalised form: the bare function name (what the lock, the state item, the sticky
-     * assignments, the router and the metrics are keyed by), the account when an ARN or {@code account} names it.
-     */
-    private static RolloutRequest.Target target(JsonObject o, String[] arnRegion) {
-        String spelled = o.requiredText("functionName");
-        String functionName = null;
-        String account = o.text("account", null);
-        if (account != null && !account.matches("\\d{12}")) {
-            o.problem("account", "expected a 12-digit AWS account id but was \"" + account + "\"");
-        }
-        if (spelled != null) {
-            Matcher m = FUNCTION.matcher(spelled);
-            if (!m.matches()) {
-                o.problem("functionName", "expected a Lambda function name, partial ARN (123456789012:function:name) or"
-                        + " function ARN, with no version or alias suffix, but was \"" + spelled + "\"");
-            } else {
-                functionName = m.group(4);
-                String arnAccount = m.group(2) != null ? m.group(2) : m.group(3);
-                if (arnAccount != null && account != null && !arnAccount.equals(account)) {
-                    o.problem("account", "is " + account + " but functionName names account " + arnAccount);
-                }
-                account = account != null ? account : arnAccount;
-                arnRegion[0] = m.group(1);
+    private static void crossFieldProblems(JsonNode root, List<Stage> stages, List<Problem> problems) {
+        List<String> regions = texts(root.path("regions"));
+        JsonNode target = root.path("target");
+        Matcher function = FUNCTION.matcher(target.path("functionName").asText(""));
+        if (function.matches()) {
+            String arnAccount = function.group(2) != null ? function.group(2) : function.group(3);
+            String account = target.path("account").asText(null);
+            if (arnAccount != null && account != null && !arnAccount.equals(account)) {
+                problems.add(new Problem("$.target.account", "is " + account + " but functionName names account "
+                        + arnAccount));
+            }
+            if (function.group(1) != null && !regions.isEmpty() && !regions.contains(function.group(1))) {
+                problems.add(new Problem("$.target.functionName", "names a function in " + function.group(1)
+                        + ", which is not one of the rollout's regions " + regions));
             }
         }
-        String alias = o.requiredText("alias");
-        if (alias != null && !ALIAS.matcher(alias).matches()) {
-            o.problem("alias", "expected an alias name (letters, digits, '-', '_'; not all digits) but was \"" + alias + "\"");
-        }
-        String canaryVersion = version(o, "canaryVersion", o.raw("canaryVersion"));
-        Map<String, String> canaryVersions = new LinkedHashMap<>();
-        o.map("canaryVersions").forEach((region, raw) -> {
-            String field = "canaryVersions." + region;
-            if (!REGION.matcher(region).matches()) {
-                o.problem(field, "expected an AWS region such as eu-west-1 as the key but was \"" + region + "\"");
-            }
-            String version = version(o, field, raw);
-            if (version != null) {
-                canaryVersions.put(region, version);
+        target.path("canaryVersions").fieldNames().forEachRemaining(region -> {
+            if (!regions.contains(region)) {
+                problems.add(new Problem("$.target.canaryVersions." + region, "names a region that is not one of the"
+                        + " rollout's regions " + regions));
             }
         });
-        return new RolloutRequest.Target(functionName, account, alias, canaryVersion, canaryVersions);
+        JsonNode prefixes = root.path("cachePrefixes");
+        String control = prefixes.path("control").asText("");
+        String canary = prefixes.path("canary").asText("");
+        if (!control.isEmpty() && !canary.isEmpty() && (control.startsWith(canary) || canary.startsWith(control))) {
+            problems.add(new Problem("$.cachePrefixes.canary", "cache prefixes must not overlap (purging the canary's"
+                    + " would touch the control's): \"" + control + "\" and \"" + canary + "\""));
+        }
+        List<String> stageNames = stages.stream().map(Stage::name).toList();
+        List<String> approvals = texts(root.path("approvals"));
+        for (int i = 0; i < approvals.size(); i++) {
+            if (!stageNames.contains(approvals.get(i))) {
+                problems.add(new Problem("$.approvals[" + i + "]", "names no stage of the plan: \"" + approvals.get(i)
+                        + "\"; stages are " + stageNames));
+            }
+        }
     }
 
-    /** A published version number, given as a string or an integer; null (with a problem) for anything else. */
-    private static String version(JsonObject o, String field, JsonNode raw) {
-        if (raw == null || raw.isNull()) {
-            o.problem(field, "required text is missing");
-            return null;
-        }
-        String version = raw.isIntegralNumber() || raw.isTextual() ? raw.asText() : null;
-        if ("$LATEST".equals(version)) {
-            o.problem(field, "must be a published version number; $LATEST changes under the rollout and cannot carry"
-                    + " alias weight");
-        } else if (version == null || !VERSION.matcher(version).matches()) {
-            o.problem(field, "expected a published version number such as \"42\" but was "
-                    + (version == null ? JsonObject.describe(raw) : "\"" + version + "\""));
-            return null;
-        }
-        return version;
-    }
-
-    private static RolloutRequest.Sticky sticky(JsonObject o) {
-        String keyAttribute = o.requiredText("keyAttribute");
-        String source = o.choice("source", "header", Set.of("header", "body"));
-        Long hours = o.integer("hours", MIN_STICKY_HOURS, Long.MIN_VALUE, 24 * 365);
-        if (hours != null && hours < MIN_STICKY_HOURS) {
-            o.problem("hours", "stickiness must be at least " + MIN_STICKY_HOURS + " hours but was " + hours);
-        }
-        return new RolloutRequest.Sticky(keyAttribute, source, hours == null ? MIN_STICKY_HOURS : hours);
-    }
-
-    private static RolloutRequest.CachePrefixes cachePrefixes(JsonObject o) {
-        String control = o.requiredText("control");
-        String canary = o.requiredText("canary");
-        if (control != null && canary != null && (control.startsWith(canary) || canary.startsWith(control))) {
-            o.problem("canary", "cache prefixes must not overlap (purging the canary's would touch the control's): \""
-                    + control + "\" and \"" + canary + "\"");
-        }
-        return new RolloutRequest.CachePrefixes(control, canary);
-    }
-
-    private static List<Stage> stages(JsonObject doc) {
-        List<JsonObject> items = doc.objectList("stages", true, Set.of("name", "weight", "bakeSeconds", "hardStop"));
-        if (doc.raw("stages").isArray() && items.isEmpty()) {
-            doc.problem("stages", "must list at least one stage");
-            return StageLadder.DEFAULT;
-        }
+    /** The stages as given, a default stage's name bringing its weight, bake and hard stop for fields left out. */
+    private static List<Stage> stages(JsonNode items, List<Problem> problems) {
         List<Stage> stages = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         Double previousWeight = null;
-        Set<String> hardStops = Arrays.stream(HardStop.values()).map(Enum::name).collect(java.util.stream.Collectors.toSet());
-        for (JsonObject item : items) {
-            String name = item.requiredText("name");
-            if (name != null && !STAGE_NAME.matcher(name).matches()) {
-                item.problem("name", "expected a lower-case name (letters, digits, '-') but was \"" + name + "\"");
+        for (int i = 0; i < items.size(); i++) {
+            JsonNode item = items.get(i);
+            String path = "$.stages[" + i + "]";
+            String name = item.path("name").asText("");
+            Stage base = StageLadder.defaultStage(name).orElse(null);
+            if (!name.isEmpty() && !seen.add(name)) {
+                problems.add(new Problem(path + ".name", "duplicate stage name \"" + name + "\""));
             }
-            if (name != null && !seen.add(name)) {
-                item.problem("name", "duplicate stage name \"" + name + "\"");
+            JsonNode weight = item.get("weight");
+            if (weight == null && base == null) {
+                problems.add(new Problem(path + ".weight", "required: \"" + name + "\" is not a default stage, so it"
+                        + " has no default weight"));
+                continue;
             }
-            Stage base = name == null ? null : StageLadder.defaultStage(name).orElse(null);
-            Double weight = item.number("weight", base == null ? null : base.weight(), 0, 1);
-            Long bake = item.integer("bakeSeconds", base == null ? 1800L : base.bakeSeconds(), 0, 7 * 86_400L);
-            String hardStop = item.choice("hardStop", base == null ? HardStop.NONE.name() : base.hardStop().name(), hardStops);
-            if (weight != null && previousWeight != null && weight <= previousWeight) {
-                item.problem("weight", "weights must increase from stage to stage, but " + weight
-                        + " does not exceed the previous stage's " + previousWeight);
+            double w = weight != null ? weight.asDouble() : base.weight();
+            if (previousWeight != null && w <= previousWeight) {
+                problems.add(new Problem(path + ".weight", "weights must increase from stage to stage, but " + w
+                        + " does not exceed the previous stage's " + previousWeight));
             }
-            if (weight != null) {
-                previousWeight = weight;
-            }
-            if (name != null && weight != null && bake != null && hardStop != null) {
-                stages.add(new Stage(name, weight, bake, HardStop.valueOf(hardStop)));
-            }
+            previousWeight = w;
+            stages.add(new Stage(name, w,
+                    item.has("bakeSeconds") ? item.get("bakeSeconds").asLong() : base == null ? 1800 : base.bakeSeconds(),
+                    hardStop(item.get("hardStop"), base)));
         }
         if (previousWeight != null && previousWeight != 1.0) {
-            doc.problem("stages", "the last stage must have weight 1 (promotion) but has " + previousWeight);
+            problems.add(new Problem("$.stages", "the last stage must have weight 1 (promotion) but has "
+                    + previousWeight));
         }
         return stages;
     }
 
-    private static void duplicates(JsonObject doc, String field, List<String> values) {
-        Set<String> seen = new HashSet<>();
-        for (int i = 0; i < values.size(); i++) {
-            if (!seen.add(values.get(i))) {
-                doc.problem(field + "[" + i + "]", "duplicate entry \"" + values.get(i) + "\"");
-            }
+    /** A bad name is the schema's problem to report; here it only must not throw. */
+    private static HardStop hardStop(JsonNode given, Stage base) {
+        if (given == null) {
+            return base == null ? HardStop.NONE : base.hardStop();
         }
+        return Arrays.stream(HardStop.values()).filter(h -> h.name().equals(given.asText())).findFirst()
+                .orElse(HardStop.NONE);
+    }
+
+    /** The valid document in its one normalised form: the bare function name, the account an ARN names. */
+    private static RolloutRequest bind(JsonNode root, List<Stage> stages) {
+        JsonNode t = root.get("target");
+        Matcher function = FUNCTION.matcher(t.get("functionName").asText());
+        function.matches();
+        String arnAccount = function.group(2) != null ? function.group(2) : function.group(3);
+        Map<String, String> canaryVersions = new LinkedHashMap<>();
+        t.path("canaryVersions").properties().forEach(e -> canaryVersions.put(e.getKey(), e.getValue().asText()));
+        RolloutRequest.Target target = new RolloutRequest.Target(function.group(4),
+                t.path("account").asText(arnAccount), t.get("alias").asText(), t.get("canaryVersion").asText(),
+                canaryVersions);
+        JsonNode sticky = root.get("sticky");
+        JsonNode index = root.get("expectedIndex");
+        JsonNode prefixes = root.get("cachePrefixes");
+        return new RolloutRequest(
+                root.path("rolloutId").asText(defaultRolloutId(target)),
+                target,
+                new RolloutRequest.Sticky(sticky.get("keyAttribute").asText(), sticky.path("source").asText("header"),
+                        sticky.path("hours").asLong(24)),
+                texts(root.path("trustedTenants")),
+                new IndexFingerprint(index.get("INDEX_HASH").asText(), index.get("metric").asText(),
+                        index.get("analyzer").asText()),
+                new RolloutRequest.CachePrefixes(prefixes.get("control").asText(), prefixes.get("canary").asText()),
+                root.get("probeSet").asText(),
+                texts(root.get("regions")),
+                stages,
+                Thresholds.DEFAULTS.overriddenBy(root.get("thresholds")),
+                texts(root.path("approvals")),
+                root.path("approvalTimeoutSeconds").asLong(86_400));
+    }
+
+    private static List<String> texts(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(item -> {
+            if (item.isTextual()) {
+                out.add(item.asText());
+            }
+        });
+        return out;
     }
 }

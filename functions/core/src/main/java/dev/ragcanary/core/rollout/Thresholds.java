@@ -1,7 +1,8 @@
 package dev.ragcanary.core.rollout;
 
-import dev.ragcanary.core.json.JsonObject;
-import java.util.Set;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ragcanary.core.json.Json;
 
 /**
  * Limits for the core acceptance rules and the stage hard stops (docs/design.md), overridable per rollout.
@@ -70,43 +71,16 @@ public record Thresholds(
                 DEFAULTS.postPromotionBakeSeconds);
     }
 
-    public static final Set<String> FIELDS = Set.of(
-            "deltaSMedianMax", "coverageMin", "latencyP95RatioMax", "errorRateRatioMax", "errorRateFloor",
-            "cacheHitDropMaxPoints", "shadowDeltaSMedianStop", "maxFlippedParaphrases", "lambdaDeltaSTolerance",
-            "lambdaDeltaSMax", "minWarmLatencySamples", "minRequests", "maxExtensions", "promotionWindowSeconds",
-            "onInsufficientTraffic", "judgeConfidence", "medianShiftTolerance", "errorRateCriticalRatio",
-            "newFailureClassMinCount", "postPromotionBakeSeconds");
-
     /**
-     * Reads a partial override from {@code o} on top of {@code base}; problems go to the object's problem list and
-     * the base value is kept for a bad field (the caller refuses the document anyway).
+     * These thresholds with the fields {@code overrides} names replaced; {@code overrides} follows
+     * schemas/thresholds.schema.json (checked by whoever read it), null means none.
      */
-    public static Thresholds read(JsonObject o, Thresholds base) {
-        return new Thresholds(
-                or(o.number("deltaSMedianMax", base.deltaSMedianMax, 0, 1), base.deltaSMedianMax),
-                or(o.number("coverageMin", base.coverageMin, 0, 1), base.coverageMin),
-                or(o.number("latencyP95RatioMax", base.latencyP95RatioMax, 1, 100), base.latencyP95RatioMax),
-                or(o.number("errorRateRatioMax", base.errorRateRatioMax, 1, 100), base.errorRateRatioMax),
-                or(o.number("errorRateFloor", base.errorRateFloor, 0, 1), base.errorRateFloor),
-                or(o.number("cacheHitDropMaxPoints", base.cacheHitDropMaxPoints, 0, 100), base.cacheHitDropMaxPoints),
-                or(o.number("shadowDeltaSMedianStop", base.shadowDeltaSMedianStop, 0, 1), base.shadowDeltaSMedianStop),
-                or(o.integer("maxFlippedParaphrases", (long) base.maxFlippedParaphrases, 0, 3), (long) base.maxFlippedParaphrases).intValue(),
-                or(o.number("lambdaDeltaSTolerance", base.lambdaDeltaSTolerance, 0, 1), base.lambdaDeltaSTolerance),
-                or(o.number("lambdaDeltaSMax", base.lambdaDeltaSMax, 0, 1), base.lambdaDeltaSMax),
-                or(o.integer("minWarmLatencySamples", (long) base.minWarmLatencySamples, 1, 10_000_000), (long) base.minWarmLatencySamples).intValue(),
-                or(o.integer("minRequests", base.minRequests, 1, Long.MAX_VALUE), base.minRequests),
-                or(o.integer("maxExtensions", (long) base.maxExtensions, 0, 100), (long) base.maxExtensions).intValue(),
-                or(o.integer("promotionWindowSeconds", base.promotionWindowSeconds, 0, 7 * 24 * 3600), base.promotionWindowSeconds),
-                InsufficientTraffic.valueOf(or(o.choice("onInsufficientTraffic", base.onInsufficientTraffic.name(),
-                        Set.of("ROLLBACK", "HOLD")), base.onInsufficientTraffic.name())),
-                or(o.number("judgeConfidence", base.judgeConfidence, 0.5, 0.9999), base.judgeConfidence),
-                or(o.number("medianShiftTolerance", base.medianShiftTolerance, 1, 100), base.medianShiftTolerance),
-                or(o.number("errorRateCriticalRatio", base.errorRateCriticalRatio, 1, 1000), base.errorRateCriticalRatio),
-                or(o.integer("newFailureClassMinCount", (long) base.newFailureClassMinCount, 1, 1_000_000), (long) base.newFailureClassMinCount).intValue(),
-                or(o.integer("postPromotionBakeSeconds", base.postPromotionBakeSeconds, 0, 24 * 3600), base.postPromotionBakeSeconds));
-    }
-
-    private static <T> T or(T value, T fallback) {
-        return value != null ? value : fallback;
+    public Thresholds overriddenBy(JsonNode overrides) {
+        if (overrides == null || overrides.isNull()) {
+            return this;
+        }
+        ObjectNode merged = Json.MAPPER.valueToTree(this);
+        merged.setAll((ObjectNode) overrides);
+        return Json.MAPPER.convertValue(merged, Thresholds.class);
     }
 }

@@ -1,7 +1,6 @@
 package dev.ragcanary.core.traffic;
 
-import dev.ragcanary.core.json.JsonObject;
-import java.util.Set;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.UUID;
 
 /**
@@ -26,27 +25,18 @@ public record Step(String token, int attempt) {
     }
 
     /**
-     * The step of a state machine request: its {@code executionArn} and {@code step} fields, which the state machines
-     * fill from {@code $$.Execution.Id}, {@code $$.State.Name}, {@code $$.State.EnteredTime} and
-     * {@code $$.State.RetryCount}: the same token for every retry of one state entry, a new one when the state is
-     * entered again. A request without {@code step} (a manual invocation) is its own single attempt. Problems are
-     * added to {@code doc}'s problem list.
+     * The step of a state machine request whose schema was checked: its {@code executionArn} and {@code step} fields,
+     * which the state machines fill from {@code $$.Execution.Id}, {@code $$.State.Name}, {@code $$.State.EnteredTime}
+     * and {@code $$.State.RetryCount}: the same token for every retry of one state entry, a new one when the state is
+     * entered again. A request without {@code step} (a manual invocation) is its own single attempt.
      */
-    public static Step read(JsonObject doc) {
-        JsonObject step = doc.object("step", false, Set.of("state", "enteredTime", "retryCount"));
+    public static Step of(JsonNode request) {
+        JsonNode step = request.get("step");
         if (step == null) {
             return first("request/" + UUID.randomUUID());
         }
-        String executionArn = doc.text("executionArn", null);
-        String state = step.requiredText("state");
-        String enteredTime = step.requiredText("enteredTime");
-        Long retryCount = step.integer("retryCount", 0L, 0, 1_000);
-        if (executionArn == null) {
-            doc.problem("executionArn", "required with step: the client token is the execution, state and entered time");
-        }
-        return state == null || enteredTime == null || retryCount == null || executionArn == null
-                ? first("invalid-step")
-                : new Step(executionArn + "/" + state + "/" + enteredTime, Math.toIntExact(retryCount) + 1);
+        return new Step(request.get("executionArn").asText() + "/" + step.get("state").asText() + "/"
+                + step.get("enteredTime").asText(), step.path("retryCount").asInt(0) + 1);
     }
 
     /** A sub-step of this request with a token of its own (a cleanup rolls back, then releases). */
