@@ -2,6 +2,7 @@ package dev.ragcanary.core.json;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonNodePath;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.PathType;
 import com.networknt.schema.SchemaLocation;
@@ -105,9 +106,33 @@ public enum Contract {
         return compiled;
     }
 
+    /**
+     * The validator's message as a problem at the path it concerns: a missing or unknown field and a bad key are named
+     * at their own path, not their object's.
+     */
     private static Problem problem(ValidationMessage message) {
-        String path = message.getInstanceLocation().toString();
+        String at = path(message.getInstanceLocation());
         String text = message.getMessage();
-        return new Problem(path, text.startsWith(path + ": ") ? text.substring(path.length() + 2) : text);
+        String own = text.startsWith(at + ": ") ? text.substring(at.length() + 2) : text;
+        return switch (message.getType()) {
+            case "required" -> new Problem(at + "." + message.getProperty(),
+                    own.startsWith("required property") ? "is required but missing" : own);
+            case "additionalProperties" -> new Problem(at + "." + message.getProperty(), "unknown field");
+            case "propertyNames" -> new Problem(at + "." + message.getProperty(), own.substring(own.indexOf(": ") + 2)
+                    + " but was \"" + message.getProperty() + "\"");
+            case "type" -> new Problem(at, own);
+            default -> new Problem(at, message.getInstanceNode() != null && message.getInstanceNode().isValueNode()
+                    ? own + " but was " + message.getInstanceNode() : own);
+        };
+    }
+
+    /** {@code $.a.b[2]}: field names always after a dot, as every other problem in rag-canary names them. */
+    private static String path(JsonNodePath location) {
+        StringBuilder out = new StringBuilder("$");
+        for (int i = 0; i < location.getNameCount(); i++) {
+            Object element = location.getElement(i);
+            out.append(element instanceof Integer index ? "[" + index + "]" : "." + element);
+        }
+        return out.toString();
     }
 }

@@ -131,6 +131,9 @@ public final class RolloutRequestParser {
                 continue;
             }
             double w = weight != null ? weight.asDouble() : base.weight();
+            if (w < 0 || w > 1) {
+                continue; // out of range: the schema's problem, and no base for the next stage's order
+            }
             if (previousWeight != null && w <= previousWeight) {
                 problems.add(new Problem(path + ".weight", "weights must increase from stage to stage, but " + w
                         + " does not exceed the previous stage's " + previousWeight));

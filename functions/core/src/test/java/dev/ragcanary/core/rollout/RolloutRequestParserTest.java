@@ -74,7 +74,7 @@ class RolloutRequestParserTest {
     @Test
     void customLadderInheritsDefaultsByNameAndThresholdOverridesMerge() {
         RolloutRequest plan = RolloutRequestParser.parse(RepoFiles.read(
-                "functions/core/src/test/resources/start-inputs/valid/custom-ladder.json"));
+                "functions/core/src/test/resources/contracts/start-rollout/valid/custom-ladder.json"));
 
         assertThat(plan.stages()).containsExactly(
                 new Stage("shadow", 0.0, 900, HardStop.SHADOW_DRIFT),
@@ -91,7 +91,7 @@ class RolloutRequestParserTest {
     @Test
     void canaryVersionsMapsTheCanaryPerRegionAndCanaryVersionCoversTheRest() {
         RolloutRequest plan = RolloutRequestParser.parse(RepoFiles.read(
-                "functions/core/src/test/resources/start-inputs/valid/per-region-versions.json"));
+                "functions/core/src/test/resources/contracts/start-rollout/valid/per-region-versions.json"));
 
         assertThat(plan.regions()).map(plan.target()::canaryVersionIn).containsExactly("42", "17", "9");
         assertThat(plan.rolloutId()).isEqualTo("rag-answer-live-v42");
@@ -101,9 +101,9 @@ class RolloutRequestParserTest {
     @Test
     void aCanaryVersionForAnotherRegionOrNoPublishedVersionIsRefused() {
         assertThat(problemsOf("schema-canary-versions-wrong.json")).extracting(Problem::toString).containsExactlyInAnyOrder(
-                "$.target.canaryVersions.eu-west-1: must be a published version number; $LATEST changes under the"
-                        + " rollout and cannot carry alias weight",
-                "$.target.canaryVersions.Europe: expected an AWS region such as eu-west-1 as the key but was \"Europe\"",
+                "$.target.canaryVersions.eu-west-1: expected a published version number such as \"42\"; $LATEST and"
+                        + " qualifiers cannot carry alias weight but was \"$LATEST\"",
+                "$.target.canaryVersions.Europe: expected an AWS region such as us-east-1 but was \"Europe\"",
                 "$.target.canaryVersions.Europe: names a region that is not one of the rollout's regions"
                         + " [us-east-1, eu-west-1]");
         assertThat(problemsOf("semantic-canary-version-for-an-unlisted-region.json")).extracting(Problem::toString)
@@ -133,12 +133,12 @@ class RolloutRequestParserTest {
                 "$.stages[2].bake",
                 "$.thresholds.coverageMin");
         assertThat(messageAt(problems, "$.target.canaryVersion")).contains("$LATEST");
-        assertThat(messageAt(problems, "$.sticky.hours")).contains("at least 24 hours").contains("12");
-        assertThat(messageAt(problems, "$.stages[1].weight")).contains("between 0 and 1").contains("1.5");
+        assertThat(messageAt(problems, "$.sticky.hours")).contains("minimum value of 24").contains("12");
+        assertThat(messageAt(problems, "$.stages[1].weight")).contains("maximum value of 1").contains("1.5");
         assertThat(messageAt(problems, "$.colour")).contains("unknown field");
-        assertThat(messageAt(problems, "$.regions")).contains("expected a list");
+        assertThat(messageAt(problems, "$.regions")).contains("array expected");
         assertThat(messageAt(problems, "$.trustedTenants[1]")).contains("must not be empty");
-        assertThat(messageAt(problems, "$.thresholds.coverageMin")).contains("expected a number");
+        assertThat(messageAt(problems, "$.thresholds.coverageMin")).contains("number expected");
     }
 
     @Test
@@ -153,9 +153,9 @@ class RolloutRequestParserTest {
         List<Problem> problems = problemsOf("schema-version-not-a-number.json");
 
         assertThat(problems).extracting(Problem::path).containsExactlyInAnyOrder(
-                "$.target.canaryVersion", "$.sticky.source", "$.regions[2]", "$.regions[1]");
+                "$.target.canaryVersion", "$.sticky.source", "$.regions[2]", "$.regions");
         assertThat(messageAt(problems, "$.target.canaryVersion")).contains("published version number").contains("v42");
-        assertThat(messageAt(problems, "$.regions[1]")).contains("duplicate");
+        assertThat(messageAt(problems, "$.regions")).contains("unique");
         assertThat(messageAt(problems, "$.regions[2]")).contains("mars-1");
     }
 
@@ -188,7 +188,7 @@ class RolloutRequestParserTest {
 
     static List<Problem> problemsOf(String invalidFile) {
         try {
-            RolloutRequestParser.parse(RepoFiles.read("functions/core/src/test/resources/start-inputs/invalid/" + invalidFile));
+            RolloutRequestParser.parse(RepoFiles.read("functions/core/src/test/resources/contracts/start-rollout/invalid/" + invalidFile));
         } catch (InvalidInputException e) {
             return e.problems();
         }
