@@ -138,7 +138,7 @@ class GateEvaluationHandlerTest {
 
         assertThatThrownBy(() -> invoke(input))
                 .isInstanceOf(InvalidInputException.class)
-                .hasMessageContaining("$.controlVersions.eu-west-1: expected a version such as \"41\"");
+                .hasMessageContaining("$.controlVersions.eu-west-1: integer found, string expected");
         input.putObject("controlVersions").put("us-east-1", "41");
         assertThatThrownBy(() -> invoke(input))
                 .isInstanceOf(InvalidInputException.class)

@@ -158,7 +158,7 @@ class ProbeReplayHandlerTest {
                 remainingTime(remainingMs::get)))
                 .isInstanceOf(InvalidInputException.class)
                 .extracting(e -> ((InvalidInputException) e).problems().stream().map(Problem::path).toList()).asList()
-                .contains("$.rollout.target.alias", "$.rollout.regions");
+                .contains("$.rollout.target.alias");
         assertThat(functionsTargeted).isEmpty();
     }
 
@@ -202,7 +202,7 @@ class ProbeReplayHandlerTest {
         assertThatThrownBy(() -> handler().handleRequest(new java.io.ByteArrayInputStream(input), new ByteArrayOutputStream(),
                 remainingTime(remainingMs::get)))
                 .isInstanceOf(InvalidInputException.class)
-                .hasMessageContaining("$.continuation.page: must be between 2 and 3 but was 4");
+                .hasMessageContaining("$.continuation.page: must be at most 3 (PROBE_MAX_PAGES) but was 4");
         byte[] otherRollout = new String(input, StandardCharsets.UTF_8).replace("\"page\": 4", "\"page\": 2")
                 .getBytes(StandardCharsets.UTF_8);
         assertThatThrownBy(() -> handler().handleRequest(new java.io.ByteArrayInputStream(otherRollout),

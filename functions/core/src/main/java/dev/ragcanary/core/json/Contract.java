@@ -112,8 +112,9 @@ public enum Contract {
      */
     private static Problem problem(ValidationMessage message) {
         String at = path(message.getInstanceLocation());
+        String theirs = message.getInstanceLocation() + ": ";
         String text = message.getMessage();
-        String own = text.startsWith(at + ": ") ? text.substring(at.length() + 2) : text;
+        String own = text.startsWith(theirs) ? text.substring(theirs.length()) : text;
         return switch (message.getType()) {
             case "required" -> new Problem(at + "." + message.getProperty(),
                     own.startsWith("required property") ? "is required but missing" : own);

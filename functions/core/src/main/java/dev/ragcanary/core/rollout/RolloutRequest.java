@@ -1,6 +1,5 @@
 package dev.ragcanary.core.rollout;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.ragcanary.core.rag.IndexFingerprint;
 import java.util.List;
 import java.util.Map;
@@ -33,13 +32,11 @@ public record RolloutRequest(
      *
      * @param functionName   the bare function name, however the start input spelled it (name, partial or full ARN):
      *                       the one identity the lock, state, assignments, router and metrics use
-     * @param account        the account an ARN (or {@code account}) named, or null: the stack's own account (written
-     *                       as null, so a bound plan names every component)
+     * @param account        the account an ARN (or {@code account}) named, or null: the stack's own account
      * @param canaryVersion  the canary version in every region {@code canaryVersions} does not name
      * @param canaryVersions region -> canary version where it differs (versions are numbered per region)
      */
-    public record Target(String functionName, @JsonInclude(JsonInclude.Include.ALWAYS) String account, String alias,
-                         String canaryVersion,
+    public record Target(String functionName, String account, String alias, String canaryVersion,
                          Map<String, String> canaryVersions) {
         public Target {
             canaryVersions = canaryVersions == null ? Map.of() : Map.copyOf(canaryVersions);

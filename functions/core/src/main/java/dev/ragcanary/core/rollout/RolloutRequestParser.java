@@ -1,6 +1,7 @@
 package dev.ragcanary.core.rollout;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ragcanary.core.json.Contract;
 import dev.ragcanary.core.json.InvalidInputException;
 import dev.ragcanary.core.json.Json;
@@ -63,7 +64,24 @@ public final class RolloutRequestParser {
      * passes only validate's output) and only refuses one that does not bind, e.g. a hand-written event.
      */
     public static RolloutRequest bindPlan(JsonNode node, String path, List<Problem> problems) {
-        return Json.bindStrictly(node, RolloutRequest.class, path, problems);
+        if (!(node instanceof ObjectNode given) || !(given.get("target") instanceof ObjectNode givenTarget)) {
+            return Json.bindStrictly(node, RolloutRequest.class, path, problems);
+        }
+        // The plan's optional components, left out when null or empty as Json.MAPPER leaves every such value out.
+        ObjectNode plan = given.deepCopy();
+        ObjectNode target = (ObjectNode) plan.get("target");
+        if (!givenTarget.has("account")) {
+            target.putNull("account");
+        }
+        if (!givenTarget.has("canaryVersions")) {
+            target.putObject("canaryVersions");
+        }
+        for (String list : List.of("trustedTenants", "approvals")) {
+            if (!given.has(list)) {
+                plan.putArray(list);
+            }
+        }
+        return Json.bindStrictly(plan, RolloutRequest.class, path, problems);
     }
 
     /** Same target and canary version give the same id, so a retried pipeline start joins the first one. */
