@@ -4,11 +4,15 @@ import dev.ragcanary.core.gate.Evidence;
 import dev.ragcanary.core.gate.EvidenceParser;
 import dev.ragcanary.core.gate.GateEngine;
 import dev.ragcanary.core.gate.Verdict;
+import dev.ragcanary.core.json.InvalidInputException;
 import dev.ragcanary.core.json.Json;
+import dev.ragcanary.core.json.Problem;
 import dev.ragcanary.core.rollout.Stage;
 import dev.ragcanary.core.rollout.Thresholds;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -34,10 +38,16 @@ final class JudgeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Evidence evidence = EvidenceParser.parse(Files.readString(evidenceFile));
-        Thresholds thresholds = thresholdsFile == null ? evidence.thresholds()
-                : EvidenceParser.parseThresholds(Files.readString(thresholdsFile), Thresholds.DEFAULTS);
-        Stage stage = EvidenceParser.stage(evidence, stageName);
+        // Every problem of the three inputs at once: the evidence, the thresholds file and the stage it is judged as.
+        List<Problem> problems = new ArrayList<>();
+        Evidence evidence = read(() -> EvidenceParser.parse(Files.readString(evidenceFile)), "", problems);
+        Thresholds overrides = thresholdsFile == null ? null : read(() -> EvidenceParser.parseThresholds(
+                Files.readString(thresholdsFile), Thresholds.DEFAULTS), "--thresholds ", problems);
+        Stage stage = evidence == null ? null : read(() -> EvidenceParser.stage(evidence, stageName), "", problems);
+        if (!problems.isEmpty()) {
+            throw new InvalidInputException("judge input", problems);
+        }
+        Thresholds thresholds = overrides != null ? overrides : evidence.thresholds();
         Verdict verdict = GateEngine.standard().evaluate(stage, thresholds, evidence);
         spec.commandLine().getOut().println(Json.pretty(verdict));
         return switch (verdict.decision()) {
@@ -45,5 +55,14 @@ final class JudgeCommand implements Callable<Integer> {
             case ROLLBACK -> CanaryCli.EXIT_ROLLBACK;
             case EXTEND, HOLD -> CanaryCli.EXIT_EXTEND_OR_HOLD;
         };
+    }
+
+    private static <T> T read(Callable<T> reading, String where, List<Problem> problems) throws Exception {
+        try {
+            return reading.call();
+        } catch (InvalidInputException e) {
+            e.problems().forEach(p -> problems.add(new Problem(where + p.path(), p.message())));
+            return null;
+        }
     }
 }

@@ -77,7 +77,7 @@ class FoundationCommandsTest {
 
     @Test
     void validateListsEveryProblemAndExitsTwo() {
-        CliRun run = CliRun.of("validate", "functions/core/src/test/resources/start-inputs/invalid/schema-everything-wrong.json");
+        CliRun run = CliRun.of("validate", "functions/core/src/test/resources/contracts/start-rollout/invalid/schema-everything-wrong.json");
 
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains("9 problems").contains("$.target.canaryVersion").contains("$.sticky.hours")

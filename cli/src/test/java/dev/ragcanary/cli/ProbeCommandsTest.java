@@ -43,10 +43,10 @@ class ProbeCommandsTest {
 
         assertThat(run("probes", "validate", bad.toString())).isEqualTo(CanaryCli.EXIT_BAD_INPUT);
         assertThat(err.toString()).contains(
-                "$.probes: must hold between 50 and 200 probes but has 2",
-                "$.probes[0].paraphrases: needs exactly 3 paraphrases but has 2",
+                "$.probes: must have at least 50 items but found 2",
+                "$.probes[0].paraphrases: must have at least 3 items but found 2",
                 "$.probes[0].targetSections: a probe needs a target",
-                "$.probes[1].topic: required text is missing",
+                "$.probes[1].topic: is required but missing",
                 "$.probes[1].targetSections: must not be empty",
                 "$.probes[1].id: duplicate id \"a\"");
     }

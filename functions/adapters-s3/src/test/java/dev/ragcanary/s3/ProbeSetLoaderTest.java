@@ -64,6 +64,6 @@ class ProbeSetLoaderTest {
     void anInvalidSetReportsItsProblems() {
         stub.then(new StubAwsServer.Response(200, Map.of(), "{\"probes\": []}"));
         assertThatThrownBy(() -> loader.load("s3://probe-sets/empty.json"))
-                .isInstanceOf(InvalidInputException.class).hasMessageContaining("$.probes: must hold between 50 and 200");
+                .isInstanceOf(InvalidInputException.class).hasMessageContaining("$.probes: must have at least 50 items");
     }
 }
