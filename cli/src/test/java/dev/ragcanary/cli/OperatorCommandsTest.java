@@ -179,7 +179,7 @@ class OperatorCommandsTest {
 
     @Test
     void startOfBadInputNamesTheProblemsAndCallsNothing() {
-        CliRun run = CliRun.withEnv(env(), "start", "functions/core/src/test/resources/start-inputs/invalid/schema-everything-wrong.json");
+        CliRun run = CliRun.withEnv(env(), "start", "functions/core/src/test/resources/contracts/start-rollout/invalid/schema-everything-wrong.json");
 
         assertThat(run.exitCode()).isEqualTo(2);
         assertThat(run.err()).contains("$.target.canaryVersion");

@@ -159,7 +159,7 @@ class RehearseCommandTest {
     @Test
     void badInputExitsTwoAndStartsNothing(@TempDir Path dir) throws Exception {
         Path report = dir.resolve("report");
-        CliRun badStart = CliRun.of("rehearse", "functions/core/src/test/resources/start-inputs/invalid/schema-everything-wrong.json",
+        CliRun badStart = CliRun.of("rehearse", "functions/core/src/test/resources/contracts/start-rollout/invalid/schema-everything-wrong.json",
                 "--report", report.toString());
         assertThat(badStart.exitCode()).isEqualTo(2);
         assertThat(badStart.err()).contains("$.target.canaryVersion");
