@@ -1,9 +1,10 @@
 package dev.ragcanary.router;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ragcanary.core.json.InvalidInputException;
 import dev.ragcanary.core.json.Json;
+import dev.ragcanary.core.json.StrictJson;
 import dev.ragcanary.core.traffic.RouteRequest;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -33,6 +34,8 @@ import java.util.Set;
 record HttpEvent(ObjectNode raw, Map<String, String> headers, String body, boolean malformed, CallerIdentity caller) {
     /** Marks a warm-up ping for the routed function; only the router sets it (see {@link WarmPing}). */
     static final String WARM_HEADER = "x-warm";
+    /** Lambda's synchronous invocation payload limit: no body the routed function could be given is larger. */
+    private static final int MAX_BODY_BYTES = 6 * 1024 * 1024;
 
     /** @param received the parsed event; null (or anything but an object) when the input was not an event */
     static HttpEvent read(JsonNode received, IdentitySettings identity) {
@@ -92,9 +95,10 @@ record HttpEvent(ObjectNode raw, Map<String, String> headers, String body, boole
             return null;
         }
         try {
-            return Json.MAPPER.readTree(body);
-        } catch (JsonProcessingException notJson) {
-            throw new RouteRequest.UnparseableRequestException("the body is not JSON");
+            return StrictJson.read("the body", body, MAX_BODY_BYTES);
+        } catch (InvalidInputException unreadable) {
+            // A duplicated key could name two sticky keys: which one is meant is unknown, so it is not guessed.
+            throw new RouteRequest.UnparseableRequestException(unreadable.problems().get(0).toString());
         }
     }
 

@@ -3,7 +3,9 @@ package dev.ragcanary.local.fleet;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ragcanary.core.json.InvalidInputException;
+import dev.ragcanary.core.json.Contract;
 import dev.ragcanary.core.json.Json;
+import dev.ragcanary.core.json.StrictJson;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -160,7 +162,8 @@ public record Scenario(
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read scenario " + file + ": " + e.getMessage(), e);
         }
-        return ScenarioParser.parse(name, "scenario " + file, Json.parse("scenario " + file, text), baseStartInput,
+        JsonNode root = StrictJson.read("scenario " + file, text, Contract.SCENARIO.maxBytes());
+        return ScenarioParser.parse(name, "scenario " + file, root, baseStartInput,
                 stageMachineStates);
     }
 
