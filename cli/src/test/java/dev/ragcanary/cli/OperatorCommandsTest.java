@@ -233,7 +233,7 @@ class OperatorCommandsTest {
                         + "\"taskScheduledEventDetails\":{\"resourceType\":\"sns\",\"resource\":\"publish.waitForTaskToken\","
                         + "\"region\":\"eu-west-1\",\"parameters\":" + Json.compact(parameters) + "}},"
                         + "{\"timestamp\":1764158498,\"type\":\"TaskStateEntered\",\"id\":39,\"previousEventId\":38,"
-                        + "\"stateEnteredEventDetails\":{\"name\":\"Ask a person to approve the stage\"}}]}"))
+                        + "\"stateEnteredEventDetails\":{\"name\":\"Ask a person to decide\"}}]}"))
                 .then(SfnStub.ok("{}"));
 
         CliRun run = CliRun.withEnv(env(), "approve", "rag-answer-live-v42");

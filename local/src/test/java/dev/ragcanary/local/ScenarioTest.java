@@ -114,6 +114,27 @@ class ScenarioTest {
     }
 
     @Test
+    void aRefusedStageRollsBackNamingWhoRefusedAndTheLedgerKeepsTheAnswerOnce() {
+        Scenario asked = scenario("approval-timeout");
+        Scenario refused = new Scenario("approval-refused", "stage one needs approval and the person refuses",
+                asked.startInput(), asked.traffic(), asked.control(), asked.canary(), asked.controlPlane(), "refuse",
+                null, null, asked.seed());
+        StageLog stages = new StageLog();
+        try (LocalRollout local = LocalRollout.open(LAYOUT, refused, evidence)) {
+            RolloutOutcome outcome = local.start(local.startInput(base()), stages, LocalExecution.Options.FAST).await();
+
+            assertThat(outcome.execution().status()).isEqualTo("FAILED");
+            assertThat(outcome.execution().error()).isEqualTo("Approval.Refused");
+            assertThat(outcome.execution().cause()).contains("refused to enter stage one")
+                    .contains("local approval policy (refuse)");
+            assertThat(stages.firstRuns()).containsExactly("shadow");
+            assertThat(outcome.canaryWeightLeft(CANARY)).isZero();
+            assertThat(outcome.ledger()).filteredOn(e -> e.type() == LedgerEntry.Type.APPROVAL).hasSize(1);
+            assertThat(types(outcome.ledger())).contains(LedgerEntry.Type.ROLLED_BACK);
+        }
+    }
+
+    @Test
     void throttlingAtFiveAndTenIsRetriedByTheStateMachineAtThoseStagesAndTheRolloutIsPromoted() {
         StageLog stages = new StageLog();
         try (LocalRollout local = LocalRollout.open(LAYOUT, scenario("throttled-at-five"), evidence)) {

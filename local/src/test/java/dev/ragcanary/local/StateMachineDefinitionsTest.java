@@ -58,6 +58,58 @@ class StateMachineDefinitionsTest {
         }
     }
 
+    /**
+     * One retry owner, said once per Task: one retrier each, and every Lambda Task that does not retry everything
+     * retries the same names, the Lambda service's transient errors and the handlers' one transient error.
+     */
+    @Test
+    void everyTaskHasOneRetrierAndTheLambdaTasksShareOneSetOfTransientNames() throws IOException {
+        Set<List<String>> lambdaTransientNames = new HashSet<>();
+        for (Path file : List.of(LAYOUT.rolloutMachine(), LAYOUT.stageMachine())) {
+            states(file).forEach((name, state) -> {
+                if (!"Task".equals(state.path("Type").asText())) {
+                    return;
+                }
+                assertThat(state.path("Retry").size()).as(name + " retriers").isEqualTo(1);
+                List<String> names = new ArrayList<>();
+                state.path("Retry").get(0).path("ErrorEquals").forEach(n -> names.add(n.asText()));
+                if (state.path("Resource").asText().endsWith("FunctionArn}") && !names.contains("States.ALL")) {
+                    lambdaTransientNames.add(names);
+                }
+            });
+        }
+
+        assertThat(lambdaTransientNames).hasSize(1);
+        assertThat(lambdaTransientNames.iterator().next()).filteredOn(n -> !n.startsWith("Lambda.")).hasSize(1);
+    }
+
+    /** The three approvals (entering a stage, a held stage, the promotion) are one ask and one ledger record. */
+    @Test
+    void oneAskAndOneLedgerRecordServeEveryApproval() throws IOException {
+        Map<String, JsonNode> states = states(LAYOUT.rolloutMachine());
+        List<String> asks = new ArrayList<>();
+        List<String> records = new ArrayList<>();
+        Set<String> kinds = new TreeSet<>();
+        states.forEach((name, state) -> {
+            if (state.path("Resource").asText().equals("arn:aws:states:::sns:publish.waitForTaskToken")) {
+                asks.add(name);
+            }
+            if (state.at("/Parameters/action").asText().equals("approval")) {
+                records.add(name);
+            }
+            if (state.path("ResultPath").asText().equals("$.ask")) {
+                kinds.add(state.at("/Parameters/kind").asText());
+            }
+        });
+
+        assertThat(asks).hasSize(1);
+        assertThat(records).hasSize(1);
+        assertThat(states.get(asks.get(0)).path("Next").asText()).isEqualTo(records.get(0));
+        assertThat(kinds).containsExactlyInAnyOrder("held", "promotion", "stage");
+        states.values().stream().filter(s -> s.path("ResultPath").asText().equals("$.ask"))
+                .forEach(s -> assertThat(s.path("Next").asText()).isEqualTo(asks.get(0)));
+    }
+
     @Test
     void everyRetriedJavaExceptionNameIsAClassTheHandlersCanThrow() throws IOException {
         Set<String> names = new TreeSet<>();
@@ -103,7 +155,7 @@ class StateMachineDefinitionsTest {
             todo.addAll(successors(state));
         }
 
-        assertThat(seen).contains("Run the stage", "Ask a person to decide the held stage");
+        assertThat(seen).contains("Run the stage", "Ask a person to decide");
         assertThat(unguardedEnds).isEmpty();
     }
 
