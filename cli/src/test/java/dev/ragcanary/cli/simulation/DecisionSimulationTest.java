@@ -1,4 +1,4 @@
-package dev.ragcanary.core.judge.simulation;
+package dev.ragcanary.cli.simulation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

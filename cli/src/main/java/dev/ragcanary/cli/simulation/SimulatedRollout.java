@@ -1,4 +1,4 @@
-package dev.ragcanary.core.judge.simulation;
+package dev.ragcanary.cli.simulation;
 
 import dev.ragcanary.core.gate.Decision;
 import dev.ragcanary.core.gate.Evidence;

@@ -1,4 +1,4 @@
-package dev.ragcanary.core.judge.simulation;
+package dev.ragcanary.cli.simulation;
 
 import dev.ragcanary.core.judge.ErrorRateJudge;
 import dev.ragcanary.core.rollout.Thresholds;

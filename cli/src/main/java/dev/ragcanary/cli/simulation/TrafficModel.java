@@ -1,4 +1,4 @@
-package dev.ragcanary.core.judge.simulation;
+package dev.ragcanary.cli.simulation;
 
 /**
  * Synthetic traffic for the decision simulation: log-normal warm latency, independent errors of one class.
