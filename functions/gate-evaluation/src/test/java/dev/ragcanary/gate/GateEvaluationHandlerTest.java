@@ -20,6 +20,7 @@ import dev.ragcanary.core.ports.TransientFailureException;
 import dev.ragcanary.core.rag.IndexFingerprint;
 import dev.ragcanary.core.rollout.RolloutRequest;
 import dev.ragcanary.core.traffic.Step;
+import dev.ragcanary.testsupport.InMemoryEvidenceStore;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,13 +1,13 @@
-package dev.ragcanary.gate;
+package dev.ragcanary.testsupport;
 
 import dev.ragcanary.core.ports.EvidenceStore;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** Evidence kept in a map, for handler tests. */
-final class InMemoryEvidenceStore implements EvidenceStore {
-    final Map<String, String> objects = new ConcurrentHashMap<>();
+/** Evidence kept in a map, for handler tests: what was put can be read back. */
+public final class InMemoryEvidenceStore implements EvidenceStore {
+    public final Map<String, String> objects = new ConcurrentHashMap<>();
 
     @Override
     public String put(String key, String json) {
