@@ -2,7 +2,6 @@ package dev.ragcanary.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
-import dev.ragcanary.core.evidence.LocalFolderEvidenceStore;
 import dev.ragcanary.core.gate.ProbeSummary;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.probe.LambdaClassifier;
@@ -13,6 +12,7 @@ import dev.ragcanary.core.probe.ProbeSetParser;
 import dev.ragcanary.core.probe.ReplayOptions;
 import dev.ragcanary.core.rollout.Thresholds;
 import dev.ragcanary.embeddings.MiniLmEmbedder;
+import dev.ragcanary.local.LocalFolderEvidenceStore;
 import dev.ragcanary.sample.SampleRagConfig;
 import dev.ragcanary.sample.SampleRagTarget;
 import java.io.PrintWriter;

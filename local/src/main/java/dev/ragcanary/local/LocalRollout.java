@@ -5,7 +5,6 @@ import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ragcanary.aws.AwsClients;
-import dev.ragcanary.core.evidence.LocalFolderEvidenceStore;
 import dev.ragcanary.core.gate.GateEngine;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.metrics.ControllerMetrics;

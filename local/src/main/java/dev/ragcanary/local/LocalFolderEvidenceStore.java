@@ -1,4 +1,4 @@
-package dev.ragcanary.core.evidence;
+package dev.ragcanary.local;
 
 import dev.ragcanary.core.ports.EvidenceStore;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.ragcanary.core.evidence;
+package dev.ragcanary.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
