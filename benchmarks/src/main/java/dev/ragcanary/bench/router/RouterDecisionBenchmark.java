@@ -1,7 +1,7 @@
 package dev.ragcanary.bench.router;
 
+import dev.ragcanary.core.ports.AssignmentStore;
 import dev.ragcanary.core.traffic.Assignment;
-import dev.ragcanary.core.traffic.AssignmentStore;
 import dev.ragcanary.core.traffic.RouteDecision;
 import dev.ragcanary.core.traffic.RouteRequest;
 import dev.ragcanary.core.traffic.StickyRouter;

@@ -8,7 +8,7 @@ import dev.ragcanary.core.bucket.StickyBucket;
 import dev.ragcanary.core.rollout.RolloutRequest;
 import dev.ragcanary.core.rollout.RolloutRequestParser;
 import dev.ragcanary.core.traffic.Assignment;
-import dev.ragcanary.core.traffic.AssignmentStore;
+import dev.ragcanary.core.ports.AssignmentStore;
 import dev.ragcanary.core.traffic.RolloutState;
 import dev.ragcanary.core.traffic.Step;
 import dev.ragcanary.core.traffic.RolloutStatus;

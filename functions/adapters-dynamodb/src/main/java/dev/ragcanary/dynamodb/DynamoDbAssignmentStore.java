@@ -6,8 +6,8 @@ import static dev.ragcanary.dynamodb.Attr.n;
 import static dev.ragcanary.dynamodb.Attr.s;
 import static dev.ragcanary.dynamodb.Attr.text;
 
+import dev.ragcanary.core.ports.AssignmentStore;
 import dev.ragcanary.core.traffic.Assignment;
-import dev.ragcanary.core.traffic.AssignmentStore;
 import dev.ragcanary.core.traffic.Variant;
 import java.time.Instant;
 import java.util.Map;

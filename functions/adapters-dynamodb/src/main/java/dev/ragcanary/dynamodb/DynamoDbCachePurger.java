@@ -1,6 +1,6 @@
 package dev.ragcanary.dynamodb;
 
-import dev.ragcanary.core.traffic.CachePurger;
+import dev.ragcanary.core.ports.CachePurger;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.HashMap;

@@ -7,7 +7,7 @@ import static dev.ragcanary.dynamodb.Attr.s;
 import static dev.ragcanary.dynamodb.Attr.text;
 
 import dev.ragcanary.core.json.Json;
-import dev.ragcanary.core.traffic.Ledger;
+import dev.ragcanary.core.ports.Ledger;
 import dev.ragcanary.core.traffic.LedgerEntry;
 import java.time.Instant;
 import java.util.HashMap;

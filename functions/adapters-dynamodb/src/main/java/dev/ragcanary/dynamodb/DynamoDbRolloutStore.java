@@ -8,10 +8,10 @@ import static dev.ragcanary.dynamodb.Attr.stringList;
 import static dev.ragcanary.dynamodb.Attr.strings;
 import static dev.ragcanary.dynamodb.Attr.text;
 
+import dev.ragcanary.core.ports.RolloutStateReader;
+import dev.ragcanary.core.ports.RolloutStore;
 import dev.ragcanary.core.traffic.RolloutState;
-import dev.ragcanary.core.traffic.RolloutStateReader;
 import dev.ragcanary.core.traffic.RolloutStatus;
-import dev.ragcanary.core.traffic.RolloutStore;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

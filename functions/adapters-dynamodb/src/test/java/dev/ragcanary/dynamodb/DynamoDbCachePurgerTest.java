@@ -2,7 +2,7 @@ package dev.ragcanary.dynamodb;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ragcanary.core.traffic.CachePurger.PurgePage;
+import dev.ragcanary.core.ports.CachePurger.PurgePage;
 import dev.ragcanary.testsupport.DynaliteExtension;
 import java.time.Clock;
 import java.time.Instant;

@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ragcanary.aws.AwsClients;
 import dev.ragcanary.core.json.Json;
+import dev.ragcanary.core.ports.RolloutStateReader;
+import dev.ragcanary.core.ports.RolloutStore;
 import dev.ragcanary.core.traffic.LedgerEntry;
 import dev.ragcanary.core.traffic.RolloutState;
-import dev.ragcanary.core.traffic.RolloutStateReader;
 import dev.ragcanary.core.traffic.RolloutStatus;
-import dev.ragcanary.core.traffic.RolloutStore;
 import dev.ragcanary.testsupport.DynaliteExtension;
 import java.time.Instant;
 import java.util.ArrayList;

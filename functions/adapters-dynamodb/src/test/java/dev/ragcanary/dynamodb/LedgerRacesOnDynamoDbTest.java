@@ -2,14 +2,14 @@ package dev.ragcanary.dynamodb;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ragcanary.core.ports.CachePurger;
+import dev.ragcanary.core.ports.RolloutStore;
 import dev.ragcanary.core.rollout.RolloutRequest;
 import dev.ragcanary.core.rollout.RolloutRequestParser;
-import dev.ragcanary.core.traffic.CachePurger;
 import dev.ragcanary.core.traffic.LedgerEntry;
 import dev.ragcanary.core.traffic.LedgerEntry.Type;
 import dev.ragcanary.core.traffic.LedgerNotes;
 import dev.ragcanary.core.traffic.RolloutState;
-import dev.ragcanary.core.traffic.RolloutStore;
 import dev.ragcanary.core.traffic.Step;
 import dev.ragcanary.core.traffic.WeightShifter;
 import dev.ragcanary.testsupport.DynaliteExtension;

@@ -2,9 +2,9 @@ package dev.ragcanary.dynamodb;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ragcanary.core.ports.CachePurger;
 import dev.ragcanary.core.rollout.RolloutRequest;
 import dev.ragcanary.core.rollout.RolloutRequestParser;
-import dev.ragcanary.core.traffic.CachePurger;
 import dev.ragcanary.core.traffic.RolloutState;
 import dev.ragcanary.core.traffic.RouteDecision;
 import dev.ragcanary.core.traffic.RouteRequest;

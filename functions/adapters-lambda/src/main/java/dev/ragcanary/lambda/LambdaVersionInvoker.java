@@ -1,7 +1,7 @@
 package dev.ragcanary.lambda;
 
 import dev.ragcanary.core.json.Json;
-import dev.ragcanary.core.traffic.VersionInvoker;
+import dev.ragcanary.core.ports.VersionInvoker;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import software.amazon.awssdk.core.SdkBytes;

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.ports.AliasControl;
 import dev.ragcanary.core.ports.AliasControl.AliasState;
-import dev.ragcanary.core.traffic.FunctionVersions.VersionConfiguration;
+import dev.ragcanary.core.ports.FunctionVersions.VersionConfiguration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

@@ -3,7 +3,7 @@ package dev.ragcanary.lambda;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ragcanary.core.json.Json;
-import dev.ragcanary.core.traffic.VersionInvoker.Invocation;
+import dev.ragcanary.core.ports.VersionInvoker.Invocation;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;

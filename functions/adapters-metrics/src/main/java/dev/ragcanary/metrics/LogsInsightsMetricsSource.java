@@ -2,7 +2,7 @@ package dev.ragcanary.metrics;
 
 import dev.ragcanary.core.gate.LiveMetrics;
 import dev.ragcanary.core.ports.MetricsSource;
-import dev.ragcanary.core.traffic.Sleeper;
+import dev.ragcanary.core.ports.Sleeper;
 import dev.ragcanary.core.rag.IndexFingerprint;
 import java.time.Clock;
 import java.time.Duration;

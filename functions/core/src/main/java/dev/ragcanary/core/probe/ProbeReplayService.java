@@ -10,7 +10,7 @@ import dev.ragcanary.core.ports.Embedder;
 import dev.ragcanary.core.ports.EvidenceStore;
 import dev.ragcanary.core.ports.ProbeTarget;
 import dev.ragcanary.core.rollout.Thresholds;
-import dev.ragcanary.core.traffic.Sleeper;
+import dev.ragcanary.core.ports.Sleeper;
 import dev.ragcanary.core.stats.Percentiles;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -1,5 +1,6 @@
-package dev.ragcanary.core.traffic;
+package dev.ragcanary.core.ports;
 
+import dev.ragcanary.core.traffic.Assignment;
 import java.time.Instant;
 import java.util.Optional;
 

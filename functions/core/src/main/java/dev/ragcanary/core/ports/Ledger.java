@@ -1,5 +1,7 @@
-package dev.ragcanary.core.traffic;
+package dev.ragcanary.core.ports;
 
+import dev.ragcanary.core.traffic.LedgerEntry;
+import dev.ragcanary.core.traffic.RolloutState;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

@@ -1,4 +1,4 @@
-package dev.ragcanary.core.traffic;
+package dev.ragcanary.core.ports;
 
 import java.time.Duration;
 

@@ -1,5 +1,6 @@
-package dev.ragcanary.core.traffic;
+package dev.ragcanary.core.ports;
 
+import dev.ragcanary.core.traffic.RolloutState;
 import java.util.Optional;
 
 /** Reads the per-(function, alias) rollout state item; all a router needs, and it can write nothing. */

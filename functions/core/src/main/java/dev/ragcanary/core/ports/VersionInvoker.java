@@ -1,4 +1,4 @@
-package dev.ragcanary.core.traffic;
+package dev.ragcanary.core.ports;
 
 /** Invokes the routed function by qualifier (a version number or the alias name), as the router does per request. */
 public interface VersionInvoker {

@@ -1,4 +1,7 @@
-package dev.ragcanary.core.traffic;
+package dev.ragcanary.core.ports;
+
+import dev.ragcanary.core.traffic.RolloutState;
+import dev.ragcanary.core.traffic.RolloutStatus;
 
 /**
  * The per-(function, alias) rollout state item, which is also the lock that allows one rollout per alias at a time.
