@@ -9,7 +9,7 @@ import dev.ragcanary.cli.ops.RevertCommand;
 import dev.ragcanary.cli.ops.StartCommand;
 import dev.ragcanary.cli.ops.StatusCommand;
 import dev.ragcanary.cli.rehearse.RehearseCommand;
-import dev.ragcanary.core.ops.RolloutExecutions;
+import dev.ragcanary.core.ports.RolloutExecutions;
 import dev.ragcanary.core.ports.TransientFailureException;
 import java.lang.reflect.Constructor;
 import java.util.Map;

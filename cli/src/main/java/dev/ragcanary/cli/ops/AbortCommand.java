@@ -3,7 +3,7 @@ package dev.ragcanary.cli.ops;
 import dev.ragcanary.adapters.sfn.StepFunctionsRolloutExecutions;
 import dev.ragcanary.cli.CanaryCli;
 import dev.ragcanary.cli.CanaryCli.UsageProblem;
-import dev.ragcanary.core.ops.RolloutExecutions.Execution;
+import dev.ragcanary.core.ports.RolloutExecutions.Execution;
 import dev.ragcanary.core.rollout.RolloutRequestParser;
 import dev.ragcanary.core.traffic.LedgerEntry;
 import dev.ragcanary.core.traffic.LedgerNotes;

@@ -2,8 +2,8 @@ package dev.ragcanary.shifter;
 
 import dev.ragcanary.adapters.sfn.StepFunctionsExecutionInputs;
 import dev.ragcanary.aws.AwsClients;
-import dev.ragcanary.core.ops.ExecutionInputs;
 import dev.ragcanary.core.ports.CachePurger;
+import dev.ragcanary.core.ports.ExecutionInputs;
 import dev.ragcanary.core.rollout.ProbeSetLocations;
 import dev.ragcanary.core.traffic.WeightShifter;
 import dev.ragcanary.dynamodb.DynamoDbCachePurger;

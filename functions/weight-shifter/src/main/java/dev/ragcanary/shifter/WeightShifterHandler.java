@@ -9,7 +9,7 @@ import dev.ragcanary.core.json.InvalidInputException;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.json.Problem;
 import dev.ragcanary.core.metrics.ControllerMetrics;
-import dev.ragcanary.core.ops.ExecutionInputs;
+import dev.ragcanary.core.ports.ExecutionInputs;
 import dev.ragcanary.core.rollout.RolloutRequest;
 import dev.ragcanary.core.traffic.LedgerEntry;
 import dev.ragcanary.core.traffic.RolloutState;

@@ -1,4 +1,4 @@
-package dev.ragcanary.core.ops;
+package dev.ragcanary.core.ports;
 
 import java.util.Optional;
 
