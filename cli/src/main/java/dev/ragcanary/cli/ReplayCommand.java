@@ -2,13 +2,13 @@ package dev.ragcanary.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
-import dev.ragcanary.core.gate.ProbeSummary;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.probe.LambdaClassifier;
 import dev.ragcanary.core.probe.LambdaState;
 import dev.ragcanary.core.probe.ProbeReplayService;
 import dev.ragcanary.core.probe.ProbeSet;
 import dev.ragcanary.core.probe.ProbeSetParser;
+import dev.ragcanary.core.probe.ProbeSummary;
 import dev.ragcanary.core.probe.ReplayOptions;
 import dev.ragcanary.core.rollout.Thresholds;
 import dev.ragcanary.embeddings.MiniLmEmbedder;

@@ -3,7 +3,7 @@ package dev.ragcanary.replay;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.ragcanary.core.gate.ProbeSummary;
+import dev.ragcanary.core.probe.ProbeSummary;
 import dev.ragcanary.core.json.InvalidInputException;
 import dev.ragcanary.aws.TransientFailures;
 import dev.ragcanary.core.json.Json;

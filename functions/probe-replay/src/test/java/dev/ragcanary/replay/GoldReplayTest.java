@@ -2,10 +2,10 @@ package dev.ragcanary.replay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ragcanary.core.gate.ProbeSummary;
 import dev.ragcanary.core.probe.ProbeReplayService;
 import dev.ragcanary.core.probe.ProbeSet;
 import dev.ragcanary.core.probe.ProbeSetParser;
+import dev.ragcanary.core.probe.ProbeSummary;
 import dev.ragcanary.core.probe.ReplayDetail;
 import dev.ragcanary.core.probe.ReplayOptions;
 import dev.ragcanary.core.rag.IndexFingerprint;

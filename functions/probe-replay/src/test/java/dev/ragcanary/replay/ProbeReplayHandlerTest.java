@@ -6,12 +6,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.amazonaws.services.lambda.runtime.Context;
-import dev.ragcanary.core.gate.ProbeSummary;
 import dev.ragcanary.core.json.InvalidInputException;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.json.Problem;
 import dev.ragcanary.core.ports.ProbeTarget;
 import dev.ragcanary.core.probe.ProbeSetParser;
+import dev.ragcanary.core.probe.ProbeSummary;
 import dev.ragcanary.core.probe.ReplayBudget;
 import dev.ragcanary.core.probe.ReplayContinuation;
 import dev.ragcanary.core.probe.ReplayOptions;

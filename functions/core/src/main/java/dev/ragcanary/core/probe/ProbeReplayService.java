@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.ragcanary.core.gate.ProbeSummary;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.ports.Embedder;
 import dev.ragcanary.core.ports.EvidenceStore;

@@ -1,6 +1,5 @@
-package dev.ragcanary.core.gate;
+package dev.ragcanary.core.probe;
 
-import dev.ragcanary.core.probe.LambdaState;
 import java.util.List;
 import java.util.Map;
 
