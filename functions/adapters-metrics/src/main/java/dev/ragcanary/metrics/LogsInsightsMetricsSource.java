@@ -1,6 +1,6 @@
 package dev.ragcanary.metrics;
 
-import dev.ragcanary.core.gate.LiveMetrics;
+import dev.ragcanary.core.metrics.LiveMetrics;
 import dev.ragcanary.core.ports.MetricsSource;
 import dev.ragcanary.core.ports.Sleeper;
 import dev.ragcanary.core.rag.IndexFingerprint;

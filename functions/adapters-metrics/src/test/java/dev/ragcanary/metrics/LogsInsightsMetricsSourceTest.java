@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ragcanary.aws.AwsClients;
-import dev.ragcanary.core.gate.LiveMetrics;
 import dev.ragcanary.core.json.Json;
+import dev.ragcanary.core.metrics.LiveMetrics;
 import dev.ragcanary.core.ports.MetricsSource;
 import dev.ragcanary.core.rag.IndexFingerprint;
 import dev.ragcanary.testsupport.SteppedClock;

@@ -3,7 +3,7 @@ package dev.ragcanary.local.fleet;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ragcanary.core.bucket.StickyBucket;
-import dev.ragcanary.core.gate.LiveMetrics;
+import dev.ragcanary.core.metrics.LiveMetrics;
 import dev.ragcanary.core.ports.AliasControl;
 import dev.ragcanary.core.ports.FunctionVersions;
 import dev.ragcanary.core.ports.MetricsSource;

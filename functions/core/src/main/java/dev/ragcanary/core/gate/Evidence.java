@@ -1,5 +1,6 @@
 package dev.ragcanary.core.gate;
 
+import dev.ragcanary.core.metrics.LiveMetrics;
 import dev.ragcanary.core.probe.ProbeSummary;
 import dev.ragcanary.core.rag.IndexFingerprint;
 import dev.ragcanary.core.rollout.Thresholds;

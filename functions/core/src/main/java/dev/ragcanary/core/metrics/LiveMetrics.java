@@ -1,4 +1,4 @@
-package dev.ragcanary.core.gate;
+package dev.ragcanary.core.metrics;
 
 import dev.ragcanary.core.stats.Percentiles;
 import java.util.List;
