@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.ragcanary.adapters.dynamodb.DynamoDbLedger;
+import dev.ragcanary.adapters.dynamodb.DynamoDbRolloutStore;
 import dev.ragcanary.adapters.sfn.SfnStub;
 import dev.ragcanary.aws.StubAwsServer;
 import dev.ragcanary.core.gate.EvidenceParser;
@@ -20,8 +22,6 @@ import dev.ragcanary.core.traffic.RolloutState;
 import dev.ragcanary.core.traffic.RolloutStatus;
 import dev.ragcanary.core.traffic.Step;
 import dev.ragcanary.core.traffic.WeightShifter;
-import dev.ragcanary.dynamodb.DynamoDbLedger;
-import dev.ragcanary.dynamodb.DynamoDbRolloutStore;
 import dev.ragcanary.testsupport.DynaliteExtension;
 import dev.ragcanary.testsupport.InMemoryLambdaAliases;
 import java.io.IOException;

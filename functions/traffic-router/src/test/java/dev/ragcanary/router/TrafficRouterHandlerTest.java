@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ragcanary.adapters.dynamodb.DynamoDbAssignmentStore;
+import dev.ragcanary.adapters.dynamodb.DynamoDbRolloutStore;
 import dev.ragcanary.core.bucket.StickyBucket;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.ports.AssignmentStore;
@@ -13,8 +15,6 @@ import dev.ragcanary.core.ports.VersionInvoker;
 import dev.ragcanary.core.traffic.RolloutState;
 import dev.ragcanary.core.traffic.RolloutStatus;
 import dev.ragcanary.core.traffic.StickyRouter;
-import dev.ragcanary.dynamodb.DynamoDbAssignmentStore;
-import dev.ragcanary.dynamodb.DynamoDbRolloutStore;
 import dev.ragcanary.testsupport.DynaliteExtension;
 import dev.ragcanary.testsupport.Events;
 import java.io.ByteArrayInputStream;

@@ -1,14 +1,14 @@
 package dev.ragcanary.shifter;
 
+import dev.ragcanary.adapters.dynamodb.DynamoDbCachePurger;
+import dev.ragcanary.adapters.dynamodb.DynamoDbLedger;
+import dev.ragcanary.adapters.dynamodb.DynamoDbRolloutStore;
 import dev.ragcanary.adapters.sfn.StepFunctionsExecutionInputs;
 import dev.ragcanary.aws.AwsClients;
 import dev.ragcanary.core.ports.CachePurger;
 import dev.ragcanary.core.ports.ExecutionInputs;
 import dev.ragcanary.core.rollout.ProbeSetLocations;
 import dev.ragcanary.core.traffic.WeightShifter;
-import dev.ragcanary.dynamodb.DynamoDbCachePurger;
-import dev.ragcanary.dynamodb.DynamoDbLedger;
-import dev.ragcanary.dynamodb.DynamoDbRolloutStore;
 import dev.ragcanary.lambda.LambdaAliasControl;
 import java.net.URI;
 import java.net.http.HttpClient;

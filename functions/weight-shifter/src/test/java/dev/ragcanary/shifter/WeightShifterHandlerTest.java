@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.ragcanary.adapters.dynamodb.DynamoDbLedger;
+import dev.ragcanary.adapters.dynamodb.DynamoDbRolloutStore;
 import dev.ragcanary.core.json.InvalidInputException;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.json.Problem;
@@ -14,8 +16,6 @@ import dev.ragcanary.core.ports.FunctionVersions.VersionConfiguration;
 import dev.ragcanary.core.traffic.LedgerEntry;
 import dev.ragcanary.core.traffic.PreflightFailedException;
 import dev.ragcanary.core.traffic.WeightShifter;
-import dev.ragcanary.dynamodb.DynamoDbLedger;
-import dev.ragcanary.dynamodb.DynamoDbRolloutStore;
 import dev.ragcanary.testsupport.DynaliteExtension;
 import dev.ragcanary.testsupport.Events;
 import dev.ragcanary.testsupport.InMemoryLambdaAliases;

@@ -1,4 +1,4 @@
-package dev.ragcanary.dynamodb;
+package dev.ragcanary.adapters.dynamodb;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

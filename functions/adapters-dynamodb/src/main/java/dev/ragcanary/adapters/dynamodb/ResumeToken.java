@@ -1,4 +1,4 @@
-package dev.ragcanary.dynamodb;
+package dev.ragcanary.adapters.dynamodb;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,4 +1,4 @@
-package dev.ragcanary.dynamodb;
+package dev.ragcanary.adapters.dynamodb;
 
 import java.util.List;
 import java.util.Map;

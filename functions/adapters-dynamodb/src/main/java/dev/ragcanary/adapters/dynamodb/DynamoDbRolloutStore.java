@@ -1,12 +1,12 @@
-package dev.ragcanary.dynamodb;
+package dev.ragcanary.adapters.dynamodb;
 
-import static dev.ragcanary.dynamodb.Attr.doubleOf;
-import static dev.ragcanary.dynamodb.Attr.longOf;
-import static dev.ragcanary.dynamodb.Attr.n;
-import static dev.ragcanary.dynamodb.Attr.s;
-import static dev.ragcanary.dynamodb.Attr.stringList;
-import static dev.ragcanary.dynamodb.Attr.strings;
-import static dev.ragcanary.dynamodb.Attr.text;
+import static dev.ragcanary.adapters.dynamodb.Attr.doubleOf;
+import static dev.ragcanary.adapters.dynamodb.Attr.longOf;
+import static dev.ragcanary.adapters.dynamodb.Attr.n;
+import static dev.ragcanary.adapters.dynamodb.Attr.s;
+import static dev.ragcanary.adapters.dynamodb.Attr.stringList;
+import static dev.ragcanary.adapters.dynamodb.Attr.strings;
+import static dev.ragcanary.adapters.dynamodb.Attr.text;
 
 import dev.ragcanary.core.ports.RolloutStateReader;
 import dev.ragcanary.core.ports.RolloutStore;

@@ -1,4 +1,4 @@
-package dev.ragcanary.dynamodb;
+package dev.ragcanary.adapters.dynamodb;
 
 import dev.ragcanary.core.ports.CachePurger;
 import java.time.Clock;
