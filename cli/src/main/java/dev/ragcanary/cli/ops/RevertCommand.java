@@ -2,6 +2,7 @@ package dev.ragcanary.cli.ops;
 
 import dev.ragcanary.adapters.dynamodb.DynamoDbLedger;
 import dev.ragcanary.adapters.dynamodb.DynamoDbRolloutStore;
+import dev.ragcanary.adapters.lambda.LambdaAliasControl;
 import dev.ragcanary.adapters.sfn.StepFunctionsRolloutExecutions;
 import dev.ragcanary.cli.CanaryCli;
 import dev.ragcanary.cli.CanaryCli.UsageProblem;
@@ -17,7 +18,6 @@ import dev.ragcanary.core.traffic.RolloutStatus;
 import dev.ragcanary.core.traffic.Step;
 import dev.ragcanary.core.traffic.WeightShifter;
 import dev.ragcanary.core.traffic.WeightShifter.RevertRefusedException;
-import dev.ragcanary.lambda.LambdaAliasControl;
 import dev.ragcanary.shifter.DependencyFactory;
 import java.io.PrintWriter;
 import java.time.Clock;

@@ -2,9 +2,9 @@ package dev.ragcanary.router;
 
 import dev.ragcanary.adapters.dynamodb.DynamoDbAssignmentStore;
 import dev.ragcanary.adapters.dynamodb.DynamoDbRolloutStore;
+import dev.ragcanary.adapters.lambda.LambdaVersionInvoker;
 import dev.ragcanary.aws.AwsClients;
 import dev.ragcanary.core.traffic.StickyRouter;
-import dev.ragcanary.lambda.LambdaVersionInvoker;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;

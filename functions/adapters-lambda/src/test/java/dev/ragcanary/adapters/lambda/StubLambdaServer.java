@@ -1,4 +1,4 @@
-package dev.ragcanary.lambda;
+package dev.ragcanary.adapters.lambda;
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;

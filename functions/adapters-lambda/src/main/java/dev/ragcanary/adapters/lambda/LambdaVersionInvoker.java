@@ -1,4 +1,4 @@
-package dev.ragcanary.lambda;
+package dev.ragcanary.adapters.lambda;
 
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.ports.VersionInvoker;

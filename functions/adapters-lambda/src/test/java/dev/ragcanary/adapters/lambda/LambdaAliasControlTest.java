@@ -1,4 +1,4 @@
-package dev.ragcanary.lambda;
+package dev.ragcanary.adapters.lambda;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
