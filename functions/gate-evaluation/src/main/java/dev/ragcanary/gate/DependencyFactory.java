@@ -2,13 +2,13 @@ package dev.ragcanary.gate;
 
 import dev.ragcanary.adapters.dynamodb.DynamoDbLedger;
 import dev.ragcanary.adapters.dynamodb.DynamoDbRolloutStore;
+import dev.ragcanary.adapters.metrics.LogsInsightsMetricsSource;
 import dev.ragcanary.aws.AwsClients;
 import dev.ragcanary.core.gate.GateEngine;
 import dev.ragcanary.core.ports.EvidenceStore;
 import dev.ragcanary.core.ports.MetricsSource;
 import dev.ragcanary.core.ports.Sleeper;
 import dev.ragcanary.core.traffic.LedgerNotes;
-import dev.ragcanary.metrics.LogsInsightsMetricsSource;
 import dev.ragcanary.s3.S3Clients;
 import dev.ragcanary.s3.S3EvidenceStore;
 import java.time.Clock;

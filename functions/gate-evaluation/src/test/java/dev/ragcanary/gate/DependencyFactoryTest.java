@@ -12,7 +12,7 @@ import dev.ragcanary.core.traffic.RolloutState;
 import dev.ragcanary.core.traffic.Step;
 import dev.ragcanary.adapters.dynamodb.DynamoDbLedger;
 import dev.ragcanary.adapters.dynamodb.DynamoDbRolloutStore;
-import dev.ragcanary.metrics.LogsInsightsMetricsSource;
+import dev.ragcanary.adapters.metrics.LogsInsightsMetricsSource;
 import dev.ragcanary.testsupport.DynaliteExtension;
 import dev.ragcanary.testsupport.Events;
 import java.util.List;

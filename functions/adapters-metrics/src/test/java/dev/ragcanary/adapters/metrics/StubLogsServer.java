@@ -1,4 +1,4 @@
-package dev.ragcanary.metrics;
+package dev.ragcanary.adapters.metrics;
 
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.ragcanary.metrics;
+package dev.ragcanary.adapters.metrics;
 
 import dev.ragcanary.core.metrics.LiveMetrics;
 import dev.ragcanary.core.ports.MetricsSource;

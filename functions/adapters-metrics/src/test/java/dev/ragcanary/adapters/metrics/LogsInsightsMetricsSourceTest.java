@@ -1,4 +1,4 @@
-package dev.ragcanary.metrics;
+package dev.ragcanary.adapters.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
