@@ -16,7 +16,7 @@ import dev.ragcanary.adapters.metrics.LogsInsightsMetricsSource;
 import dev.ragcanary.testsupport.DynaliteExtension;
 import dev.ragcanary.testsupport.Events;
 import java.util.List;
-import dev.ragcanary.s3.S3EvidenceStore;
+import dev.ragcanary.adapters.s3.S3EvidenceStore;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;

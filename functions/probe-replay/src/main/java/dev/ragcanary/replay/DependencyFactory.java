@@ -1,14 +1,14 @@
 package dev.ragcanary.replay;
 
+import dev.ragcanary.adapters.s3.ProbeSetLoader;
+import dev.ragcanary.adapters.s3.S3Clients;
+import dev.ragcanary.adapters.s3.S3EvidenceStore;
 import dev.ragcanary.aws.AwsClients;
 import dev.ragcanary.core.ports.Embedder;
 import dev.ragcanary.core.ports.EvidenceStore;
 import dev.ragcanary.core.probe.ReplayOptions;
 import dev.ragcanary.embeddings.BedrockEmbedder;
 import dev.ragcanary.embeddings.MiniLmEmbedder;
-import dev.ragcanary.s3.ProbeSetLoader;
-import dev.ragcanary.s3.S3Clients;
-import dev.ragcanary.s3.S3EvidenceStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package dev.ragcanary.s3;
+package dev.ragcanary.adapters.s3;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package dev.ragcanary.s3;
+package dev.ragcanary.adapters.s3;
 
 import dev.ragcanary.core.ports.EvidenceStore;
 import java.util.Optional;

@@ -1,4 +1,4 @@
-package dev.ragcanary.s3;
+package dev.ragcanary.adapters.s3;
 
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
