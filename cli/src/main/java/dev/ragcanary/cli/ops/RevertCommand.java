@@ -114,7 +114,7 @@ public final class RevertCommand implements Callable<Integer> {
             RolloutRequest plan = RolloutRequestParser.parse(owner.input());
             LambdaAliasControl aliases = new LambdaAliasControl(lambdas::in);
             WeightShifter shifter = new WeightShifter(aliases, aliases, store, ledger,
-                    DependencyFactory.cachePurger(cacheSettings(), dynamo), Clock.systemUTC(),
+                    new DependencyFactory(cacheSettings()).cachePurger(dynamo), Clock.systemUTC(),
                     WeightShifter.LATE_RAISE_WINDOW);
             // One token per rollout: running the command again finishes a revert that stopped half way (the
             // error says to).

@@ -20,7 +20,7 @@ import software.amazon.awssdk.services.cloudwatchlogs.CloudWatchLogsClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /**
- * The one place the gate evaluation function builds its SDK clients and adapters, from the environment:
+ * The one place the gate evaluation function builds its clients and adapters, from the environment:
  * {@code TELEMETRY_LOG_GROUP} (the router's log group, same name in every region), {@code EVIDENCE_BUCKET} and
  * {@code ROLLOUTS_TABLE} (the ledger every verdict is written to).
  */

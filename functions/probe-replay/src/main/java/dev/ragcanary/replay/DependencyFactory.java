@@ -26,12 +26,14 @@ import software.amazon.awssdk.services.s3.S3Client;
  */
 final class DependencyFactory {
     private final Map<String, String> env;
-    private final S3Client s3;
     private final Map<String, LambdaClient> lambdaClients = new ConcurrentHashMap<>();
 
     DependencyFactory(Map<String, String> env) {
         this.env = env;
-        this.s3 = S3Clients.fromEnv(env);
+    }
+
+    static DependencyFactory fromEnvironment() {
+        return new DependencyFactory(System.getenv());
     }
 
     ProbeReplayHandler.Dependencies dependencies() {
@@ -39,6 +41,7 @@ final class DependencyFactory {
         if (bucket == null || bucket.isBlank()) {
             throw new IllegalStateException("EVIDENCE_BUCKET is not set");
         }
+        S3Client s3 = S3Clients.fromEnv(env);
         EvidenceStore evidence = new S3EvidenceStore(s3, bucket);
         return new ProbeReplayHandler.Dependencies(
                 probeTargets(),

@@ -74,7 +74,7 @@ public final class ProbeReplayHandler implements RequestStreamHandler {
 
     /** Lambda entry point: clients and the embedding model are built once per execution environment. */
     public ProbeReplayHandler() {
-        this(new DependencyFactory(System.getenv()).dependencies());
+        this(DependencyFactory.fromEnvironment().dependencies());
     }
 
     public ProbeReplayHandler(Dependencies deps) {

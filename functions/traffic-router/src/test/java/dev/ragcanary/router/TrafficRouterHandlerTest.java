@@ -597,11 +597,11 @@ class TrafficRouterHandlerTest {
 
     @Test
     void theFactoryWiresARouterThatAnswersEvenWhenTheFunctionIsUnreachable() throws IOException {
-        TrafficRouterHandler fromEnvironment = new TrafficRouterHandler(DependencyFactory.trafficRouter(Map.of(
+        TrafficRouterHandler fromEnvironment = new TrafficRouterHandler(new DependencyFactory(Map.of(
                 "TARGET_FUNCTION", "rag-wired", "TARGET_ALIAS", "live",
                 "ROLLOUTS_TABLE", "rollouts", "ASSIGNMENTS_TABLE", "assignments",
                 "RAG_CANARY_ENDPOINT_DYNAMODB", DYNAMO.dynalite().endpoint().toString(),
-                "RAG_CANARY_ENDPOINT_LAMBDA", "http://127.0.0.1:9")));
+                "RAG_CANARY_ENDPOINT_LAMBDA", "http://127.0.0.1:9")).trafficRouter());
 
         JsonNode response = run(fromEnvironment, event("keyed.json"));
 
@@ -612,7 +612,7 @@ class TrafficRouterHandlerTest {
 
     @Test
     void theFactoryNamesMissingSettings() {
-        assertThatThrownBy(() -> DependencyFactory.trafficRouter(Map.of("TARGET_FUNCTION", "rag-answer")))
+        assertThatThrownBy(() -> new DependencyFactory(Map.of("TARGET_FUNCTION", "rag-answer")).trafficRouter())
                 .hasMessageContaining("TARGET_ALIAS is not set");
     }
 

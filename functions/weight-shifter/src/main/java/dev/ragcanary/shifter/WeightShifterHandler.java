@@ -43,8 +43,12 @@ public final class WeightShifterHandler implements RequestStreamHandler {
     private final StackLimits limits;
 
     public WeightShifterHandler() {
-        this(DependencyFactory.weightShifter(System.getenv()), ControllerMetrics.toStandardOutput(),
-                DependencyFactory.executionInputs(System.getenv()), DependencyFactory.stackLimits(System.getenv()));
+        this(DependencyFactory.fromEnvironment());
+    }
+
+    private WeightShifterHandler(DependencyFactory dependencies) {
+        this(dependencies.weightShifter(), ControllerMetrics.toStandardOutput(), dependencies.executionInputs(),
+                dependencies.stackLimits());
     }
 
     /** @param limits what the stack lets a rollout touch; validate and start refuse the rest */
