@@ -69,13 +69,6 @@ public final class CanaryCli {
         return cli;
     }
 
-    /** A request that cannot be carried out as asked (missing setting, unknown rollout): exit 2, nothing changed. */
-    public static final class UsageProblem extends RuntimeException {
-        public UsageProblem(String message) {
-            super(message);
-        }
-    }
-
     private record EnvironmentFactory(Map<String, String> env) implements CommandLine.IFactory {
         @Override
         public <K> K create(Class<K> cls) throws Exception {

@@ -2,7 +2,7 @@ package dev.ragcanary.cli.ops;
 
 import dev.ragcanary.adapters.sfn.StepFunctionsRolloutExecutions;
 import dev.ragcanary.cli.CanaryCli;
-import dev.ragcanary.cli.CanaryCli.UsageProblem;
+import dev.ragcanary.cli.UsageProblem;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.ports.RolloutExecutions.PendingApproval;
 import java.util.LinkedHashMap;

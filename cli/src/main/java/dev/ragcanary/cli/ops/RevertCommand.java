@@ -5,7 +5,7 @@ import dev.ragcanary.adapters.dynamodb.DynamoDbRolloutStore;
 import dev.ragcanary.adapters.lambda.LambdaAliasControl;
 import dev.ragcanary.adapters.sfn.StepFunctionsRolloutExecutions;
 import dev.ragcanary.cli.CanaryCli;
-import dev.ragcanary.cli.CanaryCli.UsageProblem;
+import dev.ragcanary.cli.UsageProblem;
 import dev.ragcanary.core.ports.RolloutExecutions.Execution;
 import dev.ragcanary.core.ports.RolloutExecutions.OperatorException;
 import dev.ragcanary.core.ports.RolloutStore;
