@@ -16,11 +16,11 @@ final class ArgvText {
     private ArgvText() {
     }
 
-    /** {@code value} as given, or a {@link CanaryCli.UsageProblem} naming {@code name} when it arrived damaged. */
+    /** {@code value} as given, or a {@link UsageProblem} naming {@code name} when it arrived damaged. */
     static String requireIntact(String name, String value, String safeWay) {
         Optional<String> problem = problem(name, value, argvCharset());
         if (problem.isPresent()) {
-            throw new CanaryCli.UsageProblem(problem.get() + "; " + safeWay);
+            throw new UsageProblem(problem.get() + "; " + safeWay);
         }
         return value;
     }

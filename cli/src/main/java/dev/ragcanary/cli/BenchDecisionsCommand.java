@@ -1,8 +1,8 @@
 package dev.ragcanary.cli;
 
-import dev.ragcanary.core.judge.simulation.DecisionSimulation;
-import dev.ragcanary.core.judge.simulation.Scenario;
-import dev.ragcanary.core.judge.simulation.TrafficModel;
+import dev.ragcanary.cli.simulation.DecisionSimulation;
+import dev.ragcanary.cli.simulation.Scenario;
+import dev.ragcanary.cli.simulation.TrafficModel;
 import dev.ragcanary.core.rollout.Stage;
 import dev.ragcanary.core.rollout.StageLadder;
 import dev.ragcanary.core.rollout.Thresholds;

@@ -57,10 +57,10 @@ final class BucketCommand implements Callable<Integer> {
 
     private String stickyKey() {
         if (key != null && keyFile != null) {
-            throw new CanaryCli.UsageProblem("give the key either as KEY or with --key-file, not both");
+            throw new UsageProblem("give the key either as KEY or with --key-file, not both");
         }
         if (key == null && keyFile == null) {
-            throw new CanaryCli.UsageProblem("missing the key: give KEY, or --key-file FILE ('-' reads standard input)");
+            throw new UsageProblem("missing the key: give KEY, or --key-file FILE ('-' reads standard input)");
         }
         if (keyFile != null) {
             return requireBucketable("the key in --key-file " + keyFile, keyFromFile());
@@ -78,8 +78,8 @@ final class BucketCommand implements Callable<Integer> {
         return stickyKey;
     }
 
-    private static CanaryCli.UsageProblem tooLong(String name) {
-        return new CanaryCli.UsageProblem(name + " is longer than " + RouteRequest.MAX_STICKY_KEY_BYTES
+    private static UsageProblem tooLong(String name) {
+        return new UsageProblem(name + " is longer than " + RouteRequest.MAX_STICKY_KEY_BYTES
                 + " bytes (UTF-8), the longest sticky key the router buckets");
     }
 
@@ -90,7 +90,7 @@ final class BucketCommand implements Callable<Integer> {
         } catch (IOException e) {
             String why = e instanceof NoSuchFileException ? "no such file"
                     : e instanceof AccessDeniedException ? "permission denied" : e.getMessage();
-            throw new CanaryCli.UsageProblem("cannot read --key-file " + keyFile + ": " + why);
+            throw new UsageProblem("cannot read --key-file " + keyFile + ": " + why);
         }
         if (bytes.length > KEY_FILE_MAX_BYTES) {
             throw tooLong("the key in --key-file " + keyFile);
@@ -99,12 +99,12 @@ final class BucketCommand implements Callable<Integer> {
         try {
             text = StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(bytes)).toString();
         } catch (CharacterCodingException e) {
-            throw new CanaryCli.UsageProblem("--key-file " + keyFile + " is not UTF-8 text");
+            throw new UsageProblem("--key-file " + keyFile + " is not UTF-8 text");
         }
         // editors may start a UTF-8 file with a byte order mark and end it with a newline; neither is part of the key
         String oneKey = text.replaceFirst("^\uFEFF", "").replaceFirst("\r?\n$", "");
         if (oneKey.indexOf('\n') >= 0 || oneKey.indexOf('\r') >= 0) {
-            throw new CanaryCli.UsageProblem("--key-file " + keyFile + " holds more than one line; it must hold one key");
+            throw new UsageProblem("--key-file " + keyFile + " holds more than one line; it must hold one key");
         }
         return oneKey;
     }
@@ -120,7 +120,7 @@ final class BucketCommand implements Callable<Integer> {
 
     private static String requireNotBlank(String name, String value, String hint) {
         if (value.isBlank()) {
-            throw new CanaryCli.UsageProblem(name + " is " + (value.isEmpty() ? "empty" : "blank") + ": " + hint);
+            throw new UsageProblem(name + " is " + (value.isEmpty() ? "empty" : "blank") + ": " + hint);
         }
         return value;
     }

@@ -9,7 +9,7 @@ import dev.ragcanary.cli.ops.RevertCommand;
 import dev.ragcanary.cli.ops.StartCommand;
 import dev.ragcanary.cli.ops.StatusCommand;
 import dev.ragcanary.cli.rehearse.RehearseCommand;
-import dev.ragcanary.core.ops.RolloutExecutions;
+import dev.ragcanary.core.ports.RolloutExecutions;
 import dev.ragcanary.core.ports.TransientFailureException;
 import java.lang.reflect.Constructor;
 import java.util.Map;
@@ -67,13 +67,6 @@ public final class CanaryCli {
             throw ex;
         });
         return cli;
-    }
-
-    /** A request that cannot be carried out as asked (missing setting, unknown rollout): exit 2, nothing changed. */
-    public static final class UsageProblem extends RuntimeException {
-        public UsageProblem(String message) {
-            super(message);
-        }
     }
 
     private record EnvironmentFactory(Map<String, String> env) implements CommandLine.IFactory {

@@ -31,7 +31,7 @@ public final class FaultsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (lanes < 1) {
-            throw new CanaryCli.UsageProblem("--lanes must be at least 1 but was " + lanes);
+            throw new UsageProblem("--lanes must be at least 1 but was " + lanes);
         }
         PrintWriter err = spec.commandLine().getErr();
         long started = System.nanoTime();

@@ -2,8 +2,8 @@ package dev.ragcanary.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ragcanary.core.gate.ProbeSummary;
 import dev.ragcanary.core.json.Json;
+import dev.ragcanary.core.probe.ProbeSummary;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;

@@ -4,9 +4,9 @@ import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import dev.ragcanary.core.ports.AliasControl;
 import dev.ragcanary.core.ports.Embedder;
 import dev.ragcanary.core.ports.EvidenceStore;
+import dev.ragcanary.core.ports.FunctionVersions;
 import dev.ragcanary.core.ports.MetricsSource;
 import dev.ragcanary.core.ports.ProbeTarget;
-import dev.ragcanary.core.traffic.FunctionVersions;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 
 /**

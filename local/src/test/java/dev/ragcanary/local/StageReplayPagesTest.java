@@ -6,7 +6,6 @@ import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.ragcanary.core.evidence.LocalFolderEvidenceStore;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.ports.ProbeTarget;
 import dev.ragcanary.core.probe.ProbeSetParser;

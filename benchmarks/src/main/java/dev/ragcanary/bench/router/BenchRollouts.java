@@ -2,7 +2,7 @@ package dev.ragcanary.bench.router;
 
 import dev.ragcanary.core.traffic.RolloutState;
 import dev.ragcanary.core.traffic.RolloutStatus;
-import dev.ragcanary.core.traffic.RolloutStateReader;
+import dev.ragcanary.core.ports.RolloutStateReader;
 import dev.ragcanary.core.traffic.RouteRequest;
 import dev.ragcanary.core.traffic.StickyRouter;
 import java.time.Duration;

@@ -1,11 +1,11 @@
 package dev.ragcanary.bench.router;
 
+import dev.ragcanary.adapters.dynamodb.DynamoDbAssignmentStore;
+import dev.ragcanary.core.ports.AssignmentStore;
 import dev.ragcanary.core.traffic.Assignment;
-import dev.ragcanary.core.traffic.AssignmentStore;
 import dev.ragcanary.core.traffic.RouteDecision;
 import dev.ragcanary.core.traffic.RouteRequest;
 import dev.ragcanary.core.traffic.StickyRouter;
-import dev.ragcanary.dynamodb.DynamoDbAssignmentStore;
 import dev.ragcanary.testsupport.Dynalite;
 import java.time.Clock;
 import java.time.Instant;

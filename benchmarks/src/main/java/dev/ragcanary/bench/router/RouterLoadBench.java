@@ -2,14 +2,14 @@ package dev.ragcanary.bench.router;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
+import dev.ragcanary.adapters.dynamodb.DynamoDbAssignmentStore;
+import dev.ragcanary.adapters.dynamodb.DynamoDbRolloutStore;
+import dev.ragcanary.adapters.lambda.LambdaVersionInvoker;
 import dev.ragcanary.aws.AwsClients;
 import dev.ragcanary.core.json.Json;
+import dev.ragcanary.core.ports.VersionInvoker;
 import dev.ragcanary.core.stats.Percentiles;
 import dev.ragcanary.core.traffic.StickyRouter;
-import dev.ragcanary.core.traffic.VersionInvoker;
-import dev.ragcanary.dynamodb.DynamoDbAssignmentStore;
-import dev.ragcanary.dynamodb.DynamoDbRolloutStore;
-import dev.ragcanary.lambda.LambdaVersionInvoker;
 import dev.ragcanary.router.DownstreamPayload;
 import dev.ragcanary.router.IdentitySettings;
 import dev.ragcanary.router.Telemetry;

@@ -1,7 +1,7 @@
 package dev.ragcanary.cli.invoke;
 
 import dev.ragcanary.cli.CanaryCli;
-import dev.ragcanary.cli.CanaryCli.UsageProblem;
+import dev.ragcanary.cli.UsageProblem;
 import dev.ragcanary.core.json.Json;
 import java.io.File;
 import java.io.IOException;

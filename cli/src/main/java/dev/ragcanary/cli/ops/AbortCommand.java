@@ -1,16 +1,16 @@
 package dev.ragcanary.cli.ops;
 
+import dev.ragcanary.adapters.dynamodb.DynamoDbLedger;
+import dev.ragcanary.adapters.dynamodb.DynamoDbRolloutStore;
 import dev.ragcanary.adapters.sfn.StepFunctionsRolloutExecutions;
 import dev.ragcanary.cli.CanaryCli;
-import dev.ragcanary.cli.CanaryCli.UsageProblem;
-import dev.ragcanary.core.ops.RolloutExecutions.Execution;
+import dev.ragcanary.cli.UsageProblem;
+import dev.ragcanary.core.ports.RolloutExecutions.Execution;
 import dev.ragcanary.core.rollout.RolloutRequestParser;
 import dev.ragcanary.core.traffic.LedgerEntry;
 import dev.ragcanary.core.traffic.LedgerNotes;
 import dev.ragcanary.core.traffic.RolloutState;
 import dev.ragcanary.core.traffic.Step;
-import dev.ragcanary.dynamodb.DynamoDbLedger;
-import dev.ragcanary.dynamodb.DynamoDbRolloutStore;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.util.Map;

@@ -2,9 +2,9 @@ package dev.ragcanary.cli.ops;
 
 import dev.ragcanary.adapters.sfn.StepFunctionsRolloutExecutions;
 import dev.ragcanary.cli.CanaryCli;
-import dev.ragcanary.cli.CanaryCli.UsageProblem;
+import dev.ragcanary.cli.UsageProblem;
 import dev.ragcanary.core.json.Json;
-import dev.ragcanary.core.ops.RolloutExecutions.PendingApproval;
+import dev.ragcanary.core.ports.RolloutExecutions.PendingApproval;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;

@@ -1,12 +1,12 @@
 package dev.ragcanary.cli.ops;
 
+import dev.ragcanary.adapters.dynamodb.DynamoDbLedger;
+import dev.ragcanary.adapters.dynamodb.DynamoDbRolloutStore;
 import dev.ragcanary.cli.CanaryCli;
-import dev.ragcanary.cli.CanaryCli.UsageProblem;
+import dev.ragcanary.cli.UsageProblem;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.traffic.LedgerEntry;
 import dev.ragcanary.core.traffic.RolloutState;
-import dev.ragcanary.dynamodb.DynamoDbLedger;
-import dev.ragcanary.dynamodb.DynamoDbRolloutStore;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Map;

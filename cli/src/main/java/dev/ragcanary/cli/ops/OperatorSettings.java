@@ -2,8 +2,8 @@ package dev.ragcanary.cli.ops;
 
 import dev.ragcanary.adapters.sfn.StepFunctionsRolloutExecutions;
 import dev.ragcanary.aws.AwsClients;
-import dev.ragcanary.cli.CanaryCli.UsageProblem;
-import dev.ragcanary.core.ops.RolloutExecutions;
+import dev.ragcanary.cli.UsageProblem;
+import dev.ragcanary.core.ports.RolloutExecutions;
 import java.net.URI;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;

@@ -1,23 +1,23 @@
 package dev.ragcanary.cli.ops;
 
+import dev.ragcanary.adapters.dynamodb.DynamoDbLedger;
+import dev.ragcanary.adapters.dynamodb.DynamoDbRolloutStore;
+import dev.ragcanary.adapters.lambda.LambdaAliasControl;
 import dev.ragcanary.adapters.sfn.StepFunctionsRolloutExecutions;
 import dev.ragcanary.cli.CanaryCli;
-import dev.ragcanary.cli.CanaryCli.UsageProblem;
-import dev.ragcanary.core.ops.RolloutExecutions.Execution;
-import dev.ragcanary.core.ops.RolloutExecutions.OperatorException;
+import dev.ragcanary.cli.UsageProblem;
+import dev.ragcanary.core.ports.RolloutExecutions.Execution;
+import dev.ragcanary.core.ports.RolloutExecutions.OperatorException;
+import dev.ragcanary.core.ports.RolloutStore;
 import dev.ragcanary.core.rollout.RolloutRequest;
 import dev.ragcanary.core.rollout.RolloutRequestParser;
 import dev.ragcanary.core.traffic.LedgerEntry;
 import dev.ragcanary.core.traffic.LockKeptException;
 import dev.ragcanary.core.traffic.RolloutState;
 import dev.ragcanary.core.traffic.RolloutStatus;
-import dev.ragcanary.core.traffic.RolloutStore;
 import dev.ragcanary.core.traffic.Step;
 import dev.ragcanary.core.traffic.WeightShifter;
 import dev.ragcanary.core.traffic.WeightShifter.RevertRefusedException;
-import dev.ragcanary.dynamodb.DynamoDbLedger;
-import dev.ragcanary.dynamodb.DynamoDbRolloutStore;
-import dev.ragcanary.lambda.LambdaAliasControl;
 import dev.ragcanary.shifter.DependencyFactory;
 import java.io.PrintWriter;
 import java.time.Clock;
@@ -114,7 +114,7 @@ public final class RevertCommand implements Callable<Integer> {
             RolloutRequest plan = RolloutRequestParser.parse(owner.input());
             LambdaAliasControl aliases = new LambdaAliasControl(lambdas::in);
             WeightShifter shifter = new WeightShifter(aliases, aliases, store, ledger,
-                    DependencyFactory.cachePurger(cacheSettings(), dynamo), Clock.systemUTC(),
+                    new DependencyFactory(cacheSettings()).cachePurger(dynamo), Clock.systemUTC(),
                     WeightShifter.LATE_RAISE_WINDOW);
             // One token per rollout: running the command again finishes a revert that stopped half way (the
             // error says to).

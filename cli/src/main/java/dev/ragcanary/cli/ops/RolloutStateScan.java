@@ -1,7 +1,7 @@
 package dev.ragcanary.cli.ops;
 
+import dev.ragcanary.core.ports.RolloutStore;
 import dev.ragcanary.core.traffic.RolloutState;
-import dev.ragcanary.core.traffic.RolloutStore;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

@@ -2,10 +2,10 @@ package dev.ragcanary.cli.ops;
 
 import dev.ragcanary.adapters.sfn.StepFunctionsRolloutExecutions;
 import dev.ragcanary.cli.CanaryCli;
-import dev.ragcanary.cli.CanaryCli.UsageProblem;
+import dev.ragcanary.cli.UsageProblem;
 import dev.ragcanary.core.json.Json;
-import dev.ragcanary.core.ops.RolloutExecutions.Execution;
-import dev.ragcanary.core.ops.RolloutExecutions.Started;
+import dev.ragcanary.core.ports.RolloutExecutions.Execution;
+import dev.ragcanary.core.ports.RolloutExecutions.Started;
 import dev.ragcanary.core.rollout.RolloutRequest;
 import dev.ragcanary.core.rollout.RolloutRequestParser;
 import java.io.PrintWriter;

@@ -2,10 +2,10 @@ package dev.ragcanary.cli.rehearse;
 
 import dev.ragcanary.cli.rehearse.RehearsalReport.Stickiness;
 import dev.ragcanary.cli.rehearse.RehearsalReport.Traffic;
-import dev.ragcanary.core.traffic.AssignmentStore;
+import dev.ragcanary.core.ports.AssignmentStore;
 import dev.ragcanary.core.traffic.RolloutState;
 import dev.ragcanary.core.traffic.RolloutStatus;
-import dev.ragcanary.core.traffic.RolloutStateReader;
+import dev.ragcanary.core.ports.RolloutStateReader;
 import dev.ragcanary.core.traffic.RouteDecision;
 import dev.ragcanary.core.traffic.RouteRequest;
 import dev.ragcanary.core.traffic.StickyRouter;

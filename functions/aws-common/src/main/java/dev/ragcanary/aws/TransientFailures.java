@@ -1,7 +1,7 @@
 package dev.ragcanary.aws;
 
+import dev.ragcanary.core.ports.RolloutStore.ConcurrentUpdateException;
 import dev.ragcanary.core.ports.TransientFailureException;
-import dev.ragcanary.core.traffic.RolloutStore.ConcurrentUpdateException;
 import java.util.Set;
 import java.util.function.Supplier;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;

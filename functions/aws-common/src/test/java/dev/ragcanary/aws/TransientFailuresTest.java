@@ -3,9 +3,9 @@ package dev.ragcanary.aws;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ragcanary.core.ports.AliasControl;
+import dev.ragcanary.core.ports.RolloutStore;
 import dev.ragcanary.core.ports.TransientFailureException;
 import dev.ragcanary.core.traffic.RolloutFencedException;
-import dev.ragcanary.core.traffic.RolloutStore;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;

@@ -1,16 +1,16 @@
 package dev.ragcanary.gate;
 
+import dev.ragcanary.adapters.dynamodb.DynamoDbLedger;
+import dev.ragcanary.adapters.dynamodb.DynamoDbRolloutStore;
+import dev.ragcanary.adapters.metrics.LogsInsightsMetricsSource;
+import dev.ragcanary.adapters.s3.S3Clients;
+import dev.ragcanary.adapters.s3.S3EvidenceStore;
 import dev.ragcanary.aws.AwsClients;
 import dev.ragcanary.core.gate.GateEngine;
 import dev.ragcanary.core.ports.EvidenceStore;
 import dev.ragcanary.core.ports.MetricsSource;
+import dev.ragcanary.core.ports.Sleeper;
 import dev.ragcanary.core.traffic.LedgerNotes;
-import dev.ragcanary.core.traffic.Sleeper;
-import dev.ragcanary.dynamodb.DynamoDbLedger;
-import dev.ragcanary.dynamodb.DynamoDbRolloutStore;
-import dev.ragcanary.metrics.LogsInsightsMetricsSource;
-import dev.ragcanary.s3.S3Clients;
-import dev.ragcanary.s3.S3EvidenceStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -20,7 +20,7 @@ import software.amazon.awssdk.services.cloudwatchlogs.CloudWatchLogsClient;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /**
- * The one place the gate evaluation function builds its SDK clients and adapters, from the environment:
+ * The one place the gate evaluation function builds its clients and adapters, from the environment:
  * {@code TELEMETRY_LOG_GROUP} (the router's log group, same name in every region), {@code EVIDENCE_BUCKET} and
  * {@code ROLLOUTS_TABLE} (the ledger every verdict is written to).
  */

@@ -1,11 +1,11 @@
 package dev.ragcanary.gate;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.ragcanary.core.gate.ProbeSummary;
 import dev.ragcanary.core.json.Contract;
 import dev.ragcanary.core.json.InvalidInputException;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.json.Problem;
+import dev.ragcanary.core.probe.ProbeSummary;
 import dev.ragcanary.core.rollout.RolloutRequest;
 import dev.ragcanary.core.rollout.RolloutRequestParser;
 import dev.ragcanary.core.rollout.Stage;

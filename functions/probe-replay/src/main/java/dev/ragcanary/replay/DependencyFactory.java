@@ -1,14 +1,14 @@
 package dev.ragcanary.replay;
 
+import dev.ragcanary.adapters.s3.ProbeSetLoader;
+import dev.ragcanary.adapters.s3.S3Clients;
+import dev.ragcanary.adapters.s3.S3EvidenceStore;
 import dev.ragcanary.aws.AwsClients;
 import dev.ragcanary.core.ports.Embedder;
 import dev.ragcanary.core.ports.EvidenceStore;
 import dev.ragcanary.core.probe.ReplayOptions;
 import dev.ragcanary.embeddings.BedrockEmbedder;
 import dev.ragcanary.embeddings.MiniLmEmbedder;
-import dev.ragcanary.s3.ProbeSetLoader;
-import dev.ragcanary.s3.S3Clients;
-import dev.ragcanary.s3.S3EvidenceStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -26,12 +26,14 @@ import software.amazon.awssdk.services.s3.S3Client;
  */
 final class DependencyFactory {
     private final Map<String, String> env;
-    private final S3Client s3;
     private final Map<String, LambdaClient> lambdaClients = new ConcurrentHashMap<>();
 
     DependencyFactory(Map<String, String> env) {
         this.env = env;
-        this.s3 = S3Clients.fromEnv(env);
+    }
+
+    static DependencyFactory fromEnvironment() {
+        return new DependencyFactory(System.getenv());
     }
 
     ProbeReplayHandler.Dependencies dependencies() {
@@ -39,6 +41,7 @@ final class DependencyFactory {
         if (bucket == null || bucket.isBlank()) {
             throw new IllegalStateException("EVIDENCE_BUCKET is not set");
         }
+        S3Client s3 = S3Clients.fromEnv(env);
         EvidenceStore evidence = new S3EvidenceStore(s3, bucket);
         return new ProbeReplayHandler.Dependencies(
                 probeTargets(),

@@ -3,8 +3,8 @@ package dev.ragcanary.replay;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.ragcanary.core.gate.ProbeSummary;
 import dev.ragcanary.core.json.Contract;
+import dev.ragcanary.core.probe.ProbeSummary;
 import dev.ragcanary.core.json.InvalidInputException;
 import dev.ragcanary.aws.TransientFailures;
 import dev.ragcanary.core.json.Json;
@@ -71,7 +71,7 @@ public final class ProbeReplayHandler implements RequestStreamHandler {
 
     /** Lambda entry point: clients and the embedding model are built once per execution environment. */
     public ProbeReplayHandler() {
-        this(new DependencyFactory(System.getenv()).dependencies());
+        this(DependencyFactory.fromEnvironment().dependencies());
     }
 
     public ProbeReplayHandler(Dependencies deps) {

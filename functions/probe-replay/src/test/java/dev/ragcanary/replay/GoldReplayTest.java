@@ -2,11 +2,10 @@ package dev.ragcanary.replay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.ragcanary.core.evidence.LocalFolderEvidenceStore;
-import dev.ragcanary.core.gate.ProbeSummary;
 import dev.ragcanary.core.probe.ProbeReplayService;
 import dev.ragcanary.core.probe.ProbeSet;
 import dev.ragcanary.core.probe.ProbeSetParser;
+import dev.ragcanary.core.probe.ProbeSummary;
 import dev.ragcanary.core.probe.ReplayDetail;
 import dev.ragcanary.core.probe.ReplayOptions;
 import dev.ragcanary.core.rag.IndexFingerprint;
@@ -15,12 +14,11 @@ import dev.ragcanary.embeddings.MiniLmEmbedder;
 import dev.ragcanary.sample.Runbook;
 import dev.ragcanary.sample.SampleRagConfig;
 import dev.ragcanary.sample.SampleRagTarget;
-import java.nio.file.Path;
+import dev.ragcanary.testsupport.InMemoryEvidenceStore;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The gold set replayed against real sample-target variants with the real embedder: a worse retriever shows up as a
@@ -32,9 +30,6 @@ class GoldReplayTest {
     private static MiniLmEmbedder embedder;
     private static ProbeSet gold;
 
-    @TempDir
-    Path evidenceDir;
-
     @BeforeAll
     static void load() {
         embedder = new MiniLmEmbedder();
@@ -43,7 +38,7 @@ class GoldReplayTest {
 
     private ProbeReplayService.Result replay(SampleRagConfig control, SampleRagConfig canary) {
         ProbeReplayService service = new ProbeReplayService(SampleRagTarget.of(control, canary), embedder,
-                new LocalFolderEvidenceStore(evidenceDir), ReplayOptions.DEFAULTS.withConcurrency(4));
+                new InMemoryEvidenceStore(), ReplayOptions.DEFAULTS.withConcurrency(4));
         return service.replay(new ProbeReplayService.Request(gold, "control", "canary", Thresholds.DEFAULTS, "gold/run.json"));
     }
 

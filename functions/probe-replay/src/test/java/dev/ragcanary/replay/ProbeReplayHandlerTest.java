@@ -6,13 +6,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.amazonaws.services.lambda.runtime.Context;
-import dev.ragcanary.core.evidence.LocalFolderEvidenceStore;
-import dev.ragcanary.core.gate.ProbeSummary;
 import dev.ragcanary.core.json.InvalidInputException;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.json.Problem;
 import dev.ragcanary.core.ports.ProbeTarget;
 import dev.ragcanary.core.probe.ProbeSetParser;
+import dev.ragcanary.core.probe.ProbeSummary;
 import dev.ragcanary.core.probe.ReplayBudget;
 import dev.ragcanary.core.probe.ReplayContinuation;
 import dev.ragcanary.core.probe.ReplayOptions;
@@ -20,6 +19,7 @@ import dev.ragcanary.embeddings.MiniLmEmbedder;
 import dev.ragcanary.sample.SampleRag;
 import dev.ragcanary.sample.SampleRagConfig;
 import dev.ragcanary.sample.SampleRagTarget;
+import dev.ragcanary.testsupport.InMemoryEvidenceStore;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -38,15 +38,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 class ProbeReplayHandlerTest {
     private static final Path EVENTS = Path.of("../../events/probe-replay");
     private static final Path GOLD = Path.of("../../events/probes/gold.json");
     private static final MiniLmEmbedder EMBEDDER = new MiniLmEmbedder();
 
-    @TempDir
-    Path evidenceDir;
+    private final InMemoryEvidenceStore evidence = new InMemoryEvidenceStore();
 
     private static final long FIFTEEN_MINUTES = 900_000;
     private static final ReplayOptions OPTIONS = ReplayOptions.DEFAULTS.withConcurrency(4);
@@ -72,7 +70,7 @@ class ProbeReplayHandlerTest {
                     return timed;
                 },
                 EMBEDDER,
-                new LocalFolderEvidenceStore(evidenceDir),
+                evidence,
                 location -> {
                     probeSetsLoaded.add(location);
                     try {
@@ -109,7 +107,7 @@ class ProbeReplayHandlerTest {
         assertThat(summary.control().calls()).isEqualTo(52 * 6);
         assertThat(summary.canary().coverage().mean()).isLessThan(summary.control().coverage().mean());
         assertThat(output.getBytes(StandardCharsets.UTF_8).length).isLessThan(32 * 1024);
-        String detail = Files.readString(evidenceDir.resolve(summary.evidenceKey()));
+        String detail = evidence.get(summary.evidenceKey()).orElseThrow();
         assertThat(Json.parse("detail", detail).get("calls")).hasSize(52 * 6 * 2);
     }
 
@@ -128,7 +126,7 @@ class ProbeReplayHandlerTest {
         assertThat(functionsTargeted).containsExactly("rag-answer in us-west-2");
         String key = Json.MAPPER.readValue(out.toString(StandardCharsets.UTF_8), ProbeReplayHandler.Page.class)
                 .summary().evidenceKey();
-        assertThat(Json.parse("detail", Files.readString(evidenceDir.resolve(key))).get("calls"))
+        assertThat(Json.parse("detail", evidence.get(key).orElseThrow()).get("calls"))
                 .extracting(call -> call.get("variant").asText() + " " + call.get("version").asText()).containsOnly(
                         "control 16", "canary 17");
     }
@@ -188,7 +186,7 @@ class ProbeReplayHandlerTest {
         assertThat(second.summary().evidenceKey()).isEqualTo(key);
         assertThat(second.summary().questions()).isEqualTo(52);
         assertThat(second.summary().control().calls() + second.summary().canary().calls()).isEqualTo(52 * 12);
-        assertThat(Json.parse("detail", Files.readString(evidenceDir.resolve(key))).get("calls")).hasSize(52 * 12);
+        assertThat(Json.parse("detail", evidence.get(key).orElseThrow()).get("calls")).hasSize(52 * 12);
         assertThat(functionsTargeted).containsExactly("rag-answer in us-east-1", "rag-answer in us-east-1");
     }
 

@@ -1,7 +1,7 @@
 package dev.ragcanary.testsupport;
 
 import dev.ragcanary.core.ports.AliasControl;
-import dev.ragcanary.core.traffic.FunctionVersions;
+import dev.ragcanary.core.ports.FunctionVersions;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;

@@ -1,10 +1,10 @@
 package dev.ragcanary.router;
 
+import dev.ragcanary.adapters.dynamodb.DynamoDbAssignmentStore;
+import dev.ragcanary.adapters.dynamodb.DynamoDbRolloutStore;
+import dev.ragcanary.adapters.lambda.LambdaVersionInvoker;
 import dev.ragcanary.aws.AwsClients;
 import dev.ragcanary.core.traffic.StickyRouter;
-import dev.ragcanary.dynamodb.DynamoDbAssignmentStore;
-import dev.ragcanary.dynamodb.DynamoDbRolloutStore;
-import dev.ragcanary.lambda.LambdaVersionInvoker;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Locale;
@@ -15,22 +15,29 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.lambda.LambdaClient;
 
 /**
- * The one place the router's clients and adapters are built, from the environment: {@code TARGET_FUNCTION} and
+ * The one place the router builds its clients and adapters, from the environment: {@code TARGET_FUNCTION} and
  * {@code TARGET_ALIAS} (what is routed), {@code ROLLOUTS_TABLE}, {@code ASSIGNMENTS_TABLE}, and optionally
  * {@code STATE_CACHE_SECONDS} (default 5), {@code SHADOW_SAMPLE_RATE} (default 0.05), {@code DOWNSTREAM_PAYLOAD}
  * ({@code event} or {@code body}, default event), the caller identity settings ({@link IdentitySettings#fromEnvironment}:
  * from the authorizer context and required unless set otherwise), plus {@code RAG_CANARY_ENDPOINT_<SERVICE>} for local
  * runs.
  */
-public final class DependencyFactory {
-    private DependencyFactory() {
+final class DependencyFactory {
+    private final Map<String, String> env;
+
+    DependencyFactory(Map<String, String> env) {
+        this.env = env;
     }
 
-    public static TrafficRouter trafficRouter(Map<String, String> env) {
-        String function = required(env, "TARGET_FUNCTION", "the function whose alias is routed");
-        String alias = required(env, "TARGET_ALIAS", "the alias users call");
-        String rollouts = required(env, "ROLLOUTS_TABLE", "the rollouts table name");
-        String assignments = required(env, "ASSIGNMENTS_TABLE", "the assignments table name");
+    static DependencyFactory fromEnvironment() {
+        return new DependencyFactory(System.getenv());
+    }
+
+    TrafficRouter trafficRouter() {
+        String function = required("TARGET_FUNCTION", "the function whose alias is routed");
+        String alias = required("TARGET_ALIAS", "the alias users call");
+        String rollouts = required("ROLLOUTS_TABLE", "the rollouts table name");
+        String assignments = required("ASSIGNMENTS_TABLE", "the assignments table name");
         long cacheSeconds = Long.parseLong(env.getOrDefault("STATE_CACHE_SECONDS", "5"));
         double shadowRate = Double.parseDouble(env.getOrDefault("SHADOW_SAMPLE_RATE", "0.05"));
         DownstreamPayload mode = DownstreamPayload.valueOf(
@@ -52,7 +59,7 @@ public final class DependencyFactory {
                 IdentitySettings.fromEnvironment(env), Clock.systemUTC());
     }
 
-    private static String required(Map<String, String> env, String name, String what) {
+    private String required(String name, String what) {
         String value = env.get(name);
         if (value == null || value.isBlank()) {
             throw new IllegalStateException("environment variable " + name + " is not set; it names " + what);

@@ -14,7 +14,7 @@ public final class TrafficRouterHandler implements RequestStreamHandler {
     private final TrafficRouter router;
 
     public TrafficRouterHandler() {
-        this(DependencyFactory.trafficRouter(System.getenv()));
+        this(DependencyFactory.fromEnvironment().trafficRouter());
     }
 
     public TrafficRouterHandler(TrafficRouter router) {

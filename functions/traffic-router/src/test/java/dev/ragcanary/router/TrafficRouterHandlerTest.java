@@ -5,16 +5,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ragcanary.adapters.dynamodb.DynamoDbAssignmentStore;
+import dev.ragcanary.adapters.dynamodb.DynamoDbRolloutStore;
 import dev.ragcanary.core.bucket.StickyBucket;
 import dev.ragcanary.core.json.Json;
-import dev.ragcanary.core.traffic.AssignmentStore;
+import dev.ragcanary.core.ports.AssignmentStore;
+import dev.ragcanary.core.ports.RolloutStore;
+import dev.ragcanary.core.ports.VersionInvoker;
 import dev.ragcanary.core.traffic.RolloutState;
 import dev.ragcanary.core.traffic.RolloutStatus;
-import dev.ragcanary.core.traffic.RolloutStore;
 import dev.ragcanary.core.traffic.StickyRouter;
-import dev.ragcanary.core.traffic.VersionInvoker;
-import dev.ragcanary.dynamodb.DynamoDbAssignmentStore;
-import dev.ragcanary.dynamodb.DynamoDbRolloutStore;
 import dev.ragcanary.testsupport.DynaliteExtension;
 import dev.ragcanary.testsupport.Events;
 import java.io.ByteArrayInputStream;
@@ -597,11 +597,11 @@ class TrafficRouterHandlerTest {
 
     @Test
     void theFactoryWiresARouterThatAnswersEvenWhenTheFunctionIsUnreachable() throws IOException {
-        TrafficRouterHandler fromEnvironment = new TrafficRouterHandler(DependencyFactory.trafficRouter(Map.of(
+        TrafficRouterHandler fromEnvironment = new TrafficRouterHandler(new DependencyFactory(Map.of(
                 "TARGET_FUNCTION", "rag-wired", "TARGET_ALIAS", "live",
                 "ROLLOUTS_TABLE", "rollouts", "ASSIGNMENTS_TABLE", "assignments",
                 "RAG_CANARY_ENDPOINT_DYNAMODB", DYNAMO.dynalite().endpoint().toString(),
-                "RAG_CANARY_ENDPOINT_LAMBDA", "http://127.0.0.1:9")));
+                "RAG_CANARY_ENDPOINT_LAMBDA", "http://127.0.0.1:9")).trafficRouter());
 
         JsonNode response = run(fromEnvironment, event("keyed.json"));
 
@@ -612,7 +612,7 @@ class TrafficRouterHandlerTest {
 
     @Test
     void theFactoryNamesMissingSettings() {
-        assertThatThrownBy(() -> DependencyFactory.trafficRouter(Map.of("TARGET_FUNCTION", "rag-answer")))
+        assertThatThrownBy(() -> new DependencyFactory(Map.of("TARGET_FUNCTION", "rag-answer")).trafficRouter())
                 .hasMessageContaining("TARGET_ALIAS is not set");
     }
 

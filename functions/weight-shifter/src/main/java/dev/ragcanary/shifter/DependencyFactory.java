@@ -1,15 +1,15 @@
 package dev.ragcanary.shifter;
 
+import dev.ragcanary.adapters.dynamodb.DynamoDbCachePurger;
+import dev.ragcanary.adapters.dynamodb.DynamoDbLedger;
+import dev.ragcanary.adapters.dynamodb.DynamoDbRolloutStore;
+import dev.ragcanary.adapters.lambda.LambdaAliasControl;
 import dev.ragcanary.adapters.sfn.StepFunctionsExecutionInputs;
 import dev.ragcanary.aws.AwsClients;
-import dev.ragcanary.core.ops.ExecutionInputs;
+import dev.ragcanary.core.ports.CachePurger;
+import dev.ragcanary.core.ports.ExecutionInputs;
 import dev.ragcanary.core.rollout.ProbeSetLocations;
-import dev.ragcanary.core.traffic.CachePurger;
 import dev.ragcanary.core.traffic.WeightShifter;
-import dev.ragcanary.dynamodb.DynamoDbCachePurger;
-import dev.ragcanary.dynamodb.DynamoDbLedger;
-import dev.ragcanary.dynamodb.DynamoDbRolloutStore;
-import dev.ragcanary.lambda.LambdaAliasControl;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Clock;
@@ -27,28 +27,35 @@ import software.amazon.awssdk.services.lambda.LambdaClient;
 import software.amazon.awssdk.services.sfn.SfnClient;
 
 /**
- * The one place the weight shifter's clients and adapters are built, from the environment: {@code ROLLOUTS_TABLE}
+ * The one place the weight shifter builds its clients and adapters, from the environment: {@code ROLLOUTS_TABLE}
  * (required), {@code CACHE_TABLE} and {@code CACHE_PURGE_WEBHOOK} (optional purge targets), {@code
  * PROBE_SET_LOCATIONS} (where probe sets may lie), and the
  * {@code RAG_CANARY_ENDPOINT_<SERVICE>} overrides for local runs.
  */
 public final class DependencyFactory {
-    private DependencyFactory() {
+    private final Map<String, String> env;
+
+    public DependencyFactory(Map<String, String> env) {
+        this.env = env;
+    }
+
+    static DependencyFactory fromEnvironment() {
+        return new DependencyFactory(System.getenv());
     }
 
     /** The SDK does not retry ({@link AwsClients#CONTROLLER_CALLS}). */
-    public static WeightShifter weightShifter(Map<String, String> env) {
-        String rolloutsTable = required(env, "ROLLOUTS_TABLE");
+    WeightShifter weightShifter() {
+        String rolloutsTable = required("ROLLOUTS_TABLE");
         DynamoDbClient dynamo = AwsClients.build(DynamoDbClient.builder(), "dynamodb", env, AwsClients.CONTROLLER_CALLS);
         LambdaAliasControl aliases = new LambdaAliasControl(region -> AwsClients.build(LambdaClient.builder(), "lambda",
                 env, Region.of(region), AwsClients.CONTROLLER_CALLS));
         return new WeightShifter(aliases, aliases, new DynamoDbRolloutStore(dynamo, rolloutsTable),
-                new DynamoDbLedger(dynamo, rolloutsTable), cachePurger(env, dynamo), Clock.systemUTC(),
-                lateRaiseWindow(env));
+                new DynamoDbLedger(dynamo, rolloutsTable), cachePurger(dynamo), Clock.systemUTC(),
+                lateRaiseWindow());
     }
 
     /** {@code TARGET_ALIASES} (comma separated) and {@code PROBE_SET_LOCATIONS}, which the stack sets; unset: none. */
-    public static StackLimits stackLimits(Map<String, String> env) {
+    StackLimits stackLimits() {
         Set<String> aliases = Arrays.stream(env.getOrDefault("TARGET_ALIASES", "").split(",")).map(String::trim)
                 .filter(alias -> !alias.isEmpty()).collect(Collectors.toSet());
         return new StackLimits(aliases, ProbeSetLocations.parse(env.get("PROBE_SET_LOCATIONS")));
@@ -58,7 +65,7 @@ public final class DependencyFactory {
      * Reads a rollout execution's start input by its ARN (DescribeExecution), for status events that leave it out. The
      * client is built on first use: only such a cleanup needs it, so it stays off the function's cold start.
      */
-    public static ExecutionInputs executionInputs(Map<String, String> env) {
+    ExecutionInputs executionInputs() {
         AtomicReference<ExecutionInputs> built = new AtomicReference<>();
         return executionArn -> built.updateAndGet(inputs -> inputs != null ? inputs : new StepFunctionsExecutionInputs(
                 AwsClients.build(SfnClient.builder(), "states", env, AwsClients.CONTROLLER_CALLS)))
@@ -70,7 +77,7 @@ public final class DependencyFactory {
      * rollback a shift that read the rollout ACTIVE may still be running. Unset (a local invocation):
      * {@link WeightShifter#LATE_RAISE_WINDOW}.
      */
-    static Duration lateRaiseWindow(Map<String, String> env) {
+    Duration lateRaiseWindow() {
         String seconds = env.getOrDefault("LATE_RAISE_WINDOW_SECONDS",
                 String.valueOf(WeightShifter.LATE_RAISE_WINDOW.toSeconds()));
         if (!seconds.matches("\\d{1,4}")) {
@@ -81,7 +88,7 @@ public final class DependencyFactory {
     }
 
     /** The purgers {@code CACHE_TABLE} and {@code CACHE_PURGE_WEBHOOK} name (the stack sets them; {@code ./canary revert} passes its options). */
-    public static CachePurger cachePurger(Map<String, String> env, DynamoDbClient dynamo) {
+    public CachePurger cachePurger(DynamoDbClient dynamo) {
         List<CachePurger> purgers = new ArrayList<>();
         String table = env.get("CACHE_TABLE");
         if (table != null && !table.isBlank()) {
@@ -95,7 +102,7 @@ public final class DependencyFactory {
         return purgers.isEmpty() ? CachePurger.NONE : CachePurger.all(purgers);
     }
 
-    private static String required(Map<String, String> env, String name) {
+    private String required(String name) {
         String value = env.get(name);
         if (value == null || value.isBlank()) {
             throw new IllegalStateException("environment variable " + name + " is not set; the stack sets it to the"

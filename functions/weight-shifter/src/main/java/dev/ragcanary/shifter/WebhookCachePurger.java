@@ -2,7 +2,7 @@ package dev.ragcanary.shifter;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ragcanary.core.json.Json;
-import dev.ragcanary.core.traffic.CachePurger;
+import dev.ragcanary.core.ports.CachePurger;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -10,7 +10,7 @@ import dev.ragcanary.core.json.Contract;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.json.Problem;
 import dev.ragcanary.core.metrics.ControllerMetrics;
-import dev.ragcanary.core.ops.ExecutionInputs;
+import dev.ragcanary.core.ports.ExecutionInputs;
 import dev.ragcanary.core.rollout.RolloutRequest;
 import dev.ragcanary.core.traffic.LedgerEntry;
 import dev.ragcanary.core.traffic.RolloutState;
@@ -44,8 +44,12 @@ public final class WeightShifterHandler implements RequestStreamHandler {
     private final StackLimits limits;
 
     public WeightShifterHandler() {
-        this(DependencyFactory.weightShifter(System.getenv()), ControllerMetrics.toStandardOutput(),
-                DependencyFactory.executionInputs(System.getenv()), DependencyFactory.stackLimits(System.getenv()));
+        this(DependencyFactory.fromEnvironment());
+    }
+
+    private WeightShifterHandler(DependencyFactory dependencies) {
+        this(dependencies.weightShifter(), ControllerMetrics.toStandardOutput(), dependencies.executionInputs(),
+                dependencies.stackLimits());
     }
 
     /** @param limits what the stack lets a rollout touch; validate and start refuse the rest */

@@ -4,18 +4,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.ragcanary.adapters.dynamodb.DynamoDbLedger;
+import dev.ragcanary.adapters.dynamodb.DynamoDbRolloutStore;
 import dev.ragcanary.core.json.InvalidInputException;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.json.Problem;
 import dev.ragcanary.core.metrics.ControllerMetrics;
 import dev.ragcanary.core.ports.AliasControl;
-import dev.ragcanary.core.traffic.CachePurger;
-import dev.ragcanary.core.traffic.FunctionVersions.VersionConfiguration;
+import dev.ragcanary.core.ports.CachePurger;
+import dev.ragcanary.core.ports.FunctionVersions.VersionConfiguration;
 import dev.ragcanary.core.traffic.LedgerEntry;
 import dev.ragcanary.core.traffic.PreflightFailedException;
 import dev.ragcanary.core.traffic.WeightShifter;
-import dev.ragcanary.dynamodb.DynamoDbLedger;
-import dev.ragcanary.dynamodb.DynamoDbRolloutStore;
 import dev.ragcanary.testsupport.DynaliteExtension;
 import dev.ragcanary.testsupport.Events;
 import dev.ragcanary.testsupport.InMemoryLambdaAliases;
@@ -122,8 +122,8 @@ class WeightShifterHandlerTest {
         WeightShifterHandler limited = new WeightShifterHandler(new WeightShifter(lambda, lambda,
                 new DynamoDbRolloutStore(DYNAMO.client(), "rollouts"), ledger, CachePurger.NONE, Clock.systemUTC()),
                 new ControllerMetrics(metricLines::add, Clock.systemUTC()), arn -> Optional.empty(),
-                DependencyFactory.stackLimits(Map.of("TARGET_ALIASES", "live,staging",
-                        "PROBE_SET_LOCATIONS", "s3://rag-canary-evidence-1a2b/probe-sets/")));
+                new DependencyFactory(Map.of("TARGET_ALIASES", "live,staging",
+                        "PROBE_SET_LOCATIONS", "s3://rag-canary-evidence-1a2b/probe-sets/")).stackLimits());
         String start = onAlias(Events.load("weight-shifter/start.json"), "a10").replace("rag-answer-live-v42", "a10-test");
 
         for (String event : List.of(start, start.replace("\"action\": \"start\"", "\"action\": \"validate\""))) {
@@ -312,7 +312,7 @@ class WeightShifterHandlerTest {
         WeightShifterHandler deployed = new WeightShifterHandler(new WeightShifter(lambda, lambda,
                 new DynamoDbRolloutStore(DYNAMO.client(), "rollouts"), ledger, CachePurger.NONE, Clock.systemUTC()),
                 new ControllerMetrics(metricLines::add, Clock.systemUTC()), arn -> Optional.empty(),
-                DependencyFactory.stackLimits(Map.of("PROBE_SET_LOCATIONS", "s3://rag-canary-evidence-1a2b/probe-sets/")));
+                new DependencyFactory(Map.of("PROBE_SET_LOCATIONS", "s3://rag-canary-evidence-1a2b/probe-sets/")).stackLimits());
         alias("a9");
         String elsewhere = onAlias(Events.load("weight-shifter/start.json"), "a9");
 
@@ -349,12 +349,12 @@ class WeightShifterHandlerTest {
 
     @Test
     void theFactoryWiresTheHandlerToTheTablesNamedInTheEnvironment() throws IOException {
-        WeightShifterHandler fromEnvironment = new WeightShifterHandler(DependencyFactory.weightShifter(Map.of(
+        WeightShifterHandler fromEnvironment = new WeightShifterHandler(new DependencyFactory(Map.of(
                 "ROLLOUTS_TABLE", "rollouts",
                 "LATE_RAISE_WINDOW_SECONDS", "45",
                 "RAG_CANARY_ENDPOINT_DYNAMODB", DYNAMO.dynalite().endpoint().toString(),
-                "RAG_CANARY_ENDPOINT_LAMBDA", "http://127.0.0.1:9")), new ControllerMetrics(metricLines::add, Clock.systemUTC()),
-                arn -> Optional.empty(), DependencyFactory.stackLimits(Map.of("TARGET_ALIASES", "live, a7")));
+                "RAG_CANARY_ENDPOINT_LAMBDA", "http://127.0.0.1:9")).weightShifter(), new ControllerMetrics(metricLines::add, Clock.systemUTC()),
+                arn -> Optional.empty(), new DependencyFactory(Map.of("TARGET_ALIASES", "live, a7")).stackLimits());
         ByteArrayOutputStream out = new ByteArrayOutputStream();
 
         fromEnvironment.handleRequest(new ByteArrayInputStream(Events.load("weight-shifter/validate.json")
@@ -369,8 +369,8 @@ class WeightShifterHandlerTest {
 
     @Test
     void theFactoryNamesAMissingTable() {
-        assertThatThrownBy(() -> DependencyFactory.weightShifter(Map.of()))
+        assertThatThrownBy(() -> new DependencyFactory(Map.of()).weightShifter())
                 .hasMessageContaining("environment variable ROLLOUTS_TABLE is not set");
-        assertThat(DependencyFactory.cachePurger(Map.of(), DYNAMO.client())).isSameAs(CachePurger.NONE);
+        assertThat(new DependencyFactory(Map.of()).cachePurger(DYNAMO.client())).isSameAs(CachePurger.NONE);
     }
 }

@@ -1,7 +1,7 @@
 package dev.ragcanary.local.faults;
 
 import dev.ragcanary.core.ports.AliasControl;
-import dev.ragcanary.core.traffic.FunctionVersions;
+import dev.ragcanary.core.ports.FunctionVersions;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;

@@ -1,6 +1,6 @@
 package dev.ragcanary.adapters.sfn;
 
-import dev.ragcanary.core.ops.ExecutionInputs;
+import dev.ragcanary.core.ports.ExecutionInputs;
 import java.util.Optional;
 import software.amazon.awssdk.services.sfn.SfnClient;
 import software.amazon.awssdk.services.sfn.model.ExecutionDoesNotExistException;

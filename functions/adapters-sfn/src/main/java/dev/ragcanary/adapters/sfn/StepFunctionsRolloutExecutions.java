@@ -2,7 +2,7 @@ package dev.ragcanary.adapters.sfn;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ragcanary.core.json.Json;
-import dev.ragcanary.core.ops.RolloutExecutions;
+import dev.ragcanary.core.ports.RolloutExecutions;
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;

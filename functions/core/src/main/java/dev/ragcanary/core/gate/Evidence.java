@@ -1,5 +1,7 @@
 package dev.ragcanary.core.gate;
 
+import dev.ragcanary.core.metrics.LiveMetrics;
+import dev.ragcanary.core.probe.ProbeSummary;
 import dev.ragcanary.core.rag.IndexFingerprint;
 import dev.ragcanary.core.rollout.Thresholds;
 import java.util.Map;

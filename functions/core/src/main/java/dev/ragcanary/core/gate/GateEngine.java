@@ -1,5 +1,6 @@
 package dev.ragcanary.core.gate;
 
+import dev.ragcanary.core.probe.ProbeSummary;
 import dev.ragcanary.core.rollout.HardStop;
 import dev.ragcanary.core.rollout.InsufficientTraffic;
 import dev.ragcanary.core.rollout.Stage;

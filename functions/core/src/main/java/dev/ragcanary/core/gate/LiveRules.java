@@ -6,6 +6,7 @@ import dev.ragcanary.core.judge.FailureClassJudge;
 import dev.ragcanary.core.judge.Finding;
 import dev.ragcanary.core.judge.LatencyJudge;
 import dev.ragcanary.core.judge.LookPlan;
+import dev.ragcanary.core.metrics.LiveMetrics;
 import java.util.Map;
 
 /**

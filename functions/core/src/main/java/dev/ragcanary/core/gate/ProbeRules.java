@@ -1,6 +1,7 @@
 package dev.ragcanary.core.gate;
 
 import dev.ragcanary.core.probe.LambdaState;
+import dev.ragcanary.core.probe.ProbeSummary;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;

@@ -2,9 +2,9 @@ package dev.ragcanary.core.metrics;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.ragcanary.core.gate.ProbeSummary;
 import dev.ragcanary.core.gate.Verdict;
 import dev.ragcanary.core.json.Json;
+import dev.ragcanary.core.probe.ProbeSummary;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;

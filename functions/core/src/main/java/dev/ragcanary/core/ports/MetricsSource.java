@@ -1,6 +1,6 @@
 package dev.ragcanary.core.ports;
 
-import dev.ragcanary.core.gate.LiveMetrics;
+import dev.ragcanary.core.metrics.LiveMetrics;
 import dev.ragcanary.core.rag.IndexFingerprint;
 import java.time.Instant;
 import java.util.List;

@@ -1,6 +1,5 @@
 package dev.ragcanary.core.probe;
 
-import dev.ragcanary.core.gate.ProbeSummary;
 import dev.ragcanary.core.rag.IndexFingerprint;
 import java.util.List;
 

@@ -1,6 +1,8 @@
 package dev.ragcanary.core.traffic;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.ragcanary.core.ports.Ledger;
+import dev.ragcanary.core.ports.RolloutStore;
 import dev.ragcanary.core.rollout.RolloutRequest;
 import dev.ragcanary.core.traffic.LedgerEntry.Type;
 import dev.ragcanary.core.traffic.RolloutCommits.Change;

@@ -1,6 +1,8 @@
 package dev.ragcanary.core.traffic;
 
 import dev.ragcanary.core.bucket.StickyBucket;
+import dev.ragcanary.core.ports.AssignmentStore;
+import dev.ragcanary.core.ports.RolloutStateReader;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -3,7 +3,9 @@ package dev.ragcanary.core.gate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.ragcanary.core.json.Json;
+import dev.ragcanary.core.metrics.LiveMetrics;
 import dev.ragcanary.core.probe.LambdaState;
+import dev.ragcanary.core.probe.ProbeSummary;
 import dev.ragcanary.core.rag.IndexFingerprint;
 import dev.ragcanary.core.rollout.InsufficientTraffic;
 import dev.ragcanary.core.rollout.Stage;

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ragcanary.core.gate.Decision;
-import dev.ragcanary.core.gate.ProbeSummary;
 import dev.ragcanary.core.gate.Verdict;
 import dev.ragcanary.core.json.Json;
+import dev.ragcanary.core.probe.ProbeSummary;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;

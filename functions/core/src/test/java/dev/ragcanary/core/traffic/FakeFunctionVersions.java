@@ -1,5 +1,6 @@
 package dev.ragcanary.core.traffic;
 
+import dev.ragcanary.core.ports.FunctionVersions;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;

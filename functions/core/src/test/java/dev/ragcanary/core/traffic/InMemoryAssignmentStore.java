@@ -1,5 +1,6 @@
 package dev.ragcanary.core.traffic;
 
+import dev.ragcanary.core.ports.AssignmentStore;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;

@@ -1,5 +1,6 @@
 package dev.ragcanary.core.traffic;
 
+import dev.ragcanary.core.ports.Ledger;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;

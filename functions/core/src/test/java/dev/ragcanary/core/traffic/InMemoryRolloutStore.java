@@ -1,5 +1,6 @@
 package dev.ragcanary.core.traffic;
 
+import dev.ragcanary.core.ports.RolloutStore;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;

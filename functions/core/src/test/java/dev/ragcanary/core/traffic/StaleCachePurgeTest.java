@@ -3,8 +3,9 @@ package dev.ragcanary.core.traffic;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.ragcanary.core.ports.CachePurger;
+import dev.ragcanary.core.ports.CachePurger.PurgePage;
 import dev.ragcanary.core.rollout.RolloutRequest;
-import dev.ragcanary.core.traffic.CachePurger.PurgePage;
 import dev.ragcanary.core.traffic.LedgerEntry.Type;
 import java.time.Clock;
 import java.time.Instant;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ragcanary.core.bucket.StickyBucket;
 import dev.ragcanary.core.json.Json;
+import dev.ragcanary.core.ports.AssignmentStore;
 import dev.ragcanary.core.traffic.RouteDecision.Reason;
 import java.time.Clock;
 import java.time.Duration;

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.ragcanary.core.ports.AliasControl;
+import dev.ragcanary.core.ports.CachePurger;
+import dev.ragcanary.core.ports.FunctionVersions.VersionConfiguration;
+import dev.ragcanary.core.ports.RolloutStore;
 import dev.ragcanary.core.rollout.RolloutRequest;
-import dev.ragcanary.core.traffic.FunctionVersions.VersionConfiguration;
 import dev.ragcanary.core.traffic.LedgerEntry.Type;
 import java.time.Clock;
 import java.time.Instant;
