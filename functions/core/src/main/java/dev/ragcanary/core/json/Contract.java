@@ -25,6 +25,8 @@ public enum Contract {
     EVIDENCE("evidence", "evidence.schema.json", 32 * 1024 * 1024),
     PROBE_SET("probe set", "probe-set.schema.json", 8 * 1024 * 1024),
     SCENARIO("scenario", "scenario.schema.json", 1024 * 1024),
+    /** Lambda's synchronous invocation payload limit. */
+    RAG_REQUEST("RAG request", "rag-request.schema.json", 6 * 1024 * 1024),
     GATE_EVALUATION_INPUT("gate evaluation input", "gate-evaluation-input.schema.json", 256 * 1024),
     WEIGHT_SHIFTER_INPUT("weight shifter input", "weight-shifter-input.schema.json", 256 * 1024),
     PROBE_REPLAY_INPUT("probe replay input", "probe-replay-input.schema.json", 256 * 1024),
