@@ -1,5 +1,6 @@
 package dev.ragcanary.cli;
 
+import dev.ragcanary.cli.outcome.UsageProblem;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;

@@ -1,5 +1,6 @@
 package dev.ragcanary.cli;
 
+import dev.ragcanary.cli.outcome.ExitCodes;
 import dev.ragcanary.cli.simulation.DecisionSimulation;
 import dev.ragcanary.cli.simulation.Scenario;
 import dev.ragcanary.cli.simulation.TrafficModel;
@@ -35,7 +36,7 @@ final class BenchDecisionsCommand implements Callable<Integer> {
     public Integer call() {
         if (rollouts < 1 || threads < 1) {
             spec.commandLine().getErr().println("--rollouts and --threads must be at least 1");
-            return CanaryCli.EXIT_BAD_INPUT;
+            return ExitCodes.BAD_INPUT;
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
@@ -55,6 +56,6 @@ final class BenchDecisionsCommand implements Callable<Integer> {
                 model.looksPerWindow(), seed, rollouts);
         out.print(DecisionSimulation.table(cells));
         out.flush();
-        return CanaryCli.EXIT_OK;
+        return ExitCodes.OK;
     }
 }

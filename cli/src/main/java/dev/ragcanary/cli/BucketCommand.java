@@ -1,5 +1,7 @@
 package dev.ragcanary.cli;
 
+import dev.ragcanary.cli.outcome.ExitCodes;
+import dev.ragcanary.cli.outcome.UsageProblem;
 import dev.ragcanary.core.bucket.StickyBucket;
 import dev.ragcanary.core.rollout.Stage;
 import dev.ragcanary.core.rollout.StageLadder;
@@ -52,7 +54,7 @@ final class BucketCommand implements Callable<Integer> {
             out.printf("  %-10s weight %6.2f%%  threshold %5d  -> %s%n", stage.name(), stage.weight() * 100,
                     stage.bucketThreshold(), StickyBucket.isCanary(bucket, stage.weight()) ? "canary" : "control");
         }
-        return CanaryCli.EXIT_OK;
+        return ExitCodes.OK;
     }
 
     private String stickyKey() {

@@ -8,13 +8,15 @@ import dev.ragcanary.cli.ops.ReleaseCommand;
 import dev.ragcanary.cli.ops.RevertCommand;
 import dev.ragcanary.cli.ops.StartCommand;
 import dev.ragcanary.cli.ops.StatusCommand;
+import dev.ragcanary.cli.outcome.ExitCodes;
+import dev.ragcanary.cli.outcome.UsageProblem;
 import dev.ragcanary.cli.rehearse.RehearseCommand;
 import dev.ragcanary.core.ports.RolloutExecutions;
 import dev.ragcanary.core.ports.TransientFailureException;
 import java.lang.reflect.Constructor;
 import java.util.Map;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 import software.amazon.awssdk.core.exception.SdkException;
 
 /** Entry point of {@code ./canary}. Exit codes: 0 ok/promote, 1 AWS call failed, 2 bad input, 3 rollback, 4 extend or hold. */
@@ -25,13 +27,6 @@ import software.amazon.awssdk.core.exception.SdkException;
                 ReleaseCommand.class, RevertCommand.class, HistoryCommand.class, InvokeCommand.class, RehearseCommand.class,
                 FaultsCommand.class, CommandLine.HelpCommand.class})
 public final class CanaryCli {
-    public static final int EXIT_OK = 0;
-    public static final int EXIT_BAD_INPUT = 2;
-    public static final int EXIT_ROLLBACK = 3;
-    public static final int EXIT_EXTEND_OR_HOLD = 4;
-    /** An AWS call failed (the message says which and why). */
-    public static final int EXIT_FAILED = 1;
-
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));
     }
@@ -50,19 +45,19 @@ public final class CanaryCli {
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             if (ex instanceof dev.ragcanary.core.json.InvalidInputException || ex instanceof java.nio.file.NoSuchFileException) {
                 cmd.getErr().println(ex instanceof java.nio.file.NoSuchFileException ? "no such file: " + ex.getMessage() : ex.getMessage());
-                return EXIT_BAD_INPUT;
+                return ExitCodes.BAD_INPUT;
             }
             if (ex instanceof UsageProblem) {
                 cmd.getErr().println(ex.getMessage());
-                return EXIT_BAD_INPUT;
+                return ExitCodes.BAD_INPUT;
             }
             if (ex instanceof RolloutExecutions.OperatorException) {
                 cmd.getErr().println(ex.getMessage());
-                return EXIT_FAILED;
+                return ExitCodes.FAILED;
             }
             if (ex instanceof SdkException || ex instanceof TransientFailureException) {
                 cmd.getErr().println("an AWS call failed: " + ex.getMessage());
-                return EXIT_FAILED;
+                return ExitCodes.FAILED;
             }
             throw ex;
         });

@@ -1,5 +1,7 @@
 package dev.ragcanary.cli;
 
+import dev.ragcanary.cli.outcome.ExitCodes;
+import dev.ragcanary.cli.outcome.UsageProblem;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.local.ProjectLayout;
 import dev.ragcanary.local.faults.FaultMatrix;
@@ -47,6 +49,6 @@ public final class FaultsCommand implements Callable<Integer> {
             out.printf("in %d s%n", (System.nanoTime() - started) / 1_000_000_000);
         }
         out.flush();
-        return report.unsafe() == 0 ? CanaryCli.EXIT_OK : CanaryCli.EXIT_FAILED;
+        return report.unsafe() == 0 ? ExitCodes.OK : ExitCodes.FAILED;
     }
 }

@@ -1,5 +1,6 @@
 package dev.ragcanary.cli;
 
+import dev.ragcanary.cli.outcome.ExitCodes;
 import dev.ragcanary.core.gate.Evidence;
 import dev.ragcanary.core.gate.EvidenceParser;
 import dev.ragcanary.core.gate.GateEngine;
@@ -15,10 +16,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "judge", description = {
         "Judge an evidence bundle and print the verdict as JSON.",
@@ -51,9 +52,9 @@ final class JudgeCommand implements Callable<Integer> {
         Verdict verdict = GateEngine.standard().evaluate(stage, thresholds, evidence);
         spec.commandLine().getOut().println(Json.pretty(verdict));
         return switch (verdict.decision()) {
-            case PROMOTE -> CanaryCli.EXIT_OK;
-            case ROLLBACK -> CanaryCli.EXIT_ROLLBACK;
-            case EXTEND, HOLD -> CanaryCli.EXIT_EXTEND_OR_HOLD;
+            case PROMOTE -> ExitCodes.OK;
+            case ROLLBACK -> ExitCodes.ROLLBACK;
+            case EXTEND, HOLD -> ExitCodes.EXTEND_OR_HOLD;
         };
     }
 

@@ -1,5 +1,6 @@
 package dev.ragcanary.cli;
 
+import dev.ragcanary.cli.outcome.ExitCodes;
 import dev.ragcanary.core.probe.Probe;
 import dev.ragcanary.core.probe.ProbeSet;
 import dev.ragcanary.core.probe.ProbeSetParser;
@@ -35,7 +36,7 @@ final class ProbesCommand {
                     .collect(Collectors.groupingBy(Probe::topic, Collectors.counting())));
             spec.commandLine().getOut().printf("%s: valid probe set \"%s\", %d questions, %d topics %s%n",
                     file, set.name(), set.probes().size(), topics.size(), topics);
-            return CanaryCli.EXIT_OK;
+            return ExitCodes.OK;
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.ragcanary.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.ragcanary.cli.outcome.ExitCodes;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.probe.LambdaClassifier;
 import dev.ragcanary.core.probe.LambdaState;
@@ -75,7 +76,7 @@ final class ReplayCommand implements Callable<Integer> {
         } else {
             print(out, result, controlConfig, canaryConfig, evidenceDir.resolve(key));
         }
-        return CanaryCli.EXIT_OK;
+        return ExitCodes.OK;
     }
 
     /** The sample defaults with the given settings (text read as each setting's type). */

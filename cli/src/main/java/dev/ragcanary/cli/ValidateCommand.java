@@ -1,5 +1,6 @@
 package dev.ragcanary.cli;
 
+import dev.ragcanary.cli.outcome.ExitCodes;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.rollout.RolloutRequest;
 import dev.ragcanary.core.rollout.RolloutRequestParser;
@@ -25,6 +26,6 @@ final class ValidateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         RolloutRequest plan = RolloutRequestParser.parse(Files.readString(startFile));
         spec.commandLine().getOut().println(Json.pretty(plan));
-        return CanaryCli.EXIT_OK;
+        return ExitCodes.OK;
     }
 }

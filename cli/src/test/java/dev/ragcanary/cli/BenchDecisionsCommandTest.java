@@ -2,6 +2,7 @@ package dev.ragcanary.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ragcanary.cli.outcome.ExitCodes;
 import org.junit.jupiter.api.Test;
 
 class BenchDecisionsCommandTest {
@@ -20,7 +21,7 @@ class BenchDecisionsCommandTest {
     @Test
     void refusesZeroRollouts() {
         CliRun run = CliRun.of("bench", "decisions", "--rollouts", "0");
-        assertThat(run.exitCode()).isEqualTo(CanaryCli.EXIT_BAD_INPUT);
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
         assertThat(run.err()).contains("--rollouts and --threads must be at least 1");
     }
 }

@@ -2,6 +2,7 @@ package dev.ragcanary.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ragcanary.cli.outcome.ExitCodes;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,7 +42,7 @@ class BucketCommandTest {
     void refusesAnEmptyOrBlankKeyOrSalt(String key, String salt, String problem) {
         CliRun run = CliRun.of("bucket", key, "--salt", salt);
 
-        assertThat(run.exitCode()).isEqualTo(CanaryCli.EXIT_BAD_INPUT);
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
         assertThat(run.err()).startsWith(problem);
         assertThat(run.out()).isEmpty();
     }
@@ -50,7 +51,7 @@ class BucketCommandTest {
     void refusesAKeyThatReachedJavaAsReplacementCharacters() {
         CliRun run = CliRun.of("bucket", "\uFFFD\uFFFD-7", "--salt", "rag-answer-live-v42");
 
-        assertThat(run.exitCode()).isEqualTo(CanaryCli.EXIT_BAD_INPUT);
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
         assertThat(run.err()).contains("KEY arrived damaged").contains("--key-file FILE");
         assertThat(run.out()).isEmpty();
     }
@@ -86,7 +87,7 @@ class BucketCommandTest {
     private static void assertRefused(String problem, String... keyArgs) {
         String[] args = Stream.concat(Stream.of("bucket", "--salt", "rag-answer-live-v42"), Stream.of(keyArgs)).toArray(String[]::new);
         CliRun run = CliRun.of(args);
-        assertThat(run.exitCode()).as(run.err()).isEqualTo(CanaryCli.EXIT_BAD_INPUT);
+        assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.BAD_INPUT);
         assertThat(run.err()).startsWith(problem);
         assertThat(run.out()).isEmpty();
     }

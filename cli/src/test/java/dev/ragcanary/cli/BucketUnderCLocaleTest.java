@@ -2,6 +2,7 @@ package dev.ragcanary.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ragcanary.cli.outcome.ExitCodes;
 import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -73,7 +74,7 @@ class BucketUnderCLocaleTest {
     void aBareJvmRefusesANonAsciiArgumentAndSaysHowToPassIt() throws Exception {
         Result run = run(bareJvm("bucket", "租户-7", "--salt", "rag-answer-live-v42"), null);
 
-        assertThat(run.exitCode()).isEqualTo(CanaryCli.EXIT_BAD_INPUT);
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.BAD_INPUT);
         assertThat(run.err()).startsWith("KEY arrived damaged").contains("--key-file FILE").contains("./canary");
         assertThat(run.out()).isEmpty();
     }

@@ -3,6 +3,7 @@ package dev.ragcanary.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.ragcanary.cli.outcome.ExitCodes;
 import dev.ragcanary.core.json.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,7 +43,7 @@ class FoundationCommandsTest {
         // both latency rules pass with the lenient limits; 1,500 canary requests cannot yet bound the error-rate ratio,
         // so the statistical judge asks for another bake rather than promoting
         CliRun relaxed = CliRun.of("judge", "events/evidence/p95-regression-stage-one.json", "--thresholds", lenient.toString());
-        assertThat(relaxed.exitCode()).as(relaxed.out()).isEqualTo(CanaryCli.EXIT_EXTEND_OR_HOLD);
+        assertThat(relaxed.exitCode()).as(relaxed.out()).isEqualTo(ExitCodes.EXTEND_OR_HOLD);
         JsonNode relaxedVerdict = Json.MAPPER.readTree(relaxed.out());
         assertThat(relaxedVerdict.get("rules")).filteredOn(r -> r.get("rule").asText().startsWith("live.latency."))
                 .hasSize(2).allSatisfy(r -> assertThat(r.get("outcome").asText()).isEqualTo("PASS"));

@@ -2,6 +2,7 @@ package dev.ragcanary.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.ragcanary.cli.outcome.ExitCodes;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.probe.ProbeSummary;
 import java.io.PrintWriter;
@@ -30,7 +31,7 @@ class ProbeCommandsTest {
 
     @Test
     void validatesTheGoldSet() {
-        assertThat(run("probes", "validate", GOLD)).isEqualTo(CanaryCli.EXIT_OK);
+        assertThat(run("probes", "validate", GOLD)).isEqualTo(ExitCodes.OK);
         assertThat(out.toString()).contains("valid probe set \"rag-canary runbook gold set\", 52 questions");
     }
 
@@ -41,7 +42,7 @@ class ProbeCommandsTest {
                 {"probes": [{"id": "a", "topic": "t", "question": "q", "paraphrases": ["1", "2"]},
                             {"id": "a", "question": "q", "paraphrases": ["1", "2", "3"], "targetSections": []}]}""");
 
-        assertThat(run("probes", "validate", bad.toString())).isEqualTo(CanaryCli.EXIT_BAD_INPUT);
+        assertThat(run("probes", "validate", bad.toString())).isEqualTo(ExitCodes.BAD_INPUT);
         assertThat(err.toString()).contains(
                 "$.probes: must have at least 50 items but found 2",
                 "$.probes[0].paraphrases: must have at least 3 items but found 2",
@@ -53,7 +54,7 @@ class ProbeCommandsTest {
 
     @Test
     void aMissingFileExitsTwo() {
-        assertThat(run("probes", "validate", tmp.resolve("nope.json").toString())).isEqualTo(CanaryCli.EXIT_BAD_INPUT);
+        assertThat(run("probes", "validate", tmp.resolve("nope.json").toString())).isEqualTo(ExitCodes.BAD_INPUT);
         assertThat(err.toString()).contains("no such file");
     }
 
@@ -61,7 +62,7 @@ class ProbeCommandsTest {
     void replaysIdenticalVariantsWithoutFlips() {
         int exit = run("replay", "--probes", GOLD, "--evidence-dir", tmp.toString(), "--concurrency", "4");
 
-        assertThat(exit).isEqualTo(CanaryCli.EXIT_OK);
+        assertThat(exit).isEqualTo(ExitCodes.OK);
         assertThat(out.toString()).contains("λ flips (canary state differs from control): 0", "calls", "312");
     }
 
@@ -70,7 +71,7 @@ class ProbeCommandsTest {
         int exit = run("replay", "--probes", GOLD, "--canary", "staleIndex=true", "--canary", "topK=2", "--json",
                 "--evidence-dir", tmp.toString());
 
-        assertThat(exit).isEqualTo(CanaryCli.EXIT_OK);
+        assertThat(exit).isEqualTo(ExitCodes.OK);
         ProbeSummary summary = Json.MAPPER.readValue(out.toString(), ProbeSummary.class);
         assertThat(summary.canary().coverage().mean()).isLessThan(summary.control().coverage().mean());
         assertThat(Files.exists(tmp.resolve(summary.evidenceKey()))).isTrue();
@@ -79,10 +80,10 @@ class ProbeCommandsTest {
     @Test
     void aBadVariantSettingIsBadInput() {
         assertThat(run("replay", "--probes", GOLD, "--canary", "analyzer=klingon", "--evidence-dir", tmp.toString()))
-                .isEqualTo(CanaryCli.EXIT_BAD_INPUT);
+                .isEqualTo(ExitCodes.BAD_INPUT);
         assertThat(err.toString()).contains("analyzer: must be one of [english, standard, whitespace]");
         assertThat(run("replay", "--probes", GOLD, "--control", "topk=2", "--evidence-dir", tmp.toString()))
-                .isEqualTo(CanaryCli.EXIT_BAD_INPUT);
+                .isEqualTo(ExitCodes.BAD_INPUT);
         assertThat(err.toString()).contains("topk: unknown setting; expected one of [analyzer, cachePrefix, chunkWords");
     }
 }

@@ -1,7 +1,7 @@
 package dev.ragcanary.cli.invoke;
 
-import dev.ragcanary.cli.CanaryCli;
-import dev.ragcanary.cli.UsageProblem;
+import dev.ragcanary.cli.outcome.ExitCodes;
+import dev.ragcanary.cli.outcome.UsageProblem;
 import dev.ragcanary.core.json.Json;
 import java.io.File;
 import java.io.IOException;
@@ -71,7 +71,7 @@ public final class InvokeCommand implements Callable<Integer> {
         int exit = process.waitFor();
         PrintWriter out = spec.commandLine().getOut();
         out.println(prettyIfJson(output));
-        return exit == 0 ? CanaryCli.EXIT_OK : CanaryCli.EXIT_FAILED;
+        return exit == 0 ? ExitCodes.OK : ExitCodes.FAILED;
     }
 
     private static String prettyIfJson(String output) {

@@ -3,8 +3,8 @@ package dev.ragcanary.cli.ops;
 import dev.ragcanary.adapters.dynamodb.DynamoDbLedger;
 import dev.ragcanary.adapters.dynamodb.DynamoDbRolloutStore;
 import dev.ragcanary.adapters.sfn.StepFunctionsRolloutExecutions;
-import dev.ragcanary.cli.CanaryCli;
-import dev.ragcanary.cli.UsageProblem;
+import dev.ragcanary.cli.outcome.ExitCodes;
+import dev.ragcanary.cli.outcome.UsageProblem;
 import dev.ragcanary.core.ports.RolloutExecutions.Execution;
 import dev.ragcanary.core.rollout.RolloutRequestParser;
 import dev.ragcanary.core.traffic.LedgerEntry;
@@ -70,7 +70,7 @@ public final class AbortCommand implements Callable<Integer> {
             spec.commandLine().getOut().printf("stopped rollout %s (%s): %s%n"
                             + "  the cleanup rule now rolls the canary back to weight 0; follow it with ./canary status %s%n",
                     rolloutId, execution.executionArn(), reason, rolloutId);
-            return CanaryCli.EXIT_OK;
+            return ExitCodes.OK;
         }
     }
 

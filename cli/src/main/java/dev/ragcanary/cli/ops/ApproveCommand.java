@@ -1,8 +1,8 @@
 package dev.ragcanary.cli.ops;
 
 import dev.ragcanary.adapters.sfn.StepFunctionsRolloutExecutions;
-import dev.ragcanary.cli.CanaryCli;
-import dev.ragcanary.cli.UsageProblem;
+import dev.ragcanary.cli.outcome.ExitCodes;
+import dev.ragcanary.cli.outcome.UsageProblem;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.ports.RolloutExecutions.PendingApproval;
 import java.util.LinkedHashMap;
@@ -56,7 +56,7 @@ public final class ApproveCommand implements Callable<Integer> {
             String stage = Json.MAPPER.readTree(pending.message()).path("stage").asText("?");
             spec.commandLine().getOut().printf("%s stage %s of rollout %s (it waited in \"%s\" since %s)%n",
                     reject ? "refused" : "approved", stage, rolloutId, pending.stateName(), pending.since());
-            return CanaryCli.EXIT_OK;
+            return ExitCodes.OK;
         }
     }
 }

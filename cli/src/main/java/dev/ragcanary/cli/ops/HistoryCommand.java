@@ -2,8 +2,8 @@ package dev.ragcanary.cli.ops;
 
 import dev.ragcanary.adapters.dynamodb.DynamoDbLedger;
 import dev.ragcanary.adapters.dynamodb.DynamoDbRolloutStore;
-import dev.ragcanary.cli.CanaryCli;
-import dev.ragcanary.cli.UsageProblem;
+import dev.ragcanary.cli.outcome.ExitCodes;
+import dev.ragcanary.cli.outcome.UsageProblem;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.traffic.LedgerEntry;
 import dev.ragcanary.core.traffic.RolloutState;
@@ -58,7 +58,7 @@ public final class HistoryCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             out.println(Json.pretty(LedgerJson.of(entries)));
-            return CanaryCli.EXIT_OK;
+            return ExitCodes.OK;
         }
         out.printf("ledger of rollout %s (%d entries)%n", rolloutId, entries.size());
         out.printf("  %-4s %-24s %-15s %-10s %8s %5s  %s%n", "seq", "at", "type", "stage", "weight", "epoch", "reason");
@@ -68,6 +68,6 @@ public final class HistoryCommand implements Callable<Integer> {
                     entry.attempt() > 1 ? " (attempt " + entry.attempt() + ")" : "");
             VerdictText.rules(entry.detail()).forEach(line -> out.println("         " + line));
         }
-        return CanaryCli.EXIT_OK;
+        return ExitCodes.OK;
     }
 }

@@ -2,7 +2,7 @@ package dev.ragcanary.cli.ops;
 
 import dev.ragcanary.adapters.sfn.StepFunctionsRolloutExecutions;
 import dev.ragcanary.aws.AwsClients;
-import dev.ragcanary.cli.UsageProblem;
+import dev.ragcanary.cli.outcome.UsageProblem;
 import dev.ragcanary.core.ports.RolloutExecutions;
 import java.net.URI;
 import java.util.Map;

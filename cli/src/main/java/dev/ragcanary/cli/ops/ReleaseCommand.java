@@ -4,8 +4,8 @@ import dev.ragcanary.adapters.dynamodb.DynamoDbLedger;
 import dev.ragcanary.adapters.dynamodb.DynamoDbRolloutStore;
 import dev.ragcanary.adapters.lambda.LambdaAliasControl;
 import dev.ragcanary.adapters.sfn.StepFunctionsRolloutExecutions;
-import dev.ragcanary.cli.CanaryCli;
-import dev.ragcanary.cli.UsageProblem;
+import dev.ragcanary.cli.outcome.ExitCodes;
+import dev.ragcanary.cli.outcome.UsageProblem;
 import dev.ragcanary.core.ports.CachePurger;
 import dev.ragcanary.core.ports.RolloutExecutions.Execution;
 import dev.ragcanary.core.ports.RolloutExecutions.OperatorException;
@@ -84,13 +84,13 @@ public final class ReleaseCommand implements Callable<Integer> {
                 // A new rollout takes an alias only once its lock is free, so this rollout released it.
                 out.printf("rollout %s holds no lock: its alias has moved on to another rollout; nothing to release%n",
                         rolloutId);
-                return CanaryCli.EXIT_OK;
+                return ExitCodes.OK;
             }
             RolloutState state = found.get();
             if (state.status() == RolloutStatus.RELEASED) {
                 out.printf("rollout %s already released the lock on %s:%s; nothing to do%n", rolloutId,
                         state.functionName(), state.alias());
-                return CanaryCli.EXIT_OK;
+                return ExitCodes.OK;
             }
             Execution owner = owningExecution(state, new StepFunctionsRolloutExecutions(sfn, arn), "release");
             if (owner.running()) {
@@ -110,13 +110,13 @@ public final class ReleaseCommand implements Callable<Integer> {
             if (entry == null || !step.token().equals(entry.token())) {
                 out.printf("rollout %s already released the lock on %s:%s; nothing to do%n", rolloutId,
                         released.functionName(), released.alias());
-                return CanaryCli.EXIT_OK;
+                return ExitCodes.OK;
             }
             out.printf("released the lock of rollout %s on %s:%s (it was %s); a new rollout may start there%n"
                             + "  every region's alias verified: %s%n  ledger #%d %s: %s%n",
                     rolloutId, released.functionName(), released.alias(), state.status(), String.join(", ", plan.regions()),
                     entry.sequence(), entry.type(), entry.reason());
-            return CanaryCli.EXIT_OK;
+            return ExitCodes.OK;
         }
     }
 

@@ -4,8 +4,8 @@ import dev.ragcanary.adapters.dynamodb.DynamoDbLedger;
 import dev.ragcanary.adapters.dynamodb.DynamoDbRolloutStore;
 import dev.ragcanary.adapters.lambda.LambdaAliasControl;
 import dev.ragcanary.adapters.sfn.StepFunctionsRolloutExecutions;
-import dev.ragcanary.cli.CanaryCli;
-import dev.ragcanary.cli.UsageProblem;
+import dev.ragcanary.cli.outcome.ExitCodes;
+import dev.ragcanary.cli.outcome.UsageProblem;
 import dev.ragcanary.core.ports.RolloutExecutions.Execution;
 import dev.ragcanary.core.ports.RolloutExecutions.OperatorException;
 import dev.ragcanary.core.ports.RolloutStore;
@@ -16,8 +16,8 @@ import dev.ragcanary.core.traffic.LockKeptException;
 import dev.ragcanary.core.traffic.RolloutState;
 import dev.ragcanary.core.traffic.RolloutStatus;
 import dev.ragcanary.core.traffic.Step;
-import dev.ragcanary.core.traffic.WeightShifter;
 import dev.ragcanary.core.traffic.WeightShifter.RevertRefusedException;
+import dev.ragcanary.core.traffic.WeightShifter;
 import dev.ragcanary.shifter.DependencyFactory;
 import java.io.PrintWriter;
 import java.time.Clock;
@@ -103,7 +103,7 @@ public final class RevertCommand implements Callable<Integer> {
                     .anyMatch(e -> e.type() == LedgerEntry.Type.REVERTED)) {
                 out.printf("rollout %s was already reverted: the alias serves version %s; nothing to do%n", rolloutId,
                         state.controlVersion());
-                return CanaryCli.EXIT_OK;
+                return ExitCodes.OK;
             }
             Execution owner = ReleaseCommand.owningExecution(state, new StepFunctionsRolloutExecutions(sfn, arn),
                     "revert");
@@ -131,7 +131,7 @@ public final class RevertCommand implements Callable<Integer> {
                         + " yourself if the function caches answers%n", reverted.canaryCachePrefix(),
                         plan.cachePrefixes().control());
             }
-            return CanaryCli.EXIT_OK;
+            return ExitCodes.OK;
         }
     }
 

@@ -1,8 +1,8 @@
 package dev.ragcanary.cli.ops;
 
 import dev.ragcanary.adapters.sfn.StepFunctionsRolloutExecutions;
-import dev.ragcanary.cli.CanaryCli;
-import dev.ragcanary.cli.UsageProblem;
+import dev.ragcanary.cli.outcome.ExitCodes;
+import dev.ragcanary.cli.outcome.UsageProblem;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.ports.RolloutExecutions.Execution;
 import dev.ragcanary.core.ports.RolloutExecutions.Started;
@@ -67,13 +67,13 @@ public final class StartCommand implements Callable<Integer> {
                 out.printf("started rollout %s (%s:%s, canary version %s)%n  execution %s%n  console   %s%n",
                         plan.rolloutId(), plan.target().functionName(), plan.target().alias(),
                         plan.target().canaryVersion(), execution.executionArn(), Consoles.execution(execution.executionArn()));
-                return CanaryCli.EXIT_OK;
+                return ExitCodes.OK;
             }
             if (execution.running()) {
                 out.printf("rollout %s is already running (started %s); joined it instead of starting another%n"
                                 + "  execution %s%n  console   %s%n", plan.rolloutId(), execution.startDate(),
                         execution.executionArn(), Consoles.execution(execution.executionArn()));
-                return CanaryCli.EXIT_OK;
+                return ExitCodes.OK;
             }
             throw new UsageProblem("execution name " + executionName + " is taken by a finished execution ("
                     + execution.status() + " at " + execution.stopDate() + ", " + execution.executionArn()

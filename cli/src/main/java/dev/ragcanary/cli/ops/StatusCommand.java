@@ -1,17 +1,17 @@
 package dev.ragcanary.cli.ops;
 
-import dev.ragcanary.adapters.sfn.StepFunctionsRolloutExecutions;
-import dev.ragcanary.cli.CanaryCli;
-import dev.ragcanary.cli.UsageProblem;
-import dev.ragcanary.cli.ops.RolloutStateScan.AliasKey;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.ragcanary.adapters.dynamodb.DynamoDbLedger;
+import dev.ragcanary.adapters.dynamodb.DynamoDbRolloutStore;
+import dev.ragcanary.adapters.sfn.StepFunctionsRolloutExecutions;
+import dev.ragcanary.cli.ops.RolloutStateScan.AliasKey;
+import dev.ragcanary.cli.outcome.ExitCodes;
+import dev.ragcanary.cli.outcome.UsageProblem;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.ports.RolloutExecutions.Execution;
 import dev.ragcanary.core.ports.RolloutExecutions.PendingApproval;
 import dev.ragcanary.core.traffic.LedgerEntry;
 import dev.ragcanary.core.traffic.RolloutState;
-import dev.ragcanary.adapters.dynamodb.DynamoDbLedger;
-import dev.ragcanary.adapters.dynamodb.DynamoDbRolloutStore;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Map;
@@ -64,7 +64,7 @@ public final class StatusCommand implements Callable<Integer> {
                 for (AliasKey key : aliases) {
                     store.read(key.functionName(), key.alias()).ifPresent(state -> out.println(summaryLine(state)));
                 }
-                return CanaryCli.EXIT_OK;
+                return ExitCodes.OK;
             }
             Optional<RolloutState> state = new RolloutStateScan(dynamo, table).stateOf(rolloutId, store);
             List<LedgerEntry> ledger = new DynamoDbLedger(dynamo, table).complete(rolloutId, state);
@@ -80,7 +80,7 @@ public final class StatusCommand implements Callable<Integer> {
                 out.println("  no verdict in the ledger; pass --state-machine-arn to read the last one from the execution");
             }
         }
-        return CanaryCli.EXIT_OK;
+        return ExitCodes.OK;
     }
 
     static String summaryLine(RolloutState s) {

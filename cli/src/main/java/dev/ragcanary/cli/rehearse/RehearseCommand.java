@@ -1,7 +1,7 @@
 package dev.ragcanary.cli.rehearse;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.ragcanary.cli.UsageProblem;
+import dev.ragcanary.cli.outcome.UsageProblem;
 import dev.ragcanary.core.json.Contract;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.json.StrictJson;
