@@ -508,18 +508,20 @@ class TrafficRouterHandlerTest {
     }
 
     @Test
-    void aBodyThatIsNotAJsonObjectIsUnparseableWhenTheStickyKeyIsInTheBody() throws IOException {
+    void aBodyThatIsNotOneJsonObjectWithOneStickyKeyIsUnparseableWhenTheStickyKeyIsInTheBody() throws IOException {
         rolloutWithTenant7OnCanary("rag-body-key", "userId", "body");
         TrafficRouterHandler handler = handler("rag-body-key");
 
         run(handler, keyedEvent(e -> e.put("body", "[{\"userId\": \"tenant-7\"}]")));
         run(handler, keyedEvent(e -> e.put("body", "userId=tenant-7")));
         run(handler, keyedEvent(e -> e.put("body", "[".repeat(5_000) + "]".repeat(5_000))));
-        assertThat(lines).hasSize(3)
+        // Two sticky keys in one body: which is meant is unknown, so neither is guessed.
+        run(handler, keyedEvent(e -> e.put("body", "{\"userId\": \"tenant-7\", \"userId\": \"tenant-8\"}")));
+        assertThat(lines).hasSize(4)
                 .allSatisfy(line -> assertRoutedAsUnparseable(Json.parse("line", line), "control-v41"));
 
         run(handler, keyedEvent(e -> e.put("body", "{\"userId\": \"tenant-7\"}")));
-        assertThat(invoker.calls).containsExactly("41", "41", "41", "42");
+        assertThat(invoker.calls).containsExactly("41", "41", "41", "41", "42");
         assertThat(lastLine().path("routing").path("reason").asText()).isEqualTo("NEWLY_ASSIGNED");
     }
 
