@@ -5,10 +5,8 @@ import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ragcanary.core.json.Contract;
 import dev.ragcanary.core.probe.ProbeSummary;
-import dev.ragcanary.core.json.InvalidInputException;
 import dev.ragcanary.aws.TransientFailures;
 import dev.ragcanary.core.json.Json;
-import dev.ragcanary.core.json.Problem;
 import dev.ragcanary.core.ports.Embedder;
 import dev.ragcanary.core.ports.EvidenceStore;
 import dev.ragcanary.core.ports.ProbeTarget;
@@ -18,16 +16,12 @@ import dev.ragcanary.core.probe.ReplayBudget;
 import dev.ragcanary.core.probe.ReplayContinuation;
 import dev.ragcanary.core.probe.ReplayOptions;
 import dev.ragcanary.core.rollout.RolloutRequest;
-import dev.ragcanary.core.rollout.RolloutRequestParser;
-import dev.ragcanary.core.rollout.Stage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.function.Function;
 
 /**
@@ -87,40 +81,17 @@ public final class ProbeReplayHandler implements RequestStreamHandler {
     }
 
     Page handle(JsonNode input, ReplayBudget budget) {
-        List<Problem> problems = new ArrayList<>(Contract.PROBE_REPLAY_INPUT.problems(input));
-        RolloutRequest plan = input.path("rollout").isObject()
-                ? RolloutRequestParser.bindPlan(input.get("rollout"), "$.rollout", problems) : null;
-        String stage = input.path("stage").asText();
-        if (plan != null && plan.stage(stage).isEmpty()) {
-            problems.add(new Problem("$.stage", "names no stage of the plan: \"" + stage + "\"; stages are "
-                    + plan.stages().stream().map(Stage::name).toList()));
-        }
-        JsonNode continuation = input.path("continuation");
-        int page = continuation.path("page").asInt(1);
-        if (page > deps.options().maxPages()) {
-            problems.add(new Problem("$.continuation.page", "must be at most " + deps.options().maxPages()
-                    + " (PROBE_MAX_PAGES) but was " + page));
-        }
-        if (!problems.isEmpty()) {
-            throw new InvalidInputException(Contract.PROBE_REPLAY_INPUT.what(), problems);
-        }
-        String controlVersion = input.get("controlVersion").asText();
-        String purpose = input.path("purpose").asText("stage");
-        String continuedKey = continuation.path("evidenceKey").asText(null);
-        // Like the gate's looks, the promotion window's replay is kept beside the stage's own.
-        String keyPrefix = "rollouts/" + plan.rolloutId() + "/probes/" + stage + "/" + ("stage".equals(purpose) ? "" : purpose + "-");
-        if (continuedKey != null && !(continuedKey.startsWith(keyPrefix) && continuedKey.endsWith(".json"))) {
-            throw new InvalidInputException("probe replay input", List.of(new Problem("$.continuation.evidenceKey",
-                    "must be a replay of this rollout, stage and purpose (" + keyPrefix + "*.json) but was \"" + continuedKey + "\"")));
-        }
-        String evidenceKey = continuedKey != null ? continuedKey : keyPrefix + KEY_TIME.format(deps.clock().instant()) + ".json";
+        ProbeReplayInput in = ProbeReplayInput.parse(input, deps.options().maxPages());
+        RolloutRequest plan = in.plan();
+        String evidenceKey = in.continuedKey() != null ? in.continuedKey()
+                : in.keyPrefix() + KEY_TIME.format(deps.clock().instant()) + ".json";
         ProbeSet probes = deps.probeSets().apply(plan.probeSet());
         // The control version is the pilot region's (the state's), so the canary and the region invoked are too.
         ProbeReplayService service = new ProbeReplayService(deps.targets().in(plan.pilotRegion(),
                 plan.target().functionName()), deps.embedder(), deps.evidence(), deps.options());
         String canaryVersion = plan.target().canaryVersionIn(plan.pilotRegion());
-        ProbeReplayService.Result result = service.replay(new ProbeReplayService.Request(probes, controlVersion,
-                canaryVersion, plan.thresholds(), evidenceKey), page, budget);
+        ProbeReplayService.Result result = service.replay(new ProbeReplayService.Request(probes, in.controlVersion(),
+                canaryVersion, plan.thresholds(), evidenceKey), in.page(), budget);
         return new Page(result.complete(), result.continuation(), result.summary());
     }
 }

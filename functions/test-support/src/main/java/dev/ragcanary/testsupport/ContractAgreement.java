@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SchemaLocation;
+import com.networknt.schema.SchemaValidatorsConfig;
 import com.networknt.schema.SpecVersion;
 import dev.ragcanary.core.json.Contract;
 import dev.ragcanary.core.json.InvalidInputException;
@@ -44,18 +45,31 @@ public final class ContractAgreement {
                     read.accept(text);
                 }));
         Stream<DynamicTest> invalid = files(folder.resolve("invalid")).map(file ->
-                DynamicTest.dynamicTest("invalid " + file.getFileName(), () -> {
-                    String text = Files.readString(file);
-                    assertThrows(InvalidInputException.class, () -> read.accept(text), "the code accepts " + file);
-                    boolean codeOnly = file.getFileName().toString().startsWith("semantic-");
-                    List<String> messages = schemaMessages(contract, text);
-                    if (codeOnly) {
-                        assertEquals(List.of(), messages, "a rule only code can say, yet the schema refuses " + file);
-                    } else {
-                        assertFalse(messages.isEmpty(), "the schema accepts " + file);
-                    }
-                }));
+                refused(contract, file, file.getFileName().toString().startsWith("semantic-"), read));
         return Stream.concat(valid, invalid);
+    }
+
+    /**
+     * Invalid examples kept outside the fixtures (e.g. under events/, where their names follow the handler's tests):
+     * {@code schemaAndCode} must be refused by both, {@code codeOnly} by the code alone.
+     */
+    public static Stream<DynamicTest> refusedExamples(Contract contract, List<Path> schemaAndCode, List<Path> codeOnly,
+                                                      Consumer<String> read) {
+        return Stream.concat(schemaAndCode.stream().map(file -> refused(contract, file, false, read)),
+                codeOnly.stream().map(file -> refused(contract, file, true, read)));
+    }
+
+    private static DynamicTest refused(Contract contract, Path file, boolean codeOnly, Consumer<String> read) {
+        return DynamicTest.dynamicTest((codeOnly ? "invalid (code only) " : "invalid ") + file.getFileName(), () -> {
+            String text = Files.readString(file);
+            assertThrows(InvalidInputException.class, () -> read.accept(text), "the code accepts " + file);
+            List<String> messages = schemaMessages(contract, text);
+            if (codeOnly) {
+                assertEquals(List.of(), messages, "a rule only code can say, yet the schema refuses " + file);
+            } else {
+                assertFalse(messages.isEmpty(), "the schema accepts " + file);
+            }
+        });
     }
 
     /** The repository's root, found by walking up from the working directory to the folder holding schemas/. */
@@ -76,7 +90,9 @@ public final class ContractAgreement {
     private static List<String> schemaMessages(Contract contract, String text) throws IOException {
         JsonSchemaFactory factory = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012, builder ->
                 builder.schemaMappers(m -> m.mapPrefix(Contract.SCHEMA_BASE, repoRoot().resolve("schemas").toUri().toString())));
-        var schema = factory.getSchema(SchemaLocation.of(Contract.SCHEMA_BASE + contract.schemaFile()));
+        // "format" asserts, as the schemas mean it to (draft 2020-12 makes it an annotation unless asked).
+        var schema = factory.getSchema(SchemaLocation.of(Contract.SCHEMA_BASE + contract.schemaFile()),
+                SchemaValidatorsConfig.builder().formatAssertionsEnabled(true).build());
         return schema.validate(Json.MAPPER.readTree(text)).stream().map(Object::toString).toList();
     }
 

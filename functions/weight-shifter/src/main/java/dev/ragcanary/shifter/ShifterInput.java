@@ -7,6 +7,7 @@ import dev.ragcanary.core.json.Problem;
 import dev.ragcanary.core.ports.ExecutionInputs;
 import dev.ragcanary.core.rollout.RolloutRequest;
 import dev.ragcanary.core.rollout.RolloutRequestParser;
+import dev.ragcanary.core.rollout.Stage;
 import dev.ragcanary.core.traffic.Step;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,10 +65,14 @@ record ShifterInput(Action action, RolloutRequest rollout, String stage, String 
                     ? RolloutRequestParser.parseNested(root.get("rollout"), "$.rollout", problems)
                     : RolloutRequestParser.bindPlan(root.get("rollout"), "$.rollout", problems);
         }
+        String stage = root.path("stage").asText(null);
+        if (rollout != null && stage != null && rollout.stage(stage).isEmpty()) {
+            problems.add(new Problem("$.stage", "names no stage of the plan: \"" + stage + "\"; stages are "
+                    + rollout.stages().stream().map(Stage::name).toList()));
+        }
         if (!problems.isEmpty()) {
             throw new InvalidInputException(Contract.WEIGHT_SHIFTER_INPUT.what(), problems);
         }
-        String stage = root.path("stage").asText(null);
         String reason = "approval".equals(action) ? approvalReason(root.get("answer"), stage)
                 : root.path("reason").asText(null);
         return new ShifterInput(Action.valueOf(action.toUpperCase(Locale.ROOT).replace('-', '_')), rollout, stage,
