@@ -92,23 +92,40 @@ public final class StrictJson {
     /** Numbers such as 1e999 parse as infinity; no contract means that, so each is a problem at its path. */
     private static List<Problem> nonFiniteNumbers(JsonNode root) {
         List<Problem> problems = new ArrayList<>();
-        Deque<Map.Entry<String, JsonNode>> pending = new ArrayDeque<>();
-        pending.push(Map.entry("$", root));
-        while (!pending.isEmpty()) {
-            Map.Entry<String, JsonNode> next = pending.pop();
-            JsonNode node = next.getValue();
-            if (node.isFloatingPointNumber() && !Double.isFinite(node.doubleValue())) {
-                problems.add(new Problem(next.getKey(), "number " + node.asText() + " is out of range (not finite)"));
-            } else if (node.isObject()) {
-                node.properties().forEach(field -> pending.push(Map.entry(next.getKey() + "." + field.getKey(),
-                        field.getValue())));
-            } else if (node.isArray()) {
-                for (int i = 0; i < node.size(); i++) {
-                    pending.push(Map.entry(next.getKey() + "[" + i + "]", node.get(i)));
-                }
+        collectNonFinite(root, new ArrayDeque<>(), problems);
+        return problems;
+    }
+
+    /** Depth-first, the path built only for a number found (depth is bounded by {@link #MAX_DEPTH}). */
+    private static void collectNonFinite(JsonNode node, Deque<String> path, List<Problem> problems) {
+        if (node.isFloatingPointNumber()) {
+            if (!Double.isFinite(node.doubleValue())) {
+                problems.add(new Problem("$" + String.join("", path), "number " + node.asText()
+                        + " is out of range (not finite)"));
+            }
+        } else if (node.isObject()) {
+            for (Map.Entry<String, JsonNode> field : node.properties()) {
+                path.addLast("." + field.getKey());
+                collectNonFinite(field.getValue(), path, problems);
+                path.removeLast();
+            }
+        } else if (node.isArray() && holdsAContainerOrANonFiniteNumber(node)) {
+            for (int i = 0; i < node.size(); i++) {
+                path.addLast("[" + i + "]");
+                collectNonFinite(node.get(i), path, problems);
+                path.removeLast();
             }
         }
-        return problems;
+    }
+
+    /** An array of only finite numbers and text (raw latency samples) needs no paths at all. */
+    private static boolean holdsAContainerOrANonFiniteNumber(JsonNode array) {
+        for (JsonNode item : array) {
+            if (item.isContainerNode() || item.isFloatingPointNumber() && !Double.isFinite(item.doubleValue())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The JSON path of where the parser stands, e.g. {@code $.stages[2].weight}. */
