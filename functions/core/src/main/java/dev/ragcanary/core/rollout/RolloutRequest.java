@@ -63,6 +63,11 @@ public record RolloutRequest(
         return stages.stream().filter(s -> s.name().equals(name)).findFirst();
     }
 
+    /** The last stage, weight 1 (the validator insists): the promotion, whatever the plan calls it. */
+    public Stage promotionStage() {
+        return stages.get(stages.size() - 1);
+    }
+
     public String pilotRegion() {
         return regions.get(0);
     }

@@ -164,7 +164,7 @@ public final class WeightShifter {
         Map<String, Double> full = regionWeights(plan.regions(), 1.0);
         return raiseFenced(plan, before, step,
                 () -> plan.regions().forEach(region -> raise(region, before, before.canaryVersionIn(region), Map.of())),
-                current -> Optional.of(new Change(current.withStage("full", 1.0, full)
+                current -> Optional.of(new Change(current.withStage(plan.promotionStage().name(), 1.0, full)
                         .withStatus(RolloutStatus.PROMOTED, current.epoch()), Type.PROMOTED,
                         "alias points at version " + current.canaryVersion(), null)));
     }

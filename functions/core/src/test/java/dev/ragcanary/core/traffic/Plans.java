@@ -35,6 +35,20 @@ final class Plans {
                 """);
     }
 
+    /** {@link #twoRegions()} on a custom ladder whose promotion stage is called "ga", not "full". */
+    static RolloutRequest customLadder() {
+        return RolloutRequestParser.parse("""
+                {"rolloutId": "rag-answer-live-v42",
+                 "target": {"functionName": "rag-answer", "alias": "live", "canaryVersion": "42"},
+                 "sticky": {"keyAttribute": "x-tenant-id", "source": "header", "hours": 24},
+                 "expectedIndex": {"INDEX_HASH": "0x9a77", "metric": "cosine", "analyzer": "bilstem"},
+                 "cachePrefixes": {"control": "v1:", "canary": "v2-cnr:"},
+                 "probeSet": "s3://rag-canary-probes/gold/rag-answer.json",
+                 "regions": ["us-east-1", "eu-west-1"],
+                 "stages": [{"name": "shadow"}, {"name": "half", "weight": 0.5}, {"name": "ga", "weight": 1}]}
+                """);
+    }
+
     static RolloutRequest other() {
         return RolloutRequestParser.parse("""
                 {"rolloutId": "rag-answer-live-v43",

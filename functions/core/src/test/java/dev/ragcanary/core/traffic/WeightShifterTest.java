@@ -243,6 +243,19 @@ class WeightShifterTest {
     }
 
     @Test
+    void aPromotionEntersThePlansLastStageWhateverItIsCalled() {
+        // The bake after the promotion judges the state's stage: it must be a stage of the plan.
+        RolloutRequest custom = Plans.customLadder();
+        shifter.start(custom, OWNER, step());
+        shifter.shift(custom, "half", OWNER, step());
+
+        RolloutState promoted = shifter.promote(custom, OWNER, step());
+
+        assertThat(promoted.stage()).isEqualTo("ga");
+        assertThat(custom.stage(promoted.stage())).isPresent();
+    }
+
+    @Test
     void belowStageTenOnlyThePilotRegionCarriesWeightThenEveryRegion() {
         shifter.start(plan, OWNER, step());
 
