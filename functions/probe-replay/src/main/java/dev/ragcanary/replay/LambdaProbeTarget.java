@@ -2,7 +2,10 @@ package dev.ragcanary.replay;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.ragcanary.core.json.Contract;
+import dev.ragcanary.core.json.InvalidInputException;
 import dev.ragcanary.core.json.Json;
+import dev.ragcanary.core.json.StrictJson;
 import dev.ragcanary.core.ports.ProbeTarget;
 import java.io.IOException;
 import java.time.Duration;
@@ -70,12 +73,14 @@ public final class LambdaProbeTarget implements ProbeTarget {
         return functionError;
     }
 
-    /** A body that is not JSON is passed on as text, so the contract check records it as a schema violation. */
+    /**
+     * A body the strict reader refuses (not JSON, a duplicated key, too deep) is passed on as text, so the contract
+     * check records it as a schema violation.
+     */
     private static JsonNode readJson(String body) {
         try {
-            JsonNode node = Json.MAPPER.readTree(body);
-            return node == null || node.isMissingNode() ? TextNode.valueOf(body) : node;
-        } catch (IOException e) {
+            return StrictJson.read(Contract.RAG_RESPONSE.what(), body, Contract.RAG_RESPONSE.maxBytes());
+        } catch (InvalidInputException unreadable) {
             return TextNode.valueOf(body);
         }
     }

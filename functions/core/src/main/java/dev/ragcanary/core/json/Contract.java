@@ -25,8 +25,9 @@ public enum Contract {
     EVIDENCE("evidence", "evidence.schema.json", 32 * 1024 * 1024),
     PROBE_SET("probe set", "probe-set.schema.json", 8 * 1024 * 1024),
     SCENARIO("scenario", "scenario.schema.json", 1024 * 1024),
-    /** Lambda's synchronous invocation payload limit. */
+    /** Lambda's synchronous invocation payload limit, both ways. */
     RAG_REQUEST("RAG request", "rag-request.schema.json", 6 * 1024 * 1024),
+    RAG_RESPONSE("RAG response", "rag-response.schema.json", 6 * 1024 * 1024),
     GATE_EVALUATION_INPUT("gate evaluation input", "gate-evaluation-input.schema.json", 256 * 1024),
     WEIGHT_SHIFTER_INPUT("weight shifter input", "weight-shifter-input.schema.json", 256 * 1024),
     PROBE_REPLAY_INPUT("probe replay input", "probe-replay-input.schema.json", 256 * 1024),
@@ -89,9 +90,20 @@ public enum Contract {
         return document;
     }
 
-    /** Every way {@code document} breaks the schema, in document order; empty when it follows it. */
+    /** Every way {@code document} breaks the schema, sorted by path; empty when it follows it. */
     public List<Problem> problems(JsonNode document) {
-        return schema().validate(document).stream()
+        return problems(schema(), document);
+    }
+
+    /** A schema that is not one of these contracts (a probe's extra response schema), compiled like them. */
+    public static JsonSchema compile(JsonNode schema) {
+        JsonSchema compiled = FACTORY.getSchema(schema, CONFIG);
+        compiled.initializeValidators();
+        return compiled;
+    }
+
+    public static List<Problem> problems(JsonSchema schema, JsonNode document) {
+        return schema.validate(document).stream()
                 .map(Contract::problem)
                 .sorted(Comparator.comparing(Problem::path))
                 .distinct()
