@@ -42,14 +42,14 @@ class RehearseCommandTest {
         CliRun run = CliRun.of("rehearse", "--scenario", "events/scenarios/" + scenario + ".json", "--report", report.toString());
 
         assertThat(run.exitCode()).as(run.out() + run.err()).isEqualTo(exit);
-        assertThat(run.out()).contains(status + ": ").contains("served both variants inside their window: 0;");
+        assertThat(run.out()).contains(status + ": ").contains("served against the rule: 0 users (0 requests)");
         if (!stage.isEmpty()) {
             assertThat(run.out()).containsPattern("ROLLED_BACK: rolled back at stage " + stage + ": [^\\n]*" + Pattern.quote(rule)
                     + "[^\\n]* observed [^\\n]*, limit ");
         }
         JsonNode data = Json.MAPPER.readTree(Files.readString(report.resolve("report.json")));
         assertThat(data.get("finalStatus").asText()).isEqualTo(status);
-        assertThat(data.get("stickiness").get("switchedInsideWindow").asLong()).isZero();
+        assertThat(data.get("stickiness").get("violatingUsers").asLong()).isZero();
         assertThat(Json.MAPPER.readTree(Files.readString(report.resolve("ledger.json")))).isNotEmpty();
         try (var evidence = Files.list(report.resolve("evidence"))) {
             assertThat(evidence.count()).isEqualTo(data.get("stages").size());

@@ -164,13 +164,21 @@ public final class LocalRollout implements AutoCloseable {
 
     /** As {@link #open(ProjectLayout, Scenario)}, keeping the evidence (probe detail, gate bundles, archive) in {@code evidenceDir}. */
     public static LocalRollout open(ProjectLayout layout, Scenario scenario, Path evidenceDir) {
+        return open(layout, scenario, evidenceDir, LocalBackends.Invocations.DIRECT);
+    }
+
+    /**
+     * As {@link #open(ProjectLayout, Scenario, Path)}, with {@code invocations} around every function on the local
+     * Lambda endpoint: the rehearsal sends its sticky users while a gate invocation holds the execution.
+     */
+    public static LocalRollout open(ProjectLayout layout, Scenario scenario, Path evidenceDir,
+                                    LocalBackends.Invocations invocations) {
         Dynalite dynalite = Dynalite.start();
         try {
             SimulatedFleet fleet = new SimulatedFleet(scenario, regions(scenario.startInputOver(baseStartInput(layout))));
             LocalBackends backends = new LocalBackends(fleet, fleet, fleet, fleet.probeTarget(), SharedEmbedder.INSTANCE,
                     new LocalFolderEvidenceStore(evidenceDir), LocalStandIns.approvals(scenario.approvals()),
-                    new DynamoDbThrottling(fleet.throttling()), fleet.throttling()::stageStarted,
-                    LocalBackends.Invocations.DIRECT);
+                    new DynamoDbThrottling(fleet.throttling()), fleet.throttling()::stageStarted, invocations);
             return new LocalRollout(layout, scenario, fleet, backends, dynalite, true, LocalRunner.start(layout), true,
                     "rag-canary-", evidenceDir);
         } catch (RuntimeException e) {

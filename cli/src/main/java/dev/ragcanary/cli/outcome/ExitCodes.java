@@ -11,6 +11,8 @@ public final class ExitCodes {
     public static final int BAD_INPUT = 2;
     public static final int ROLLBACK = 3;
     public static final int EXTEND_OR_HOLD = 4;
+    /** A rehearsal's sticky users were served against the stickiness rule, whatever the rollout's outcome. */
+    public static final int STICKINESS_VIOLATED = 5;
 
     private ExitCodes() {
     }

@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ragcanary.adapters.dynamodb.DynamoDbAssignmentStore;
+import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import dev.ragcanary.cli.ops.LedgerJson;
+import dev.ragcanary.cli.outcome.ExitCodes;
 import dev.ragcanary.cli.ops.VerdictText;
 import dev.ragcanary.cli.rehearse.RehearsalReport.LedgerLine;
 import dev.ragcanary.cli.rehearse.RehearsalReport.QualityLimits;
@@ -26,6 +28,7 @@ import dev.ragcanary.core.traffic.LedgerEntry;
 import dev.ragcanary.core.traffic.RolloutState;
 import dev.ragcanary.local.ExecutionEvent;
 import dev.ragcanary.local.ExecutionResult;
+import dev.ragcanary.local.LocalBackends;
 import dev.ragcanary.local.LocalExecution;
 import dev.ragcanary.local.LocalRollout;
 import dev.ragcanary.local.ProjectLayout;
@@ -36,6 +39,7 @@ import dev.ragcanary.local.StateEvent;
 import dev.ragcanary.local.fleet.ControlPlaneThrottling;
 import dev.ragcanary.local.fleet.Scenario;
 import dev.ragcanary.testsupport.Dynalite;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -54,29 +58,42 @@ import java.util.stream.Collectors;
  * One local rehearsal: the rollout on the local runner (real state machine files and handlers, dynalite, the simulated
  * fleet driven by a scenario), sticky users routed through the real router during every bake, progress printed per
  * stage, and the report folder written at the end.
+ *
+ * <p>A run is reproducible: bakes take no real time, and the users of a bake are sent, in virtual time and a seeded
+ * order, while the gate invocation that ends the bake holds the execution, so the router reads the rollout state the
+ * bake ran at, whatever the machine's speed.
  */
 public final class Rehearsal {
     /** The purpose of the stage run that bakes and judges the promoted version (statemachine/README.md). */
     static final String AFTER_PROMOTION = "after-promotion";
 
-    /** Distinct sticky users; they take turns sending requests all through the rollout. */
+    /** Distinct sticky users; every one of them comes back in every bake. */
     static final int STICKY_USERS = 300;
-    /** Real milliseconds per virtual second of a Wait: a 30-minute bake takes 0.9 s, so users see every stage. */
-    static final double REAL_MS_PER_VIRTUAL_SECOND = 0.5;
-    /** Pause between two simulated requests, so the users leave the handlers some of the machine. */
-    static final long PACE_MILLIS = 2;
+    /** The users' traffic counted after the rollout ended: who the rollback moved back shows here. */
+    static final String AFTER_THE_END = "after the end";
     private static final String ASSIGNMENTS_TABLE = "rehearsal-assignments";
+    private static final String GATE_FUNCTION = "gate-evaluation";
 
     private final ProjectLayout layout;
     private final PrintWriter out;
+    private final StickyTraffic.Routing routing;
 
-    /** How it ended: the report, where it was written, and the exit code (0 promoted, 3 otherwise). */
+    /**
+     * How it ended: the report, where it was written, and the exit code (0 promoted, 3 otherwise, 5 when the
+     * stickiness audit failed whatever the outcome).
+     */
     public record Result(RehearsalReport report, Path reportHtml, int exitCode) {
     }
 
     public Rehearsal(ProjectLayout layout, PrintWriter out) {
+        this(layout, out, StickyTraffic.Routing.DIRECT);
+    }
+
+    /** A rehearsal whose users reach the router by {@code routing}: a test's broken way proves the audit fails it. */
+    Rehearsal(ProjectLayout layout, PrintWriter out, StickyTraffic.Routing routing) {
         this.layout = layout;
         this.out = out;
+        this.routing = routing;
     }
 
     /**
@@ -88,38 +105,33 @@ public final class Rehearsal {
         long started = System.nanoTime();
         String name = scenario.name();
         out.printf("rehearsing scenario %s: %s%n", name, scenario.description());
-        try (Dynalite assignments = Dynalite.start(); LocalRollout local = LocalRollout.open(layout, scenario)) {
+        UsersDuringBakes bakes = new UsersDuringBakes();
+        try (Dynalite assignments = Dynalite.start();
+             LocalRollout local = LocalRollout.open(layout, scenario, Files.createTempDirectory("rag-canary-evidence-"), bakes)) {
             assignments.createAssignmentsTable(ASSIGNMENTS_TABLE);
             ObjectNode input = local.startInput(base);
             RolloutRequest plan = RolloutRequestParser.parse(Json.compact(input));
             StickyTraffic traffic = new StickyTraffic(plan.target().functionName(), plan.target().alias(),
                     plan.regions().get(0), readOnly(local), new DynamoDbAssignmentStore(assignments.client(), ASSIGNMENTS_TABLE),
                     plan.sticky().keyAttribute(), plan.sticky().source(), Duration.ofHours(plan.sticky().hours()),
-                    STICKY_USERS, scenario.seed());
+                    LocalExecution.Options.FAST.clockStart(), STICKY_USERS, scenario.seed(), routing);
+            bakes.follow(plan.rolloutId(), traffic);
             out.printf("rollout %s: %s:%s, control version %s -> canary version %s, %d stages, bakes in virtual time%n",
                     plan.rolloutId(), plan.target().functionName(), plan.target().alias(), Scenario.CONTROL_VERSION,
                     plan.target().canaryVersion(), plan.stages().size());
             Map<String, JsonNode> evidence = new LinkedHashMap<>();
             Progress progress = new Progress(plan, traffic, local.fleet().throttling(), local.evidenceDir(), evidence);
-            Thread users = startUsers(traffic, progress);
-            RolloutOutcome outcome;
-            try {
-                outcome = local.start(input, progress, new LocalExecution.Options(LocalExecution.Options.FAST.clockStart(),
-                        REAL_MS_PER_VIRTUAL_SECOND, Duration.ofMinutes(10))).await();
-            } finally {
-                progress.finished = true;
-                joinQuietly(users);
-            }
-            Instant end = progress.lastAt == null ? Instant.EPOCH : progress.lastAt;
+            RolloutOutcome outcome = local.start(input, progress, LocalExecution.Options.FAST).await();
+            Instant end = progress.lastAt == null ? LocalExecution.Options.FAST.clockStart() : progress.lastAt;
             // Every user comes back once after the end (and after the router's state cache expired): who the
             // rollback moved back shows here.
             Instant after = (traffic.latest().isAfter(end) ? traffic.latest() : end).plus(Duration.ofMinutes(1));
-            traffic.window(after, after.plus(Duration.ofMinutes(10)));
+            traffic.window(AFTER_THE_END, after, after.plus(Duration.ofMinutes(10)));
 
             String finalStatus = finalStatus(outcome);
             progress.weights.add(new WeightPoint(progress.seconds(end), "PROMOTED".equals(finalStatus) ? 1.0 : 0.0,
                     "PROMOTED".equals(finalStatus) ? "full" : "rolled back"));
-            List<StageRun> runs = progress.stageRuns(traffic.byStage());
+            List<StageRun> runs = progress.stageRuns();
             String summary = summary(finalStatus, runs, outcome, scenario, plan.target().canaryVersion());
             RehearsalReport report = new RehearsalReport(plan.rolloutId(), name, scenario.description(), finalStatus, summary,
                     progress.seconds(end), (System.nanoTime() - started) / 1e9, progress.weights, runs, traffic.stickiness(),
@@ -128,15 +140,31 @@ public final class Rehearsal {
                     outcome.secondRollout().map(Rehearsal::secondRollout).orElse(null));
             Path html = ReportFolder.write(reportDir, report, LedgerJson.of(outcome.ledger()), evidence);
             printEnd(report, html);
-            return new Result(report, html, "PROMOTED".equals(finalStatus) ? 0 : 3);
+            return new Result(report, html, exitCode(report));
         }
+    }
+
+    /** A broken stickiness rule fails the rehearsal even when the rollout was promoted. */
+    static int exitCode(RehearsalReport report) {
+        if (!report.stickiness().held()) {
+            return ExitCodes.STICKINESS_VIOLATED;
+        }
+        return report.promoted() ? ExitCodes.OK : ExitCodes.ROLLBACK;
     }
 
     private void printEnd(RehearsalReport report, Path html) {
         var s = report.stickiness();
-        out.printf("stickiness: %d users, %d requests; served both variants inside their window: %d; added to the canary"
-                        + " by a weight increase: %d; moved back by the rollback: %d%n", s.users(), s.requests(),
-                s.switchedInsideWindow(), s.addedByWeightIncrease(), s.movedBackByRollback());
+        out.printf("stickiness: %d users, %d requests; added to the canary by a weight increase: %d; moved back by the"
+                        + " rollback: %d; served against the rule: %d users (%d requests)%n", s.users(), s.requests(),
+                s.addedByWeightIncrease(), s.movedBackByRollback(), s.violatingUsers(), s.violatingRequests());
+        if (!s.held()) {
+            out.printf("STICKINESS VIOLATED (exit %d): %d users were served against the rule, for example:%n",
+                    ExitCodes.STICKINESS_VIOLATED, s.violatingUsers());
+            for (RehearsalReport.Violation v : s.examples()) {
+                out.printf("    %s at %s (stage %s): %s -> %s, %s%n", v.user(), ReportHtml.hours(v.atSeconds()), v.stage(),
+                        v.before() == null ? "first request" : v.before(), v.served(), v.why());
+            }
+        }
         if (report.secondRollout() != null) {
             out.println(report.secondRollout().sentence());
         }
@@ -225,37 +253,56 @@ public final class Rehearsal {
                 e.reason(), e.attempt() > 1 ? e.attempt() : null)).toList();
     }
 
-    /** Sticky users send requests while the rollout runs, at the virtual time the execution has reached. */
-    private static Thread startUsers(StickyTraffic traffic, Progress progress) {
-        Thread users = new Thread(() -> {
-            while (!progress.finished) {
-                Instant now = progress.virtualNow();
-                if (now != null) {
-                    traffic.send(now);
-                }
-                try {
-                    Thread.sleep(PACE_MILLIS);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }, "rehearsal-sticky-users");
-        users.setDaemon(true);
-        users.start();
-        return users;
-    }
-
-    private static void joinQuietly(Thread thread) {
-        try {
-            thread.join(10_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     /** The router only reads the rollout state; the weight shifter is its only writer. */
     private static RolloutStateReader readOnly(LocalRollout local) {
         return local::rolloutState;
+    }
+
+    /** The label a stage run's bake traffic counts under: the gate's input and the run's start name it alike. */
+    static String bakeLabel(String stage, int extensions, String window) {
+        return stage + " " + extensions + " " + (window == null || window.isBlank() ? "stage" : window);
+    }
+
+    /**
+     * Sends the sticky users of a bake when the gate that ends it is invoked: the execution waits for the gate, so
+     * the router reads the state the bake ran at, and the users' figures are ready before the verdict is printed.
+     * Retries of the gate send nothing twice ({@link StickyTraffic#window}).
+     */
+    private final class UsersDuringBakes implements LocalBackends.Invocations {
+        private volatile String rolloutId;
+        private volatile StickyTraffic traffic;
+
+        void follow(String rolloutId, StickyTraffic traffic) {
+            this.rolloutId = rolloutId;
+            this.traffic = traffic;
+        }
+
+        @Override
+        public RequestStreamHandler around(String functionName, RequestStreamHandler handler) {
+            if (!GATE_FUNCTION.equals(functionName)) {
+                return handler;
+            }
+            return (in, output, context) -> {
+                byte[] request = in.readAllBytes();
+                sendBake(request);
+                handler.handleRequest(new ByteArrayInputStream(request), output, context);
+            };
+        }
+
+        /** A failure in sending the users must not stop the rollout: it is reported and the gate runs. */
+        private void sendBake(byte[] request) {
+            try {
+                JsonNode gate = Json.MAPPER.readTree(request);
+                StickyTraffic users = traffic;
+                if (users != null && gate.path("rollout").path("rolloutId").asText().equals(rolloutId)) {
+                    users.window(bakeLabel(gate.path("stage").asText(), gate.path("extensions").asInt(),
+                                    gate.path("purpose").asText(null)),
+                            Instant.parse(gate.path("windowStart").asText()), Instant.parse(gate.path("windowEnd").asText()));
+                }
+            } catch (IOException | RuntimeException e) {
+                out.println("  (rehearsal could not send the users of this bake: " + e + ")");
+            }
+        }
     }
 
     /**
@@ -270,9 +317,6 @@ public final class Rehearsal {
         final List<Run> runs = new ArrayList<>();
         private Instant start;
         private volatile Instant lastAt;
-        private volatile long lastAtNanos;
-        private Instant lastVirtualNow;
-        volatile boolean finished;
 
         private final Path evidenceDir;
         private final Map<String, JsonNode> evidence;
@@ -287,30 +331,18 @@ public final class Rehearsal {
         }
 
         /**
-         * Every stage run with the users routed while the state item was at its stage (extensions and the promotion
-         * window share their stage's count); a run whose execution never returned has no decision.
+         * Every stage run with the users routed during its bake; a run whose execution never returned has no
+         * decision.
          */
-        List<StageRun> stageRuns(Map<String, Traffic> trafficByStage) {
-            return runs.stream().map(run -> stageRun(run, trafficByStage)).toList();
+        List<StageRun> stageRuns() {
+            return runs.stream().map(this::stageRun).toList();
         }
 
         /** The run as the report shows it, with the traffic and throttled calls seen so far. */
-        private StageRun stageRun(Run run, Map<String, Traffic> trafficByStage) {
-            run.traffic = trafficByStage.get(run.stage);
+        private StageRun stageRun(Run run) {
+            run.traffic = traffic.traffic(bakeLabel(run.stage, run.extensions, run.window));
             run.throttledCalls = throttling.throttledDuring(run.execution);
             return run.toStageRun(evidenceDir, evidence);
-        }
-
-        /** Where the execution's virtual clock is now: the last event's time plus real time since, scaled. */
-        synchronized Instant virtualNow() {
-            Instant at = lastAt;
-            if (at == null) {
-                return null;
-            }
-            double virtualMillis = (System.nanoTime() - lastAtNanos) / 1e6 / REAL_MS_PER_VIRTUAL_SECOND * 1000;
-            Instant now = at.plusMillis((long) Math.min(virtualMillis, 600_000));
-            lastVirtualNow = lastVirtualNow == null || now.isAfter(lastVirtualNow) ? now : lastVirtualNow;
-            return lastVirtualNow;
         }
 
         double seconds(Instant at) {
@@ -324,7 +356,6 @@ public final class Rehearsal {
                 }
                 if (lastAt == null || at.isAfter(lastAt)) {
                     lastAt = at;
-                    lastAtNanos = System.nanoTime();
                 }
             }
         }
@@ -380,7 +411,7 @@ public final class Rehearsal {
                 Run run = runs.get(runs.size() - 1);
                 run.end = seconds(event.at());
                 run.endedWithout = event.event().toUpperCase(Locale.ROOT);
-                print(run, stageRun(run, traffic.byStage()));
+                print(run, stageRun(run));
             }
         }
 
@@ -392,7 +423,7 @@ public final class Rehearsal {
             Run run = runs.get(runs.size() - 1);
             run.end = seconds(at);
             run.verdict = verdict;
-            print(run, stageRun(run, traffic.byStage()));
+            print(run, stageRun(run));
         }
 
         private void print(Run run, StageRun result) {
@@ -402,8 +433,10 @@ public final class Rehearsal {
                     "promotion".equals(run.window) ? "(promo)" : AFTER_PROMOTION.equals(run.window) ? "(after)"
                             : run.extensions > 0 ? "(ext " + run.extensions + ")" : "",
                     ReportHtml.percent(run.weight), ReportHtml.hours(run.start), ReportHtml.hours(run.end));
-            if (run.traffic != null) {
-                out.printf("  users: control %d / canary %d", run.traffic.controlRequests(), run.traffic.canaryRequests());
+            if (run.traffic == null) {
+                out.print("  users: none (no bake)");
+            } else {
+                out.printf("  users: control %d / canary %d", run.traffic.controlUsers(), run.traffic.canaryUsers());
                 if (run.traffic.effectiveCanaryShare() != null) {
                     out.printf(" (share %s)", ReportHtml.percent(run.traffic.effectiveCanaryShare()));
                 }

@@ -107,11 +107,14 @@ public record RehearsalReport(
     }
 
     /**
-     * What the simulated sticky users saw through the real router during the stage.
+     * What the simulated sticky users saw through the real router during the stage run's bake.
      *
      * @param effectiveCanaryShare canary requests / all routed requests (null when none were routed)
+     * @param controlUsers         distinct users served the control (a user moved inside the run counts on both sides)
+     * @param canaryUsers          distinct users served the canary
      */
-    public record Traffic(long controlRequests, long canaryRequests, Double effectiveCanaryShare) {
+    public record Traffic(long controlRequests, long canaryRequests, Double effectiveCanaryShare, long controlUsers,
+                          long canaryUsers) {
     }
 
     /**
@@ -146,14 +149,34 @@ public record RehearsalReport(
     }
 
     /**
-     * Stickiness as checked request by request.
+     * The stickiness audit, request by request (docs/design.md, "Traffic"; {@link StickyTraffic} states the rule).
      *
-     * @param switchedInsideWindow users served both variants inside their stickiness window without a weight increase
-     *                             adding them to the canary or a rollback moving them back: must be 0
-     * @param addedByWeightIncrease users moved from control to canary because the weight rose (by design)
-     * @param movedBackByRollback  users moved from canary back to control by a rollback (by design)
+     * @param addedByWeightIncrease users moved from control to canary because a weight increase took their bucket in
+     * @param movedBackByRollback   users moved from canary back to control by a rollback (an epoch bump)
+     * @param violatingUsers        users served against the rule at least once: must be 0, else the rehearsal fails
+     * @param violatingRequests     requests served against the rule
+     * @param examples              the first few violations, in the order they happened
      */
-    public record Stickiness(long users, long requests, long switchedInsideWindow, long addedByWeightIncrease,
-                             long movedBackByRollback) {
+    public record Stickiness(long users, long requests, long addedByWeightIncrease, long movedBackByRollback,
+                             long violatingUsers, long violatingRequests, List<Violation> examples) {
+        public Stickiness {
+            examples = List.copyOf(examples);
+        }
+
+        public boolean held() {
+            return violatingRequests == 0;
+        }
+    }
+
+    /**
+     * One request served against the stickiness rule.
+     *
+     * @param atSeconds virtual seconds since the rollout started
+     * @param stage     the stage of the rollout state the router decided with ("none" before any)
+     * @param before    the variant the user was served before (null on their first request)
+     * @param served    the variant served now
+     * @param why       which rule, with the user's bucket and the weight
+     */
+    public record Violation(String user, double atSeconds, String stage, String before, String served, String why) {
     }
 }

@@ -22,7 +22,8 @@ import picocli.CommandLine.Spec;
         "Runs the real state machine files and handlers on the local runner with dynalite, the sample RAG target as",
         "control and canary, and sticky users routed through the real router; bakes take virtual time.",
         "Prints every stage and writes a report folder (report.html, report.json, ledger.json, evidence/).",
-        "Exit 0 promoted, 3 rolled back, 2 bad input (nothing started)."})
+        "Exit 0 promoted, 3 rolled back, 5 stickiness violated (a user served against the sticky rule, whatever the",
+        "rollout's outcome), 2 bad input (nothing started)."})
 public final class RehearseCommand implements Callable<Integer> {
     static final String DEFAULT_START = "events/start-rollout.json";
     static final String DEFAULT_SCENARIO = "events/scenarios/healthy.json";

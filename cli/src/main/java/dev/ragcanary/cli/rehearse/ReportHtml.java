@@ -71,10 +71,12 @@ public final class ReportHtml {
         Stickiness s = report.stickiness();
         if (s != null) {
             fact(html, s.users() + " / " + s.requests(), "sticky users / routed requests", false);
-            fact(html, String.valueOf(s.switchedInsideWindow()), "users served both variants inside their window (must be 0)",
-                    s.switchedInsideWindow() > 0);
+            fact(html, String.valueOf(s.violatingUsers()), "users served against the stickiness rule (must be 0)", !s.held());
             fact(html, String.valueOf(s.addedByWeightIncrease()), "users added to the canary by a weight increase", false);
             fact(html, String.valueOf(s.movedBackByRollback()), "users moved back to control by the rollback", false);
+            for (RehearsalReport.Violation v : s.examples()) {
+                fact(html, v.user(), "at " + hours(v.atSeconds()) + " (stage " + v.stage() + "): " + v.why(), true);
+            }
         }
         new TreeMap<>(report.aliasAfter()).forEach((region, alias) -> fact(html, alias, "alias in " + region + " at the end", false));
         fact(html, report.lockAfter(), "rollout lock at the end", !"RELEASED".equals(report.lockAfter()));
@@ -112,7 +114,7 @@ public final class ReportHtml {
                     .append(run.control() == null ? "-" : String.valueOf(run.control().requests())).append(" / ")
                     .append(run.canary() == null ? "-" : String.valueOf(run.canary().requests())).append("</td><td class=\"num\">");
             if (run.traffic() != null) {
-                html.append(run.traffic().controlRequests()).append(" / ").append(run.traffic().canaryRequests());
+                html.append(run.traffic().controlUsers()).append(" / ").append(run.traffic().canaryUsers());
                 if (run.traffic().effectiveCanaryShare() != null) {
                     html.append(" (").append(percent(run.traffic().effectiveCanaryShare())).append(')');
                 }

@@ -2,10 +2,14 @@ package dev.ragcanary.cli.rehearse;
 
 import dev.ragcanary.cli.rehearse.RehearsalReport.Stickiness;
 import dev.ragcanary.cli.rehearse.RehearsalReport.Traffic;
+import dev.ragcanary.cli.rehearse.RehearsalReport.Violation;
+import dev.ragcanary.core.bucket.StickyBucket;
+import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.ports.AssignmentStore;
+import dev.ragcanary.core.ports.RolloutStateReader;
+import dev.ragcanary.core.rollout.StageLadder;
 import dev.ragcanary.core.traffic.RolloutState;
 import dev.ragcanary.core.traffic.RolloutStatus;
-import dev.ragcanary.core.ports.RolloutStateReader;
 import dev.ragcanary.core.traffic.RouteDecision;
 import dev.ragcanary.core.traffic.RouteRequest;
 import dev.ragcanary.core.traffic.StickyRouter;
@@ -18,52 +22,104 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 
 /**
  * Sticky users sending requests through the real {@link StickyRouter} (rollout state and assignment stores behind
- * it) in virtual time, checking stickiness request by request.
+ * it) in virtual time, and the stickiness audit, request by request, of what the router served.
  *
- * <p>A user may change variant only in two ways: a weight increase adds them to the canary (their bucket is now
- * under the weight), or a rollback moves them back to the control (the epoch changed). Any other change inside the
- * stickiness window is a violation. Users are keyed by the start input's sticky attribute, as real clients send it.
+ * <p>The rule (docs/design.md, "Traffic"): while a rollout is active a user is on the canary only if their bucket
+ * (the router's own bucket function, salted with the rollout id) is under the weight the router applies. Inside the
+ * stickiness window a user moves control → canary only when a weight increase takes their bucket in (it was not under
+ * the previous weight, it is under the new one), and canary → control only after an epoch bump (a rollback). Anything
+ * else is a violation. Users are keyed by the start input's sticky attribute, as real clients send it.
+ *
+ * <p>Everything here follows the virtual clock and a seeded order, never the wall clock: the same windows and seed
+ * give the same requests, assignments and figures.
  */
 public final class StickyTraffic {
+    /** How often a user comes back inside a window: a 30-minute bake sees every user once, a 1-hour window twice. */
+    static final Duration VISIT_EVERY = Duration.ofMinutes(30);
+    /** How many violations the report shows as examples; all are counted. */
+    static final int EXAMPLES = 5;
+
+    /** How a request reaches the router: as it is in every rehearsal; a test breaks the way to prove the audit fails. */
+    @FunctionalInterface
+    interface Routing {
+        Routing DIRECT = StickyRouter::route;
+
+        RouteDecision route(StickyRouter router, RouteRequest request);
+    }
+
     private final StickyRouter router;
+    private final Routing routing;
     private final VirtualClock clock;
+    private final String region;
     private final String keyAttribute;
     private final String keySource;
     private final Duration stickiness;
+    private final Instant start;
     private final List<String> users;
     private final Random random;
     private final Map<String, Seen> lastSeen = new HashMap<>();
-    private final Set<String> switched = new HashSet<>();
     private final Set<String> added = new HashSet<>();
     private final Set<String> movedBack = new HashSet<>();
-    private final Map<String, long[]> byStage = new java.util.LinkedHashMap<>();
+    private final Set<String> violators = new HashSet<>();
+    private final List<Violation> examples = new ArrayList<>();
+    private final Map<String, Counts> byLabel = new LinkedHashMap<>();
     private long requests;
-    private int next;
+    private long violations;
+    /** The end of the last window sent: a window asked for again sends only what lies after it. */
+    private Instant sentUntil;
 
-    private record Seen(Variant variant, Instant at, double weight, long epoch) {
+    /** What a user was last served, and whether their bucket was under the weight then. */
+    private record Seen(Variant variant, Instant at, long epoch, boolean underWeight) {
+    }
+
+    /** Requests and distinct users per variant under one label (one stage run). */
+    private static final class Counts {
+        final long[] requests = new long[2];
+        final Set<String> control = new HashSet<>();
+        final Set<String> canary = new HashSet<>();
+
+        Traffic traffic() {
+            long all = requests[0] + requests[1];
+            return new Traffic(requests[0], requests[1], all == 0 ? null : (double) requests[1] / all, control.size(),
+                    canary.size());
+        }
     }
 
     /**
      * @param region the region the users are in (the pilot region sees every stage's weight)
+     * @param start  the virtual time the rollout starts at; violations are reported in seconds since
      * @param users  how many distinct sticky users send requests
      */
     public StickyTraffic(String functionName, String alias, String region, RolloutStateReader rollouts,
                          AssignmentStore assignments, String keyAttribute, String keySource, Duration stickiness,
-                         int users, long seed) {
-        this.clock = new VirtualClock(Instant.EPOCH);
+                         Instant start, int users, long seed) {
+        this(functionName, alias, region, rollouts, assignments, keyAttribute, keySource, stickiness, start, users, seed,
+                Routing.DIRECT);
+    }
+
+    StickyTraffic(String functionName, String alias, String region, RolloutStateReader rollouts,
+                  AssignmentStore assignments, String keyAttribute, String keySource, Duration stickiness,
+                  Instant start, int users, long seed, Routing routing) {
+        this.clock = new VirtualClock(start);
         // The router's state cache, in virtual time: a rollback reaches the users within half a minute.
         this.router = new StickyRouter(new StickyRouter.Settings(functionName, alias, region, Duration.ofSeconds(30), 0.0),
                 rollouts, assignments, clock, () -> 0.0);
+        this.routing = routing;
+        this.region = region;
         this.keyAttribute = keyAttribute;
         this.keySource = keySource;
         this.stickiness = stickiness;
+        this.start = start;
+        this.sentUntil = start;
         this.random = new Random(seed);
         List<String> keys = new ArrayList<>(users);
         for (int i = 0; i < users; i++) {
@@ -73,91 +129,116 @@ public final class StickyTraffic {
     }
 
     /**
-     * Every user sends one request, in random order, at times spread evenly over {@code [from, to)}.
+     * Every user sends one request per {@link #VISIT_EVERY} of {@code [from, to)} (at least one), each round in a
+     * seeded random order, at times spread evenly over the window; they count under {@code label}. The part of the
+     * window already sent (a window asked for again, say by a retried task) is not sent twice.
      *
-     * @return the requests per variant the users were served in this window
+     * @return the requests and users per variant under {@code label} so far
      */
-    public synchronized Traffic window(Instant from, Instant to) {
-        List<String> order = new ArrayList<>(users);
-        Collections.shuffle(order, random);
-        long spanMillis = Math.max(1, Duration.between(from, to).toMillis());
-        long control = 0;
-        long canary = 0;
-        for (int i = 0; i < order.size(); i++) {
-            clock.set(from.plusMillis(spanMillis * i / order.size()));
-            if (route(order.get(i)) == Variant.CANARY) {
-                canary++;
-            } else {
-                control++;
+    public synchronized Traffic window(String label, Instant from, Instant to) {
+        Counts counts = byLabel.computeIfAbsent(label, l -> new Counts());
+        Instant begin = from.isAfter(sentUntil) ? from : sentUntil;
+        if (!to.isAfter(begin)) {
+            return counts.traffic();
+        }
+        sentUntil = to;
+        long spanMillis = Duration.between(begin, to).toMillis();
+        long rounds = Math.max(1, Math.round((double) spanMillis / VISIT_EVERY.toMillis()));
+        long total = rounds * users.size();
+        long sent = 0;
+        for (long round = 0; round < rounds; round++) {
+            List<String> order = new ArrayList<>(users);
+            Collections.shuffle(order, random);
+            for (String user : order) {
+                clock.set(begin.plusMillis(spanMillis * sent++ / total));
+                Variant served = route(user);
+                counts.requests[served == Variant.CANARY ? 1 : 0]++;
+                (served == Variant.CANARY ? counts.canary : counts.control).add(user);
             }
         }
-        return new Traffic(control, canary, control + canary == 0 ? null : (double) canary / (control + canary));
+        return counts.traffic();
     }
 
-    /**
-     * The next user (users take turns) sends one request at {@code at}; it counts towards the stage the router saw.
-     */
-    public synchronized Variant send(Instant at) {
-        clock.set(at.isAfter(clock.instant()) ? at : clock.instant());
-        String user = users.get(next);
-        next = (next + 1) % users.size();
-        return route(user);
+    /** The requests and users per variant sent under {@code label}, or null when none were. */
+    public synchronized Traffic traffic(String label) {
+        Counts counts = byLabel.get(label);
+        return counts == null ? null : counts.traffic();
     }
 
-    /**
-     * Requests per variant by the stage of the rollout state the router saw: "none" before the rollout began,
-     * "rolled back" after a rollback, "full" once promoted.
-     */
-    public synchronized Map<String, Traffic> byStage() {
-        Map<String, Traffic> traffic = new java.util.LinkedHashMap<>();
-        byStage.forEach((stage, counts) -> traffic.put(stage, new Traffic(counts[0], counts[1],
-                counts[0] + counts[1] == 0 ? null : (double) counts[1] / (counts[0] + counts[1]))));
-        return traffic;
-    }
-
-    /** The latest virtual time a request was sent at (the epoch before any). */
+    /** The latest virtual time a request was sent at (the start before any). */
     public synchronized Instant latest() {
         return clock.instant();
     }
 
     public synchronized Stickiness stickiness() {
-        return new Stickiness(users.size(), requests, switched.size(), added.size(), movedBack.size());
+        return new Stickiness(users.size(), requests, added.size(), movedBack.size(), violators.size(), violations,
+                examples);
     }
 
     private Variant route(String user) {
-        Map<String, String> headers = "header".equals(keySource) ? Map.of(keyAttribute.toLowerCase(java.util.Locale.ROOT), user) : Map.of();
+        Map<String, String> headers = "header".equals(keySource) ? Map.of(keyAttribute.toLowerCase(Locale.ROOT), user) : Map.of();
         RouteRequest request = new RouteRequest(headers, () -> "body".equals(keySource)
-                ? dev.ragcanary.core.json.Json.MAPPER.createObjectNode().put(keyAttribute, user) : null);
-        RouteDecision decision = router.route(request);
+                ? Json.MAPPER.createObjectNode().put(keyAttribute, user) : null);
+        RouteDecision decision = routing.route(router, request);
         RolloutState state = router.currentState().orElse(null);
         Variant served = served(decision, state);
         Instant now = clock.instant();
-        double weight = state == null ? 0 : state.weight();
-        long epoch = state == null ? 0 : state.epoch();
-        Seen before = lastSeen.put(user, new Seen(served, now, weight, epoch));
         requests++;
-        byStage.computeIfAbsent(phase(state), s -> new long[2])[served == Variant.CANARY ? 1 : 0]++;
-        if (before != null && before.variant() != served && now.isBefore(before.at().plus(stickiness))) {
-            if (served == Variant.CANARY && weight > before.weight()) {
-                added.add(user);
-            } else if (served == Variant.CONTROL && epoch > before.epoch()) {
+        long epoch = state == null ? 0 : state.epoch();
+        double weight = servedWeight(state);
+        int bucket = state == null ? -1 : StickyBucket.bucket(state.rolloutId(), user);
+        boolean under = state != null && StickyBucket.isCanary(bucket, weight);
+        Seen before = lastSeen.put(user, new Seen(served, now, epoch, under));
+        String broken = null;
+        if (served == Variant.CANARY && !under) {
+            broken = "on the canary with bucket " + bucket + ", not under the weight " + ReportHtml.percent(weight)
+                    + " (buckets below " + threshold(weight) + ")";
+        } else if (before != null && before.variant() != served && now.isBefore(before.at().plus(stickiness))) {
+            if (served == Variant.CANARY) {
+                if (before.underWeight() || epoch < before.epoch()) {
+                    broken = "moved to the canary at weight " + ReportHtml.percent(weight) + " though no weight increase"
+                            + " took bucket " + bucket + " in (it was already under the weight before, or the epoch went back)";
+                } else {
+                    added.add(user);
+                }
+            } else if (epoch > before.epoch()) {
                 movedBack.add(user);
             } else {
-                switched.add(user);
+                broken = "moved back to the control without a rollback (epoch " + epoch + " unchanged), bucket " + bucket
+                        + " at weight " + ReportHtml.percent(weight);
+            }
+        }
+        if (broken != null) {
+            violations++;
+            violators.add(user);
+            if (examples.size() < EXAMPLES) {
+                examples.add(new Violation(user, seconds(now), state == null ? "none" : state.stage(),
+                        before == null ? null : before.variant().name(), served.name(), broken));
             }
         }
         return served;
     }
 
-    /** The stage the request counts towards; after a rollback the state keeps its stage name but no stage runs. */
-    private static String phase(RolloutState state) {
+    /**
+     * The canary weight the router serves this user by: its region's while a rollout is active, everything once the
+     * alias serves the promoted canary, nothing after a rollback or before any rollout.
+     */
+    private double servedWeight(RolloutState state) {
         if (state == null) {
-            return "none";
+            return 0;
         }
         if (state.status() == RolloutStatus.ACTIVE) {
-            return state.stage();
+            return region == null ? state.weight() : state.regionWeights().getOrDefault(region, 0.0);
         }
-        return state.status() == RolloutStatus.PROMOTED || "full".equals(state.stage()) ? "full" : "rolled back";
+        return promoted(state) ? 1 : 0;
+    }
+
+    private static long threshold(double weight) {
+        return Math.round(weight * StageLadder.BUCKETS);
+    }
+
+    private double seconds(Instant at) {
+        return Duration.between(start, at).toMillis() / 1000.0;
     }
 
     /** The version that answers: the alias serves the canary once promoted, the control before and after a rollback. */
@@ -165,9 +246,12 @@ public final class StickyTraffic {
         if (decision.variant() != Variant.ALIAS) {
             return decision.variant();
         }
-        boolean promoted = state != null && (state.status() == RolloutStatus.PROMOTED
+        return promoted(state) ? Variant.CANARY : Variant.CONTROL;
+    }
+
+    private static boolean promoted(RolloutState state) {
+        return state != null && (state.status() == RolloutStatus.PROMOTED
                 || state.status() == RolloutStatus.RELEASED && "full".equals(state.stage()));
-        return promoted ? Variant.CANARY : Variant.CONTROL;
     }
 
     /** A clock the simulation moves; the router reads virtual time from it. */

@@ -25,7 +25,7 @@ class ReportHtmlTest {
         assertThat(html).as("text from the data is escaped, in the page and in the embedded data")
                 .contains("topic billing: 0.52 &lt;script&gt;").doesNotContain("0.52 <script>").contains("0.52 \\u003cscript>")
                 .doesNotContain("</script>\"");
-        assertThat(html).contains("792 / 8 (1.00%)").contains("71300 / 720").contains("15 min - 45 min");
+        assertThat(html).contains("396 / 4 (1.00%)").contains("71300 / 720").contains("15 min - 45 min");
         assertThat(html).as("what the run left, and the ledger")
                 .contains("<b>version 41</b><span>alias in eu-west-1 at the end</span>")
                 .contains("<b>RELEASED</b><span>rollout lock at the end</span>")

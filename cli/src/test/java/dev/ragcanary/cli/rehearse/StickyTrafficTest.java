@@ -12,6 +12,7 @@ import dev.ragcanary.core.ports.AssignmentStore;
 import dev.ragcanary.core.traffic.RolloutState;
 import dev.ragcanary.core.traffic.Step;
 import dev.ragcanary.core.traffic.RolloutStatus;
+import dev.ragcanary.core.traffic.RouteRequest;
 import dev.ragcanary.adapters.dynamodb.DynamoDbAssignmentStore;
 import dev.ragcanary.adapters.dynamodb.DynamoDbRolloutStore;
 import dev.ragcanary.testsupport.DynaliteExtension;
@@ -61,22 +62,30 @@ class StickyTrafficTest {
         return IntStream.range(0, USERS).filter(i -> StickyBucket.isCanary(StickyBucket.bucket(rolloutId, "user-" + SEED + "-" + i), weight)).count();
     }
 
+    StickyTraffic traffic(RolloutRequest plan, DynamoDbRolloutStore store, AssignmentStore assignments,
+                          StickyTraffic.Routing routing) {
+        return new StickyTraffic(plan.target().functionName(), "live", "us-east-1", store, assignments, "x-tenant-id",
+                "header", Duration.ofHours(24), t0, USERS, SEED, routing);
+    }
+
     @Test
     void usersStayOnTheirVariantExceptWhenAWeightIncreaseAddsThemOrARollbackMovesThemBack() throws Exception {
         RolloutRequest plan = plan("sticky-ok");
         DynamoDbRolloutStore store = new DynamoDbRolloutStore(DYNAMO.client(), "rollouts");
-        StickyTraffic traffic = new StickyTraffic(plan.target().functionName(), "live", "us-east-1", store,
-                new DynamoDbAssignmentStore(DYNAMO.client(), "assignments"), "x-tenant-id", "header", Duration.ofHours(24), USERS, SEED);
+        StickyTraffic traffic = traffic(plan, store, new DynamoDbAssignmentStore(DYNAMO.client(), "assignments"),
+                StickyTraffic.Routing.DIRECT);
         RolloutState state = store.acquire(RolloutState.initial(plan, "41", null, Step.first("start"), Instant.parse("2026-11-26T10:00:00Z")));
 
-        Traffic shadow = traffic.window(t0, t0.plusSeconds(900));
+        Traffic shadow = traffic.window("shadow", t0, t0.plusSeconds(900));
         state = store.update(state.withStage("one", 0.01, weights(0.01)));
-        Traffic one = traffic.window(t0.plusSeconds(900), t0.plusSeconds(2700));
+        Traffic one = traffic.window("one", t0.plusSeconds(900), t0.plusSeconds(2700));
         state = store.update(state.withStage("five", 0.05, weights(0.05)));
-        Traffic five = traffic.window(t0.plusSeconds(2700), t0.plusSeconds(4500));
-        Traffic fiveAgain = traffic.window(t0.plusSeconds(4500), t0.plusSeconds(6300));
+        Traffic five = traffic.window("five", t0.plusSeconds(2700), t0.plusSeconds(4500));
+        assertThat(traffic.window("five", t0.plusSeconds(2700), t0.plusSeconds(4500))).as("a window asked for again (a retried gate)")
+                .isEqualTo(five);
+        Traffic fiveAgain = traffic.window("five again", t0.plusSeconds(4500), t0.plusSeconds(6300));
         store.update(state.withStage("five", 0.0, weights(0.0)).withStatus(RolloutStatus.ROLLED_BACK, state.epoch() + 1));
-        Traffic after = traffic.window(t0.plusSeconds(6300), t0.plusSeconds(6900));
+        Traffic after = traffic.window("after", t0.plusSeconds(6300), t0.plusSeconds(6900));
 
         assertThat(shadow.canaryRequests()).isZero();
         assertThat(one.canaryRequests()).isEqualTo(expectedCanary("sticky-ok", 0.01));
@@ -84,31 +93,70 @@ class StickyTrafficTest {
         assertThat(fiveAgain.canaryRequests()).isEqualTo(five.canaryRequests());
         assertThat(five.effectiveCanaryShare()).isEqualTo((double) five.canaryRequests() / USERS);
         assertThat(after.canaryRequests()).isZero();
+        assertThat(five.canaryUsers()).isEqualTo(five.canaryRequests());
         Stickiness stickiness = traffic.stickiness();
-        assertThat(stickiness.switchedInsideWindow()).isZero();
+        assertThat(stickiness.violatingRequests()).isZero();
+        assertThat(stickiness.held()).isTrue();
         assertThat(stickiness.addedByWeightIncrease()).isEqualTo(five.canaryRequests());
         assertThat(stickiness.movedBackByRollback()).isEqualTo(five.canaryRequests());
         assertThat(stickiness.requests()).isEqualTo(5L * USERS);
     }
 
     @Test
-    void aRouterThatForgetsAssignmentsWhileTheWeightDropsIsCaughtSwitchingUsers() throws Exception {
+    void aRouterThatForgetsAssignmentsWhileTheWeightDropsIsCaughtMovingUsersBackWithoutARollback() throws Exception {
         RolloutRequest plan = plan("sticky-broken");
         DynamoDbRolloutStore store = new DynamoDbRolloutStore(DYNAMO.client(), "rollouts");
         Forgetful assignments = new Forgetful(new DynamoDbAssignmentStore(DYNAMO.client(), "assignments"));
-        StickyTraffic traffic = new StickyTraffic(plan.target().functionName(), "live", "us-east-1", store, assignments,
-                "x-tenant-id", "header", Duration.ofHours(24), USERS, SEED);
+        StickyTraffic traffic = traffic(plan, store, assignments, StickyTraffic.Routing.DIRECT);
         RolloutState state = store.acquire(RolloutState.initial(plan, "41", null, Step.first("start"), Instant.parse("2026-11-26T10:00:00Z")));
         state = store.update(state.withStage("five", 0.05, weights(0.05)));
-        Traffic five = traffic.window(t0, t0.plusSeconds(1800));
+        Traffic five = traffic.window("five", t0, t0.plusSeconds(1800));
 
         assignments.delegate = new DynamoDbAssignmentStore(DYNAMO.client(), "assignments-lost");
         store.update(state.withStage("one", 0.01, weights(0.01)));
-        traffic.window(t0.plusSeconds(1800), t0.plusSeconds(3600));
+        traffic.window("one", t0.plusSeconds(1800), t0.plusSeconds(3600));
 
-        assertThat(traffic.stickiness().switchedInsideWindow())
-                .isEqualTo(five.canaryRequests() - expectedCanary("sticky-broken", 0.01)).isPositive();
-        assertThat(traffic.stickiness().movedBackByRollback()).isZero();
+        Stickiness stickiness = traffic.stickiness();
+        assertThat(stickiness.violatingUsers()).isEqualTo(five.canaryUsers() - expectedCanary("sticky-broken", 0.01)).isPositive();
+        assertThat(stickiness.held()).isFalse();
+        assertThat(stickiness.movedBackByRollback()).isZero();
+        assertThat(stickiness.examples()).hasSize(StickyTraffic.EXAMPLES).allSatisfy(v -> {
+            assertThat(v.before() + " -> " + v.served()).isEqualTo("CANARY -> CONTROL");
+            assertThat(v.why()).startsWith("moved back to the control without a rollback (epoch 1 unchanged)");
+        });
+    }
+
+    /**
+     * A router that buckets a key other than the user's (here: the key with a prefix, as a router with another salt
+     * would) is as sticky as the real one and only ever adds users when the weight rises, so only the bucket check
+     * catches it: users on the canary whose own bucket is above the weight.
+     */
+    @Test
+    void aRouterThatIgnoresTheUsersBucketIsCaughtPuttingUsersOnTheCanaryAboveTheWeight() throws Exception {
+        RolloutRequest plan = plan("sticky-wrong-bucket");
+        DynamoDbRolloutStore store = new DynamoDbRolloutStore(DYNAMO.client(), "rollouts");
+        StickyTraffic.Routing otherKey = (router, request) -> router.route(new RouteRequest(
+                Map.of("x-tenant-id", "elsewhere:" + request.header("x-tenant-id")), () -> null));
+        StickyTraffic traffic = traffic(plan, store, new DynamoDbAssignmentStore(DYNAMO.client(), "assignments"), otherKey);
+        RolloutState state = store.acquire(RolloutState.initial(plan, "41", null, Step.first("start"), Instant.parse("2026-11-26T10:00:00Z")));
+        traffic.window("shadow", t0, t0.plusSeconds(900));
+        state = store.update(state.withStage("five", 0.05, weights(0.05)));
+        Traffic five = traffic.window("five", t0.plusSeconds(900), t0.plusSeconds(2700));
+        store.update(state.withStage("fifty", 0.5, weights(0.5)));
+        Traffic fifty = traffic.window("fifty", t0.plusSeconds(2700), t0.plusSeconds(4500));
+
+        long wronglyOnTheCanary = IntStream.range(0, USERS).filter(i -> {
+            String user = "user-" + SEED + "-" + i;
+            return StickyBucket.isCanary("sticky-wrong-bucket", "elsewhere:" + user, 0.5)
+                    && !StickyBucket.isCanary("sticky-wrong-bucket", user, 0.5);
+        }).count();
+        Stickiness stickiness = traffic.stickiness();
+        assertThat(five.canaryUsers()).isPositive();
+        assertThat(fifty.canaryUsers()).isGreaterThan(five.canaryUsers());
+        assertThat(stickiness.violatingUsers()).as("users on the canary above the weight at fifty (at least)")
+                .isGreaterThanOrEqualTo(wronglyOnTheCanary).isPositive();
+        assertThat(stickiness.examples()).isNotEmpty().allSatisfy(v -> assertThat(v.served()).isEqualTo("CANARY"));
+        assertThat(stickiness.examples().get(0).why()).containsPattern("^on the canary with bucket \\d+, not under the weight 5.00% \\(buckets below 500\\)$");
     }
 
     /** An assignment store whose table can be swapped for an empty one: a router that lost its assignments. */
