@@ -19,7 +19,7 @@ import java.util.stream.Collectors;
  * @param details  lines shown under the headline
  */
 public record Banner(String headline, List<String> details) {
-    static final int MAX_HEADLINE = 160;
+    static final int MAX_HEADLINE = 200;
     /** Longest observed value quoted in the headline (an index fingerprint per region can be long); details quote it whole. */
     private static final int MAX_OBSERVED = 40;
 
@@ -82,7 +82,8 @@ public record Banner(String headline, List<String> details) {
             headline.append(lead.rule()).append(observed(shorten(lead.observed(), MAX_OBSERVED))).append(", limit ")
                     .append(lead.comparator()).append(' ').append(lead.limit());
             if (deciding.size() > 1) {
-                headline.append(" (+").append(deciding.size() - 1).append(deciding.size() == 2 ? " more rule)" : " more rules)");
+                headline.append(" (+").append(deciding.size() - 1).append(" more: ").append(deciding.stream().skip(1)
+                        .map(Rule::rule).collect(Collectors.joining(", "))).append(')');
             }
         }
         List<String> details = new ArrayList<>();

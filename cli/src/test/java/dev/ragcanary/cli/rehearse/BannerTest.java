@@ -25,7 +25,7 @@ class BannerTest {
 
         assertThat(banner.headline()).hasSizeLessThanOrEqualTo(Banner.MAX_HEADLINE).doesNotContain("\n")
                 .startsWith("rolled back at stage ten: index.fingerprint.regionParity observed eu-west-1=0xdead/bm25/")
-                .endsWith(", limit == identical (+1 more rule)");
+                .endsWith(", limit == identical (+1 more: live.errors.rate.ratio)");
         assertThat(banner.details()).containsExactly(
                 "FAIL index.fingerprint.regionParity observed " + fingerprints + ", limit == identical (hard stop)",
                 "FAIL live.errors.rate.ratio observed 1.9, limit <= 1.2",
@@ -45,7 +45,7 @@ class BannerTest {
         Banner banner = Banner.rolledBack(one);
 
         assertThat(banner.headline()).isEqualTo("rolled back at stage one: not enough traffic to judge after 3 extensions:"
-                + " live.errors.rate.ratio observed 0.4897, limit <= 1.2 (+1 more rule)");
+                + " live.errors.rate.ratio observed 0.4897, limit <= 1.2 (+1 more: live.cache.hitRatio.drop)");
         assertThat(banner.details()).startsWith("INSUFFICIENT live.errors.rate.ratio observed 0.4897, limit <= 1.2",
                 "INSUFFICIENT live.cache.hitRatio.drop not measured, limit <= 5: needs 1000 requests");
         assertThat(String.join("\n", banner.details()) + banner.headline()).doesNotContain("observed null")
