@@ -21,7 +21,8 @@
     return 10 * magnitude;
   }
 
-  // spec: {x: {min, max, labels?: [{at, text}], format}, y: {max, format}, series: [{name, color, points: [[x, y|null]], step, marks}],
+  // spec: {x: {min, max, labels?: [{at, text}], format}, y: {max, format}, tooFew?: legend text for hollow points,
+  //        series: [{name, color, points: [[x, y|null, label?, tooFew?]], step, marks}],
   //        thresholds: [{value, label}]}
   function chart(container, spec) {
     var W = 560, H = 260, L = 58, R = 16, T = 14, B = 50;
@@ -46,6 +47,7 @@
       el('text', { x: W - R - 4, y: sy(t.value) - 4, 'text-anchor': 'end', fill: t.color || '#b3261e' }, svg, t.label);
     });
     var legend = el('g', { 'class': 'legend' }, svg);
+    var labels = [];
     spec.series.forEach(function (s, index) {
       var d = '', pen = false, last = null;
       s.points.forEach(function (p) {
@@ -61,22 +63,48 @@
       if (s.marks !== false) {
         s.points.forEach(function (p) {
           if (p[1] === null || p[1] === undefined) return;
-          var mark = el('circle', { cx: sx(p[0]), cy: sy(Math.min(p[1], ymax)), r: 3.2, fill: s.color, 'class': 'mark' }, svg);
-          el('title', {}, mark, s.name + ': ' + spec.y.format(p[1]));
-          var nearEnd = sx(p[0]) > W - R - 70;
-          if (p[2]) el('text', { x: sx(p[0]) + (nearEnd ? -4 : 4), y: sy(Math.min(p[1], ymax)) - 6, 'class': 'point-label',
-            'text-anchor': nearEnd ? 'end' : 'start' }, svg, p[2]);
+          var tooFew = p[3] === true;
+          var mark = el('circle', { cx: sx(p[0]), cy: sy(Math.min(p[1], ymax)), r: 3.2, fill: tooFew ? '#fff' : s.color,
+            stroke: s.color, 'stroke-width': 1.5, 'class': tooFew ? 'mark too-few' : 'mark' }, svg);
+          el('title', {}, mark, s.name + ': ' + spec.y.format(p[1]) + (tooFew ? ' (' + spec.tooFew + ')' : ''));
+          if (p[2]) placeLabel(svg, labels, sx(p[0]), sy(Math.min(p[1], ymax)), p[2], sx(p[0]) > W - R - 70, H - B);
         });
       }
       var lx = L + 8 + index * 150;
       el('rect', { x: lx, y: H - 14, width: 12, height: 4, fill: s.color }, legend);
       el('text', { x: lx + 17, y: H - 9 }, legend, s.name);
     });
+    if (spec.series.some(function (s) { return s.points.some(function (p) { return p[3] === true; }); })) {
+      // A row above the series legend, right-aligned: charts with hollow points have no x-axis title there.
+      el('circle', { cx: W - R - 4, cy: H - 27, r: 3.2, fill: '#fff', stroke: '#444', 'stroke-width': 1.5 }, legend);
+      el('text', { x: W - R - 12, y: H - 23, 'text-anchor': 'end', 'class': 'too-few-legend' }, legend, spec.tooFew);
+    }
     if (!spec.series.some(function (s) { return s.points.some(function (p) { return p[1] !== null && p[1] !== undefined; }); })) {
       el('text', { x: (L + W - R) / 2, y: (T + H - B) / 2, 'text-anchor': 'middle' }, svg, 'no data for this chart');
     }
     return svg;
   }
+
+  // A point's label goes just above it or, where a label already placed is in the way (the first steps of the weight
+  // chart are a few pixels apart), a line or two higher, else just below; a label with no free place is left out.
+  function placeLabel(svg, placed, x, y, text, leftOfPoint, plotBottom) {
+    var label = el('text', { x: x + (leftOfPoint ? -4 : 4), 'class': 'point-label', 'text-anchor': leftOfPoint ? 'end' : 'start' },
+      svg, text);
+    var width = (label.getComputedTextLength && label.getComputedTextLength()) || text.length * 6.5;
+    var left = leftOfPoint ? x - 4 - width : x + 4;
+    var baselines = [y - 6, y - 6 - LINE, y - 6 - 2 * LINE, y + 6 + LINE, y + 6 + 2 * LINE];
+    for (var i = 0; i < baselines.length; i++) {
+      var box = { left: left, right: left + width, top: baselines[i] - LINE, bottom: baselines[i] };
+      if (box.top >= 0 && box.bottom <= plotBottom && !placed.some(function (other) { return overlaps(box, other); })) {
+        label.setAttribute('y', baselines[i]);
+        placed.push(box);
+        return;
+      }
+    }
+    svg.removeChild(label);
+  }
+  var LINE = 12;
+  function overlaps(a, b) { return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom; }
 
   function percent(v) {
     var p = v * 100;
@@ -101,16 +129,27 @@
     y: { max: Math.min(1, niceMax(Math.max.apply(null, report.weights.map(function (w) { return w.weight; }).concat([0.01])) * 1.15)),
          format: percent },
     series: [{ name: 'canary weight', color: COLORS.weight, step: true, extendTo: end,
-      points: report.weights.map(function (w) { return [w.atSeconds, w.weight, w.stage]; }) }]
+      points: report.weights.map(function (w, i) {
+        return [w.atSeconds, w.weight, i > 0 && report.weights[i - 1].stage === w.stage ? null : w.stage];
+      }) }]
   });
 
   var latencies = [];
   stages.forEach(function (s) { [s.control, s.canary].forEach(function (v) { if (v && v.p95WarmMs) latencies.push(v.p95WarmMs); }); });
+  // A p95 from fewer warm samples than the gate needs to judge latency is drawn hollow.
+  var minSamples = report.thresholds ? report.thresholds.minWarmLatencySamples : 0;
+  function p95(variant) {
+    return perStage(function (s) { return s[variant] && s[variant].p95WarmMs; }).map(function (p, i) {
+      var v = stages[i][variant];
+      return [p[0], p[1], null, !!v && v.warmSamples !== undefined && v.warmSamples < minSamples];
+    });
+  }
   chart(document.querySelector('[data-chart=latency]'), {
     x: stageAxis, y: { max: niceMax(Math.max.apply(null, latencies.concat([1])) * 1.1), format: ms },
+    tooFew: 'too few to judge (< ' + minSamples + ' warm samples)',
     series: [
-      { name: 'control p95 warm', color: COLORS.control, points: perStage(function (s) { return s.control && s.control.p95WarmMs; }) },
-      { name: 'canary p95 warm', color: COLORS.canary, points: perStage(function (s) { return s.canary && s.canary.p95WarmMs; }) }]
+      { name: 'control p95 warm', color: COLORS.control, points: p95('control') },
+      { name: 'canary p95 warm', color: COLORS.canary, points: p95('canary') }]
   });
 
   var rates = [];

@@ -16,7 +16,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "decisions", description = {
+@Command(name = "decisions", mixinStandardHelpOptions = true, description = {
         "Simulate rollouts with known truth (no AWS) and compare the statistical gate with a fixed-window canary",
         "that checks point estimates once: false rollbacks, detection, canary requests until the decision."})
 final class BenchDecisionsCommand implements Callable<Integer> {

@@ -23,7 +23,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "bucket", description = "Print a sticky key's bucket and its variant at every stage of the default ladder.")
+@Command(name = "bucket", mixinStandardHelpOptions = true,
+        description = "Print a sticky key's bucket and its variant at every stage of the default ladder.")
 final class BucketCommand implements Callable<Integer> {
     /** The longest key the router buckets with a byte order mark and a CRLF around it; no need to read further. */
     private static final int KEY_FILE_MAX_BYTES = RouteRequest.MAX_STICKY_KEY_BYTES + "\uFEFF\r\n".getBytes(StandardCharsets.UTF_8).length;

@@ -28,6 +28,7 @@ import software.amazon.awssdk.core.exception.SdkException;
                 FaultsCommand.class, CommandLine.HelpCommand.class})
 public final class CanaryCli {
     public static void main(String[] args) {
+        ChildProcesses.stopOnExit();
         System.exit(commandLine().execute(args));
     }
 

@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "judge", description = {
+@Command(name = "judge", mixinStandardHelpOptions = true, description = {
         "Judge an evidence bundle and print the verdict as JSON.",
         "Exit 0 PROMOTE, 3 ROLLBACK, 4 EXTEND or HOLD, 2 bad input."})
 final class JudgeCommand implements Callable<Integer> {

@@ -15,11 +15,11 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "probes", description = "Work with gold probe sets (schemas/probe-set.schema.json).",
+@Command(name = "probes", mixinStandardHelpOptions = true, description = "Work with gold probe sets (schemas/probe-set.schema.json).",
         subcommands = ProbesCommand.Validate.class)
 final class ProbesCommand {
 
-    @Command(name = "validate", description = {
+    @Command(name = "validate", mixinStandardHelpOptions = true, description = {
             "Check a probe set: 50 to 200 questions, unique ids, a topic, exactly three paraphrases and a target each.",
             "Prints every problem with its JSON path. Exit 0 valid, 2 invalid."})
     static final class Validate implements Callable<Integer> {

@@ -29,7 +29,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "replay", description = {
+@Command(name = "replay", mixinStandardHelpOptions = true, description = {
         "Replay a probe set against a control and a canary variant of the sample RAG target, in-process (no AWS), and "
                 + "print the summary the gate would get.",
         "Both variants start from the sample defaults; --control and --canary SETTING=VALUE change one of them.",

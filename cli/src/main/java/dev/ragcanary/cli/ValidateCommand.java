@@ -12,7 +12,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "validate", description = {
+@Command(name = "validate", mixinStandardHelpOptions = true, description = {
         "Validate a start input and print the filled-in rollout plan, or every problem with its JSON path.",
         "Exit 0 valid, 2 invalid."})
 final class ValidateCommand implements Callable<Integer> {

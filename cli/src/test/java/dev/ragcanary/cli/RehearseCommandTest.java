@@ -48,6 +48,13 @@ class RehearseCommandTest {
                     + "[^\\n]* observed [^\\n]*, limit ");
         }
         JsonNode data = Json.MAPPER.readTree(Files.readString(report.resolve("report.json")));
+        String headline = data.get("banner").get("headline").asText();
+        assertThat(run.out()).as("the banner: one short line, details under it").contains(status + ": " + headline + "\n");
+        assertThat(headline).hasSizeLessThanOrEqualTo(200).doesNotContain("null").doesNotContain("observed -");
+        if (!stage.isEmpty()) {
+            assertThat(headline).as("the deciding rule, observed vs limit; the scenario's rule named")
+                    .matches("rolled back at stage " + stage + ": .*(observed|not measured).*, limit .*").contains(rule);
+        }
         assertThat(data.get("finalStatus").asText()).isEqualTo(status);
         assertThat(data.get("stickiness").get("violatingUsers").asLong()).isZero();
         assertThat(Json.MAPPER.readTree(Files.readString(report.resolve("ledger.json")))).isNotEmpty();
@@ -118,6 +125,7 @@ class RehearseCommandTest {
         Matcher shares = Pattern.compile("(?m)^fifty +\\(promo\\) +weight +50.0%  .*users: control (\\d+) / canary (\\d+)").matcher(run.out());
         assertThat(shares.find()).as(run.out()).isTrue();
         JsonNode data = Json.MAPPER.readTree(Files.readString(report.resolve("report.json")));
+        assertEveryRowShowsItsOwnEvidence(run.out(), data, report);
         assertThat(data.get("stickiness").get("addedByWeightIncrease").asLong()).isPositive();
         assertThat(data.get("weights").get(data.get("weights").size() - 1).get("weight").asDouble()).isEqualTo(1.0);
         for (JsonNode stage : data.get("stages")) {
@@ -135,6 +143,36 @@ class RehearseCommandTest {
         assertThat(Pattern.compile("<path d=\"M[^\"]+[LHV][^\"]*\"[^>]*class=\"series\"").matcher(dom).results().count()).isEqualTo(7);
     }
 
+    /**
+     * Each stage run's gate request counts, in report.json and on its console line, are those of the evidence file the
+     * row links (the control's only below weight 1: at 1 the evidence's control is the baseline of the last stage
+     * look), so the fifty row and the promotion window's row differ.
+     */
+    private static void assertEveryRowShowsItsOwnEvidence(String console, JsonNode data, Path report) throws Exception {
+        Matcher line = Pattern.compile("(?m)^\\S+ +(?:\\([^)]*\\) +)?weight .*$").matcher(console);
+        List<String> rows = new ArrayList<>();
+        while (line.find()) {
+            rows.add(line.group());
+        }
+        assertThat(rows).hasSize(data.get("stages").size());
+        List<String> shown = new ArrayList<>();
+        for (int i = 0; i < rows.size(); i++) {
+            JsonNode stage = data.get("stages").get(i);
+            JsonNode file = Json.MAPPER.readTree(Files.readString(report.resolve(stage.get("evidenceFile").asText())));
+            JsonNode live = (file.has("evidence") ? file.get("evidence") : file).path("live");
+            double weight = stage.get("weight").asDouble();
+            String control = weight < 1 && live.has("control") ? live.get("control").get("requests").asText() : "-";
+            String canary = weight > 0 && live.has("canary") ? live.get("canary").get("requests").asText() : "-";
+            assertThat(stage.path("control").path("requests").asText("-")).as(rows.get(i)).isEqualTo(control);
+            assertThat(stage.path("canary").path("requests").asText("-")).as(rows.get(i)).isEqualTo(canary);
+            if (!live.isMissingNode()) {
+                assertThat(rows.get(i)).contains("gate: control " + control + " / canary " + canary + " requests");
+                shown.add(control + " / " + canary);
+            }
+        }
+        assertThat(shown).as("no two rows show the same counts").doesNotHaveDuplicates();
+    }
+
     @Test
     void anAbortShowsTheStoppedStageAndWhatTheCleanupLeft(@TempDir Path report) throws Exception {
         CliRun run = CliRun.of("rehearse", "--scenario", "events/scenarios/abort-at-five.json", "--report", report.toString());
@@ -142,8 +180,8 @@ class RehearseCommandTest {
         assertThat(run.exitCode()).as(run.out() + run.err()).isEqualTo(3);
         assertThat(run.out()).containsPattern("(?m)^five .* weight +5.00% .* no verdict: stage execution ABORTED$")
                 .contains("ROLLED_BACK: stopped at stage five (scenario abort: stopped on entry to \"Replay the gold probes"
-                        + " against both versions\" at stage five); cleanup: canary weight 0.0% in every region, lock"
-                        + " RELEASED, ledger ends ROLLED_BACK then RELEASED");
+                        + " against both versions\" at stage five)\n    cleanup: canary weight 0.0% in every region, lock"
+                        + " RELEASED, ledger ends ROLLED_BACK then RELEASED\n");
         JsonNode data = Json.MAPPER.readTree(Files.readString(report.resolve("report.json")));
         assertThat(data.get("finalStatus").asText()).isEqualTo("ROLLED_BACK");
         assertThat(data.get("lockAfter").asText()).isEqualTo("RELEASED");

@@ -61,7 +61,7 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
  * <pre>{@code
  * try (LocalRollout local = LocalRollout.open(layout,
  *         Scenario.read(layout.scenarios().resolve("healthy.json"), LocalRollout.baseStartInput(layout),
- *             layout.stageMachineStates()))) {
+ *             layout.stageMachineStates()), evidenceDir)) {
  *     RolloutOutcome outcome = local.start(local.startInput(LocalRollout.baseStartInput(layout)), listener,
  *             LocalExecution.Options.FAST).await();
  * }
@@ -153,16 +153,10 @@ public final class LocalRollout implements AutoCloseable {
     /** The local status events always carry the execution's input, so the cleanup never has to read it by ARN. */
     private static final ExecutionInputs NO_LOOKUP = executionArn -> Optional.empty();
 
-    /** Starts dynalite, creates the tables, builds the fleet and the handlers; evidence goes to a temporary folder. */
-    public static LocalRollout open(ProjectLayout layout, Scenario scenario) {
-        try {
-            return open(layout, scenario, Files.createTempDirectory("rag-canary-evidence-"));
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot create a folder for the evidence: " + e.getMessage(), e);
-        }
-    }
-
-    /** As {@link #open(ProjectLayout, Scenario)}, keeping the evidence (probe detail, gate bundles, archive) in {@code evidenceDir}. */
+    /**
+     * Starts dynalite, creates the tables, builds the fleet and the handlers; the evidence (probe detail, gate bundles,
+     * archive) goes to {@code evidenceDir}, which the caller owns and cleans up.
+     */
     public static LocalRollout open(ProjectLayout layout, Scenario scenario, Path evidenceDir) {
         return open(layout, scenario, evidenceDir, LocalBackends.Invocations.DIRECT);
     }

@@ -9,7 +9,7 @@ import dev.ragcanary.cli.ops.LedgerJson;
 import dev.ragcanary.cli.outcome.ExitCodes;
 import dev.ragcanary.cli.ops.VerdictText;
 import dev.ragcanary.cli.rehearse.RehearsalReport.LedgerLine;
-import dev.ragcanary.cli.rehearse.RehearsalReport.QualityLimits;
+import dev.ragcanary.cli.rehearse.RehearsalReport.ChartLimits;
 import dev.ragcanary.cli.rehearse.RehearsalReport.Rule;
 import dev.ragcanary.cli.rehearse.RehearsalReport.StageRun;
 import dev.ragcanary.cli.rehearse.RehearsalReport.Traffic;
@@ -52,7 +52,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Collectors;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * One local rehearsal: the rollout on the local runner (real state machine files and handlers, dynalite, the simulated
@@ -66,6 +67,8 @@ import java.util.stream.Collectors;
 public final class Rehearsal {
     /** The purpose of the stage run that bakes and judges the promoted version (statemachine/README.md). */
     static final String AFTER_PROMOTION = "after-promotion";
+    /** The final status of a rehearsal stopped by SIGTERM or SIGINT; its report holds what was known then. */
+    static final String INTERRUPTED = "INTERRUPTED";
 
     /** Distinct sticky users; every one of them comes back in every bake. */
     static final int STICKY_USERS = 300;
@@ -106,8 +109,9 @@ public final class Rehearsal {
         String name = scenario.name();
         out.printf("rehearsing scenario %s: %s%n", name, scenario.description());
         UsersDuringBakes bakes = new UsersDuringBakes();
-        try (Dynalite assignments = Dynalite.start();
-             LocalRollout local = LocalRollout.open(layout, scenario, Files.createTempDirectory("rag-canary-evidence-"), bakes)) {
+        Path evidenceStore = ReportFolder.evidenceStore(reportDir);
+        try (ReportOnInterrupt onInterrupt = new ReportOnInterrupt(); Dynalite assignments = Dynalite.start();
+             LocalRollout local = LocalRollout.open(layout, scenario, evidenceStore, bakes)) {
             assignments.createAssignmentsTable(ASSIGNMENTS_TABLE);
             ObjectNode input = local.startInput(base);
             RolloutRequest plan = RolloutRequestParser.parse(Json.compact(input));
@@ -119,8 +123,9 @@ public final class Rehearsal {
             out.printf("rollout %s: %s:%s, control version %s -> canary version %s, %d stages, bakes in virtual time%n",
                     plan.rolloutId(), plan.target().functionName(), plan.target().alias(), Scenario.CONTROL_VERSION,
                     plan.target().canaryVersion(), plan.stages().size());
-            Map<String, JsonNode> evidence = new LinkedHashMap<>();
+            Map<String, JsonNode> evidence = new ConcurrentHashMap<>();
             Progress progress = new Progress(plan, traffic, local.fleet().throttling(), local.evidenceDir(), evidence);
+            onInterrupt.writeWith(() -> writeInterrupted(plan, scenario, traffic, progress, reportDir, evidenceStore, started));
             RolloutOutcome outcome = local.start(input, progress, LocalExecution.Options.FAST).await();
             Instant end = progress.lastAt == null ? LocalExecution.Options.FAST.clockStart() : progress.lastAt;
             // Every user comes back once after the end (and after the router's state cache expired): who the
@@ -132,15 +137,42 @@ public final class Rehearsal {
             progress.weights.add(new WeightPoint(progress.seconds(end), "PROMOTED".equals(finalStatus) ? 1.0 : 0.0,
                     "PROMOTED".equals(finalStatus) ? "full" : "rolled back"));
             List<StageRun> runs = progress.stageRuns();
-            String summary = summary(finalStatus, runs, outcome, scenario, plan.target().canaryVersion());
-            RehearsalReport report = new RehearsalReport(plan.rolloutId(), name, scenario.description(), finalStatus, summary,
+            Banner banner = Banner.of(finalStatus, runs, outcome, scenario, plan.target().canaryVersion());
+            RehearsalReport report = new RehearsalReport(plan.rolloutId(), name, scenario.description(), finalStatus, banner,
                     progress.seconds(end), (System.nanoTime() - started) / 1e9, progress.weights, runs, traffic.stickiness(),
-                    new QualityLimits(plan.thresholds().deltaSMedianMax(), plan.thresholds().coverageMin()),
+                    chartLimits(plan),
                     aliasAfter(outcome), lockAfter(outcome), ledgerLines(outcome.ledger()),
                     outcome.secondRollout().map(Rehearsal::secondRollout).orElse(null));
+            if (!onInterrupt.claimForTheFinalReport()) {
+                return new Result(report, reportDir.resolve("report.html"), 3);
+            }
             Path html = ReportFolder.write(reportDir, report, LedgerJson.of(outcome.ledger()), evidence);
             printEnd(report, html);
             return new Result(report, html, exitCode(report));
+        } finally {
+            ReportFolder.deleteEvidenceStore(evidenceStore);
+        }
+    }
+
+    /**
+     * The report of a rehearsal stopped by a signal: the stage runs, weights and stickiness seen so far, no ledger (the
+     * rollout's tables go with dynalite); it runs while the rehearsal's threads still do, so users stop first.
+     */
+    private void writeInterrupted(RolloutRequest plan, Scenario scenario, StickyTraffic traffic, Progress progress,
+                                  Path reportDir, Path evidenceStore, long started) {
+        try {
+            List<StageRun> runs = progress.stageRuns();
+            RehearsalReport report = new RehearsalReport(plan.rolloutId(), scenario.name(), scenario.description(),
+                    INTERRUPTED, Banner.interrupted(runs), progress.seconds(progress.lastAt),
+                    (System.nanoTime() - started) / 1e9, progress.weights, runs, traffic.stickiness(), chartLimits(plan),
+                    Map.of(), "not known: interrupted", List.of(), null);
+            Path html = ReportFolder.write(reportDir, report, Json.MAPPER.createArrayNode(), progress.evidence);
+            out.printf("%s: %s%n    partial report %s%n", INTERRUPTED, report.banner().headline(), html);
+        } catch (IOException | RuntimeException e) {
+            out.printf("%s: the partial report could not be written: %s%n", INTERRUPTED, e);
+        } finally {
+            out.flush();
+            ReportFolder.deleteEvidenceStore(evidenceStore);
         }
     }
 
@@ -168,7 +200,8 @@ public final class Rehearsal {
         if (report.secondRollout() != null) {
             out.println(report.secondRollout().sentence());
         }
-        out.printf("%s: %s%n", report.finalStatus(), report.summary());
+        out.printf("%s: %s%n", report.finalStatus(), report.banner().headline());
+        report.banner().details().forEach(line -> out.printf("    %s%n", line));
         out.printf("virtual time %s, wall time %.1f s; report %s%n", ReportHtml.hours(report.virtualSeconds()),
                 report.wallSeconds(), html);
     }
@@ -182,41 +215,13 @@ public final class Rehearsal {
         return rolledBack ? "ROLLED_BACK" : outcome.execution().status();
     }
 
-    static String summary(String finalStatus, List<StageRun> runs, RolloutOutcome outcome, Scenario scenario,
-                          String canaryVersion) {
-        if ("PROMOTED".equals(finalStatus)) {
-            return "promoted to 100 % after " + runs.size() + " stage runs; every rule held at every stage";
-        }
-        if ("ABORTED".equals(outcome.execution().status())) {
-            return "stopped at stage " + outcome.lastStageRun() + " ("
-                    + (scenario.abort() == null ? "execution stopped" : scenario.abort().reason()) + "); cleanup: canary"
-                    + " weight " + ReportHtml.percent(outcome.canaryWeightLeft(canaryVersion)) + " in every region, lock "
-                    + lockAfter(outcome) + ", ledger ends "
-                    + outcome.ledger().stream().skip(Math.max(0, outcome.ledger().size() - 2))
-                    .map(entry -> entry.type().name()).collect(Collectors.joining(" then "));
-        }
-        for (int i = runs.size() - 1; i >= 0; i--) {
-            StageRun run = runs.get(i);
-            if ("ROLLBACK".equals(run.decision()) || "EXTEND".equals(run.decision()) && i == runs.size() - 1) {
-                StringBuilder line = new StringBuilder("rolled back at stage ").append(run.stage()).append(": ");
-                if (run.failedRules().isEmpty()) {
-                    // No rule failed: the gate ran out of extensions ("not enough traffic to judge ...").
-                    return line.append(run.reason()).toString();
-                }
-                for (int r = 0; r < run.failedRules().size(); r++) {
-                    Rule rule = run.failedRules().get(r);
-                    line.append(r == 0 ? "" : "; ").append(rule.rule()).append(" observed ").append(rule.observed())
-                            .append(", limit ").append(rule.comparator()).append(' ').append(rule.limit());
-                }
-                return line.toString();
-            }
-        }
-        String cause = outcome.execution().cause();
-        return "ended " + outcome.execution().status() + (cause == null ? "" : ": " + cause);
+    private static ChartLimits chartLimits(RolloutRequest plan) {
+        return new ChartLimits(plan.thresholds().deltaSMedianMax(), plan.thresholds().coverageMin(),
+                plan.thresholds().minWarmLatencySamples());
     }
 
     /** The rollout state item's status at the end: RELEASED once the lock is free. */
-    private static String lockAfter(RolloutOutcome outcome) {
+    static String lockAfter(RolloutOutcome outcome) {
         return outcome.state().map(state -> state.status().name()).orElse("never taken");
     }
 
@@ -313,13 +318,14 @@ public final class Rehearsal {
         private final RolloutRequest plan;
         private final StickyTraffic traffic;
         private final ControlPlaneThrottling throttling;
-        final List<WeightPoint> weights = new ArrayList<>();
-        final List<Run> runs = new ArrayList<>();
+        // Copy-on-write: an interrupt's partial report reads them while the listener still adds.
+        final List<WeightPoint> weights = new CopyOnWriteArrayList<>();
+        final List<Run> runs = new CopyOnWriteArrayList<>();
         private Instant start;
         private volatile Instant lastAt;
 
         private final Path evidenceDir;
-        private final Map<String, JsonNode> evidence;
+        final Map<String, JsonNode> evidence;
 
         Progress(RolloutRequest plan, StickyTraffic traffic, ControlPlaneThrottling throttling, Path evidenceDir,
                  Map<String, JsonNode> evidence) {
@@ -516,7 +522,8 @@ public final class Rehearsal {
                     JsonNode bare = record.get().has("evidence") ? record.get().get("evidence") : record.get();
                     Evidence evidence = EvidenceParser.parse(Json.compact(bare));
                     if (evidence.live() != null) {
-                        control = variant(evidence.live().control());
+                        // At weight 1 the evidence's control is the baseline from the last stage look, not this run's.
+                        control = weight < 1 ? variant(evidence.live().control()) : null;
                         canary = weight > 0 ? variant(evidence.live().canary()) : null;
                     }
                     if (evidence.probes() != null && evidence.probes().canary() != null) {
@@ -551,7 +558,7 @@ public final class Rehearsal {
             Double p95 = metrics.p95WarmMs() != null ? metrics.p95WarmMs()
                     : metrics.warmLatencyMs() == null || metrics.warmLatencyMs().isEmpty() ? null
                     : Percentiles.of(metrics.warmLatencyMs(), 0.95);
-            return new Variant(metrics.requests(), p95, (double) metrics.errors() / metrics.requests());
+            return new Variant(metrics.requests(), p95, (double) metrics.errors() / metrics.requests(), metrics.warmCount());
         }
     }
 }

@@ -10,8 +10,9 @@ import java.util.Map;
  * and written as JSON beside it. Times are virtual seconds since the rollout started; nullable numbers are null when
  * the stage did not measure them (no canary traffic at weight 0, no control traffic at weight 1).
  *
- * @param finalStatus PROMOTED, ROLLED_BACK or the execution's status when it ended otherwise (FAILED, ABORTED, ...)
- * @param summary     one line: what happened, and for a rollback which rule at which stage, observed vs limit
+ * @param finalStatus PROMOTED, ROLLED_BACK, INTERRUPTED (stopped by a signal: what was known then), or the
+ *                    execution's status when it ended otherwise (FAILED, ABORTED, ...)
+ * @param banner      a short headline (for a rollback: the deciding rule at its stage, observed vs limit) and details
  * @param wallSeconds real time the rehearsal took
  * @param aliasAfter  region -> what the alias routes once the rollout (and a stopped execution's cleanup) ended
  * @param lockAfter   the rollout state item's status at the end: RELEASED once the lock is free
@@ -23,13 +24,13 @@ public record RehearsalReport(
         String scenario,
         String scenarioDescription,
         String finalStatus,
-        String summary,
+        Banner banner,
         double virtualSeconds,
         double wallSeconds,
         List<WeightPoint> weights,
         List<StageRun> stages,
         Stickiness stickiness,
-        QualityLimits thresholds,
+        ChartLimits thresholds,
         Map<String, String> aliasAfter,
         String lockAfter,
         List<LedgerLine> ledger,
@@ -46,8 +47,11 @@ public record RehearsalReport(
         return "PROMOTED".equals(finalStatus);
     }
 
-    /** The quality limits drawn on the ΔS/coverage chart. */
-    public record QualityLimits(double deltaSMedianMax, double coverageMin) {
+    /**
+     * The limits the charts draw (ΔS and coverage) or mark by (a p95 from fewer than {@code minWarmLatencySamples}
+     * warm samples is too few to judge).
+     */
+    public record ChartLimits(double deltaSMedianMax, double coverageMin, int minWarmLatencySamples) {
     }
 
     /** The canary weight from {@code atSeconds} on (a step in the weight-over-time chart). */
@@ -102,8 +106,12 @@ public record RehearsalReport(
                        String note) {
     }
 
-    /** Live metrics of one variant over a stage, from its evidence. */
-    public record Variant(long requests, Double p95WarmMs, Double errorRate) {
+    /**
+     * Live metrics of one variant over a stage, from its evidence.
+     *
+     * @param warmSamples warm latency samples the p95 was computed from
+     */
+    public record Variant(long requests, Double p95WarmMs, Double errorRate, long warmSamples) {
     }
 
     /**

@@ -38,7 +38,13 @@ public final class ReportHtml {
         html.append("</p>\n");
         String statusClass = report.promoted() ? "promoted" : "ROLLED_BACK".equals(report.finalStatus()) ? "rolled-back" : "other";
         html.append("<section id=\"final-status\" class=\"status ").append(statusClass).append("\"><span class=\"word\">")
-                .append(esc(report.finalStatus())).append("</span><span>").append(esc(report.summary())).append("</span></section>\n");
+                .append(esc(report.finalStatus())).append("</span><span class=\"headline\">").append(esc(report.banner().headline()))
+                .append("</span></section>\n");
+        if (!report.banner().details().isEmpty()) {
+            html.append("<ul id=\"final-status-details\">\n");
+            report.banner().details().forEach(line -> html.append("<li>").append(esc(line)).append("</li>\n"));
+            html.append("</ul>\n");
+        }
         facts(html, report);
         if (report.secondRollout() != null) {
             html.append("<h2>Second rollout on the same alias</h2>\n<p id=\"second-rollout\" class=\"")

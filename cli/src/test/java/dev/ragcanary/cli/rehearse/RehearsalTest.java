@@ -132,7 +132,7 @@ class RehearsalTest {
     }
 
     private static RehearsalReport with(RehearsalReport r, String finalStatus, Stickiness stickiness) {
-        return new RehearsalReport(r.rolloutId(), r.scenario(), r.scenarioDescription(), finalStatus, r.summary(),
+        return new RehearsalReport(r.rolloutId(), r.scenario(), r.scenarioDescription(), finalStatus, r.banner(),
                 r.virtualSeconds(), r.wallSeconds(), r.weights(), r.stages(), stickiness, r.thresholds(), r.aliasAfter(),
                 r.lockAfter(), r.ledger(), r.secondRollout());
     }

@@ -4,9 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.ragcanary.cli.rehearse.RehearsalReport.WeightPoint;
 import dev.ragcanary.core.json.Json;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -20,7 +23,10 @@ class ReportHtmlTest {
 
         assertThat(html).doesNotContainPattern("(src|href)=\"https?://").doesNotContain("@import").doesNotContain("url(");
         assertThat(html).contains("id=\"final-status\" class=\"status rolled-back\"").contains(">ROLLED_BACK<")
-                .contains("rolled back at stage five: quality.coverage.perTopic observed 0.52, limit &gt;= 0.7");
+                .contains("<span class=\"headline\">rolled back at stage five: quality.coverage.perTopic observed 0.52,"
+                        + " limit &gt;= 0.7</span></section>\n<ul id=\"final-status-details\">\n<li>FAIL quality.coverage.perTopic observed"
+                        + " 0.52, limit &gt;= 0.7 (hard stop): topic billing: 0.52 &lt;script&gt;</li>\n<li>gate: hard stop at stage"
+                        + " five: quality.coverage.perTopic: observed 0.52, limit &gt;= 0.7</li>\n</ul>");
         assertThat(html).contains("<code>quality.coverage.perTopic</code> observed 0.52, limit &gt;= 0.7 (hard stop)");
         assertThat(html).as("text from the data is escaped, in the page and in the embedded data")
                 .contains("topic billing: 0.52 &lt;script&gt;").doesNotContain("0.52 <script>").contains("0.52 \\u003cscript>")
@@ -71,8 +77,71 @@ class ReportHtmlTest {
         }
         assertThat(drawn).containsExactly("canary weight", "control p95 warm", "canary p95 warm", "control error rate",
                 "canary error rate", "canary ΔS median", "canary coverage");
-        assertThat(count(dom, "class=\"mark\"")).isGreaterThanOrEqualTo(4 + 3 + 2 + 3 + 2 + 3 + 3);
+        assertThat(count(dom, "class=\"mark")).as("filled and hollow").isGreaterThanOrEqualTo(4 + 3 + 2 + 3 + 2 + 3 + 3);
         assertThat(dom).contains("<span class=\"word\">ROLLED_BACK</span>");
+    }
+
+    @Test
+    void weightLabelsDoNotOverlapWhereTheFirstStepsAreMinutesApart(@TempDir Path dir) throws Exception {
+        assumeTrue(HeadlessChromium.installed(), HeadlessChromium.SKIP_MESSAGE);
+        // The default rehearsal's steps: shadow at weight 0 and one at 0.01 are 15 minutes apart in a 4 h 15 min chart.
+        RehearsalReport report = SampleReports.rolledBack(List.of(new WeightPoint(0, 0, "shadow"),
+                new WeightPoint(900, 0.01, "one"), new WeightPoint(2700, 0.05, "five"), new WeightPoint(4500, 0.1, "ten"),
+                new WeightPoint(6300, 0.25, "twentyfive"), new WeightPoint(8100, 0.5, "fifty"),
+                new WeightPoint(13500, 1.0, "full"), new WeightPoint(15300, 1.0, "full")));
+        Path html = ReportFolder.write(dir, report, Json.MAPPER.createArrayNode(), Map.of());
+
+        String dom = HeadlessChromium.dumpDom(html, dir.resolve("profile"));
+
+        List<double[]> boxes = new ArrayList<>();
+        List<String> texts = new ArrayList<>();
+        Matcher label = Pattern.compile("<text ([^>]*class=\"point-label\"[^>]*)>([^<]*)</text>").matcher(dom);
+        while (label.find()) {
+            double x = attribute(label.group(1), "x");
+            double y = attribute(label.group(1), "y");
+            // At 11 px no character of a stage name is wider than 7 px, nor a line taller than 11 px.
+            double width = label.group(2).length() * 7.0;
+            double left = label.group(1).contains("text-anchor=\"end\"") ? x - width : x;
+            boxes.add(new double[] {left, left + width, y - 11, y});
+            texts.add(label.group(2));
+        }
+        for (int i = 0; i < boxes.size(); i++) {
+            for (int j = i + 1; j < boxes.size(); j++) {
+                double[] a = boxes.get(i);
+                double[] b = boxes.get(j);
+                boolean overlap = a[0] < b[1] && b[0] < a[1] && a[2] < b[3] && b[2] < a[3];
+                assertThat(overlap).as("labels %s and %s overlap", texts.get(i), texts.get(j)).isFalse();
+            }
+        }
+        assertThat(texts).as("each stage labelled once").containsExactly("shadow", "one", "five", "ten", "twentyfive",
+                "fifty", "full");
+    }
+
+    @Test
+    void aP95FromTooFewWarmSamplesIsDrawnHollowWithALegend(@TempDir Path dir) throws Exception {
+        assumeTrue(HeadlessChromium.installed(), HeadlessChromium.SKIP_MESSAGE);
+        Path html = ReportFolder.write(dir, SampleReports.rolledBack(), Json.MAPPER.createArrayNode(), Map.of());
+
+        String dom = HeadlessChromium.dumpDom(html, dir.resolve("profile"));
+
+        String latency = dom.substring(dom.indexOf("data-chart=\"latency\""), dom.indexOf("data-chart=\"errors\""));
+        Matcher hollow = Pattern.compile("<circle [^>]*fill=\"#fff\"[^>]*class=\"mark too-few\"[^>]*>"
+                + "<title>(canary|control) p95 warm: (\\d+) ms").matcher(latency);
+        List<String> marked = new ArrayList<>();
+        while (hollow.find()) {
+            marked.add(hollow.group(1) + " " + hollow.group(2));
+        }
+        assertThat(marked).as("stage one's canary p95 comes from 21 warm samples, under 200").containsExactly("canary 431");
+        assertThat(count(latency, "class=\"mark\"")).as("the other points, filled").isEqualTo(3 + 1);
+        assertThat(latency).contains("too few to judge (&lt; 200 warm samples)</text>");
+        String errors = dom.substring(dom.indexOf("data-chart=\"errors\""), dom.indexOf("data-chart=\"quality\""));
+        assertThat(errors).doesNotContain("too-few");
+    }
+
+    private static double attribute(String attributes, String name) {
+        Matcher value = Pattern.compile("\\b" + name + "=\"([-0-9.]+)\"").matcher(attributes);
+        assertThat(value.find()).as(name + " in " + attributes).isTrue();
+        return Double.parseDouble(value.group(1));
     }
 
     private static int count(String text, String needle) {
