@@ -14,6 +14,8 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -21,7 +23,9 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * Whole rehearsals through the command: the real state machine files and handlers on the local runner, dynalite,
  * the simulated fleet, sticky users through the real router. Each shipped scenario gives its documented outcome.
+ * Rehearsals share nothing (own dynalite, ports, report folder), so two run at once.
  */
+@Execution(ExecutionMode.CONCURRENT)
 class RehearseCommandTest {
 
     @ParameterizedTest(name = "{0} -> exit {1} {2} {3} {4}")
