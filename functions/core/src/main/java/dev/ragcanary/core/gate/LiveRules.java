@@ -100,7 +100,7 @@ final class LiveRules {
         return judged(ERROR_RATE_CRITICAL, desc, f, critical, "<", samples, rates(live) + "; " + f.note());
     }
 
-    /** A class the control never shows fails once it reaches the minimum count with the control at least as busy. */
+    /** A class the control never shows fails once its canary-only count is improbable under the traffic split. */
     static RuleResult newFailureClass(GateContext c) {
         String desc = "failure classes on the canary that the control does not have";
         RuleResult missing = missingLive(c, NEW_FAILURE_CLASS, desc, 0.0, "<=");
@@ -111,7 +111,7 @@ final class LiveRules {
         Map<String, Long> samples = Map.of("canary", live.canary().requests(), "control", live.control().requests());
         Finding f = FailureClassJudge.newClasses(live.canary().failureClasses(), live.control().failureClasses(),
                 live.canary().requests(), live.control().requests(), c.thresholds().newFailureClassMinCount(),
-                c.thresholds().minRequests());
+                c.thresholds().minRequests(), plan(c));
         return judged(NEW_FAILURE_CLASS, desc, f, 0.0, "<=", samples, f.note());
     }
 

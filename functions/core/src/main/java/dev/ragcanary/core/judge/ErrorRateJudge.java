@@ -1,7 +1,8 @@
 package dev.ragcanary.core.judge;
 
 /**
- * Error rates, canary against control. Each variant's rate gets a Wilson interval (half the look's budget each);
+ * Error rates, canary against control. Each variant's rate gets an exact Clopper-Pearson interval (half the look's
+ * budget each: exact because the critical rule judges from the first request, where a handful of errors is all there is);
  * rates below {@code floor} count as the floor, so the ratio interval is
  * {@code [max(low_c, f) / max(high_k, f), max(high_c, f) / max(low_k, f)]}.
  *
@@ -17,10 +18,10 @@ public final class ErrorRateJudge {
 
     public static Interval flooredRatio(long canaryErrors, long canaryRequests, long controlErrors, long controlRequests,
                                         double floor, LookPlan plan) {
-        double z = plan.z(2);
+        double alpha = plan.alpha(2);
         double confidence = plan.confidence();
-        Interval c = RateInterval.wilson(canaryErrors, canaryRequests, z, confidence);
-        Interval k = RateInterval.wilson(controlErrors, controlRequests, z, confidence);
+        Interval c = RateInterval.exact(canaryErrors, canaryRequests, alpha, confidence);
+        Interval k = RateInterval.exact(controlErrors, controlRequests, alpha, confidence);
         return new Interval(Math.max(c.low(), floor) / Math.max(k.high(), floor),
                 Math.max(c.high(), floor) / Math.max(k.low(), floor), confidence);
     }

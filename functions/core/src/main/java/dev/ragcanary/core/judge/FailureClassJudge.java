@@ -4,33 +4,51 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Failure classes on the canary that the control never shows. One occurrence may be a fluke; {@code minCount}
- * occurrences while the control served at least as many requests (so it had the chance to show the class too) is a
- * new failure mode. FAIL then; PASS once the canary has served {@code minRequests} with no new class at all;
- * UNDECIDED otherwise.
+ * Failure classes on the canary that the control never shows, judged by an exact test conditional on the traffic split.
+ * Under the null that both versions show a class equally often per request, each of its occurrences lands on the canary
+ * with probability {@code w}, the canary's share of requests; all {@code a} of them landing there has probability
+ * {@code w^a}. FAIL when that is at most the rule's one-sided alpha for this look (and the class reached
+ * {@code minCount}), so the canary count needed grows with the weight: 3 at 1 % traffic, about 9 at fifty percent,
+ * where a rare class both versions share shows up on the canary only, 3 times, one time in eight. PASS once the canary
+ * has served {@code minRequests} with no new class at all; UNDECIDED otherwise.
  */
 public final class FailureClassJudge {
     private FailureClassJudge() {
     }
 
     public static Finding newClasses(Map<String, Long> canary, Map<String, Long> control, long canaryRequests,
-                                     long controlRequests, int minCount, long minRequests) {
+                                     long controlRequests, int minCount, long minRequests, LookPlan plan) {
         List<String> fresh = canary.entrySet().stream()
                 .filter(e -> e.getValue() > 0 && control.getOrDefault(e.getKey(), 0L) == 0)
                 .map(Map.Entry::getKey).sorted().toList();
-        List<String> confirmed = fresh.stream().filter(k -> canary.get(k) >= minCount).toList();
-        if (!confirmed.isEmpty() && controlRequests >= canaryRequests) {
-            return new Finding(Call.FAIL, confirmed.size(), null, "new: " + describe(confirmed, canary));
+        long needed = occurrencesNeeded(canaryRequests, controlRequests, minCount, plan.oneSidedAlphaPerLook());
+        List<String> confirmed = fresh.stream().filter(k -> canary.get(k) >= needed).toList();
+        if (!confirmed.isEmpty()) {
+            return new Finding(Call.FAIL, confirmed.size(), null, "new: " + describe(confirmed, canary)
+                    + "; " + needed + " or more on the canary only is improbable at this traffic split");
         }
         if (!fresh.isEmpty()) {
-            return new Finding(Call.UNDECIDED, confirmed.size(), null, "seen on the canary only: " + describe(fresh, canary)
-                    + (confirmed.isEmpty() ? "; fails at " + minCount + " occurrences"
-                    : "; the control has served fewer requests than the canary"));
+            return new Finding(Call.UNDECIDED, 0, null, "seen on the canary only: " + describe(fresh, canary)
+                    + "; fails at " + (needed == Long.MAX_VALUE ? "no count (the control served no requests)"
+                    : needed + " occurrences at this traffic split"));
         }
         if (canaryRequests < minRequests) {
             return new Finding(Call.UNDECIDED, 0, null, "needs " + minRequests + " canary requests to say none appeared");
         }
         return new Finding(Call.PASS, 0, null, null);
+    }
+
+    /** Smallest {@code a >= minCount} with {@code w^a <= alpha}, w the canary's share of requests. */
+    static long occurrencesNeeded(long canaryRequests, long controlRequests, int minCount, double alpha) {
+        if (controlRequests <= 0) {
+            return Long.MAX_VALUE;
+        }
+        double share = (double) canaryRequests / (canaryRequests + controlRequests);
+        long needed = minCount;
+        while (Math.pow(share, needed) > alpha) {
+            needed++;
+        }
+        return needed;
     }
 
     private static String describe(List<String> classes, Map<String, Long> counts) {

@@ -6,7 +6,7 @@ import dev.ragcanary.core.stats.Percentiles;
  * Warm latency, canary against control, from raw samples (sorted ascending, milliseconds).
  *
  * <ul>
- *   <li>p95 ratio: each variant's p95 gets a distribution-free order-statistic interval (half the look's error budget
+ *   <li>p95 ratio: each variant's p95 gets an exact distribution-free order-statistic interval (half the look's error budget
  *   each), and the ratio interval is {@code [low_canary / high_control, high_canary / low_control]}. FAIL when it lies
  *   above the limit, PASS when it lies below, UNDECIDED otherwise.</li>
  *   <li>median shift (Kayenta's test): Hodges-Lehmann shift of log latency with its Mann-Whitney interval, reported as
@@ -22,10 +22,10 @@ public final class LatencyJudge {
     }
 
     public static Finding p95Ratio(double[] canary, double[] control, double limit, LookPlan plan) {
-        double z = plan.z(2);
+        double alpha = plan.alpha(2);
         double confidence = plan.confidence();
-        Interval c = OrderStatistics.quantile(canary, 0.95, z, confidence);
-        Interval k = OrderStatistics.quantile(control, 0.95, z, confidence);
+        Interval c = OrderStatistics.quantile(canary, 0.95, alpha, confidence);
+        Interval k = OrderStatistics.quantile(control, 0.95, alpha, confidence);
         double estimate = Percentiles.ofSorted(canary, 0.95) / Percentiles.ofSorted(control, 0.95);
         Interval ratio = new Interval(k.high() == Double.POSITIVE_INFINITY ? 0.0 : c.low() / k.high(),
                 k.low() <= 0 ? Double.POSITIVE_INFINITY : c.high() / k.low(), confidence);

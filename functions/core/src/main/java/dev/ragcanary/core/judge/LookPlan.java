@@ -35,8 +35,21 @@ public record LookPlan(double confidence, int plannedLooks) {
         return (1 - confidence) / plannedLooks;
     }
 
-    /** z for one look's two-sided interval split over {@code parts} simultaneous intervals (Bonferroni again). */
+    /** Two-sided miss probability of one of {@code parts} simultaneous intervals in a look (Bonferroni again). */
+    double alpha(int parts) {
+        return alphaPerLook() / parts;
+    }
+
+    /** z for one look's two-sided interval split over {@code parts} simultaneous intervals. */
     double z(int parts) {
-        return Normal.twoSided(alphaPerLook() / parts);
+        return Normal.twoSided(alpha(parts));
+    }
+
+    /**
+     * Error budget of a one-sided test that can only fail (the new-failure-class rule): the half of a look's two-sided
+     * budget that an interval spends on missing high, so its false-rollback rate stays under {@code (1 - confidence) / 2}.
+     */
+    public double oneSidedAlphaPerLook() {
+        return alphaPerLook() / 2;
     }
 }

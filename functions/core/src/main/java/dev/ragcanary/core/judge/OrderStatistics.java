@@ -8,16 +8,24 @@ public final class OrderStatistics {
     }
 
     /**
-     * Interval for the {@code p}-quantile: the order statistics whose ranks bracket {@code n·p} by {@code z} binomial
-     * standard deviations (the classic distribution-free quantile interval, normal approximation to the binomial).
-     * A side the samples cannot bound is 0 (low) or +∞ (high).
+     * Exact distribution-free interval for the {@code p}-quantile: the number of samples at or below it is
+     * Binomial(n, p), so the order statistics of ranks {@code l} and {@code u} (1-based) miss it with probability at most
+     * {@code P(B <= l-1)} below and {@code P(B >= u)} above. {@code l} is the largest rank and {@code u} the smallest
+     * whose tail is at most {@code alpha / 2}, found on the exact binomial CDF. A side the samples cannot bound is 0
+     * (low) or +∞ (high).
      */
-    static Interval quantile(double[] sorted, double p, double z, double confidence) {
+    static Interval quantile(double[] sorted, double p, double alpha, double confidence) {
         int n = sorted.length;
-        double center = n * p;
-        double spread = z * Math.sqrt(n * p * (1 - p));
-        int lowRank = (int) Math.floor(center - spread);        // 1-based
-        int highRank = (int) Math.ceil(center + spread) + 1;    // 1-based
+        Binomial atOrBelow = Binomial.of(n, p);
+        double tail = alpha / 2;
+        int lowRank = 0;
+        while (lowRank < n && atOrBelow.cdf(lowRank) <= tail) {
+            lowRank++;
+        }
+        int highRank = n + 1;
+        while (highRank > 1 && atOrBelow.upperTail(highRank - 1) <= tail) {
+            highRank--;
+        }
         double low = lowRank >= 1 ? sorted[lowRank - 1] : 0.0;
         double high = highRank <= n ? sorted[highRank - 1] : Double.POSITIVE_INFINITY;
         return new Interval(low, high, confidence);

@@ -9,6 +9,13 @@ class ErrorRateJudgeTest {
     private static final double FLOOR = 0.001;
 
     @Test
+    void oneErrorInThirtyRequestsAtTheControlsRateIsNotCritical() {
+        Finding f = ErrorRateJudge.critical(1, 30, 600, 600_000, FLOOR, 2.0, FOUR_LOOKS);
+        assertThat(f.call()).as("%s", f.interval()).isNotEqualTo(Call.FAIL);
+        assertThat(f.interval().low()).isLessThan(1.0);
+    }
+
+    @Test
     void ratioPassesOnceTheIntervalLiesBelowTheCriticalRatio() {
         Finding f = ErrorRateJudge.ratio(50, 5_000, 5_000, 500_000, FLOOR, 1.2, 2.0, FOUR_LOOKS);
         assertThat(f.call()).isEqualTo(Call.PASS);

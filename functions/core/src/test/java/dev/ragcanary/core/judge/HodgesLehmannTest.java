@@ -30,6 +30,26 @@ class HodgesLehmannTest {
     }
 
     @Test
+    void kthDifferenceIsExactlyOneOfThePairwiseDifferencesWithTiedLatencies() {
+        for (long seed = 1; seed <= 8; seed++) {
+            SplittableRandom rng = new SplittableRandom(seed);
+            double[] x = tiedLogLatencies(rng, 1 + rng.nextInt(60));
+            double[] y = tiedLogLatencies(rng, 1 + rng.nextInt(60));
+            double[] pairs = new double[x.length * y.length];
+            int p = 0;
+            for (double xi : x) {
+                for (double yj : y) {
+                    pairs[p++] = xi - yj;
+                }
+            }
+            Arrays.sort(pairs);
+            for (int k = 1; k <= pairs.length; k++) {
+                assertThat(HodgesLehmann.kthDifference(x, y, k)).as("seed %d, k %d", seed, k).isEqualTo(pairs[k - 1]);
+            }
+        }
+    }
+
+    @Test
     void recoversAKnownShift() {
         double[] y = Samples.sortedLogNormal(12, 1_000, 1, 0.3);
         double[] x = Arrays.stream(Samples.sortedLogNormal(13, 1_000, 1, 0.3)).map(v -> v + 0.5).toArray();
@@ -37,6 +57,16 @@ class HodgesLehmannTest {
         assertThat(f.estimate()).isCloseTo(0.5, within(0.05));
         assertThat(f.interval().low()).isLessThan(0.5);
         assertThat(f.interval().high()).isGreaterThan(0.5);
+    }
+
+    /** Logs of integer milliseconds from a narrow range, so most pairwise differences tie (many at exactly 0). */
+    private static double[] tiedLogLatencies(SplittableRandom rng, int n) {
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = Math.log(95 + rng.nextInt(10));
+        }
+        Arrays.sort(v);
+        return v;
     }
 
     private static double[] sortedUniform(SplittableRandom rng, int n) {

@@ -9,6 +9,33 @@ class LatencyJudgeTest {
     private static final double[] CONTROL = Samples.sortedLogNormal(1, 10_000, 400, 0.5);
 
     @Test
+    void aTwoHundredSampleCanaryCanPassTheP95Rule() {
+        Finding f = LatencyJudge.p95Ratio(Samples.sortedLogNormal(21, 200, 400, 0.05), Samples.sortedLogNormal(22, 20_000, 400, 0.05),
+                1.25, FOUR_LOOKS);
+        assertThat(f.interval().high()).isFinite();
+        assertThat(f.call()).isEqualTo(Call.PASS);
+    }
+
+    @Test
+    void tiedBucketedAaDataNeverFailsTheMedianShiftAtToleranceOne() {
+        for (long seed = 1; seed <= 20; seed++) {
+            java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
+            Finding f = LatencyJudge.medianShift(bucketedMs(rng, 3_000), bucketedMs(rng, 30_000), 1.0, FOUR_LOOKS);
+            assertThat(f.call()).as("seed %d: %s %s", seed, f.interval(), f.note()).isNotEqualTo(Call.FAIL);
+        }
+    }
+
+    /** Latencies reported in 10 ms buckets around a steady 400 ms: the same distribution for both, mostly tied. */
+    private static double[] bucketedMs(java.util.SplittableRandom rng, int n) {
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = 10 * Math.round(40 * Math.exp(0.01 * rng.nextGaussian()));
+        }
+        java.util.Arrays.sort(v);
+        return v;
+    }
+
+    @Test
     void p95RatioPassesWhenTheIntervalLiesBelowTheLimit() {
         Finding f = LatencyJudge.p95Ratio(Samples.sortedLogNormal(2, 3_000, 400, 0.5), CONTROL, 1.25, FOUR_LOOKS);
         assertThat(f.call()).isEqualTo(Call.PASS);
