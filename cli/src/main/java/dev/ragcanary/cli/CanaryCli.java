@@ -19,7 +19,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine;
 import software.amazon.awssdk.core.exception.SdkException;
 
-/** Entry point of {@code ./canary}. Exit codes: 0 ok/promote, 1 AWS call failed, 2 bad input, 3 rollback, 4 extend or hold. */
+/** Entry point of {@code ./canary}. Exit codes: {@link dev.ragcanary.cli.outcome.ExitCodes}. */
 @Command(name = "canary", mixinStandardHelpOptions = true, version = "rag-canary 0.1.0",
         description = "Canary releases for RAG services on AWS Lambda.",
         subcommands = {JudgeCommand.class, ValidateCommand.class, BucketCommand.class, ProbesCommand.class, ReplayCommand.class,

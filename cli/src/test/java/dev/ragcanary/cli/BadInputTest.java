@@ -31,6 +31,26 @@ class BadInputTest {
     }
 
     @Test
+    void anObjectWhereAListBelongsIsAProblemNotACrashEvenWhereCodeChecksTheItems() throws IOException {
+        String start = Files.readString(CliRun.repoRoot().resolve("events/start-rollout-minimal.json"))
+                .replaceFirst("\\{", "{\"stages\": {\"a\": {}}, ");
+        CliRun validate = CliRun.of("validate", write("stages.json", start).toString());
+        CliRun probes = CliRun.of("probes", "validate", write("probes.json", "{\"probes\": {\"x\": {}}}").toString());
+        CliRun rehearse = CliRun.of("rehearse", "--scenario", write("scenario.json",
+                "{\"controlPlane\": {\"throttling\": {\"a\": {}}}, \"control\": {\"latencyMs\": {\"p95\": -1}}}")
+                .toString(), "--report", dir.resolve("report").toString());
+
+        assertThat(validate.exitCode()).as(validate.err()).isEqualTo(2);
+        assertThat(validate.err()).contains("$.stages: object found, array expected").doesNotContain("Exception");
+        assertThat(probes.exitCode()).as(probes.err()).isEqualTo(2);
+        assertThat(probes.out() + probes.err()).contains("$.probes: object found, array expected")
+                .doesNotContain("Exception");
+        assertThat(rehearse.exitCode()).as(rehearse.err()).isEqualTo(2);
+        assertThat(rehearse.err()).contains("$.controlPlane.throttling: object found, array expected")
+                .contains("$.control.latencyMs.median").doesNotContain("Exception");
+    }
+
+    @Test
     void aDuplicateKeyIsRefusedNotSilentlyTheLastValue() throws IOException {
         String start = Files.readString(CliRun.repoRoot().resolve("events/start-rollout-minimal.json"))
                 .replaceFirst("\"alias\": \"live\"", "\"alias\": \"live\", \"alias\": \"staging\"");

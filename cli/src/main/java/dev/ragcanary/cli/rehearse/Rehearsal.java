@@ -120,12 +120,13 @@ public final class Rehearsal {
                     plan.sticky().keyAttribute(), plan.sticky().source(), Duration.ofHours(plan.sticky().hours()),
                     LocalExecution.Options.FAST.clockStart(), STICKY_USERS, scenario.seed(), routing);
             bakes.follow(plan.rolloutId(), traffic);
-            out.printf("rollout %s: %s:%s, control version %s -> canary version %s, %d stages, bakes in virtual time%n",
-                    plan.rolloutId(), plan.target().functionName(), plan.target().alias(), Scenario.CONTROL_VERSION,
-                    plan.target().canaryVersion(), plan.stages().size());
             Map<String, JsonNode> evidence = new ConcurrentHashMap<>();
             Progress progress = new Progress(plan, traffic, local.fleet().throttling(), local.evidenceDir(), evidence);
             onInterrupt.writeWith(() -> writeInterrupted(plan, scenario, traffic, progress, reportDir, evidenceStore, started));
+            // Printed once a signal would write the partial report: a caller that waits for this line may stop the run.
+            out.printf("rollout %s: %s:%s, control version %s -> canary version %s, %d stages, bakes in virtual time%n",
+                    plan.rolloutId(), plan.target().functionName(), plan.target().alias(), Scenario.CONTROL_VERSION,
+                    plan.target().canaryVersion(), plan.stages().size());
             RolloutOutcome outcome = local.start(input, progress, LocalExecution.Options.FAST).await();
             Instant end = progress.lastAt == null ? LocalExecution.Options.FAST.clockStart() : progress.lastAt;
             // Every user comes back once after the end (and after the router's state cache expired): who the
@@ -144,7 +145,7 @@ public final class Rehearsal {
                     aliasAfter(outcome), lockAfter(outcome), ledgerLines(outcome.ledger()),
                     outcome.secondRollout().map(Rehearsal::secondRollout).orElse(null));
             if (!onInterrupt.claimForTheFinalReport()) {
-                return new Result(report, reportDir.resolve("report.html"), 3);
+                return new Result(report, reportDir.resolve("report.html"), exitCode(report));
             }
             Path html = ReportFolder.write(reportDir, report, LedgerJson.of(outcome.ledger()), evidence);
             printEnd(report, html);
@@ -520,7 +521,7 @@ public final class Rehearsal {
                 try {
                     // The gate archives the bare evidence; older archives wrapped it with the verdict.
                     JsonNode bare = record.get().has("evidence") ? record.get().get("evidence") : record.get();
-                    Evidence evidence = EvidenceParser.parse(Json.compact(bare));
+                    Evidence evidence = EvidenceParser.parse(bare);
                     if (evidence.live() != null) {
                         // At weight 1 the evidence's control is the baseline from the last stage look, not this run's.
                         control = weight < 1 ? variant(evidence.live().control()) : null;

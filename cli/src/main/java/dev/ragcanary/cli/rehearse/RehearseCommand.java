@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.ragcanary.cli.outcome.UsageProblem;
 import dev.ragcanary.core.json.Contract;
 import dev.ragcanary.core.json.Json;
-import dev.ragcanary.core.json.StrictJson;
 import dev.ragcanary.core.rollout.RolloutRequestParser;
 import dev.ragcanary.local.ProjectLayout;
 import dev.ragcanary.local.fleet.Scenario;
@@ -47,7 +46,7 @@ public final class RehearseCommand implements Callable<Integer> {
         Path scenario = scenarioFile != null ? scenarioFile : layout.root().resolve(DEFAULT_SCENARIO);
         String startJson = Files.readString(start);
         RolloutRequestParser.parse(startJson);
-        JsonNode base = StrictJson.read(start.toString(), startJson, Contract.START_INPUT.maxBytes());
+        JsonNode base = Contract.START_INPUT.parse(start.toString(), startJson);
         if (!Files.isRegularFile(scenario)) {
             throw new UsageProblem("no such scenario file: " + scenario + "; scenarios are in " + layout.scenarios());
         }

@@ -1,17 +1,21 @@
 package dev.ragcanary.cli.rehearse;
 
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Writes a rehearsal's partial report when the JVM is stopped while it runs (SIGTERM, or SIGINT from Ctrl-C): the JVM
  * then runs its shutdown hooks but no finally block of the running rehearsal, so without this the report folder would
- * keep nothing of the run. Exactly one report is written: the rehearsal's own, or the partial one.
+ * keep nothing of the run. Exactly one report is written: the rehearsal's own, or the partial one; a signal while the
+ * rehearsal writes its own waits for that write to end, so the JVM does not stop halfway through it.
  */
 final class ReportOnInterrupt implements AutoCloseable {
     /** The partial report reads only what the rehearsal holds in memory; a writer stuck longer must not hold the exit. */
     private static final long WRITE_LIMIT_MILLIS = 5_000;
 
     private final AtomicBoolean reportClaimed = new AtomicBoolean();
+    private final CountDownLatch rehearsalEnded = new CountDownLatch(1);
     private final Thread hook = new Thread(this::interrupted, "rehearsal-partial-report");
     private volatile Runnable writePartialReport;
 
@@ -31,7 +35,11 @@ final class ReportOnInterrupt implements AutoCloseable {
 
     private void interrupted() {
         Runnable write = writePartialReport;
-        if (write == null || !reportClaimed.compareAndSet(false, true)) {
+        if (write == null) {
+            return;
+        }
+        if (!reportClaimed.compareAndSet(false, true)) {
+            awaitTheRehearsalsOwnReport();
             return;
         }
         Thread writer = new Thread(write, "rehearsal-partial-report-writer");
@@ -44,8 +52,18 @@ final class ReportOnInterrupt implements AutoCloseable {
         }
     }
 
+    private void awaitTheRehearsalsOwnReport() {
+        try {
+            rehearsalEnded.await(WRITE_LIMIT_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The rehearsal has ended, its own report written or given up: a hook waiting for it may let the JVM stop. */
     @Override
     public void close() {
+        rehearsalEnded.countDown();
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException shuttingDown) {

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.TextNode;
 import dev.ragcanary.core.json.Contract;
 import dev.ragcanary.core.json.InvalidInputException;
 import dev.ragcanary.core.json.Json;
-import dev.ragcanary.core.json.StrictJson;
 import dev.ragcanary.core.ports.ProbeTarget;
 import java.io.IOException;
 import java.time.Duration;
@@ -79,7 +78,7 @@ public final class LambdaProbeTarget implements ProbeTarget {
      */
     private static JsonNode readJson(String body) {
         try {
-            return StrictJson.read(Contract.RAG_RESPONSE.what(), body, Contract.RAG_RESPONSE.maxBytes());
+            return Contract.RAG_RESPONSE.parse(body);
         } catch (InvalidInputException unreadable) {
             return TextNode.valueOf(body);
         }

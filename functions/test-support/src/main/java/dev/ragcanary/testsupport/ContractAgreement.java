@@ -87,7 +87,8 @@ public final class ContractAgreement {
         return files(repoRoot().resolve(folder)).toList();
     }
 
-    private static List<String> schemaMessages(Contract contract, String text) throws IOException {
+    /** What the repository's schema file of {@code contract}, read by a validator of its own, says of {@code text}. */
+    public static List<String> schemaMessages(Contract contract, String text) throws IOException {
         JsonSchemaFactory factory = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012, builder ->
                 builder.schemaMappers(m -> m.mapPrefix(Contract.SCHEMA_BASE, repoRoot().resolve("schemas").toUri().toString())));
         // "format" asserts, as the schemas mean it to (draft 2020-12 makes it an annotation unless asked).

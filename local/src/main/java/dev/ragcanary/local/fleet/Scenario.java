@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ragcanary.core.json.InvalidInputException;
 import dev.ragcanary.core.json.Contract;
 import dev.ragcanary.core.json.Json;
-import dev.ragcanary.core.json.StrictJson;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -162,7 +161,7 @@ public record Scenario(
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read scenario " + file + ": " + e.getMessage(), e);
         }
-        JsonNode root = StrictJson.read("scenario " + file, text, Contract.SCENARIO.maxBytes());
+        JsonNode root = Contract.SCENARIO.parse("scenario " + file, text);
         return ScenarioParser.parse(name, "scenario " + file, root, baseStartInput,
                 stageMachineStates);
     }

@@ -50,7 +50,7 @@ final class ScenarioParser {
         }
         Set<String> throttled = new HashSet<>();
         JsonNode throttling = root.path("controlPlane").path("throttling");
-        for (int i = 0; i < throttling.size(); i++) {
+        for (int i = 0; throttling.isArray() && i < throttling.size(); i++) {
             String path = "$.controlPlane.throttling[" + i + "]";
             String stage = stage(throttling.get(i).path("stage"), path + ".stage", stageRuns, problems);
             String call = throttling.get(i).path("call").asText();
@@ -76,7 +76,8 @@ final class ScenarioParser {
     private static void variantRules(JsonNode variant, String path, RolloutRequest plan, Set<String> badPaths,
                                      List<Problem> problems) {
         JsonNode latency = variant.path("latencyMs");
-        if (latency.path("p95").asDouble(Double.MAX_VALUE) < latency.path("median").asDouble(0)) {
+        if (latency.path("p95").isNumber() && latency.path("median").isNumber()
+                && latency.get("p95").asDouble() < latency.get("median").asDouble()) {
             problems.add(new Problem(path + ".latencyMs.p95", "must be at least the median ("
                     + latency.get("median").asDouble() + " ms) but was " + latency.get("p95").asDouble()));
         }

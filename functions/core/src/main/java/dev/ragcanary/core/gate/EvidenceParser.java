@@ -41,10 +41,8 @@ public final class EvidenceParser {
             throw new InvalidInputException(Contract.EVIDENCE.what(), problems);
         }
         ObjectNode body = ((ObjectNode) root).deepCopy();
-        Thresholds thresholds = Thresholds.DEFAULTS.overriddenBy(body.remove("thresholds"));
-        Evidence bound = Json.MAPPER.convertValue(body, Evidence.class);
-        return new Evidence(bound.description(), bound.stage(), bound.weight(), bound.extensions(), bound.probes(),
-                bound.live(), bound.fingerprints(), bound.expectedIndex(), thresholds);
+        body.set("thresholds", Json.MAPPER.valueToTree(Thresholds.DEFAULTS.overriddenBy(body.remove("thresholds"))));
+        return Json.MAPPER.convertValue(body, Evidence.class);
     }
 
     /** Reads a thresholds override document (as given to {@code judge --thresholds}). */

@@ -74,6 +74,11 @@ public enum Contract {
 
     /** Reads {@code text} strictly (size, depth, duplicates, non-finite numbers), not yet against the schema. */
     public JsonNode parse(String text) {
+        return parse(what, text);
+    }
+
+    /** As {@link #parse(String)}, problems naming the document {@code what}, e.g. its file. */
+    public JsonNode parse(String what, String text) {
         return StrictJson.read(what, text, maxBytes);
     }
 

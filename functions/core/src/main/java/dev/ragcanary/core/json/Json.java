@@ -24,18 +24,12 @@ public final class Json {
     private Json() {
     }
 
-    /** Parses text into a tree, reporting a syntax error as a problem at the document root. */
+    /**
+     * Parses a document that follows no contract of its own (a handler event given to {@code ./canary invoke}, a stored
+     * replay detail or ledger detail) with the one strict reader, up to the largest contract's size.
+     */
     public static JsonNode parse(String what, String text) {
-        try {
-            JsonNode node = MAPPER.readTree(text);
-            if (node == null || node.isMissingNode()) {
-                throw new InvalidInputException(what, List.of(new Problem("$", "document is empty")));
-            }
-            return node;
-        } catch (JsonProcessingException e) {
-            throw new InvalidInputException(what, List.of(new Problem("$",
-                    "not valid JSON: " + e.getOriginalMessage() + " at line " + e.getLocation().getLineNr())));
-        }
+        return StrictJson.read(what, text, Contract.EVIDENCE.maxBytes());
     }
 
     /**

@@ -44,7 +44,7 @@ public final class ProbeSetParser {
         List<Problem> problems = new ArrayList<>(Contract.PROBE_SET.problems(root));
         Map<String, String> firstUse = new HashMap<>();
         JsonNode probes = root.path("probes");
-        for (int i = 0; i < probes.size(); i++) {
+        for (int i = 0; probes.isArray() && i < probes.size(); i++) {
             JsonNode id = probes.get(i).path("id");
             String path = "$.probes[" + i + "].id";
             String earlier = id.isTextual() ? firstUse.putIfAbsent(id.asText(), path) : null;

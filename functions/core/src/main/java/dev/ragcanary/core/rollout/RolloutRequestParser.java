@@ -67,7 +67,8 @@ public final class RolloutRequestParser {
         if (!(node instanceof ObjectNode given) || !(given.get("target") instanceof ObjectNode givenTarget)) {
             return Json.bindStrictly(node, RolloutRequest.class, path, problems);
         }
-        // The plan's optional components, left out when null or empty as Json.MAPPER leaves every such value out.
+        // The plan's optional components: validate's plan leaves out only a null account (Json.MAPPER writes no
+        // nulls); an event written by hand may leave out the empty ones too.
         ObjectNode plan = given.deepCopy();
         ObjectNode target = (ObjectNode) plan.get("target");
         if (!givenTarget.has("account")) {
@@ -131,6 +132,9 @@ public final class RolloutRequestParser {
 
     /** The stages as given, a default stage's name bringing its weight, bake and hard stop for fields left out. */
     private static List<Stage> stages(JsonNode items, List<Problem> problems) {
+        if (!items.isArray()) {
+            return StageLadder.DEFAULT; // not a list: the schema's problem, and nothing to read stages from
+        }
         List<Stage> stages = new ArrayList<>();
         Set<String> seen = new HashSet<>();
         Double previousWeight = null;

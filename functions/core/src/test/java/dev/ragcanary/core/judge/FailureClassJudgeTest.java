@@ -44,7 +44,7 @@ class FailureClassJudgeTest {
     }
 
     @Test
-    void failsOnceANewClassReachesTheCountWithTheControlAtLeastAsBusy() {
+    void failsOnceANewClassReachesTheCountItsTrafficShareNeeds() {
         Finding f = FailureClassJudge.newClasses(Map.of("5xx:UpstreamTimeout", 4L, "5xx:RerankerOOM", 3L), CONTROL,
                 6_400, 60_000, 3, 1_000, FOUR_LOOKS);
         assertThat(f.call()).isEqualTo(Call.FAIL);
