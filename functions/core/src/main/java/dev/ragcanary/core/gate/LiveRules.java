@@ -115,7 +115,7 @@ final class LiveRules {
         return judged(NEW_FAILURE_CLASS, desc, f, 0.0, "<=", samples, f.note());
     }
 
-    private static RuleResult judged(String rule, String desc, Finding f, double limit, String comparator,
+    static RuleResult judged(String rule, String desc, Finding f, double limit, String comparator,
                                      Map<String, Long> samples, String note) {
         Outcome outcome = switch (f.call()) {
             case PASS -> Outcome.PASS;
@@ -163,7 +163,7 @@ final class LiveRules {
     }
 
     /** Stage looks at most {@code maxExtensions + 1} times: that is what the intervals' error budget is spread over. */
-    private static LookPlan plan(GateContext c) {
+    static LookPlan plan(GateContext c) {
         return new LookPlan(c.thresholds().judgeConfidence(), c.thresholds().maxExtensions() + 1);
     }
 
@@ -203,7 +203,7 @@ final class LiveRules {
         return c.stage().isShadow() ? "no user traffic on the canary at weight 0" : "no control traffic left at weight 1";
     }
 
-    private static String pct(double ratio) {
+    static String pct(double ratio) {
         return Double.isNaN(ratio) ? "n/a" : RuleResult.format(ratio * 100.0) + "%";
     }
 }

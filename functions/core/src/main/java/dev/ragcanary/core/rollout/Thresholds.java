@@ -31,6 +31,13 @@ import dev.ragcanary.core.json.Json;
  * @param postPromotionBakeSeconds after the promotion, how long the promoted version serves everyone before its live
  *                                 metrics are judged against the previous version's last figures (a failure reverts);
  *                                 0: no bake
+ * @param egressMinEmissions            fewest sent emissions per variant (and control emissions on mirrored
+ *                                      requests, shadow emissions) before an egress rule judges
+ * @param egressSuccessRatioMin         canary webhook success rate / control's must be at least this
+ * @param egressRetriesIncreaseMax      canary retries per emission minus the control's must be at most this
+ * @param egressAgeP95RatioMax          canary p95 emission age / control's must be at most this
+ * @param egressShadowMissingRateMax    share of the control's emissions on mirrored requests with no shadow emission
+ * @param egressShadowExtraRateMax      share of shadow emissions with no control emission of the same key
  */
 public record Thresholds(
         double deltaSMedianMax,
@@ -52,13 +59,20 @@ public record Thresholds(
         double medianShiftTolerance,
         double errorRateCriticalRatio,
         int newFailureClassMinCount,
-        long postPromotionBakeSeconds) {
+        long postPromotionBakeSeconds,
+        long egressMinEmissions,
+        double egressSuccessRatioMin,
+        double egressRetriesIncreaseMax,
+        double egressAgeP95RatioMax,
+        double egressShadowMissingRateMax,
+        double egressShadowExtraRateMax) {
 
     public static final Thresholds DEFAULTS = new Thresholds(
             0.45, 0.70, 1.25, 1.20, 0.001, 5.0, 0.60, 1, 0.05, 0.60, 200, 1000, 3, 3600,
-            InsufficientTraffic.ROLLBACK, 0.98, 1.25, 2.0, 3, 1800);
+            InsufficientTraffic.ROLLBACK, 0.98, 1.25, 2.0, 3, 1800,
+            200, 0.97, 0.05, 1.25, 0.02, 0.02);
 
-    /** The limits without the judge's settings, which take their defaults. */
+    /** The limits without the judge's settings and the egress limits, which take their defaults. */
     public Thresholds(double deltaSMedianMax, double coverageMin, double latencyP95RatioMax, double errorRateRatioMax,
                       double errorRateFloor, double cacheHitDropMaxPoints, double shadowDeltaSMedianStop,
                       int maxFlippedParaphrases, double lambdaDeltaSTolerance, double lambdaDeltaSMax,
@@ -68,7 +82,9 @@ public record Thresholds(
                 shadowDeltaSMedianStop, maxFlippedParaphrases, lambdaDeltaSTolerance, lambdaDeltaSMax, minWarmLatencySamples,
                 minRequests, maxExtensions, promotionWindowSeconds, onInsufficientTraffic, DEFAULTS.judgeConfidence,
                 DEFAULTS.medianShiftTolerance, DEFAULTS.errorRateCriticalRatio, DEFAULTS.newFailureClassMinCount,
-                DEFAULTS.postPromotionBakeSeconds);
+                DEFAULTS.postPromotionBakeSeconds, DEFAULTS.egressMinEmissions, DEFAULTS.egressSuccessRatioMin,
+                DEFAULTS.egressRetriesIncreaseMax, DEFAULTS.egressAgeP95RatioMax, DEFAULTS.egressShadowMissingRateMax,
+                DEFAULTS.egressShadowExtraRateMax);
     }
 
     /**
