@@ -63,7 +63,6 @@ export function createEdgeRouter(settings, { platform, region }) {
       headers.set("x-exp", decision.variant);
       const version = decision.doc[`${decision.variant}Version`];
       if (version) headers.set("x-variant", version);
-      if (decision.stickyKey) headers.set("x-sticky", decision.stickyKey);
     }
     return { decision, headers, target: direct ? decision.variant : "origin",
       base: direct ? decision.doc.origins[decision.variant] : settings.origin };
@@ -104,7 +103,17 @@ export function createEdgeRouter(settings, { platform, region }) {
     const cold = coldStart;
     coldStart = false;
     const loaded = await loadConfig(io.readConfig);
-    const { decision, headers, target, base } = await decide(request, loaded, started);
+    let routed;
+    try {
+      routed = await decide(request, loaded, started);
+    } catch (unexpected) {
+      // Whatever went wrong deciding, the user is served where the newest document sends everyone.
+      const headers = new Headers(request.headers);
+      ownedHeaders.forEach((name) => headers.delete(name));
+      routed = { decision: fallback(loaded.doc, "UNPARSEABLE", String(unexpected?.message ?? unexpected)), headers,
+        target: "origin", base: settings.origin };
+    }
+    const { decision, headers, target, base } = routed;
     const url = new URL(request.url);
     const forwarded = new Request(base + url.pathname + url.search, { method: request.method, headers,
       body: ["GET", "HEAD"].includes(request.method) ? undefined : request.body, redirect: "manual" });
@@ -205,7 +214,12 @@ async function readReply(response) {
   return { reply: new Response(text, { status: response.status, statusText: response.statusText, headers }), rag };
 }
 
+/**
+ * A claim as a header value, or null: HTTP header values are bytes, so a claim with other characters cannot travel
+ * to the core and counts as absent (never trusted) rather than failing the request.
+ */
 function claimText(claims, name) {
   const value = claims?.[name];
-  return (typeof value === "string" && value.trim() !== "") || typeof value === "number" ? String(value) : null;
+  const text = typeof value === "string" || typeof value === "number" ? String(value).trim() : "";
+  return /^[\x21-\x7e]+(?: [\x21-\x7e]+)*$/.test(text) ? text : null;
 }
