@@ -69,22 +69,18 @@ function isHttpUrl(value) {
 /**
  * The newest document this isolate has seen. Edge caches are eventually consistent: after a rollback one read may
  * return the new document and the next an older cached copy, so a document whose revision is lower than one already
- * seen is ignored (a stale copy can never undo a rollback this isolate has seen).
+ * seen is ignored (a stale copy can never undo a rollback this isolate has seen). `newest` is the newest document seen,
+ * or null: what a fallback routes by when the store cannot be read.
  */
 export class ConfigTracker {
-  #newest = null;
+  newest = null;
 
   /** @returns {{doc: object, stale: boolean}} the document to route by, and whether `doc` was older and ignored */
   accept(doc) {
-    if (this.#newest !== null && doc.revision < this.#newest.revision) {
-      return { doc: this.#newest, stale: true };
+    if (this.newest !== null && doc.revision < this.newest.revision) {
+      return { doc: this.newest, stale: true };
     }
-    this.#newest = doc;
+    this.newest = doc;
     return { doc, stale: false };
-  }
-
-  /** The newest document seen, or null: what a fallback routes by when the store cannot be read. */
-  get newest() {
-    return this.#newest;
   }
 }
