@@ -92,8 +92,14 @@ export async function verifyDecision(headers, { keyring, nowMs, state }) {
   return consistent ? "trusted" : "stale_epoch";
 }
 
+/** Imported keys by secret: importing costs about as much as signing, and a keyring lives as long as its isolate. */
+const importedKeys = new WeakMap();
+
 async function mac(secret, decision) {
-  const key = await crypto.subtle.importKey("raw", secret, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+  if (!importedKeys.has(secret)) {
+    importedKeys.set(secret, crypto.subtle.importKey("raw", secret, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]));
+  }
+  const key = await importedKeys.get(secret);
   const sig = new Uint8Array(await crypto.subtle.sign("HMAC", key, utf8.encode(SIGNING_PREFIX + decision)));
   return btoa(String.fromCharCode(...sig)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
