@@ -58,14 +58,14 @@ final class ProbeRules {
      * noise limit (up for "at most" rules, down for "at least"), the tighter of the two; relative alone when the
      * control itself fails the playbook's.
      */
-    record QualityLimit(double value, String source, String note) {
+    record QualityLimit(double value, String comparator, String source, String note) {
         static QualityLimit of(GateContext c, double playbook, String comparator, Double control, Calibration.Metric noise) {
             Calibration calibration = c.evidence().calibration();
             if (calibration == null || noise == null) {
-                return new QualityLimit(playbook, RuleResult.PLAYBOOK, null);
+                return new QualityLimit(playbook, comparator, RuleResult.PLAYBOOK, null);
             }
             if (control == null) {
-                return new QualityLimit(playbook, RuleResult.PLAYBOOK, "no control figure to calibrate against");
+                return new QualityLimit(playbook, comparator, RuleResult.PLAYBOOK, "no control figure to calibrate against");
             }
             boolean atLeast = comparator.equals(">=");
             boolean controlMeets = switch (comparator) {
@@ -78,23 +78,33 @@ final class ProbeRules {
                             + RuleResult.format(noise.limit()), controlMeets);
         }
 
-        /** Both limits, the tighter in force; the relative one alone when the control fails the playbook's. */
+        /**
+         * Both limits, the tighter in force; the relative one alone when the control fails the playbook's. A relative
+         * limit is inclusive whatever the playbook's comparator: the calibration bounds the difference itself.
+         */
         static QualityLimit combine(Calibration calibration, double playbook, String comparator, double relative,
                                     String relativeText, boolean controlMeets) {
+            String inclusive = comparator.equals(">=") ? ">=" : "<=";
             if (!controlMeets) {
-                return new QualityLimit(relative, calibration.source(), "the control itself fails the playbook's "
-                        + comparator + " " + RuleResult.format(playbook) + ": judged relative to the control instead ("
-                        + relativeText + ")");
+                return new QualityLimit(relative, inclusive, calibration.source(), "the control itself fails the"
+                        + " playbook's " + comparator + " " + RuleResult.format(playbook) + ": judged relative to the"
+                        + " control instead (" + relativeText + ")");
             }
             boolean relativeTighter = comparator.equals(">=") ? relative > playbook : relative < playbook;
             return relativeTighter
-                    ? new QualityLimit(relative, calibration.source(), relativeText + ", within the playbook's "
+                    ? new QualityLimit(relative, inclusive, calibration.source(), relativeText + ", within the playbook's "
                     + comparator + " " + RuleResult.format(playbook))
-                    : new QualityLimit(playbook, RuleResult.PLAYBOOK, "the calibrated limit (" + relativeText
+                    : new QualityLimit(playbook, comparator, RuleResult.PLAYBOOK, "the calibrated limit (" + relativeText
                     + ") is looser");
         }
 
-        boolean holds(String comparator, double observed) {
+        /** A stop for severe drift stays absolute: relative only when the control itself fails it. */
+        QualityLimit absoluteUnlessControlFails(double playbook, String comparator) {
+            return source.equals(RuleResult.PLAYBOOK) || note.startsWith("the control itself fails") ? this
+                    : new QualityLimit(playbook, comparator, RuleResult.PLAYBOOK, null);
+        }
+
+        boolean holds(double observed) {
             return switch (comparator) {
                 case ">=" -> observed >= value;
                 case "<" -> observed < value;
@@ -102,11 +112,10 @@ final class ProbeRules {
             };
         }
 
-        RuleResult judge(String rule, String description, String comparator, double observed, Map<String, Long> samples,
-                         String note) {
+        RuleResult judge(String rule, String description, double observed, Map<String, Long> samples, String note) {
             String notes = note == null ? this.note : this.note == null ? note : note + "; " + this.note;
-            return Checks.compare(rule, description, observed, value, comparator, holds(comparator, observed), samples,
-                    notes).withLimitSource(source);
+            return Checks.compare(rule, description, observed, value, comparator, holds(observed), samples, notes)
+                    .withLimitSource(source);
         }
     }
 
@@ -131,7 +140,7 @@ final class ProbeRules {
         Double controlMean = control == null || control.coverage() == null || control.coverage().count() == 0
                 ? null : control.coverage().mean();
         return QualityLimit.of(c, limit, ">=", controlMean, noise == null ? null : noise.coverageMean())
-                .judge(COVERAGE, desc, ">=", canary.coverage().mean(), Map.of("canary", (long) canary.coverage().count()), null);
+                .judge(COVERAGE, desc, canary.coverage().mean(), Map.of("canary", (long) canary.coverage().count()), null);
     }
 
     static RuleResult lambdaConvergent(GateContext c) {
@@ -149,7 +158,7 @@ final class ProbeRules {
         Double controlCount = control == null || control.lambda() == null || control.lambda().isEmpty()
                 ? null : (double) CalibrationBuilder.notConvergent(control);
         return QualityLimit.of(c, 0.0, "<=", controlCount, noise == null ? null : noise.lambdaNotConvergent())
-                .judge(LAMBDA, desc, "<=", offenders.size(), Map.of("canary", (long) canary.lambda().size()),
+                .judge(LAMBDA, desc, offenders.size(), Map.of("canary", (long) canary.lambda().size()),
                         offenders.isEmpty() ? null : "not convergent: " + firstFew(offenders));
     }
 
@@ -170,8 +179,9 @@ final class ProbeRules {
         Double controlMedian = control == null || control.deltaS() == null || control.deltaS().count() == 0
                 ? null : control.deltaS().median();
         String comparator = strictlyBelow ? "<" : "<=";
-        return QualityLimit.of(c, limit, comparator, controlMedian, noise == null ? null : noise.deltaSMedian())
-                .judge(rule, desc, comparator, canary.deltaS().median(), samples, controlNote(c));
+        QualityLimit calibrated = QualityLimit.of(c, limit, comparator, controlMedian, noise == null ? null : noise.deltaSMedian());
+        return (strictlyBelow ? calibrated.absoluteUnlessControlFails(limit, comparator) : calibrated)
+                .judge(rule, desc, canary.deltaS().median(), samples, controlNote(c));
     }
 
     static RuleResult schemaViolations(GateContext c) {
@@ -185,7 +195,7 @@ final class ProbeRules {
         Calibration.Metrics noise = calibrated(c);
         Double controlCount = control == null || control.calls() == 0 ? null : (double) control.schemaViolations();
         return QualityLimit.of(c, 0.0, "<=", controlCount, noise == null ? null : noise.schemaViolations())
-                .judge(SCHEMA, desc, "<=", canary.schemaViolations(), Map.of("canary", (long) canary.calls()), null);
+                .judge(SCHEMA, desc, canary.schemaViolations(), Map.of("canary", (long) canary.calls()), null);
     }
 
     static RuleResult topicCoverage(GateContext c) {
@@ -212,7 +222,7 @@ final class ProbeRules {
                 worstMargin = margin;
                 String note = (calibrated(c) == null ? "lowest topic: " : "topic closest to its limit: ") + topic.getKey()
                         + (noise != null && topicNoise == null ? " (not in the calibration)" : "");
-                worst = topicLimit.judge(TOPIC_COVERAGE, desc, ">=", topic.getValue(), samples, note);
+                worst = topicLimit.judge(TOPIC_COVERAGE, desc, topic.getValue(), samples, note);
             }
         }
         return worst;
@@ -251,10 +261,10 @@ final class ProbeRules {
         // the playbook's is replaced when the control flipped more than it allows between two of its own replays.
         Calibration calibration = c.evidence().calibration();
         Calibration.PlaybookCheck aa = calibration == null ? null : calibration.playbook().get(FLIPS);
-        QualityLimit flipsLimit = aa == null ? new QualityLimit(limit, RuleResult.PLAYBOOK, null)
+        QualityLimit flipsLimit = aa == null ? new QualityLimit(limit, "<=", RuleResult.PLAYBOOK, null)
                 : QualityLimit.combine(calibration, limit, "<=", calibration.metrics().flipsPerQuestion().limit(),
                 "A/A flips limit " + RuleResult.format(calibration.metrics().flipsPerQuestion().limit()), aa.controlMeets());
-        return flipsLimit.judge(FLIPS, desc, "<=", worst, Map.of("questions", (long) canary.lambda().size()),
+        return flipsLimit.judge(FLIPS, desc, worst, Map.of("questions", (long) canary.lambda().size()),
                 worstQuestion == null ? null : "most flips on " + worstQuestion);
     }
 
