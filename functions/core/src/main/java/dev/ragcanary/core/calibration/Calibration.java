@@ -1,7 +1,10 @@
 package dev.ragcanary.core.calibration;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.ragcanary.core.json.Contract;
+import dev.ragcanary.core.json.InvalidInputException;
 import dev.ragcanary.core.json.Json;
+import dev.ragcanary.core.json.Problem;
 import java.util.List;
 import java.util.Map;
 
@@ -62,7 +65,11 @@ public record Calibration(
 
     /** Reads a calibration file strictly: every problem with its JSON path, naming the document {@code what}. */
     public static Calibration parse(String what, String text) {
-        return Json.MAPPER.convertValue(Contract.CALIBRATION.checked(Contract.CALIBRATION.parse(what, text)),
-                Calibration.class);
+        JsonNode document = Contract.CALIBRATION.parse(what, text);
+        List<Problem> problems = Contract.CALIBRATION.problems(document);
+        if (!problems.isEmpty()) {
+            throw new InvalidInputException(what, problems);
+        }
+        return Json.MAPPER.convertValue(document, Calibration.class);
     }
 }
