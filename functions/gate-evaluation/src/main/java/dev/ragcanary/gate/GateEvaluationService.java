@@ -1,12 +1,15 @@
 package dev.ragcanary.gate;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.ragcanary.core.calibration.Calibration;
 import dev.ragcanary.core.gate.Decision;
 import dev.ragcanary.core.gate.Evidence;
 import dev.ragcanary.core.gate.EvidenceParser;
 import dev.ragcanary.core.gate.GateEngine;
 import dev.ragcanary.core.gate.Verdict;
+import dev.ragcanary.core.json.InvalidInputException;
 import dev.ragcanary.core.json.Json;
+import dev.ragcanary.core.json.Problem;
 import dev.ragcanary.core.metrics.LiveMetrics;
 import dev.ragcanary.core.ports.EvidenceStore;
 import dev.ragcanary.core.ports.MetricsSource;
@@ -41,6 +44,20 @@ public final class GateEvaluationService {
         this.verdictLog = verdictLog;
     }
 
+    /**
+     * The rollout's calibration, read from the evidence store each look (a few KB); a key that names nothing or a file
+     * that breaks its schema fails the task with the problem named, and the state machine's failure path rolls back.
+     */
+    private Calibration calibration(RolloutRequest plan) {
+        if (plan.calibration() == null) {
+            return null;
+        }
+        String text = evidenceStore.get(plan.calibration()).orElseThrow(() -> new InvalidInputException(
+                "gate evaluation input", List.of(new Problem("$.rollout.calibration", "names no calibration in the"
+                + " evidence store: " + plan.calibration()))));
+        return Calibration.parse("calibration " + plan.calibration(), text);
+    }
+
     /** The task's output: the verdict and where its evidence is archived. */
     public record Result(Verdict verdict, String evidenceKey) {
     }
@@ -69,7 +86,7 @@ public final class GateEvaluationService {
         String unread = String.join("; ", reading.unfinished());
         Evidence evidence = new Evidence(description(in) + (reading.isComplete() ? "" : "; live metrics not read: "
                 + unread), stage.name(), stage.weight(), in.extensions(), in.probes(), reading.live(), fingerprints,
-                plan.expectedIndex(), plan.thresholds(), reading.egress());
+                plan.expectedIndex(), plan.thresholds(), reading.egress(), calibration(plan));
         Verdict verdict = reading.isComplete() ? engine.evaluate(stage, plan.thresholds(), evidence)
                 : engine.liveMetricsUnread(stage, plan.thresholds(), in.extensions(), unread);
         String key = evidenceKey(plan.rolloutId(), stage.name(), in.purpose(), in.extensions());
@@ -113,7 +130,7 @@ public final class GateEvaluationService {
                 reading.live().cachePrefixCollisions());
         Evidence evidence = new Evidence(description(in) + "; the control is the previous version's figures from "
                 + in.baselineEvidenceKey(), in.stage().name(), in.stage().weight(), 0, null, live, Map.of(),
-                plan.expectedIndex(), plan.thresholds());
+                plan.expectedIndex(), plan.thresholds(), null, calibration(plan));
         Verdict verdict = GateEngine.judgeAfterPromotion(in.stage(), plan.thresholds(), evidence);
         evidenceStore.put(key, Json.pretty(evidence));
         return new Result(verdict, key);

@@ -168,7 +168,7 @@ class EgressRulesTest {
     }
 
     private static Evidence evidence(Stage stage, EgressMetrics egress) {
-        return new Evidence(null, stage.name(), null, 0, null, null, null, null, Thresholds.DEFAULTS, egress);
+        return new Evidence(null, stage.name(), null, 0, null, null, null, null, Thresholds.DEFAULTS, egress, null);
     }
 
     private static EgressMetrics egress(VariantEgress canary) {
