@@ -37,13 +37,6 @@ public record Evidence(
         EgressMetrics egress,
         Calibration calibration) {
 
-    /** Evidence judged by the playbook's limits alone, without egress figures. */
-    public Evidence(String description, String stage, Double weight, int extensions, ProbeSummary probes, LiveMetrics live,
-                    Map<String, Map<String, IndexFingerprint>> fingerprints, IndexFingerprint expectedIndex,
-                    Thresholds thresholds) {
-        this(description, stage, weight, extensions, probes, live, fingerprints, expectedIndex, thresholds, null, null);
-    }
-
     public Map<String, IndexFingerprint> fingerprints(String variant) {
         return fingerprints == null ? Map.of() : fingerprints.getOrDefault(variant, Map.of());
     }
