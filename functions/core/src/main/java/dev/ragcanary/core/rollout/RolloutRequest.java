@@ -12,6 +12,7 @@ import java.util.Optional;
  * @param regions                pilot region first; the others join at stage ten
  * @param approvals              stage names that wait for a person before they are entered
  * @param approvalTimeoutSeconds how long a held stage waits for a person before it rolls back
+ * @param edges                  edge routers' config stores the weight shifter publishes every state change to
  */
 public record RolloutRequest(
         String rolloutId,
@@ -25,7 +26,12 @@ public record RolloutRequest(
         List<Stage> stages,
         Thresholds thresholds,
         List<String> approvals,
-        long approvalTimeoutSeconds) {
+        long approvalTimeoutSeconds,
+        List<EdgeTarget> edges) {
+
+    public RolloutRequest {
+        edges = edges == null ? List.of() : List.copyOf(edges);
+    }
 
     /**
      * The function whose alias is shifted; the control version is read from the alias in each region at start.
