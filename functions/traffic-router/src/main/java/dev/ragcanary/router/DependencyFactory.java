@@ -23,8 +23,8 @@ import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
  * {@code TARGET_ALIAS} (what is routed), {@code ROLLOUTS_TABLE}, {@code ASSIGNMENTS_TABLE}, and optionally
  * {@code STATE_CACHE_SECONDS} (default 5), {@code SHADOW_SAMPLE_RATE} (default 0.05), {@code DOWNSTREAM_PAYLOAD}
  * ({@code event} or {@code body}, default event), the caller identity settings ({@link IdentitySettings#fromEnvironment}:
- * from the authorizer context and required unless set otherwise), {@code EDGE_DECISION_KEYS_SECRET_ARN} (the secret
- * holding the keys edge routers sign their decisions with; unset: no edge decision is trusted) and {@code
+ * from the authorizer context and required unless set otherwise), {@code EDGE_DECISION_KEYS_SECRET} (name or ARN of
+ * the secret holding the keys edge routers sign their decisions with; unset: no edge decision is trusted) and {@code
  * EDGE_DECISION_KEYS_TTL_SECONDS} (how often it is read again, default 300), plus {@code RAG_CANARY_ENDPOINT_<SERVICE>}
  * for local runs.
  */
@@ -70,14 +70,14 @@ final class DependencyFactory {
      * like the assignment store's, and a failed read keeps the keys last read.
      */
     EdgeDecisions edgeDecisions() {
-        String secretArn = env.get("EDGE_DECISION_KEYS_SECRET_ARN");
-        if (secretArn == null || secretArn.isBlank()) {
+        String secret = env.get("EDGE_DECISION_KEYS_SECRET");
+        if (secret == null || secret.isBlank()) {
             return EdgeDecisions.NONE;
         }
         long ttlSeconds = Long.parseLong(env.getOrDefault("EDGE_DECISION_KEYS_TTL_SECONDS", "300"));
         SecretsManagerClient secrets = AwsClients.build(SecretsManagerClient.builder(), "secretsmanager", env,
                 o -> o.apiCallTimeout(Duration.ofSeconds(1)).retryStrategy(AwsRetryStrategy.doNotRetry()));
-        return new EdgeDecisions(new EdgeDecisionKeys(new SecretsManagerSecretReader(secrets), secretArn,
+        return new EdgeDecisions(new EdgeDecisionKeys(new SecretsManagerSecretReader(secrets), secret,
                 Clock.systemUTC(), Duration.ofSeconds(ttlSeconds)), Clock.systemUTC());
     }
 
