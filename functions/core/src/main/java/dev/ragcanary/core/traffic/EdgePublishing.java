@@ -63,10 +63,16 @@ final class EdgePublishing {
                 + found.weight() + ")";
     }
 
+    /** {@code "edge <name>: <why>"}, naming the edge once (an adapter's message may already start with it). */
+    static String why(String edge, RuntimeException failure) {
+        String message = String.valueOf(failure.getMessage());
+        return message.startsWith(edge) ? message : edge + ": " + message;
+    }
+
     /** The failures' one error: transient (for the retry owner) only when every edge's failure is. */
     static RuntimeException combined(String what, Map<String, RuntimeException> failed) {
         String message = what + ": " + String.join("; ", failed.entrySet().stream()
-                .map(e -> e.getKey() + ": " + e.getValue().getMessage()).toList());
+                .map(e -> why(e.getKey(), e.getValue())).toList());
         RuntimeException error = failed.values().stream().allMatch(TransientFailureException.class::isInstance)
                 ? new TransientFailureException(message) : new IllegalStateException(message);
         failed.values().forEach(error::addSuppressed);

@@ -484,7 +484,7 @@ public final class WeightShifter {
         }
         List<String> unsettled = new ArrayList<>(unsettledRegions(plan, current));
         // Publishing the state again also takes back what a late raise left on an edge.
-        edges.publish(plan, current).forEach((edge, why) -> unsettled.add(edge + ": " + why.getMessage()));
+        edges.publish(plan, current).forEach((edge, why) -> unsettled.add(EdgePublishing.why(edge, why)));
         if (!unsettled.isEmpty()) {
             throw new LockKeptException(recordLockKept(plan, String.join("; ", unsettled) + "; once the alias is right",
                     step));

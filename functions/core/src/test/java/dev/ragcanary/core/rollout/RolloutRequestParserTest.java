@@ -123,7 +123,7 @@ class RolloutRequestParserTest {
 
     @Test
     void theEdgesOfTheExampleAreBoundWithTheirPlatformsIds() {
-        RolloutRequest plan = RolloutRequestParser.parse(RepoFiles.read("events/start-rollout.json"));
+        RolloutRequest plan = RolloutRequestParser.parse(RepoFiles.read("events/start-rollout-edges.json"));
 
         assertThat(plan.edges()).extracting(EdgeTarget::platform)
                 .containsExactly("cloudflare-kv", "vercel-edge-config", "fastly-config-store");
