@@ -62,6 +62,13 @@ public class ControllerStack extends Stack {
     /** Evidence bucket layout: probe sets uploaded by people, evidence written per stage, the rollout archive. */
     public static final String PROBE_SETS_PREFIX = "probe-sets/";
     public static final String EVIDENCE_PREFIX = "rollouts/";
+    /**
+     * Edge API tokens are named under this prefix (the start input's tokenSecretArn must be): the ARNs arrive with
+     * each rollout, so the weight shifter's grant is scoped by name, not by ARN, and reaches no other secret.
+     */
+    public static final String EDGE_TOKEN_SECRETS = "rag-canary/edge/";
+    /** The secret holding the keys edge routers sign their decisions with (contract B). */
+    public static final String EDGE_DECISION_KEYS_SECRET = "rag-canary/edge-decision-keys";
     public static final String ARCHIVE_PREFIX = "archive/";
     static final String SYNC_EVENTS_RULE = "StepFunctionsGetEventsForStepFunctionsExecutionRule";
 
@@ -256,6 +263,8 @@ public class ControllerStack extends Stack {
                 env.put("ASSIGNMENTS_TABLE", assignments.getTableName());
                 env.put("STATE_CACHE_SECONDS", "5");
                 env.putAll(config.routerIdentity().routerEnvironment());
+                env.put("EDGE_DECISION_KEYS_SECRET", EDGE_DECISION_KEYS_SECRET);
+                env.put("EDGE_DECISION_KEYS_TTL_SECONDS", "300");
             }
             default -> throw new IllegalArgumentException("not a controller function: " + function);
         }
@@ -278,6 +287,11 @@ public class ControllerStack extends Stack {
                 .resources(List.of(formatArn(ArnComponents.builder().service("dynamodb").resource("table")
                         .resourceName(table).build())))
                 .build()));
+
+        // Edge API tokens (start input edges[].tokenSecretArn): any secret of this account named rag-canary/edge/...
+        // (Secrets Manager appends a random suffix to every ARN, hence the trailing wildcard). The functions run
+        // outside any VPC, so their outbound HTTPS reaches the edge platforms' APIs.
+        addToRole(shifter, secretsNamed(EDGE_TOKEN_SECRETS + "*", "*"));
 
         IGrantable replay = functions.get(ControllerFunction.PROBE_REPLAY);
         addToRole(replay, targets("lambda:InvokeFunction"));
@@ -317,6 +331,15 @@ public class ControllerStack extends Stack {
                 .resources(routedFunctionArns()).build());
         assignments.grantReadWriteData(router);
         rollouts.grantReadData(router);
+        addToRole(router, secretsNamed(EDGE_DECISION_KEYS_SECRET + "-*", getRegion()));
+    }
+
+    /** GetSecretValue on this account's secrets whose name matches {@code name} (a trailing '*' for the suffix). */
+    private PolicyStatement secretsNamed(String name, String region) {
+        return PolicyStatement.Builder.create().actions(List.of("secretsmanager:GetSecretValue"))
+                .resources(List.of(formatArn(ArnComponents.builder().service("secretsmanager").region(region)
+                        .resource("secret").resourceName(name).arnFormat(ArnFormat.COLON_RESOURCE_NAME).build())))
+                .build();
     }
 
     /**

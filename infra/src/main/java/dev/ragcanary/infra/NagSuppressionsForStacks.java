@@ -34,6 +34,14 @@ public final class NagSuppressionsForStacks {
                 "Objects under probe-sets/ (read) and rollouts/ (written) of this stack's evidence bucket; keys "
                         + "are chosen per probe set and per rollout stage.",
                 regex("/^Resource::<Evidence[0-9A-F]+\\.Arn>\\/(probe-sets|rollouts)\\/\\*$/g")));
+        suppress(controller, "WeightShifterRole", suppression("AwsSolutions-IAM5",
+                "Edge API tokens: the start input names each edge's secret by ARN at run time, so the grant is "
+                        + "scoped by name (this account's secrets named rag-canary/edge/..., in any region the secret "
+                        + "was created in; Secrets Manager adds a random suffix to every ARN).",
+                regex("/^Resource::arn:<AWS::Partition>:secretsmanager:\\*:.*:secret:rag-canary\\/edge\\/\\*$/g")));
+        suppress(controller, "TrafficRouterRole", suppression("AwsSolutions-IAM5",
+                "The edge decision keys secret, by its name: Secrets Manager adds a random suffix to its ARN.",
+                regex("/^Resource::arn:<AWS::Partition>:secretsmanager:.*:secret:rag-canary\\/edge-decision-keys-\\*$/g")));
         suppress(controller, "GateEvaluationRole", suppression("AwsSolutions-IAM5",
                 "Objects under rollouts/ of this stack's evidence bucket; keys are chosen per rollout stage.",
                 regex("/^Resource::<Evidence[0-9A-F]+\\.Arn>\\/rollouts\\/\\*$/g")));

@@ -168,7 +168,8 @@ class ControllerStackTest {
                 "TELEMETRY_LOG_GROUP", "ROLLOUTS_TABLE", "EGRESS_SINK_TABLE", "EGRESS_SINK_INDEX");
         assertThat(environment(ControllerFunction.TRAFFIC_ROUTER)).containsOnlyKeys("TARGET_FUNCTION",
                 "TARGET_ALIAS", "ROLLOUTS_TABLE", "ASSIGNMENTS_TABLE", "STATE_CACHE_SECONDS", "IDENTITY_SOURCE",
-                "IDENTITY_REQUIRED", "TENANT_CLAIM", "USER_CLAIM", "TENANT_HEADER", "USER_HEADER");
+                "IDENTITY_REQUIRED", "TENANT_CLAIM", "USER_CLAIM", "TENANT_HEADER", "USER_HEADER",
+                "EDGE_DECISION_KEYS_SECRET", "EDGE_DECISION_KEYS_TTL_SECONDS");
         assertThat(environment(ControllerFunction.TRAFFIC_ROUTER)).containsEntry("TARGET_FUNCTION", "rag-answer")
                 .containsEntry("TARGET_ALIAS", "live");
         assertThat(environment(ControllerFunction.WEIGHT_SHIFTER).get("ROLLOUTS_TABLE")).startsWith("<Rollouts");
@@ -193,6 +194,30 @@ class ControllerStackTest {
         JsonNode versions = statement(statements, "lambda:GetFunctionConfiguration");
         assertThat(actions(versions)).containsExactly("lambda:GetFunctionConfiguration");
         assertThat(resources(versions)).containsExactlyInAnyOrderElementsOf(TARGET_ARNS);
+    }
+
+    @Test
+    void onlyTheWeightShifterReadsEdgeTokensAndOnlySecretsNamedUnderTheEdgePrefixOfItsOwnAccount() {
+        List<JsonNode> secrets = json.allStatements().stream()
+                .filter(s -> actions(s).stream().anyMatch(a -> a.startsWith("secretsmanager:"))).toList();
+        JsonNode tokens = statement(json.statementsOf("WeightShifterRole"), "secretsmanager:GetSecretValue");
+        assertThat(actions(tokens)).containsExactly("secretsmanager:GetSecretValue");
+        assertThat(resources(tokens))
+                .containsExactly("arn:aws:secretsmanager:*:123456789012:secret:rag-canary/edge/*");
+        JsonNode keys = statement(json.statementsOf("TrafficRouterRole"), "secretsmanager:GetSecretValue");
+        assertThat(resources(keys))
+                .containsExactly("arn:aws:secretsmanager:us-east-1:123456789012:secret:rag-canary/edge-decision-keys-*");
+        assertThat(secrets).as("no other role reads a secret, nothing else is granted on one").hasSize(2)
+                .containsExactlyInAnyOrder(tokens, keys);
+        assertThat(environment(ControllerFunction.TRAFFIC_ROUTER))
+                .containsEntry("EDGE_DECISION_KEYS_SECRET", "rag-canary/edge-decision-keys")
+                .containsEntry("EDGE_DECISION_KEYS_TTL_SECONDS", "300");
+    }
+
+    @Test
+    void theFunctionsThatCallEdgeApisRunOutsideAnyVpcSoTheirOutboundHttpsReachesThem() {
+        template.findResources("AWS::Lambda::Function").values().forEach(function ->
+                assertThat(TemplateJson.json(function).path("Properties").has("VpcConfig")).isFalse());
     }
 
     @Test

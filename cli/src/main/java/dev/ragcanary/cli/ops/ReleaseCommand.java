@@ -20,6 +20,7 @@ import dev.ragcanary.core.traffic.RolloutState;
 import dev.ragcanary.core.traffic.RolloutStatus;
 import dev.ragcanary.core.traffic.Step;
 import dev.ragcanary.core.traffic.WeightShifter;
+import dev.ragcanary.shifter.DependencyFactory;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.util.Map;
@@ -102,7 +103,8 @@ public final class ReleaseCommand implements Callable<Integer> {
             LambdaAliasControl aliases = new LambdaAliasControl(lambdas::in);
             // A release purges no cache. It frees the lock once the aliases verify, taking back a rolled-back canary's
             // weight first, and not before a shift that read the rollout ACTIVE can no longer be running.
-            WeightShifter shifter = new WeightShifter(aliases, aliases, store, ledger, CachePurger.NONE, Clock.systemUTC(),
+            WeightShifter shifter = new WeightShifter(aliases, aliases, store, ledger, CachePurger.NONE,
+                    new DependencyFactory(System.getenv()).edgePublisher(), Clock.systemUTC(),
                     WeightShifter.LATE_RAISE_WINDOW);
             Step step = Step.first("cli/release/" + UUID.randomUUID());
             RolloutState released = release(shifter, plan, step);

@@ -114,7 +114,8 @@ public final class RevertCommand implements Callable<Integer> {
             RolloutRequest plan = RolloutRequestParser.parse(owner.input());
             LambdaAliasControl aliases = new LambdaAliasControl(lambdas::in);
             WeightShifter shifter = new WeightShifter(aliases, aliases, store, ledger,
-                    new DependencyFactory(cacheSettings()).cachePurger(dynamo), Clock.systemUTC(),
+                    new DependencyFactory(cacheSettings()).cachePurger(dynamo),
+                    new DependencyFactory(System.getenv()).edgePublisher(), Clock.systemUTC(),
                     WeightShifter.LATE_RAISE_WINDOW);
             // One token per rollout: running the command again finishes a revert that stopped half way (the
             // error says to).

@@ -23,7 +23,8 @@ class CoreContractsAgreementTest {
     Stream<DynamicTest> startInput() {
         Path events = ContractAgreement.repoRoot().resolve("events");
         return ContractAgreement.of(Contract.START_INPUT, FIXTURES.resolve("start-rollout"),
-                List.of(events.resolve("start-rollout.json"), events.resolve("start-rollout-minimal.json")),
+                List.of(events.resolve("start-rollout.json"), events.resolve("start-rollout-minimal.json"),
+                        events.resolve("start-rollout-edges.json")),
                 RolloutRequestParser::parse);
     }
 

@@ -3,7 +3,10 @@ package dev.ragcanary.router;
 import dev.ragcanary.adapters.dynamodb.DynamoDbAssignmentStore;
 import dev.ragcanary.adapters.dynamodb.DynamoDbRolloutStore;
 import dev.ragcanary.adapters.lambda.LambdaVersionInvoker;
+import dev.ragcanary.adapters.secretsmanager.SecretsManagerSecretReader;
 import dev.ragcanary.aws.AwsClients;
+import dev.ragcanary.core.traffic.EdgeDecisionKeys;
+import dev.ragcanary.core.traffic.EdgeDecisions;
 import dev.ragcanary.core.traffic.StickyRouter;
 import java.time.Clock;
 import java.time.Duration;
@@ -13,14 +16,17 @@ import java.util.concurrent.ThreadLocalRandom;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.lambda.LambdaClient;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /**
  * The one place the router builds its clients and adapters, from the environment: {@code TARGET_FUNCTION} and
  * {@code TARGET_ALIAS} (what is routed), {@code ROLLOUTS_TABLE}, {@code ASSIGNMENTS_TABLE}, and optionally
  * {@code STATE_CACHE_SECONDS} (default 5), {@code SHADOW_SAMPLE_RATE} (default 0.05), {@code DOWNSTREAM_PAYLOAD}
  * ({@code event} or {@code body}, default event), the caller identity settings ({@link IdentitySettings#fromEnvironment}:
- * from the authorizer context and required unless set otherwise), plus {@code RAG_CANARY_ENDPOINT_<SERVICE>} for local
- * runs.
+ * from the authorizer context and required unless set otherwise), {@code EDGE_DECISION_KEYS_SECRET} (name or ARN of
+ * the secret holding the keys edge routers sign their decisions with; unset: no edge decision is trusted) and {@code
+ * EDGE_DECISION_KEYS_TTL_SECONDS} (how often it is read again, default 300), plus {@code RAG_CANARY_ENDPOINT_<SERVICE>}
+ * for local runs.
  */
 final class DependencyFactory {
     private final Map<String, String> env;
@@ -53,10 +59,26 @@ final class DependencyFactory {
         StickyRouter router = new StickyRouter(
                 new StickyRouter.Settings(function, alias, region, Duration.ofSeconds(cacheSeconds), shadowRate),
                 new DynamoDbRolloutStore(dynamo, rollouts).routingReader(), new DynamoDbAssignmentStore(dynamo, assignments),
-                Clock.systemUTC(), () -> ThreadLocalRandom.current().nextDouble());
+                Clock.systemUTC(), () -> ThreadLocalRandom.current().nextDouble(), edgeDecisions());
         Telemetry telemetry = new Telemetry(System.out::println, function, alias, region == null ? "local" : region);
         return new TrafficRouter(router, new LambdaVersionInvoker(lambda, function), telemetry, mode,
                 IdentitySettings.fromEnvironment(env), Clock.systemUTC());
+    }
+
+    /**
+     * The keys are read on the first signed request and every TTL after, in the request's path: the call is bounded
+     * like the assignment store's, and a failed read keeps the keys last read.
+     */
+    EdgeDecisions edgeDecisions() {
+        String secret = env.get("EDGE_DECISION_KEYS_SECRET");
+        if (secret == null || secret.isBlank()) {
+            return EdgeDecisions.NONE;
+        }
+        long ttlSeconds = Long.parseLong(env.getOrDefault("EDGE_DECISION_KEYS_TTL_SECONDS", "300"));
+        SecretsManagerClient secrets = AwsClients.build(SecretsManagerClient.builder(), "secretsmanager", env,
+                o -> o.apiCallTimeout(Duration.ofSeconds(1)).retryStrategy(AwsRetryStrategy.doNotRetry()));
+        return new EdgeDecisions(new EdgeDecisionKeys(new SecretsManagerSecretReader(secrets), secret,
+                Clock.systemUTC(), Duration.ofSeconds(ttlSeconds)), Clock.systemUTC());
     }
 
     private String required(String name, String what) {

@@ -116,6 +116,9 @@ public final class Telemetry {
         }
         routing.put("fallback", d.fallback());
         routing.put("exp_ignored", d.experimentIgnored());
+        if (d.edgeDecision() != null) {
+            routing.put("edge_decision", d.edgeDecision());
+        }
         routing.put("shadow_mirrored", o.mirrored());
         if (o.failureClass() != null) {
             line.put("failure_class", o.failureClass());

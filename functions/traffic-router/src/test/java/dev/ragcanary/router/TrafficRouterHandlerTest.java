@@ -247,6 +247,7 @@ class TrafficRouterHandlerTest {
         assertThat(response.path("headers").path("x-exp").asText()).isEqualTo("control");
         assertThat(lastLine().path("variant").asText()).isEqualTo("control-v41");
         assertThat(lastLine().path("routing").path("reason").asText()).isEqualTo("UNKEYED");
+        assertThat(lastLine().path("routing").path("edge_decision").asText()).as("no edge signed it").isEqualTo("absent");
     }
 
     @Test

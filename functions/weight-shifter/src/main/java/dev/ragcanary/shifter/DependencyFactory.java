@@ -3,10 +3,14 @@ package dev.ragcanary.shifter;
 import dev.ragcanary.adapters.dynamodb.DynamoDbCachePurger;
 import dev.ragcanary.adapters.dynamodb.DynamoDbLedger;
 import dev.ragcanary.adapters.dynamodb.DynamoDbRolloutStore;
+import dev.ragcanary.adapters.edge.EdgeConfigPublishers;
 import dev.ragcanary.adapters.lambda.LambdaAliasControl;
+import dev.ragcanary.adapters.secretsmanager.SecretsManagerSecretReader;
 import dev.ragcanary.adapters.sfn.StepFunctionsExecutionInputs;
 import dev.ragcanary.aws.AwsClients;
 import dev.ragcanary.core.ports.CachePurger;
+import dev.ragcanary.core.ports.EdgeConfigPublisher;
+import dev.ragcanary.core.ports.SecretReader;
 import dev.ragcanary.core.ports.ExecutionInputs;
 import dev.ragcanary.core.rollout.ProbeSetLocations;
 import dev.ragcanary.core.traffic.WeightShifter;
@@ -24,6 +28,7 @@ import java.util.stream.Collectors;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.lambda.LambdaClient;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.sfn.SfnClient;
 
 /**
@@ -50,8 +55,23 @@ public final class DependencyFactory {
         LambdaAliasControl aliases = new LambdaAliasControl(region -> AwsClients.build(LambdaClient.builder(), "lambda",
                 env, Region.of(region), AwsClients.CONTROLLER_CALLS));
         return new WeightShifter(aliases, aliases, new DynamoDbRolloutStore(dynamo, rolloutsTable),
-                new DynamoDbLedger(dynamo, rolloutsTable), cachePurger(dynamo), Clock.systemUTC(),
+                new DynamoDbLedger(dynamo, rolloutsTable), cachePurger(dynamo), edgePublisher(), Clock.systemUTC(),
                 lateRaiseWindow());
+    }
+
+    /**
+     * Every edge platform's publisher, on its public API, with tokens read from Secrets Manager per publish (a rotated
+     * token is used from the next publish on). The Secrets Manager client is built on first use: only a plan with
+     * edges needs it, so it stays off the function's cold start. Used by {@code ./canary release} and {@code revert}
+     * too.
+     */
+    public EdgeConfigPublisher edgePublisher() {
+        AtomicReference<SecretReader> built = new AtomicReference<>();
+        SecretReader secrets = arn -> built.updateAndGet(reader -> reader != null ? reader
+                : new SecretsManagerSecretReader(AwsClients.build(SecretsManagerClient.builder(), "secretsmanager", env,
+                AwsClients.CONTROLLER_CALLS))).secretString(arn);
+        return EdgeConfigPublishers.of(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build(), secrets,
+                Map.of());
     }
 
     /** {@code TARGET_ALIASES} (comma separated) and {@code PROBE_SET_LOCATIONS}, which the stack sets; unset: none. */

@@ -32,6 +32,8 @@ public enum Contract {
     GATE_EVALUATION_INPUT("gate evaluation input", "gate-evaluation-input.schema.json", 256 * 1024),
     WEIGHT_SHIFTER_INPUT("weight shifter input", "weight-shifter-input.schema.json", 256 * 1024),
     PROBE_REPLAY_INPUT("probe replay input", "probe-replay-input.schema.json", 256 * 1024),
+    /** A Fastly Config Store value holds at most 8,000 characters, the smallest of the three edge stores. */
+    EDGE_CONFIG("edge config document", "edge-config.schema.json", 8000),
     /** EventBridge events are at most 256 KiB. */
     EXECUTION_STATUS_CHANGE("execution status event", "execution-status-change.schema.json", 256 * 1024);
 

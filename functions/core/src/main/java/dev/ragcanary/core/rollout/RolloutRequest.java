@@ -14,6 +14,7 @@ import java.util.Optional;
  * @param approvalTimeoutSeconds how long a held stage waits for a person before it rolls back
  * @param calibration            the calibration's key in the evidence bucket (a file path locally), or null: the quality
  *                               rules then use the playbook's limits alone
+ * @param edges                  edge routers' config stores the weight shifter publishes every state change to
  */
 public record RolloutRequest(
         String rolloutId,
@@ -28,7 +29,12 @@ public record RolloutRequest(
         Thresholds thresholds,
         List<String> approvals,
         long approvalTimeoutSeconds,
-        String calibration) {
+        String calibration,
+        List<EdgeTarget> edges) {
+
+    public RolloutRequest {
+        edges = edges == null ? List.of() : List.copyOf(edges);
+    }
 
     /**
      * The function whose alias is shifted; the control version is read from the alias in each region at start.

@@ -29,6 +29,13 @@ public final class RolloutRequestParser {
     private static final Pattern FUNCTION = Pattern.compile(
             "(?:arn:aws[a-z-]*:lambda:([a-z0-9-]+):(\\d{12}):function:|(\\d{12}):function:)?(.+)");
 
+    /** A field name that suggests a credential given in the clear. */
+    private static final Pattern TOKEN_FIELD = Pattern.compile("(?i)token|secret|password|apikey|api_key|credential");
+
+    /** The edge components a validated plan leaves out when null (each platform sets only its own). */
+    private static final List<String> EDGE_IDS = List.of("accountId", "namespaceId", "edgeConfigId", "teamId",
+            "storeId", "origins");
+
     private RolloutRequestParser() {
     }
 
@@ -80,7 +87,7 @@ public final class RolloutRequestParser {
         if (!given.has("calibration")) {
             plan.putNull("calibration");
         }
-        for (String list : List.of("trustedTenants", "approvals")) {
+        for (String list : List.of("trustedTenants", "approvals", "edges")) {
             if (!given.has(list)) {
                 plan.putArray(list);
             }
@@ -91,6 +98,11 @@ public final class RolloutRequestParser {
             complete.setAll(thresholds);
             plan.set("thresholds", complete);
         }
+        plan.get("edges").forEach(edge -> {
+            if (edge instanceof ObjectNode fields) {
+                EDGE_IDS.stream().filter(id -> !fields.has(id)).forEach(fields::putNull);
+            }
+        });
         return Json.bindStrictly(plan, RolloutRequest.class, path, problems);
     }
 
@@ -129,6 +141,7 @@ public final class RolloutRequestParser {
             problems.add(new Problem("$.cachePrefixes.canary", "cache prefixes must not overlap (purging the canary's"
                     + " would touch the control's): \"" + control + "\" and \"" + canary + "\""));
         }
+        edgeProblems(root.path("edges"), problems);
         List<String> stageNames = stages.stream().map(Stage::name).toList();
         List<String> approvals = texts(root.path("approvals"));
         for (int i = 0; i < approvals.size(); i++) {
@@ -219,7 +232,42 @@ public final class RolloutRequestParser {
                 Thresholds.DEFAULTS.overriddenBy(root.get("thresholds")),
                 texts(root.path("approvals")),
                 root.path("approvalTimeoutSeconds").asLong(86_400),
-                root.path("calibration").asText(null));
+                root.path("calibration").asText(null),
+                edges(root.path("edges")));
+    }
+
+    /** The schema checked every field; the one rule left is a name per edge. */
+    private static void edgeProblems(JsonNode edges, List<Problem> problems) {
+        Set<String> names = new HashSet<>();
+        for (int i = 0; i < edges.size(); i++) {
+            JsonNode edge = edges.get(i);
+            String name = edge.path("name").asText("");
+            if (!name.isEmpty() && !names.add(name)) {
+                problems.add(new Problem("$.edges[" + i + "].name", "duplicate edge name \"" + name + "\""));
+            }
+            String path = "$.edges[" + i + "].";
+            edge.fieldNames().forEachRemaining(field -> {
+                if (TOKEN_FIELD.matcher(field).find() && !field.equals("tokenSecretArn")) {
+                    problems.add(new Problem(path + field, "an API token never goes in the start input (it would be"
+                            + " stored in the execution history); store it in Secrets Manager and give the secret's"
+                            + " ARN as tokenSecretArn"));
+                }
+            });
+        }
+    }
+
+    private static List<EdgeTarget> edges(JsonNode items) {
+        List<EdgeTarget> out = new ArrayList<>();
+        items.forEach(edge -> {
+            JsonNode origins = edge.get("origins");
+            out.add(new EdgeTarget(edge.get("platform").asText(), edge.get("name").asText(),
+                    edge.path("accountId").asText(null), edge.path("namespaceId").asText(null),
+                    edge.path("edgeConfigId").asText(null), edge.path("teamId").asText(null),
+                    edge.path("storeId").asText(null), edge.get("tokenSecretArn").asText(),
+                    origins == null ? null : new EdgeTarget.Origins(origins.get("control").asText(),
+                            origins.get("canary").asText())));
+        });
+        return out;
     }
 
     private static List<String> texts(JsonNode array) {

@@ -9,10 +9,16 @@ package dev.ragcanary.core.traffic;
  * @param warmPing       a warm-up ping from the stack's schedule: routed, never counted in metrics
  * @param mirrorToCanary shadow stage: also send this request to {@code canaryQualifier} asynchronously
  * @param experimentIgnored the client sent {@code x-exp} but its tenant is not trusted
+ * @param edgeDecision   what became of an edge router's signed decision ({@link EdgeDecisions.Outcome#label()})
  */
 public record RouteDecision(Variant variant, String qualifier, Reason reason, String rolloutId, long epoch,
                             String stickyKey, int bucket, boolean warmPing, boolean mirrorToCanary,
-                            String canaryQualifier, boolean experimentIgnored) {
+                            String canaryQualifier, boolean experimentIgnored, String edgeDecision) {
+
+    public RouteDecision withEdgeDecision(String outcome) {
+        return new RouteDecision(variant, qualifier, reason, rolloutId, epoch, stickyKey, bucket, warmPing,
+                mirrorToCanary, canaryQualifier, experimentIgnored, outcome);
+    }
 
     /**
      * The router could not route by the rollout and sent the request where the last rollout state it saw sends
@@ -37,6 +43,8 @@ public record RouteDecision(Variant variant, String qualifier, Reason reason, St
         TRUSTED_EXPERIMENT,
         /** A trusted tenant, on the canary from stage five on. */
         TRUSTED_TENANT,
+        /** No sticky key the router can read, but a trusted signed edge decision names the variant. */
+        EDGE_DECISION,
         /** The rollout was rolled back: everyone on the control. */
         ROLLED_BACK,
         /** A store was unavailable. */

@@ -35,6 +35,7 @@ public final class StickyRouter {
     private final Duration stateCacheTtl;
     private final double shadowSampleRate;
     private final DoubleSupplier random;
+    private final EdgeDecisions edgeDecisions;
     private final LongAdder fallbacks = new LongAdder();
     private volatile CachedState cached;
 
@@ -58,6 +59,13 @@ public final class StickyRouter {
     /** @param random uniform 0..1 source for shadow sampling */
     public StickyRouter(Settings settings, RolloutStateReader rollouts, AssignmentStore assignments, Clock clock,
                         DoubleSupplier random) {
+        this(settings, rollouts, assignments, clock, random, EdgeDecisions.NONE);
+    }
+
+    /** @param edgeDecisions checks the decision an edge router signed, when the request carries one */
+    public StickyRouter(Settings settings, RolloutStateReader rollouts, AssignmentStore assignments, Clock clock,
+                        DoubleSupplier random, EdgeDecisions edgeDecisions) {
+        this.edgeDecisions = edgeDecisions;
         this.functionName = settings.functionName();
         this.alias = settings.alias();
         this.region = settings.region();
@@ -69,9 +77,22 @@ public final class StickyRouter {
         this.random = random;
     }
 
+    /**
+     * Routes one request. A trusted edge decision ({@link EdgeDecisions}) takes the place of this router's own
+     * bucketing: the key's stored assignment still wins, and a new one is claimed with the edge's variant, so a user
+     * stays on one variant whether the edge or this router decided. An untrusted one is ignored; either way the
+     * decision says what became of it.
+     */
     public RouteDecision route(RouteRequest request) {
         CachedState snapshot = state();
         RolloutState state = snapshot.state().orElse(null);
+        double weight = state == null ? 0 : region == null ? state.weight() : state.regionWeights().getOrDefault(region, 0.0);
+        EdgeDecisions.Check edge = edgeDecisions.check(request.headers(), state, weight);
+        return route(request, snapshot, state, weight, edge).withEdgeDecision(edge.outcome().label());
+    }
+
+    private RouteDecision route(RouteRequest request, CachedState snapshot, RolloutState state, double weight,
+                                EdgeDecisions.Check edge) {
         if (snapshot.unavailable()) {
             return fallback(state, RouteDecision.Reason.STORE_UNAVAILABLE);
         }
@@ -81,7 +102,6 @@ public final class StickyRouter {
         if (state.status() == RolloutStatus.ROLLED_BACK) {
             return decision(state, Variant.CONTROL, RouteDecision.Reason.ROLLED_BACK, null, -1, false, false, false);
         }
-        double weight = region == null ? state.weight() : state.regionWeights().getOrDefault(region, 0.0);
         boolean shadowStage = state.weight() == 0 && !RolloutState.START_STAGE.equals(state.stage());
         boolean mirror = shadowStage && shadowSampleRate > 0 && random.getAsDouble() < shadowSampleRate;
         String key;
@@ -105,16 +125,20 @@ public final class StickyRouter {
             return decision(state, Variant.CANARY, RouteDecision.Reason.TRUSTED_TENANT, key, -1, false, mirror, false);
         }
         if (key == null) {
-            return decision(state, Variant.ALIAS, RouteDecision.Reason.UNKEYED, null, -1, false, mirror, ignored);
+            return edge.trusted()
+                    ? decision(state, edge.variant(), RouteDecision.Reason.EDGE_DECISION, null, edge.bucket(), false,
+                    mirror, ignored)
+                    : decision(state, Variant.ALIAS, RouteDecision.Reason.UNKEYED, null, -1, false, mirror, ignored);
         }
-        int bucket = StickyBucket.bucket(state.rolloutId(), key);
+        int bucket = edge.trusted() ? edge.bucket() : StickyBucket.bucket(state.rolloutId(), key);
         Instant now = clock.instant();
         try {
             Optional<Assignment> stored = assignments.get(functionName, alias, key);
             if (stored.isPresent() && stored.get().validFor(state, weight, now)) {
                 return decision(state, stored.get().variant(), RouteDecision.Reason.ASSIGNED, key, bucket, false, mirror, ignored);
             }
-            Variant variant = StickyBucket.isCanary(bucket, weight) ? Variant.CANARY : Variant.CONTROL;
+            Variant variant = edge.trusted() ? edge.variant()
+                    : StickyBucket.isCanary(bucket, weight) ? Variant.CANARY : Variant.CONTROL;
             Assignment candidate = new Assignment(key, state.rolloutId(), state.epoch(), variant,
                     state.qualifierOf(variant, region), weight, now.plus(Duration.ofHours(state.stickyHours())));
             AssignmentStore.Claim claim = assignments.claim(functionName, alias, candidate, now);
@@ -190,10 +214,10 @@ public final class StickyRouter {
     private RouteDecision decision(RolloutState state, Variant variant, RouteDecision.Reason reason, String key,
                                    int bucket, boolean warm, boolean mirror, boolean ignored) {
         if (state == null) {
-            return new RouteDecision(variant, alias, reason, null, 0, key, bucket, warm, false, null, ignored);
+            return new RouteDecision(variant, alias, reason, null, 0, key, bucket, warm, false, null, ignored, null);
         }
         return new RouteDecision(variant, state.qualifierOf(variant, region), reason, state.rolloutId(), state.epoch(),
-                key, bucket, warm, mirror, mirror ? state.qualifierOf(Variant.CANARY, region) : null, ignored);
+                key, bucket, warm, mirror, mirror ? state.qualifierOf(Variant.CANARY, region) : null, ignored, null);
     }
 
     private CachedState state() {

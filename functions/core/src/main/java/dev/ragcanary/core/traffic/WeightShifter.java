@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.ragcanary.core.ports.AliasControl;
 import dev.ragcanary.core.ports.AliasControl.AliasState;
 import dev.ragcanary.core.ports.CachePurger;
+import dev.ragcanary.core.ports.EdgeConfigPublisher;
 import dev.ragcanary.core.ports.FunctionVersions;
 import dev.ragcanary.core.ports.Ledger;
 import dev.ragcanary.core.ports.RolloutStore;
@@ -15,6 +16,7 @@ import dev.ragcanary.core.traffic.RolloutCommits.Change;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,6 +38,11 @@ import java.util.stream.Stream;
  *   <li>A promotion is never rolled back by this class (a revert is an operator's explicit act).</li>
  *   <li>Every end releases the lock once the alias is verified in every region; when it cannot be verified the
  *       lock is kept and the ledger says so ({@link Type#INCOMPLETE}), for {@code ./canary release}.</li>
+ *   <li>Edges are regions too. Every committed shift, promotion, rollback, revert and release is published to the
+ *       plan's edge config stores and read back ({@link EdgePublishing}); a raise whose edges do not carry it fails
+ *       (the rollout does not advance), a rollback or revert whose edges do not read back weight 0 keeps the lock.
+ *       A raise that finds a rollback committed after its own commit publishes the rollback again, so the lowering
+ *       is the last document written.</li>
  *   <li>Every change is committed with its ledger entry and client token ({@link RolloutCommits}): retried requests
  *       change nothing, concurrent writers lose no entry.</li>
  *   <li>Transient failures (throttling, 5xx, timeouts) are not retried here: the caller's retry owner (the state
@@ -63,6 +70,7 @@ public final class WeightShifter {
     private final RolloutCommits commits;
     private final LedgerNotes notes;
     private final Duration lateRaiseWindow;
+    private final EdgePublishing edges;
 
     /**
      * @param lateRaiseWindow how long after a rollback a shift or promotion that read the rollout ACTIVE before it may
@@ -70,8 +78,9 @@ public final class WeightShifter {
      *                        released only after it, so no such late raise can outlive the release unfenced
      */
     public WeightShifter(AliasControl aliases, FunctionVersions versions, RolloutStore store, Ledger ledger,
-                         CachePurger purger, Clock clock, Duration lateRaiseWindow) {
+                         CachePurger purger, EdgeConfigPublisher edges, Clock clock, Duration lateRaiseWindow) {
         this.aliases = aliases;
+        this.edges = new EdgePublishing(edges, clock);
         this.preflight = new VersionPreflight(aliases, versions);
         this.versions = versions;
         this.store = store;
@@ -88,7 +97,13 @@ public final class WeightShifter {
      */
     public WeightShifter(AliasControl aliases, FunctionVersions versions, RolloutStore store, Ledger ledger,
                          CachePurger purger, Clock clock) {
-        this(aliases, versions, store, ledger, purger, clock, Duration.ZERO);
+        this(aliases, versions, store, ledger, purger, EdgeConfigPublisher.NONE, clock, Duration.ZERO);
+    }
+
+    /** With no edge publisher: a plan that names edges fails at its first publish, naming the edge. */
+    public WeightShifter(AliasControl aliases, FunctionVersions versions, RolloutStore store, Ledger ledger,
+                         CachePurger purger, Clock clock, Duration lateRaiseWindow) {
+        this(aliases, versions, store, ledger, purger, EdgeConfigPublisher.NONE, clock, lateRaiseWindow);
     }
 
     /**
@@ -156,8 +171,10 @@ public final class WeightShifter {
     public RolloutState promote(RolloutRequest plan, String executionArn, Step step) {
         RolloutState found = commits.owned(plan);
         if (found.status() == RolloutStatus.PROMOTED) {
-            // A retry whose first attempt committed may have lost its reply before the ledger copy.
+            // A retry whose first attempt committed may have lost its reply before the ledger copy, or failed to
+            // update an edge.
             commits.copyLastEntry(found);
+            requireEdgesCarry(plan, found);
             return found;
         }
         RolloutState before = driving(plan, executionArn, "promotion");
@@ -269,6 +286,7 @@ public final class WeightShifter {
         }
         Map<String, RuntimeException> failed = inEveryRegion(plan, region -> lower(region, reverted.functionName(),
                 reverted.alias(), reverted.controlVersionIn(region), Map.of()));
+        failed.putAll(edges.publish(plan, reverted));
         if (!failed.isEmpty()) {
             throw new LockKeptException(recordLockKept(plan, "the revert could not set the alias in "
                     + failed.keySet() + ": " + failed.values().iterator().next().getMessage() + "; run the revert again",
@@ -360,6 +378,7 @@ public final class WeightShifter {
         RolloutState rolledBack = current;
         Map<String, RuntimeException> failed = inEveryRegion(plan, region -> lower(region, rolledBack.functionName(),
                 rolledBack.alias(), rolledBack.controlVersionIn(region), Map.of()));
+        failed.putAll(edges.publish(plan, rolledBack));
         if (!failed.isEmpty()) {
             String where = failed.keySet() + ": " + failed.values().iterator().next().getMessage();
             IllegalStateException error = new IllegalStateException("rollback of " + plan.rolloutId()
@@ -463,17 +482,34 @@ public final class WeightShifter {
             // Takes back what a late raise left; a region that still refuses is named by the check below.
             inEveryRegion(plan, region -> takeCanaryOut(region, current));
         }
-        List<String> unsettled = unsettledRegions(plan, current);
+        List<String> unsettled = new ArrayList<>(unsettledRegions(plan, current));
+        // Publishing the state again also takes back what a late raise left on an edge.
+        edges.publish(plan, current).forEach((edge, why) -> unsettled.add(EdgePublishing.why(edge, why)));
         if (!unsettled.isEmpty()) {
             throw new LockKeptException(recordLockKept(plan, String.join("; ", unsettled) + "; once the alias is right",
                     step));
         }
         String because = "lock released after " + current.status()
                 + (reason == null || reason.isBlank() ? "" : ": " + reason);
-        return commits.commit(plan, step, state -> { }, state -> state.status() == RolloutStatus.RELEASED
+        RolloutState released = commits.commit(plan, step, state -> { }, state -> state.status() == RolloutStatus.RELEASED
                 ? Optional.empty()
                 : Optional.of(new Change(state.withStatus(RolloutStatus.RELEASED, state.epoch()), Type.RELEASED,
                 because, null)));
+        Map<String, RuntimeException> unpublished = edges.publish(plan, released);
+        // RELEASED routes as the state every edge was just verified to carry (the alias alone): only a note.
+        return unpublished.isEmpty() ? released : notes.record(plan, Type.INCOMPLETE, "released, but "
+                + unpublished.keySet() + " still show " + current.status() + " (which routes the same): "
+                + unpublished.values().iterator().next().getMessage(), null, step.then("edges"));
+    }
+
+    /** Fails, as {@link EdgePublishing#combined} says, unless every edge carries {@code state}. */
+    private void requireEdgesCarry(RolloutRequest plan, RolloutState state) {
+        Map<String, RuntimeException> unpublished = edges.publish(plan, state);
+        if (!unpublished.isEmpty()) {
+            throw EdgePublishing.combined("rollout " + plan.rolloutId() + " is at stage " + state.stage() + " ("
+                    + state.status() + ") but not every edge carries it; it does not advance until they do",
+                    unpublished);
+        }
     }
 
     /** Appends a verdict, approval or other note to the rollout's ledger; see {@link LedgerNotes#record}. */
@@ -543,11 +579,19 @@ public final class WeightShifter {
                                      Function<RolloutState, Optional<Change>> decide) {
         try {
             raises.run();
-            return commits.commit(plan, step, current -> {
+            RolloutState committed = commits.commit(plan, step, current -> {
                 if (!stillDriving(current, before)) {
                     throw new RolloutFencedException(fencedMessage(plan, before, current));
                 }
             }, decide);
+            requireEdgesCarry(plan, committed);
+            // A rollback committed since published before this raise's document may have landed: it goes again.
+            Optional<RolloutState> after = commits.read(plan);
+            if (after.isEmpty() || !after.get().rolloutId().equals(before.rolloutId())
+                    || after.get().epoch() != before.epoch()) {
+                throw new RolloutFencedException(fencedMessage(plan, before, after.orElse(null)));
+            }
+            return committed;
         } catch (RuntimeException failed) {
             // Whatever failed (a raise, the commit, a fence, the item now held by another rollout), a raise the
             // rollout no longer backs goes; unless this very commit took effect and only its reply was lost.
@@ -573,6 +617,9 @@ public final class WeightShifter {
                 + "; its canary weight is back at 0");
         fenced.addSuppressed(cause);
         inEveryRegion(plan, region -> takeCanaryOut(region, before)).values().forEach(fenced::addSuppressed);
+        if (now != null && now.rolloutId().equals(before.rolloutId())) {
+            edges.publish(plan, now).values().forEach(fenced::addSuppressed);
+        }
         return fenced;
     }
 

@@ -112,6 +112,30 @@ class RolloutRequestParserTest {
     }
 
     @Test
+    void anEdgeTokenInTheInputIsRefusedNamingTheFieldAndEdgeNamesAreUnique() {
+        assertThat(problemsOf("schema-edge-token-in-the-input.json")).extracting(Problem::toString)
+                .contains("$.edges[0].token: an API token never goes in the start input (it would be stored in the"
+                        + " execution history); store it in Secrets Manager and give the secret's ARN as"
+                        + " tokenSecretArn");
+        assertThat(problemsOf("semantic-duplicate-edge-names.json")).extracting(Problem::toString)
+                .containsExactly("$.edges[1].name: duplicate edge name \"cf\"");
+    }
+
+    @Test
+    void theEdgesOfTheExampleAreBoundWithTheirPlatformsIds() {
+        RolloutRequest plan = RolloutRequestParser.parse(RepoFiles.read("events/start-rollout-edges.json"));
+
+        assertThat(plan.edges()).extracting(EdgeTarget::platform)
+                .containsExactly("cloudflare-kv", "vercel-edge-config", "fastly-config-store");
+        assertThat(plan.edges().get(0).namespaceId()).isEqualTo("0f2ac74b498b48028cb68387c421e279");
+        assertThat(plan.edges().get(0).origins().canary()).isEqualTo("https://rag-canary.example.com");
+        assertThat(plan.edges().get(1).teamId()).isEqualTo("team_9Qe3Fz1kLmN0pR7sT2uV");
+        assertThat(plan.edges().get(2).storeId()).isEqualTo("7Xb2mQpR9sT4uV6wY8zA1c");
+        assertThat(RolloutRequestParser.bindPlan(Json.MAPPER.valueToTree(plan), "$.rollout", new java.util.ArrayList<>()))
+                .as("the validated plan, nulls left out, binds back").isEqualTo(plan);
+    }
+
+    @Test
     void theSerialisedPlanParsesBackToTheSamePlan() {
         RolloutRequest plan = RolloutRequestParser.parse(RepoFiles.read("events/start-rollout.json"));
 

@@ -21,6 +21,26 @@ final class Plans {
                 """);
     }
 
+    /** {@link #twoRegions()} publishing to two edges, "cloudflare" and "fastly". */
+    static RolloutRequest withEdges() {
+        return RolloutRequestParser.parse("""
+                {"rolloutId": "rag-answer-live-v42",
+                 "target": {"functionName": "rag-answer", "alias": "live", "canaryVersion": "42"},
+                 "sticky": {"keyAttribute": "x-tenant-id", "source": "header", "hours": 24},
+                 "trustedTenants": ["acme-internal"],
+                 "expectedIndex": {"INDEX_HASH": "0x9a77", "metric": "cosine", "analyzer": "bilstem"},
+                 "cachePrefixes": {"control": "v1:", "canary": "v2-cnr:"},
+                 "probeSet": "s3://rag-canary-probes/gold/rag-answer.json",
+                 "regions": ["us-east-1", "eu-west-1"],
+                 "edges": [
+                   {"platform": "cloudflare-kv", "name": "cloudflare", "accountId": "023e105f4ecef8ad9ca31a8372d0c353",
+                    "namespaceId": "0f2ac74b498b48028cb68387c421e279",
+                    "tokenSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:rag-canary/edge/cf-AbCdEf"},
+                   {"platform": "fastly-config-store", "name": "fastly", "storeId": "7Xb2mQpR9sT4",
+                    "tokenSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:rag-canary/edge/fy-AbCdEf"}]}
+                """);
+    }
+
     /** {@link #twoRegions()} with the canary published as version 17 in eu-west-1. */
     static RolloutRequest perRegionVersions() {
         return RolloutRequestParser.parse("""
