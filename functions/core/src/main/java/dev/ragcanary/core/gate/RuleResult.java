@@ -1,6 +1,7 @@
 package dev.ragcanary.core.gate;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.ragcanary.core.judge.Finding;
 import dev.ragcanary.core.judge.Interval;
 import java.util.Map;
 
@@ -26,6 +27,11 @@ public record RuleResult(
         Map<String, Long> samples,
         String note,
         Interval interval) {
+
+    /** An undecided rule that more traffic would not decide: its estimate sits on the limit. */
+    public boolean undecidableAtLimit() {
+        return outcome == Outcome.INSUFFICIENT && note != null && note.contains(Finding.UNDECIDABLE);
+    }
 
     /** A rule judged on a point estimate (no interval). */
     public RuleResult(String rule, String description, Outcome outcome, boolean hardStop, Object observed, Object limit,
