@@ -27,7 +27,7 @@ final class BenchDecisionsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--rollouts", defaultValue = "200", description = "rollouts per stage and scenario (default ${DEFAULT-VALUE})")
+    @Option(names = "--rollouts", defaultValue = "40", description = "rollouts per stage and scenario (default ${DEFAULT-VALUE})")
     int rollouts;
 
     @Option(names = "--seed", defaultValue = "20250827", description = "random seed (default ${DEFAULT-VALUE})")
