@@ -88,6 +88,8 @@ public class ControllerStack extends Stack {
 
         assignments = table("Assignments", "assignments", "pk", null, "expiresAt");
         rollouts = table("Rollouts", "rollouts", "pk", "sk", null);
+        new EgressTables(this, "Egress", config.tablePrefix(),
+                (parent, tableId, name, partitionKey, ttl) -> table(parent, tableId, name, partitionKey, null, ttl));
         evidence = evidenceBucket();
 
         if (config.demoTarget()) {
@@ -135,8 +137,14 @@ public class ControllerStack extends Stack {
     }
 
     private Table table(String id, String suffix, String partitionKey, String sortKey, String ttlAttribute) {
-        Table.Builder builder = Table.Builder.create(this, id)
-                .tableName(config.tablePrefix() + "-" + suffix)
+        return table(this, id, config.tablePrefix() + "-" + suffix, partitionKey, sortKey, ttlAttribute);
+    }
+
+    /** On demand, point-in-time recovery, the configured deletion protection: every table of the stack. */
+    private Table table(Construct scope, String id, String name, String partitionKey, String sortKey,
+                        String ttlAttribute) {
+        Table.Builder builder = Table.Builder.create(scope, id)
+                .tableName(name)
                 .partitionKey(Attribute.builder().name(partitionKey).type(AttributeType.STRING).build())
                 .billingMode(BillingMode.PAY_PER_REQUEST)
                 .pointInTimeRecoverySpecification(

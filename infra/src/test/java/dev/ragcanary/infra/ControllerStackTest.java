@@ -45,7 +45,7 @@ class ControllerStackTest {
 
     @Test
     void tablesAreOnDemandWithPointInTimeRecoveryAndDeletionProtection() {
-        assertThat(json.ofType("AWS::DynamoDB::Table")).hasSize(2);
+        assertThat(json.ofType("AWS::DynamoDB::Table")).hasSize(4);
         for (JsonNode table : json.ofType("AWS::DynamoDB::Table").values()) {
             JsonNode properties = table.path("Properties");
             assertThat(properties.path("BillingMode").asText()).isEqualTo("PAY_PER_REQUEST");
@@ -72,7 +72,8 @@ class ControllerStackTest {
     void thereIsNoEvidenceIndexTableNorAnyNameOrGrantOfIt() {
         assertThat(json.ofType("AWS::DynamoDB::Table").values())
                 .extracting(table -> table.at("/Properties/TableName").asText())
-                .containsExactlyInAnyOrder("prod-canary-assignments", "prod-canary-rollouts");
+                .containsExactlyInAnyOrder("prod-canary-assignments", "prod-canary-rollouts",
+                        "prod-canary-egress-sink", "prod-canary-egress-claims");
         for (ControllerFunction function : List.of(ControllerFunction.WEIGHT_SHIFTER, ControllerFunction.PROBE_REPLAY,
                 ControllerFunction.GATE_EVALUATION, ControllerFunction.TRAFFIC_ROUTER)) {
             assertThat(environment(function)).doesNotContainKey("EVIDENCE_TABLE");

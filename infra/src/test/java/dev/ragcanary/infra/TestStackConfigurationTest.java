@@ -17,7 +17,7 @@ class TestStackConfigurationTest {
 
     @Test
     void tablesAndLogsCanBeDeletedWithTheStack() {
-        assertThat(json.ofType("AWS::DynamoDB::Table")).hasSize(2);
+        assertThat(json.ofType("AWS::DynamoDB::Table")).hasSize(4);
         assertThat(json.ofType("AWS::Logs::LogGroup")).isNotEmpty();
         for (JsonNode table : json.ofType("AWS::DynamoDB::Table").values()) {
             assertThat(table.at("/Properties/DeletionProtectionEnabled").asBoolean()).isFalse();

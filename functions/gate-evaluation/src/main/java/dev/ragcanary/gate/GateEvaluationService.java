@@ -69,7 +69,7 @@ public final class GateEvaluationService {
         String unread = String.join("; ", reading.unfinished());
         Evidence evidence = new Evidence(description(in) + (reading.isComplete() ? "" : "; live metrics not read: "
                 + unread), stage.name(), stage.weight(), in.extensions(), in.probes(), reading.live(), fingerprints,
-                plan.expectedIndex(), plan.thresholds());
+                plan.expectedIndex(), plan.thresholds(), reading.egress());
         Verdict verdict = reading.isComplete() ? engine.evaluate(stage, plan.thresholds(), evidence)
                 : engine.liveMetricsUnread(stage, plan.thresholds(), in.extensions(), unread);
         String key = evidenceKey(plan.rolloutId(), stage.name(), in.purpose(), in.extensions());

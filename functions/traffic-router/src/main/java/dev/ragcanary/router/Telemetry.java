@@ -11,7 +11,7 @@ import java.util.function.Consumer;
 /**
  * One JSON log line per routed request in the docs/design.md shape (plus the fields the Logs Insights metrics source
  * groups by: {@code function}, {@code alias}, {@code version}, {@code warm_ping}, {@code failure_class},
- * {@code cache.collision}), which is also a CloudWatch Embedded Metric Format
+ * {@code cache.collision}, and the function's {@code egress} emissions), which is also a CloudWatch Embedded Metric Format
  * document (namespace {@value #NAMESPACE}): Requests, LatencyMs, Errors, CacheHits, CacheMisses, PrefixCollisions
  * and RoutingFallbacks, by Function/Alias/Variant/ColdStart and by Function/Alias/Variant/FailureClass. Warm-up pings
  * are logged without metrics so they never count.
@@ -104,7 +104,7 @@ public final class Telemetry {
             line.set("cache", copy);
         }
         JsonNode egress = o.rag() == null ? null : o.rag().get("egress");
-        if (egress != null && egress.isObject()) {
+        if (egress != null && egress.isArray()) { // the egress library's emissions (shared contract C)
             line.set("egress", egress.deepCopy());
         }
         RouteDecision d = o.decision();

@@ -110,6 +110,7 @@ public final class TrafficRouter {
         String variant = variantLabel(decision, version, state, router.region());
         ObjectNode response = response(invocation, variant);
         JsonNode rag = ragBody(invocation, response);
+        removeEgressFromUsersBody(response, rag);
         String failureClass = failureClass(invocation, response, rag);
         boolean downstreamCold = "true".equalsIgnoreCase(response.path("headers").path("x-cold-start").asText())
                 || rag != null && rag.path("cold_start").asBoolean(false);
@@ -190,6 +191,26 @@ public final class TrafficRouter {
             return parseQuietly(new String(Base64.getDecoder().decode(body.asText()), StandardCharsets.UTF_8));
         } catch (IllegalArgumentException notBase64) {
             return null; // the caller still gets the reply as it was sent; only its telemetry fields are missing
+        }
+    }
+
+    /**
+     * The function's emissions (its {@code egress} array) are for the telemetry line, not for the user: the body the
+     * user gets is the function's without them, in the encoding the function used.
+     */
+    private static void removeEgressFromUsersBody(ObjectNode response, JsonNode rag) {
+        if (rag == null || !rag.isObject() || !rag.has("egress")) {
+            return;
+        }
+        ObjectNode usersBody = ((ObjectNode) rag).deepCopy();
+        usersBody.remove("egress");
+        if (response.get("body").isObject()) {
+            response.set("body", usersBody);
+        } else if (response.path("isBase64Encoded").asBoolean(false)) {
+            response.put("body", Base64.getEncoder().encodeToString(
+                    Json.compact(usersBody).getBytes(StandardCharsets.UTF_8)));
+        } else {
+            response.put("body", Json.compact(usersBody));
         }
     }
 

@@ -585,6 +585,22 @@ class TrafficRouterHandlerTest {
     }
 
     @Test
+    void theFunctionsEgressArrayGoesToTheTelemetryLineAndNotToTheUser() throws IOException {
+        rolloutWithTenant7OnCanary("rag-egress");
+        String emissions = "[{\"webhook\":\"billing\",\"variant\":\"canary\",\"shadow\":false,"
+                + "\"dedupe_key\":\"" + "ab".repeat(32) + "\",\"tries\":2,\"success\":true,\"age_ms\":42,"
+                + "\"status_class\":\"2xx\",\"destination\":\"partner\"}]";
+        ObjectNode withEgress = (ObjectNode) Json.parse("rag", rag("v2-cnr:", true));
+        withEgress.set("egress", Json.parse("egress", emissions));
+        invoker.reply = q -> new VersionInvoker.Invocation(200, httpReply(Json.compact(withEgress)), null, q);
+
+        JsonNode response = run(handler("rag-egress"), event("keyed.json"));
+
+        assertThat(Json.parse("body", response.path("body").asText())).isEqualTo(Json.parse("rag", rag("v2-cnr:", true)));
+        assertThat(lastLine().path("egress")).isEqualTo(Json.parse("egress", emissions));
+    }
+
+    @Test
     void bodyModeSendsOnlyTheJsonBodyAndWrapsAPlainReply() throws IOException {
         rolloutWithTenant7OnCanary("rag-body");
         invoker.reply = q -> new VersionInvoker.Invocation(200, rag("v2-cnr:", false).getBytes(StandardCharsets.UTF_8), null, q);

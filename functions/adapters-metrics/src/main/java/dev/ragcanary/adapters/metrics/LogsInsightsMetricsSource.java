@@ -1,7 +1,9 @@
 package dev.ragcanary.adapters.metrics;
 
+import dev.ragcanary.core.metrics.EgressMetrics;
 import dev.ragcanary.core.metrics.LiveMetrics;
 import dev.ragcanary.core.ports.MetricsSource;
+import dev.ragcanary.core.ports.ShadowSink;
 import dev.ragcanary.core.ports.Sleeper;
 import dev.ragcanary.core.rag.IndexFingerprint;
 import java.time.Clock;
@@ -12,7 +14,10 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Function;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -54,6 +59,20 @@ import software.amazon.awssdk.services.cloudwatchlogs.model.StopQueryRequest;
  * {@code cold_start}, {@code warm_ping}, {@code failure_class} (absent on success), {@code latency_ms.tfinal},
  * {@code cache.hit}, {@code cache.collision}, and {@code retrieval.INDEX_HASH}, {@code retrieval.metric},
  * {@code retrieval.analyzer} for fingerprints.
+ *
+ * <p>With egress (the constructor taking a {@link ShadowSink}), four more queries per region read the {@code egress}
+ * array the router copies into the line (contract C: one object per emission). Logs Insights flattens a JSON array of
+ * objects into numbered fields ({@code egress.0.webhook}, ...) that cannot be aggregated over, so each query parses the
+ * line ({@code jsonParse(@message)}) and turns the array into one record per emission ({@code unnest}) before
+ * {@code stats}:
+ * <ol>
+ *   <li>egress counts: {@code stats count(*) by version, shadow, destination, success, tries};</li>
+ *   <li>an egress age histogram: the same 1 % log buckets as latency, of {@code age_ms};</li>
+ *   <li>partner posts: posts per dedupe key, then {@code sum(posts)} and {@code count(*)} of keys (two {@code stats}):
+ *   their difference is the extra posts a partner received;</li>
+ *   <li>mirrored keys: the control's emissions on lines with {@code "shadow_mirrored":true}, per dedupe key with the
+ *   latest time, matched against the shadow emissions the canary wrote to the sink ({@link ShadowSink}).</li>
+ * </ol>
  */
 public final class LogsInsightsMetricsSource implements MetricsSource {
     public static final int SAMPLE_CAP = 10_000;
@@ -61,9 +80,19 @@ public final class LogsInsightsMetricsSource implements MetricsSource {
     static final int MAX_ROWS = 10_000;
     static final int BUCKETS_PER_UNIT_LOG = 100;
 
-    /** The three queries run per region. */
+    /**
+     * A shadow emission lands after the control's answer (the router mirrors asynchronously): control emissions this
+     * close to the window's end are not counted as missing, nor sink rows this close to its start as extra.
+     */
+    static final Duration SHADOW_GRACE = Duration.ofSeconds(60);
+
+    /** The queries run per region: the first three always, the egress ones when egress is read. */
     enum Kind {
-        COUNTS("counts"), LATENCY("latency histogram"), FINGERPRINTS("index fingerprints");
+        COUNTS("counts"), LATENCY("latency histogram"), FINGERPRINTS("index fingerprints"),
+        EGRESS_COUNTS("egress counts"), EGRESS_AGE("egress age histogram"), PARTNER_POSTS("partner posts"),
+        MIRRORED_KEYS("mirrored emissions");
+
+        static final Set<Kind> LIVE = EnumSet.of(COUNTS, LATENCY, FINGERPRINTS);
 
         final String label;
 
@@ -76,6 +105,10 @@ public final class LogsInsightsMetricsSource implements MetricsSource {
                 case COUNTS -> countsQuery(q);
                 case LATENCY -> latencyQuery(q);
                 case FINGERPRINTS -> fingerprintQuery(q);
+                case EGRESS_COUNTS -> egressCountsQuery(q);
+                case EGRESS_AGE -> egressAgeQuery(q);
+                case PARTNER_POSTS -> partnerPostsQuery(q);
+                case MIRRORED_KEYS -> mirroredKeysQuery(q);
             };
         }
     }
@@ -114,18 +147,30 @@ public final class LogsInsightsMetricsSource implements MetricsSource {
     private final Duration pollInterval;
     private final Sleeper sleeper;
     private final Clock clock;
+    private final ShadowSink sink;
+    private final Set<Kind> kinds;
 
     /**
+     * Live metrics and fingerprints only (no egress figures: the egress rules are then not applicable).
+     *
      * @param clientsByRegion Logs client for a region (telemetry stays in the region that served it)
      * @param logGroup        the router's log group, the same name in every region
      */
     public LogsInsightsMetricsSource(Function<String, CloudWatchLogsClient> clientsByRegion, String logGroup,
                                      Duration pollInterval, Sleeper sleeper, Clock clock) {
+        this(clientsByRegion, logGroup, pollInterval, sleeper, clock, null);
+    }
+
+    /** Live metrics, fingerprints and egress, matching shadow emissions against {@code sink}. */
+    public LogsInsightsMetricsSource(Function<String, CloudWatchLogsClient> clientsByRegion, String logGroup,
+                                     Duration pollInterval, Sleeper sleeper, Clock clock, ShadowSink sink) {
         this.clientsByRegion = clientsByRegion;
         this.logGroup = logGroup;
         this.pollInterval = pollInterval;
         this.sleeper = sleeper;
         this.clock = clock;
+        this.sink = sink;
+        this.kinds = sink == null ? Kind.LIVE : EnumSet.allOf(Kind.class);
     }
 
     @Override
@@ -135,7 +180,7 @@ public final class LogsInsightsMetricsSource implements MetricsSource {
         try {
             for (String region : query.regions()) {
                 CloudWatchLogsClient client = clientsByRegion.apply(region);
-                for (Kind kind : Kind.values()) {
+                for (Kind kind : kinds) {
                     try {
                         started.add(new Started(kind, region, client, start(client, kind.queryString(query), query)));
                     } catch (LimitExceededException e) {
@@ -154,7 +199,8 @@ public final class LogsInsightsMetricsSource implements MetricsSource {
                     }
                 }
                 if (finished.size() == started.size()) {
-                    return Reading.complete(live(query, finished), fingerprints(query, finished));
+                    return Reading.complete(live(query, finished), fingerprints(query, finished),
+                            sink == null ? null : egress(query, finished));
                 }
                 Duration left = Duration.between(clock.instant(), deadline);
                 if (left.isNegative() || left.isZero()) {
@@ -184,6 +230,36 @@ public final class LogsInsightsMetricsSource implements MetricsSource {
                 + "\n| fields version, cold_start, warm_ping, floor(log(greatest(latency_ms.tfinal, 1)) * "
                 + BUCKETS_PER_UNIT_LOG + ") as bucket"
                 + "\n| stats count(*) as n by version, cold_start, warm_ping, bucket";
+    }
+
+    static String egressCountsQuery(Query q) {
+        return emissions(scope(q))
+                + "\n| fields version, e.shadow as shadow, e.destination as destination, e.success as success, e.tries as tries"
+                + "\n| stats count(*) as n by version, shadow, destination, success, tries";
+    }
+
+    static String egressAgeQuery(Query q) {
+        return emissions(scope(q)) + " and ispresent(e.age_ms)"
+                + "\n| fields version, e.shadow as shadow, e.destination as destination, e.success as success, "
+                + "floor(log(greatest(e.age_ms, 1)) * " + BUCKETS_PER_UNIT_LOG + ") as bucket"
+                + "\n| stats count(*) as n by version, shadow, destination, success, bucket";
+    }
+
+    static String partnerPostsQuery(Query q) {
+        return emissions(scope(q)) + " and e.destination = \"partner\" and e.tries > 0"
+                + "\n| stats count(*) as posts by e.dedupe_key"
+                + "\n| stats sum(posts) as posts, count(*) as keys";
+    }
+
+    static String mirroredKeysQuery(Query q) {
+        return emissions(scope(q) + " and @message like /\"shadow_mirrored\":true/")
+                + "\n| fields version, e.dedupe_key as key, e.shadow as shadow, toMillis(@timestamp) as at"
+                + "\n| stats count(*) as n, max(at) as last by version, key, shadow";
+    }
+
+    /** One record per element of the line's {@code egress} array (contract C), each as {@code e}. */
+    private static String emissions(String scope) {
+        return scope + "\n| fields jsonParse(@message) as line\n| unnest line.egress into e\n| filter ispresent(e.dedupe_key)";
     }
 
     private static String scope(Query q) {
@@ -278,12 +354,80 @@ public final class LogsInsightsMetricsSource implements MetricsSource {
                 for (Map<String, String> row : result.getValue()) {
                     Tally t = tallyFor(row.get("version"), query, result.getKey().region, control, canary);
                     if (t != null && !isTrue(row.get("cold_start")) && !isTrue(row.get("warm_ping")) && row.get("bucket") != null) {
-                        t.latencyBuckets.merge((int) Double.parseDouble(row.get("bucket")), Long.parseLong(row.get("n")), Long::sum);
+                        t.latency.add((int) Double.parseDouble(row.get("bucket")), Long.parseLong(row.get("n")));
                     }
                 }
             }
         }
         return new LiveMetrics(control.metrics(), canary.metrics(), collisions);
+    }
+
+    /** The egress figures of every region, summed per variant; the shadow match uses the sink. */
+    private EgressMetrics egress(Query query, Map<Started, List<Map<String, String>>> finished) {
+        EgressTally control = new EgressTally();
+        EgressTally canary = new EgressTally();
+        long duplicates = 0;
+        long mirroredControl = 0;
+        long matched = 0;
+        long shadowEmissions = 0;
+        long extra = 0;
+        boolean shadowKnown = true;
+        Instant settled = query.end().minus(SHADOW_GRACE);
+        for (Map.Entry<Started, List<Map<String, String>>> result : finished.entrySet()) {
+            Started q = result.getKey();
+            for (Map<String, String> row : result.getValue()) {
+                String variant = variantOf(row.get("version"), query, q.region);
+                EgressTally t = variant == null ? null : variant.equals("canary") ? canary : control;
+                long n = Long.parseLong(row.getOrDefault("n", "0"));
+                switch (q.kind) {
+                    case EGRESS_COUNTS -> {
+                        if (t != null && !isTrue(row.get("shadow"))) {
+                            t.count(n, row.get("destination"), isTrue(row.get("success")), row.get("tries"));
+                        }
+                    }
+                    case EGRESS_AGE -> {
+                        if (t != null && !isTrue(row.get("shadow")) && isTrue(row.get("success"))
+                                && !"suppressed".equals(row.get("destination")) && row.get("bucket") != null) {
+                            t.ages.add((int) Double.parseDouble(row.get("bucket")), n);
+                        }
+                    }
+                    case PARTNER_POSTS -> duplicates += Long.parseLong(row.getOrDefault("posts", "0"))
+                            - Long.parseLong(row.getOrDefault("keys", "0"));
+                    default -> {
+                    }
+                }
+            }
+            if (q.kind == Kind.MIRRORED_KEYS) {
+                if (result.getValue().size() >= MAX_ROWS) {
+                    shadowKnown = false; // a cut key list cannot tell extra shadow emissions from unlisted keys
+                    continue;
+                }
+                Map<String, Long> settledKeys = new HashMap<>();
+                Set<String> allKeys = new HashSet<>();
+                for (Map<String, String> row : result.getValue()) {
+                    if (!"control".equals(variantOf(row.get("version"), query, q.region)) || isTrue(row.get("shadow"))
+                            || row.get("key") == null) {
+                        continue;
+                    }
+                    allKeys.add(row.get("key"));
+                    if (Instant.ofEpochMilli((long) Double.parseDouble(row.getOrDefault("last", "0"))).isBefore(settled)) {
+                        settledKeys.merge(row.get("key"), Long.parseLong(row.get("n")), Long::sum);
+                    }
+                }
+                String canaryVersion = query.functionName() + ":" + query.canaryVersionIn(q.region);
+                Set<String> written = sink.dedupeKeys(q.region, canaryVersion, query.start(), query.end());
+                Set<String> counted = sink.dedupeKeys(q.region, canaryVersion, query.start().plus(SHADOW_GRACE), query.end());
+                for (Map.Entry<String, Long> key : settledKeys.entrySet()) {
+                    mirroredControl += key.getValue();
+                    matched += written.contains(key.getKey()) ? key.getValue() : 0;
+                }
+                shadowEmissions += counted.size();
+                extra += counted.stream().filter(k -> !allKeys.contains(k)).count();
+            }
+        }
+        EgressMetrics.ShadowMatch shadow = shadowKnown ? new EgressMetrics.ShadowMatch(mirroredControl, shadowEmissions,
+                matched, mirroredControl - matched, extra) : null;
+        return new EgressMetrics(control.metrics(), canary.metrics(), duplicates, shadow);
     }
 
     /** Per variant and region, the most frequent fingerprint its responses reported. */
@@ -350,7 +494,7 @@ public final class LogsInsightsMetricsSource implements MetricsSource {
         long cacheHits;
         long cacheMisses;
         final Map<String, Long> failureClasses = new HashMap<>();
-        final TreeMap<Integer, Long> latencyBuckets = new TreeMap<>();
+        final Histogram latency = new Histogram();
 
         void count(long n, String failureClass, String cacheHit) {
             requests += n;
@@ -366,21 +510,56 @@ public final class LogsInsightsMetricsSource implements MetricsSource {
         }
 
         LiveMetrics.VariantMetrics metrics() {
-            return new LiveMetrics.VariantMetrics(requests, errors, failureClasses, samples(), null, null, cacheHits, cacheMisses);
+            return new LiveMetrics.VariantMetrics(requests, errors, failureClasses, latency.samples(), null, null, cacheHits,
+                    cacheMisses);
+        }
+    }
+
+    /** One variant's live emissions and age histogram, summed over regions. */
+    private static final class EgressTally {
+        long emissions;
+        long successes;
+        long suppressed;
+        final Map<Integer, Long> tries = new TreeMap<>();
+        final Histogram ages = new Histogram();
+
+        void count(long n, String destination, boolean success, String triesMade) {
+            if ("suppressed".equals(destination)) {
+                suppressed += n;
+                return;
+            }
+            emissions += n;
+            successes += success ? n : 0;
+            if (triesMade != null && !triesMade.isBlank()) {
+                tries.merge((int) Double.parseDouble(triesMade), n, Long::sum);
+            }
         }
 
-        /** Bucket centres, one per warm request up to the cap, evenly spaced order statistics beyond it. */
+        EgressMetrics.VariantEgress metrics() {
+            return new EgressMetrics.VariantEgress(emissions, successes, tries, ages.samples(), suppressed);
+        }
+    }
+
+    /** Counts in 1 % wide log buckets, turned back into samples at bucket centres. */
+    private static final class Histogram {
+        final TreeMap<Integer, Long> buckets = new TreeMap<>();
+
+        void add(int bucket, long n) {
+            buckets.merge(bucket, n, Long::sum);
+        }
+
+        /** Bucket centres, one per sample up to the cap, evenly spaced order statistics beyond it. */
         List<Double> samples() {
-            long total = latencyBuckets.values().stream().mapToLong(Long::longValue).sum();
+            long total = buckets.values().stream().mapToLong(Long::longValue).sum();
             int size = (int) Math.min(total, SAMPLE_CAP);
             List<Double> out = new ArrayList<>(size);
-            var buckets = latencyBuckets.entrySet().iterator();
+            var entries = buckets.entrySet().iterator();
             Map.Entry<Integer, Long> bucket = null;
             long bucketEnd = 0; // ranks [bucketEnd - count, bucketEnd) fall in the current bucket
             for (int i = 0; i < size; i++) {
                 long rank = size == total ? i : Math.round(i * (total - 1) / (double) (size - 1));
                 while (rank >= bucketEnd) {
-                    bucket = buckets.next();
+                    bucket = entries.next();
                     bucketEnd += bucket.getValue();
                 }
                 out.add(Math.exp((bucket.getKey() + 0.5) / BUCKETS_PER_UNIT_LOG));

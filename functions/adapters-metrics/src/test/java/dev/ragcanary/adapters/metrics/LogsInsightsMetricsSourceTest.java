@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.ragcanary.aws.AwsClients;
 import dev.ragcanary.core.json.Json;
+import dev.ragcanary.core.metrics.EgressMetrics;
 import dev.ragcanary.core.metrics.LiveMetrics;
 import dev.ragcanary.core.ports.MetricsSource;
 import dev.ragcanary.core.rag.IndexFingerprint;
@@ -125,6 +126,84 @@ class LogsInsightsMetricsSourceTest {
         assertThat(live.canary().warmLatencyMs()).hasSize(2).allSatisfy(ms -> assertThat(ms).isBetween(445.0, 450.0));
         assertThat(reading.fingerprints()).as("the most frequent per variant and region")
                 .isEqualTo(Map.of("canary", Map.of("us-east-1", INDEX), "control", Map.of("us-east-1", INDEX)));
+    }
+
+    @Test
+    void egressIsReadFromTheTelemetryLinesEgressArrayAndShadowEmissionsAreMatchedAgainstTheSink() {
+        List<String> sinkReads = new java.util.ArrayList<>();
+        Instant latest = END.minus(LogsInsightsMetricsSource.SHADOW_GRACE).minusSeconds(1);
+        LogsInsightsMetricsSource withEgress = new LogsInsightsMetricsSource(region -> clients.computeIfAbsent(region,
+                r -> AwsClients.build(CloudWatchLogsClient.builder(), stub.endpoint(), Region.of(r))),
+                "/aws/lambda/rag-canary-router", Duration.ofSeconds(1), clock::advance, clock, (region, version, from, to) -> {
+                    sinkReads.add(region + " " + version + " " + from + " " + to);
+                    return from.equals(START) ? java.util.Set.of("k1", "k2", "k9", "late") : java.util.Set.of("k1", "k2", "k9");
+                });
+        answer("counts-us-east-1", complete(row("version", "41", "n", "10")));
+        answer("latency-us-east-1", complete());
+        answer("index-us-east-1", complete());
+        answer("egress-us-east-1", complete(
+                row("version", "41", "shadow", "false", "destination", "partner", "success", "true", "tries", "1", "n", "950"),
+                row("version", "41", "shadow", "false", "destination", "partner", "success", "false", "tries", "3", "n", "50"),
+                row("version", "41", "shadow", "false", "destination", "suppressed", "success", "false", "tries", "0", "n", "4"),
+                row("version", "42", "shadow", "0", "destination", "partner", "success", "1", "tries", "2", "n", "10"),
+                row("version", "40", "shadow", "false", "destination", "partner", "success", "true", "tries", "1", "n", "7")));
+        answer("egress-age-us-east-1", complete(
+                row("version", "41", "shadow", "false", "destination", "partner", "success", "true", "bucket", "368", "n", "950"),
+                row("version", "41", "shadow", "false", "destination", "partner", "success", "false", "bucket", "900", "n", "50"),
+                row("version", "42", "shadow", "false", "destination", "partner", "success", "true", "bucket", "400", "n", "10")));
+        answer("posts-us-east-1", complete(row("posts", "1012", "keys", "1010")));
+        answer("mirrored-us-east-1", complete(
+                row("version", "41", "key", "k1", "shadow", "false", "n", "1", "last", String.valueOf(START.plusSeconds(90).toEpochMilli())),
+                row("version", "41", "key", "k2", "shadow", "false", "n", "1", "last", String.valueOf(latest.toEpochMilli())),
+                row("version", "41", "key", "k3", "shadow", "false", "n", "2", "last", String.valueOf(START.plusSeconds(300).toEpochMilli())),
+                row("version", "41", "key", "k4", "shadow", "false", "n", "1", "last", String.valueOf(END.minusSeconds(5).toEpochMilli()))));
+
+        MetricsSource.Reading reading = withEgress.read(QUERY, clock.instant().plusSeconds(100));
+
+        assertThat(reading.isComplete()).isTrue();
+        assertThat(stub.calls("StartQuery")).hasSize(7);
+        List<String> queries = stub.calls("StartQuery").stream().map(c -> Json.parse("request", c.body()).get("queryString").asText()).toList();
+        String emissions = "filter function = \"rag-answer\" and alias = \"live\"\n| fields jsonParse(@message) as line\n"
+                + "| unnest line.egress into e\n| filter ispresent(e.dedupe_key)";
+        assertThat(queries.subList(3, 7)).containsExactly(
+                emissions + "\n| fields version, e.shadow as shadow, e.destination as destination, e.success as success, e.tries as tries"
+                        + "\n| stats count(*) as n by version, shadow, destination, success, tries",
+                emissions + " and ispresent(e.age_ms)\n| fields version, e.shadow as shadow, e.destination as destination, "
+                        + "e.success as success, floor(log(greatest(e.age_ms, 1)) * 100) as bucket"
+                        + "\n| stats count(*) as n by version, shadow, destination, success, bucket",
+                emissions + " and e.destination = \"partner\" and e.tries > 0\n| stats count(*) as posts by e.dedupe_key"
+                        + "\n| stats sum(posts) as posts, count(*) as keys",
+                "filter function = \"rag-answer\" and alias = \"live\" and @message like /\"shadow_mirrored\":true/\n"
+                        + "| fields jsonParse(@message) as line\n| unnest line.egress into e\n| filter ispresent(e.dedupe_key)"
+                        + "\n| fields version, e.dedupe_key as key, e.shadow as shadow, toMillis(@timestamp) as at"
+                        + "\n| stats count(*) as n, max(at) as last by version, key, shadow");
+        EgressMetrics egress = reading.egress();
+        assertThat(egress.control().emissions()).isEqualTo(1_000);
+        assertThat(egress.control().successes()).isEqualTo(950);
+        assertThat(egress.control().suppressed()).isEqualTo(4);
+        assertThat(egress.control().tries()).isEqualTo(Map.of(1, 950L, 3, 50L));
+        assertThat(egress.control().ageMs()).as("accepted emissions only").hasSize(950)
+                .allSatisfy(ms -> assertThat(ms).isBetween(39.0, 40.0));
+        assertThat(egress.canary().emissions()).isEqualTo(10);
+        assertThat(egress.canary().tries()).isEqualTo(Map.of(2, 10L));
+        assertThat(egress.canary().ageMs()).hasSize(10);
+        assertThat(egress.partnerDuplicates()).isEqualTo(2);
+        assertThat(sinkReads).containsExactlyInAnyOrder("us-east-1 rag-answer:42 " + START + " " + END,
+                "us-east-1 rag-answer:42 " + START.plus(LogsInsightsMetricsSource.SHADOW_GRACE) + " " + END);
+        assertThat(egress.shadow()).as("k4 is too recent to count; k3 has no shadow; k9 has no control emission")
+                .isEqualTo(new EgressMetrics.ShadowMatch(4, 3, 2, 2, 1));
+    }
+
+    @Test
+    void withoutASinkTheSourceRunsOnlyTheLiveQueriesAndReadsNoEgress() {
+        answer("counts-us-east-1", complete(row("version", "41", "n", "10")));
+        answer("latency-us-east-1", complete());
+        answer("index-us-east-1", complete());
+
+        MetricsSource.Reading reading = source.read(QUERY, clock.instant().plusSeconds(100));
+
+        assertThat(stub.calls("StartQuery")).hasSize(3);
+        assertThat(reading.egress()).isNull();
     }
 
     @Test
@@ -282,7 +361,11 @@ class LogsInsightsMetricsSourceTest {
         return switch (call.operation()) {
             case "StartQuery" -> {
                 String queryString = body.get("queryString").asText();
-                String kind = queryString.contains("retrieval.INDEX_HASH") ? "index"
+                String kind = queryString.contains("shadow_mirrored") ? "mirrored"
+                        : queryString.contains("sum(posts)") ? "posts"
+                        : queryString.contains("e.age_ms") ? "egress-age"
+                        : queryString.contains("unnest") ? "egress"
+                        : queryString.contains("retrieval.INDEX_HASH") ? "index"
                         : queryString.contains("bucket") ? "latency" : "counts";
                 String queryId = kind + "-" + call.region();
                 yield refused.containsKey(queryId) ? new StubLogsServer.Reply(400, refused.get(queryId))

@@ -1,5 +1,6 @@
 package dev.ragcanary.core.gate;
 
+import dev.ragcanary.core.metrics.EgressMetrics;
 import dev.ragcanary.core.metrics.LiveMetrics;
 import dev.ragcanary.core.probe.ProbeSummary;
 import dev.ragcanary.core.rag.IndexFingerprint;
@@ -17,6 +18,8 @@ import java.util.Map;
  * @param fingerprints  per variant ("control", "canary"), per region, the index fingerprint its responses reported
  * @param expectedIndex the fingerprint the start input expects of the canary
  * @param thresholds    the thresholds in force when the evidence was gathered; defaults when absent
+ * @param egress        webhook and partner emissions per variant; absent when the source recorded none (the egress
+ *                      rules are then not applicable)
  */
 public record Evidence(
         String description,
@@ -27,7 +30,15 @@ public record Evidence(
         LiveMetrics live,
         Map<String, Map<String, IndexFingerprint>> fingerprints,
         IndexFingerprint expectedIndex,
-        Thresholds thresholds) {
+        Thresholds thresholds,
+        EgressMetrics egress) {
+
+    /** Evidence without egress figures. */
+    public Evidence(String description, String stage, Double weight, int extensions, ProbeSummary probes, LiveMetrics live,
+                    Map<String, Map<String, IndexFingerprint>> fingerprints, IndexFingerprint expectedIndex,
+                    Thresholds thresholds) {
+        this(description, stage, weight, extensions, probes, live, fingerprints, expectedIndex, thresholds, null);
+    }
 
     public Map<String, IndexFingerprint> fingerprints(String variant) {
         return fingerprints == null ? Map.of() : fingerprints.getOrDefault(variant, Map.of());

@@ -17,7 +17,7 @@ import java.util.stream.Collectors;
 /**
  * Reads an evidence bundle (as archived by a stage, or written by hand) and resolves the stage it judges.
  * schemas/evidence.schema.json checks shape, types and ranges; this class adds what a schema cannot say (errors at
- * most requests), reporting every problem at once.
+ * most requests, egress successes at most emissions), reporting every problem at once.
  */
 public final class EvidenceParser {
     private EvidenceParser() {
@@ -35,6 +35,13 @@ public final class EvidenceParser {
             if (metrics.path("errors").asLong(0) > metrics.path("requests").asLong(Long.MAX_VALUE)) {
                 problems.add(new Problem("$.live." + variant + ".errors", "must be at most requests ("
                         + metrics.path("requests").asLong() + ") but was " + metrics.path("errors").asLong()));
+            }
+        }
+        for (String variant : List.of("control", "canary")) {
+            JsonNode egress = root.path("egress").path(variant);
+            if (egress.path("successes").asLong(0) > egress.path("emissions").asLong(Long.MAX_VALUE)) {
+                problems.add(new Problem("$.egress." + variant + ".successes", "must be at most emissions ("
+                        + egress.path("emissions").asLong() + ") but was " + egress.path("successes").asLong()));
             }
         }
         if (!problems.isEmpty()) {

@@ -57,6 +57,7 @@ public final class GateEngine {
         List<Rule> rules = new ArrayList<>(List.of(ProbeRules::deltaSMedian, ProbeRules::coverageMean, ProbeRules::lambdaConvergent));
         rules.addAll(LIVE_RULES);
         rules.addAll(List.of(IndexRules::matchesExpected, LiveRules::cacheHitDrop));
+        rules.addAll(EgressRules.ALL);
         return new GateEngine(rules, EXTRA_RULES);
     }
 

@@ -123,7 +123,7 @@ final class LiveRules {
         return judged(NEW_FAILURE_CLASS, desc, f, 0.0, "<=", samples, f.note());
     }
 
-    private static RuleResult judged(String rule, String desc, Finding f, double limit, String comparator,
+    static RuleResult judged(String rule, String desc, Finding f, double limit, String comparator,
                                      Map<String, Long> samples, String note) {
         Outcome outcome = switch (f.call()) {
             case PASS -> Outcome.PASS;
@@ -174,7 +174,7 @@ final class LiveRules {
      * A stage looks every {@code lookIntervalSeconds} of each of its {@code maxExtensions + 1} bakes: the rank rules'
      * error budget is spread over all of those looks; the anytime-valid rules spend theirs once.
      */
-    private static LookPlan plan(GateContext c) {
+    static LookPlan plan(GateContext c) {
         Thresholds t = c.thresholds();
         return new LookPlan(t.judgeConfidence(), LookPlan.plannedLooks(t.maxExtensions(), c.stage().bakeSeconds(),
                 t.lookIntervalSeconds()));
@@ -216,7 +216,7 @@ final class LiveRules {
         return c.stage().isShadow() ? "no user traffic on the canary at weight 0" : "no control traffic left at weight 1";
     }
 
-    private static String pct(double ratio) {
+    static String pct(double ratio) {
         return Double.isNaN(ratio) ? "n/a" : RuleResult.format(ratio * 100.0) + "%";
     }
 }

@@ -1,5 +1,6 @@
 package dev.ragcanary.core.ports;
 
+import dev.ragcanary.core.metrics.EgressMetrics;
 import dev.ragcanary.core.metrics.LiveMetrics;
 import dev.ragcanary.core.rag.IndexFingerprint;
 import java.time.Instant;
@@ -25,15 +26,22 @@ public interface MetricsSource {
      *                     in the window (the most frequent one when several appear); empty when the source cannot tell,
      *                     which the gate treats as missing
      * @param unfinished   what did not finish by the deadline, e.g. "latency histogram in eu-west-1 (Running)"
+     * @param egress       webhook and partner emissions per variant; null when the source does not read them
      */
-    record Reading(LiveMetrics live, Map<String, Map<String, IndexFingerprint>> fingerprints, List<String> unfinished) {
+    record Reading(LiveMetrics live, Map<String, Map<String, IndexFingerprint>> fingerprints, List<String> unfinished,
+                   EgressMetrics egress) {
 
         public static Reading complete(LiveMetrics live, Map<String, Map<String, IndexFingerprint>> fingerprints) {
-            return new Reading(live, fingerprints, List.of());
+            return complete(live, fingerprints, null);
+        }
+
+        public static Reading complete(LiveMetrics live, Map<String, Map<String, IndexFingerprint>> fingerprints,
+                                       EgressMetrics egress) {
+            return new Reading(live, fingerprints, List.of(), egress);
         }
 
         public static Reading unfinished(List<String> unfinished) {
-            return new Reading(null, Map.of(), List.copyOf(unfinished));
+            return new Reading(null, Map.of(), List.copyOf(unfinished), null);
         }
 
         public boolean isComplete() {

@@ -82,6 +82,12 @@ public final class RolloutRequestParser {
                 plan.putArray(list);
             }
         }
+        if (plan.get("thresholds") instanceof ObjectNode thresholds) {
+            // a plan validated before a release added limits (the egress ones) binds with their defaults
+            ObjectNode complete = Json.MAPPER.valueToTree(Thresholds.DEFAULTS);
+            complete.setAll(thresholds);
+            plan.set("thresholds", complete);
+        }
         return Json.bindStrictly(plan, RolloutRequest.class, path, problems);
     }
 

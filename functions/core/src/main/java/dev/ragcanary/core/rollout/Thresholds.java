@@ -39,6 +39,13 @@ import dev.ragcanary.core.json.Json;
  *                                 its rate exceeds r × the control's rate plus this (a fraction: 0.001 is 0.1 points)
  * @param latencyP95Margin         margin on the p95 rule, asked as a share: at most 5 % plus this of the canary's warm
  *                                 requests may be slower than latencyP95RatioMax × the control's p95
+ * @param egressMinEmissions            fewest sent emissions per variant (and control emissions on mirrored
+ *                                      requests, shadow emissions) before an egress rule judges
+ * @param egressSuccessRatioMin         canary webhook success rate / control's must be at least this
+ * @param egressRetriesIncreaseMax      canary retries per emission minus the control's must be at most this
+ * @param egressAgeP95RatioMax          canary p95 emission age / control's must be at most this
+ * @param egressShadowMissingRateMax    share of the control's emissions on mirrored requests with no shadow emission
+ * @param egressShadowExtraRateMax      share of shadow emissions with no control emission of the same key
  */
 public record Thresholds(
         double deltaSMedianMax,
@@ -63,13 +70,20 @@ public record Thresholds(
         long postPromotionBakeSeconds,
         long lookIntervalSeconds,
         double errorRateMargin,
-        double latencyP95Margin) {
+        double latencyP95Margin,
+        long egressMinEmissions,
+        double egressSuccessRatioMin,
+        double egressRetriesIncreaseMax,
+        double egressAgeP95RatioMax,
+        double egressShadowMissingRateMax,
+        double egressShadowExtraRateMax) {
 
     public static final Thresholds DEFAULTS = new Thresholds(
             0.45, 0.70, 1.25, 1.20, 0.001, 5.0, 0.60, 1, 0.05, 0.60, 200, 1000, 3, 3600,
-            InsufficientTraffic.ROLLBACK, 0.98, 1.25, 2.0, 3, 1800, 300, 0.002, 0.02);
+            InsufficientTraffic.ROLLBACK, 0.98, 1.25, 2.0, 3, 1800, 300, 0.002, 0.02,
+            200, 0.97, 0.05, 1.25, 0.02, 0.02);
 
-    /** The limits without the judge's settings, which take their defaults. */
+    /** The limits without the judge's settings and the egress limits, which take their defaults. */
     public Thresholds(double deltaSMedianMax, double coverageMin, double latencyP95RatioMax, double errorRateRatioMax,
                       double errorRateFloor, double cacheHitDropMaxPoints, double shadowDeltaSMedianStop,
                       int maxFlippedParaphrases, double lambdaDeltaSTolerance, double lambdaDeltaSMax,
@@ -80,7 +94,9 @@ public record Thresholds(
                 minRequests, maxExtensions, promotionWindowSeconds, onInsufficientTraffic, DEFAULTS.judgeConfidence,
                 DEFAULTS.medianShiftTolerance, DEFAULTS.errorRateCriticalRatio, DEFAULTS.newFailureClassMinCount,
                 DEFAULTS.postPromotionBakeSeconds, DEFAULTS.lookIntervalSeconds, DEFAULTS.errorRateMargin,
-                DEFAULTS.latencyP95Margin);
+                DEFAULTS.latencyP95Margin, DEFAULTS.egressMinEmissions, DEFAULTS.egressSuccessRatioMin,
+                DEFAULTS.egressRetriesIncreaseMax, DEFAULTS.egressAgeP95RatioMax, DEFAULTS.egressShadowMissingRateMax,
+                DEFAULTS.egressShadowExtraRateMax);
     }
 
     /**

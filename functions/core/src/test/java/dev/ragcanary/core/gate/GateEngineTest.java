@@ -28,8 +28,13 @@ class GateEngineTest {
         assertThat(verdict.rules()).extracting(RuleResult::rule).containsExactly(
                 "quality.deltaS.median", "quality.coverage.mean", "quality.lambda.convergent", "live.latency.p95.ratio",
                 "live.latency.median.shift", "live.errors.rate.ratio", "live.errors.rate.critical",
-                "live.errors.newFailureClass", "index.fingerprint.expected", "live.cache.hitRatio.drop");
-        assertThat(verdict.rules()).filteredOn(r -> !r.rule().equals("live.latency.median.shift")).allMatch(RuleResult::passed);
+                "live.errors.newFailureClass", "index.fingerprint.expected", "live.cache.hitRatio.drop",
+                "egress.success.ratio", "egress.retries.perEmission", "egress.age.p95.ratio", "egress.shadow.missing",
+                "egress.shadow.extra", "egress.partner.duplicates");
+        assertThat(verdict.rules()).filteredOn(r -> !r.rule().equals("live.latency.median.shift") && !r.rule().startsWith("egress."))
+                .allMatch(RuleResult::passed);
+        assertThat(verdict.rules()).filteredOn(r -> r.rule().startsWith("egress.")).as("no egress figures in this evidence")
+                .allMatch(r -> r.outcome() == Outcome.NOT_APPLICABLE);
         assertThat(rule(verdict, "live.latency.median.shift").outcome()).as("p95-only metrics have no samples to rank")
                 .isEqualTo(Outcome.NOT_APPLICABLE);
         RuleResult latency = rule(verdict, "live.latency.p95.ratio");
@@ -44,7 +49,7 @@ class GateEngineTest {
 
         assertThat(verdict.decision()).isEqualTo(Decision.ROLLBACK);
         assertThat(verdict.failed()).extracting(RuleResult::rule).containsExactlyInAnyOrder("quality.deltaS.median", "live.latency.p95.ratio");
-        assertThat(verdict.rules()).hasSize(11);
+        assertThat(verdict.rules()).hasSize(17);
         assertThat(verdict.reason()).contains("stage five").contains("quality.deltaS.median: observed 0.52, limit <= 0.45")
                 .contains("live.latency.p95.ratio: observed 1.6, limit <= 1.25");
     }
@@ -288,7 +293,9 @@ class GateEngineTest {
                 d.cacheHitDropMaxPoints(), d.shadowDeltaSMedianStop(), d.maxFlippedParaphrases(), d.lambdaDeltaSTolerance(),
                 d.lambdaDeltaSMax(), d.minWarmLatencySamples(), d.minRequests(), d.maxExtensions(), d.promotionWindowSeconds(), policy,
                 d.judgeConfidence(), d.medianShiftTolerance(), d.errorRateCriticalRatio(), d.newFailureClassMinCount(),
-                d.postPromotionBakeSeconds(), d.lookIntervalSeconds(), d.errorRateMargin(), d.latencyP95Margin());
+                d.postPromotionBakeSeconds(), d.lookIntervalSeconds(), d.errorRateMargin(), d.latencyP95Margin(),
+                d.egressMinEmissions(), d.egressSuccessRatioMin(), d.egressRetriesIncreaseMax(), d.egressAgeP95RatioMax(),
+                d.egressShadowMissingRateMax(), d.egressShadowExtraRateMax());
     }
 
     private static final String STOPPED = "the replay ran out of time on its last page (3 of 3): 1000 of 2400 probe calls"

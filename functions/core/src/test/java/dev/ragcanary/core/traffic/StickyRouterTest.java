@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.IntStream;
@@ -357,6 +358,16 @@ class StickyRouterTest {
         clock.advance(Duration.ofSeconds(5));
         nextRandom = 0.05;
         assertThat(router.route(headers("x-tenant-id", "t1")).mirrorToCanary()).as("before the shadow stage").isFalse();
+    }
+
+    @Test
+    void noStageAfterTheShadowStageMirrorsSoTheCanarySinkReceivesNothingFromThenOn() {
+        for (String stage : List.of("one", "five", "fifty")) {
+            active(stage, stage.equals("fifty") ? 0.5 : 0.05);
+            clock.advance(Duration.ofSeconds(5));
+            nextRandom = 0.0;
+            assertThat(router.route(headers("x-tenant-id", "t1")).mirrorToCanary()).as(stage).isFalse();
+        }
     }
 
     @Test
