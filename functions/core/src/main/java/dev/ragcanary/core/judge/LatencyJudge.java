@@ -30,12 +30,21 @@ public final class LatencyJudge {
      * times the canary's; its own noise moves the share by a fraction of the margin.
      */
     public static Finding p95Exceedance(double[] canary, double[] control, double ratioLimit, double margin, LookPlan plan) {
+        return p95Exceedance(canary, control, ratioLimit, margin, "slower", plan);
+    }
+
+    /**
+     * The same question for any duration sample (the egress rules ask it of emission ages); {@code beyond} names what
+     * exceeding the threshold means in the note ("slower", "older").
+     */
+    public static Finding p95Exceedance(double[] canary, double[] control, double ratioLimit, double margin,
+                                        String beyond, LookPlan plan) {
         double threshold = ratioLimit * Percentiles.ofSorted(control, 0.95);
         long slower = canary.length - upperBound(canary, threshold);
         double limit = TAIL_SHARE + margin;
         Interval share = ConfidenceSequence.binomial(slower, canary.length, plan.anytimeAlpha(1), plan.confidence());
         double estimate = (double) slower / canary.length;
-        String slow = "slower than " + Interval.round(threshold) + " ms: " + slower + " of " + canary.length;
+        String slow = beyond + " than " + Interval.round(threshold) + " ms: " + slower + " of " + canary.length;
         if (share.above(limit)) {
             return new Finding(Call.FAIL, estimate, share, slow + "; share interval lies above the limit");
         }

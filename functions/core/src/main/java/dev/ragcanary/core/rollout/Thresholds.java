@@ -43,7 +43,8 @@ import dev.ragcanary.core.json.Json;
  *                                      requests, shadow emissions) before an egress rule judges
  * @param egressSuccessRatioMin         canary webhook success rate / control's must be at least this
  * @param egressRetriesIncreaseMax      canary retries per emission minus the control's must be at most this
- * @param egressAgeP95RatioMax          canary p95 emission age / control's must be at most this
+ * @param egressAgeP95RatioMax          at most 5 % plus latencyP95Margin of the canary's accepted emissions may be
+ *                                      older than this × the control's p95 emission age
  * @param egressShadowMissingRateMax    share of the control's emissions on mirrored requests with no shadow emission
  * @param egressShadowExtraRateMax      share of shadow emissions with no control emission of the same key
  */
