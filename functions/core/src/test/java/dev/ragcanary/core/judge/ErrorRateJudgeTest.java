@@ -56,6 +56,14 @@ class ErrorRateJudgeTest {
         assertThat(f.note()).contains("control rate + 0.2 points (absolute margin)");
     }
 
+    /** Without the margin 0.13 % against 0.1 % is confidently above 1.2 ×, and a healthy-enough canary rolls back. */
+    @Test
+    void aRareErrorRateConfidentlyAboveTheRatioButWithinTheMarginDoesNotFail() {
+        Finding f = ErrorRateJudge.ratio(13_000, 10_000_000, 50_000, 50_000_000, FLOOR, MARGIN, 1.2, 2.0, FOUR_LOOKS);
+        assertThat(f.interval().low()).isGreaterThan(1.2);
+        assertThat(f.call()).as("%s %s", f.interval(), f.note()).isNotEqualTo(Call.FAIL);
+    }
+
     @Test
     void aDoubledRareErrorRateFailsOnlyBeyondTheMargin() {
         Finding beyond = ErrorRateJudge.critical(120, 20_000, 990, 990_000, FLOOR, MARGIN, 2.0, FOUR_LOOKS);
