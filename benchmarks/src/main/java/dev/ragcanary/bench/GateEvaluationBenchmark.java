@@ -74,7 +74,7 @@ public class GateEvaluationBenchmark {
         return new Evidence("benchmark", "fifty", null, 0, new ProbeSummary("k", 200, variant, variant),
                 new LiveMetrics(metrics(random, 20_000), metrics(random, 20_000), 0),
                 Map.of("control", Map.of("us-east-1", index, "eu-west-1", index), "canary", Map.of("us-east-1", index, "eu-west-1", index)),
-                index, Thresholds.DEFAULTS);
+                index, Thresholds.DEFAULTS, null, null);
     }
 
     private static LiveMetrics.VariantMetrics metrics(Random random, int samples) {

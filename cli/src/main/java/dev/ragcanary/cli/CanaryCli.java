@@ -22,7 +22,7 @@ import software.amazon.awssdk.core.exception.SdkException;
 /** Entry point of {@code ./canary}. Exit codes: {@link dev.ragcanary.cli.outcome.ExitCodes}. */
 @Command(name = "canary", mixinStandardHelpOptions = true, version = "rag-canary 0.1.0",
         description = "Canary releases for RAG services on AWS Lambda.",
-        subcommands = {JudgeCommand.class, ValidateCommand.class, BucketCommand.class, ProbesCommand.class, ReplayCommand.class,
+        subcommands = {JudgeCommand.class, ValidateCommand.class, BucketCommand.class, ProbesCommand.class, ReplayCommand.class, CalibrateCommand.class,
                 BenchCommand.class, StartCommand.class, StatusCommand.class, ApproveCommand.class, AbortCommand.class,
                 ReleaseCommand.class, RevertCommand.class, HistoryCommand.class, InvokeCommand.class, RehearseCommand.class,
                 FaultsCommand.class, CommandLine.HelpCommand.class})

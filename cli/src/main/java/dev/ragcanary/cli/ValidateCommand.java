@@ -14,6 +14,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "validate", mixinStandardHelpOptions = true, description = {
         "Validate a start input and print the filled-in rollout plan, or every problem with its JSON path.",
+        "A calibration given as a local file is read and checked too (one in the evidence bucket is read by the gate).",
         "Exit 0 valid, 2 invalid."})
 final class ValidateCommand implements Callable<Integer> {
     @Spec
@@ -25,6 +26,7 @@ final class ValidateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         RolloutRequest plan = RolloutRequestParser.parse(Files.readString(startFile));
+        LocalCalibration.check(plan, startFile);
         spec.commandLine().getOut().println(Json.pretty(plan));
         return ExitCodes.OK;
     }

@@ -69,6 +69,7 @@ public class ControllerStack extends Stack {
     private final RemovalPolicy dataRemoval;
     private final Table assignments;
     private final Table rollouts;
+    private final EgressTables egress;
     private final Bucket evidence;
     private final List<String> targetArns;
     private final Map<ControllerFunction, Alias> functions = new EnumMap<>(ControllerFunction.class);
@@ -88,7 +89,7 @@ public class ControllerStack extends Stack {
 
         assignments = table("Assignments", "assignments", "pk", null, "expiresAt");
         rollouts = table("Rollouts", "rollouts", "pk", "sk", null);
-        new EgressTables(this, "Egress", config.tablePrefix(),
+        egress = new EgressTables(this, "Egress", config.tablePrefix(),
                 (parent, tableId, name, partitionKey, ttl) -> table(parent, tableId, name, partitionKey, null, ttl));
         evidence = evidenceBucket();
 
@@ -245,6 +246,8 @@ public class ControllerStack extends Stack {
                 env.put("ROUTER_METRICS_NAMESPACE", ControllerDashboard.ROUTER_NAMESPACE);
                 env.put("TELEMETRY_LOG_GROUP", telemetryLogGroupName());
                 env.put("ROLLOUTS_TABLE", rollouts.getTableName());
+                env.put("EGRESS_SINK_TABLE", egress.sink().getTableName());
+                env.put("EGRESS_SINK_INDEX", EgressTables.SINK_INDEX);
             }
             case TRAFFIC_ROUTER -> {
                 env.put("TARGET_FUNCTION", config.routedFunction());
@@ -298,6 +301,15 @@ public class ControllerStack extends Stack {
         addToRole(gate, PolicyStatement.Builder.create()
                 .actions(List.of("logs:GetQueryResults", "logs:StopQuery")).resources(List.of("*")).build());
         addToRole(gate, objects(EVIDENCE_PREFIX, "s3:GetObject", "s3:PutObject"));
+        // Shadow emissions are matched by a Query on the canary sink's index, in each region the rollout covers
+        // (each region's sink holds that region's emissions); nothing else of the sink is read.
+        addToRole(gate, PolicyStatement.Builder.create()
+                .actions(List.of("dynamodb:Query"))
+                .resources(rolloutRegions().stream().map(region -> formatArn(ArnComponents.builder()
+                        .service("dynamodb").region(region).resource("table")
+                        .resourceName(EgressTables.sinkTableName(config.tablePrefix()) + "/index/"
+                                + EgressTables.SINK_INDEX).build())).toList())
+                .build());
         grantVerdictLedger(gate);
 
         IGrantable router = functions.get(ControllerFunction.TRAFFIC_ROUTER);

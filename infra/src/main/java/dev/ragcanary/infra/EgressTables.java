@@ -31,7 +31,7 @@ public class EgressTables extends Construct {
     /** @param table builds a table of the stack's kind (billing, recovery, protection) with a string partition key */
     public EgressTables(Construct scope, String id, String tablePrefix, TableFactory table) {
         super(scope, id);
-        sink = table.create(this, "Sink", tablePrefix + "-egress-sink", KEY, TTL);
+        sink = table.create(this, "Sink", sinkTableName(tablePrefix), KEY, TTL);
         sink.addGlobalSecondaryIndex(GlobalSecondaryIndexProps.builder()
                 .indexName(SINK_INDEX)
                 .partitionKey(Attribute.builder().name("functionVersion").type(AttributeType.STRING).build())
@@ -55,6 +55,11 @@ public class EgressTables extends Construct {
         output("EgressClaimsTableArn", "the egress claims table", claims.getTableArn());
         output("EgressWriterPolicyArn", "managed policy to attach to the RAG function's role",
                 writerPolicy.getManagedPolicyArn());
+    }
+
+    /** The sink's name, the same in every region the stack is deployed to. */
+    static String sinkTableName(String tablePrefix) {
+        return tablePrefix + "-egress-sink";
     }
 
     /** How the stack makes its tables, so these are made the same way as the others. */

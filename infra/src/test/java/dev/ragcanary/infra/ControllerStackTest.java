@@ -165,7 +165,7 @@ class ControllerStackTest {
         assertThat(environment(ControllerFunction.PROBE_REPLAY)).containsOnlyKeys("EVIDENCE_BUCKET");
         assertThat(environment(ControllerFunction.GATE_EVALUATION)).containsOnlyKeys(
                 "EVIDENCE_BUCKET", "METRICS_NAMESPACE", "ROUTER_METRICS_NAMESPACE",
-                "TELEMETRY_LOG_GROUP", "ROLLOUTS_TABLE");
+                "TELEMETRY_LOG_GROUP", "ROLLOUTS_TABLE", "EGRESS_SINK_TABLE", "EGRESS_SINK_INDEX");
         assertThat(environment(ControllerFunction.TRAFFIC_ROUTER)).containsOnlyKeys("TARGET_FUNCTION",
                 "TARGET_ALIAS", "ROLLOUTS_TABLE", "ASSIGNMENTS_TABLE", "STATE_CACHE_SECONDS", "IDENTITY_SOURCE",
                 "IDENTITY_REQUIRED", "TENANT_CLAIM", "USER_CLAIM", "TENANT_HEADER", "USER_HEADER");
@@ -282,7 +282,10 @@ class ControllerStackTest {
             if (actions.stream().anyMatch(a -> a.startsWith("dynamodb:"))) {
                 assertThat(resources(statement)).allSatisfy(resource -> assertThat(resource).satisfiesAnyOf(
                         r -> assertThat(tables).anySatisfy(table -> assertThat(r).startsWith("<" + table + ".Arn>")),
-                        r -> assertThat(r).isEqualTo("arn:aws:dynamodb:us-east-1:123456789012:table/rag-answer-cache")));
+                        r -> assertThat(r).isEqualTo("arn:aws:dynamodb:us-east-1:123456789012:table/rag-answer-cache"),
+                        // the canary sink's index, by name in each rollout region (the stack's sink there)
+                        r -> assertThat(r).matches("arn:aws:dynamodb:[a-z0-9-]+:123456789012:table/"
+                                + "prod-canary-egress-sink/index/byFunctionVersion")));
             }
             if (actions.stream().anyMatch(a -> a.startsWith("s3:"))) {
                 assertThat(resources(statement)).allSatisfy(resource ->

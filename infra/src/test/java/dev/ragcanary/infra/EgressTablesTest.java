@@ -69,6 +69,22 @@ class EgressTablesTest {
     }
 
     @Test
+    void theGateQueriesOnlyTheSinksIndexInEachRolloutRegionAndIsToldItsNameAndIndex() {
+        JsonNode query = json.statementsOf("GateEvaluationRole").stream()
+                .filter(s -> TemplateJson.actions(s).contains("dynamodb:Query")).findFirst().orElseThrow();
+
+        assertThat(TemplateJson.actions(query)).containsExactly("dynamodb:Query");
+        assertThat(TemplateJson.resources(query)).containsExactly(
+                "arn:aws:dynamodb:us-east-1:123456789012:table/prod-canary-egress-sink/index/byFunctionVersion",
+                "arn:aws:dynamodb:eu-west-2:123456789012:table/prod-canary-egress-sink/index/byFunctionVersion");
+        JsonNode gate = json.ofType("AWS::Lambda::Function").values().stream()
+                .filter(f -> f.at("/Properties/Environment/Variables").has("TELEMETRY_LOG_GROUP"))
+                .findFirst().orElseThrow().at("/Properties/Environment/Variables");
+        assertThat(TemplateJson.render(gate.get("EGRESS_SINK_TABLE"))).contains("EgressSink");
+        assertThat(gate.get("EGRESS_SINK_INDEX").asText()).isEqualTo("byFunctionVersion");
+    }
+
+    @Test
     void theTableNamesArnsAndPolicyAreStackOutputs() {
         for (String output : List.of("EgressSinkTableName", "EgressSinkTableArn", "EgressClaimsTableName",
                 "EgressClaimsTableArn", "EgressWriterPolicyArn")) {

@@ -10,6 +10,7 @@ import dev.ragcanary.adapters.dynamodb.DynamoDbRolloutStore;
 import dev.ragcanary.adapters.s3.ProbeSetLoader;
 import dev.ragcanary.aws.AwsClients;
 import dev.ragcanary.core.gate.GateEngine;
+import dev.ragcanary.core.calibration.Calibration;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.metrics.ControllerMetrics;
 import dev.ragcanary.core.ports.AliasControl.AliasState;
@@ -37,6 +38,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -220,7 +222,30 @@ public final class LocalRollout implements AutoCloseable {
         if (!scenario.startInput().has("expectedIndex")) {
             input.set("expectedIndex", Json.MAPPER.valueToTree(fleet.canaryIndex()));
         }
+        if (input.hasNonNull("calibration")) {
+            input.put("calibration", uploadCalibration(input.get("calibration").asText()));
+        }
         return input;
+    }
+
+    /**
+     * A calibration named as a file (relative to the project root) is read strictly and put in the evidence store,
+     * as an operator uploads it to the evidence bucket; the start input then names its key there, as on AWS.
+     */
+    private String uploadCalibration(String named) {
+        Path file = layout.root().resolve(named);
+        if (!Files.isRegularFile(file) || evidenceDir == null) {
+            return named;
+        }
+        try {
+            String text = Files.readString(file);
+            Calibration.parse("calibration " + named + " ($.startInput.calibration)", text);
+            String key = "calibrations/" + file.getFileName();
+            new LocalFolderEvidenceStore(evidenceDir).put(key, text);
+            return key;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the calibration " + file, e);
+        }
     }
 
     /** Starts the rollout machine on {@code startInput} with bakes taking no real time. */

@@ -149,7 +149,8 @@ final class SimulatedRollout {
         LiveMetrics.VariantMetrics control = new LiveMetrics.VariantMetrics(controlRequests, controlErrors,
                 controlErrors == 0 ? Map.of() : Map.of(CONTROL_CLASS, controlErrors),
                 boxed(sortedControl), null, null, 0, 0);
-        return new Evidence(null, stage.name(), stage.weight(), extensions, null, new LiveMetrics(control, canary, 0), null, null, thresholds);
+        return new Evidence(null, stage.name(), stage.weight(), extensions, null, new LiveMetrics(control, canary, 0), null, null, thresholds,
+                null, null);
     }
 
     /** The metrics source returns every control warm sample up to its cap, a uniform sample of them beyond it. */

@@ -2,6 +2,7 @@ package dev.ragcanary.gate;
 
 import dev.ragcanary.adapters.dynamodb.DynamoDbLedger;
 import dev.ragcanary.adapters.dynamodb.DynamoDbRolloutStore;
+import dev.ragcanary.adapters.dynamodb.DynamoDbShadowSink;
 import dev.ragcanary.adapters.metrics.LogsInsightsMetricsSource;
 import dev.ragcanary.adapters.s3.S3Clients;
 import dev.ragcanary.adapters.s3.S3EvidenceStore;
@@ -21,12 +22,14 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 
 /**
  * The one place the gate evaluation function builds its clients and adapters, from the environment:
- * {@code TELEMETRY_LOG_GROUP} (the router's log group, same name in every region), {@code EVIDENCE_BUCKET} and
- * {@code ROLLOUTS_TABLE} (the ledger every verdict is written to).
+ * {@code TELEMETRY_LOG_GROUP} (the router's log group, same name in every region), {@code EGRESS_SINK_TABLE} and
+ * {@code EGRESS_SINK_INDEX} (the canary sink and its functionVersion/emittedAt index, same name in every region),
+ * {@code EVIDENCE_BUCKET} and {@code ROLLOUTS_TABLE} (the ledger every verdict is written to).
  */
 final class DependencyFactory {
     private final Map<String, String> env;
     private final Map<String, CloudWatchLogsClient> logsClients = new ConcurrentHashMap<>();
+    private final Map<String, DynamoDbClient> sinkClients = new ConcurrentHashMap<>();
 
     DependencyFactory(Map<String, String> env) {
         this.env = env;
@@ -51,14 +54,18 @@ final class DependencyFactory {
     /**
      * Logs Insights in each region the stage covers; a query usually completes in a few seconds. Calls take at most 5 s
      * and are not retried by the SDK, so none outlasts the gate's deadline by more than that; a refused query is
-     * retried by the state machine.
+     * retried by the state machine. Shadow emissions are matched against the canary sink of the same region.
      */
     MetricsSource metricsSource() {
         String logGroup = required("TELEMETRY_LOG_GROUP");
+        DynamoDbShadowSink sink = new DynamoDbShadowSink(region -> sinkClients.computeIfAbsent(region,
+                r -> AwsClients.build(DynamoDbClient.builder(), "dynamodb", env, Region.of(r),
+                        AwsClients.CONTROLLER_CALLS)),
+                required("EGRESS_SINK_TABLE"), required("EGRESS_SINK_INDEX"));
         return new LogsInsightsMetricsSource(region -> logsClients.computeIfAbsent(region,
                 r -> AwsClients.build(CloudWatchLogsClient.builder(), "logs", env, Region.of(r),
                         AwsClients.CONTROLLER_CALLS)),
-                logGroup, Duration.ofSeconds(1), Sleeper.REAL, Clock.systemUTC());
+                logGroup, Duration.ofSeconds(1), Sleeper.REAL, Clock.systemUTC(), sink);
     }
 
     /** Evidence bundles go to the evidence bucket, next to the probe replay's detail. */

@@ -1,12 +1,15 @@
 package dev.ragcanary.gate;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.ragcanary.core.calibration.Calibration;
 import dev.ragcanary.core.gate.Decision;
 import dev.ragcanary.core.gate.Evidence;
 import dev.ragcanary.core.gate.EvidenceParser;
 import dev.ragcanary.core.gate.GateEngine;
 import dev.ragcanary.core.gate.Verdict;
+import dev.ragcanary.core.json.InvalidInputException;
 import dev.ragcanary.core.json.Json;
+import dev.ragcanary.core.json.Problem;
 import dev.ragcanary.core.metrics.LiveMetrics;
 import dev.ragcanary.core.ports.EvidenceStore;
 import dev.ragcanary.core.ports.MetricsSource;
@@ -24,7 +27,8 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
- * One gate look: live metrics for the stage's window (when the stage has users on both variants), index fingerprints
+ * One gate look: live metrics for the stage's window (when the stage has users on both variants; at the shadow stage
+ * the shadow rules' egress figures only), index fingerprints
  * from the probe replay and the telemetry, the evidence bundle, the verdict, and the bundle archived under a key that names the rollout, stage and look, so {@code ./canary judge}
  * can judge it again later. Every verdict is also written to the rollout's {@link VerdictLog}.
  */
@@ -39,6 +43,20 @@ public final class GateEvaluationService {
         this.evidenceStore = evidenceStore;
         this.engine = engine;
         this.verdictLog = verdictLog;
+    }
+
+    /**
+     * The rollout's calibration, read from the evidence store each look (a few KB); a key that names nothing or a file
+     * that breaks its schema fails the task with the problem named, and the state machine's failure path rolls back.
+     */
+    private Calibration calibration(RolloutRequest plan) {
+        if (plan.calibration() == null) {
+            return null;
+        }
+        String text = evidenceStore.get(plan.calibration()).orElseThrow(() -> new InvalidInputException(
+                "gate evaluation input", List.of(new Problem("$.rollout.calibration", "names no calibration in the"
+                + " evidence store: " + plan.calibration()))));
+        return Calibration.parse("calibration " + plan.calibration(), text);
     }
 
     /** The task's output: the verdict and where its evidence is archived. */
@@ -59,18 +77,23 @@ public final class GateEvaluationService {
             return afterPromotion(in, deadline);
         }
         Stage stage = in.stage();
-        MetricsSource.Reading reading = MetricsSource.Reading.complete(null, Map.of());
+        MetricsSource.Reading reading = MetricsSource.Reading.complete(null, Map.of(), null);
         Map<String, Map<String, IndexFingerprint>> fingerprints = probeFingerprints(in);
-        if (!stage.isShadow() && !stage.isFull()) {
-            reading = metrics.read(query(in, regions(plan, stage)), deadline);
+        if (stage.isShadow()) {
+            // No user on the canary: only the shadow rules' figures (mirrored emissions against the sink, partner posts).
+            reading = metrics.read(query(in, regions(plan, stage), true), deadline);
+        } else if (!stage.isFull()) {
+            reading = metrics.read(query(in, regions(plan, stage), false), deadline);
             reading.fingerprints().forEach((variant, byRegion) ->
                     fingerprints.computeIfAbsent(variant, v -> new TreeMap<>()).putAll(byRegion));
         }
         String unread = String.join("; ", reading.unfinished());
-        Evidence evidence = new Evidence(description(in) + (reading.isComplete() ? "" : "; live metrics not read: "
-                + unread), stage.name(), stage.weight(), in.extensions(), in.probes(), reading.live(), fingerprints,
-                plan.expectedIndex(), plan.thresholds(), reading.egress());
+        Evidence evidence = new Evidence(description(in) + (reading.isComplete() ? "" : (stage.isShadow()
+                ? "; egress not read: " : "; live metrics not read: ") + unread), stage.name(), stage.weight(),
+                in.extensions(), in.probes(), reading.live(), fingerprints, plan.expectedIndex(), plan.thresholds(),
+                reading.egress(), calibration(plan));
         Verdict verdict = reading.isComplete() ? engine.evaluate(stage, plan.thresholds(), evidence)
+                : stage.isShadow() ? engine.evaluateWithShadowEgressUnread(stage, plan.thresholds(), evidence, unread)
                 : engine.liveMetricsUnread(stage, plan.thresholds(), in.extensions(), unread);
         String key = evidenceKey(plan.rolloutId(), stage.name(), in.purpose(), in.extensions());
         evidenceStore.put(key, Json.pretty(evidence));
@@ -78,8 +101,11 @@ public final class GateEvaluationService {
         return new Result(verdict, key);
     }
 
-    /** The live metrics of {@code regions} over the look's window, each region by its own versions. */
-    private static MetricsSource.Query query(GateEvaluationInput in, List<String> regions) {
+    /**
+     * The metrics of {@code regions} over the look's window, each region by its own versions; at the shadow stage only
+     * what the shadow rules judge.
+     */
+    private static MetricsSource.Query query(GateEvaluationInput in, List<String> regions, boolean shadowStage) {
         RolloutRequest plan = in.plan();
         Map<String, String> controlVersions = new LinkedHashMap<>();
         Map<String, String> canaryVersions = new LinkedHashMap<>();
@@ -88,7 +114,7 @@ public final class GateEvaluationService {
             canaryVersions.put(region, plan.target().canaryVersionIn(region));
         });
         return new MetricsSource.Query(plan.target().functionName(), plan.target().alias(), controlVersions,
-                canaryVersions, regions, in.windowStart(), in.windowEnd());
+                canaryVersions, regions, in.windowStart(), in.windowEnd(), shadowStage);
     }
 
     /**
@@ -105,7 +131,7 @@ public final class GateEvaluationService {
             // Nothing to compare with: no reason to start the queries.
             return standing(in, key, "no control figures in " + in.baselineEvidenceKey());
         }
-        MetricsSource.Reading reading = metrics.read(query(in, plan.regions()), deadline);
+        MetricsSource.Reading reading = metrics.read(query(in, plan.regions(), false), deadline);
         if (!reading.isComplete() || reading.live() == null) {
             return standing(in, key, "live metrics not read: " + String.join("; ", reading.unfinished()));
         }
@@ -113,7 +139,7 @@ public final class GateEvaluationService {
                 reading.live().cachePrefixCollisions());
         Evidence evidence = new Evidence(description(in) + "; the control is the previous version's figures from "
                 + in.baselineEvidenceKey(), in.stage().name(), in.stage().weight(), 0, null, live, Map.of(),
-                plan.expectedIndex(), plan.thresholds());
+                plan.expectedIndex(), plan.thresholds(), null, calibration(plan));
         Verdict verdict = GateEngine.judgeAfterPromotion(in.stage(), plan.thresholds(), evidence);
         evidenceStore.put(key, Json.pretty(evidence));
         return new Result(verdict, key);

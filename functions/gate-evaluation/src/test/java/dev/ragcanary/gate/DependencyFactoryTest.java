@@ -26,9 +26,20 @@ class DependencyFactoryTest {
     static final DynaliteExtension DYNAMO = new DynaliteExtension(d -> d.createRolloutsTable("rag-canary-rollouts"));
 
     @Test
-    void metricsComeFromTheRoutersLogGroup() {
-        assertThat(new DependencyFactory(Map.of("TELEMETRY_LOG_GROUP", "/aws/lambda/rag-canary-router")).metricsSource())
+    void metricsComeFromTheRoutersLogGroupAndShadowEmissionsFromTheNamedSinkIndex() {
+        assertThat(new DependencyFactory(Map.of("TELEMETRY_LOG_GROUP", "/aws/lambda/rag-canary-router",
+                "EGRESS_SINK_TABLE", "rag-canary-egress-sink", "EGRESS_SINK_INDEX", "byFunctionVersion")).metricsSource())
                 .isInstanceOf(LogsInsightsMetricsSource.class);
+    }
+
+    @Test
+    void aGateWithoutTheCanarySinkIsRefusedNamingTheVariable() {
+        assertThatThrownBy(() -> new DependencyFactory(Map.of("TELEMETRY_LOG_GROUP", "/aws/lambda/rag-canary-router",
+                "EGRESS_SINK_INDEX", "byFunctionVersion")).metricsSource())
+                .hasMessage("environment variable EGRESS_SINK_TABLE is not set");
+        assertThatThrownBy(() -> new DependencyFactory(Map.of("TELEMETRY_LOG_GROUP", "/aws/lambda/rag-canary-router",
+                "EGRESS_SINK_TABLE", "rag-canary-egress-sink")).metricsSource())
+                .hasMessage("environment variable EGRESS_SINK_INDEX is not set");
     }
 
     @Test

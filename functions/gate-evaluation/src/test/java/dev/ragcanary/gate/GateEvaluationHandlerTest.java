@@ -14,6 +14,7 @@ import dev.ragcanary.core.gate.Verdict;
 import dev.ragcanary.core.json.InvalidInputException;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.metrics.ControllerMetrics;
+import dev.ragcanary.core.metrics.EgressMetrics;
 import dev.ragcanary.core.metrics.LiveMetrics;
 import dev.ragcanary.core.ports.MetricsSource;
 import dev.ragcanary.core.ports.TransientFailureException;
@@ -62,7 +63,7 @@ class GateEvaluationHandlerTest {
 
         assertThat(metrics.queries).containsExactly(new MetricsSource.Query("rag-answer", "live",
                 Map.of("us-east-1", "41"), Map.of("us-east-1", "42"), List.of("us-east-1"),
-                Instant.parse("2025-08-27T06:00:00Z"), Instant.parse("2025-08-27T06:30:00Z")));
+                Instant.parse("2025-08-27T06:00:00Z"), Instant.parse("2025-08-27T06:30:00Z"), false));
         assertThat(out.get("evidenceKey").asText()).isEqualTo("rollouts/rag-answer-live-v42/gate/one/look-1.json");
         JsonNode verdict = out.get("verdict");
         assertThat(verdict.get("decision").asText()).as(verdict.get("reason").asText()).isEqualTo("PROMOTE");
@@ -148,19 +149,52 @@ class GateEvaluationHandlerTest {
     }
 
     @Test
-    void shadowHasNoUserTrafficToQueryAndTakesTheIndexFromTheProbeReplay() {
+    void shadowReadsOnlyTheShadowRulesFiguresAndTakesTheIndexFromTheProbeReplay() {
         JsonNode input = event("shadow");
         store.put(input.get("probes").get("evidenceKey").asText(), replayDetail(INDEX, INDEX));
 
         JsonNode out = invoke(input);
 
-        assertThat(metrics.queries).isEmpty();
+        assertThat(metrics.queries).singleElement().satisfies(q -> {
+            assertThat(q.shadowStage()).isTrue();
+            assertThat(q.regions()).containsExactly("us-east-1");
+        });
         JsonNode verdict = out.get("verdict");
         assertThat(verdict.get("decision").asText()).as(verdict.get("reason").asText()).isEqualTo("PROMOTE");
         assertThat(rule(verdict, "live.latency.p95.ratio").get("outcome").asText()).isEqualTo("NOT_APPLICABLE");
         assertThat(rule(verdict, "index.fingerprint.expected").get("outcome").asText()).isEqualTo("PASS");
+        // A function without webhooks: nothing emitted, nothing to match, nothing blocks.
+        assertThat(rule(verdict, "egress.shadow.missing").get("outcome").asText()).isEqualTo("NOT_APPLICABLE");
+        assertThat(rule(verdict, "egress.partner.duplicates").get("outcome").asText()).isEqualTo("PASS");
         Evidence archived = EvidenceParser.parse(store.get("rollouts/rag-answer-live-v42/gate/shadow/look-1.json").orElseThrow());
         assertThat(archived.fingerprints("canary")).isEqualTo(Map.of("us-east-1", INDEX));
+        assertThat(archived.egress().shadow()).isEqualTo(new EgressMetrics.ShadowMatch(0, 0, 0, 0, 0));
+    }
+
+    @Test
+    void aCanaryWhoseShadowCopiesDropTheirWebhookIsRolledBackAtShadow() {
+        JsonNode input = event("shadow");
+        store.put(input.get("probes").get("evidenceKey").asText(), replayDetail(INDEX, INDEX));
+        metrics.shadow = new EgressMetrics.ShadowMatch(1_000, 700, 700, 300, 0);
+
+        JsonNode verdict = invoke(input).get("verdict");
+
+        assertThat(verdict.get("decision").asText()).as(verdict.get("reason").asText()).isEqualTo("ROLLBACK");
+        assertThat(rule(verdict, "egress.shadow.missing").get("outcome").asText()).isEqualTo("FAIL");
+    }
+
+    @Test
+    void anUnreadEgressQueryAtShadowBakesAgainWithTheShadowRulesUndecidedNeverPassed() {
+        JsonNode input = event("shadow");
+        store.put(input.get("probes").get("evidenceKey").asText(), replayDetail(INDEX, INDEX));
+        metrics.unfinished = List.of("mirrored emissions query q-7 in us-east-1 (Running), stopped at the deadline");
+
+        JsonNode verdict = invoke(input).get("verdict");
+
+        assertThat(verdict.get("decision").asText()).isEqualTo("EXTEND");
+        assertThat(rule(verdict, "egress.shadow.missing").get("outcome").asText()).isEqualTo("INSUFFICIENT");
+        assertThat(rule(verdict, "egress.shadow.missing").get("note").asText()).contains("q-7");
+        assertThat(rule(verdict, "index.fingerprint.expected").get("outcome").asText()).isEqualTo("PASS");
     }
 
     @Test
@@ -380,6 +414,8 @@ class GateEvaluationHandlerTest {
         List<String> unfinished = List.of();
         /** The canary's errors per 1,000 requests (the control's is 1). */
         long canaryErrorsPerThousand = 1;
+        /** What the shadow stage's egress reading matched; by default a function without webhooks. */
+        EgressMetrics.ShadowMatch shadow = new EgressMetrics.ShadowMatch(0, 0, 0, 0, 0);
 
         @Override
         public Reading read(Query query, Instant deadline) {
@@ -393,9 +429,13 @@ class GateEvaluationHandlerTest {
             if (!unfinished.isEmpty()) {
                 return Reading.unfinished(unfinished);
             }
+            if (query.shadowStage()) {
+                return Reading.complete(null, Map.of(), new EgressMetrics(EgressMetrics.VariantEgress.NONE,
+                        EgressMetrics.VariantEgress.NONE, 0, shadow));
+            }
             return Reading.complete(new LiveMetrics(variant(1, 3_000_000, 10_000, 1),
                     variant(2, 30_000, 3_000, canaryErrorsPerThousand), 0),
-                    Map.of("control", Map.of("us-east-1", INDEX), "canary", Map.of("us-east-1", INDEX)));
+                    Map.of("control", Map.of("us-east-1", INDEX), "canary", Map.of("us-east-1", INDEX)), null);
         }
 
         private static LiveMetrics.VariantMetrics variant(long seed, long requests, int warmSamples, long errorsPerThousand) {

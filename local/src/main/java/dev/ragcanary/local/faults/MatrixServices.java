@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ragcanary.core.json.Json;
+import dev.ragcanary.core.metrics.EgressMetrics;
 import dev.ragcanary.core.metrics.LiveMetrics;
 import dev.ragcanary.core.ports.Embedder;
 import dev.ragcanary.core.ports.EvidenceStore;
@@ -68,7 +69,12 @@ final class MatrixServices {
                 Map<String, IndexFingerprint> everywhere = new HashMap<>();
                 query.regions().forEach(region -> everywhere.put(region, INDEX));
                 faults.after(point, kind -> failure(kind));
-                return Reading.complete(metrics, Map.of("control", everywhere, "canary", everywhere));
+                if (query.shadowStage()) {
+                    // The matrix's function has no webhooks: nothing emitted, nothing mirrored to match.
+                    return Reading.complete(null, Map.of(), new EgressMetrics(EgressMetrics.VariantEgress.NONE,
+                            EgressMetrics.VariantEgress.NONE, 0, new EgressMetrics.ShadowMatch(0, 0, 0, 0, 0)));
+                }
+                return Reading.complete(metrics, Map.of("control", everywhere, "canary", everywhere), null);
             }
         };
     }

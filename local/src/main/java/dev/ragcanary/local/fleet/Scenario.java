@@ -20,10 +20,9 @@ import java.util.Set;
  * @param name            the file name without {@code .json}
  * @param startInput      fields laid over the start input, {@code events/start-rollout.json} unless the rehearsal
  *                        is given another (stages, thresholds, approvals, ...; objects merged field by field).
- *                        The shipped scenarios calibrate two thresholds to the sample target (top 3 snippets of 25
- *                        words): its ΔS against all-MiniLM-L6-v2 has median 0.47 and reaches 0.88, so they use
- *                        {@code deltaSMedianMax} 0.5 and {@code lambdaDeltaSMax} 1.0 (with 0.60 most gold
- *                        questions would count as divergent for control and canary alike)
+ *                        The shipped scenarios name the sample target's calibration
+ *                        ({@code events/calibration/sample-target.json}): its control fails the playbook's ΔS and λ
+ *                        limits itself, so the gate judges those relative to the control
  * @param traffic         user traffic per region
  * @param control         how the control version behaves
  * @param canary          how the canary version behaves

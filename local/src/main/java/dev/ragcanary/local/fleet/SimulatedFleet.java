@@ -148,6 +148,9 @@ public final class SimulatedFleet implements AliasControl, FunctionVersions, Met
     /** Reads instantly, so always complete. */
     @Override
     public synchronized Reading read(Query query, Instant deadline) {
+        if (query.shadowStage()) {
+            return Reading.complete(null, Map.of(), null);
+        }
         double seconds = Math.max(0, Duration.between(query.start(), query.end()).toMillis() / 1000.0);
         long controlRequests = 0;
         long canaryRequests = 0;
@@ -163,7 +166,8 @@ public final class SimulatedFleet implements AliasControl, FunctionVersions, Met
         }
         Random random = new Random(scenario.seed() ^ query.start().getEpochSecond() ^ query.regions().hashCode());
         return Reading.complete(new LiveMetrics(variantMetrics(scenario.control(), controlRequests, random),
-                variantMetrics(scenario.canary(), canaryRequests, random), cacheCollisions(query, seconds)), fingerprints(query));
+                variantMetrics(scenario.canary(), canaryRequests, random), cacheCollisions(query, seconds)), fingerprints(query),
+                null);
     }
 
     /** Collisions between the variants' cache invalidations, once the canary's weight reaches the scenario's mark. */

@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.EnumSet;
+import java.util.Objects;
 import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
@@ -60,7 +61,7 @@ import software.amazon.awssdk.services.cloudwatchlogs.model.StopQueryRequest;
  * {@code cache.hit}, {@code cache.collision}, and {@code retrieval.INDEX_HASH}, {@code retrieval.metric},
  * {@code retrieval.analyzer} for fingerprints.
  *
- * <p>With egress (the constructor taking a {@link ShadowSink}), four more queries per region read the {@code egress}
+ * <p>Four more queries per region read the {@code egress}
  * array the router copies into the line (contract C: one object per emission). Logs Insights flattens a JSON array of
  * objects into numbered fields ({@code egress.0.webhook}, ...) that cannot be aggregated over, so each query parses the
  * line ({@code jsonParse(@message)}) and turns the array into one record per emission ({@code unnest}) before
@@ -73,6 +74,8 @@ import software.amazon.awssdk.services.cloudwatchlogs.model.StopQueryRequest;
  *   <li>mirrored keys: the control's emissions on lines with {@code "shadow_mirrored":true}, per dedupe key with the
  *   latest time, matched against the shadow emissions the canary wrote to the sink ({@link ShadowSink}).</li>
  * </ol>
+ * At the shadow stage ({@link Query#shadowStage()}) no user reaches the canary: only the last two run, and the reading
+ * has egress figures only.
  */
 public final class LogsInsightsMetricsSource implements MetricsSource {
     public static final int SAMPLE_CAP = 10_000;
@@ -86,13 +89,18 @@ public final class LogsInsightsMetricsSource implements MetricsSource {
      */
     static final Duration SHADOW_GRACE = Duration.ofSeconds(60);
 
-    /** The queries run per region: the first three always, the egress ones when egress is read. */
+    /** The queries run per region: all of them, or at the shadow stage only partner posts and mirrored emissions. */
     enum Kind {
         COUNTS("counts"), LATENCY("latency histogram"), FINGERPRINTS("index fingerprints"),
         EGRESS_COUNTS("egress counts"), EGRESS_AGE("egress age histogram"), PARTNER_POSTS("partner posts"),
         MIRRORED_KEYS("mirrored emissions");
 
-        static final Set<Kind> LIVE = EnumSet.of(COUNTS, LATENCY, FINGERPRINTS);
+        /** What the shadow rules judge: no user reaches the canary at the shadow stage. */
+        static final Set<Kind> SHADOW_STAGE = EnumSet.of(PARTNER_POSTS, MIRRORED_KEYS);
+
+        static Set<Kind> of(Query q) {
+            return q.shadowStage() ? SHADOW_STAGE : EnumSet.allOf(Kind.class);
+        }
 
         final String label;
 
@@ -148,20 +156,12 @@ public final class LogsInsightsMetricsSource implements MetricsSource {
     private final Sleeper sleeper;
     private final Clock clock;
     private final ShadowSink sink;
-    private final Set<Kind> kinds;
 
     /**
-     * Live metrics and fingerprints only (no egress figures: the egress rules are then not applicable).
-     *
      * @param clientsByRegion Logs client for a region (telemetry stays in the region that served it)
      * @param logGroup        the router's log group, the same name in every region
+     * @param sink            the canary sink, where shadow emissions are matched against the control's
      */
-    public LogsInsightsMetricsSource(Function<String, CloudWatchLogsClient> clientsByRegion, String logGroup,
-                                     Duration pollInterval, Sleeper sleeper, Clock clock) {
-        this(clientsByRegion, logGroup, pollInterval, sleeper, clock, null);
-    }
-
-    /** Live metrics, fingerprints and egress, matching shadow emissions against {@code sink}. */
     public LogsInsightsMetricsSource(Function<String, CloudWatchLogsClient> clientsByRegion, String logGroup,
                                      Duration pollInterval, Sleeper sleeper, Clock clock, ShadowSink sink) {
         this.clientsByRegion = clientsByRegion;
@@ -169,8 +169,7 @@ public final class LogsInsightsMetricsSource implements MetricsSource {
         this.pollInterval = pollInterval;
         this.sleeper = sleeper;
         this.clock = clock;
-        this.sink = sink;
-        this.kinds = sink == null ? Kind.LIVE : EnumSet.allOf(Kind.class);
+        this.sink = Objects.requireNonNull(sink, "sink");
     }
 
     @Override
@@ -180,7 +179,7 @@ public final class LogsInsightsMetricsSource implements MetricsSource {
         try {
             for (String region : query.regions()) {
                 CloudWatchLogsClient client = clientsByRegion.apply(region);
-                for (Kind kind : kinds) {
+                for (Kind kind : Kind.of(query)) {
                     try {
                         started.add(new Started(kind, region, client, start(client, kind.queryString(query), query)));
                     } catch (LimitExceededException e) {
@@ -199,8 +198,8 @@ public final class LogsInsightsMetricsSource implements MetricsSource {
                     }
                 }
                 if (finished.size() == started.size()) {
-                    return Reading.complete(live(query, finished), fingerprints(query, finished),
-                            sink == null ? null : egress(query, finished));
+                    return query.shadowStage() ? Reading.complete(null, Map.of(), egress(query, finished))
+                            : Reading.complete(live(query, finished), fingerprints(query, finished), egress(query, finished));
                 }
                 Duration left = Duration.between(clock.instant(), deadline);
                 if (left.isNegative() || left.isZero()) {

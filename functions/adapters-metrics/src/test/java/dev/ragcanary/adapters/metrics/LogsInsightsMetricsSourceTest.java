@@ -9,6 +9,7 @@ import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.metrics.EgressMetrics;
 import dev.ragcanary.core.metrics.LiveMetrics;
 import dev.ragcanary.core.ports.MetricsSource;
+import dev.ragcanary.core.ports.ShadowSink;
 import dev.ragcanary.core.rag.IndexFingerprint;
 import dev.ragcanary.testsupport.SteppedClock;
 import java.time.Duration;
@@ -36,13 +37,14 @@ class LogsInsightsMetricsSourceTest {
     private static final Instant START = Instant.parse("2025-08-27T06:00:00Z");
     private static final Instant END = Instant.parse("2025-08-27T06:30:00Z");
     private static final MetricsSource.Query QUERY = new MetricsSource.Query("rag-answer", "live",
-            Map.of("us-east-1", "41"), Map.of("us-east-1", "42"), List.of("us-east-1"), START, END);
+            Map.of("us-east-1", "41"), Map.of("us-east-1", "42"), List.of("us-east-1"), START, END, false);
     private static final MetricsSource.Query TWO_REGIONS = new MetricsSource.Query("rag-answer", "live",
             Map.of("us-east-1", "41", "eu-west-1", "41"), Map.of("us-east-1", "42", "eu-west-1", "42"),
-            List.of("us-east-1", "eu-west-1"), START, END);
+            List.of("us-east-1", "eu-west-1"), START, END, false);
     private static final String RUNNING = "{\"status\":\"Running\",\"results\":[]}";
     private static final String LIMIT = "{\"__type\":\"LimitExceededException\",\"message\":\"Account maximum query concurrency limit of [30] reached.\"}";
     private static final IndexFingerprint INDEX = new IndexFingerprint("0x9a77", "cosine", "bilstem");
+    private static final ShadowSink NO_SHADOW_EMISSIONS = (region, version, from, to) -> java.util.Set.of();
 
     /** queryId → the GetQueryResults bodies it answers in turn (the last one again once they run out). */
     private final Map<String, Deque<String>> results = new ConcurrentHashMap<>();
@@ -60,7 +62,7 @@ class LogsInsightsMetricsSourceTest {
         stub = new StubLogsServer(this::respond);
         source = new LogsInsightsMetricsSource(region -> clients.computeIfAbsent(region,
                 r -> AwsClients.build(CloudWatchLogsClient.builder(), stub.endpoint(), Region.of(r))),
-                "/aws/lambda/rag-canary-router", Duration.ofSeconds(1), clock::advance, clock);
+                "/aws/lambda/rag-canary-router", Duration.ofSeconds(1), clock::advance, clock, NO_SHADOW_EMISSIONS);
     }
 
     @AfterEach
@@ -93,17 +95,19 @@ class LogsInsightsMetricsSourceTest {
 
         MetricsSource.Reading reading = source.read(QUERY, clock.instant().plusSeconds(100));
 
-        assertThat(stub.calls).extracting(StubLogsServer.Call::operation).as("all three run at once").startsWith(
-                "StartQuery", "StartQuery", "StartQuery", "GetQueryResults").doesNotContain("StopQuery");
+        assertThat(stub.calls).extracting(StubLogsServer.Call::operation).as("all seven run at once").startsWith(
+                "StartQuery", "StartQuery", "StartQuery", "StartQuery", "StartQuery", "StartQuery", "StartQuery",
+                "GetQueryResults").doesNotContain("StopQuery");
         assertThat(stub.calls("GetQueryResults")).extracting(c -> queryId(c)).containsExactly(
-                "counts-us-east-1", "latency-us-east-1", "index-us-east-1", "counts-us-east-1", "index-us-east-1");
+                "counts-us-east-1", "latency-us-east-1", "index-us-east-1", "egress-us-east-1", "egress-age-us-east-1",
+                "posts-us-east-1", "mirrored-us-east-1", "counts-us-east-1", "index-us-east-1");
         JsonNode counts = Json.parse("request", stub.calls.get(0).body());
         assertThat(counts.get("logGroupNames").toString()).isEqualTo("[\"/aws/lambda/rag-canary-router\"]");
         assertThat(counts.get("startTime").asLong()).isEqualTo(START.getEpochSecond());
         assertThat(counts.get("endTime").asLong()).isEqualTo(END.getEpochSecond());
         assertThat(counts.get("limit").asInt()).isEqualTo(10_000);
         assertThat(stub.calls("StartQuery")).extracting(c -> Json.parse("request", c.body()).get("queryString").asText())
-                .containsExactly("filter function = \"rag-answer\" and alias = \"live\"\n"
+                .startsWith("filter function = \"rag-answer\" and alias = \"live\"\n"
                                 + "| stats count(*) as n by version, failure_class, cache.hit, cache.collision, warm_ping",
                         "filter function = \"rag-answer\" and alias = \"live\" and ispresent(latency_ms.tfinal)\n"
                                 + "| fields version, cold_start, warm_ping, floor(log(greatest(latency_ms.tfinal, 1)) * 100) as bucket\n"
@@ -195,18 +199,6 @@ class LogsInsightsMetricsSourceTest {
     }
 
     @Test
-    void withoutASinkTheSourceRunsOnlyTheLiveQueriesAndReadsNoEgress() {
-        answer("counts-us-east-1", complete(row("version", "41", "n", "10")));
-        answer("latency-us-east-1", complete());
-        answer("index-us-east-1", complete());
-
-        MetricsSource.Reading reading = source.read(QUERY, clock.instant().plusSeconds(100));
-
-        assertThat(stub.calls("StartQuery")).hasSize(3);
-        assertThat(reading.egress()).isNull();
-    }
-
-    @Test
     void everyRegionsQueriesStartBeforeAnyIsPolledAndRegionsAreSummed() {
         for (String region : TWO_REGIONS.regions()) {
             answer("counts-" + region, RUNNING, complete(row("version", "42", "n", "10")));
@@ -217,8 +209,10 @@ class LogsInsightsMetricsSourceTest {
 
         MetricsSource.Reading reading = source.read(TWO_REGIONS, clock.instant().plusSeconds(100));
 
-        assertThat(stub.calls.subList(0, 6)).extracting(c -> c.operation() + " " + c.region()).containsExactly(
+        assertThat(stub.calls.subList(0, 14)).extracting(c -> c.operation() + " " + c.region()).containsExactly(
+                "StartQuery us-east-1", "StartQuery us-east-1", "StartQuery us-east-1", "StartQuery us-east-1",
                 "StartQuery us-east-1", "StartQuery us-east-1", "StartQuery us-east-1",
+                "StartQuery eu-west-1", "StartQuery eu-west-1", "StartQuery eu-west-1", "StartQuery eu-west-1",
                 "StartQuery eu-west-1", "StartQuery eu-west-1", "StartQuery eu-west-1");
         assertThat(reading.live().canary().requests()).isEqualTo(20);
         assertThat(reading.live().canary().warmLatencyMs()).hasSize(20);
@@ -226,10 +220,39 @@ class LogsInsightsMetricsSourceTest {
     }
 
     @Test
+    void atTheShadowStageOnlyPartnerPostsAndMirroredEmissionsAreQueried() {
+        List<String> started = new java.util.ArrayList<>();
+        LogsInsightsMetricsSource shadowSource = new LogsInsightsMetricsSource(region -> clients.computeIfAbsent(region,
+                r -> AwsClients.build(CloudWatchLogsClient.builder(), stub.endpoint(), Region.of(r))),
+                "/aws/lambda/rag-canary-router", Duration.ofSeconds(1), clock::advance, clock,
+                (region, version, from, to) -> {
+                    started.add("sink " + version);
+                    return java.util.Set.of("k1");
+                });
+        Instant settled = END.minus(LogsInsightsMetricsSource.SHADOW_GRACE).minusSeconds(1);
+        answer("mirrored-us-east-1", complete(row("version", "41", "key", "k1", "shadow", "false", "n", "1",
+                "last", String.valueOf(settled.toEpochMilli()))));
+        answer("posts-us-east-1", complete(row("posts", "1", "keys", "1")));
+        MetricsSource.Query shadow = new MetricsSource.Query("rag-answer", "live", Map.of("us-east-1", "41"),
+                Map.of("us-east-1", "42"), List.of("us-east-1"), START, END, true);
+
+        MetricsSource.Reading reading = shadowSource.read(shadow, END.plusSeconds(60));
+
+        assertThat(stub.calls("StartQuery")).extracting(c -> c.region() + " "
+                + (c.body().contains("shadow_mirrored") ? "mirrored" : c.body().contains("sum(posts)") ? "posts" : "other"))
+                .containsExactlyInAnyOrder("us-east-1 mirrored", "us-east-1 posts");
+        assertThat(reading.live()).isNull();
+        assertThat(reading.fingerprints()).isEmpty();
+        assertThat(reading.egress().shadow()).isEqualTo(new EgressMetrics.ShadowMatch(1, 1, 1, 0, 0));
+        assertThat(reading.egress().partnerDuplicates()).isZero();
+        assertThat(started).contains("sink rag-answer:42");
+    }
+
+    @Test
     void eachRegionsRowsAreLabelledByThatRegionsVersions() {
         MetricsSource.Query numberedPerRegion = new MetricsSource.Query("rag-answer", "live",
                 Map.of("us-east-1", "41", "eu-west-1", "16"), Map.of("us-east-1", "42", "eu-west-1", "17"),
-                List.of("us-east-1", "eu-west-1"), START, END);
+                List.of("us-east-1", "eu-west-1"), START, END, false);
         answer("counts-us-east-1", complete(row("version", "41", "n", "1000"), row("version", "42", "n", "100")));
         answer("latency-us-east-1", complete(row("version", "41", "bucket", "600", "n", "1000"),
                 row("version", "42", "bucket", "600", "n", "100")));
@@ -301,9 +324,13 @@ class LogsInsightsMetricsSourceTest {
                 "counts query counts-us-east-1 in us-east-1 (Scheduled), stopped with it",
                 "latency histogram query latency-us-east-1 in us-east-1 (Scheduled), stopped with it",
                 "index fingerprints query index-us-east-1 in us-east-1 (Scheduled), stopped with it",
+                "egress counts query egress-us-east-1 in us-east-1 (Scheduled), stopped with it",
+                "egress age histogram query egress-age-us-east-1 in us-east-1 (Scheduled), stopped with it",
+                "partner posts query posts-us-east-1 in us-east-1 (Scheduled), stopped with it",
+                "mirrored emissions query mirrored-us-east-1 in us-east-1 (Scheduled), stopped with it",
                 "counts query counts-eu-west-1 in eu-west-1 (Scheduled), stopped with it",
                 "latency histogram query latency-eu-west-1 in eu-west-1 (Scheduled), stopped with it");
-        assertThat(stub.calls("StopQuery")).hasSize(5);
+        assertThat(stub.calls("StopQuery")).hasSize(9);
         assertThat(stub.calls("GetQueryResults")).isEmpty();
     }
 
@@ -321,10 +348,15 @@ class LogsInsightsMetricsSourceTest {
             assertThat(reading.unfinished()).as(status).containsExactly(
                     "latency histogram query latency-us-east-1 in us-east-1 (" + status + ") ended without results",
                     "counts query counts-us-east-1 in us-east-1 (Running), stopped with it",
-                    "index fingerprints query index-us-east-1 in us-east-1 (Scheduled), stopped with it");
+                    "index fingerprints query index-us-east-1 in us-east-1 (Scheduled), stopped with it",
+                    "egress counts query egress-us-east-1 in us-east-1 (Scheduled), stopped with it",
+                    "egress age histogram query egress-age-us-east-1 in us-east-1 (Scheduled), stopped with it",
+                    "partner posts query posts-us-east-1 in us-east-1 (Scheduled), stopped with it",
+                    "mirrored emissions query mirrored-us-east-1 in us-east-1 (Scheduled), stopped with it");
             assertThat(stub.calls("StopQuery")).extracting(LogsInsightsMetricsSourceTest::queryId)
                     .as("the ended query is not stopped; the others were not yet seen to end").containsExactly(
-                            "counts-us-east-1", "index-us-east-1");
+                            "counts-us-east-1", "index-us-east-1", "egress-us-east-1", "egress-age-us-east-1",
+                            "posts-us-east-1", "mirrored-us-east-1");
         }
     }
 
@@ -372,7 +404,8 @@ class LogsInsightsMetricsSourceTest {
                         : new StubLogsServer.Reply(200, "{\"queryId\":\"" + queryId + "\"}");
             }
             case "GetQueryResults" -> {
-                Deque<String> answers = results.get(body.get("queryId").asText());
+                // A query a test gives no answer (an egress query in a live-metrics test) completes with no rows.
+                Deque<String> answers = results.getOrDefault(body.get("queryId").asText(), new ArrayDeque<>(List.of(complete())));
                 yield new StubLogsServer.Reply(200, answers.size() > 1 ? answers.poll() : answers.peek());
             }
             case "StopQuery" -> new StubLogsServer.Reply(stopAnswer.contains("__type") ? 400 : 200, stopAnswer);

@@ -123,6 +123,13 @@ final class EgressRules {
         return Checks.atMost(PARTNER_DUPLICATES, desc, (double) e.partnerDuplicates(), 0.0, null, null).asHardStop();
     }
 
+    /** The rules the shadow stage's egress reading decides: without that reading they are undecided, never passed. */
+    static RuleResult onUnreadAtShadow(RuleResult r, String unread) {
+        boolean readAtShadow = r.rule().equals(SHADOW_MISSING) || r.rule().equals(SHADOW_EXTRA)
+                || r.rule().equals(PARTNER_DUPLICATES);
+        return readAtShadow ? r.undecided("egress not read: " + unread) : r;
+    }
+
     private static RuleResult shadowRate(GateContext c, String rule, String desc, long events, long trials, double limit,
                                          String what, String counts) {
         Map<String, Long> samples = Map.of("control", c.evidence().egress().shadow().controlEmissions(), "shadow",

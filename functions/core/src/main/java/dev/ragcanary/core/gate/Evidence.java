@@ -1,6 +1,7 @@
 package dev.ragcanary.core.gate;
 
 import dev.ragcanary.core.metrics.EgressMetrics;
+import dev.ragcanary.core.calibration.Calibration;
 import dev.ragcanary.core.metrics.LiveMetrics;
 import dev.ragcanary.core.probe.ProbeSummary;
 import dev.ragcanary.core.rag.IndexFingerprint;
@@ -20,6 +21,8 @@ import java.util.Map;
  * @param thresholds    the thresholds in force when the evidence was gathered; defaults when absent
  * @param egress        webhook and partner emissions per variant; absent when the source recorded none (the egress
  *                      rules are then not applicable)
+ * @param calibration   the rollout's calibration when it has one: the quality rules then judge the canary relative to
+ *                      the control as well (absent: the playbook's absolute limits only)
  */
 public record Evidence(
         String description,
@@ -31,14 +34,8 @@ public record Evidence(
         Map<String, Map<String, IndexFingerprint>> fingerprints,
         IndexFingerprint expectedIndex,
         Thresholds thresholds,
-        EgressMetrics egress) {
-
-    /** Evidence without egress figures. */
-    public Evidence(String description, String stage, Double weight, int extensions, ProbeSummary probes, LiveMetrics live,
-                    Map<String, Map<String, IndexFingerprint>> fingerprints, IndexFingerprint expectedIndex,
-                    Thresholds thresholds) {
-        this(description, stage, weight, extensions, probes, live, fingerprints, expectedIndex, thresholds, null);
-    }
+        EgressMetrics egress,
+        Calibration calibration) {
 
     public Map<String, IndexFingerprint> fingerprints(String variant) {
         return fingerprints == null ? Map.of() : fingerprints.getOrDefault(variant, Map.of());

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -70,6 +71,19 @@ public final class GateEngine {
     }
 
     public Verdict evaluate(Stage stage, Thresholds thresholds, Evidence evidence) {
+        return evaluate(stage, thresholds, evidence, r -> r);
+    }
+
+    /**
+     * The shadow stage's look when its egress queries could not be read: the probe rules are judged as always (a failed
+     * one still rolls back) and the shadow-stage egress rules are INSUFFICIENT, naming {@code unread}, never a pass:
+     * EXTEND while extensions remain, then the insufficient-traffic policy (docs/metrics.md, "Egress").
+     */
+    public Verdict evaluateWithShadowEgressUnread(Stage stage, Thresholds thresholds, Evidence evidence, String unread) {
+        return evaluate(stage, thresholds, evidence, r -> EgressRules.onUnreadAtShadow(r, unread));
+    }
+
+    private Verdict evaluate(Stage stage, Thresholds thresholds, Evidence evidence, UnaryOperator<RuleResult> adjust) {
         GateContext context = new GateContext(stage, thresholds, evidence);
         Set<String> hardCore = HARD_CORE_RULES.getOrDefault(stage.hardStop(), Set.of());
         List<RuleResult> results = new ArrayList<>();
@@ -80,6 +94,7 @@ public final class GateEngine {
         for (Rule rule : extraRules.getOrDefault(stage.hardStop(), List.of())) {
             results.add(rule.evaluate(context).asHardStop());
         }
+        results.replaceAll(adjust);
         ProbeSummary.Incomplete incomplete = evidence.probes() == null ? null : evidence.probes().incomplete();
         if (incomplete != null) {
             results.replaceAll(ProbeRules::onIncompleteReplay);

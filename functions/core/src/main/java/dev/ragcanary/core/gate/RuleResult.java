@@ -15,6 +15,8 @@ import java.util.Map;
  * @param samples    sample counts per variant the observation rests on
  * @param note       one line for a person: which topic, which classes, why not judged
  * @param interval   for statistically judged rules, the anytime-valid interval around {@code observed}; absent otherwise
+ * @param limitSource for quality rules, where the limit comes from: "playbook" (the thresholds) or "calibrated on
+ *                    &lt;date&gt;, &lt;runs&gt; runs" (relative to the control, from {@code ./canary calibrate}); absent otherwise
  */
 public record RuleResult(
         String rule,
@@ -26,7 +28,16 @@ public record RuleResult(
         String comparator,
         Map<String, Long> samples,
         String note,
-        Interval interval) {
+        Interval interval,
+        String limitSource) {
+
+    public static final String PLAYBOOK = "playbook";
+
+    /** A rule judged on an interval, its limit not a quality limit. */
+    public RuleResult(String rule, String description, Outcome outcome, boolean hardStop, Object observed, Object limit,
+                      String comparator, Map<String, Long> samples, String note, Interval interval) {
+        this(rule, description, outcome, hardStop, observed, limit, comparator, samples, note, interval, null);
+    }
 
     /** An undecided rule that more traffic would not decide: its estimate sits on the limit. */
     public boolean undecidableAtLimit() {
@@ -45,13 +56,20 @@ public record RuleResult(
     }
 
     public RuleResult asHardStop() {
-        return new RuleResult(rule, description, outcome, true, observed, limit, comparator, samples, note, interval);
+        return new RuleResult(rule, description, outcome, true, observed, limit, comparator, samples, note, interval,
+                limitSource);
+    }
+
+    /** The same finding with its limit's source named. */
+    public RuleResult withLimitSource(String source) {
+        return new RuleResult(rule, description, outcome, hardStop, observed, limit, comparator, samples, note, interval,
+                source);
     }
 
     /** The same finding, not yet decided ({@code why} says what it waits for); what was observed is kept. */
     public RuleResult undecided(String why) {
         return new RuleResult(rule, description, Outcome.INSUFFICIENT, hardStop, observed, limit, comparator, samples,
-                note == null ? why : why + "; " + note, interval);
+                note == null ? why : why + "; " + note, interval, limitSource);
     }
 
     /** "live.latency.p95.ratio: observed 1.41 [1.3, 1.52], limit <= 1.25 (samples {canary=2100, control=40000})". */
@@ -61,6 +79,9 @@ public record RuleResult(
             sb.append(" [").append(format(interval.low())).append(", ").append(format(interval.high())).append(']');
         }
         sb.append(", limit ").append(comparator).append(' ').append(format(limit));
+        if (limitSource != null && !PLAYBOOK.equals(limitSource)) {
+            sb.append(" (").append(limitSource).append(')');
+        }
         if (samples != null && !samples.isEmpty()) {
             sb.append(" (samples ").append(new java.util.TreeMap<>(samples)).append(')');
         }

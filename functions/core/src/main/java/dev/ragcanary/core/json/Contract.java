@@ -25,6 +25,7 @@ public enum Contract {
     EVIDENCE("evidence", "evidence.schema.json", 32 * 1024 * 1024),
     PROBE_SET("probe set", "probe-set.schema.json", 8 * 1024 * 1024),
     SCENARIO("scenario", "scenario.schema.json", 1024 * 1024),
+    CALIBRATION("calibration", "calibration.schema.json", 1024 * 1024),
     /** Lambda's synchronous invocation payload limit, both ways. */
     RAG_REQUEST("RAG request", "rag-request.schema.json", 6 * 1024 * 1024),
     RAG_RESPONSE("RAG response", "rag-response.schema.json", 6 * 1024 * 1024),

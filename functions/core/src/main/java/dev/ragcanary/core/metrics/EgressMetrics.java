@@ -33,6 +33,8 @@ public record EgressMetrics(VariantEgress control, VariantEgress canary, long pa
      */
     public record VariantEgress(long emissions, long successes, Map<Integer, Long> tries, List<Double> ageMs,
                                 long suppressed) {
+        /** A variant that recorded no emission. */
+        public static final VariantEgress NONE = new VariantEgress(0, 0, Map.of(), List.of(), 0);
 
         public VariantEgress {
             tries = tries == null ? Map.of() : Map.copyOf(new TreeMap<>(tries));

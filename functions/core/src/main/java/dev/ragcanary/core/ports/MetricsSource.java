@@ -31,10 +31,6 @@ public interface MetricsSource {
     record Reading(LiveMetrics live, Map<String, Map<String, IndexFingerprint>> fingerprints, List<String> unfinished,
                    EgressMetrics egress) {
 
-        public static Reading complete(LiveMetrics live, Map<String, Map<String, IndexFingerprint>> fingerprints) {
-            return complete(live, fingerprints, null);
-        }
-
         public static Reading complete(LiveMetrics live, Map<String, Map<String, IndexFingerprint>> fingerprints,
                                        EgressMetrics egress) {
             return new Reading(live, fingerprints, List.of(), egress);
@@ -54,9 +50,13 @@ public interface MetricsSource {
      *                        versions per region, and each region's telemetry names the version that served it there
      * @param canaryVersions  region -> the canary version there, for every region of {@code regions}
      * @param regions         regions whose traffic counts (pilot only before stage ten)
+     * @param shadowStage     the look is at the shadow stage, where no user reaches the canary: read only what the
+     *                        shadow rules judge (the control's emissions on mirrored requests matched against the
+     *                        canary sink, partner posts per dedupe key); no live metrics, no fingerprints
      */
     record Query(String functionName, String alias, Map<String, String> controlVersions,
-                 Map<String, String> canaryVersions, List<String> regions, Instant start, Instant end) {
+                 Map<String, String> canaryVersions, List<String> regions, Instant start, Instant end,
+                 boolean shadowStage) {
         public Query {
             controlVersions = Map.copyOf(controlVersions);
             canaryVersions = Map.copyOf(canaryVersions);

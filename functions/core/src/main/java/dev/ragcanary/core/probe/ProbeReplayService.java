@@ -61,9 +61,36 @@ public final class ProbeReplayService {
         this.sleeper = sleeper;
     }
 
-    /** What to replay, against which versions, and where its detail goes (the same key on every page). */
+    /**
+     * What to replay, against which versions, and where its detail goes (the same key on every page).
+     *
+     * @param seeds the two seeds each variant is called with; the gate's replay uses {@link Seeds#GATE}, a
+     *              calibration gives each variant its own so an A/A replay shows the noise between independent runs
+     */
     public record Request(ProbeSet probes, String controlVersion, String canaryVersion, Thresholds thresholds,
-                          String evidenceKey) {
+                          String evidenceKey, Seeds seeds) {
+        public Request(ProbeSet probes, String controlVersion, String canaryVersion, Thresholds thresholds,
+                       String evidenceKey) {
+            this(probes, controlVersion, canaryVersion, thresholds, evidenceKey, Seeds.GATE);
+        }
+    }
+
+    /** The two seeds λ compares, per variant. */
+    public record Seeds(List<Integer> control, List<Integer> canary) {
+        public static final Seeds GATE = new Seeds(SEEDS, SEEDS);
+
+        public Seeds {
+            if (control.size() != SEEDS.size() || canary.size() != SEEDS.size()) {
+                throw new IllegalArgumentException("λ compares exactly " + SEEDS.size() + " seeds per variant: "
+                        + control + ", " + canary);
+            }
+            control = List.copyOf(control);
+            canary = List.copyOf(canary);
+        }
+
+        List<Integer> of(String variant) {
+            return CONTROL.equals(variant) ? control : canary;
+        }
     }
 
     /**
@@ -151,9 +178,9 @@ public final class ProbeReplayService {
         List<Task> tasks = new ArrayList<>();
         for (Probe probe : request.probes().probes()) {
             for (int p = 0; p < probe.paraphrases().size(); p++) {
-                for (int seed : SEEDS) {
-                    tasks.add(new Task(CONTROL, request.controlVersion(), probe, p, seed));
-                    tasks.add(new Task(CANARY, request.canaryVersion(), probe, p, seed));
+                for (int i = 0; i < SEEDS.size(); i++) {
+                    tasks.add(new Task(CONTROL, request.controlVersion(), probe, p, request.seeds().control().get(i)));
+                    tasks.add(new Task(CANARY, request.canaryVersion(), probe, p, request.seeds().canary().get(i)));
                 }
             }
         }
@@ -305,8 +332,9 @@ public final class ProbeReplayService {
             }
             List<LambdaState> states = new ArrayList<>();
             for (int p = 0; p < probe.paraphrases().size(); p++) {
-                SeedOutcome first = outcome(byKey.get(probe.id() + "#" + p + "#" + SEEDS.get(0)));
-                SeedOutcome second = outcome(byKey.get(probe.id() + "#" + p + "#" + SEEDS.get(1)));
+                List<Integer> seeds = request.seeds().of(variant);
+                SeedOutcome first = outcome(byKey.get(probe.id() + "#" + p + "#" + seeds.get(0)));
+                SeedOutcome second = outcome(byKey.get(probe.id() + "#" + p + "#" + seeds.get(1)));
                 states.add(LambdaClassifier.classify(first, second, th.lambdaDeltaSTolerance(), th.lambdaDeltaSMax()));
             }
             lambda.put(probe.id(), states);

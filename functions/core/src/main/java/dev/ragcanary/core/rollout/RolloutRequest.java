@@ -12,6 +12,8 @@ import java.util.Optional;
  * @param regions                pilot region first; the others join at stage ten
  * @param approvals              stage names that wait for a person before they are entered
  * @param approvalTimeoutSeconds how long a held stage waits for a person before it rolls back
+ * @param calibration            the calibration's key in the evidence bucket (a file path locally), or null: the quality
+ *                               rules then use the playbook's limits alone
  */
 public record RolloutRequest(
         String rolloutId,
@@ -25,7 +27,8 @@ public record RolloutRequest(
         List<Stage> stages,
         Thresholds thresholds,
         List<String> approvals,
-        long approvalTimeoutSeconds) {
+        long approvalTimeoutSeconds,
+        String calibration) {
 
     /**
      * The function whose alias is shifted; the control version is read from the alias in each region at start.

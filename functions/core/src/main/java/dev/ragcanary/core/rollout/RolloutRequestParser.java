@@ -67,8 +67,8 @@ public final class RolloutRequestParser {
         if (!(node instanceof ObjectNode given) || !(given.get("target") instanceof ObjectNode givenTarget)) {
             return Json.bindStrictly(node, RolloutRequest.class, path, problems);
         }
-        // The plan's optional components: validate's plan leaves out only a null account (Json.MAPPER writes no
-        // nulls); an event written by hand may leave out the empty ones too.
+        // The plan's optional components: validate's plan leaves out a null account and calibration (Json.MAPPER
+        // writes no nulls); an event written by hand may leave out the empty ones too.
         ObjectNode plan = given.deepCopy();
         ObjectNode target = (ObjectNode) plan.get("target");
         if (!givenTarget.has("account")) {
@@ -76,6 +76,9 @@ public final class RolloutRequestParser {
         }
         if (!givenTarget.has("canaryVersions")) {
             target.putObject("canaryVersions");
+        }
+        if (!given.has("calibration")) {
+            plan.putNull("calibration");
         }
         for (String list : List.of("trustedTenants", "approvals")) {
             if (!given.has(list)) {
@@ -215,7 +218,8 @@ public final class RolloutRequestParser {
                 stages,
                 Thresholds.DEFAULTS.overriddenBy(root.get("thresholds")),
                 texts(root.path("approvals")),
-                root.path("approvalTimeoutSeconds").asLong(86_400));
+                root.path("approvalTimeoutSeconds").asLong(86_400),
+                root.path("calibration").asText(null));
     }
 
     private static List<String> texts(JsonNode array) {

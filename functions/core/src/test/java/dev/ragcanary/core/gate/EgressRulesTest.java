@@ -7,6 +7,7 @@ import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.metrics.EgressMetrics;
 import dev.ragcanary.core.metrics.EgressMetrics.ShadowMatch;
 import dev.ragcanary.core.metrics.EgressMetrics.VariantEgress;
+import dev.ragcanary.core.rollout.InsufficientTraffic;
 import dev.ragcanary.core.rollout.Stage;
 import dev.ragcanary.core.rollout.StageLadder;
 import dev.ragcanary.core.rollout.Thresholds;
@@ -156,6 +157,24 @@ class EgressRulesTest {
     }
 
     @Test
+    void anUnreadEgressQueryAtShadowLeavesTheShadowRulesUndecidedSoTheStageBakesAgainThenFollowsThePolicy() {
+        Evidence unread = new Evidence(null, SHADOW.name(), null, 0, null, null, null, null, Thresholds.DEFAULTS, null, null);
+        Verdict first = GateEngine.standard().evaluateWithShadowEgressUnread(SHADOW, Thresholds.DEFAULTS, unread,
+                "mirrored emissions query q1 in us-east-1 (Running), stopped at the deadline");
+        for (String rule : List.of(EgressRules.SHADOW_MISSING, EgressRules.SHADOW_EXTRA, EgressRules.PARTNER_DUPLICATES)) {
+            assertThat(find(first, rule).outcome()).isEqualTo(Outcome.INSUFFICIENT);
+            assertThat(find(first, rule).note()).startsWith("egress not read: mirrored emissions query q1");
+        }
+        assertThat(first.decision()).isEqualTo(Decision.EXTEND);
+        Evidence spent = new Evidence(null, SHADOW.name(), null, Thresholds.DEFAULTS.maxExtensions(), null, null, null,
+                null, Thresholds.DEFAULTS, null, null);
+        Verdict last = GateEngine.standard().evaluateWithShadowEgressUnread(SHADOW, Thresholds.DEFAULTS, spent, "q1");
+        assertThat(last.decision()).isEqualTo(Thresholds.DEFAULTS.onInsufficientTraffic() == InsufficientTraffic.HOLD
+                ? Decision.HOLD : Decision.ROLLBACK);
+        assertThat(last.reason()).startsWith("not enough traffic to judge");
+    }
+
+    @Test
     void egressThresholdsOverrideFieldByField() {
         Thresholds t = EvidenceParser.parseThresholds("{\"egressSuccessRatioMin\": 0.5}", Thresholds.DEFAULTS);
         assertThat(t.egressSuccessRatioMin()).isEqualTo(0.5);
@@ -170,7 +189,7 @@ class EgressRulesTest {
     }
 
     private static Evidence evidence(Stage stage, EgressMetrics egress) {
-        return new Evidence(null, stage.name(), null, 0, null, null, null, null, Thresholds.DEFAULTS, egress);
+        return new Evidence(null, stage.name(), null, 0, null, null, null, null, Thresholds.DEFAULTS, egress, null);
     }
 
     private static EgressMetrics egress(VariantEgress canary) {

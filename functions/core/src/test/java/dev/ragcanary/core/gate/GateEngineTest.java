@@ -280,11 +280,11 @@ class GateEngineTest {
 
     static Evidence evidence(ProbeSummary probes, LiveMetrics live) {
         return new Evidence("test", "test", null, 0, probes, live,
-                Map.of("control", Map.of("us-east-1", INDEX), "canary", Map.of("us-east-1", INDEX)), INDEX, Thresholds.DEFAULTS);
+                Map.of("control", Map.of("us-east-1", INDEX), "canary", Map.of("us-east-1", INDEX)), INDEX, Thresholds.DEFAULTS, null, null);
     }
 
     private static Evidence withExtensions(Evidence e, int extensions) {
-        return new Evidence(e.description(), e.stage(), e.weight(), extensions, e.probes(), e.live(), e.fingerprints(), e.expectedIndex(), e.thresholds());
+        return new Evidence(e.description(), e.stage(), e.weight(), extensions, e.probes(), e.live(), e.fingerprints(), e.expectedIndex(), e.thresholds(), e.egress(), e.calibration());
     }
 
     private static Thresholds withPolicy(InsufficientTraffic policy) {

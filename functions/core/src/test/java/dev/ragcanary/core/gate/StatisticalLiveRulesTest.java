@@ -73,7 +73,7 @@ class StatisticalLiveRulesTest {
         LiveMetrics.VariantMetrics canary = new LiveMetrics.VariantMetrics(30_000, 30, Map.of(), null, 1_100.0, 2_900L, 0, 0);
         LiveMetrics.VariantMetrics control = new LiveMetrics.VariantMetrics(600_000, 600, Map.of(), null, 1_000.0, 58_000L, 0, 0);
         Verdict v = GateEngine.liveTrafficOnly().evaluate(FIVE, Thresholds.DEFAULTS,
-                new Evidence(null, "five", 0.05, 0, null, new LiveMetrics(control, canary, 0), null, null, Thresholds.DEFAULTS));
+                new Evidence(null, "five", 0.05, 0, null, new LiveMetrics(control, canary, 0), null, null, Thresholds.DEFAULTS, null, null));
         RuleResult p95 = find(v, LiveRules.LATENCY);
         assertThat(p95.outcome()).isEqualTo(Outcome.PASS);
         assertThat(p95.observed()).isEqualTo(1.1);
@@ -88,7 +88,7 @@ class StatisticalLiveRulesTest {
         LiveMetrics.VariantMetrics canary = new LiveMetrics.VariantMetrics(30_000, 30, Map.of(), null, 1_300.0, 2_900L, 0, 0);
         LiveMetrics.VariantMetrics control = new LiveMetrics.VariantMetrics(600_000, 600, Map.of(), null, 1_000.0, 58_000L, 0, 0);
         Verdict v = GateEngine.liveTrafficOnly().evaluate(FIVE, Thresholds.DEFAULTS,
-                new Evidence(null, "five", 0.05, 0, null, new LiveMetrics(control, canary, 0), null, null, Thresholds.DEFAULTS));
+                new Evidence(null, "five", 0.05, 0, null, new LiveMetrics(control, canary, 0), null, null, Thresholds.DEFAULTS, null, null));
         assertThat(find(v, LiveRules.LATENCY).outcome()).isEqualTo(Outcome.FAIL);
         assertThat(v.decision()).isEqualTo(Decision.ROLLBACK);
     }
@@ -99,7 +99,7 @@ class StatisticalLiveRulesTest {
                 Map.of("5xx:UpstreamTimeout", canaryErrors), canaryLatency.warmLatencyMs(), null, null, 0, 0);
         LiveMetrics.VariantMetrics control = new LiveMetrics.VariantMetrics(controlRequests, controlErrors,
                 Map.of("5xx:UpstreamTimeout", controlErrors), controlLatency.warmLatencyMs(), null, null, 0, 0);
-        return new Evidence(null, "one", null, extensions, null, new LiveMetrics(control, canary, 0), null, null, Thresholds.DEFAULTS);
+        return new Evidence(null, "one", null, extensions, null, new LiveMetrics(control, canary, 0), null, null, Thresholds.DEFAULTS, null, null);
     }
 
     private static LiveMetrics.VariantMetrics raw(long seed, int n, double medianMs) {
