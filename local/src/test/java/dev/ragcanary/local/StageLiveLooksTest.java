@@ -101,7 +101,7 @@ class StageLiveLooksTest {
         });
         assertThat(result.output().at("/verdict/decision").asText()).isEqualTo("PROMOTE");
         // Shift, the two bake notes, 2 Choices, 5 looks of Wait + Task + Choice, the rest of the bake, the replay's
-        // Pass, Task and Choice, the gate and the verdict: 27 (10 before the looks; 12 now for a bake without looks).
+        // Pass, Task and Choice, the gate and the verdict: 27 (10 before the looks, 11 now for a bake without looks).
         System.out.println("COST stage run with live looks (1800 s bake, a look every 300 s): "
                 + result.transitions() + " transitions");
         assertThat(result.transitions()).isEqualTo(27);
