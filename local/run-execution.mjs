@@ -262,8 +262,12 @@ class Run {
     return { ...definition, States: states };
   }
 
-  /** Wait states: no real wait (or a scaled one); the virtual clock moves on by the time they stand for. */
-  waitOverrides(definition, executionInput) {
+  /**
+   * Wait states: no real wait (or a scaled one); the virtual clock moves on by the time they stand for. A SecondsPath
+   * is read from the state's input (`entry.input`), as Step Functions reads it: the live looks wait what the last look
+   * answered.
+   */
+  waitOverrides(definition, entry) {
     const overrides = {};
     for (const [stateName, state] of Object.entries(definition.States)) {
       if (state.Type !== 'Wait') {
@@ -273,8 +277,11 @@ class Run {
       Object.defineProperty(overrides, stateName, {
         enumerable: true,
         get() {
-          // Local simplification: a SecondsPath names a field of the execution input that no earlier state changes.
-          const seconds = state.Seconds ?? (state.SecondsPath ? Number(readPath(executionInput, state.SecondsPath)) : 0);
+          const seconds = state.Seconds ?? (state.SecondsPath ? Number(readPath(entry.input, state.SecondsPath)) : 0);
+          if (!Number.isInteger(seconds) || seconds < 0) {
+            // Step Functions fails the execution on a SecondsPath that is not a non-negative integer.
+            throw namedError('States.Runtime', `state "${stateName}": ${state.SecondsPath} is ${seconds}, not a non-negative integer`);
+          }
           run.virtualMs += seconds * 1000;
           return Math.round(seconds * run.realMsPerVirtualSecond);
         },
@@ -318,13 +325,14 @@ class Run {
     this.emit({ type: 'execution', event: 'started', execution: name, machine: machineName, parent: record.parent,
       input: machineName === this.config.root ? undefined : input, at: this.peek() });
 
-    const entry = { name: null, enteredTime: null, attempts: 0 };
+    const entry = { name: null, enteredTime: null, attempts: 0, input: null };
     const stateMachine = new StateMachine(definition, { validationOptions: { noValidate: true } });
     stateMachine.definition = this.trackingEntries(definition, machineName, entry, input);
+    recordingStateInputs(stateMachine, entry);
     const execution = stateMachine.run(input, {
       overrides: {
         taskResourceLocalHandlers: this.taskHandlers(definition, name, entry),
-        waitTimeOverrides: this.waitOverrides(definition, input),
+        waitTimeOverrides: this.waitOverrides(definition, entry),
         retryIntervalOverrides: retryOverrides(definition),
       },
       context: {
@@ -425,6 +433,23 @@ class Run {
       executions: this.executions });
     runs.delete(this.id);
   }
+}
+
+/**
+ * Keeps each state's input in `entry.input` as the state is entered: the interpreter announces the entry, with the
+ * input, to its event logger just before it runs the state, and hands a Wait override no input of its own.
+ */
+function recordingStateInputs(stateMachine, entry) {
+  const execute = stateMachine.execute.bind(stateMachine);
+  stateMachine.execute = (input, options, cleanup) => {
+    const logger = options.eventLogger;
+    const announce = logger.dispatchStateEnteredEvent.bind(logger);
+    logger.dispatchStateEnteredEvent = (stateName, stateType, stateInput) => {
+      entry.input = stateInput;
+      announce(stateName, stateType, stateInput);
+    };
+    return execute(input, options, cleanup);
+  };
 }
 
 /** Retries wait no real time locally (their backoff is Step Functions' business, not the rehearsal's). */

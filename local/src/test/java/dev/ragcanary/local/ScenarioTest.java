@@ -63,6 +63,8 @@ class ScenarioTest {
         assertThat(archive.path("promotedVersion").asText()).isEqualTo(CANARY);
         assertThat(archive.path("finalVerdict").path("decision").asText()).isEqualTo("PROMOTE");
         report("healthy default rollout", outcome);
+        assertThat(outcome.execution().transitions()).as("the issue's budget for a healthy default rollout, live looks"
+                + " included").isLessThanOrEqualTo(300);
     }
 
     @Test

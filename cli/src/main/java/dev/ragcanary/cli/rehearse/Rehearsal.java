@@ -40,6 +40,7 @@ import dev.ragcanary.local.fleet.ControlPlaneThrottling;
 import dev.ragcanary.local.fleet.Scenario;
 import dev.ragcanary.testsupport.Dynalite;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -290,9 +291,28 @@ public final class Rehearsal {
             }
             return (in, output, context) -> {
                 byte[] request = in.readAllBytes();
-                sendBake(request);
-                handler.handleRequest(new ByteArrayInputStream(request), output, context);
+                if (!isLiveLook(request)) {
+                    sendBake(request);
+                    handler.handleRequest(new ByteArrayInputStream(request), output, context);
+                    return;
+                }
+                // A live look that bakes on sends nothing (the gate at the bake's end sends the bake's users once);
+                // one that rolls back ends the bake, so its users are sent then.
+                ByteArrayOutputStream answer = new ByteArrayOutputStream();
+                handler.handleRequest(new ByteArrayInputStream(request), answer, context);
+                if ("ROLLBACK".equals(Json.MAPPER.readTree(answer.toByteArray()).path("verdict").path("decision").asText())) {
+                    sendBake(request);
+                }
+                answer.writeTo(output);
             };
+        }
+
+        private static boolean isLiveLook(byte[] request) {
+            try {
+                return Json.MAPPER.readTree(request).has("look");
+            } catch (IOException e) {
+                return false;
+            }
         }
 
         /** A failure in sending the users must not stop the rollout: it is reported and the gate runs. */

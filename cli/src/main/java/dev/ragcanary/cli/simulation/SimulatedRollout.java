@@ -4,6 +4,7 @@ import dev.ragcanary.core.gate.Decision;
 import dev.ragcanary.core.gate.Evidence;
 import dev.ragcanary.core.gate.GateEngine;
 import dev.ragcanary.core.gate.Verdict;
+import dev.ragcanary.core.judge.OrderStatistics;
 import dev.ragcanary.core.metrics.LiveMetrics;
 import dev.ragcanary.core.rollout.Stage;
 import dev.ragcanary.core.rollout.Thresholds;
@@ -14,16 +15,23 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * One stage of one rollout on synthetic traffic, judged two ways on the same requests: the statistical gate (looks
- * after every window / looksPerWindow, stops at the first PROMOTE or ROLLBACK) and the fixed-window baseline (one look
- * after the whole window, point estimates).
+ * One stage of one rollout on synthetic traffic, judged two ways on the same requests. The statistical gate bakes as
+ * the stage machine does: a live-only look every {@code lookIntervalSeconds} (a ROLLBACK ends the stage), the full
+ * look at each bake's end (PROMOTE, ROLLBACK, or EXTEND for another bake, up to {@code maxExtensions}). The
+ * fixed-window baseline looks once, after the first bake, at point estimates.
  */
 final class SimulatedRollout {
     static final String CONTROL_CLASS = "5xx:UpstreamTimeout";
     static final String NEW_CLASS = "5xx:RerankerOOM";
 
-    /** Canary requests served when each arm decided, and whether it rolled back. */
-    record Outcome(boolean oursRolledBack, long oursRequests, boolean fixedRolledBack, long fixedRequests) {
+    /** How the statistical gate ended the stage. */
+    enum Ending { PROMOTED, ROLLED_BACK_BY_A_RULE, ROLLED_BACK_NOT_ENOUGH_TRAFFIC, HELD }
+
+    /**
+     * The gate's ending, the canary requests and bake minutes until it, whether it took every extension, and the fixed
+     * window's answer (always after one bake).
+     */
+    record Outcome(Ending ending, long requests, double minutes, boolean extendedToTheEnd, boolean fixedRolledBack) {
     }
 
     private final TrafficModel model;
@@ -49,36 +57,56 @@ final class SimulatedRollout {
     }
 
     Outcome run() {
-        double[] controlSample = new double[model.controlSampleCap()];
+        double[] controlSample = new double[model.sampleCap()];
         for (int i = 0; i < controlSample.length; i++) {
-            controlSample[i] = latency(1.0);
+            controlSample[i] = model.shape().draw(rng, 1.0);
         }
         double[] sortedFullControl = controlSample.clone();
         Arrays.sort(sortedFullControl);
-        long canaryWindow = Math.round(model.windowRequests() * stage.weight());
-        long canaryPerLook = canaryWindow / model.looksPerWindow();
+        int looksPerBake = (int) Math.max(1, (stage.bakeSeconds() + thresholds.lookIntervalSeconds() - 1)
+                / thresholds.lookIntervalSeconds());
+        long canaryPerLook = Math.round(model.windowRequests() * stage.weight() / looksPerBake);
+        double minutesPerLook = stage.bakeSeconds() / 60.0 / looksPerBake;
         GateEngine engine = GateEngine.liveTrafficOnly();
-        Boolean oursRolledBack = null;
-        long oursAt = 0;
         Boolean fixedRolledBack = null;
-        long fixedAt = 0;
-        for (int look = 0; oursRolledBack == null || fixedRolledBack == null; look++) {
-            serve(canaryPerLook);
-            if (oursRolledBack == null) {
-                Verdict v = engine.evaluate(stage, thresholds, evidence(look, sortedControl(controlSample, sortedFullControl)));
+        int look = 0;
+        for (int bake = 0; bake <= thresholds.maxExtensions(); bake++) {
+            for (int i = 1; i <= looksPerBake; i++) {
+                serve(canaryPerLook);
+                look++;
+                Evidence evidence = evidence(bake, sortedControl(controlSample, sortedFullControl));
+                if (fixedRolledBack == null && i == looksPerBake) {
+                    fixedRolledBack = FixedWindowBaseline.rollsBack(thresholds, Arrays.copyOf(canaryLatency, canaryWarm),
+                            sortedControl(controlSample, sortedFullControl), canaryErrors, canaryRequests, controlErrors,
+                            controlRequests, canaryNewClass);
+                }
+                Verdict v = i < looksPerBake ? GateEngine.liveLook(stage, thresholds, evidence, look)
+                        : engine.evaluate(stage, thresholds, evidence);
                 if (v.decision() != Decision.EXTEND) {
-                    oursRolledBack = v.decision() != Decision.PROMOTE;
-                    oursAt = canaryRequests;
+                    return new Outcome(ending(v), canaryRequests, look * minutesPerLook,
+                            bake == thresholds.maxExtensions(), fixedRolledBack != null ? fixedRolledBack : fixedAfterOneBake(
+                                    looksPerBake - i, canaryPerLook, controlSample, sortedFullControl));
                 }
             }
-            if (fixedRolledBack == null && look + 1 == model.looksPerWindow()) {
-                fixedRolledBack = FixedWindowBaseline.rollsBack(thresholds, Arrays.copyOf(canaryLatency, canaryWarm),
-                        sortedControl(controlSample, sortedFullControl),
-                        canaryErrors, canaryRequests, controlErrors, controlRequests, canaryNewClass);
-                fixedAt = canaryRequests;
-            }
         }
-        return new Outcome(oursRolledBack, oursAt, fixedRolledBack, fixedAt);
+        throw new IllegalStateException("the last bake's look always decides");
+    }
+
+    /** The fixed window's answer when the gate decided before the first bake ended: serve the rest of it, then look. */
+    private boolean fixedAfterOneBake(int looksLeft, long canaryPerLook, double[] controlSample, double[] sortedFullControl) {
+        serve(looksLeft * canaryPerLook);
+        return FixedWindowBaseline.rollsBack(thresholds, Arrays.copyOf(canaryLatency, canaryWarm),
+                sortedControl(controlSample, sortedFullControl), canaryErrors, canaryRequests, controlErrors,
+                controlRequests, canaryNewClass);
+    }
+
+    private static Ending ending(Verdict v) {
+        return switch (v.decision()) {
+            case PROMOTE -> Ending.PROMOTED;
+            case HOLD -> Ending.HELD;
+            default -> v.rules().stream().anyMatch(r -> r.outcome() == dev.ragcanary.core.gate.Outcome.FAIL) ? Ending.ROLLED_BACK_BY_A_RULE
+                    : Ending.ROLLED_BACK_NOT_ENOUGH_TRAFFIC;
+        };
     }
 
     /** Serves {@code canary} more canary requests; canary latencies stay sorted (merged chunk by chunk) for cheap looks. */
@@ -97,7 +125,7 @@ final class SimulatedRollout {
                 if (canaryWarm == canaryLatency.length) {
                     canaryLatency = Arrays.copyOf(canaryLatency, canaryWarm * 2);
                 }
-                canaryLatency[canaryWarm++] = latency(scenario.latencyFactor());
+                canaryLatency[canaryWarm++] = model.shape().draw(rng, scenario.latencyFactor());
             }
         }
         Arrays.sort(canaryLatency, sortedUpTo, canaryWarm);
@@ -117,10 +145,10 @@ final class SimulatedRollout {
             canaryClasses.put(NEW_CLASS, canaryNewClass);
         }
         LiveMetrics.VariantMetrics canary = new LiveMetrics.VariantMetrics(canaryRequests, canaryErrors, canaryClasses,
-                boxed(canaryLatency, canaryWarm), null, null, 0, 0);
+                boxed(OrderStatistics.thin(Arrays.copyOf(canaryLatency, canaryWarm), model.sampleCap())), null, null, 0, 0);
         LiveMetrics.VariantMetrics control = new LiveMetrics.VariantMetrics(controlRequests, controlErrors,
                 controlErrors == 0 ? Map.of() : Map.of(CONTROL_CLASS, controlErrors),
-                boxed(sortedControl, sortedControl.length), null, null, 0, 0);
+                boxed(sortedControl), null, null, 0, 0);
         return new Evidence(null, stage.name(), stage.weight(), extensions, null, new LiveMetrics(control, canary, 0), null, null, thresholds,
                 null, null);
     }
@@ -158,10 +186,6 @@ final class SimulatedRollout {
         }
     }
 
-    private double latency(double factor) {
-        return model.medianMs() * factor * Math.exp(model.sigma() * rng.nextGaussian());
-    }
-
     /** Exact by geometric gaps when few events are expected, normal approximation when many are. */
     private long binomial(long n, double p) {
         double mean = n * p;
@@ -177,7 +201,7 @@ final class SimulatedRollout {
         return events;
     }
 
-    private static List<Double> boxed(double[] values, int size) {
-        return Arrays.stream(values, 0, size).boxed().toList();
+    private static List<Double> boxed(double[] values) {
+        return Arrays.stream(values).boxed().toList();
     }
 }

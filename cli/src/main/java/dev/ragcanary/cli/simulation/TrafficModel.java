@@ -1,20 +1,34 @@
 package dev.ragcanary.cli.simulation;
 
 /**
- * Synthetic traffic for the decision simulation: log-normal warm latency, independent errors of one class.
+ * Synthetic traffic for the decision simulation.
  *
- * @param windowRequests    all requests (both variants) during one fixed bake window, the CodeDeploy-style baseline's
- *                          window (30 minutes at about 555 requests/s by default)
- * @param looksPerWindow    the statistical gate bakes window / this between looks (so with the default four looks it
- *                          can use no more traffic than the baseline's single window)
- * @param medianMs          control median warm latency
- * @param sigma             log-normal shape: p95 ≈ median × e^(1.645 σ)
- * @param errorRate         control error rate
+ * @param label             how the table names it
+ * @param windowRequests    all requests (both variants) during one stage bake of 30 minutes, the fixed-window
+ *                          baseline's window (1,000,000: about 555 requests/s)
+ * @param shape             the warm-latency distribution
+ * @param errorRate         control error rate (errors of one class, independent)
  * @param warmFraction      share of requests that are warm (cold starts and pings carry no latency sample)
- * @param controlSampleCap  most control latency samples the metrics source returns (a uniform sample beyond that)
+ * @param sampleCap         most latency samples per variant the metrics source returns (evenly spaced order statistics
+ *                          beyond that, as the Logs Insights source does)
  */
-public record TrafficModel(long windowRequests, int looksPerWindow, double medianMs, double sigma, double errorRate,
-                           double warmFraction, int controlSampleCap) {
+public record TrafficModel(String label, long windowRequests, LatencyShape shape, double errorRate, double warmFraction,
+                           int sampleCap) {
 
-    public static final TrafficModel DEFAULT = new TrafficModel(1_000_000, 4, 400, 0.5, 0.01, 0.97, 10_000);
+    public static final TrafficModel DEFAULT = new TrafficModel("log-normal, 1% errors", 1_000_000, LatencyShape.LOG_NORMAL,
+            0.01, 0.97, 10_000);
+
+    public TrafficModel withShape(LatencyShape shape) {
+        return new TrafficModel(shape.label(), windowRequests, shape, errorRate, warmFraction, sampleCap);
+    }
+
+    public TrafficModel withErrorRate(double rate) {
+        return new TrafficModel(label.replace("1% errors", String.format(java.util.Locale.ROOT, "%s%% errors",
+                rate * 100 >= 1 ? String.format(java.util.Locale.ROOT, "%.0f", rate * 100) : String.valueOf(rate * 100))),
+                windowRequests, shape, rate, warmFraction, sampleCap);
+    }
+
+    public TrafficModel withWindow(String label, long requests) {
+        return new TrafficModel(label, requests, shape, errorRate, warmFraction, sampleCap);
+    }
 }

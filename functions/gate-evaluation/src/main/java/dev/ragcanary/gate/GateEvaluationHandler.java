@@ -3,6 +3,7 @@ package dev.ragcanary.gate;
 import com.amazonaws.services.lambda.runtime.Context;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import dev.ragcanary.aws.TransientFailures;
+import dev.ragcanary.core.gate.Decision;
 import dev.ragcanary.core.json.Contract;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.metrics.ControllerMetrics;
@@ -16,7 +17,9 @@ import java.time.Instant;
 
 /**
  * Gate evaluation task: {@code {"rollout", "stage", "extensions", "controlVersion", "controlVersions", "probes",
- * "windowStart", "windowEnd"}} in, {@code {"verdict", "evidenceKey"}} out. Bad input fails the task with every problem listed.
+ * "windowStart", "windowEnd"}} in, {@code {"verdict", "evidenceKey"}} out; with {@code "look"} a live look during the
+ * bake, {@code {"verdict", "evidenceKey", "look", "waitSeconds", "restSeconds", "bakeOver"}} out. Bad input fails the
+ * task with every problem listed.
  */
 public final class GateEvaluationHandler implements RequestStreamHandler {
     /**
@@ -46,6 +49,15 @@ public final class GateEvaluationHandler implements RequestStreamHandler {
         GateEvaluationInput in = GateEvaluationInput.parse(Contract.GATE_EVALUATION_INPUT.parse(
                 new String(input.readAllBytes(), StandardCharsets.UTF_8)));
         Instant deadline = clock.instant().plusMillis(context.getRemainingTimeInMillis()).minus(VERDICT_MARGIN);
+        if (in.isLook()) {
+            GateEvaluationService.LookResult look = TransientFailures.reportingTransient(() -> service.look(in, deadline));
+            // A look that bakes on is no decision of the gate's; one that rolls back is.
+            if (look.verdict().decision() == Decision.ROLLBACK) {
+                metrics.verdict(in.plan().target().functionName(), look.verdict(), null);
+            }
+            output.write(Json.compact(look).getBytes(StandardCharsets.UTF_8));
+            return;
+        }
         GateEvaluationService.Result result = TransientFailures.reportingTransient(() -> service.evaluate(in, deadline));
         metrics.verdict(in.plan().target().functionName(), result.verdict(), in.probes());
         output.write(Json.compact(result).getBytes(StandardCharsets.UTF_8));

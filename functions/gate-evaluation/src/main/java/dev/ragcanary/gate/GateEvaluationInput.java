@@ -33,10 +33,14 @@ import java.util.Map;
  * @param baselineEvidenceKey for "after-promotion": the last stage look's evidence, whose control figures are the
  *                   previous version's baseline
  * @param step       the request's client token: a retried look records its verdict once
+ * @param stage      the plan's stage, with this run's bake ({@code bakeSeconds}, the promotion window's for the
+ *                   promotion window) when given: the live rules plan their looks over that bake
+ * @param lookBakeStart for a live look during the bake: when this run's bake began; null for the gate at its end
  */
 public record GateEvaluationInput(RolloutRequest plan, Stage stage, int extensions, String controlVersion,
                                   Map<String, String> controlVersions, ProbeSummary probes, Instant windowStart,
-                                  Instant windowEnd, String purpose, String baselineEvidenceKey, Step step) {
+                                  Instant windowEnd, String purpose, String baselineEvidenceKey, Step step,
+                                  Instant lookBakeStart) {
     public static final String AFTER_PROMOTION = "after-promotion";
 
 
@@ -71,14 +75,29 @@ public record GateEvaluationInput(RolloutRequest plan, Stage stage, int extensio
         if (start != null && end != null && !start.isBefore(end)) {
             problems.add(new Problem("$.windowEnd", "must be after windowStart (" + start + ")"));
         }
+        Instant lookBakeStart = instant(root.path("look").get("bakeStart"));
+        if (root.has("look") && AFTER_PROMOTION.equals(root.path("purpose").asText())) {
+            problems.add(new Problem("$.look", "the bake after the promotion takes no live looks"));
+        }
+        if (lookBakeStart != null && end != null && lookBakeStart.isAfter(end)) {
+            problems.add(new Problem("$.look.bakeStart", "must not be after windowEnd, the look's time (" + end + ")"));
+        }
         if (!problems.isEmpty()) {
             throw new InvalidInputException(Contract.GATE_EVALUATION_INPUT.what(), problems);
+        }
+        if (root.has("bakeSeconds")) {
+            stage = new Stage(stage.name(), stage.weight(), root.get("bakeSeconds").asLong(), stage.hardStop());
         }
         return new GateEvaluationInput(plan, stage, root.path("extensions").asInt(0),
                 root.get("controlVersion").asText(), controlVersions,
                 root.has("probes") ? Json.MAPPER.convertValue(root.get("probes"), ProbeSummary.class) : null,
                 start, end, root.path("purpose").asText("stage"), root.path("baselineEvidenceKey").asText(null),
-                Step.of(root));
+                Step.of(root), lookBakeStart);
+    }
+
+    /** A live look during the bake, not the gate at its end. */
+    public boolean isLook() {
+        return lookBakeStart != null;
     }
 
     /** The control version in {@code region}. */

@@ -64,6 +64,14 @@ public final class GateEvaluationService {
     }
 
     /**
+     * A live look's output: ROLLBACK or EXTEND ("bake on"), where its evidence is archived, and what the stage machine
+     * waits next ({@link LookSchedule}).
+     */
+    public record LookResult(Verdict verdict, String evidenceKey, int look, long waitSeconds, long restSeconds,
+                             boolean bakeOver) {
+    }
+
+    /**
      * @param deadline when the live metrics must have been read, leaving time to archive the evidence and record the
      *                 verdict; what is not read by then makes the verdict EXTEND (HOLD once extensions are spent)
      */
@@ -99,6 +107,33 @@ public final class GateEvaluationService {
         evidenceStore.put(key, Json.pretty(evidence));
         verdictLog.record(plan, verdict, key, in.step());
         return new Result(verdict, key);
+    }
+
+    /**
+     * A live look during the bake ({@link GateEngine#liveLook}): the live metrics of the window so far, nothing else
+     * (no probes, no index fingerprints from a replay, no calibration). Read-only for the rollout: it changes no weight
+     * and writes no ledger entry, only its evidence under a key of its own ({@link #liveLookEvidenceKey}), which a
+     * retry of the same look overwrites. Metrics not read in time bake on, never roll back.
+     */
+    public LookResult look(GateEvaluationInput in, Instant deadline) {
+        RolloutRequest plan = in.plan();
+        Stage stage = in.stage();
+        LookSchedule schedule = LookSchedule.at(in.lookBakeStart(), in.windowEnd(), stage.bakeSeconds(),
+                plan.thresholds().lookIntervalSeconds());
+        MetricsSource.Reading reading = metrics.read(query(in, regions(plan, stage), false), deadline);
+        boolean read = reading.isComplete() && reading.live() != null;
+        String unread = read ? "" : "live metrics not read: " + (reading.isComplete() ? "none in the window"
+                : String.join("; ", reading.unfinished()));
+        Evidence evidence = new Evidence(description(in) + ", live look " + schedule.look() + " during the bake"
+                + (read ? "" : "; " + unread), stage.name(), stage.weight(), in.extensions(), null, reading.live(),
+                reading.fingerprints(), plan.expectedIndex(), plan.thresholds(), null, null);
+        Verdict verdict = read ? GateEngine.liveLook(stage, plan.thresholds(), evidence, schedule.look())
+                : new Verdict(stage.name(), stage.weight(), Decision.EXTEND, "live look " + schedule.look()
+                + " at stage " + stage.name() + ": " + unread + "; the bake goes on", in.extensions(), List.of());
+        String key = liveLookEvidenceKey(plan.rolloutId(), stage.name(), in.purpose(), in.extensions(), schedule.look());
+        evidenceStore.put(key, Json.pretty(evidence));
+        return new LookResult(verdict, key, schedule.look(), schedule.waitSeconds(), schedule.restSeconds(),
+                schedule.bakeOver());
     }
 
     /**
@@ -182,7 +217,19 @@ public final class GateEvaluationService {
 
     /** One key per look and purpose: the promotion window held at a stage's weight never replaces its own looks. */
     static String evidenceKey(String rolloutId, String stage, String purpose, int extensions) {
-        String look = "look-" + (extensions + 1) + ".json";
+        return evidenceKey(rolloutId, stage, purpose, extensions, "");
+    }
+
+    /**
+     * Live look {@code look} of the bake: beside the gate's own look of that bake, never over it or another live look
+     * (each look of a bake is due at a later interval, {@link LookSchedule}).
+     */
+    static String liveLookEvidenceKey(String rolloutId, String stage, String purpose, int extensions, int look) {
+        return evidenceKey(rolloutId, stage, purpose, extensions, "-live-" + look);
+    }
+
+    private static String evidenceKey(String rolloutId, String stage, String purpose, int extensions, String suffix) {
+        String look = "look-" + (extensions + 1) + suffix + ".json";
         return "rollouts/" + rolloutId + "/gate/" + stage + "/" + ("stage".equals(purpose) ? look : purpose + "-" + look);
     }
 

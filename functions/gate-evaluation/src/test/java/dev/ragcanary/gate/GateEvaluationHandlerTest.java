@@ -375,6 +375,104 @@ class GateEvaluationHandlerTest {
                 .hasMessageContaining("$.baselineEvidenceKey");
     }
 
+    @Test
+    void aLiveLookOnAHealthyCanaryReadsOnlyTheLiveMetricsSoFarBakesOnAndSaysWhenToLookNext() {
+        JsonNode out = invoke(event("stage-one-live-look"));
+
+        assertThat(metrics.queries).containsExactly(new MetricsSource.Query("rag-answer", "live",
+                Map.of("us-east-1", "41"), Map.of("us-east-1", "42"), List.of("us-east-1"),
+                Instant.parse("2025-08-27T06:00:00Z"), Instant.parse("2025-08-27T06:05:00.004Z"), false));
+        JsonNode verdict = out.get("verdict");
+        assertThat(verdict.get("decision").asText()).as(verdict.get("reason").asText()).isEqualTo("EXTEND");
+        assertThat(verdict.get("reason").asText()).isEqualTo("live look 1 at stage one: no live rule confidently broken;"
+                + " the bake goes on");
+        assertThat(verdict.get("rules")).extracting(r -> r.get("rule").asText()).allMatch(r -> r.startsWith("live."));
+        assertThat(out.get("look").asInt()).isEqualTo(1);
+        assertThat(out.get("waitSeconds").asLong()).isEqualTo(300);
+        assertThat(out.get("restSeconds").asLong()).isEqualTo(1500);
+        assertThat(out.get("bakeOver").asBoolean()).isFalse();
+        assertThat(out.get("evidenceKey").asText()).isEqualTo("rollouts/rag-answer-live-v42/gate/one/look-1-live-1.json");
+        Evidence archived = EvidenceParser.parse(store.get(out.get("evidenceKey").asText()).orElseThrow());
+        assertThat(archived.probes()).isNull();
+        assertThat(archived.description()).contains("live look 1 during the bake");
+        assertThat(loggedVerdicts).as("a look writes nothing to the rollout's record").isEmpty();
+        assertThat(metricLines).as("baking on is no decision").isEmpty();
+    }
+
+    @Test
+    void aLiveLookRollsBackAConfidentlyBrokenCanaryAndCountsTheDecision() {
+        metrics.canaryErrorsPerThousand = 10;
+
+        JsonNode out = invoke(event("stage-one-live-look"));
+
+        assertThat(out.at("/verdict/decision").asText()).isEqualTo("ROLLBACK");
+        assertThat(out.at("/verdict/reason").asText()).startsWith("rule failed at stage one, live look 1 during the bake:")
+                .contains("live.errors.rate");
+        assertThat(out.at("/verdict/extensions").asInt()).isZero();
+        assertThat(loggedVerdicts).isEmpty();
+        assertThat(metricLines).extracting(line -> Json.parse("emf", line).path("Decision").asText("-"))
+                .containsExactly("ROLLBACK");
+    }
+
+    @Test
+    void aRetriedLookOverwritesItsOwnEvidenceWithTheSameTimingAndTheNextLookKeepsItsOwnKey() {
+        JsonNode first = invoke(event("stage-one-live-look"));
+        ObjectNode retry = (ObjectNode) event("stage-one-live-look");
+        // A retry keeps the entry's $$.State.EnteredTime (the window's end) and counts its attempt.
+        ((ObjectNode) retry.get("step")).put("retryCount", 1);
+        JsonNode retried = invoke(retry);
+        ObjectNode next = (ObjectNode) event("stage-one-live-look");
+        next.put("windowEnd", "2025-08-27T06:10:00.009Z");
+        ((ObjectNode) next.get("step")).put("enteredTime", "2025-08-27T06:10:00.009Z");
+        JsonNode second = invoke(next);
+
+        assertThat(retried.get("evidenceKey")).isEqualTo(first.get("evidenceKey"));
+        assertThat(List.of(retried.get("waitSeconds"), retried.get("restSeconds"), retried.get("look")))
+                .isEqualTo(List.of(first.get("waitSeconds"), first.get("restSeconds"), first.get("look")));
+        assertThat(second.get("evidenceKey").asText()).isEqualTo("rollouts/rag-answer-live-v42/gate/one/look-1-live-2.json");
+        assertThat(store.objects).hasSize(2);
+    }
+
+    @Test
+    void aLookWhoseMetricsAreNotReadBakesOnNeverRollsBack() {
+        metrics.unfinished = List.of("error rate query q-9 in us-east-1 (Running)");
+
+        JsonNode out = invoke(event("stage-one-live-look"));
+
+        assertThat(out.at("/verdict/decision").asText()).isEqualTo("EXTEND");
+        assertThat(out.at("/verdict/reason").asText()).isEqualTo("live look 1 at stage one: live metrics not read:"
+                + " error rate query q-9 in us-east-1 (Running); the bake goes on");
+        assertThat(out.get("waitSeconds").asLong()).isEqualTo(300);
+    }
+
+    @Test
+    void aLookThatEndsAfterTheBakeLeavesNothingToWait() {
+        ObjectNode late = (ObjectNode) event("stage-one-live-look");
+        late.put("windowEnd", "2025-08-27T06:31:00Z");
+
+        JsonNode out = invoke(late);
+
+        assertThat(out.get("bakeOver").asBoolean()).isTrue();
+        assertThat(out.get("restSeconds").asLong()).isZero();
+        assertThat(out.get("waitSeconds").asLong()).isZero();
+    }
+
+    @Test
+    void thePromotionWindowsLengthPlansItsLooksNotTheStagesBake() {
+        ObjectNode window = (ObjectNode) event("stage-one-live-look");
+        window.put("purpose", "promotion");
+        JsonNode overTheStagesBake = invoke(window).get("verdict");
+        window.put("bakeSeconds", 3600);
+        JsonNode overTheWindow = invoke(window).get("verdict");
+
+        // The rank rule spreads its error budget over twice the looks: a wider interval on the same samples.
+        JsonNode shorter = rule(overTheStagesBake, "live.latency.median.shift").get("interval");
+        JsonNode longer = rule(overTheWindow, "live.latency.median.shift").get("interval");
+        assertThat(longer.get("high").asDouble() - longer.get("low").asDouble())
+                .isGreaterThan(shorter.get("high").asDouble() - shorter.get("low").asDouble());
+        assertThat(GateEvaluationInput.parse(window).stage().bakeSeconds()).isEqualTo(3600);
+    }
+
     private JsonNode invoke(JsonNode input) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {

@@ -258,7 +258,8 @@ final class MatrixRollout implements AutoCloseable {
     }
 
     /**
-     * An invocation's context: the function, what it was asked (action and stage, the gate's look and window), and,
+     * An invocation's context: the function, what it was asked (action and stage, the gate's look and window, a live
+     * look during the bake), and,
      * for a state entered again (the promotion window's shift), which entry. Retries of one entry share it.
      */
     private synchronized String contextOf(String functionName, JsonNode payload) {
@@ -273,6 +274,10 @@ final class MatrixRollout implements AutoCloseable {
         }
         if (payload.path("purpose").asText("stage").equals("promotion")) {
             base.append(" promotion window");
+        }
+        if (payload.has("look")) {
+            // A live look during the bake: a call point of its own, beside the gate at the bake's end.
+            base.append(" live look");
         }
         if (payload.path("Message").has("kind")) {
             base.append(' ').append(payload.path("Message").path("kind").asText())

@@ -62,9 +62,16 @@ final class EgressRules {
                 + RuleResult.format(e.control().retriesPerEmission()) + "; " + f.note());
     }
 
+    /**
+     * Asked like the live p95 rule, as a share on a confidence sequence: canary accepted emissions older than the limit
+     * × the control's p95 age, against 5 % plus the p95 margin (latencyP95Margin: both p95 rules ask the same question
+     * of a duration).
+     */
     static RuleResult ageP95Ratio(GateContext c) {
-        String desc = "canary p95 emission age / control p95 emission age (request start to acceptance)";
-        double limit = c.thresholds().egressAgeP95RatioMax();
+        String desc = "share of canary accepted emissions older than egressAgeP95RatioMax x control p95 emission age"
+                + " (request start to acceptance; p95 within the limit: at most 5%, plus the margin)";
+        double ratioLimit = c.thresholds().egressAgeP95RatioMax();
+        double limit = LatencyJudge.TAIL_SHARE + c.thresholds().latencyP95Margin();
         RuleResult missing = missingLiveEgress(c, AGE_P95, desc, limit, "<=");
         if (missing != null) {
             return missing;
@@ -77,7 +84,8 @@ final class EgressRules {
             return Checks.insufficient(AGE_P95, desc, limit, "<=", samples, "needs " + min
                     + " accepted emissions with an age per variant");
         }
-        Finding f = LatencyJudge.p95Ratio(sorted(e.canary().ageMs()), sorted(e.control().ageMs()), limit, LiveRules.plan(c));
+        Finding f = LatencyJudge.p95Exceedance(sorted(e.canary().ageMs()), sorted(e.control().ageMs()), ratioLimit,
+                c.thresholds().latencyP95Margin(), "older", LiveRules.plan(c));
         return LiveRules.judged(AGE_P95, desc, f, limit, "<=", samples, f.note());
     }
 

@@ -1,5 +1,6 @@
 package dev.ragcanary.core.gate;
 
+import dev.ragcanary.core.judge.Finding;
 import dev.ragcanary.core.probe.ProbeSummary;
 import dev.ragcanary.core.rollout.HardStop;
 import dev.ragcanary.core.rollout.InsufficientTraffic;
@@ -10,9 +11,11 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Turns (stage, thresholds, evidence) into a verdict. Pure: no clock, no I/O. Every rule is evaluated every time and
@@ -121,6 +124,27 @@ public final class GateEngine {
     }
 
     /**
+     * A look during the bake: the live rules only (no probes), every one of them on intervals that stay valid however
+     * many looks the stage takes. ROLLBACK as soon as a rule is confidently broken; otherwise EXTEND, which here means
+     * "bake on": a look never promotes, and never spends an extension. Promotion still needs the bake's end and the
+     * probe replay.
+     */
+    public static Verdict liveLook(Stage stage, Thresholds thresholds, Evidence evidence, int look) {
+        GateContext context = new GateContext(stage, thresholds, evidence);
+        Set<String> hardCore = HARD_CORE_RULES.getOrDefault(stage.hardStop(), Set.of());
+        List<RuleResult> results = LIVE_RULES.stream().map(rule -> rule.evaluate(context))
+                .map(r -> hardCore.contains(r.rule()) ? r.asHardStop() : r).toList();
+        List<RuleResult> failed = results.stream().filter(r -> r.outcome() == Outcome.FAIL)
+                .sorted((a, b) -> Boolean.compare(b.hardStop(), a.hardStop())).toList();
+        if (!failed.isEmpty()) {
+            return new Verdict(stage.name(), stage.weight(), Decision.ROLLBACK, "rule failed at stage " + stage.name()
+                    + ", live look " + look + " during the bake: " + explain(failed), evidence.extensions(), results);
+        }
+        return new Verdict(stage.name(), stage.weight(), Decision.EXTEND, "live look " + look + " at stage "
+                + stage.name() + ": no live rule confidently broken; the bake goes on", evidence.extensions(), results);
+    }
+
+    /**
      * The verdict when the live metrics could not be read (the deadline came first, or the metrics backend refused or
      * lost a query): nothing was measured, so neither a promotion nor a rollback. Bake again while extensions remain,
      * then HOLD for a person whatever the insufficient-traffic policy (the canary was not judged short of traffic, only
@@ -161,7 +185,13 @@ public final class GateEngine {
                     + incomplete.reason() + "; not decided: " + names(lacking);
         } else if (!lacking.isEmpty()) {
             decision = thresholds.onInsufficientTraffic() == InsufficientTraffic.HOLD ? Decision.HOLD : Decision.ROLLBACK;
-            reason = "not enough traffic to judge after " + extensions + " extensions: " + explain(lacking);
+            List<RuleResult> undecidable = lacking.stream().filter(RuleResult::undecidableAtLimit).toList();
+            List<RuleResult> shortOfTraffic = lacking.stream().filter(r -> !r.undecidableAtLimit()).toList();
+            reason = Stream.of(
+                    undecidable.isEmpty() ? null : Finding.UNDECIDABLE + " after " + extensions
+                            + " extensions (more traffic would not decide it): " + explain(undecidable),
+                    shortOfTraffic.isEmpty() ? null : "not enough traffic to judge after " + extensions + " extensions: "
+                            + explain(shortOfTraffic)).filter(Objects::nonNull).collect(Collectors.joining("; "));
         } else {
             decision = Decision.PROMOTE;
             reason = "every rule holds at stage " + stage.name();

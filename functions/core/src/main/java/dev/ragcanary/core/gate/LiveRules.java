@@ -7,6 +7,7 @@ import dev.ragcanary.core.judge.Finding;
 import dev.ragcanary.core.judge.LatencyJudge;
 import dev.ragcanary.core.judge.LookPlan;
 import dev.ragcanary.core.metrics.LiveMetrics;
+import dev.ragcanary.core.rollout.Thresholds;
 import java.util.Map;
 
 /**
@@ -26,11 +27,15 @@ final class LiveRules {
     private LiveRules() {
     }
 
-    /** Judged with intervals from raw warm samples; a p95-only source falls back to the point estimate. */
+    /**
+     * Judged as a share: canary warm requests slower than the limit × the control's p95, against 5 % plus the margin, on
+     * a confidence sequence; a p95-only source falls back to the point estimate of the ratio.
+     */
     static RuleResult latencyP95Ratio(GateContext c) {
-        String desc = "canary p95 warm latency / control p95 warm latency";
-        double limit = c.thresholds().latencyP95RatioMax();
-        RuleResult missing = missingLatency(c, LATENCY, desc, limit, "<=");
+        String desc = "share of canary warm requests slower than latencyP95RatioMax x control p95 warm (p95 within the limit: at most 5%, plus the margin)";
+        double ratioLimit = c.thresholds().latencyP95RatioMax();
+        double shareLimit = LatencyJudge.TAIL_SHARE + c.thresholds().latencyP95Margin();
+        RuleResult missing = missingLatency(c, LATENCY, desc, shareLimit, "<=");
         if (missing != null) {
             return missing;
         }
@@ -38,13 +43,15 @@ final class LiveRules {
         Map<String, Long> samples = Map.of("canary", live.canary().warmCount(), "control", live.control().warmCount());
         double canaryP95 = live.canary().p95Warm();
         double controlP95 = live.control().p95Warm();
-        String p95s = "p95 canary " + RuleResult.format(canaryP95) + " ms, control " + RuleResult.format(controlP95) + " ms";
+        String p95s = "p95 canary " + RuleResult.format(canaryP95) + " ms, control " + RuleResult.format(controlP95)
+                + " ms (ratio " + RuleResult.format(canaryP95 / controlP95) + ", limit " + RuleResult.format(ratioLimit) + ")";
         if (!hasRawSamples(live)) {
-            return Checks.atMost(LATENCY, desc, canaryP95 / controlP95, limit, samples, p95s
-                    + "; point estimate: the metrics source gave p95 only, no raw samples, so no interval");
+            return Checks.atMost(LATENCY, "canary p95 warm latency / control p95 warm latency", canaryP95 / controlP95,
+                    ratioLimit, samples, p95s + "; point estimate: the metrics source gave p95 only, no raw samples, so no interval");
         }
-        Finding f = LatencyJudge.p95Ratio(sorted(live.canary()), sorted(live.control()), limit, plan(c));
-        return judged(LATENCY, desc, f, limit, "<=", samples, p95s + "; " + f.note());
+        Finding f = LatencyJudge.p95Exceedance(sorted(live.canary()), sorted(live.control()), ratioLimit,
+                c.thresholds().latencyP95Margin(), plan(c));
+        return judged(LATENCY, desc, f, shareLimit, "<=", samples, p95s + "; " + f.note());
     }
 
     /** Kayenta's Mann-Whitney test on the median shift; needs raw samples. */
@@ -78,7 +85,8 @@ final class LiveRules {
             return Checks.insufficient(ERROR_RATE, desc, limit, "<=", samples, "needs " + min + " requests per variant");
         }
         Finding f = ErrorRateJudge.ratio(live.canary().errors(), live.canary().requests(), live.control().errors(),
-                live.control().requests(), c.thresholds().errorRateFloor(), limit, c.thresholds().errorRateCriticalRatio(), plan(c));
+                live.control().requests(), c.thresholds().errorRateFloor(), c.thresholds().errorRateMargin(), limit,
+                c.thresholds().errorRateCriticalRatio(), plan(c));
         return judged(ERROR_RATE, desc, f, limit, "<=", samples, rates(live) + "; " + f.note());
     }
 
@@ -96,7 +104,7 @@ final class LiveRules {
             return Checks.insufficient(ERROR_RATE_CRITICAL, desc, critical, "<", samples, "no requests yet");
         }
         Finding f = ErrorRateJudge.critical(live.canary().errors(), live.canary().requests(), live.control().errors(),
-                live.control().requests(), c.thresholds().errorRateFloor(), critical, plan(c));
+                live.control().requests(), c.thresholds().errorRateFloor(), c.thresholds().errorRateMargin(), critical, plan(c));
         return judged(ERROR_RATE_CRITICAL, desc, f, critical, "<", samples, rates(live) + "; " + f.note());
     }
 
@@ -162,9 +170,14 @@ final class LiveRules {
         return v.warmLatencyMs().stream().mapToDouble(Double::doubleValue).sorted().toArray();
     }
 
-    /** Stage looks at most {@code maxExtensions + 1} times: that is what the intervals' error budget is spread over. */
+    /**
+     * A stage looks every {@code lookIntervalSeconds} of each of its {@code maxExtensions + 1} bakes: the rank rules'
+     * error budget is spread over all of those looks; the anytime-valid rules spend theirs once.
+     */
     static LookPlan plan(GateContext c) {
-        return new LookPlan(c.thresholds().judgeConfidence(), c.thresholds().maxExtensions() + 1);
+        Thresholds t = c.thresholds();
+        return new LookPlan(t.judgeConfidence(), LookPlan.plannedLooks(t.maxExtensions(), c.stage().bakeSeconds(),
+                t.lookIntervalSeconds()));
     }
 
     private static String rates(LiveMetrics live) {

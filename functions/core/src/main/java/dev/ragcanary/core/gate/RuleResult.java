@@ -1,6 +1,7 @@
 package dev.ragcanary.core.gate;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.ragcanary.core.judge.Finding;
 import dev.ragcanary.core.judge.Interval;
 import java.util.Map;
 
@@ -36,6 +37,11 @@ public record RuleResult(
     public RuleResult(String rule, String description, Outcome outcome, boolean hardStop, Object observed, Object limit,
                       String comparator, Map<String, Long> samples, String note, Interval interval) {
         this(rule, description, outcome, hardStop, observed, limit, comparator, samples, note, interval, null);
+    }
+
+    /** An undecided rule that more traffic would not decide: its estimate sits on the limit. */
+    public boolean undecidableAtLimit() {
+        return outcome == Outcome.INSUFFICIENT && note != null && note.contains(Finding.UNDECIDABLE);
     }
 
     /** A rule judged on a point estimate (no interval). */

@@ -6,9 +6,8 @@ import dev.ragcanary.core.stats.Percentiles;
  * Warm latency, canary against control, from raw samples (sorted ascending, milliseconds).
  *
  * <ul>
- *   <li>p95 ratio: each variant's p95 gets an exact distribution-free order-statistic interval (half the look's error budget
- *   each), and the ratio interval is {@code [low_canary / high_control, high_canary / low_control]}. FAIL when it lies
- *   above the limit, PASS when it lies below, UNDECIDED otherwise.</li>
+ *   <li>p95 exceedance: the share of canary requests slower than the ratio limit × the control's p95, against 5 % plus a
+ *   margin, on an anytime-valid confidence sequence. FAIL when it lies above, PASS when below, UNDECIDED otherwise.</li>
  *   <li>median shift (Kayenta's test): Hodges-Lehmann shift of log latency with its Mann-Whitney interval, reported as
  *   a ratio. FAIL when the interval lies above 1 (a real slowdown) and the estimate reaches the tolerance (a slowdown
  *   that matters), PASS when the interval lies below the tolerance, UNDECIDED otherwise.</li>
@@ -21,22 +20,56 @@ public final class LatencyJudge {
     private LatencyJudge() {
     }
 
-    public static Finding p95Ratio(double[] canary, double[] control, double limit, LookPlan plan) {
-        double alpha = plan.alpha(2);
-        double confidence = plan.confidence();
-        Interval c = OrderStatistics.quantile(canary, 0.95, alpha, confidence);
-        Interval k = OrderStatistics.quantile(control, 0.95, alpha, confidence);
-        double estimate = Percentiles.ofSorted(canary, 0.95) / Percentiles.ofSorted(control, 0.95);
-        Interval ratio = new Interval(k.high() == Double.POSITIVE_INFINITY ? 0.0 : c.low() / k.high(),
-                k.low() <= 0 ? Double.POSITIVE_INFINITY : c.high() / k.low(), confidence);
-        if (ratio.above(limit)) {
-            return new Finding(Call.FAIL, estimate, ratio, "p95 ratio interval lies above the limit");
+    /**
+     * "Canary p95 within {@code ratioLimit} of the control's" asked as a binomial question: the share of canary warm
+     * requests slower than {@code ratioLimit} × the control's p95 (5 % exactly when the canary's p95 sits at the limit)
+     * must be at most {@code 5 % + margin}. Unlike a ratio of two p95s it decides on every shape: with a bimodal latency
+     * whose p95 falls between the cache-hit and cache-miss modes, the p95 itself jumps between the modes from sample to
+     * sample, while the share of slow requests stays put. Judged on an anytime-valid confidence sequence for the share,
+     * so every look may judge it. The threshold comes from the control's sample, which at a stage's traffic is tens of
+     * times the canary's; its own noise moves the share by a fraction of the margin.
+     */
+    public static Finding p95Exceedance(double[] canary, double[] control, double ratioLimit, double margin, LookPlan plan) {
+        return p95Exceedance(canary, control, ratioLimit, margin, "slower", plan);
+    }
+
+    /**
+     * The same question for any duration sample (the egress rules ask it of emission ages); {@code beyond} names what
+     * exceeding the threshold means in the note ("slower", "older").
+     */
+    public static Finding p95Exceedance(double[] canary, double[] control, double ratioLimit, double margin,
+                                        String beyond, LookPlan plan) {
+        double threshold = ratioLimit * Percentiles.ofSorted(control, 0.95);
+        long slower = canary.length - upperBound(canary, threshold);
+        double limit = TAIL_SHARE + margin;
+        Interval share = ConfidenceSequence.binomial(slower, canary.length, plan.anytimeAlpha(1), plan.confidence());
+        double estimate = (double) slower / canary.length;
+        String slow = beyond + " than " + Interval.round(threshold) + " ms: " + slower + " of " + canary.length;
+        if (share.above(limit)) {
+            return new Finding(Call.FAIL, estimate, share, slow + "; share interval lies above the limit");
         }
-        if (ratio.below(limit)) {
-            return new Finding(Call.PASS, estimate, ratio, "p95 ratio interval lies below the limit");
+        if (share.below(limit)) {
+            return new Finding(Call.PASS, estimate, share, slow + "; share interval lies below the limit");
         }
-        return new Finding(Call.UNDECIDED, estimate, ratio, "p95 ratio interval straddles the limit"
-                + (Double.isInfinite(ratio.high()) ? " (too few samples to bound the p95 from above)" : ""));
+        return new Finding(Call.UNDECIDED, estimate, share, slow + "; " + Finding.straddles(estimate, share, limit));
+    }
+
+    /** Share of requests above the p95. */
+    public static final double TAIL_SHARE = 0.05;
+
+    /** Index of the first value above {@code x} in {@code sorted}. */
+    private static int upperBound(double[] sorted, double x) {
+        int lo = 0;
+        int hi = sorted.length;
+        while (lo < hi) {
+            int mid = (lo + hi) >>> 1;
+            if (sorted[mid] <= x) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
     }
 
     public static Finding medianShift(double[] canary, double[] control, double tolerance, LookPlan plan) {
@@ -53,6 +86,7 @@ public final class LatencyJudge {
             return new Finding(Call.PASS, estimate, ratio, "median shift interval lies below the tolerance");
         }
         return new Finding(Call.UNDECIDED, estimate, ratio, ratio.above(1.0)
-                ? "canary is slower, but by less than the tolerance so far" : "median shift interval straddles the tolerance");
+                ? "canary is slower, but by less than the tolerance so far"
+                : "median shift " + Finding.straddles(estimate, ratio, tolerance));
     }
 }

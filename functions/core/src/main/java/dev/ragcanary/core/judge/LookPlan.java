@@ -1,20 +1,20 @@
 package dev.ragcanary.core.judge;
 
 /**
- * How a stage's error budget is spent over its looks: <b>alpha spending with a Bonferroni (equal, Pocock-like) split</b>.
+ * How a stage's error budget is spent over its looks. Two kinds of rule share it:
  *
- * <p>The gate judges one stage at most {@code plannedLooks} times (the first bake plus each extension, so
- * {@code maxExtensions + 1}); every look builds its intervals at confidence {@code 1 - (1 - confidence) / plannedLooks}.
- * By the union bound, the probability that any look's interval misses the truth is at most {@code 1 - confidence}
- * however the looks are correlated, so "fail when the interval lies above the limit" keeps its false-rollback rate under
- * {@code (1 - confidence) / 2} even though the same stage is judged again and again.
- *
- * <p>Why this and not a confidence sequence: the gate's looks are few (4 by default) and their number is known before the
- * stage starts, the union bound needs no distributional assumption (so it composes with the exact, distribution-free
- * order-statistic and rank intervals used here), and for under ~20 looks it is narrower than mixture confidence
- * sequences, which pay for validity at every one of infinitely many looks. An equal split rather than an
- * O'Brien-Fleming-shaped one because the point is to decide early: an O'Brien-Fleming plan keeps almost all of its
- * budget for the last look.
+ * <ul>
+ *   <li><b>Anytime-valid rules</b> (error rates, the p95 exceedance share, new failure classes) are judged on
+ *   confidence sequences or on an event whose probability does not grow with the looks; they spend the whole budget
+ *   once ({@link #anytimeAlpha(int)}) and stay valid however many looks the stage takes: the live looks every
+ *   {@code lookIntervalSeconds}, the bake's end, a look repeated after a lost response.</li>
+ *   <li><b>Rank rules</b> (the median shift, the cache hit ratio) have fixed-sample intervals, so they use <b>alpha
+ *   spending with a Bonferroni (equal, Pocock-like) split</b> over the most looks the stage can take,
+ *   {@code plannedLooks}: the looks of one bake ({@code ceil(bakeSeconds / lookIntervalSeconds)}) times the bakes
+ *   ({@code maxExtensions + 1}). By the union bound the chance that any of them misses is at most
+ *   {@code 1 - confidence} however the looks are correlated. An equal split rather than an O'Brien-Fleming shape
+ *   because the point is to decide early.</li>
+ * </ul>
  *
  * @param confidence   simultaneous two-sided confidence over all looks, e.g. 0.98 (Kayenta's default)
  * @param plannedLooks most looks the stage can take
@@ -45,11 +45,19 @@ public record LookPlan(double confidence, int plannedLooks) {
         return Normal.twoSided(alpha(parts));
     }
 
+    /** The most looks a stage can take: every look interval of every bake, the stage's own and its extensions'. */
+    public static int plannedLooks(int maxExtensions, long bakeSeconds, long lookIntervalSeconds) {
+        long perBake = Math.max(1, (bakeSeconds + lookIntervalSeconds - 1) / lookIntervalSeconds);
+        return (int) Math.min(Integer.MAX_VALUE, (maxExtensions + 1) * perBake);
+    }
+
     /**
-     * Error budget of a one-sided test that can only fail (the new-failure-class rule): the half of a look's two-sided
-     * budget that an interval spends on missing high, so its false-rollback rate stays under {@code (1 - confidence) / 2}.
+     * Miss probability of each of a rule's {@code parts} confidence sequences: the rule's one-sided budget
+     * {@code (1 - confidence) / 2}, spent once for every look. A sequence's two sides need not miss equally often,
+     * so each is held to the whole share, and a rule falsely fails (or falsely passes) with probability at most
+     * {@code (1 - confidence) / 2}.
      */
-    public double oneSidedAlphaPerLook() {
-        return alphaPerLook() / 2;
+    public double anytimeAlpha(int parts) {
+        return (1 - confidence) / 2 / parts;
     }
 }

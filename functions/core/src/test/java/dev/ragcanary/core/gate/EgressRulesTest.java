@@ -99,6 +99,8 @@ class EgressRulesTest {
         RuleResult few = EgressRules.ageP95Ratio(context(FIVE, egress(variant(2_000, 2_000, Map.of(1, 2_000L), ages(4, 100, 40)))));
         assertThat(pass.outcome()).isEqualTo(Outcome.PASS);
         assertThat(fail.outcome()).isEqualTo(Outcome.FAIL);
+        assertThat(fail.note()).startsWith("older than ");
+        assertThat(fail.limit()).isEqualTo(0.05 + Thresholds.DEFAULTS.latencyP95Margin());
         assertThat(few.outcome()).isEqualTo(Outcome.INSUFFICIENT);
         assertThat(few.note()).contains("accepted emissions with an age");
     }

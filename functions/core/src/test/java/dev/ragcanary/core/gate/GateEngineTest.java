@@ -182,8 +182,8 @@ class GateEngineTest {
         Verdict bothClean = judge("one", evidence(probes(0.30, 0.80, 0), live(metrics(20_000, 0, 400.0), metrics(2_000, 0, 400.0), 0)));
         assertThat(rule(bothClean, "live.errors.rate.ratio").observed()).isEqualTo(1.0);
 
-        Verdict canaryErrors = judge("one", evidence(probes(0.30, 0.80, 0), live(metrics(20_000, 0, 400.0), metrics(2_000, 10, 400.0), 0)));
-        assertThat(rule(canaryErrors, "live.errors.rate.ratio").observed()).isEqualTo(5.0);
+        Verdict canaryErrors = judge("one", evidence(probes(0.30, 0.80, 0), live(metrics(20_000, 0, 400.0), metrics(2_000, 30, 400.0), 0)));
+        assertThat(rule(canaryErrors, "live.errors.rate.ratio").observed()).isEqualTo(15.0);
         assertThat(rule(canaryErrors, "live.errors.rate.ratio").outcome()).isEqualTo(Outcome.FAIL);
     }
 
@@ -291,7 +291,11 @@ class GateEngineTest {
         Thresholds d = Thresholds.DEFAULTS;
         return new Thresholds(d.deltaSMedianMax(), d.coverageMin(), d.latencyP95RatioMax(), d.errorRateRatioMax(), d.errorRateFloor(),
                 d.cacheHitDropMaxPoints(), d.shadowDeltaSMedianStop(), d.maxFlippedParaphrases(), d.lambdaDeltaSTolerance(),
-                d.lambdaDeltaSMax(), d.minWarmLatencySamples(), d.minRequests(), d.maxExtensions(), d.promotionWindowSeconds(), policy);
+                d.lambdaDeltaSMax(), d.minWarmLatencySamples(), d.minRequests(), d.maxExtensions(), d.promotionWindowSeconds(), policy,
+                d.judgeConfidence(), d.medianShiftTolerance(), d.errorRateCriticalRatio(), d.newFailureClassMinCount(),
+                d.postPromotionBakeSeconds(), d.lookIntervalSeconds(), d.errorRateMargin(), d.latencyP95Margin(),
+                d.egressMinEmissions(), d.egressSuccessRatioMin(), d.egressRetriesIncreaseMax(), d.egressAgeP95RatioMax(),
+                d.egressShadowMissingRateMax(), d.egressShadowExtraRateMax());
     }
 
     private static final String STOPPED = "the replay ran out of time on its last page (3 of 3): 1000 of 2400 probe calls"

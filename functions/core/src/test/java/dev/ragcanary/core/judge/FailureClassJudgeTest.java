@@ -13,12 +13,12 @@ class FailureClassJudgeTest {
     void atFiftyPercentARareClassSeenOnlyOnTheCanaryThreeTimesIsNoRollback() {
         Finding f = FailureClassJudge.newClasses(Map.of("5xx:RerankerOOM", 3L), CONTROL, 50_000, 50_000, 3, 1_000, FOUR_LOOKS);
         assertThat(f.call()).isEqualTo(Call.UNDECIDED);
-        assertThat(f.note()).contains("fails at 9 occurrences at this traffic split");
+        assertThat(f.note()).contains("fails at 7 occurrences at this traffic split");
     }
 
     @Test
     void atFiftyPercentAClassOnlyOnTheCanaryFailsOnceItsShareIsImprobable() {
-        Finding f = FailureClassJudge.newClasses(Map.of("5xx:RerankerOOM", 9L), CONTROL, 50_000, 50_000, 3, 1_000, FOUR_LOOKS);
+        Finding f = FailureClassJudge.newClasses(Map.of("5xx:RerankerOOM", 7L), CONTROL, 50_000, 50_000, 3, 1_000, FOUR_LOOKS);
         assertThat(f.call()).isEqualTo(Call.FAIL);
     }
 
@@ -31,7 +31,7 @@ class FailureClassJudgeTest {
     /** The exact conditional test: all a occurrences on the canary has probability w^a under the null. */
     @Test
     void occurrencesNeededIsTheSmallestCountWhoseProbabilityIsWithinTheOneSidedAlpha() {
-        double alpha = FOUR_LOOKS.oneSidedAlphaPerLook();
+        double alpha = FOUR_LOOKS.anytimeAlpha(1);
         for (long canary : new long[] {1_000, 5_000, 25_000, 50_000, 75_000}) {
             long control = 100_000 - canary;
             double share = canary / 100_000.0;
@@ -69,7 +69,7 @@ class FailureClassJudgeTest {
     void aNewClassWaitsWhileTheCanaryCarriesMostOfTheTraffic() {
         Finding f = FailureClassJudge.newClasses(Map.of("5xx:RerankerOOM", 5L), CONTROL, 60_000, 50_000, 3, 1_000, FOUR_LOOKS);
         assertThat(f.call()).isEqualTo(Call.UNDECIDED);
-        assertThat(f.note()).contains("fails at 10 occurrences at this traffic split");
+        assertThat(f.note()).contains("fails at 8 occurrences at this traffic split");
     }
 
     @Test

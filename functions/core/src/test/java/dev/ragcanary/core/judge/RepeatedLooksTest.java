@@ -8,12 +8,13 @@ import java.util.function.BiFunction;
 import org.junit.jupiter.api.Test;
 
 /**
- * A/A experiments judged after every one of many cumulative looks, with the limit set to the truth (the hardest case
- * for a false failure). With the error budget spent over the planned looks, the share of experiments that ever fail
- * stays under (1 - confidence) / 2.
+ * Continuous looks: A/A experiments judged after every one of 48 cumulative looks (a stage's bake and three extensions
+ * of 12 five-minute looks each), with the limit set to the truth, the hardest case for a false failure. The
+ * anytime-valid rules spend their budget once and the rank rule spreads it over the 48 planned looks; either way the
+ * share of experiments that ever fail stays under (1 - confidence) / 2.
  */
 class RepeatedLooksTest {
-    private static final int LOOKS = 10;
+    private static final int LOOKS = 48;
     private static final double CONFIDENCE = 0.98;
     private static final double ONE_SIDED_ALPHA = (1 - CONFIDENCE) / 2;
 
@@ -21,22 +22,51 @@ class RepeatedLooksTest {
     void errorRateRatioKeepsItsFalseFailRateUnderAlphaAcrossLooks() {
         double spent = falseFailRate(21L, 1_000, new LookPlan(CONFIDENCE, LOOKS),
                 (state, p) -> ErrorRateJudge.ratio(state.canaryErrors, state.canaryRequests, state.controlErrors,
-                        state.controlRequests, 0.001, 1.0, 2.0, p).call());
+                        state.controlRequests, 0.001, 0.0, 1.0, 2.0, p).call());
         assertThat(spent).isLessThanOrEqualTo(ONE_SIDED_ALPHA);
     }
 
     @Test
-    void p95RatioKeepsItsFalseFailRateUnderAlphaAcrossLooks() {
+    void p95ExceedanceKeepsItsFalseFailRateUnderAlphaAcrossLooks() {
         double spent = falseFailRate(22L, 1_000, new LookPlan(CONFIDENCE, LOOKS),
-                (state, p) -> LatencyJudge.p95Ratio(state.sortedCanary(), state.sortedControl(), 1.0, p).call());
+                (state, p) -> LatencyJudge.p95Exceedance(state.sortedCanary(), state.sortedControl(), 1.0, 0.0, p).call());
         assertThat(spent).isLessThanOrEqualTo(ONE_SIDED_ALPHA);
     }
 
     @Test
     void medianShiftKeepsItsFalseFailRateUnderAlphaAcrossLooks() {
-        double spent = falseFailRate(23L, 300, new LookPlan(CONFIDENCE, LOOKS),
+        double spent = falseFailRate(23L, 200, new LookPlan(CONFIDENCE, LOOKS),
                 (state, p) -> LatencyJudge.medianShift(state.sortedCanary(), state.sortedControl(), 1.0, p).call());
         assertThat(spent).isLessThanOrEqualTo(ONE_SIDED_ALPHA);
+    }
+
+    /** A class both versions show equally, rare enough that the first occurrences often land on the canary alone. */
+    @Test
+    void newFailureClassKeepsItsFalseFailRateUnderAlphaAcrossLooksAtFiftyPercent() {
+        LookPlan plan = new LookPlan(CONFIDENCE, LOOKS);
+        int failed = 0;
+        int experiments = 20_000;
+        SplittableRandom rng = new SplittableRandom(24);
+        for (int e = 0; e < experiments; e++) {
+            long canary = 0;
+            long control = 0;
+            for (int look = 0; look < LOOKS; look++) {
+                for (int occurrence = 0; occurrence < 2; occurrence++) {
+                    if (rng.nextBoolean()) {
+                        canary++;
+                    } else {
+                        control++;
+                    }
+                }
+                long requests = 1_000L * (look + 1);
+                if (FailureClassJudge.newClasses(java.util.Map.of("5xx:Rare", canary), control == 0 ? java.util.Map.of()
+                        : java.util.Map.of("5xx:Rare", control), requests, requests, 3, 1_000, plan).call() == Call.FAIL) {
+                    failed++;
+                    break;
+                }
+            }
+        }
+        assertThat((double) failed / experiments).isLessThanOrEqualTo(ONE_SIDED_ALPHA);
     }
 
     /** Share of A/A experiments in which any of the looks failed. */
