@@ -239,7 +239,7 @@ public final class ReportHtml {
                 : "shadow: " + p.shadow().controlEmissions() + " control emissions on mirrored requests, "
                 + p.shadow().shadowEmissions() + " shadow emissions in the canary sink: matched " + p.shadow().matched()
                 + ", missing " + p.shadow().missing() + ", extra " + p.shadow().extra();
-        return List.of("egress (counted from real posts): users' billing emissions " + users,
+        return List.of("egress (counted from real posts): billing emissions of the sticky users: " + users,
                 "partner stub: " + p.partner().posts() + " posts for " + p.partner().keys() + " dedupe keys ("
                         + (perKey.isEmpty() ? "none" : perKey) + "), duplicates " + p.partner().duplicates(),
                 shadow);

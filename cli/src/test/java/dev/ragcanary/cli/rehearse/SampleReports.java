@@ -15,6 +15,7 @@ import dev.ragcanary.cli.rehearse.RehearsalReport.Traffic;
 import dev.ragcanary.cli.rehearse.RehearsalReport.Variant;
 import dev.ragcanary.cli.rehearse.RehearsalReport.WeightPoint;
 import dev.ragcanary.core.metrics.EgressMetrics.ShadowMatch;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -37,6 +38,14 @@ final class SampleReports {
     static RehearsalReport rolledBack() {
         return rolledBack(List.of(new WeightPoint(0, 0, "shadow"), new WeightPoint(900, 0.01, "one"),
                 new WeightPoint(2700, 0.05, "five"), new WeightPoint(4500, 0, "five")));
+    }
+
+    /** The users' emissions per variant served, control first as a rehearsal lists them. */
+    private static Map<String, UsersEmissions> usersEmissions() {
+        Map<String, UsersEmissions> users = new LinkedHashMap<>();
+        users.put("control", new UsersEmissions(2380, 2380, 0, 0));
+        users.put("canary", new UsersEmissions(20, 20, 0, 0));
+        return users;
     }
 
     /** As {@link #rolledBack()}, with the canary weight over time given. */
@@ -68,8 +77,7 @@ final class SampleReports {
                         new LedgerLine(4, "RELEASED", "five", 0, 2, "lock released after ROLLED_BACK", null)),
                 new SecondRollout("rag-answer-live-v43", "43", "one", "FAILED", "RolloutLockedException",
                         "alias rag-answer:live is locked by rollout rag-answer-live-v42 (ACTIVE)", true, 0, 0),
-                new EgressPanel(Map.of("control", new UsersEmissions(2380, 2380, 0, 0), "canary",
-                        new UsersEmissions(20, 20, 0, 0)), new PartnerPosts(2400, 2400, Map.of(1, 2400L), 0),
+                new EgressPanel(usersEmissions(), new PartnerPosts(2400, 2400, Map.of(1, 2400L), 0),
                         new ShadowMatch(400, 400, 400, 0, 0)));
     }
 }
