@@ -131,7 +131,8 @@ class RehearseCommandTest {
         JsonNode partner = egress.get("partner");
         assertThat(partner.get("keys").asLong()).isEqualTo(requests);
         assertThat(partner.get("posts").asLong()).isEqualTo(requests);
-        assertThat(partner.get("keysByPosts")).isEqualTo(Json.MAPPER.valueToTree(Map.of("1", requests)));
+        assertThat(partner.get("keysByPosts")).as("every key posted once").hasSize(1);
+        assertThat(partner.get("keysByPosts").get("1").asLong()).isEqualTo(requests);
         assertThat(partner.get("duplicates").asLong()).isZero();
         JsonNode shadow = egress.get("shadow");
         long shadowStageUsers = 300; // every sticky user comes once in the 15-minute shadow bake, every request mirrored
@@ -144,7 +145,9 @@ class RehearseCommandTest {
         assertThat(shadowStage.get("stage").asText()).isEqualTo("shadow");
         assertThat(shadowStage.get("egress").get("shadow")).isEqualTo(shadow);
         for (JsonNode stage : data.get("stages")) {
-            assertThat(stage.get("egress").get("partnerDuplicates").asLong()).as(stage.get("stage").asText()).isZero();
+            if (!"after-promotion".equals(stage.get("window").asText())) { // that bake's evidence has no egress figures
+                assertThat(stage.at("/egress/partnerDuplicates").asLong(-1)).as(stage.get("stage").asText()).isZero();
+            }
         }
         assertThat(console).contains("partner stub: " + requests + " posts for " + requests + " dedupe keys ("
                         + requests + " keys posted 1x), duplicates 0")
