@@ -117,6 +117,44 @@ class RehearseCommandTest {
         assertThat(retriedWrites).containsExactly("WEIGHT_SET five attempt 4", "WEIGHT_SET ten attempt 3");
     }
 
+    /**
+     * Every user request billed the partner stub once (one key, one post each: the healthy stub accepts the first
+     * try), no key twice; every shadow-stage request's control emission is matched by the canary's sink row, and the
+     * gate's evidence carries those counted figures.
+     */
+    private static void assertEgressCountedFromRealPosts(String console, JsonNode data) {
+        JsonNode egress = data.get("egress");
+        long requests = data.get("stickiness").get("requests").asLong();
+        long sent = egress.get("users").get("control").get("emissions").asLong()
+                + egress.get("users").get("canary").get("emissions").asLong();
+        assertThat(sent).as("one billing emission per user request").isEqualTo(requests);
+        JsonNode partner = egress.get("partner");
+        assertThat(partner.get("keys").asLong()).isEqualTo(requests);
+        assertThat(partner.get("posts").asLong()).isEqualTo(requests);
+        assertThat(partner.get("keysByPosts")).as("every key posted once").hasSize(1);
+        assertThat(partner.get("keysByPosts").get("1").asLong()).isEqualTo(requests);
+        assertThat(partner.get("duplicates").asLong()).isZero();
+        JsonNode shadow = egress.get("shadow");
+        long shadowStageUsers = 300; // every sticky user comes once in the 15-minute shadow bake, every request mirrored
+        assertThat(shadow.get("controlEmissions").asLong()).isEqualTo(shadowStageUsers);
+        assertThat(shadow.get("matched").asLong()).isEqualTo(shadowStageUsers);
+        assertThat(shadow.get("shadowEmissions").asLong()).isEqualTo(shadowStageUsers);
+        assertThat(shadow.get("missing").asLong()).isZero();
+        assertThat(shadow.get("extra").asLong()).isZero();
+        JsonNode shadowStage = data.get("stages").get(0);
+        assertThat(shadowStage.get("stage").asText()).isEqualTo("shadow");
+        assertThat(shadowStage.get("egress").get("shadow")).isEqualTo(shadow);
+        for (JsonNode stage : data.get("stages")) {
+            if (!"after-promotion".equals(stage.get("window").asText())) { // that bake's evidence has no egress figures
+                assertThat(stage.at("/egress/partnerDuplicates").asLong(-1)).as(stage.get("stage").asText()).isZero();
+            }
+        }
+        assertThat(console).contains("partner stub: " + requests + " posts for " + requests + " dedupe keys ("
+                        + requests + " keys posted 1x), duplicates 0")
+                .contains("matched 300, missing 0, extra 0")
+                .containsPattern("(?m)^    egress: control \\d+ sent, success .*; canary \\d+ sent, .*; partner duplicates 0$");
+    }
+
     @Test
     void theDefaultRehearsalPromotesKeepsUsersStickyAndItsReportRenders(@TempDir Path report) throws Exception {
         CliRun run = CliRun.of("rehearse", "--report", report.toString());
@@ -131,6 +169,7 @@ class RehearseCommandTest {
         assertThat(shares.find()).as(run.out()).isTrue();
         JsonNode data = Json.MAPPER.readTree(Files.readString(report.resolve("report.json")));
         assertEveryRowShowsItsOwnEvidence(run.out(), data, report);
+        assertEgressCountedFromRealPosts(run.out(), data);
         assertThat(data.get("stickiness").get("addedByWeightIncrease").asLong()).isPositive();
         assertThat(data.get("weights").get(data.get("weights").size() - 1).get("weight").asDouble()).isEqualTo(1.0);
         for (JsonNode stage : data.get("stages")) {

@@ -75,6 +75,15 @@ class ScenarioTest {
         assertThat(outcome.execution().cause()).contains("observed").contains("limit <= 1.25");
     }
 
+    /** The canary's webhook retries and fails more often (the fleet's simulated volume): an egress rule rolls back. */
+    @Test
+    void egressRegressionAtStageOneRollsBackNamingTheEgressRules() {
+        RolloutOutcome outcome = run("egress-regression", new StageLog());
+
+        assertRolledBack(outcome, "one", "egress.success.ratio");
+        assertThat(outcome.execution().cause()).contains("egress.retries.perEmission").contains("limit >= 0.97");
+    }
+
     @Test
     void schemaViolationsStopTheRolloutInShadowBeforeAnyUserTraffic() {
         try (LocalRollout local = LocalRollout.open(LAYOUT, scenario("schema-violations"), evidence)) {

@@ -18,6 +18,7 @@ import dev.ragcanary.cli.rehearse.RehearsalReport.WeightPoint;
 import dev.ragcanary.core.gate.Evidence;
 import dev.ragcanary.core.gate.EvidenceParser;
 import dev.ragcanary.core.json.Json;
+import dev.ragcanary.core.metrics.EgressMetrics;
 import dev.ragcanary.core.metrics.LiveMetrics.VariantMetrics;
 import dev.ragcanary.core.ports.RolloutStateReader;
 import dev.ragcanary.core.rollout.RolloutRequest;
@@ -116,41 +117,47 @@ public final class Rehearsal {
             assignments.createAssignmentsTable(ASSIGNMENTS_TABLE);
             ObjectNode input = local.startInput(base);
             RolloutRequest plan = RolloutRequestParser.parse(Json.compact(input));
-            StickyTraffic traffic = new StickyTraffic(plan.target().functionName(), plan.target().alias(),
-                    plan.regions().get(0), readOnly(local), new DynamoDbAssignmentStore(assignments.client(), ASSIGNMENTS_TABLE),
-                    plan.sticky().keyAttribute(), plan.sticky().source(), Duration.ofHours(plan.sticky().hours()),
-                    LocalExecution.Options.FAST.clockStart(), STICKY_USERS, scenario.seed(), routing);
-            bakes.follow(plan.rolloutId(), traffic);
-            Map<String, JsonNode> evidence = new ConcurrentHashMap<>();
-            Progress progress = new Progress(plan, traffic, local.fleet().throttling(), local.evidenceDir(), evidence);
-            onInterrupt.writeWith(() -> writeInterrupted(plan, scenario, traffic, progress, reportDir, evidenceStore, started));
-            // Printed once a signal would write the partial report: a caller that waits for this line may stop the run.
-            out.printf("rollout %s: %s:%s, control version %s -> canary version %s, %d stages, bakes in virtual time%n",
-                    plan.rolloutId(), plan.target().functionName(), plan.target().alias(), Scenario.CONTROL_VERSION,
-                    plan.target().canaryVersion(), plan.stages().size());
-            RolloutOutcome outcome = local.start(input, progress, LocalExecution.Options.FAST).await();
-            Instant end = progress.lastAt == null ? LocalExecution.Options.FAST.clockStart() : progress.lastAt;
-            // Every user comes back once after the end (and after the router's state cache expired): who the
-            // rollback moved back shows here.
-            Instant after = (traffic.latest().isAfter(end) ? traffic.latest() : end).plus(Duration.ofMinutes(1));
-            traffic.window(AFTER_THE_END, after, after.plus(Duration.ofMinutes(10)));
+            String region = plan.regions().get(0);
+            try (RehearsalEgress egress = new RehearsalEgress(assignments, local.fleet(), plan.target().functionName(),
+                    plan.target().canaryVersion(), region)) {
+                local.fleet().countEgress(egress);
+                StickyTraffic traffic = new StickyTraffic(plan.target().functionName(), plan.target().alias(),
+                        region, readOnly(local), new DynamoDbAssignmentStore(assignments.client(), ASSIGNMENTS_TABLE),
+                        plan.sticky().keyAttribute(), plan.sticky().source(), Duration.ofHours(plan.sticky().hours()),
+                        LocalExecution.Options.FAST.clockStart(), STICKY_USERS, scenario.seed(), routing, egress::answer);
+                bakes.follow(plan.rolloutId(), traffic);
+                Map<String, JsonNode> evidence = new ConcurrentHashMap<>();
+                Progress progress = new Progress(plan, traffic, local.fleet().throttling(), local.evidenceDir(), evidence);
+                onInterrupt.writeWith(() -> writeInterrupted(plan, scenario, traffic, progress, reportDir, evidenceStore, started));
+                // Printed once a signal would write the partial report: a caller that waits for this line may stop the run.
+                out.printf("rollout %s: %s:%s, control version %s -> canary version %s, %d stages, bakes in virtual time%n",
+                        plan.rolloutId(), plan.target().functionName(), plan.target().alias(), Scenario.CONTROL_VERSION,
+                        plan.target().canaryVersion(), plan.stages().size());
+                RolloutOutcome outcome = local.start(input, progress, LocalExecution.Options.FAST).await();
+                Instant end = progress.lastAt == null ? LocalExecution.Options.FAST.clockStart() : progress.lastAt;
+                // Every user comes back once after the end (and after the router's state cache expired): who the
+                // rollback moved back shows here.
+                Instant after = (traffic.latest().isAfter(end) ? traffic.latest() : end).plus(Duration.ofMinutes(1));
+                traffic.window(AFTER_THE_END, after, after.plus(Duration.ofMinutes(10)));
 
-            String finalStatus = finalStatus(outcome);
-            progress.weights.add(new WeightPoint(progress.seconds(end), "PROMOTED".equals(finalStatus) ? 1.0 : 0.0,
-                    "PROMOTED".equals(finalStatus) ? "full" : "rolled back"));
-            List<StageRun> runs = progress.stageRuns();
-            Banner banner = Banner.of(finalStatus, runs, outcome, scenario, plan.target().canaryVersion());
-            RehearsalReport report = new RehearsalReport(plan.rolloutId(), name, scenario.description(), finalStatus, banner,
-                    progress.seconds(end), (System.nanoTime() - started) / 1e9, progress.weights, runs, traffic.stickiness(),
-                    chartLimits(plan),
-                    aliasAfter(outcome), lockAfter(outcome), ledgerLines(outcome.ledger()),
-                    outcome.secondRollout().map(Rehearsal::secondRollout).orElse(null));
-            if (!onInterrupt.claimForTheFinalReport()) {
-                return new Result(report, reportDir.resolve("report.html"), exitCode(report));
+                String finalStatus = finalStatus(outcome);
+                progress.weights.add(new WeightPoint(progress.seconds(end), "PROMOTED".equals(finalStatus) ? 1.0 : 0.0,
+                        "PROMOTED".equals(finalStatus) ? "full" : "rolled back"));
+                List<StageRun> runs = progress.stageRuns();
+                Banner banner = Banner.of(finalStatus, runs, outcome, scenario, plan.target().canaryVersion());
+                RehearsalReport report = new RehearsalReport(plan.rolloutId(), name, scenario.description(), finalStatus, banner,
+                        progress.seconds(end), (System.nanoTime() - started) / 1e9, progress.weights, runs, traffic.stickiness(),
+                        chartLimits(plan),
+                        aliasAfter(outcome), lockAfter(outcome), ledgerLines(outcome.ledger()),
+                        outcome.secondRollout().map(Rehearsal::secondRollout).orElse(null),
+                        egress.panel(plan.target().functionName() + ":" + plan.target().canaryVersion()));
+                if (!onInterrupt.claimForTheFinalReport()) {
+                    return new Result(report, reportDir.resolve("report.html"), exitCode(report));
+                }
+                Path html = ReportFolder.write(reportDir, report, LedgerJson.of(outcome.ledger()), evidence);
+                printEnd(report, html);
+                return new Result(report, html, exitCode(report));
             }
-            Path html = ReportFolder.write(reportDir, report, LedgerJson.of(outcome.ledger()), evidence);
-            printEnd(report, html);
-            return new Result(report, html, exitCode(report));
         } finally {
             ReportFolder.deleteEvidenceStore(evidenceStore);
         }
@@ -167,7 +174,7 @@ public final class Rehearsal {
             RehearsalReport report = new RehearsalReport(plan.rolloutId(), scenario.name(), scenario.description(),
                     INTERRUPTED, Banner.interrupted(runs), progress.seconds(progress.lastAt),
                     (System.nanoTime() - started) / 1e9, progress.weights, runs, traffic.stickiness(), chartLimits(plan),
-                    Map.of(), "not known: interrupted", List.of(), null);
+                    Map.of(), "not known: interrupted", List.of(), null, null);
             Path html = ReportFolder.write(reportDir, report, Json.MAPPER.createArrayNode(), progress.evidence);
             out.printf("%s: %s%n    partial report %s%n", INTERRUPTED, report.banner().headline(), html);
         } catch (IOException | RuntimeException e) {
@@ -198,6 +205,9 @@ public final class Rehearsal {
                 out.printf("    %s at %s (stage %s): %s -> %s, %s%n", v.user(), ReportHtml.hours(v.atSeconds()), v.stage(),
                         v.before() == null ? "first request" : v.before(), v.served(), v.why());
             }
+        }
+        if (report.egress() != null) {
+            ReportHtml.egressPanelLines(report.egress()).forEach(line -> out.printf("%s%n", line));
         }
         if (report.secondRollout() != null) {
             out.println(report.secondRollout().sentence());
@@ -478,6 +488,9 @@ public final class Rehearsal {
                 out.printf("    throttled calls: %s; Step Functions retries: %s%n", ReportHtml.listed(result.throttledCalls()),
                         ReportHtml.listed(result.retries()));
             }
+            if (result.egress() != null) {
+                out.printf("    egress: %s%n", ReportHtml.egressLine(result.egress()));
+            }
             for (JsonNode rule : run.verdict == null ? MissingNode.getInstance() : run.verdict.path("rules")) {
                 String outcome = rule.path("outcome").asText();
                 boolean deciding = !"PASS".equals(outcome) && !"NOT_APPLICABLE".equals(outcome) || rule.path("hardStop").asBoolean();
@@ -533,6 +546,7 @@ public final class Rehearsal {
             Double deltaS = null;
             Double coverage = null;
             String file = null;
+            RehearsalReport.StageEgress egress = null;
             Optional<JsonNode> record = readEvidence(evidenceDir);
             if (record.isPresent()) {
                 file = stage + "-" + extensions + ("stage".equals(window) ? "" : "-" + window) + ".json";
@@ -547,6 +561,11 @@ public final class Rehearsal {
                         control = weight < 1 ? variant(evidence.live().control()) : null;
                         canary = weight > 0 ? variant(evidence.live().canary()) : null;
                     }
+                    if (evidence.egress() != null) {
+                        EgressMetrics e = evidence.egress();
+                        egress = new RehearsalReport.StageEgress(weight < 1 ? egressFigures(e.control()) : null,
+                                weight > 0 ? egressFigures(e.canary()) : null, e.partnerDuplicates(), e.shadow());
+                    }
                     if (evidence.probes() != null && evidence.probes().canary() != null) {
                         var probes = evidence.probes().canary();
                         deltaS = probes.deltaS() == null || probes.deltaS().count() == 0 ? null : probes.deltaS().median();
@@ -558,7 +577,17 @@ public final class Rehearsal {
             }
             return new StageRun(stage, window, extensions, weight, start, end,
                     verdict == null ? null : v.path("decision").asText(null), verdict == null ? null : v.path("reason").asText(null),
-                    rules, control, canary, deltaS, coverage, traffic, file, throttledCalls, retries);
+                    rules, control, canary, deltaS, coverage, traffic, file, throttledCalls, retries, egress);
+        }
+
+        /** A variant's emissions as the gate judged them; null when it recorded none. */
+        private static RehearsalReport.EgressFigures egressFigures(EgressMetrics.VariantEgress v) {
+            if (v == null || v.recorded() == 0) {
+                return null;
+            }
+            return new RehearsalReport.EgressFigures(v.emissions(), v.emissions() == 0 ? null : v.successRate(),
+                    v.triedEmissions() == 0 ? null : v.retriesPerEmission(),
+                    v.ageMs().isEmpty() ? null : Percentiles.of(v.ageMs(), 0.95));
         }
 
         private Optional<JsonNode> readEvidence(Path evidenceDir) {

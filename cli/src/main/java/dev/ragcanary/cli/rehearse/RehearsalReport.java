@@ -1,9 +1,11 @@
 package dev.ragcanary.cli.rehearse;
 
+import dev.ragcanary.core.metrics.EgressMetrics.ShadowMatch;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Everything a rehearsal shows, as plain data: filled by the rehearsal as it runs, rendered by {@link ReportHtml}
@@ -18,6 +20,8 @@ import java.util.Map;
  * @param lockAfter   the rollout state item's status at the end: RELEASED once the lock is free
  * @param ledger      the rollout's ledger (also in {@code ledger.json})
  * @param secondRollout the scenario's second rollout on the same alias, or null when it started none
+ * @param egress      the sticky users' billing webhook, counted from real posts and the real sink; null when the
+ *                    rehearsal was interrupted before it could count
  */
 public record RehearsalReport(
         String rolloutId,
@@ -34,7 +38,8 @@ public record RehearsalReport(
         Map<String, String> aliasAfter,
         String lockAfter,
         List<LedgerLine> ledger,
-        SecondRollout secondRollout) {
+        SecondRollout secondRollout,
+        EgressPanel egress) {
 
     public RehearsalReport {
         weights = List.copyOf(weights);
@@ -70,6 +75,7 @@ public record RehearsalReport(
      *                     stage run (the scenario's throttling of this stage)
      * @param retries      state -> Step Functions retries while this was the latest stage run: in its execution, and
      *                     in the rollout machine's work after it until the next stage run
+     * @param egress       the egress figures the gate judged (from the evidence), or null when it had none
      */
     public record StageRun(
             String stage,
@@ -88,7 +94,8 @@ public record RehearsalReport(
             Traffic traffic,
             String evidenceFile,
             Map<String, Integer> throttledCalls,
-            Map<String, Integer> retries) {
+            Map<String, Integer> retries,
+            StageEgress egress) {
 
         public StageRun {
             rules = rules == null ? List.of() : List.copyOf(rules);
@@ -98,6 +105,65 @@ public record RehearsalReport(
 
         public List<Rule> failedRules() {
             return rules.stream().filter(r -> "FAIL".equals(r.outcome())).toList();
+        }
+    }
+
+    /**
+     * The egress figures of one stage run's evidence, as the gate judged them. In a rehearsal the emission volume per
+     * variant is the simulated fleet's (the scenario's {@code egress} knobs); the partner duplicates and the shadow
+     * match are counted from the sticky users' real posts and the real sink.
+     *
+     * @param control null when the variant served no traffic in the window (the canary at shadow, the control at full)
+     * @param shadow  the shadow stage's match of the control's emissions on mirrored requests against the sink; null
+     *                at any other stage
+     */
+    public record StageEgress(EgressFigures control, EgressFigures canary, long partnerDuplicates, ShadowMatch shadow) {
+    }
+
+    /**
+     * One variant's emissions at a stage run.
+     *
+     * @param successRate        accepted / sent
+     * @param retriesPerEmission retries (tries beyond the first) per sent emission
+     * @param ageP95Ms           p95 of request start to acceptance, over the accepted emissions
+     */
+    public record EgressFigures(long emissions, Double successRate, Double retriesPerEmission, Double ageP95Ms) {
+    }
+
+    /**
+     * The report's egress panel for the whole rehearsal, all counted from real posts: every figure here is what the
+     * partner stub received or the canary sink holds, not the scenario's simulated volume.
+     *
+     * @param users   per variant served ({@code control}, {@code canary}): the sticky users' live billing emissions
+     * @param partner what the partner stub received for the dedupe keys the users posted
+     * @param shadow  the control's emissions on every mirrored request against the canary's sink rows; null when no
+     *                request was mirrored
+     */
+    public record EgressPanel(Map<String, UsersEmissions> users, PartnerPosts partner, ShadowMatch shadow) {
+        public EgressPanel {
+            users = Collections.unmodifiableMap(new LinkedHashMap<>(users));
+        }
+    }
+
+    /**
+     * @param emissions  sent to the partner (not suppressed)
+     * @param successes  accepted by the partner (2xx)
+     * @param retries    tries beyond the first, summed
+     * @param suppressed not sent: the dedupe key was already claimed or posted
+     */
+    public record UsersEmissions(long emissions, long successes, long retries, long suppressed) {
+    }
+
+    /**
+     * @param keys        dedupe keys the users posted
+     * @param posts       posts the partner stub received for them (retries included)
+     * @param keysByPosts posts received -> how many keys received that many
+     * @param duplicates  extra posts the partner accepted for a key (a key accepted {@code n} times counts
+     *                    {@code n - 1}): must be 0
+     */
+    public record PartnerPosts(long keys, long posts, Map<Integer, Long> keysByPosts, long duplicates) {
+        public PartnerPosts {
+            keysByPosts = Collections.unmodifiableMap(new TreeMap<>(keysByPosts));
         }
     }
 

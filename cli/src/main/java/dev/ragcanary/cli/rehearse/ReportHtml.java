@@ -9,6 +9,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -58,6 +60,7 @@ public final class ReportHtml {
         figure(html, "quality", "ΔS median and coverage per stage (canary probes)");
         html.append("</div>\n");
         verdictTable(html, report);
+        egress(html, report);
         ledger(html, report);
         ruleDetails(html, report);
         html.append("<footer>Files in this folder: <a href=\"ledger.json\">ledger.json</a> (the rollout ledger), ")
@@ -144,6 +147,110 @@ public final class ReportHtml {
             html.append("</td></tr>\n");
         }
         html.append("</table>\n");
+    }
+
+    /**
+     * The egress panel: what the partner stub and the sink counted from the users' real posts, then per stage run the
+     * figures the gate judged (volume simulated; duplicates and shadow match counted).
+     */
+    private static void egress(StringBuilder html, RehearsalReport report) {
+        html.append("<h2>Egress: the billing webhook</h2>\n<section id=\"egress\">\n");
+        if (report.egress() != null) {
+            html.append("<ul id=\"egress-counted\">\n");
+            for (String line : egressPanelLines(report.egress())) {
+                html.append("<li>").append(esc(line)).append("</li>\n");
+            }
+            html.append("</ul>\n");
+        }
+        html.append("<p>What the gate judged at each stage run: emissions per variant are the simulated fleet's volume ")
+                .append("(the scenario's <code>egress</code> knobs); partner duplicates and the shadow match are counted ")
+                .append("from the users' real posts and the real canary sink.</p>\n")
+                .append("<table id=\"egress-stages\">\n<tr><th>stage</th><th>variant</th><th>emissions</th><th>success</th>")
+                .append("<th>retries per emission</th><th>age p95</th><th>partner duplicates</th>")
+                .append("<th>shadow matched / missing / extra</th></tr>\n");
+        for (StageRun run : report.stages()) {
+            RehearsalReport.StageEgress e = run.egress();
+            if (e == null) {
+                continue;
+            }
+            String shadow = e.shadow() == null ? "-" : e.shadow().matched() + " / " + e.shadow().missing() + " / "
+                    + e.shadow().extra();
+            Map<String, RehearsalReport.EgressFigures> variants = variants(e);
+            variants.forEach((variant, f) -> egressRow(html, run, variant, f, e.partnerDuplicates(), shadow));
+            if (variants.isEmpty()) {
+                egressRow(html, run, "-", null, e.partnerDuplicates(), shadow);
+            }
+        }
+        html.append("</table>\n</section>\n");
+    }
+
+    private static void egressRow(StringBuilder html, StageRun run, String variant, RehearsalReport.EgressFigures f,
+                                  long duplicates, String shadow) {
+        html.append("<tr><td>").append(esc(run.stage())).append(run.extensions() > 0 ? " +" + run.extensions() : "")
+                .append("promotion".equals(run.window()) ? " (promotion window)" : "")
+                .append(Rehearsal.AFTER_PROMOTION.equals(run.window()) ? " (after)" : "")
+                .append("</td><td>").append(variant).append("</td><td class=\"num\">")
+                .append(f == null ? "-" : String.valueOf(f.emissions())).append("</td><td class=\"num\">")
+                .append(f == null || f.successRate() == null ? "-" : percent(f.successRate())).append("</td><td class=\"num\">")
+                .append(f == null || f.retriesPerEmission() == null ? "-" : decimal(f.retriesPerEmission()))
+                .append("</td><td class=\"num\">").append(f == null || f.ageP95Ms() == null ? "-" : millis(f.ageP95Ms()))
+                .append("</td><td class=\"num").append(duplicates > 0 ? " FAIL" : "").append("\">").append(duplicates)
+                .append("</td><td class=\"num\">").append(esc(shadow)).append("</td></tr>\n");
+    }
+
+    /** One stage run's egress figures on one line (the console's and the panel's words). */
+    static String egressLine(RehearsalReport.StageEgress e) {
+        StringBuilder line = new StringBuilder();
+        variants(e).forEach((variant, f) -> line.append(variant).append(' ').append(f.emissions())
+                .append(" sent, success ").append(f.successRate() == null ? "-" : percent(f.successRate()))
+                .append(", retries ").append(f.retriesPerEmission() == null ? "-" : decimal(f.retriesPerEmission()))
+                .append("/emission, age p95 ").append(f.ageP95Ms() == null ? "-" : millis(f.ageP95Ms())).append("; "));
+        line.append("partner duplicates ").append(e.partnerDuplicates());
+        if (e.shadow() != null) {
+            line.append("; shadow matched ").append(e.shadow().matched()).append(", missing ").append(e.shadow().missing())
+                    .append(", extra ").append(e.shadow().extra()).append(" (").append(e.shadow().controlEmissions())
+                    .append(" control emissions on mirrored requests, ").append(e.shadow().shadowEmissions())
+                    .append(" shadow emissions)");
+        }
+        return line.toString();
+    }
+
+    /** The variants that recorded emissions at the stage run, control first. */
+    private static Map<String, RehearsalReport.EgressFigures> variants(RehearsalReport.StageEgress e) {
+        Map<String, RehearsalReport.EgressFigures> out = new LinkedHashMap<>();
+        if (e.control() != null) {
+            out.put("control", e.control());
+        }
+        if (e.canary() != null) {
+            out.put("canary", e.canary());
+        }
+        return out;
+    }
+
+    /** The whole rehearsal's egress, counted from real posts and the real sink: the console's last lines and the panel. */
+    static List<String> egressPanelLines(RehearsalReport.EgressPanel p) {
+        String users = p.users().entrySet().stream().map(e -> e.getKey() + " " + e.getValue().emissions() + " sent, "
+                        + e.getValue().successes() + " accepted, " + e.getValue().retries() + " retries, "
+                        + e.getValue().suppressed() + " suppressed")
+                .collect(Collectors.joining("; "));
+        String perKey = p.partner().keysByPosts().entrySet().stream()
+                .map(e -> e.getValue() + " keys posted " + e.getKey() + "x").collect(Collectors.joining(", "));
+        String shadow = p.shadow() == null ? "shadow: no request was mirrored"
+                : "shadow: " + p.shadow().controlEmissions() + " control emissions on mirrored requests, "
+                + p.shadow().shadowEmissions() + " shadow emissions in the canary sink: matched " + p.shadow().matched()
+                + ", missing " + p.shadow().missing() + ", extra " + p.shadow().extra();
+        return List.of("egress (counted from real posts): billing emissions of the sticky users: " + users,
+                "partner stub: " + p.partner().posts() + " posts for " + p.partner().keys() + " dedupe keys ("
+                        + (perKey.isEmpty() ? "none" : perKey) + "), duplicates " + p.partner().duplicates(),
+                shadow);
+    }
+
+    static String decimal(double value) {
+        return String.format(Locale.ROOT, "%.4f", value);
+    }
+
+    static String millis(double ms) {
+        return String.format(Locale.ROOT, "%.0f ms", ms);
     }
 
     /** "3 throttled (UpdateAlias 3)", or "0 throttled". */

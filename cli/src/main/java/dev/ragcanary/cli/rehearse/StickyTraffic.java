@@ -56,8 +56,18 @@ public final class StickyTraffic {
         RouteDecision route(StickyRouter router, RouteRequest request);
     }
 
+    /** What answers a routed request: in a rehearsal, the real sample RAG target of the variant served. */
+    @FunctionalInterface
+    interface Answering {
+        Answering NOBODY = (user, decision, served, at) -> { };
+
+        /** @param at the request's virtual time */
+        void answer(String user, RouteDecision decision, Variant served, Instant at);
+    }
+
     private final StickyRouter router;
     private final Routing routing;
+    private final Answering answering;
     private final VirtualClock clock;
     private final String region;
     private final String keyAttribute;
@@ -103,17 +113,20 @@ public final class StickyTraffic {
                          AssignmentStore assignments, String keyAttribute, String keySource, Duration stickiness,
                          Instant start, int users, long seed) {
         this(functionName, alias, region, rollouts, assignments, keyAttribute, keySource, stickiness, start, users, seed,
-                Routing.DIRECT);
+                Routing.DIRECT, Answering.NOBODY);
     }
 
     StickyTraffic(String functionName, String alias, String region, RolloutStateReader rollouts,
                   AssignmentStore assignments, String keyAttribute, String keySource, Duration stickiness,
-                  Instant start, int users, long seed, Routing routing) {
+                  Instant start, int users, long seed, Routing routing, Answering answering) {
         this.clock = new VirtualClock(start);
-        // The router's state cache, in virtual time: a rollback reaches the users within half a minute.
-        this.router = new StickyRouter(new StickyRouter.Settings(functionName, alias, region, Duration.ofSeconds(30), 0.0),
+        // The router's state cache, in virtual time: a rollback reaches the users within half a minute. Every request
+        // of the shadow stage is mirrored to the canary: a bake's 300 users then give the shadow rules the emissions
+        // they need to judge (egressMinEmissions, 200).
+        this.router = new StickyRouter(new StickyRouter.Settings(functionName, alias, region, Duration.ofSeconds(30), 1.0),
                 rollouts, assignments, clock, () -> 0.0);
         this.routing = routing;
+        this.answering = answering;
         this.region = region;
         this.keyAttribute = keyAttribute;
         this.keySource = keySource;
@@ -183,6 +196,7 @@ public final class StickyTraffic {
         RolloutState state = router.currentState().orElse(null);
         Variant served = served(decision, state);
         Instant now = clock.instant();
+        answering.answer(user, decision, served, now);
         requests++;
         long epoch = state == null ? 0 : state.epoch();
         double weight = servedWeight(state);

@@ -54,6 +54,6 @@ class BannerTest {
 
     private static StageRun run(String stage, String reason, List<Rule> rules) {
         return new StageRun(stage, "stage", 0, 0.1, 0, 1800, "ROLLBACK", reason, rules, null, null, null, null, null, null,
-                Map.of(), Map.of());
+                Map.of(), Map.of(), null);
     }
 }

@@ -134,6 +134,6 @@ class RehearsalTest {
     private static RehearsalReport with(RehearsalReport r, String finalStatus, Stickiness stickiness) {
         return new RehearsalReport(r.rolloutId(), r.scenario(), r.scenarioDescription(), finalStatus, r.banner(),
                 r.virtualSeconds(), r.wallSeconds(), r.weights(), r.stages(), stickiness, r.thresholds(), r.aliasAfter(),
-                r.lockAfter(), r.ledger(), r.secondRollout());
+                r.lockAfter(), r.ledger(), r.secondRollout(), r.egress());
     }
 }

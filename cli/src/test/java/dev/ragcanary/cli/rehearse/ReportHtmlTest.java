@@ -47,6 +47,40 @@ class ReportHtmlTest {
                 + " rollout rag-answer-live-v42 (ACTIVE)); it wrote 0 ledger entries and its canary got 0.0% of the traffic</p>");
     }
 
+    /**
+     * The egress panel: the counted figures (users' emissions, partner posts per dedupe key, duplicates, the shadow
+     * match) and, per stage run, what the gate judged per variant; report.json carries the same figures.
+     */
+    @Test
+    void theEgressPanelAndTheJsonCarryTheEmissionsPartnerPostsDuplicatesAndTheShadowMatch(@TempDir Path dir)
+            throws Exception {
+        String html = ReportHtml.render(SampleReports.rolledBack());
+
+        assertThat(html).contains("<section id=\"egress\">")
+                .contains("<li>egress (counted from real posts): billing emissions of the sticky users: control 2380 sent, 2380 accepted,"
+                        + " 0 retries, 0 suppressed; canary 20 sent, 20 accepted, 0 retries, 0 suppressed</li>")
+                .contains("<li>partner stub: 2400 posts for 2400 dedupe keys (2400 keys posted 1x), duplicates 0</li>")
+                .contains("<li>shadow: 400 control emissions on mirrored requests, 400 shadow emissions in the canary sink:"
+                        + " matched 400, missing 0, extra 0</li>")
+                .contains("<tr><td>shadow</td><td>control</td><td class=\"num\">36000</td><td class=\"num\">99.9%</td>"
+                        + "<td class=\"num\">0.0100</td><td class=\"num\">150 ms</td><td class=\"num\">0</td>"
+                        + "<td class=\"num\">300 / 0 / 0</td></tr>")
+                .contains("<tr><td>one</td><td>canary</td><td class=\"num\">720</td><td class=\"num\">96.0%</td>"
+                        + "<td class=\"num\">0.3100</td><td class=\"num\">149 ms</td><td class=\"num\">0</td>"
+                        + "<td class=\"num\">-</td></tr>");
+
+        ReportFolder.write(dir, SampleReports.rolledBack(), Json.MAPPER.createArrayNode(), Map.of());
+        JsonNode data = Json.MAPPER.readTree(Files.readString(dir.resolve("report.json")));
+        assertThat(data.at("/egress/users/canary/emissions").asLong()).isEqualTo(20);
+        assertThat(data.at("/egress/partner/keysByPosts/1").asLong()).isEqualTo(2400);
+        assertThat(data.at("/egress/partner/duplicates").asLong()).isZero();
+        assertThat(data.at("/egress/shadow/matched").asLong()).isEqualTo(400);
+        assertThat(data.at("/stages/1/egress/canary")).isEqualTo(Json.MAPPER.readTree(
+                "{\"emissions\": 720, \"successRate\": 0.96, \"retriesPerEmission\": 0.31, \"ageP95Ms\": 149.0}"));
+        assertThat(data.at("/stages/0/egress/shadow")).isEqualTo(Json.MAPPER.readTree(
+                "{\"controlEmissions\": 300, \"shadowEmissions\": 300, \"matched\": 300, \"missing\": 0, \"extra\": 0}"));
+    }
+
     @Test
     void theFolderHoldsThePageTheDataTheLedgerAndTheEvidence(@TempDir Path dir) throws Exception {
         JsonNode ledger = Json.MAPPER.readTree("[{\"sequence\":1,\"type\":\"STARTED\"}]");

@@ -65,7 +65,7 @@ class StickyTrafficTest {
     StickyTraffic traffic(RolloutRequest plan, DynamoDbRolloutStore store, AssignmentStore assignments,
                           StickyTraffic.Routing routing) {
         return new StickyTraffic(plan.target().functionName(), "live", "us-east-1", store, assignments, "x-tenant-id",
-                "header", Duration.ofHours(24), t0, USERS, SEED, routing);
+                "header", Duration.ofHours(24), t0, USERS, SEED, routing, StickyTraffic.Answering.NOBODY);
     }
 
     @Test

@@ -90,7 +90,11 @@ public final class Egress {
         return poster;
     }
 
-    Clock clock() {
+    /**
+     * The clock every time of an emission comes from: take the request's start from it too
+     * ({@link RequestContext#startedAt}), so ages and sink times are in one time.
+     */
+    public Clock clock() {
         return clock;
     }
 

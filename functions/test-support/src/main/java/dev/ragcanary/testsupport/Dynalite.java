@@ -16,8 +16,11 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
 import software.amazon.awssdk.services.dynamodb.model.BillingMode;
 import software.amazon.awssdk.services.dynamodb.model.CreateTableRequest;
+import software.amazon.awssdk.services.dynamodb.model.GlobalSecondaryIndex;
 import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
 import software.amazon.awssdk.services.dynamodb.model.KeyType;
+import software.amazon.awssdk.services.dynamodb.model.Projection;
+import software.amazon.awssdk.services.dynamodb.model.ProjectionType;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 import software.amazon.awssdk.services.dynamodb.model.TableStatus;
 
@@ -119,6 +122,22 @@ public final class Dynalite implements AutoCloseable {
     /** The assignments table of the shared contract: {@code pk} (S); TTL attribute {@code expiresAt}. */
     public void createAssignmentsTable(String name) {
         createTable(name, "pk", null);
+    }
+
+    /**
+     * The canary sink of shared contract C: {@code dedupeKey} (S) the partition key, and the global secondary index
+     * {@code index} on {@code functionVersion} (S) and {@code emittedAt} (N), projecting every attribute.
+     */
+    public void createEgressSinkTable(String name, String index) {
+        client.createTable(CreateTableRequest.builder().tableName(name).billingMode(BillingMode.PAY_PER_REQUEST)
+                .attributeDefinitions(stringAttribute("dedupeKey"), stringAttribute("functionVersion"),
+                        AttributeDefinition.builder().attributeName("emittedAt").attributeType(ScalarAttributeType.N).build())
+                .keySchema(key("dedupeKey", KeyType.HASH))
+                .globalSecondaryIndexes(GlobalSecondaryIndex.builder().indexName(index)
+                        .keySchema(key("functionVersion", KeyType.HASH), key("emittedAt", KeyType.RANGE))
+                        .projection(Projection.builder().projectionType(ProjectionType.ALL).build()).build())
+                .build());
+        awaitActive(name);
     }
 
     @Override

@@ -134,7 +134,16 @@ public final class TrafficRouter {
         if (payloadMode == DownstreamPayload.BODY) {
             return (event.body() == null ? "{}" : event.body()).getBytes(StandardCharsets.UTF_8);
         }
-        ObjectNode copy = event.raw().deepCopy();
+        return Json.compact(routedEvent(event.raw(), decision, shadow)).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The event a routed version receives ({@link DownstreamPayload#EVENT}): a copy of {@code raw} with the variant
+     * headers the egress library reads ({@code x-exp}, {@code x-variant}, {@code x-sticky}, and {@code x-shadow} on the
+     * mirrored copy).
+     */
+    public static ObjectNode routedEvent(JsonNode raw, RouteDecision decision, boolean shadow) {
+        ObjectNode copy = raw.deepCopy();
         ObjectNode headers = copy.has("headers") && copy.get("headers").isObject()
                 ? (ObjectNode) copy.get("headers") : copy.putObject("headers");
         headers.put("x-exp", shadow ? Variant.CANARY.label() : decision.variant().label());
@@ -145,7 +154,7 @@ public final class TrafficRouter {
         if (shadow) {
             headers.put("x-shadow", "true");
         }
-        return Json.compact(copy).getBytes(StandardCharsets.UTF_8);
+        return copy;
     }
 
     /** The function's own HTTP response if it returned one, else its JSON wrapped as a 200; errors become 502. */

@@ -77,11 +77,12 @@ public record Scenario(
      *                           index really has (a region serving a different index)
      * @param cacheCollisionsFromWeight from this canary weight on, this version's cache invalidations hit the other
      *                           version's prefix: one collision per started hour of the window; null = never
+     * @param egress             the billing webhook's simulated volume for the gate
      */
     public record Variant(Latency latencyMs, Double errorRate, Map<String, Double> failureClasses, Double cacheHitRatio,
                           ObjectNode rag, Double schemaViolationRate, Map<String, String> indexHashByRegion,
-                          Double cacheCollisionsFromWeight) {
-        public static final Variant HEALTHY = new Variant(null, null, null, null, null, null, null, null);
+                          Double cacheCollisionsFromWeight, Egress egress) {
+        public static final Variant HEALTHY = new Variant(null, null, null, null, null, null, null, null, null);
 
         public Variant {
             latencyMs = latencyMs == null ? Latency.DEFAULT : latencyMs;
@@ -91,6 +92,25 @@ public record Scenario(
             rag = rag == null ? Json.MAPPER.createObjectNode() : rag;
             schemaViolationRate = schemaViolationRate == null ? 0.0 : schemaViolationRate;
             indexHashByRegion = indexHashByRegion == null ? Map.of() : Map.copyOf(indexHashByRegion);
+            egress = egress == null ? Egress.HEALTHY : egress;
+        }
+    }
+
+    /**
+     * The billing webhook's simulated volume: one emission per answered request of the simulated traffic. Partner
+     * posts, duplicates and the shadow match are never simulated (the rehearsal counts them from real posts).
+     *
+     * @param failureRate share of emissions the partner never accepted, after every retry
+     * @param retryRate   share of emissions that needed one retry (two tries)
+     * @param ageMs       request start to acceptance, log-normal with this median and p95
+     */
+    public record Egress(Double failureRate, Double retryRate, Latency ageMs) {
+        public static final Egress HEALTHY = new Egress(null, null, null);
+
+        public Egress {
+            failureRate = failureRate == null ? 0.001 : failureRate;
+            retryRate = retryRate == null ? 0.01 : retryRate;
+            ageMs = ageMs == null ? new Latency(60, 150) : ageMs;
         }
     }
 

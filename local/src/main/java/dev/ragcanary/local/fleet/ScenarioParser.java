@@ -75,11 +75,13 @@ final class ScenarioParser {
     /** The rules a schema cannot say about one variant; a field the schema already refused is not judged again. */
     private static void variantRules(JsonNode variant, String path, RolloutRequest plan, Set<String> badPaths,
                                      List<Problem> problems) {
-        JsonNode latency = variant.path("latencyMs");
-        if (latency.path("p95").isNumber() && latency.path("median").isNumber()
-                && latency.get("p95").asDouble() < latency.get("median").asDouble()) {
-            problems.add(new Problem(path + ".latencyMs.p95", "must be at least the median ("
-                    + latency.get("median").asDouble() + " ms) but was " + latency.get("p95").asDouble()));
+        for (String field : List.of("latencyMs", "egress.ageMs")) {
+            JsonNode latency = variant.at("/" + field.replace('.', '/'));
+            if (latency.path("p95").isNumber() && latency.path("median").isNumber()
+                    && latency.get("p95").asDouble() < latency.get("median").asDouble()) {
+                problems.add(new Problem(path + "." + field + ".p95", "must be at least the median ("
+                        + latency.get("median").asDouble() + " ms) but was " + latency.get("p95").asDouble()));
+            }
         }
         JsonNode failureClasses = variant.path("failureClasses");
         if (failureClasses.isObject() && !failureClasses.isEmpty()
@@ -159,13 +161,16 @@ final class ScenarioParser {
         if (v == null) {
             return null;
         }
-        JsonNode latency = v.get("latencyMs");
-        return new Scenario.Variant(
-                latency == null ? null : new Scenario.Latency(latency.get("median").asDouble(),
-                        latency.get("p95").asDouble()),
+        JsonNode egress = v.get("egress");
+        return new Scenario.Variant(latency(v.get("latencyMs")),
                 number(v, "errorRate"), map(v, "failureClasses", Double.class), number(v, "cacheHitRatio"),
                 (ObjectNode) v.get("rag"), number(v, "schemaViolationRate"), map(v, "indexHashByRegion", String.class),
-                number(v, "cacheCollisionsFromWeight"));
+                number(v, "cacheCollisionsFromWeight"), egress == null ? null : new Scenario.Egress(
+                        number(egress, "failureRate"), number(egress, "retryRate"), latency(egress.get("ageMs"))));
+    }
+
+    private static Scenario.Latency latency(JsonNode latency) {
+        return latency == null ? null : new Scenario.Latency(latency.get("median").asDouble(), latency.get("p95").asDouble());
     }
 
     private static Double number(JsonNode v, String field) {

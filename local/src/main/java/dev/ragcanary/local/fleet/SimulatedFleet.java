@@ -3,12 +3,15 @@ package dev.ragcanary.local.fleet;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ragcanary.core.bucket.StickyBucket;
+import dev.ragcanary.core.metrics.EgressMetrics;
+import dev.ragcanary.core.metrics.EgressMetrics.VariantEgress;
 import dev.ragcanary.core.metrics.LiveMetrics;
 import dev.ragcanary.core.ports.AliasControl;
 import dev.ragcanary.core.ports.FunctionVersions;
 import dev.ragcanary.core.ports.MetricsSource;
 import dev.ragcanary.core.ports.ProbeTarget;
 import dev.ragcanary.core.rag.IndexFingerprint;
+import dev.ragcanary.egress.RetryPolicy;
 import dev.ragcanary.sample.SampleRag;
 import dev.ragcanary.sample.SampleRagConfig;
 import dev.ragcanary.sample.SampleRagTarget;
@@ -21,19 +24,24 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.TreeMap;
 
 /**
  * The RAG function's fleet as a scenario describes it, in-process: its Lambda alias per region (with RevisionId and
  * the scenario's throttling, stage by stage: {@link #throttling()}), its published versions, the live metrics its router telemetry would show for a window,
  * and its two versions as a {@link ProbeTarget} backed by the real sample RAG target. The live metrics follow the
  * alias: the canary's share of a region's requests is the share of sticky users whose bucket falls under that
- * region's canary weight.
+ * region's canary weight. Egress: the volume (one billing emission per answered request, with the scenario's
+ * failures, retries and ages per variant) is synthesized like the live metrics; partner duplicates and the shadow
+ * match are only ever counted from real posts ({@link #countEgress}).
  */
 public final class SimulatedFleet implements AliasControl, FunctionVersions, MetricsSource {
     /** The execution role both versions run with: the same, as a weighted alias requires. */
     private static final String ROLE = "arn:aws:iam::123456789012:role/rag-answer";
     /** Raw warm-latency samples kept per variant and window; a uniform subsample beyond this (the judge's input size). */
     static final int MAX_LATENCY_SAMPLES = 20_000;
+    /** Age samples kept per variant and window: the age rule needs 200; more only makes the evidence heavier. */
+    static final int MAX_AGE_SAMPLES = 5_000;
     private static final double Z95 = 1.6448536;
     private static final String STICKY_SALT = "simulated-fleet";
 
@@ -44,6 +52,7 @@ public final class SimulatedFleet implements AliasControl, FunctionVersions, Met
     private final SampleRag controlRag;
     private final SampleRag canaryRag;
     private final ControlPlaneThrottling throttling;
+    private volatile CountedEgress counted = CountedEgress.NONE;
     private int revision;
     /** Version -> the largest share of traffic an alias update ever gave it. */
     private final Map<String, Double> maxWeightEver = new LinkedHashMap<>();
@@ -62,6 +71,11 @@ public final class SimulatedFleet implements AliasControl, FunctionVersions, Met
         this.controlRag = new SampleRag(ragConfig(scenario.control()));
         this.canaryRag = new SampleRag(ragConfig(scenario.canary()));
         this.throttling = new ControlPlaneThrottling(scenario.controlPlane().throttling());
+    }
+
+    /** Where the gate's partner duplicates and shadow match come from: real requests' posts and sink writes. */
+    public void countEgress(CountedEgress counted) {
+        this.counted = counted;
     }
 
     /** The scenario's control-plane throttling: told which stage runs, it throttles aliases here and DynamoDB calls. */
@@ -149,7 +163,9 @@ public final class SimulatedFleet implements AliasControl, FunctionVersions, Met
     @Override
     public synchronized Reading read(Query query, Instant deadline) {
         if (query.shadowStage()) {
-            return Reading.complete(null, Map.of(), null);
+            EgressMetrics.ShadowMatch shadow = counted.shadowMatch(query);
+            return Reading.complete(null, Map.of(), shadow == null ? null : new EgressMetrics(VariantEgress.NONE,
+                    VariantEgress.NONE, counted.partnerDuplicates(query.start(), query.end()), shadow));
         }
         double seconds = Math.max(0, Duration.between(query.start(), query.end()).toMillis() / 1000.0);
         long controlRequests = 0;
@@ -165,9 +181,31 @@ public final class SimulatedFleet implements AliasControl, FunctionVersions, Met
             controlRequests += requests - onCanary;
         }
         Random random = new Random(scenario.seed() ^ query.start().getEpochSecond() ^ query.regions().hashCode());
-        return Reading.complete(new LiveMetrics(variantMetrics(scenario.control(), controlRequests, random),
-                variantMetrics(scenario.canary(), canaryRequests, random), cacheCollisions(query, seconds)), fingerprints(query),
-                null);
+        LiveMetrics.VariantMetrics control = variantMetrics(scenario.control(), controlRequests, random);
+        LiveMetrics.VariantMetrics canary = variantMetrics(scenario.canary(), canaryRequests, random);
+        EgressMetrics egress = new EgressMetrics(
+                egress(scenario.control().egress(), control.requests() - control.errors(), random),
+                egress(scenario.canary().egress(), canary.requests() - canary.errors(), random),
+                counted.partnerDuplicates(query.start(), query.end()), null);
+        return Reading.complete(new LiveMetrics(control, canary, cacheCollisions(query, seconds)), fingerprints(query),
+                egress);
+    }
+
+    /**
+     * One billing emission per answered request: a failed one made every try the library allows, a retried one two,
+     * the rest one; ages of the accepted ones (a uniform subsample beyond {@link #MAX_AGE_SAMPLES}).
+     */
+    private static VariantEgress egress(Scenario.Egress egress, long emissions, Random random) {
+        long failed = binomial(emissions, egress.failureRate(), random);
+        long accepted = emissions - failed;
+        long retried = binomial(accepted, egress.retryRate(), random);
+        Map<Integer, Long> tries = new TreeMap<>();
+        tries.put(1, accepted - retried);
+        tries.put(2, retried);
+        tries.put(RetryPolicy.DEFAULT.maxTries(), failed);
+        tries.values().removeIf(n -> n == 0);
+        return new VariantEgress(emissions, accepted, tries,
+                logNormal(egress.ageMs(), (int) Math.min(accepted, MAX_AGE_SAMPLES), random), 0);
     }
 
     /** Collisions between the variants' cache invalidations, once the canary's weight reaches the scenario's mark. */
@@ -200,15 +238,21 @@ public final class SimulatedFleet implements AliasControl, FunctionVersions, Met
     private static LiveMetrics.VariantMetrics variantMetrics(Scenario.Variant variant, long requests, Random random) {
         long errors = binomial(requests, variant.errorRate(), random);
         Map<String, Long> classes = split(errors, variant.failureClasses());
-        int samples = (int) Math.min(requests - errors, MAX_LATENCY_SAMPLES);
-        double mu = Math.log(variant.latencyMs().median());
-        double sigma = Math.log(variant.latencyMs().p95() / variant.latencyMs().median()) / Z95;
-        List<Double> latency = new ArrayList<>(samples);
-        for (int i = 0; i < samples; i++) {
-            latency.add(Math.exp(mu + sigma * random.nextGaussian()));
-        }
+        List<Double> latency = logNormal(variant.latencyMs(), (int) Math.min(requests - errors, MAX_LATENCY_SAMPLES),
+                random);
         long hits = binomial(requests - errors, variant.cacheHitRatio(), random);
         return new LiveMetrics.VariantMetrics(requests, errors, classes, latency, null, null, hits, requests - errors - hits);
+    }
+
+    /** {@code samples} draws of a log-normal with the given median and p95. */
+    private static List<Double> logNormal(Scenario.Latency latency, int samples, Random random) {
+        double mu = Math.log(latency.median());
+        double sigma = Math.log(latency.p95() / latency.median()) / Z95;
+        List<Double> out = new ArrayList<>(samples);
+        for (int i = 0; i < samples; i++) {
+            out.add(Math.exp(mu + sigma * random.nextGaussian()));
+        }
+        return out;
     }
 
     private static long binomial(long n, double p, Random random) {
@@ -260,6 +304,11 @@ public final class SimulatedFleet implements AliasControl, FunctionVersions, Met
             out.put(region, new IndexFingerprint(hash, own.metric(), own.analyzer()));
         }
         return out;
+    }
+
+    /** The sample RAG target a version of the scenario runs (control or canary), as the probes reach it. */
+    public SampleRag sampleRag(String version) {
+        return Scenario.CANARY_VERSION.equals(version) ? canaryRag : controlRag;
     }
 
     /** The canary's real index fingerprint, for a start input's expectedIndex. */

@@ -75,6 +75,21 @@ class ScenarioParserTest {
         assertThat(schemaMessages(file)).isNotEmpty();
     }
 
+    /** The egress knobs: shares within 0..1, no unknown field; read into the variant with the defaults filled in. */
+    @Test
+    void egressKnobsAreCheckedAndRead() throws IOException {
+        assertThat(schemaMessages("""
+                {"canary": {"egress": {"retryRate": 1.5, "retries": 2}}}
+                """)).anySatisfy(m -> assertThat(m).contains("retryRate"))
+                .anySatisfy(m -> assertThat(m).contains("retries"));
+
+        Scenario read = ScenarioParser.parse("egress", "scenario egress", Json.parse("egress",
+                "{\"canary\": {\"egress\": {\"retryRate\": 0.3}}}"), base(), LAYOUT.stageMachineStates());
+
+        assertThat(read.canary().egress()).isEqualTo(new Scenario.Egress(0.001, 0.3, new Scenario.Latency(60, 150)));
+        assertThat(read.control().egress()).isEqualTo(Scenario.Egress.HEALTHY);
+    }
+
     @Test
     void rulesASchemaCannotSayAreCheckedByTheParserAlone() throws IOException {
         String file = """
@@ -82,7 +97,8 @@ class ScenarioParserTest {
                   "control": {"latencyMs": {"median": 300, "p95": 200}},
                   "canary": {
                     "failureClasses": {"5xx:UpstreamTimeout": 0.5, "5xx:OutOfMemory": 0.3},
-                    "indexHashByRegion": {"ap-south-1": "0xdead"}
+                    "indexHashByRegion": {"ap-south-1": "0xdead"},
+                    "egress": {"ageMs": {"median": 300, "p95": 200}}
                   },
                   "controlPlane": {"throttling": [
                     {"stage": "fiv", "call": "UpdateAlias", "times": 3},
@@ -97,7 +113,7 @@ class ScenarioParserTest {
 
         assertThat(schemaMessages(file)).isEmpty();
         assertThat(problemPaths(file)).containsExactlyInAnyOrder("$.control.latencyMs.p95", "$.canary.failureClasses",
-                "$.canary.indexHashByRegion.ap-south-1", "$.controlPlane.throttling[0].stage",
+                "$.canary.indexHashByRegion.ap-south-1", "$.canary.egress.ageMs.p95", "$.controlPlane.throttling[0].stage",
                 "$.controlPlane.throttling[1].stage", "$.controlPlane.throttling[3].call", "$.abort.state",
                 "$.secondRollout.duringStage");
     }
