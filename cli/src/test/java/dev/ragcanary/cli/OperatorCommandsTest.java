@@ -618,7 +618,7 @@ class OperatorCommandsTest {
                 .contains("control version 41, canary version 42")
                 .contains("last verdict (stage one")
                 .contains("ROLLBACK")
-                .containsPattern("FAIL +live.latency.p95.ratio +observed 0\\.1192 +limit <= 0.07  \\(hard stop\\)")
+                .containsPattern("FAIL +live.latency.p95.ratio +observed 0\\.1192 +limit <= 0.05  \\(hard stop\\)")
                 .contains("execution RUNNING")
                 .doesNotContain("LOCK KEPT");
 
@@ -658,7 +658,7 @@ class OperatorCommandsTest {
 
         assertThat(status.exitCode()).as(status.err()).isZero();
         assertThat(status.out()).contains("last verdict (stage one, from the execution history):")
-                .containsPattern("FAIL +live.latency.p95.ratio +observed 0\\.1192 +limit <= 0.07  \\(hard stop\\)");
+                .containsPattern("FAIL +live.latency.p95.ratio +observed 0\\.1192 +limit <= 0.05  \\(hard stop\\)");
         assertThat(SfnStub.targets(sfn)).containsExactly("AWSStepFunctions.DescribeExecution",
                 "AWSStepFunctions.GetExecutionHistory", "AWSStepFunctions.GetExecutionHistory");
 

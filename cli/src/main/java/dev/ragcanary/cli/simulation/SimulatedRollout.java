@@ -109,27 +109,23 @@ final class SimulatedRollout {
         };
     }
 
-    /** Serves {@code canary} more canary requests; canary latencies stay sorted (merged chunk by chunk) for cheap looks. */
+    /**
+     * Serves {@code canary} more canary requests: counts drawn binomially rather than request by request, canary
+     * latencies drawn sorted and merged into the sorted run so far, for cheap looks.
+     */
     private void serve(long canary) {
-        int sortedUpTo = canaryWarm;
         double errorRate = model.errorRate() * scenario.errorFactor();
-        for (long i = 0; i < canary; i++) {
-            double u = rng.nextDouble();
-            if (u < errorRate) {
-                canaryErrors++;
-            } else if (u < errorRate + scenario.newClassRate()) {
-                canaryErrors++;
-                canaryNewClass++;
-            }
-            if (rng.nextDouble() < model.warmFraction()) {
-                if (canaryWarm == canaryLatency.length) {
-                    canaryLatency = Arrays.copyOf(canaryLatency, canaryWarm * 2);
-                }
-                canaryLatency[canaryWarm++] = model.shape().draw(rng, scenario.latencyFactor());
-            }
+        long errors = binomial(canary, errorRate);
+        long newClass = binomial(canary - errors, scenario.newClassRate() / (1 - errorRate));
+        canaryErrors += errors + newClass;
+        canaryNewClass += newClass;
+        int warm = (int) binomial(canary, model.warmFraction());
+        if (canaryWarm + warm > canaryLatency.length) {
+            canaryLatency = Arrays.copyOf(canaryLatency, Math.max(canaryLatency.length * 2, canaryWarm + warm));
         }
-        Arrays.sort(canaryLatency, sortedUpTo, canaryWarm);
-        mergeSorted(canaryLatency, sortedUpTo, canaryWarm);
+        model.shape().drawSorted(rng, scenario.latencyFactor(), canaryLatency, canaryWarm, warm);
+        mergeSorted(canaryLatency, canaryWarm, canaryWarm + warm);
+        canaryWarm += warm;
         canaryRequests += canary;
         long control = Math.round(canary * (1 - stage.weight()) / stage.weight());
         controlRequests += control;
@@ -188,6 +184,9 @@ final class SimulatedRollout {
 
     /** Exact by geometric gaps when few events are expected, normal approximation when many are. */
     private long binomial(long n, double p) {
+        if (p <= 0 || n <= 0) {
+            return 0;
+        }
         double mean = n * p;
         if (mean > 50 && n * (1 - p) > 50) {
             return Math.max(0, Math.min(n, Math.round(mean + Math.sqrt(mean * (1 - p)) * rng.nextGaussian())));

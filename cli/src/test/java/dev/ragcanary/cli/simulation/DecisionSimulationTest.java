@@ -35,7 +35,11 @@ class DecisionSimulationTest {
         DecisionSimulation.Cell slow = cells.get(1);
 
         assertThat(aa.promoted()).isGreaterThanOrEqualTo(0.95);
-        assertThat(aa.medianMinutes()).as("promotion needs the whole bake").isEqualTo(30.0);
+        // A live look never promotes: a healthy canary is promoted at a bake's end, 30 minutes, or 60 after one
+        // extension: at this traffic (4,000 canary requests, 40 errors a bake) the error rate's confidence sequence
+        // does not always rule out a doubling by the first bake's end.
+        assertThat(aa.medianMinutes()).as("promotion needs the whole bake").isBetween(30.0, 60.0);
+        assertThat(aa.p90Minutes()).as("at most one extension").isLessThanOrEqualTo(60.0);
         assertThat(slow.rolledBackByARule()).isEqualTo(1.0);
         assertThat(slow.medianMinutes()).as("a live look five minutes in").isEqualTo(5.0);
         assertThat(slow.fixedRequests()).isEqualTo(4_000);

@@ -64,14 +64,14 @@ final class EgressRules {
 
     /**
      * Asked like the live p95 rule, as a share on a confidence sequence: canary accepted emissions older than the limit
-     * × the control's p95 age, against 5 % plus the p95 margin (latencyP95Margin: both p95 rules ask the same question
-     * of a duration).
+     * × the control's p95 age, failing above 5 % and passing below 5 % plus the p95 margin (latencyP95Margin: both p95
+     * rules ask the same question of a duration).
      */
     static RuleResult ageP95Ratio(GateContext c) {
         String desc = "share of canary accepted emissions older than egressAgeP95RatioMax x control p95 emission age"
-                + " (request start to acceptance; p95 within the limit: at most 5%, plus the margin)";
+                + " (request start to acceptance; p95 within the limit: at most 5%; passes below 5% plus the margin)";
         double ratioLimit = c.thresholds().egressAgeP95RatioMax();
-        double limit = LatencyJudge.TAIL_SHARE + c.thresholds().latencyP95Margin();
+        double limit = LatencyJudge.TAIL_SHARE;
         RuleResult missing = missingLiveEgress(c, AGE_P95, desc, limit, "<=");
         if (missing != null) {
             return missing;

@@ -28,13 +28,13 @@ final class LiveRules {
     }
 
     /**
-     * Judged as a share: canary warm requests slower than the limit × the control's p95, against 5 % plus the margin, on
-     * a confidence sequence; a p95-only source falls back to the point estimate of the ratio.
+     * Judged as a share: canary warm requests slower than the limit × the control's p95, failing above 5 % and passing
+     * below 5 % plus the margin, on a confidence sequence; a p95-only source falls back to the point estimate of the ratio.
      */
     static RuleResult latencyP95Ratio(GateContext c) {
-        String desc = "share of canary warm requests slower than latencyP95RatioMax x control p95 warm (p95 within the limit: at most 5%, plus the margin)";
+        String desc = "share of canary warm requests slower than latencyP95RatioMax x control p95 warm (p95 within the limit: at most 5%; passes below 5% plus the margin)";
         double ratioLimit = c.thresholds().latencyP95RatioMax();
-        double shareLimit = LatencyJudge.TAIL_SHARE + c.thresholds().latencyP95Margin();
+        double shareLimit = LatencyJudge.TAIL_SHARE;
         RuleResult missing = missingLatency(c, LATENCY, desc, shareLimit, "<=");
         if (missing != null) {
             return missing;
@@ -44,7 +44,7 @@ final class LiveRules {
         double canaryP95 = live.canary().p95Warm();
         double controlP95 = live.control().p95Warm();
         String p95s = "p95 canary " + RuleResult.format(canaryP95) + " ms, control " + RuleResult.format(controlP95)
-                + " ms (ratio " + RuleResult.format(canaryP95 / controlP95) + ", limit " + RuleResult.format(ratioLimit) + ")";
+                + " ms (ratio " + RuleResult.format(canaryP95 / controlP95) + ", limit <= " + RuleResult.format(ratioLimit) + ")";
         if (!hasRawSamples(live)) {
             return Checks.atMost(LATENCY, "canary p95 warm latency / control p95 warm latency", canaryP95 / controlP95,
                     ratioLimit, samples, p95s + "; point estimate: the metrics source gave p95 only, no raw samples, so no interval");

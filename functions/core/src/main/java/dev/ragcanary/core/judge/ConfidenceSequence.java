@@ -35,6 +35,40 @@ public final class ConfidenceSequence {
         return new Interval(low, high, confidence);
     }
 
+    /**
+     * Anytime-valid interval for the {@code p} quantile of the distribution {@code sorted} (ascending) was drawn from,
+     * from order statistics: the count of samples below the quantile is Binomial(n, p) (at most that, with ties), so the
+     * counts the mixture martingale at rate {@code p} has not ruled out, {@code a..b}, put the quantile between the
+     * {@code a}-th and the {@code (b + 1)}-th smallest sample at every sample size at once, with probability at least
+     * {@code 1 - alpha}. A side the samples cannot bound yet is 0 or infinite (the upper side of a p95 needs a few
+     * hundred samples).
+     */
+    public static Interval quantile(double[] sorted, double p, double alpha, double confidence) {
+        int n = sorted.length;
+        double threshold = Math.log(1 / alpha);
+        int centre = (int) Math.min(n, Math.max(0, Math.round(n * p)));
+        int high = centre;
+        while (high <= n && logMixtureRatio(high, n, p) < threshold) {
+            high++;
+        }
+        int low = centre;
+        while (low >= 0 && logMixtureRatio(low, n, p) < threshold) {
+            low--;
+        }
+        // high - 1 counts below the quantile are still possible: it lies at or below the high-th smallest sample
+        double upper = high - 1 >= n ? Double.POSITIVE_INFINITY : sorted[high - 1];
+        // low + 1 counts at or below it are: it lies at or above the (low + 1)-th smallest
+        double lower = low + 1 <= 0 ? 0.0 : sorted[low];
+        return new Interval(lower, upper, confidence);
+    }
+
+    /** Log of Robbins' mixture ratio after {@code events} in {@code trials} against the rate {@code p}. */
+    private static double logMixtureRatio(long events, long trials, double p) {
+        long failures = trials - events;
+        return logBeta(events + PRIOR, failures + PRIOR) - logBeta(PRIOR, PRIOR) - events * Math.log(p)
+                - failures * Math.log1p(-p);
+    }
+
     /** The rate between {@code outside} and {@code inside} where the log mixture ratio reaches the threshold. */
     private static double boundary(long events, long failures, double mixture, double threshold, double outside,
                                    double inside) {

@@ -18,11 +18,24 @@ public record Finding(Call call, double estimate, Interval interval, String note
      * straddle it): the canary sits on the limit, and only a different limit decides.
      */
     static String straddles(double estimate, Interval interval, double limit) {
+        return straddles(estimate, interval, limit, limit);
+    }
+
+    /**
+     * The same for a rule with an indifference zone: it fails above {@code failLine} and passes below
+     * {@code passLine} (its margin). Undecidable when four times the traffic, halving the interval around the estimate,
+     * would still neither lift its low end above the fail line nor bring its high end below the pass line.
+     */
+    static String straddles(double estimate, Interval interval, double failLine, double passLine) {
         double width = interval.high() - interval.low();
-        if (width < Math.abs(limit) / 2 && Math.abs(estimate - limit) < width / 4) {
-            return UNDECIDABLE + " (estimate " + Interval.round(estimate) + " within a quarter of the interval's width of "
-                    + Interval.round(limit) + "; four times the traffic would not settle it)";
+        boolean staysBelowFail = estimate - (estimate - interval.low()) / 2 <= failLine;
+        boolean staysAbovePass = estimate + (interval.high() - estimate) / 2 >= passLine;
+        String lines = failLine == passLine ? "the limit " + Interval.round(failLine)
+                : "the limit " + Interval.round(failLine) + " and the pass line " + Interval.round(passLine);
+        if (width < Math.abs(failLine) / 2 && staysBelowFail && staysAbovePass) {
+            return UNDECIDABLE + " (estimate " + Interval.round(estimate) + " between " + lines
+                    + " by less than half the interval; four times the traffic would not settle it)";
         }
-        return "interval straddles the limit " + Interval.round(limit) + "; not enough traffic yet";
+        return "interval straddles " + lines + "; not enough traffic yet";
     }
 }

@@ -35,16 +35,18 @@ import dev.ragcanary.core.json.Json;
  *                                 0: no bake
  * @param lookIntervalSeconds      during a bake the stage machine takes a live-only look this often (no probes); a look
  *                                 rolls back as soon as a live rule is confidently broken, and never promotes
- * @param errorRateMargin          absolute margin on the error-rate rules: the canary breaks a ratio limit r only when
- *                                 its rate exceeds r × the control's rate plus this (a fraction: 0.001 is 0.1 points)
- * @param latencyP95Margin         margin on the p95 rule, asked as a share: at most 5 % plus this of the canary's warm
- *                                 requests may be slower than latencyP95RatioMax × the control's p95
+ * @param errorRateMargin          absolute tolerance for passing the error-rate rules (a fraction: 0.001 is 0.1 points):
+ *                                 a canary whose rate is confidently below the control's plus this passes; it never
+ *                                 loosens the fail line (rate confidently above the ratio limit × the control's)
+ * @param latencyP95Margin         tolerance for passing the p95 rule, asked as a share: it fails when more than 5 % of
+ *                                 the canary's warm requests are confidently slower than latencyP95RatioMax × the
+ *                                 control's p95, and passes when confidently fewer than 5 % plus this are
  * @param egressMinEmissions            fewest sent emissions per variant (and control emissions on mirrored
  *                                      requests, shadow emissions) before an egress rule judges
  * @param egressSuccessRatioMin         canary webhook success rate / control's must be at least this
  * @param egressRetriesIncreaseMax      canary retries per emission minus the control's must be at most this
- * @param egressAgeP95RatioMax          at most 5 % plus latencyP95Margin of the canary's accepted emissions may be
- *                                      older than this × the control's p95 emission age
+ * @param egressAgeP95RatioMax          at most 5 % of the canary's accepted emissions may be older than this × the
+ *                                      control's p95 emission age (passes below 5 % plus latencyP95Margin)
  * @param egressShadowMissingRateMax    share of the control's emissions on mirrored requests with no shadow emission
  * @param egressShadowExtraRateMax      share of shadow emissions with no control emission of the same key
  */

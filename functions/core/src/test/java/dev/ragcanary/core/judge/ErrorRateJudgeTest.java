@@ -56,20 +56,32 @@ class ErrorRateJudgeTest {
         assertThat(f.note()).contains("control rate + 0.2 points (absolute margin)");
     }
 
-    /** Without the margin 0.13 % against 0.1 % is confidently above 1.2 ×, and a healthy-enough canary rolls back. */
+    /**
+     * 0.13 % against 0.1 % is confidently above 1.2 ×: beyond the limit, so it fails; the margin only lets a canary near
+     * the control's rate pass, it never moves the fail line (it used to: this canary was not failed).
+     */
     @Test
-    void aRareErrorRateConfidentlyAboveTheRatioButWithinTheMarginDoesNotFail() {
+    void aRareErrorRateConfidentlyAboveTheRatioFailsWhateverTheMargin() {
         Finding f = ErrorRateJudge.ratio(13_000, 10_000_000, 50_000, 50_000_000, FLOOR, MARGIN, 1.2, 2.0, FOUR_LOOKS);
         assertThat(f.interval().low()).isGreaterThan(1.2);
-        assertThat(f.call()).as("%s %s", f.interval(), f.note()).isNotEqualTo(Call.FAIL);
+        assertThat(f.call()).as("%s %s", f.interval(), f.note()).isEqualTo(Call.FAIL);
+    }
+
+    /** 1.5 × the control's errors fails at 1 % and at 0.5 % alike, the margin notwithstanding. */
+    @Test
+    void oneAndAHalfTimesTheControlsErrorsFailsAtAnyRate() {
+        Finding common = ErrorRateJudge.ratio(1_500, 100_000, 99_000, 9_900_000, FLOOR, MARGIN, 1.2, 2.0, FOUR_LOOKS);
+        assertThat(common.call()).as("%s %s", common.interval(), common.note()).isEqualTo(Call.FAIL);
+        Finding lower = ErrorRateJudge.ratio(1_500, 200_000, 49_500, 9_900_000, FLOOR, MARGIN, 1.2, 2.0, FOUR_LOOKS);
+        assertThat(lower.call()).as("%s %s", lower.interval(), lower.note()).isEqualTo(Call.FAIL);
     }
 
     @Test
-    void aDoubledRareErrorRateFailsOnlyBeyondTheMargin() {
+    void aRareErrorRateFailsTheCriticalRuleOnlyWhenConfidentlyAboveTwice() {
         Finding beyond = ErrorRateJudge.critical(120, 20_000, 990, 990_000, FLOOR, MARGIN, 2.0, FOUR_LOOKS);
         assertThat(beyond.call()).as("%s", beyond.interval()).isEqualTo(Call.FAIL);
-        Finding within = ErrorRateJudge.critical(40, 20_000, 990, 990_000, FLOOR, MARGIN, 2.0, FOUR_LOOKS);
-        assertThat(within.call()).isNotEqualTo(Call.FAIL);
+        Finding atTwice = ErrorRateJudge.critical(40, 20_000, 990, 990_000, FLOOR, MARGIN, 2.0, FOUR_LOOKS);
+        assertThat(atTwice.call()).isNotEqualTo(Call.FAIL);
     }
 
     @Test

@@ -60,24 +60,45 @@ class LatencyJudgeTest {
         assertThat(LatencyJudge.p95Exceedance(fewerHits, control, 1.25, 0.02, FOUR_LOOKS).call()).isEqualTo(Call.FAIL);
     }
 
+    /**
+     * The local latency-regression scenario: canary p95 1.39 × the control's, 6.6 % of 20,000 canary requests slower
+     * than 1.25 × the control's p95. The share lies confidently above 5 % (the limit) but not above 5 % + the 2-point
+     * margin, where the rule used to put its fail line; the margin only lets a canary on the limit pass.
+     */
     @Test
-    void aCanaryOnTheLimitIsUndecidableRatherThanShortOfTraffic() {
+    void aP95ThirtyNinePercentAboveTheControlsFailsEvenWithinTheMargin() {
+        double[] control = Samples.sortedLogNormal(50, 20_000, 400, 0.5);
+        double[] canary = Samples.sortedLogNormal(51, 20_000, 365, 0.754);
+        double p95 = dev.ragcanary.core.stats.Percentiles.ofSorted(canary, 0.95);
+        assertThat(p95 / dev.ragcanary.core.stats.Percentiles.ofSorted(control, 0.95)).isBetween(1.35, 1.42);
+        Finding f = LatencyJudge.p95Exceedance(canary, control, 1.25, 0.02, FOUR_LOOKS);
+        assertThat(f.estimate()).as("inside the margin").isBetween(0.055, 0.07);
+        assertThat(f.call()).as("%s %s", f.interval(), f.note()).isEqualTo(Call.FAIL);
+        assertThat(f.interval().low()).isGreaterThan(0.05);
+    }
+
+    /** A canary whose share sits at 5 %: the margin passes it, without a margin nothing decides it. */
+    @Test
+    void aCanaryOnTheLimitPassesWithinTheMarginAndIsUndecidableWithoutOne() {
         double[] control = Samples.sortedLogNormal(40, 10_000, 400, 0.5);
         double threshold = 1.25 * dev.ragcanary.core.stats.Percentiles.ofSorted(control, 0.95);
-        double[] canary = new double[40_000];
-        for (int i = 0; i < canary.length; i++) {
-            canary[i] = i < canary.length * 0.94 ? threshold / 2 : threshold * 2;
-        }
-        Finding f = LatencyJudge.p95Exceedance(canary, control, 1.25, 0.01, FOUR_LOOKS);
+        double[] canary = twoValues(40_000, 0.95, threshold);
+        assertThat(LatencyJudge.p95Exceedance(canary, control, 1.25, 0.02, FOUR_LOOKS).call()).isEqualTo(Call.PASS);
+        Finding f = LatencyJudge.p95Exceedance(canary, control, 1.25, 0.0, FOUR_LOOKS);
         assertThat(f.call()).isEqualTo(Call.UNDECIDED);
         assertThat(f.note()).contains(Finding.UNDECIDABLE);
-        double[] few = new double[300];
-        for (int i = 0; i < few.length; i++) {
-            few[i] = i < 291 ? threshold / 2 : threshold * 2;
-        }
-        Finding shortOfTraffic = LatencyJudge.p95Exceedance(few, control, 1.25, 0.01, FOUR_LOOKS);
+        Finding shortOfTraffic = LatencyJudge.p95Exceedance(twoValues(300, 0.95, threshold), control, 1.25, 0.0, FOUR_LOOKS);
         assertThat(shortOfTraffic.call()).isEqualTo(Call.UNDECIDED);
         assertThat(shortOfTraffic.note()).contains("not enough traffic yet");
+    }
+
+    /** {@code below} of n values at half the threshold, the rest at twice it. */
+    private static double[] twoValues(int n, double below, double threshold) {
+        double[] v = new double[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = i < n * below ? threshold / 2 : threshold * 2;
+        }
+        return v;
     }
 
     private static double[] bimodal(java.util.SplittableRandom rng, int n, double hits) {
