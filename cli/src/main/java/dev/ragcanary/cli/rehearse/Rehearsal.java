@@ -24,6 +24,7 @@ import dev.ragcanary.core.rollout.RolloutRequest;
 import dev.ragcanary.core.rollout.RolloutRequestParser;
 import dev.ragcanary.core.rollout.Stage;
 import dev.ragcanary.core.stats.Percentiles;
+import dev.ragcanary.core.traffic.EdgeDecisions;
 import dev.ragcanary.core.traffic.LedgerEntry;
 import dev.ragcanary.core.traffic.RolloutState;
 import dev.ragcanary.local.ExecutionEvent;
@@ -115,41 +116,49 @@ public final class Rehearsal {
             assignments.createAssignmentsTable(ASSIGNMENTS_TABLE);
             ObjectNode input = local.startInput(base);
             RolloutRequest plan = RolloutRequestParser.parse(Json.compact(input));
-            StickyTraffic traffic = new StickyTraffic(plan.target().functionName(), plan.target().alias(),
-                    plan.regions().get(0), readOnly(local), new DynamoDbAssignmentStore(assignments.client(), ASSIGNMENTS_TABLE),
-                    plan.sticky().keyAttribute(), plan.sticky().source(), Duration.ofHours(plan.sticky().hours()),
-                    LocalExecution.Options.FAST.clockStart(), STICKY_USERS, scenario.seed(), routing);
-            bakes.follow(plan.rolloutId(), traffic);
-            Map<String, JsonNode> evidence = new ConcurrentHashMap<>();
-            Progress progress = new Progress(plan, traffic, local.fleet().throttling(), local.evidenceDir(), evidence);
-            onInterrupt.writeWith(() -> writeInterrupted(plan, scenario, traffic, progress, reportDir, evidenceStore, started));
-            // Printed once a signal would write the partial report: a caller that waits for this line may stop the run.
-            out.printf("rollout %s: %s:%s, control version %s -> canary version %s, %d stages, bakes in virtual time%n",
-                    plan.rolloutId(), plan.target().functionName(), plan.target().alias(), Scenario.CONTROL_VERSION,
-                    plan.target().canaryVersion(), plan.stages().size());
-            RolloutOutcome outcome = local.start(input, progress, LocalExecution.Options.FAST).await();
-            Instant end = progress.lastAt == null ? LocalExecution.Options.FAST.clockStart() : progress.lastAt;
-            // Every user comes back once after the end (and after the router's state cache expired): who the
-            // rollback moved back shows here.
-            Instant after = (traffic.latest().isAfter(end) ? traffic.latest() : end).plus(Duration.ofMinutes(1));
-            traffic.window(AFTER_THE_END, after, after.plus(Duration.ofMinutes(10)));
+            // A plan with a cloudflare-kv edge sends its users through the Workers router the weight shifter publishes to.
+            try (EdgeRouting edge = EdgeRouting.forPlan(plan, layout,
+                    () -> local.edgeDocument(plan.target().functionName(), plan.target().alias()))) {
+                StickyTraffic traffic = new StickyTraffic(plan.target().functionName(), plan.target().alias(),
+                        plan.regions().get(0), readOnly(local), new DynamoDbAssignmentStore(assignments.client(), ASSIGNMENTS_TABLE),
+                        plan.sticky().keyAttribute(), plan.sticky().source(), Duration.ofHours(plan.sticky().hours()),
+                        LocalExecution.Options.FAST.clockStart(), STICKY_USERS, scenario.seed(),
+                        edge != null ? edge : routing);
+                bakes.follow(plan.rolloutId(), traffic);
+                Map<String, JsonNode> evidence = new ConcurrentHashMap<>();
+                Progress progress = new Progress(plan, traffic, local.fleet().throttling(), local.evidenceDir(), evidence);
+                onInterrupt.writeWith(() -> writeInterrupted(plan, scenario, traffic, progress, reportDir, evidenceStore, started));
+                // Printed once a signal would write the partial report: a caller that waits for this line may stop the run.
+                out.printf("rollout %s: %s:%s, control version %s -> canary version %s, %d stages, bakes in virtual time%n",
+                        plan.rolloutId(), plan.target().functionName(), plan.target().alias(), Scenario.CONTROL_VERSION,
+                        plan.target().canaryVersion(), plan.stages().size());
+                RolloutOutcome outcome = local.start(input, progress, LocalExecution.Options.FAST).await();
+                Instant end = progress.lastAt == null ? LocalExecution.Options.FAST.clockStart() : progress.lastAt;
+                // Every user comes back once after the end (and after the router's state cache expired): who the
+                // rollback moved back shows here.
+                Instant after = (traffic.latest().isAfter(end) ? traffic.latest() : end).plus(Duration.ofMinutes(1));
+                Traffic afterTheEnd = traffic.window(AFTER_THE_END, after, after.plus(Duration.ofMinutes(10)));
+                if (afterTheEnd.edgeDecisions() != null) {
+                    out.printf("%s: %s%n", AFTER_THE_END, edgeLine(afterTheEnd));
+                }
 
-            String finalStatus = finalStatus(outcome);
-            progress.weights.add(new WeightPoint(progress.seconds(end), "PROMOTED".equals(finalStatus) ? 1.0 : 0.0,
-                    "PROMOTED".equals(finalStatus) ? "full" : "rolled back"));
-            List<StageRun> runs = progress.stageRuns();
-            Banner banner = Banner.of(finalStatus, runs, outcome, scenario, plan.target().canaryVersion());
-            RehearsalReport report = new RehearsalReport(plan.rolloutId(), name, scenario.description(), finalStatus, banner,
-                    progress.seconds(end), (System.nanoTime() - started) / 1e9, progress.weights, runs, traffic.stickiness(),
-                    chartLimits(plan),
-                    aliasAfter(outcome), lockAfter(outcome), ledgerLines(outcome.ledger()),
-                    outcome.secondRollout().map(Rehearsal::secondRollout).orElse(null));
-            if (!onInterrupt.claimForTheFinalReport()) {
-                return new Result(report, reportDir.resolve("report.html"), exitCode(report));
+                String finalStatus = finalStatus(outcome);
+                progress.weights.add(new WeightPoint(progress.seconds(end), "PROMOTED".equals(finalStatus) ? 1.0 : 0.0,
+                        "PROMOTED".equals(finalStatus) ? "full" : "rolled back"));
+                List<StageRun> runs = progress.stageRuns();
+                Banner banner = Banner.of(finalStatus, runs, outcome, scenario, plan.target().canaryVersion());
+                RehearsalReport report = new RehearsalReport(plan.rolloutId(), name, scenario.description(), finalStatus, banner,
+                        progress.seconds(end), (System.nanoTime() - started) / 1e9, progress.weights, runs, traffic.stickiness(),
+                        chartLimits(plan),
+                        aliasAfter(outcome), lockAfter(outcome), ledgerLines(outcome.ledger()),
+                        outcome.secondRollout().map(Rehearsal::secondRollout).orElse(null));
+                if (!onInterrupt.claimForTheFinalReport()) {
+                    return new Result(report, reportDir.resolve("report.html"), exitCode(report));
+                }
+                Path html = ReportFolder.write(reportDir, report, LedgerJson.of(outcome.ledger()), evidence);
+                printEnd(report, html);
+                return new Result(report, html, exitCode(report));
             }
-            Path html = ReportFolder.write(reportDir, report, LedgerJson.of(outcome.ledger()), evidence);
-            printEnd(report, html);
-            return new Result(report, html, exitCode(report));
         } finally {
             ReportFolder.deleteEvidenceStore(evidenceStore);
         }
@@ -257,6 +266,30 @@ public final class Rehearsal {
     private static List<LedgerLine> ledgerLines(List<LedgerEntry> ledger) {
         return ledger.stream().map(e -> new LedgerLine(e.sequence(), e.type().name(), e.stage(), e.weight(), e.epoch(),
                 e.reason(), e.attempt() > 1 ? e.attempt() : null)).toList();
+    }
+
+    /** Why the core did not trust an edge's request, by {@code routing.edge_decision}. */
+    private static final Map<String, String> UNTRUSTED_BECAUSE = Map.of(
+            "absent", "the edge signs only the users it buckets; with no active rollout in its document it sends them"
+                    + " to the alias unsigned",
+            "stale_epoch", "signed for another rollout, epoch or variant than the core's state allows (a rollback or"
+                    + " promotion the edge had not seen)",
+            "expired", "signed more than 300 s before the core checked it",
+            "unknown_key", "signed with a key the core does not hold",
+            "bad_signature", "the signature does not match the decision",
+            "malformed", "the decision headers cannot be read");
+
+    /** {@code edge: decided N, core trusted M} and why each other request was not trusted. */
+    static String edgeLine(Traffic traffic) {
+        StringBuilder line = new StringBuilder("edge: decided " + traffic.edgeDecided() + ", core trusted "
+                + traffic.edgeTrusted());
+        traffic.edgeDecisions().forEach((outcome, requests) -> {
+            if (!EdgeDecisions.Outcome.TRUSTED.label().equals(outcome)) {
+                line.append("; ").append(outcome).append(' ').append(requests).append(": ")
+                        .append(UNTRUSTED_BECAUSE.getOrDefault(outcome, "not trusted"));
+            }
+        });
+        return line.toString();
     }
 
     /** The router only reads the rollout state; the weight shifter is its only writer. */
@@ -454,6 +487,9 @@ public final class Rehearsal {
             }
             out.printf("  throttled %d, retries %d  %s%n", ReportHtml.total(result.throttledCalls()),
                     ReportHtml.total(result.retries()), decision);
+            if (run.traffic != null && run.traffic.edgeDecisions() != null) {
+                out.printf("    %s%n", edgeLine(run.traffic));
+            }
             if (!result.throttledCalls().isEmpty() || !result.retries().isEmpty()) {
                 out.printf("    throttled calls: %s; Step Functions retries: %s%n", ReportHtml.listed(result.throttledCalls()),
                         ReportHtml.listed(result.retries()));

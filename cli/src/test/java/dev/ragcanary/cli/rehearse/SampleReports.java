@@ -36,18 +36,18 @@ final class SampleReports {
     /** As {@link #rolledBack()}, with the canary weight over time given. */
     static RehearsalReport rolledBack(List<WeightPoint> weights) {
         StageRun shadow = new StageRun("shadow", "stage", 0, 0, 0, 900, "PROMOTE", "every rule holds", passing(),
-                new Variant(36000, 420.0, 0.002, 20000), null, 0.33, 0.81, new Traffic(800, 0, 0.0, 400, 0), "evidence/shadow-0.json",
+                new Variant(36000, 420.0, 0.002, 20000), null, 0.33, 0.81, new Traffic(800, 0, 0.0, 400, 0, null), "evidence/shadow-0.json",
                 Map.of(), Map.of());
         StageRun one = new StageRun("one", "stage", 0, 0.01, 900, 2700, "PROMOTE", "every rule holds", passing(),
                 new Variant(71300, 418.0, 0.0021, 20000), new Variant(720, 431.0, 0.0019, 21), 0.34, 0.80,
-                new Traffic(792, 8, 0.01, 396, 4), "evidence/one-0.json", Map.of(), Map.of());
+                new Traffic(792, 8, 0.01, 396, 4, null), "evidence/one-0.json", Map.of(), Map.of());
         List<Rule> five = List.of(new Rule("quality.deltaS.median", "PASS", false, "0.39", "<=", "0.45", null),
                 new Rule("quality.coverage.perTopic", "FAIL", true, "0.52", ">=", "0.7", "topic billing: 0.52 <script>"),
                 new Rule("live.latency.p95.ratio", "PASS", false, "1.03", "<=", "1.25", null));
         StageRun fiveRun = new StageRun("five", "stage", 0, 0.05, 2700, 4500, "ROLLBACK",
                 "hard stop at stage five: quality.coverage.perTopic: observed 0.52, limit >= 0.7", five,
                 new Variant(68400, 421.0, 0.002, 20000), new Variant(3600, 440.0, 0.0022, 3000), 0.39, 0.55,
-                new Traffic(760, 40, 0.05, 380, 20), "evidence/five-0.json", Map.of("UpdateAlias", 3),
+                new Traffic(760, 40, 0.05, 380, 20, null), "evidence/five-0.json", Map.of("UpdateAlias", 3),
                 Map.of("Shift traffic to the stage weight", 3));
         return new RehearsalReport("rag-answer-live-v42", "quality-regression", "the canary's analyzer retrieves worse sections",
                 "ROLLED_BACK", Banner.rolledBack(fiveRun), 4500, 21.4, weights,
