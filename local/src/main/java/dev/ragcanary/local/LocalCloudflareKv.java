@@ -1,12 +1,11 @@
 package dev.ragcanary.local;
 
+import dev.ragcanary.testsupport.LoopbackHttpServer;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.ragcanary.core.traffic.EdgeConfigDocument;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -44,7 +43,7 @@ public final class LocalCloudflareKv implements AutoCloseable {
     public static LocalCloudflareKv start(Path folder) {
         try {
             Files.createDirectories(folder);
-            HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+            HttpServer server = LoopbackHttpServer.create();
             LocalCloudflareKv kv = new LocalCloudflareKv(server, folder);
             server.createContext("/client/v4/", kv::handle);
             server.start();

@@ -1,5 +1,6 @@
 package dev.ragcanary.cli.rehearse;
 
+import dev.ragcanary.testsupport.LoopbackHttpServer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -16,8 +17,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -83,7 +82,7 @@ final class EdgeRouting implements StickyTraffic.Routing, AutoCloseable {
         this.edgeDecisions = new EdgeDecisions(new EdgeDecisionKeys(arn -> keysJson, "rehearsal-decision-keys",
                 Clock.systemUTC(), Duration.ofMinutes(5)), Clock.systemUTC());
         try {
-            this.core = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+            this.core = LoopbackHttpServer.create();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the rehearsal's core router endpoint", e);
         }
