@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Runs the Workers router in workerd (Miniflare) on 127.0.0.1 for a local rehearsal: users call it, it routes to
 // --origin. Its KV namespace holds the document in --config, re-read whenever the file changes (write it atomically).
-// stdout: first line {"url": "http://127.0.0.1:<port>"}, then the router's telemetry lines, one JSON object each.
+// stdout: first line {"url": "http://127.0.0.1:<port>"}, then one JSON object a line: {"loaded": {"rolloutId",
+// "revision"} | null} once the router reads --config's document (at start and after each change), else the router's
+// telemetry lines.
 // Stops on SIGTERM, SIGINT or when stdin closes. Interface: docs/edge.md "Rehearsal server".
 import { readFileSync, unwatchFile, watchFile } from "node:fs";
 import { parseArgs } from "node:util";
@@ -35,20 +37,33 @@ const mf = workersRouter({
 const kv = await mf.getKVNamespace(KV_BINDING);
 const key = configKey(args.function, args.alias);
 
+/** Puts the --config file's document in KV (none: deleted) and says which one on stdout once the router can read it. */
 async function seed() {
   let text;
   try {
     text = readFileSync(args.config, "utf8");
   } catch {
-    return kv.delete(key); // no document: the router sends everyone to the alias, as in production
+    await kv.delete(key); // no document: the router sends everyone to the alias, as in production
+    return loaded(null);
   }
-  return kv.put(key, text);
+  await kv.put(key, text);
+  let doc = null;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    // an unreadable document is stored as it is: the router's fallback is what a rehearsal of it shows
+  }
+  return loaded({ rolloutId: doc?.rolloutId ?? null, revision: doc?.revision ?? null });
 }
 
-await seed();
-watchFile(args.config, { interval: 100 }, () => seed().catch((e) => console.error(`reseeding KV failed: ${e.message}`)));
+function loaded(doc) {
+  process.stdout.write(`${JSON.stringify({ loaded: doc })}\n`);
+}
+
 const url = await mf.ready;
 process.stdout.write(`${JSON.stringify({ url: url.origin })}\n`);
+watchFile(args.config, { interval: 100 }, () => seed().catch((e) => console.error(`reseeding KV failed: ${e.message}`)));
+await seed();
 
 let stopping = false;
 async function stop() {

@@ -53,6 +53,12 @@ test("an older revision never replaces a newer one", () => {
   assert.equal(tracker.accept(edgeDoc({ revision: 5, status: "ROLLED_BACK" })).stale, false);
 });
 
+test("a document without a UTC publishedAt is invalid: it orders documents across rollouts", () => {
+  assert.throws(() => parseEdgeConfig(edgeDoc({ publishedAt: "yesterday" })), /\$\.publishedAt must be a UTC date-time/);
+  assert.throws(() => parseEdgeConfig(edgeDoc({ publishedAt: undefined })), /\$\.publishedAt must be a UTC date-time/);
+  assert.equal(parseEdgeConfig(edgeDoc({ publishedAt: "2026-12-01T15:00:00.123456789Z" })).revision, 1);
+});
+
 test("settings name every variable at fault", () => {
   assert.throws(() => readSettings(() => undefined), /TARGET_FUNCTION is not set.*TARGET_ALIAS is not set.*ORIGIN_URL is not set.*DECISION_KEYS is not set/);
   assert.throws(() => readSettings((n) => ({ ...SETTINGS, JWT_ALG: undefined, STICKY_SOURCE: "claim" })[n]), /STICKY_SOURCE claim needs JWT_ALG/);

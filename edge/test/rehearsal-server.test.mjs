@@ -1,5 +1,5 @@
 // The rehearsal server's interface (docs/edge.md "Rehearsal server"): URL on stdout's first line, routing through
-// workerd to --origin, the KV document re-read when --config changes, telemetry lines on stdout.
+// workerd to --origin, the KV document re-read when --config changes (said on stdout), telemetry lines on stdout.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
@@ -38,18 +38,21 @@ test("the rehearsal server routes through workerd and follows its config file", 
   const { url } = JSON.parse((await stdout.next()).value);
   assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
 
+  const next = async () => JSON.parse((await stdout.next()).value);
+  assert.deepEqual(await next(), { loaded: { rolloutId: "rag-answer-live-v42", revision: 1 } });
+
   const ask = async () => (await fetch(`${url}/answer`, { headers: { "x-sticky-key": "h34" } })).text();
   assert.equal(await ask(), '{"answer":"ok"}');
   assert.equal(parseDecision(seen.at(-1)["x-canary-decision"]).variant, "canary");
-  assert.equal(JSON.parse((await stdout.next()).value).routing.reason, "BUCKETED");
+  assert.equal((await next()).routing.reason, "BUCKETED");
 
+  // Once the server says it loaded the new document, the next request is routed by it.
   publish(edgeDoc({ weight: 0, stage: "full", epoch: 2, status: "ROLLED_BACK", revision: 2 }));
-  let line;
-  for (let tries = 0; tries < 50; tries++) {
-    await ask();
-    line = JSON.parse((await stdout.next()).value);
-    if (line.routing.reason === "ROLLED_BACK") break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  assert.deepEqual(await next(), { loaded: { rolloutId: "rag-answer-live-v42", revision: 2 } });
+  await ask();
+  const line = await next();
   assert.deepEqual([line.routing.reason, line.routing.epoch, line.variant], ["ROLLED_BACK", 2, "control-v7"]);
+
+  rmSync(config);
+  assert.deepEqual(await next(), { loaded: null });
 });

@@ -168,6 +168,28 @@ export function routerContract(name, open) {
       assert.equal(line.cache.hit, true);
       assert.equal(line._aws.CloudWatchMetrics[0].Namespace, "RagCanary/Router");
     });
+
+    await t.test("a new rollout starts again at revision 1 and replaces the old one, whose late copy is ignored", async () => {
+      const route = async () => runtime.route({ headers: { cookie: cookieFor("h34") } });
+      const next = (fields) => edgeDoc({ rolloutId: "rag-answer-live-v43", salt: "rag-answer-live-v43", controlVersion: "8",
+        canaryVersion: "9", publishedAt: "2026-12-02T09:00:00.123456789Z", ...fields });
+      await runtime.publish(edgeDoc({ stage: "full", weight: 1, epoch: 5, status: "PROMOTED", revision: ++revision,
+        publishedAt: "2026-12-01T16:00:00Z" }));
+      await runtime.publish(next({ stage: "fifty", weight: 0.5, revision: 1 }));
+      const started = await route();
+      assert.deepEqual([started.lines[0].routing.rollout, started.lines[0].routing.reason, started.lines[0].routing.edge.stale_config_ignored],
+        ["rag-answer-live-v43", "BUCKETED", undefined]);
+      assert.equal(parseDecision(started.forwarded.headers["x-canary-decision"]).rollout, "rag-answer-live-v43");
+
+      await runtime.publish(next({ stage: "fifty", weight: 0, epoch: 2, status: "ROLLED_BACK", revision: 2,
+        publishedAt: "2026-12-02T09:05:00Z" }));
+      assert.deepEqual([(await route()).lines[0].routing.reason, (await route()).lines[0].variant], ["ROLLED_BACK", "control-v8"]);
+      // An edge cache still holding the old rollout's last ACTIVE copy (a higher revision, published earlier).
+      await runtime.publish(edgeDoc({ stage: "fifty", weight: 0.5, epoch: 5, revision, publishedAt: "2026-12-01T15:59:00Z" }));
+      const late = await route();
+      assert.deepEqual([late.lines[0].routing.rollout, late.lines[0].routing.reason, late.lines[0].routing.edge.stale_config_ignored],
+        ["rag-answer-live-v43", "ROLLED_BACK", true]);
+    });
   });
 }
 

@@ -1,5 +1,6 @@
 package dev.ragcanary.local;
 
+import dev.ragcanary.testsupport.LoopbackHttpServer;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
@@ -9,8 +10,6 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -44,7 +43,7 @@ public final class LocalLambdaEndpoint implements AutoCloseable {
     /** Starts an endpoint on 127.0.0.1 with a free port and no functions; add them with {@link #register}. */
     public static LocalLambdaEndpoint start() {
         try {
-            HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+            HttpServer server = LoopbackHttpServer.create();
             ExecutorService executor = Executors.newFixedThreadPool(HANDLER_THREADS, r -> {
                 Thread t = new Thread(r, "local-lambda");
                 t.setDaemon(true);

@@ -43,6 +43,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -92,6 +93,8 @@ public final class LocalRollout implements AutoCloseable {
     private final LocalLambdaEndpoint endpoint;
     private final Path evidenceDir;
     private final RequestStreamHandler weightShifter;
+    /** The Workers KV stand-in the weight shifter publishes a plan's cloudflare-kv edges to, or null (other backends). */
+    private final LocalCloudflareKv cloudflareKv;
     /**
      * Every rollout execution started here, by execution ARN: what the describeExecution stand-in reports, and whose
      * stage executions the runner announces.
@@ -101,8 +104,9 @@ public final class LocalRollout implements AutoCloseable {
 
     private LocalRollout(ProjectLayout layout, Scenario scenario, SimulatedFleet fleet, LocalBackends backends,
                          Dynalite dynalite, boolean ownsDynalite, LocalRunner runner, boolean ownsRunner,
-                         String tablePrefix, Path evidenceDir) {
+                         String tablePrefix, Path evidenceDir, LocalCloudflareKv cloudflareKv) {
         this.layout = layout;
+        this.cloudflareKv = cloudflareKv;
         this.scenario = scenario;
         this.fleet = fleet;
         this.backends = backends;
@@ -123,7 +127,8 @@ public final class LocalRollout implements AutoCloseable {
         LocalBackends.Invocations wrap = backends.invocations();
         this.weightShifter = wrap.around("weight-shifter", new WeightShifterHandler(new WeightShifter(backends.aliases(),
                 backends.versions(), rollouts, ledger, new DynamoDbCachePurger(controllerDynamo, cacheTable,
-                Clock.systemUTC()), Clock.systemUTC()), NO_METRICS, NO_LOOKUP, StackLimits.NONE));
+                Clock.systemUTC()), backends.edges(), Clock.systemUTC(), Duration.ZERO), NO_METRICS, NO_LOOKUP,
+                StackLimits.NONE));
         this.endpoint = LocalLambdaEndpoint.start()
                 .register("weight-shifter", weightShifter)
                 .register("probe-replay", wrap.around("probe-replay", probeReplay(backends)))
@@ -170,14 +175,20 @@ public final class LocalRollout implements AutoCloseable {
     public static LocalRollout open(ProjectLayout layout, Scenario scenario, Path evidenceDir,
                                     LocalBackends.Invocations invocations) {
         Dynalite dynalite = Dynalite.start();
+        LocalCloudflareKv cloudflareKv = null;
         try {
             SimulatedFleet fleet = new SimulatedFleet(scenario, regions(scenario.startInputOver(baseStartInput(layout))));
+            cloudflareKv = LocalCloudflareKv.start(evidenceDir.resolve("cloudflare-kv"));
             LocalBackends backends = new LocalBackends(fleet, fleet, fleet, fleet.probeTarget(), SharedEmbedder.INSTANCE,
                     new LocalFolderEvidenceStore(evidenceDir), LocalStandIns.approvals(scenario.approvals()),
-                    new DynamoDbThrottling(fleet.throttling()), fleet.throttling()::stageStarted, invocations);
+                    new DynamoDbThrottling(fleet.throttling()), fleet.throttling()::stageStarted, invocations,
+                    LocalStandIns.edges(cloudflareKv));
             return new LocalRollout(layout, scenario, fleet, backends, dynalite, true, LocalRunner.start(layout), true,
-                    "rag-canary-", evidenceDir);
+                    "rag-canary-", evidenceDir, cloudflareKv);
         } catch (RuntimeException e) {
+            if (cloudflareKv != null) {
+                cloudflareKv.close();
+            }
             dynalite.close();
             throw new IllegalStateException("cannot set up the local rollout: " + e.getMessage(), e);
         }
@@ -190,7 +201,7 @@ public final class LocalRollout implements AutoCloseable {
      */
     public static LocalRollout open(ProjectLayout layout, LocalBackends backends, Dynalite dynalite, LocalRunner runner,
                                     String tablePrefix) {
-        return new LocalRollout(layout, null, null, backends, dynalite, false, runner, false, tablePrefix, null);
+        return new LocalRollout(layout, null, null, backends, dynalite, false, runner, false, tablePrefix, null, null);
     }
 
     /** Regions the fleet runs in: those of the scenario's start input. */
@@ -262,6 +273,17 @@ public final class LocalRollout implements AutoCloseable {
         return fleet;
     }
 
+    /**
+     * The file the Workers KV stand-in keeps the function's alias's rollout document in, as a plan's cloudflare-kv
+     * edges publish it: what the Workers rehearsal server reads ({@code --config}).
+     */
+    public Path edgeDocument(String functionName, String alias) {
+        if (cloudflareKv == null) {
+            throw new IllegalStateException("this local rollout runs on other backends: no Workers KV stand-in");
+        }
+        return cloudflareKv.documentFile(functionName, alias);
+    }
+
     public Path evidenceDir() {
         return evidenceDir;
     }
@@ -278,6 +300,9 @@ public final class LocalRollout implements AutoCloseable {
     @Override
     public void close() {
         endpoint.close();
+        if (cloudflareKv != null) {
+            cloudflareKv.close();
+        }
         controllerDynamo.close();
         dynamo.close();
         if (ownsRunner) {

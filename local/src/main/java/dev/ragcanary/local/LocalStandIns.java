@@ -3,9 +3,17 @@ package dev.ragcanary.local;
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ragcanary.adapters.edge.CloudflareKvPublisher;
+import dev.ragcanary.adapters.edge.EdgeConfigPublishers;
 import dev.ragcanary.core.json.Json;
+import dev.ragcanary.core.ports.EdgeConfigPublisher;
 import dev.ragcanary.core.ports.EvidenceStore;
+import dev.ragcanary.core.ports.SecretReader;
+import dev.ragcanary.core.rollout.EdgeTarget;
+import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -78,5 +86,20 @@ final class LocalStandIns {
             response.put("ETag", "\"" + Integer.toHexString(json.hashCode()) + "\"");
             out.write(Json.compact(response).getBytes(StandardCharsets.UTF_8));
         };
+    }
+
+    /**
+     * The weight shifter's edge publisher: the real Workers KV adapter on the {@link LocalCloudflareKv} stand-in, with
+     * {@link #edgeTokens()} for Secrets Manager. Other platforms have no local stand-in: a plan naming one is refused
+     * by the edge's name at the first publish, as a controller without their adapter refuses it.
+     */
+    static EdgeConfigPublisher edges(LocalCloudflareKv cloudflare) {
+        return new EdgeConfigPublishers(Map.of(EdgeTarget.CLOUDFLARE_KV, new CloudflareKvPublisher(
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build(), edgeTokens(), cloudflare.base())));
+    }
+
+    /** {@code secretsmanager:GetSecretValue} of an edge's token secret: whatever the ARN, the stand-ins' token. */
+    static SecretReader edgeTokens() {
+        return secretArn -> LocalCloudflareKv.TOKEN;
     }
 }

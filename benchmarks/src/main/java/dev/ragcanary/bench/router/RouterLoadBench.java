@@ -1,5 +1,6 @@
 package dev.ragcanary.bench.router;
 
+import dev.ragcanary.testsupport.LoopbackHttpServer;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpServer;
 import dev.ragcanary.adapters.dynamodb.DynamoDbAssignmentStore;
@@ -16,8 +17,6 @@ import dev.ragcanary.router.Telemetry;
 import dev.ragcanary.router.TrafficRouter;
 import dev.ragcanary.testsupport.Dynalite;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -139,7 +138,7 @@ public final class RouterLoadBench {
                         "retrieved", List.of(Map.of("sectionId", "ops-7", "text", "To roll back...", "score", 0.8)),
                         "index", Map.of("INDEX_HASH", "0x9a77", "metric", "cosine", "analyzer", "bilstem"),
                         "cache", Map.of("prefix", "v1:", "hit", false))))).getBytes(StandardCharsets.UTF_8);
-        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        HttpServer server = LoopbackHttpServer.create();
         server.setExecutor(Executors.newCachedThreadPool());
         server.createContext("/", exchange -> {
             exchange.getRequestBody().readAllBytes();

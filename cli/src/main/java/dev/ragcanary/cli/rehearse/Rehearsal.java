@@ -25,6 +25,7 @@ import dev.ragcanary.core.rollout.RolloutRequest;
 import dev.ragcanary.core.rollout.RolloutRequestParser;
 import dev.ragcanary.core.rollout.Stage;
 import dev.ragcanary.core.stats.Percentiles;
+import dev.ragcanary.core.traffic.EdgeDecisions;
 import dev.ragcanary.core.traffic.LedgerEntry;
 import dev.ragcanary.core.traffic.RolloutState;
 import dev.ragcanary.local.ExecutionEvent;
@@ -118,13 +119,17 @@ public final class Rehearsal {
             ObjectNode input = local.startInput(base);
             RolloutRequest plan = RolloutRequestParser.parse(Json.compact(input));
             String region = plan.regions().get(0);
+            // A plan with a cloudflare-kv edge sends its users through the Workers router the weight shifter publishes to.
             try (RehearsalEgress egress = new RehearsalEgress(assignments, local.fleet(), plan.target().functionName(),
-                    plan.target().canaryVersion(), region)) {
+                    plan.target().canaryVersion(), region);
+                 EdgeRouting edge = EdgeRouting.forPlan(plan, layout,
+                         () -> local.edgeDocument(plan.target().functionName(), plan.target().alias()))) {
                 local.fleet().countEgress(egress);
                 StickyTraffic traffic = new StickyTraffic(plan.target().functionName(), plan.target().alias(),
                         region, readOnly(local), new DynamoDbAssignmentStore(assignments.client(), ASSIGNMENTS_TABLE),
                         plan.sticky().keyAttribute(), plan.sticky().source(), Duration.ofHours(plan.sticky().hours()),
-                        LocalExecution.Options.FAST.clockStart(), STICKY_USERS, scenario.seed(), routing, egress::answer);
+                        LocalExecution.Options.FAST.clockStart(), STICKY_USERS, scenario.seed(),
+                        edge != null ? edge : routing, egress::answer);
                 bakes.follow(plan.rolloutId(), traffic);
                 Map<String, JsonNode> evidence = new ConcurrentHashMap<>();
                 Progress progress = new Progress(plan, traffic, local.fleet().throttling(), local.evidenceDir(), evidence);
@@ -138,7 +143,10 @@ public final class Rehearsal {
                 // Every user comes back once after the end (and after the router's state cache expired): who the
                 // rollback moved back shows here.
                 Instant after = (traffic.latest().isAfter(end) ? traffic.latest() : end).plus(Duration.ofMinutes(1));
-                traffic.window(AFTER_THE_END, after, after.plus(Duration.ofMinutes(10)));
+                Traffic afterTheEnd = traffic.window(AFTER_THE_END, after, after.plus(Duration.ofMinutes(10)));
+                if (afterTheEnd.edgeDecisions() != null) {
+                    out.printf("%s: %s%n", AFTER_THE_END, edgeLine(afterTheEnd));
+                }
 
                 String finalStatus = finalStatus(outcome);
                 progress.weights.add(new WeightPoint(progress.seconds(end), "PROMOTED".equals(finalStatus) ? 1.0 : 0.0,
@@ -268,6 +276,30 @@ public final class Rehearsal {
     private static List<LedgerLine> ledgerLines(List<LedgerEntry> ledger) {
         return ledger.stream().map(e -> new LedgerLine(e.sequence(), e.type().name(), e.stage(), e.weight(), e.epoch(),
                 e.reason(), e.attempt() > 1 ? e.attempt() : null)).toList();
+    }
+
+    /** Why the core did not trust an edge's request, by {@code routing.edge_decision}. */
+    private static final Map<String, String> UNTRUSTED_BECAUSE = Map.of(
+            "absent", "the edge signs only the users it buckets; with no active rollout in its document it sends them"
+                    + " to the alias unsigned",
+            "stale_epoch", "signed for another rollout, epoch or variant than the core's state allows (a rollback or"
+                    + " promotion the edge had not seen)",
+            "expired", "signed more than 300 s before the core checked it",
+            "unknown_key", "signed with a key the core does not hold",
+            "bad_signature", "the signature does not match the decision",
+            "malformed", "the decision headers cannot be read");
+
+    /** {@code edge: decided N, core trusted M} and why each other request was not trusted. */
+    static String edgeLine(Traffic traffic) {
+        StringBuilder line = new StringBuilder("edge: decided " + traffic.edgeDecided() + ", core trusted "
+                + traffic.edgeTrusted());
+        traffic.edgeDecisions().forEach((outcome, requests) -> {
+            if (!EdgeDecisions.Outcome.TRUSTED.label().equals(outcome)) {
+                line.append("; ").append(outcome).append(' ').append(requests).append(": ")
+                        .append(UNTRUSTED_BECAUSE.getOrDefault(outcome, "not trusted"));
+            }
+        });
+        return line.toString();
     }
 
     /** The router only reads the rollout state; the weight shifter is its only writer. */
@@ -484,6 +516,9 @@ public final class Rehearsal {
             }
             out.printf("  throttled %d, retries %d  %s%n", ReportHtml.total(result.throttledCalls()),
                     ReportHtml.total(result.retries()), decision);
+            if (run.traffic != null && run.traffic.edgeDecisions() != null) {
+                out.printf("    %s%n", edgeLine(run.traffic));
+            }
             if (!result.throttledCalls().isEmpty() || !result.retries().isEmpty()) {
                 out.printf("    throttled calls: %s; Step Functions retries: %s%n", ReportHtml.listed(result.throttledCalls()),
                         ReportHtml.listed(result.retries()));

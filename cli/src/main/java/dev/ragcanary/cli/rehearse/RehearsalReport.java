@@ -1,6 +1,8 @@
 package dev.ragcanary.cli.rehearse;
 
 import dev.ragcanary.core.metrics.EgressMetrics.ShadowMatch;
+import dev.ragcanary.core.traffic.EdgeDecisions;
+
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -186,9 +188,21 @@ public record RehearsalReport(
      * @param effectiveCanaryShare canary requests / all routed requests (null when none were routed)
      * @param controlUsers         distinct users served the control (a user moved inside the run counts on both sides)
      * @param canaryUsers          distinct users served the canary
+     * @param edgeDecisions        users sent through an edge router: requests per {@code routing.edge_decision} of
+     *                             the core router (trusted, absent, stale_epoch, ...); null when they reached the core
+     *                             router directly
      */
     public record Traffic(long controlRequests, long canaryRequests, Double effectiveCanaryShare, long controlUsers,
-                          long canaryUsers) {
+                          long canaryUsers, Map<String, Long> edgeDecisions) {
+        /** Requests that carried a decision the edge signed (every outcome but absent). */
+        public long edgeDecided() {
+            return edgeDecisions.entrySet().stream().filter(e -> !EdgeDecisions.Outcome.ABSENT.label().equals(e.getKey()))
+                    .mapToLong(Map.Entry::getValue).sum();
+        }
+
+        public long edgeTrusted() {
+            return edgeDecisions.getOrDefault(EdgeDecisions.Outcome.TRUSTED.label(), 0L);
+        }
     }
 
     /**

@@ -8,6 +8,7 @@ import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.ports.AssignmentStore;
 import dev.ragcanary.core.ports.RolloutStateReader;
 import dev.ragcanary.core.rollout.StageLadder;
+import dev.ragcanary.core.traffic.EdgeDecisions;
 import dev.ragcanary.core.traffic.RolloutState;
 import dev.ragcanary.core.traffic.RolloutStatus;
 import dev.ragcanary.core.traffic.RouteDecision;
@@ -28,6 +29,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Sticky users sending requests through the real {@link StickyRouter} (rollout state and assignment stores behind
@@ -48,12 +50,20 @@ public final class StickyTraffic {
     /** How many violations the report shows as examples; all are counted. */
     static final int EXAMPLES = 5;
 
-    /** How a request reaches the router: as it is in every rehearsal; a test breaks the way to prove the audit fails. */
+    /**
+     * How a request reaches the router: directly, or through an edge router ({@link EdgeRouting}); a test breaks the
+     * way to prove the audit fails.
+     */
     @FunctionalInterface
     interface Routing {
         Routing DIRECT = StickyRouter::route;
 
         RouteDecision route(StickyRouter router, RouteRequest request);
+
+        /** How the router checks an edge's signed decisions; null when no edge is on the way. */
+        default EdgeDecisions edgeDecisions() {
+            return null;
+        }
     }
 
     /** What answers a routed request: in a rehearsal, the real sample RAG target of the variant served. */
@@ -96,11 +106,17 @@ public final class StickyTraffic {
         final long[] requests = new long[2];
         final Set<String> control = new HashSet<>();
         final Set<String> canary = new HashSet<>();
+        /** routing.edge_decision -> requests, or null when no edge is on the way. */
+        final Map<String, Long> edgeDecisions;
+
+        Counts(boolean throughEdge) {
+            this.edgeDecisions = throughEdge ? new TreeMap<>() : null;
+        }
 
         Traffic traffic() {
             long all = requests[0] + requests[1];
             return new Traffic(requests[0], requests[1], all == 0 ? null : (double) requests[1] / all, control.size(),
-                    canary.size());
+                    canary.size(), edgeDecisions == null ? null : Map.copyOf(edgeDecisions));
         }
     }
 
@@ -124,7 +140,8 @@ public final class StickyTraffic {
         // of the shadow stage is mirrored to the canary: a bake's 300 users then give the shadow rules the emissions
         // they need to judge (egressMinEmissions, 200).
         this.router = new StickyRouter(new StickyRouter.Settings(functionName, alias, region, Duration.ofSeconds(30), 1.0),
-                rollouts, assignments, clock, () -> 0.0);
+                rollouts, assignments, clock, () -> 0.0,
+                routing.edgeDecisions() == null ? EdgeDecisions.NONE : routing.edgeDecisions());
         this.routing = routing;
         this.answering = answering;
         this.region = region;
@@ -149,7 +166,7 @@ public final class StickyTraffic {
      * @return the requests and users per variant under {@code label} so far
      */
     public synchronized Traffic window(String label, Instant from, Instant to) {
-        Counts counts = byLabel.computeIfAbsent(label, l -> new Counts());
+        Counts counts = byLabel.computeIfAbsent(label, l -> new Counts(routing.edgeDecisions() != null));
         Instant begin = from.isAfter(sentUntil) ? from : sentUntil;
         if (!to.isAfter(begin)) {
             return counts.traffic();
@@ -164,8 +181,12 @@ public final class StickyTraffic {
             Collections.shuffle(order, random);
             for (String user : order) {
                 clock.set(begin.plusMillis(spanMillis * sent++ / total));
-                Variant served = route(user);
+                RouteDecision decision = routing.route(router, request(user));
+                Variant served = audit(user, decision);
                 counts.requests[served == Variant.CANARY ? 1 : 0]++;
+                if (counts.edgeDecisions != null) {
+                    counts.edgeDecisions.merge(decision.edgeDecision(), 1L, Long::sum);
+                }
                 (served == Variant.CANARY ? counts.canary : counts.control).add(user);
             }
         }
@@ -188,11 +209,14 @@ public final class StickyTraffic {
                 examples);
     }
 
-    private Variant route(String user) {
+    private RouteRequest request(String user) {
         Map<String, String> headers = "header".equals(keySource) ? Map.of(keyAttribute.toLowerCase(Locale.ROOT), user) : Map.of();
-        RouteRequest request = new RouteRequest(headers, () -> "body".equals(keySource)
+        return new RouteRequest(headers, () -> "body".equals(keySource)
                 ? Json.MAPPER.createObjectNode().put(keyAttribute, user) : null);
-        RouteDecision decision = routing.route(router, request);
+    }
+
+    /** Checks what {@code user} was served against the rule; returns the version that answered. */
+    private Variant audit(String user, RouteDecision decision) {
         RolloutState state = router.currentState().orElse(null);
         Variant served = served(decision, state);
         Instant now = clock.instant();

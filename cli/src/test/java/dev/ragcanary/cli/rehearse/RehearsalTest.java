@@ -41,10 +41,14 @@ class RehearsalTest {
     }
 
     static Rehearsed rehearse(StickyTraffic.Routing routing, Path reportDir) throws Exception {
+        return rehearse(SHORT_SCENARIO, routing, reportDir);
+    }
+
+    static Rehearsed rehearse(String scenarioName, StickyTraffic.Routing routing, Path reportDir) throws Exception {
         ProjectLayout layout = ProjectLayout.find();
         Path start = layout.root().resolve(RehearseCommand.DEFAULT_START);
         JsonNode base = StrictJson.read(start.toString(), Files.readString(start), Contract.START_INPUT.maxBytes());
-        Scenario scenario = Scenario.read(layout.scenarios().resolve(SHORT_SCENARIO + ".json"), base,
+        Scenario scenario = Scenario.read(layout.scenarios().resolve(scenarioName + ".json"), base,
                 layout.stageMachineStates());
         StringWriter console = new StringWriter();
         Rehearsal.Result result = new Rehearsal(layout, new PrintWriter(console, true), routing).run(base, scenario, reportDir);
@@ -97,6 +101,35 @@ class RehearsalTest {
      * The router files every assignment under the request instead of the user (each request is a user it never
      * saw): users land on the canary by chance and flip back and forth inside their window.
      */
+    /**
+     * The users go through the Workers router in workerd, which routes by what the weight shifter published through
+     * the Cloudflare KV adapter: every bucketed decision the edge signed is trusted by the core, and once promoted the
+     * edge signs nothing (the alias serves everyone).
+     */
+    @Test
+    void aRehearsalThroughTheWorkersRouterIsPromotedWithEveryEdgeDecisionTrusted(@TempDir Path report) throws Exception {
+        Rehearsed run = rehearse("edge-workers", StickyTraffic.Routing.DIRECT, report);
+
+        assertThat(run.result().exitCode()).as(run.console()).isEqualTo(ExitCodes.OK);
+        assertThat(run.result().report().finalStatus()).isEqualTo("PROMOTED");
+        Stickiness stickiness = run.result().report().stickiness();
+        assertThat(stickiness.violatingRequests()).as(run.console()).isZero();
+        assertThat(stickiness.addedByWeightIncrease()).isPositive();
+        for (RehearsalReport.StageRun stage : run.result().report().stages()) {
+            RehearsalReport.Traffic users = stage.traffic();
+            long requests = users.controlRequests() + users.canaryRequests();
+            if (stage.weight() < 1) {
+                assertThat(users.edgeDecisions()).as(stage.stage() + " " + stage.window())
+                        .isEqualTo(Map.of("trusted", requests));
+            } else {
+                assertThat(users.edgeDecisions()).as("promoted: the edge sends everyone to the alias unsigned")
+                        .isEqualTo(Map.of("absent", requests));
+            }
+        }
+        assertThat(run.console()).contains("edge: decided 300, core trusted 300")
+                .contains("absent 300: the edge signs only the users it buckets");
+    }
+
     @Test
     void aRehearsalThroughARouterThatLosesAssignmentsFailsWithTheStickinessExitCode(@TempDir Path report) throws Exception {
         AtomicLong requests = new AtomicLong();

@@ -51,12 +51,12 @@ final class SampleReports {
     /** As {@link #rolledBack()}, with the canary weight over time given. */
     static RehearsalReport rolledBack(List<WeightPoint> weights) {
         StageRun shadow = new StageRun("shadow", "stage", 0, 0, 0, 900, "PROMOTE", "every rule holds", passing(),
-                new Variant(36000, 420.0, 0.002, 20000), null, 0.33, 0.81, new Traffic(800, 0, 0.0, 400, 0), "evidence/shadow-0.json",
+                new Variant(36000, 420.0, 0.002, 20000), null, 0.33, 0.81, new Traffic(800, 0, 0.0, 400, 0, null), "evidence/shadow-0.json",
                 Map.of(), Map.of(), new StageEgress(new EgressFigures(36000, 0.999, 0.01, 150.0), null, 0,
                 new ShadowMatch(300, 300, 300, 0, 0)));
         StageRun one = new StageRun("one", "stage", 0, 0.01, 900, 2700, "PROMOTE", "every rule holds", passing(),
                 new Variant(71300, 418.0, 0.0021, 20000), new Variant(720, 431.0, 0.0019, 21), 0.34, 0.80,
-                new Traffic(792, 8, 0.01, 396, 4), "evidence/one-0.json", Map.of(), Map.of(),
+                new Traffic(792, 8, 0.01, 396, 4, null), "evidence/one-0.json", Map.of(), Map.of(),
                 new StageEgress(new EgressFigures(71300, 0.999, 0.01, 151.0), new EgressFigures(720, 0.96, 0.31, 149.0), 0,
                         null));
         List<Rule> five = List.of(new Rule("quality.deltaS.median", "PASS", false, "0.39", "<=", "0.45", null),
@@ -65,7 +65,7 @@ final class SampleReports {
         StageRun fiveRun = new StageRun("five", "stage", 0, 0.05, 2700, 4500, "ROLLBACK",
                 "hard stop at stage five: quality.coverage.perTopic: observed 0.52, limit >= 0.7", five,
                 new Variant(68400, 421.0, 0.002, 20000), new Variant(3600, 440.0, 0.0022, 3000), 0.39, 0.55,
-                new Traffic(760, 40, 0.05, 380, 20), "evidence/five-0.json", Map.of("UpdateAlias", 3),
+                new Traffic(760, 40, 0.05, 380, 20, null), "evidence/five-0.json", Map.of("UpdateAlias", 3),
                 Map.of("Shift traffic to the stage weight", 3), null);
         return new RehearsalReport("rag-answer-live-v42", "quality-regression", "the canary's analyzer retrieves worse sections",
                 "ROLLED_BACK", Banner.rolledBack(fiveRun), 4500, 21.4, weights,

@@ -5,8 +5,6 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
@@ -51,7 +49,7 @@ public final class PartnerStub implements AutoCloseable {
     /** Starts on a free loopback port; answers 200 until told otherwise. */
     public static PartnerStub start() {
         try {
-            HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+            HttpServer server = LoopbackHttpServer.create();
             PartnerStub stub = new PartnerStub(server);
             server.createContext("/", stub::answer);
             server.setExecutor(Executors.newCachedThreadPool(runnable -> {

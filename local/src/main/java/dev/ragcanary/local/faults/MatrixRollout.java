@@ -4,6 +4,7 @@ import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ragcanary.core.json.Json;
+import dev.ragcanary.core.ports.EdgeConfigPublisher;
 import dev.ragcanary.local.LocalBackends;
 import dev.ragcanary.local.LocalContext;
 import dev.ragcanary.local.LocalExecution;
@@ -109,7 +110,7 @@ final class MatrixRollout implements AutoCloseable {
                 MatrixServices.ragVersions(probeSet),
                 MatrixServices.constantEmbedder(), MatrixServices.evidence(faults),
                 MatrixServices.approvals(flow.refusedApprovals()), new FaultyDynamoDb(faults),
-                LocalBackends.StageWatcher.NONE, this::around);
+                LocalBackends.StageWatcher.NONE, this::around, EdgeConfigPublisher.NONE);
         this.local = LocalRollout.open(layout, backends, dynalite, runner, caseId + "-");
     }
 
