@@ -172,12 +172,14 @@ final class LiveRules {
 
     /**
      * A stage looks every {@code lookIntervalSeconds} of each of its {@code maxExtensions + 1} bakes: the rank rules'
-     * error budget is spread over all of those looks; the anytime-valid rules spend theirs once.
+     * error budget is spread over all of those looks; the anytime-valid rules spend theirs once. The stage machine
+     * takes live looks only while the canary has weight, so a shadow stage looks once per bake.
      */
     static LookPlan plan(GateContext c) {
         Thresholds t = c.thresholds();
-        return new LookPlan(t.judgeConfidence(), LookPlan.plannedLooks(t.maxExtensions(), c.stage().bakeSeconds(),
-                t.lookIntervalSeconds()));
+        int looks = c.stage().isShadow() ? t.maxExtensions() + 1
+                : LookPlan.plannedLooks(t.maxExtensions(), c.stage().bakeSeconds(), t.lookIntervalSeconds());
+        return new LookPlan(t.judgeConfidence(), looks);
     }
 
     private static String rates(LiveMetrics live) {

@@ -118,6 +118,13 @@ class EgressRulesTest {
     }
 
     @Test
+    void aShadowBakeOfThreeHundredMatchedEmissionsPassesWithoutAnExtension() {
+        // The shadow stage takes no live looks: its error budget is split over its bakes, not over looks it never takes.
+        assertThat(EgressRules.shadowMissing(context(SHADOW, shadow(300, 300, 300, 0, 0))).outcome()).isEqualTo(Outcome.PASS);
+        assertThat(EgressRules.shadowExtra(context(SHADOW, shadow(300, 300, 300, 0, 0))).outcome()).isEqualTo(Outcome.PASS);
+    }
+
+    @Test
     void shadowRulesApplyOnlyAtTheShadowStageAndNeedASinkReading() {
         RuleResult later = EgressRules.shadowMissing(context(FIFTY, shadow(1_000, 1_000, 1_000, 0, 0)));
         assertThat(later.outcome()).isEqualTo(Outcome.NOT_APPLICABLE);
