@@ -104,7 +104,7 @@ public final class ReleaseCommand implements Callable<Integer> {
             // A release purges no cache. It frees the lock once the aliases verify, taking back a rolled-back canary's
             // weight first, and not before a shift that read the rollout ACTIVE can no longer be running.
             WeightShifter shifter = new WeightShifter(aliases, aliases, store, ledger, CachePurger.NONE,
-                    new DependencyFactory(System.getenv()).edgePublisher(), Clock.systemUTC(),
+                    new DependencyFactory(env).edgePublisher(), Clock.systemUTC(),
                     WeightShifter.LATE_RAISE_WINDOW);
             Step step = Step.first("cli/release/" + UUID.randomUUID());
             RolloutState released = release(shifter, plan, step);

@@ -115,7 +115,7 @@ public final class RevertCommand implements Callable<Integer> {
             LambdaAliasControl aliases = new LambdaAliasControl(lambdas::in);
             WeightShifter shifter = new WeightShifter(aliases, aliases, store, ledger,
                     new DependencyFactory(cacheSettings()).cachePurger(dynamo),
-                    new DependencyFactory(System.getenv()).edgePublisher(), Clock.systemUTC(),
+                    new DependencyFactory(env).edgePublisher(), Clock.systemUTC(),
                     WeightShifter.LATE_RAISE_WINDOW);
             // One token per rollout: running the command again finishes a revert that stopped half way (the
             // error says to).
