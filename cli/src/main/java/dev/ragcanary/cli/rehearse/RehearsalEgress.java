@@ -214,13 +214,13 @@ final class RehearsalEgress implements CountedEgress, AutoCloseable {
         Set<String> keys = postedKeys(EVER_FROM, EVER_TO);
         Map<Integer, Long> keysByPosts = new TreeMap<>();
         long posts = 0;
-        long duplicates = 0;
         for (String key : keys) {
-            keysByPosts.merge(partner.posts(key), 1L, Long::sum);
-            posts += partner.posts(key);
-            duplicates += Math.max(0, partner.accepted(key) - 1);
+            int keyPosts = partner.posts(key);
+            keysByPosts.merge(keyPosts, 1L, Long::sum);
+            posts += keyPosts;
         }
-        return new EgressPanel(users, new PartnerPosts(keys.size(), posts, keysByPosts, duplicates), shadowMatch(EVER_FROM, EVER_TO, canaryFunctionVersion));
+        return new EgressPanel(users, new PartnerPosts(keys.size(), posts, keysByPosts,
+                partnerDuplicates(EVER_FROM, EVER_TO)), shadowMatch(EVER_FROM, EVER_TO, canaryFunctionVersion));
     }
 
     @Override

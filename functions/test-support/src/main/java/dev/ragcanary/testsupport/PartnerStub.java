@@ -8,7 +8,6 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -39,8 +38,6 @@ public final class PartnerStub implements AutoCloseable {
     private volatile Duration delay = Duration.ZERO;
     private volatile int failFirst;
     private volatile int failStatus = 503;
-    private volatile double failureRatio;
-    private final Random random = new Random(42);
 
     private PartnerStub(HttpServer server) {
         this.server = server;
@@ -79,12 +76,6 @@ public final class PartnerStub implements AutoCloseable {
     public PartnerStub failFirst(int tries, int status) {
         this.failFirst = tries;
         this.failStatus = status;
-        return this;
-    }
-
-    /** Any post, past the {@link #failFirst} ones, fails with the fail status at this probability (seeded). */
-    public PartnerStub failureRatio(double ratio) {
-        this.failureRatio = ratio;
         return this;
     }
 
@@ -138,17 +129,12 @@ public final class PartnerStub implements AutoCloseable {
             key = key == null || key.isBlank() ? NO_KEY : key;
             int nth = posts.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
             pause();
-            boolean fail = nth <= failFirst || failureRatio > 0 && chance() < failureRatio;
-            int status = fail ? failStatus : 200;
+            int status = nth <= failFirst ? failStatus : 200;
             if (status >= 200 && status < 300) {
                 accepted.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
             }
             exchange.sendResponseHeaders(status, -1);
         }
-    }
-
-    private synchronized double chance() {
-        return random.nextDouble();
     }
 
     private void pause() {
