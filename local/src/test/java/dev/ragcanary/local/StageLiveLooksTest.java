@@ -1,10 +1,11 @@
 package dev.ragcanary.local;
 
+import static dev.ragcanary.local.StageRuns.answering;
+import static dev.ragcanary.local.StageRuns.read;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.amazonaws.services.lambda.runtime.RequestStreamHandler;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.ragcanary.core.gate.GateEngine;
 import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.metrics.ControllerMetrics;
@@ -16,10 +17,7 @@ import dev.ragcanary.gate.GateEvaluationHandler;
 import dev.ragcanary.gate.GateEvaluationService;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -166,21 +164,15 @@ class StageLiveLooksTest {
             answer.writeTo(out);
         };
         try (LocalLambdaEndpoint endpoint = LocalLambdaEndpoint.start()
-                .register("weight-shifter", answering("{\"status\": \"ACTIVE\", \"weight\": 0.01, \"controlVersion\": \"41\","
+                .register("weight-shifter", answering("{\"status\": \"ACTIVE\", \"weight\": 0.01,"
+                        + " \"controlVersion\": \"41\","
                         + " \"controlVersions\": {\"us-east-1\": \"41\", \"eu-west-1\": \"41\"}}", null))
                 .register("probe-replay", answering("{\"complete\": true, \"summary\": " + probeSummary() + "}",
                         replayInputs))
                 .register("gate-evaluation", gate)) {
-            ObjectNode input = Json.MAPPER.createObjectNode();
-            input.set("plan", Json.MAPPER.valueToTree(RolloutRequestParser.parse(read("events/start-rollout.json"))));
-            input.put("stage", "one");
-            input.put("bakeSeconds", BAKE_SECONDS);
-            input.put("purpose", "stage");
-            input.put("extensions", 0);
-            input.putNull("bakeWindow");
-            input.put("AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID", LocalExecution.executionArn("rollout", "looks"));
-            return LocalExecution.startStage(runner, LAYOUT, endpoint.uri(), "looks-" + fault, input,
-                    LocalExecution.Options.FAST, ExecutionListener.NONE).await();
+            return StageRuns.runStage(runner, LAYOUT, endpoint, "looks-" + fault,
+                    Json.MAPPER.valueToTree(RolloutRequestParser.parse(read(LAYOUT, "events/start-rollout.json"))),
+                    "one", BAKE_SECONDS);
         }
     }
 
@@ -216,26 +208,8 @@ class StageLiveLooksTest {
         }
     }
 
-    /** Answers every invocation with {@code output}, keeping the inputs in {@code inputs} when given. */
-    private static RequestStreamHandler answering(String output, List<JsonNode> inputs) {
-        return (in, out, context) -> {
-            JsonNode input = Json.parse("input", new String(in.readAllBytes(), StandardCharsets.UTF_8));
-            if (inputs != null) {
-                inputs.add(input);
-            }
-            out.write(output.getBytes(StandardCharsets.UTF_8));
-        };
-    }
-
     private static String probeSummary() {
-        return Json.compact(Json.parse("gate event", read("events/gate-evaluation/stage-one-first-look.json")).get("probes"));
-    }
-
-    private static String read(String file) {
-        try {
-            return Files.readString(LAYOUT.root().resolve(file));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return Json.compact(Json.parse("gate event", read(LAYOUT, "events/gate-evaluation/stage-one-first-look.json"))
+                .get("probes"));
     }
 }

@@ -1,5 +1,7 @@
 package dev.ragcanary.local;
 
+import static dev.ragcanary.local.StageRuns.answering;
+import static dev.ragcanary.local.StageRuns.read;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.amazonaws.services.lambda.runtime.Context;
@@ -14,11 +16,8 @@ import dev.ragcanary.core.probe.ReplayOptions;
 import dev.ragcanary.embeddings.MiniLmEmbedder;
 import dev.ragcanary.replay.ProbeReplayHandler;
 import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -103,16 +102,8 @@ class StageReplayPagesTest {
                 .register("probe-replay", pagedReplay(callsPerPage))
                 .register("gate-evaluation", answering("{\"verdict\": {\"stage\": \"five\", \"decision\": \"PROMOTE\"},"
                         + " \"evidenceKey\": \"rollouts/rag-answer-live-v42/gate/five/look-1.json\"}", gateInputs))) {
-            ObjectNode input = Json.MAPPER.createObjectNode();
-            input.set("plan", event().get("rollout"));
-            input.put("stage", "five");
-            input.put("bakeSeconds", 600);
-            input.put("purpose", "stage");
-            input.put("extensions", 0);
-            input.putNull("bakeWindow");
-            input.put("AWS_STEP_FUNCTIONS_STARTED_BY_EXECUTION_ID", LocalExecution.executionArn("rollout", "pages"));
-            return LocalExecution.startStage(runner, LAYOUT, endpoint.uri(), "pages-" + callsPerPage, input,
-                    LocalExecution.Options.FAST, ExecutionListener.NONE).await();
+            return StageRuns.runStage(runner, LAYOUT, endpoint, "pages-" + callsPerPage, event().get("rollout"),
+                    "five", 600);
         }
     }
 
@@ -140,31 +131,12 @@ class StageReplayPagesTest {
         return new ProbeTarget.Invocation(response, 5, null);
     }
 
-    /** Answers every invocation with {@code output}, keeping the inputs in {@code inputs} when given. */
-    private static RequestStreamHandler answering(String output, List<JsonNode> inputs) {
-        return (in, out, context) -> {
-            JsonNode input = Json.parse("input", new String(in.readAllBytes(), StandardCharsets.UTF_8));
-            if (inputs != null) {
-                inputs.add(input);
-            }
-            out.write(output.getBytes(StandardCharsets.UTF_8));
-        };
-    }
-
     private static JsonNode event() {
-        return Json.parse("event", read(LAYOUT.root().resolve("events/probe-replay/stage-five.json")));
+        return Json.parse("event", read(LAYOUT, "events/probe-replay/stage-five.json"));
     }
 
     private static String gold() {
-        return read(LAYOUT.root().resolve("events/probes/gold.json"));
-    }
-
-    private static String read(Path file) {
-        try {
-            return Files.readString(file);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return read(LAYOUT, "events/probes/gold.json");
     }
 
     /** The local endpoint's context, with the invocation's remaining time read from the fake clock. */

@@ -61,9 +61,7 @@ class GateEvaluationHandlerTest {
     void stageOneJudgesThePilotRegionsWindowAndArchivesReJudgeableEvidence() {
         JsonNode out = invoke(event("stage-one-first-look"));
 
-        assertThat(metrics.queries).containsExactly(new MetricsSource.Query("rag-answer", "live",
-                Map.of("us-east-1", "41"), Map.of("us-east-1", "42"), List.of("us-east-1"),
-                Instant.parse("2025-08-27T06:00:00Z"), Instant.parse("2025-08-27T06:30:00Z"), false));
+        assertThat(metrics.queries).containsExactly(stageOneQueryUntil(Instant.parse("2025-08-27T06:30:00Z")));
         assertThat(out.get("evidenceKey").asText()).isEqualTo("rollouts/rag-answer-live-v42/gate/one/look-1.json");
         JsonNode verdict = out.get("verdict");
         assertThat(verdict.get("decision").asText()).as(verdict.get("reason").asText()).isEqualTo("PROMOTE");
@@ -379,9 +377,7 @@ class GateEvaluationHandlerTest {
     void aLiveLookOnAHealthyCanaryReadsOnlyTheLiveMetricsSoFarBakesOnAndSaysWhenToLookNext() {
         JsonNode out = invoke(event("stage-one-live-look"));
 
-        assertThat(metrics.queries).containsExactly(new MetricsSource.Query("rag-answer", "live",
-                Map.of("us-east-1", "41"), Map.of("us-east-1", "42"), List.of("us-east-1"),
-                Instant.parse("2025-08-27T06:00:00Z"), Instant.parse("2025-08-27T06:05:00.004Z"), false));
+        assertThat(metrics.queries).containsExactly(stageOneQueryUntil(Instant.parse("2025-08-27T06:05:00.004Z")));
         JsonNode verdict = out.get("verdict");
         assertThat(verdict.get("decision").asText()).as(verdict.get("reason").asText()).isEqualTo("EXTEND");
         assertThat(verdict.get("reason").asText()).isEqualTo("live look 1 at stage one: no live rule confidently broken;"
@@ -481,6 +477,12 @@ class GateEvaluationHandlerTest {
             throw new UncheckedIOException(e);
         }
         return Json.parse("output", out.toString(StandardCharsets.UTF_8));
+    }
+
+    /** The stage one events' metrics query: the pilot region, control 41 against canary 42, from the bake's start. */
+    private static MetricsSource.Query stageOneQueryUntil(Instant windowEnd) {
+        return new MetricsSource.Query("rag-answer", "live", Map.of("us-east-1", "41"), Map.of("us-east-1", "42"),
+                List.of("us-east-1"), Instant.parse("2025-08-27T06:00:00Z"), windowEnd, false);
     }
 
     private static JsonNode rule(JsonNode verdict, String id) {

@@ -260,8 +260,8 @@ final class MatrixRollout implements AutoCloseable {
 
     /**
      * An invocation's context: the function, what it was asked (action and stage, the gate's look and window, a live
-     * look during the bake), and,
-     * for a state entered again (the promotion window's shift), which entry. Retries of one entry share it.
+     * look during the bake), and, for a state entered again (the promotion window's shift, each live look), which
+     * entry. Retries of one entry share it.
      */
     private synchronized String contextOf(String functionName, JsonNode payload) {
         StringBuilder base = new StringBuilder(functionName);

@@ -1,5 +1,7 @@
 package dev.ragcanary.core.traffic;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.ragcanary.core.json.Json;
 import dev.ragcanary.core.rollout.RolloutRequest;
 import dev.ragcanary.core.rollout.RolloutRequestParser;
 
@@ -8,37 +10,32 @@ final class Plans {
     private Plans() {
     }
 
+    private static final String TWO_REGIONS = """
+            {"rolloutId": "rag-answer-live-v42",
+             "target": {"functionName": "rag-answer", "alias": "live", "canaryVersion": "42"},
+             "sticky": {"keyAttribute": "x-tenant-id", "source": "header", "hours": 24},
+             "trustedTenants": ["acme-internal"],
+             "expectedIndex": {"INDEX_HASH": "0x9a77", "metric": "cosine", "analyzer": "bilstem"},
+             "cachePrefixes": {"control": "v1:", "canary": "v2-cnr:"},
+             "probeSet": "s3://rag-canary-probes/gold/rag-answer.json",
+             "regions": ["us-east-1", "eu-west-1"]}
+            """;
+
     static RolloutRequest twoRegions() {
-        return RolloutRequestParser.parse("""
-                {"rolloutId": "rag-answer-live-v42",
-                 "target": {"functionName": "rag-answer", "alias": "live", "canaryVersion": "42"},
-                 "sticky": {"keyAttribute": "x-tenant-id", "source": "header", "hours": 24},
-                 "trustedTenants": ["acme-internal"],
-                 "expectedIndex": {"INDEX_HASH": "0x9a77", "metric": "cosine", "analyzer": "bilstem"},
-                 "cachePrefixes": {"control": "v1:", "canary": "v2-cnr:"},
-                 "probeSet": "s3://rag-canary-probes/gold/rag-answer.json",
-                 "regions": ["us-east-1", "eu-west-1"]}
-                """);
+        return RolloutRequestParser.parse(TWO_REGIONS);
     }
 
     /** {@link #twoRegions()} publishing to two edges, "cloudflare" and "fastly". */
     static RolloutRequest withEdges() {
-        return RolloutRequestParser.parse("""
-                {"rolloutId": "rag-answer-live-v42",
-                 "target": {"functionName": "rag-answer", "alias": "live", "canaryVersion": "42"},
-                 "sticky": {"keyAttribute": "x-tenant-id", "source": "header", "hours": 24},
-                 "trustedTenants": ["acme-internal"],
-                 "expectedIndex": {"INDEX_HASH": "0x9a77", "metric": "cosine", "analyzer": "bilstem"},
-                 "cachePrefixes": {"control": "v1:", "canary": "v2-cnr:"},
-                 "probeSet": "s3://rag-canary-probes/gold/rag-answer.json",
-                 "regions": ["us-east-1", "eu-west-1"],
-                 "edges": [
-                   {"platform": "cloudflare-kv", "name": "cloudflare", "accountId": "023e105f4ecef8ad9ca31a8372d0c353",
-                    "namespaceId": "0f2ac74b498b48028cb68387c421e279",
-                    "tokenSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:rag-canary/edge/cf-AbCdEf"},
-                   {"platform": "fastly-config-store", "name": "fastly", "storeId": "7Xb2mQpR9sT4",
-                    "tokenSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:rag-canary/edge/fy-AbCdEf"}]}
-                """);
+        ObjectNode plan = (ObjectNode) Json.parse("plan", TWO_REGIONS);
+        plan.set("edges", Json.parse("edges", """
+                [{"platform": "cloudflare-kv", "name": "cloudflare", "accountId": "023e105f4ecef8ad9ca31a8372d0c353",
+                  "namespaceId": "0f2ac74b498b48028cb68387c421e279",
+                  "tokenSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:rag-canary/edge/cf-AbCdEf"},
+                 {"platform": "fastly-config-store", "name": "fastly", "storeId": "7Xb2mQpR9sT4",
+                  "tokenSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:rag-canary/edge/fy-AbCdEf"}]
+                """));
+        return RolloutRequestParser.parse(plan);
     }
 
     /** {@link #twoRegions()} with the canary published as version 17 in eu-west-1. */

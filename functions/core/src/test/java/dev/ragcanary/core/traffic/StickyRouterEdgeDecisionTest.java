@@ -38,6 +38,13 @@ class StickyRouterEdgeDecisionTest {
         return headers;
     }
 
+    /** {@link #signed} on a request that carries the tenant's key too. */
+    private Map<String, String> signedFor(String tenant, String variant, int bucket, long epoch) {
+        Map<String, String> headers = signed(variant, bucket, epoch);
+        headers.put("x-tenant-id", tenant);
+        return headers;
+    }
+
     private static String controlTenant() {
         return IntStream.range(0, 100_000).mapToObj(i -> "tenant-" + i)
                 .filter(t -> !StickyBucket.isCanary("rag-answer-live-v42", t, 0.05)).findFirst().orElseThrow();
@@ -60,8 +67,7 @@ class StickyRouterEdgeDecisionTest {
     void aTrustedDecisionIsStoredAsTheKeysAssignmentSoTheUserStaysThereWithoutTheEdge() {
         activeAtFive();
         String tenant = controlTenant();
-        Map<String, String> headers = signed("canary", 42, 1);
-        headers.put("x-tenant-id", tenant);
+        Map<String, String> headers = signedFor(tenant, "canary", 42, 1);
 
         RouteDecision viaEdge = router.route(new RouteRequest(headers, () -> null));
         RouteDecision direct = router.route(new RouteRequest(Map.of("x-tenant-id", tenant), () -> null));
@@ -76,9 +82,7 @@ class StickyRouterEdgeDecisionTest {
     @Test
     void anUntrustedDecisionIsIgnoredAndTheRouterDecidesByItself() {
         activeAtFive();
-        String tenant = controlTenant();
-        Map<String, String> stale = signed("canary", 42, 0);
-        stale.put("x-tenant-id", tenant);
+        Map<String, String> stale = signedFor(controlTenant(), "canary", 42, 0);
         Map<String, String> forged = signed("canary", 42, 1);
         forged.put(EdgeDecisions.SIGNATURE_HEADER, "kid=k1;sig=" + "A".repeat(43));
 
