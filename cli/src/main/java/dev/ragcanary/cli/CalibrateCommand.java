@@ -1,7 +1,5 @@
 package dev.ragcanary.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.TextNode;
 import dev.ragcanary.cli.outcome.ExitCodes;
 import dev.ragcanary.cli.outcome.UsageProblem;
 import dev.ragcanary.core.calibration.Calibration;
@@ -114,8 +112,7 @@ final class CalibrateCommand implements Callable<Integer> {
         }
         byte[] probeBytes = Files.readAllBytes(probesFile);
         ProbeSet probes = ProbeSetParser.parse(new String(probeBytes, java.nio.charset.StandardCharsets.UTF_8));
-        SampleRagConfig config = SampleRagConfig.DEFAULTS.with(control.entrySet().stream().collect(Collectors.toMap(
-                Map.Entry::getKey, e -> (JsonNode) TextNode.valueOf(e.getValue()), (a, b) -> b, LinkedHashMap::new)));
+        SampleRagConfig config = ReplayCommand.config(control);
         Embedder embedder = new ReusedEmbeddings(new MiniLmEmbedder());
         // One target and one embedder for every run: the indexes are built once and a text is embedded once.
         ProbeReplayService service = new ProbeReplayService(SampleRagTarget.of(config, config), embedder,
@@ -140,7 +137,7 @@ final class CalibrateCommand implements Callable<Integer> {
             err.flush();
         }
         Calibration calibration = CalibrationBuilder.build(
-                new CalibrationBuilder.Origin(createdAt, seed, SAMPLE + " " + describe(config),
+                new CalibrationBuilder.Origin(createdAt, seed, SAMPLE + " " + ReplayCommand.describe(config),
                         new Calibration.ProbeSetId(probes.name(), sha256(probeBytes), probes.probes().size()),
                         embedder.modelId()),
                 new CalibrationBuilder.Settings(falseRollbackRate, confidence, Thresholds.DEFAULTS), summaries);
@@ -191,11 +188,6 @@ final class CalibrateCommand implements Callable<Integer> {
 
     private static String sha256(byte[] bytes) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    }
-
-    private static String describe(SampleRagConfig c) {
-        return "analyzer=" + c.analyzer() + " chunkWords=" + c.chunkWords() + " topK=" + c.topK() + " staleIndex="
-                + c.staleIndex() + " errorRate=" + c.errorRate() + " rerankNoise=" + c.rerankNoise();
     }
 
     private void print(PrintWriter out, Calibration c, double seconds) {

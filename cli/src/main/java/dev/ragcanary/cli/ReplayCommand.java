@@ -80,7 +80,7 @@ final class ReplayCommand implements Callable<Integer> {
     }
 
     /** The sample defaults with the given settings (text read as each setting's type). */
-    private static SampleRagConfig config(Map<String, String> settings) {
+    static SampleRagConfig config(Map<String, String> settings) {
         Map<String, JsonNode> overrides = new LinkedHashMap<>();
         settings.forEach((name, value) -> overrides.put(name, TextNode.valueOf(value)));
         return SampleRagConfig.DEFAULTS.with(overrides);
@@ -110,7 +110,7 @@ final class ReplayCommand implements Callable<Integer> {
         out.printf("detail: %s%n", detail);
     }
 
-    private static String describe(SampleRagConfig c) {
+    static String describe(SampleRagConfig c) {
         return "analyzer=" + c.analyzer() + " chunkWords=" + c.chunkWords() + " topK=" + c.topK() + " staleIndex=" + c.staleIndex()
                 + " latencyMs=" + c.latencyMs() + " errorRate=" + c.errorRate() + " rerankNoise=" + c.rerankNoise();
     }

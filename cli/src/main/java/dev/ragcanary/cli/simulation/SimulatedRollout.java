@@ -4,6 +4,7 @@ import dev.ragcanary.core.gate.Decision;
 import dev.ragcanary.core.gate.Evidence;
 import dev.ragcanary.core.gate.GateEngine;
 import dev.ragcanary.core.gate.Verdict;
+import dev.ragcanary.core.judge.LookPlan;
 import dev.ragcanary.core.judge.OrderStatistics;
 import dev.ragcanary.core.metrics.LiveMetrics;
 import dev.ragcanary.core.rollout.Stage;
@@ -63,8 +64,7 @@ final class SimulatedRollout {
         }
         double[] sortedFullControl = controlSample.clone();
         Arrays.sort(sortedFullControl);
-        int looksPerBake = (int) Math.max(1, (stage.bakeSeconds() + thresholds.lookIntervalSeconds() - 1)
-                / thresholds.lookIntervalSeconds());
+        int looksPerBake = (int) LookPlan.looksPerBake(stage.weight(), stage.bakeSeconds(), thresholds.lookIntervalSeconds());
         long canaryPerLook = Math.round(model.windowRequests() * stage.weight() / looksPerBake);
         double minutesPerLook = stage.bakeSeconds() / 60.0 / looksPerBake;
         GateEngine engine = GateEngine.liveTrafficOnly();

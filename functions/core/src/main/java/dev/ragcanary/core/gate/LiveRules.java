@@ -170,16 +170,11 @@ final class LiveRules {
         return v.warmLatencyMs().stream().mapToDouble(Double::doubleValue).sorted().toArray();
     }
 
-    /**
-     * A stage looks every {@code lookIntervalSeconds} of each of its {@code maxExtensions + 1} bakes: the rank rules'
-     * error budget is spread over all of those looks; the anytime-valid rules spend theirs once. The stage machine
-     * takes live looks only while the canary has weight, so a shadow stage looks once per bake.
-     */
+    /** The rank rules' error budget is spread over the stage's planned looks; the anytime-valid rules spend theirs once. */
     static LookPlan plan(GateContext c) {
         Thresholds t = c.thresholds();
-        int looks = c.stage().isShadow() ? t.maxExtensions() + 1
-                : LookPlan.plannedLooks(t.maxExtensions(), c.stage().bakeSeconds(), t.lookIntervalSeconds());
-        return new LookPlan(t.judgeConfidence(), looks);
+        return new LookPlan(t.judgeConfidence(), LookPlan.plannedLooks(c.stage().weight(), t.maxExtensions(),
+                c.stage().bakeSeconds(), t.lookIntervalSeconds()));
     }
 
     private static String rates(LiveMetrics live) {

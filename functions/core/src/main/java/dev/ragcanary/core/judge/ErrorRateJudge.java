@@ -63,20 +63,10 @@ public final class ErrorRateJudge {
                 + Finding.straddles(estimate, j.ratio(), limit, passLine));
     }
 
+    /** The ratio rule with the critical ratio as both its limit and its pass ratio: fails only on a severe regression. */
     public static Finding critical(long canaryErrors, long canaryRequests, long controlErrors, long controlRequests,
                                    double floor, double margin, double critical, LookPlan plan) {
-        Judged j = judge(canaryErrors, canaryRequests, controlErrors, controlRequests, floor, margin, plan);
-        double estimate = flooredEstimate(canaryErrors, canaryRequests, controlErrors, controlRequests, floor);
-        double passLine = j.passBelow(critical);
-        String limits = zoneNote(critical, critical, margin, passLine);
-        if (j.ratio().above(critical)) {
-            return new Finding(Call.FAIL, estimate, j.ratio(), limits + "; interval lies above the limit");
-        }
-        if (j.ratio().below(passLine)) {
-            return new Finding(Call.PASS, estimate, j.ratio(), limits + "; interval lies below the pass line");
-        }
-        return new Finding(Call.UNDECIDED, estimate, j.ratio(), limits + "; "
-                + Finding.straddles(estimate, j.ratio(), critical, passLine));
+        return ratio(canaryErrors, canaryRequests, controlErrors, controlRequests, floor, margin, critical, critical, plan);
     }
 
     private static String zoneNote(double limit, double passRatio, double margin, double passLine) {

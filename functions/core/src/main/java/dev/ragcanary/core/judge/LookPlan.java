@@ -45,10 +45,18 @@ public record LookPlan(double confidence, int plannedLooks) {
         return Normal.twoSided(alpha(parts));
     }
 
-    /** The most looks a stage can take: every look interval of every bake, the stage's own and its extensions'. */
-    public static int plannedLooks(int maxExtensions, long bakeSeconds, long lookIntervalSeconds) {
-        long perBake = Math.max(1, (bakeSeconds + lookIntervalSeconds - 1) / lookIntervalSeconds);
-        return (int) Math.min(Integer.MAX_VALUE, (maxExtensions + 1) * perBake);
+    /** The most looks a stage can take: every look of every bake, the stage's own and its extensions'. */
+    public static int plannedLooks(double canaryWeight, int maxExtensions, long bakeSeconds, long lookIntervalSeconds) {
+        return (int) Math.min(Integer.MAX_VALUE,
+                (maxExtensions + 1L) * looksPerBake(canaryWeight, bakeSeconds, lookIntervalSeconds));
+    }
+
+    /**
+     * Looks in one bake: one every {@code lookIntervalSeconds}, the last at the bake's end. The stage machine takes live
+     * looks only while the canary has weight, so a stage at weight 0 (shadow) looks once, at the bake's end.
+     */
+    public static long looksPerBake(double canaryWeight, long bakeSeconds, long lookIntervalSeconds) {
+        return canaryWeight == 0.0 ? 1 : Math.max(1, (bakeSeconds + lookIntervalSeconds - 1) / lookIntervalSeconds);
     }
 
     /**

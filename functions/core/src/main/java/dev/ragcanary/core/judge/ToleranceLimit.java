@@ -103,43 +103,16 @@ public final class ToleranceLimit {
         double top = Math.sqrt(df + 40 * Math.sqrt(2.0 * df) + 40);
         int steps = 4000;
         double h = top / steps;
-        double logNorm = -0.5 * df * Math.log(2) - lnGamma(0.5 * df);
+        double logNorm = -0.5 * df * Math.log(2) - LogGamma.of(0.5 * df);
         double sum = 0;
         for (int i = 0; i <= steps; i++) {
             double u = i * h;
             // density of u = sqrt(V): 2u · f(u²), f the chi-squared density
             double density = u == 0 ? (df == 1 ? 2 * Math.exp(logNorm) : 0)
                     : 2 * Math.exp(Math.log(u) + logNorm + (0.5 * df - 1) * 2 * Math.log(u) - u * u / 2);
-            double value = density * phi(t * u / Math.sqrt(df) - noncentrality);
+            double value = density * Normal.cdf(t * u / Math.sqrt(df) - noncentrality);
             sum += value * (i == 0 || i == steps ? 1 : i % 2 == 1 ? 4 : 2);
         }
         return sum * h / 3;
-    }
-
-    /** Standard normal CDF through erfc (Numerical Recipes' Chebyshev fit, absolute error below 1.2e-7). */
-    static double phi(double z) {
-        double x = Math.abs(z) / Math.sqrt(2);
-        double t = 1 / (1 + 0.5 * x);
-        double erfc = t * Math.exp(-x * x - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418
-                + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223
-                + t * 0.17087277)))))))));
-        return z >= 0 ? 1 - erfc / 2 : erfc / 2;
-    }
-
-    /** ln Γ(x) for x &gt; 0 (Lanczos, g = 7, nine terms; relative error about 1e-15). */
-    static double lnGamma(double x) {
-        double[] c = {0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313,
-                -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6,
-                1.5056327351493116e-7};
-        if (x < 0.5) {
-            return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - lnGamma(1 - x);
-        }
-        x -= 1;
-        double a = c[0];
-        double t = x + 7.5;
-        for (int i = 1; i < 9; i++) {
-            a += c[i] / (x + i);
-        }
-        return 0.5 * Math.log(2 * Math.PI) + (x + 0.5) * Math.log(t) - t + Math.log(a);
     }
 }

@@ -46,7 +46,7 @@ class ToleranceLimitTest {
             if (bound.limit() >= trueQuantile) {
                 covered++;
             }
-            falseRollbacks += 1 - ToleranceLimit.phi((bound.limit() - mean) / sd);
+            falseRollbacks += 1 - Normal.cdf((bound.limit() - mean) / sd);
         }
         // exact method: coverage is the confidence itself, up to simulation error (sd 0.0034 over 4,000)
         assertThat(covered / (double) calibrations).isCloseTo(0.95, within(0.012));
